@@ -1,0 +1,1 @@
+"""espace: a secure client portal for law firms."""

@@ -1,0 +1,74 @@
+"""Typed settings read from the environment: the only module that reads os.environ."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    data_dir: Path = Field(default=Path("var"), alias="DATA_DIR")
+    port: int = Field(default=3000, alias="PORT")
+    db_url: str | None = Field(default=None, alias="REFLEX_DB_URL")
+    redis_url: str | None = Field(default=None, alias="REFLEX_REDIS_URL")
+    # Public address of the portal, used in the links of emails.
+    base_url: str | None = Field(default=None, alias="BASE_URL")
+    secret_key: str = Field(default="", alias="SECRET_KEY")
+    demo: bool = Field(default=False, alias="DEMO")
+    # Cookies get the Secure flag when the portal is served over HTTPS.
+    secure_cookies: bool = Field(default=False, alias="SECURE_COOKIES")
+
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="SMTP_PORT")
+    smtp_user: str | None = Field(default=None, alias="SMTP_USER")
+    smtp_password: str | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_tls: bool = Field(default=True, alias="SMTP_TLS")
+    smtp_ssl: bool = Field(default=False, alias="SMTP_SSL")
+    mail_from: str = Field(default="espace-client@example.com", alias="MAIL_FROM")
+    mail_from_name: str = Field(default="Mon espace client", alias="MAIL_FROM_NAME")
+
+    session_idle_minutes: int = Field(default=30, alias="SESSION_IDLE_MINUTES")
+    session_max_hours: int = Field(default=12, alias="SESSION_MAX_HOURS")
+    reset_link_minutes: int = Field(default=60, alias="RESET_LINK_MINUTES")
+    login_max_failures: int = Field(default=5, alias="LOGIN_MAX_FAILURES")
+    login_ip_max_failures: int = Field(default=30, alias="LOGIN_IP_MAX_FAILURES")
+    login_window_minutes: int = Field(default=15, alias="LOGIN_WINDOW_MINUTES")
+    page_size: int = Field(default=50, alias="PAGE_SIZE")
+    max_upload_mb: int = Field(default=50, alias="MAX_UPLOAD_MB")
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{(self.data_dir / 'espace.db').resolve()}"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def public_url(self) -> str:
+        return (self.base_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The app secret: from SECRET_KEY, else a random one kept in DATA_DIR."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            import secrets
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+settings = Settings()

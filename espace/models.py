@@ -1,0 +1,215 @@
+"""Database tables. Every row belongs (directly or through its dossier) to a firm."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import Enum
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Role(str, Enum):
+    client = "client"
+    lawyer = "lawyer"
+    staff = "staff"
+
+
+class Direction(str, Enum):
+    recu = "recu"  # shared by the firm
+    depose = "depose"  # deposited by a client
+
+
+class FactureStatus(str, Enum):
+    a_regler = "a_regler"
+    payee = "payee"
+
+
+class Firm(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    sender_email: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """Anyone who logs in: a client, a lawyer or a staff member of one firm."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int = Field(foreign_key="firm.id", index=True)
+    email: str = Field(unique=True, index=True)  # the login identifier, lower-case
+    nom: str
+    prenom: str
+    role: Role = Field(sa_column=Column(SAEnum(Role, native_enum=False, length=10), nullable=False))
+    password_hash: str | None = None
+    password_changed_at: datetime | None = None
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class Client(SQLModel, table=True):
+    """The contact details of a client user."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int = Field(foreign_key="firm.id", index=True)
+    user_id: int = Field(foreign_key="user.id", unique=True)
+    email: str
+    adresse: str = ""
+    code_postal: str = ""
+    ville: str = ""
+    tel: str = ""
+    mobile: str = ""
+
+
+class Dossier(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("firm_id", "reference"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int = Field(foreign_key="firm.id", index=True)
+    reference: str
+    label: str
+    interlocutor_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DossierClient(SQLModel, table=True):
+    """A dossier can have several clients and a client several dossiers."""
+
+    __tablename__ = "dossier_client"
+    dossier_id: int = Field(foreign_key="dossier.id", primary_key=True)
+    client_id: int = Field(foreign_key="client.id", primary_key=True, index=True)
+
+
+class _SharedItem(SQLModel):
+    """Common columns of what a firm shares into a dossier; shared_at null = hidden."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(foreign_key="dossier.id")
+    shared_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(_SharedItem, table=True):
+    __table_args__ = (Index("ix_document_dossier_shared", "dossier_id", "shared_at"),)
+
+    direction: Direction = Field(
+        sa_column=Column(SAEnum(Direction, native_enum=False, length=10), nullable=False)
+    )
+    name: str
+    doc_date: date
+    storage_key: str  # file name under DATA_DIR/documents, never the user's name
+    size: int
+    sha256: str
+    content_type: str
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    opened_at: datetime | None = None  # first download by the firm (deposits)
+
+
+class Rdv(_SharedItem, table=True):
+    __table_args__ = (Index("ix_rdv_dossier_shared", "dossier_id", "shared_at"),)
+
+    starts_at: datetime
+    place: str = ""
+    subject: str
+
+
+class Facture(_SharedItem, table=True):
+    __table_args__ = (Index("ix_facture_dossier_shared", "dossier_id", "shared_at"),)
+
+    number: str
+    date: date
+    amount_cents: int
+    status: FactureStatus = Field(
+        default=FactureStatus.a_regler,
+        sa_column=Column(SAEnum(FactureStatus, native_enum=False, length=10), nullable=False),
+    )
+    due_date: date | None = None
+    payable_online: bool = False
+
+
+class Tache(_SharedItem, table=True):
+    __table_args__ = (Index("ix_tache_dossier_shared", "dossier_id", "shared_at"),)
+
+    date: date
+    label: str
+    done: bool = False
+
+
+class TempsPasse(_SharedItem, table=True):
+    __tablename__ = "temps_passe"
+    __table_args__ = (Index("ix_temps_passe_dossier_shared", "dossier_id", "shared_at"),)
+
+    date: date
+    minutes: int
+    description: str
+    lawyer_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Frais(_SharedItem, table=True):
+    __table_args__ = (Index("ix_frais_dossier_shared", "dossier_id", "shared_at"),)
+
+    date: date
+    amount_cents: int
+    label: str
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side login session; only the sha256 of its token is stored."""
+
+    __tablename__ = "auth_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True)
+    # One-time ticket that turns into the HttpOnly cookie (see api.open_session).
+    ticket_hash: str | None = Field(default=None, unique=True)
+    ticket_expires_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    ip: str = ""
+
+
+class OneTimeToken(SQLModel, table=True):
+    """Password reset (1 hour) and invitation (7 days) links; single use."""
+
+    __tablename__ = "one_time_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    purpose: str  # "reset" | "invite"
+    token_hash: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins and reset requests, counted to throttle guessing."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_identifier_at", "identifier", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = "login"  # "login" | "reset"
+    identifier: str
+    ip: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_firm_at", "firm_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int | None = Field(default=None, foreign_key="firm.id")
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str
+    detail: str = ""
+    ip: str = ""
+    at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,281 @@
+"""Login, server-side sessions, password change and reset, throttling."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, func, select, update
+
+from espace import security
+from espace.config import settings
+from espace.db import session_scope
+from espace.models import AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
+from espace.services import audit
+
+log = logging.getLogger(__name__)
+
+TICKET_SECONDS = 60
+TOUCH_EVERY = timedelta(seconds=60)
+BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+TOO_MANY = "Trop de tentatives. Réessayez dans quelques minutes."
+RESET_SENT = (
+    "Si un compte correspond à cet identifiant, un email contenant un lien de "
+    "réinitialisation vient de lui être envoyé. Le lien est valable 1 heure."
+)
+
+
+def normalize_identifier(identifier: str) -> str:
+    return (identifier or "").strip().lower()[:254]
+
+
+@dataclass
+class LoginResult:
+    ok: bool
+    error: str = ""
+    ticket: str = ""
+    role: Role | None = None
+
+
+@dataclass
+class FormResult:
+    ok: bool
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+
+def _throttled(session: Session, kind: str, identifier: str, ip: str, limit_id: int) -> bool:
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    by_id, by_ip = session.exec(
+        select(
+            func.count().filter(LoginAttempt.identifier == identifier),
+            func.count().filter(LoginAttempt.ip == ip),
+        ).where(LoginAttempt.kind == kind, LoginAttempt.at >= since)
+    ).one()
+    return by_id >= limit_id or by_ip >= settings.login_ip_max_failures
+
+
+def _record_attempt(session: Session, kind: str, identifier: str, ip: str) -> None:
+    session.add(LoginAttempt(kind=kind, identifier=identifier, ip=ip))
+
+
+def login(identifier: str, password: str, ip: str = "") -> LoginResult:
+    """Check credentials; on success create a session and return a one-time ticket
+    that the browser exchanges for an HttpOnly cookie (api.open_session)."""
+    ident = normalize_identifier(identifier)
+    if not ident or not password:
+        return LoginResult(False, "Veuillez saisir votre identifiant et votre mot de passe.")
+    with session_scope() as s:
+        if _throttled(s, "login", ident, ip, settings.login_max_failures):
+            security.burn_time_like_verify()
+            log.warning("login throttled identifier=%s ip=%s", ident, ip)
+            return LoginResult(False, TOO_MANY)
+        user = s.exec(select(User).where(User.email == ident)).first()
+        ok = security.verify_password(password[:1024], user.password_hash if user else None)
+        if not ok or user is None or not user.active:
+            _record_attempt(s, "login", ident, ip)
+            audit.record(s, user, "connexion_refusee", ident, ip)
+            s.commit()
+            return LoginResult(False, BAD_CREDENTIALS)
+        ticket = security.new_token()
+        now = utcnow()
+        s.add(
+            AuthSession(
+                user_id=user.id,
+                token_hash="pending:" + security.new_token(),
+                ticket_hash=security.token_hash(ticket),
+                ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
+                expires_at=now + timedelta(hours=settings.session_max_hours),
+                ip=ip[:64],
+            )
+        )
+        user.last_login_at = now
+        s.add(user)
+        audit.record(s, user, "connexion", "", ip)
+        s.commit()
+        return LoginResult(True, ticket=ticket, role=user.role)
+
+
+def open_session(ticket: str) -> tuple[str, User] | None:
+    """Exchange a login ticket (single use, 60 s) for the session token."""
+    if not ticket:
+        return None
+    with session_scope() as s:
+        row = s.exec(select(AuthSession).where(AuthSession.ticket_hash == security.token_hash(ticket))).first()
+        if row is None or row.revoked_at or not row.ticket_expires_at or row.ticket_expires_at < utcnow():
+            return None
+        token = security.new_token()
+        row.token_hash = security.token_hash(token)
+        row.ticket_hash = None
+        row.ticket_expires_at = None
+        row.last_seen_at = utcnow()
+        s.add(row)
+        user = s.get(User, row.user_id)
+        s.commit()
+        return token, user
+
+
+def _live_session(s: Session, token: str) -> AuthSession | None:
+    if not token or len(token) > 200:
+        return None
+    row = s.exec(select(AuthSession).where(AuthSession.token_hash == security.token_hash(token))).first()
+    now = utcnow()
+    if (
+        row is None
+        or row.revoked_at is not None
+        or row.expires_at <= now
+        or row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now
+    ):
+        return None
+    return row
+
+
+def current_user(token: str | None) -> User | None:
+    """The active user behind a session token, or None (expired, revoked, unknown)."""
+    if not token:
+        return None
+    with session_scope() as s:
+        row = _live_session(s, token)
+        if row is None:
+            return None
+        user = s.get(User, row.user_id)
+        if user is None or not user.active:
+            return None
+        if utcnow() - row.last_seen_at > TOUCH_EVERY:
+            row.last_seen_at = utcnow()
+            s.add(row)
+            s.commit()
+        return user
+
+
+def logout(token: str | None) -> None:
+    if not token:
+        return
+    with session_scope() as s:
+        row = s.exec(select(AuthSession).where(AuthSession.token_hash == security.token_hash(token))).first()
+        if row and row.revoked_at is None:
+            row.revoked_at = utcnow()
+            s.add(row)
+            audit.record(s, s.get(User, row.user_id), "deconnexion")
+            s.commit()
+
+
+def revoke_all_sessions(s: Session, user_id: int, *, except_token: str | None = None) -> None:
+    stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if except_token:
+        stmt = stmt.where(AuthSession.token_hash != security.token_hash(except_token))
+    s.exec(stmt.values(revoked_at=utcnow()))
+
+
+def _new_password_errors(new: str, confirm: str, identifier: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    problems = security.password_problems(new or "", identifier=identifier)
+    if problems:
+        errors["new"] = "Le mot de passe doit comporter " + ", ".join(problems) + "."
+    elif new != confirm:
+        errors["confirm"] = "Les deux mots de passe ne sont pas identiques."
+    return errors
+
+
+def change_password(token: str, current: str, new: str, confirm: str) -> FormResult:
+    """Change the password of the session's user; other sessions are revoked."""
+    with session_scope() as s:
+        row = _live_session(s, token)
+        user = s.get(User, row.user_id) if row else None
+        if user is None or not user.active:
+            return FormResult(False, {"form": "Votre session a expiré. Veuillez vous reconnecter."})
+        if not security.verify_password(current or "", user.password_hash):
+            return FormResult(False, {"current": "Le mot de passe actuel est incorrect."})
+        errors = _new_password_errors(new, confirm, user.email)
+        if not errors and new == current:
+            errors["new"] = "Le nouveau mot de passe doit être différent de l'actuel."
+        if errors:
+            return FormResult(False, errors)
+        user.password_hash = security.hash_password(new)
+        user.password_changed_at = utcnow()
+        s.add(user)
+        revoke_all_sessions(s, user.id, except_token=token)
+        audit.record(s, user, "mot_de_passe_modifie")
+        s.commit()
+        return FormResult(True, message="Votre mot de passe a été modifié.")
+
+
+def issue_one_time_token(s: Session, user: User, purpose: str, valid_for: timedelta) -> str:
+    token = security.new_token()
+    s.add(
+        OneTimeToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=security.token_hash(token),
+            expires_at=utcnow() + valid_for,
+        )
+    )
+    return token
+
+
+def request_reset(identifier: str, ip: str = "") -> FormResult:
+    """Email a reset link if the identifier exists; the answer is the same either way."""
+    from espace.services import notifications
+
+    ident = normalize_identifier(identifier)
+    if not ident or "@" not in ident:
+        return FormResult(False, {"identifier": "Veuillez saisir votre identifiant (adresse e-mail)."})
+    with session_scope() as s:
+        if _throttled(s, "reset", ident, ip, 3):
+            log.warning("reset throttled identifier=%s ip=%s", ident, ip)
+            return FormResult(True, message=RESET_SENT)
+        _record_attempt(s, "reset", ident, ip)
+        user = s.exec(select(User).where(User.email == ident)).first()
+        if user is not None and user.active:
+            token = issue_one_time_token(s, user, "reset", timedelta(minutes=settings.reset_link_minutes))
+            audit.record(s, user, "reinitialisation_demandee", "", ip)
+            s.commit()
+            notifications.send_password_reset(user, token)
+        else:
+            s.commit()
+    return FormResult(True, message=RESET_SENT)
+
+
+def _valid_one_time(s: Session, token: str, purpose: str) -> OneTimeToken | None:
+    if not token or len(token) > 200:
+        return None
+    row = s.exec(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == security.token_hash(token), OneTimeToken.purpose == purpose
+        )
+    ).first()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def reset_link_is_valid(token: str, purpose: str = "reset") -> bool:
+    with session_scope() as s:
+        return _valid_one_time(s, token, purpose) is not None
+
+
+def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -> FormResult:
+    """Set a new password from an emailed link; the link works once."""
+    with session_scope() as s:
+        row = _valid_one_time(s, token, purpose)
+        user = s.get(User, row.user_id) if row else None
+        if row is None or user is None or not user.active:
+            return FormResult(False, {"form": "Ce lien n'est plus valable. Demandez un nouveau lien depuis la page de connexion."})
+        errors = _new_password_errors(new, confirm, user.email)
+        if errors:
+            return FormResult(False, errors)
+        # Mark used first, guarded on used_at, so two concurrent uses cannot both win.
+        claimed = s.exec(
+            update(OneTimeToken)
+            .where(OneTimeToken.id == row.id, OneTimeToken.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+        if claimed.rowcount != 1:
+            return FormResult(False, {"form": "Ce lien n'est plus valable."})
+        user.password_hash = security.hash_password(new)
+        user.password_changed_at = utcnow()
+        s.add(user)
+        revoke_all_sessions(s, user.id)
+        audit.record(s, user, "mot_de_passe_reinitialise")
+        s.commit()
+        return FormResult(True, message="Votre mot de passe a été enregistré. Vous pouvez vous connecter.")

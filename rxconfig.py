@@ -1,0 +1,18 @@
+import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
+
+from espace.config import settings
+
+config = rx.Config(
+    app_name="espace",
+    db_url=settings.database_url,
+    redis_url=settings.redis_url,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    frontend_port=settings.port,
+    backend_port=settings.port,
+    api_url=settings.public_url,
+    deploy_url=settings.public_url,
+    plugins=[rx.plugins.RadixThemesPlugin()],
+    disable_plugins=[SitemapPlugin],
+)
