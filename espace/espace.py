@@ -1,9 +1,18 @@
+"""The Reflex app: pages, API routes and middleware, French connection banner."""
+import logging
+
 import reflex as rx
 
+from espace import pages  # noqa: F401  (registers the pages)
+from espace.api import api, security_headers
+from espace.components.banner import french_overlay
 
-def index():
-    return rx.text("Bonjour")
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-
-app = rx.App(html_lang="fr")
-app.add_page(index, route="/")
+app = rx.App(
+    html_lang="fr",
+    theme=rx.theme(accent_color="indigo", radius="medium"),
+    overlay_component=french_overlay,
+    api_transformer=[api, security_headers],
+    head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
+)

@@ -1,0 +1,169 @@
+"""Starlette routes beside the Reflex app: the session cookie, authorised
+downloads, health; and a middleware adding security headers to every answer."""
+from __future__ import annotations
+
+import logging
+import re
+from http.cookies import SimpleCookie
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from espace.config import settings
+from espace.db import session_scope
+from espace.models import Role, User
+from espace.services import AccessDenied, audit, auth, portal, storage
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "espace_session"
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "text/plain": ".txt",
+    "application/zip": ".zip",
+    "application/msword": ".doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+}
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
+
+
+def token_from_cookie_header(cookie_header: str | None) -> str | None:
+    if not cookie_header:
+        return None
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except Exception:  # a malformed header is no session
+        return None
+    morsel = jar.get(SESSION_COOKIE)
+    return morsel.value if morsel else None
+
+
+def home_path_for(user: User) -> str:
+    return "/accueil" if user.role == Role.client else "/admin"
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def open_session(request: Request) -> Response:
+    """Turn the one-time login ticket into the HttpOnly session cookie."""
+    opened = auth.open_session(request.query_params.get("ticket", ""))
+    if opened is None:
+        return RedirectResponse("/connexion?expire=1", status_code=303)
+    token, user = opened
+    response = RedirectResponse(home_path_for(user), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+        max_age=settings.session_max_hours * 3600,
+    )
+    return response
+
+
+async def close_session(request: Request) -> Response:
+    """Déconnexion: revoke the session and clear the cookie (POST only)."""
+    auth.logout(token_from_cookie_header(request.headers.get("cookie")))
+    response = RedirectResponse("/connexion?deconnecte=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _download_name(name: str, content_type: str) -> str:
+    safe = re.sub(r"[^\w\- .()]+", "_", name, flags=re.UNICODE).strip(" .") or "document"
+    ext = EXTENSIONS.get(content_type, "")
+    if ext and not safe.lower().endswith(ext):
+        safe += ext
+    return safe[:150]
+
+
+async def download_document(request: Request) -> Response:
+    user = auth.current_user(token_from_cookie_header(request.headers.get("cookie")))
+    if user is None:
+        return PlainTextResponse("Veuillez vous connecter pour accéder à ce document.", status_code=401)
+    try:
+        doc = portal.document_for_download(user, int(request.path_params["document_id"]))
+        path = storage.path_for(doc.storage_key)
+    except (AccessDenied, ValueError):
+        log.warning("download refused user=%s document=%s", user.id, request.path_params["document_id"])
+        return PlainTextResponse("Document introuvable.", status_code=404)
+    if not path.exists():
+        log.error("document file missing document=%s key=%s", doc.id, doc.storage_key)
+        return PlainTextResponse("Document introuvable.", status_code=404)
+    with session_scope() as s:
+        audit.record(s, user, "telechargement", f"document {doc.id} {doc.name}", _client_ip(request))
+        s.commit()
+    inline = doc.content_type in INLINE_TYPES and request.query_params.get("telecharger") is None
+    return FileResponse(
+        path,
+        media_type=doc.content_type if doc.content_type in EXTENSIONS else "application/octet-stream",
+        filename=_download_name(doc.name, doc.content_type),
+        content_disposition_type="inline" if inline else "attachment",
+        headers={"Cache-Control": "private, no-store", "Content-Security-Policy": "sandbox"},
+    )
+
+
+async def health(request: Request) -> Response:
+    from sqlalchemy import text
+
+    try:
+        with session_scope() as s:
+            s.exec(text("SELECT 1"))
+    except Exception:
+        log.exception("health check failed")
+        return JSONResponse({"status": "error"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+api = Starlette(
+    routes=[
+        Route("/api/session/ouvrir", open_session, methods=["GET"]),
+        Route("/api/session/fermer", close_session, methods=["POST"]),
+        Route("/api/documents/{document_id:int}", download_document, methods=["GET"]),
+        Route("/api/health", health, methods=["GET"]),
+    ]
+)
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    # Reset and invitation links carry a token in the URL: never leak it.
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """Add security headers to every HTTP answer; refuse Reflex's public upload route."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        if scope["path"].startswith("/_upload"):
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in SECURITY_HEADERS if k not in names
+                ]
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped

@@ -1,0 +1,41 @@
+"""Labelled form fields: each input has a real <label>, so its accessible name is the manual's."""
+from __future__ import annotations
+
+import reflex as rx
+
+
+def field(label: str, name: str, *, type: str = "text", required: bool = True, error=None,
+          autocomplete: str | None = None, default_value=None, max_length: int | None = None) -> rx.Component:
+    input_id = f"champ-{name}"
+    return rx.box(
+        rx.el.label(
+            label,
+            rx.cond(required, rx.text.span(" *", color="var(--red-11)", aria_hidden="true")),
+            html_for=input_id,
+            style={"display": "block", "font-weight": 500, "margin_bottom": "4px", "font-size": "14px"},
+        ),
+        rx.input(
+            id=input_id,
+            name=name,
+            type=type,
+            required=required,
+            auto_complete=autocomplete,
+            default_value=default_value,
+            max_length=max_length,
+            size="3",
+            width="100%",
+        ),
+        rx.cond(error is not None and error != "", rx.text(error, color="red", size="2", role="alert"))
+        if error is not None
+        else rx.fragment(),
+        width="100%",
+        margin_bottom="12px",
+    )
+
+
+def banner(message, color: str = "green") -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, color_scheme=color, role="status" if color == "green" else "alert", width="100%",
+                   margin_bottom="12px"),
+    )

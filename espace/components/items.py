@@ -1,0 +1,77 @@
+"""Lists of shared items and the home tiles."""
+from __future__ import annotations
+
+import reflex as rx
+
+from espace import styles
+
+
+def tile(t) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.text(t["label"], " (", t["count"], ")", weight="bold", size="3"),
+            width="100%",
+        ),
+        href="/" + t["key"].to(str),
+        underline="none",
+        min_width=styles.TILE_MIN,
+        flex="1 1 " + styles.TILE_MIN,
+    )
+
+
+def _item(row, show_dossier: bool) -> rx.Component:
+    name = rx.cond(
+        row["url"] != "",
+        rx.el.a(row["name"], href=row["url"], target="_blank", rel="noopener", style={"font-weight": 500}),
+        rx.cond(
+            row["dossier_id"] != "",
+            rx.cond(
+                row["date"] == "",
+                rx.link(row["name"], href="/dossiers/" + row["dossier_id"].to(str), weight="medium"),
+                rx.text(row["name"], weight="medium"),
+            ),
+            rx.text(row["name"], weight="medium"),
+        ),
+    )
+    return rx.el.li(
+        rx.flex(
+            rx.text(row["date"], color=styles.MUTED, size="2", min_width="90px"),
+            rx.box(
+                name,
+                rx.cond(row["detail"] != "", rx.text(row["detail"], size="2", color=styles.MUTED)),
+                *(
+                    [
+                        rx.cond(
+                            (row["dossier"] != "") & (row["date"] != ""),
+                            rx.text(
+                                "Dossier : ",
+                                rx.link(row["dossier"], href="/dossiers/" + row["dossier_id"].to(str)),
+                                size="2",
+                            ),
+                        )
+                    ]
+                    if show_dossier
+                    else []
+                ),
+                flex="1 1 200px",
+                min_width="0",
+                style={"overflow_wrap": "anywhere"},
+            ),
+            rx.cond(
+                row["url"] != "",
+                rx.el.a("Télécharger", href=row["url"] + "?telecharger=1", style={"font-size": "14px"},
+                        aria_label="Télécharger " + row["name"].to(str)),
+            ),
+            gap="3",
+            wrap="wrap",
+            align="start",
+        ),
+        style={"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none"},
+    )
+
+
+def item_list(rows, show_dossier: bool = False) -> rx.Component:
+    return rx.el.ul(
+        rx.foreach(rows, lambda r: _item(r, show_dossier)),
+        style={"padding": 0, "margin": 0},
+    )

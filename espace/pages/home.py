@@ -1,0 +1,22 @@
+"""/accueil: the client's name, then « Accéder à : » and one tile per non-empty category."""
+import reflex as rx
+
+from espace.components.items import tile
+from espace.components.layout import client_page
+from espace.state.client import HomeState
+
+
+@client_page("/accueil", "Accueil", HomeState.load)
+def home() -> rx.Component:
+    return rx.cond(
+        HomeState.loaded,
+        rx.vstack(
+            rx.heading(HomeState.name.upper(), size="6", as_="h1"),
+            rx.heading("Accéder à :", size="4", as_="h2"),
+            rx.flex(rx.foreach(HomeState.tiles, tile), wrap="wrap", gap="3", width="100%",
+                    role="navigation", aria_label="Catégories"),
+            rx.cond(HomeState.tiles.length() == 0, rx.text("Aucun élément n'est encore partagé avec vous.")),
+            spacing="4",
+            width="100%",
+        ),
+    )

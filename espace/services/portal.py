@@ -1,0 +1,231 @@
+"""The client's read path: home counts, category lists, a dossier and its items.
+
+Every query starts from the acting client and only reaches items that are shared
+(shared_at not null) in dossiers of the client's firm that the client is linked to."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import literal, union_all
+from sqlmodel import Session, func, select
+
+from espace.config import settings
+from espace.db import session_scope
+from espace.formatting import fdate, fdatetime, fduration, fmoney, fsize
+from espace.models import (
+    Client,
+    Direction,
+    Document,
+    Dossier,
+    DossierClient,
+    FactureStatus,
+    Facture,
+    Frais,
+    Rdv,
+    Role,
+    Tache,
+    TempsPasse,
+    User,
+)
+from espace.services import AccessDenied
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str  # URL segment, e.g. "temps-passes"
+    label: str  # visible label, e.g. "Temps passés"
+    model: type | None  # None for dossiers
+    order_col: str = ""
+
+
+CATEGORIES: list[Category] = [
+    Category("documents", "Documents", Document, "doc_date"),
+    Category("dossiers", "Dossiers", None),
+    Category("rdv", "RDV", Rdv, "starts_at"),
+    Category("factures", "Factures", Facture, "date"),
+    Category("taches", "Tâches", Tache, "date"),
+    Category("temps-passes", "Temps passés", TempsPasse, "date"),
+    Category("frais", "Frais", Frais, "date"),
+]
+BY_KEY = {c.key: c for c in CATEGORIES}
+
+# Dossier tabs: the documents split by direction, then the other categories.
+TABS: list[tuple[str, str]] = [
+    ("recus", "Documents reçus"),
+    ("deposes", "Documents déposés"),
+    ("rdv", "RDV"),
+    ("factures", "Factures"),
+    ("taches", "Tâches"),
+    ("temps-passes", "Temps passés"),
+    ("frais", "Frais"),
+]
+
+
+def client_of(s: Session, user: User) -> Client:
+    if user is None or user.role != Role.client or not user.active:
+        raise AccessDenied()
+    client = s.exec(select(Client).where(Client.user_id == user.id, Client.firm_id == user.firm_id)).first()
+    if client is None:
+        raise AccessDenied()
+    return client
+
+
+def _dossier_ids(client: Client):
+    """Subquery: ids of the dossiers of this client, in the client's firm."""
+    return (
+        select(DossierClient.dossier_id)
+        .join(Dossier, Dossier.id == DossierClient.dossier_id)
+        .where(DossierClient.client_id == client.id, Dossier.firm_id == client.firm_id)
+    )
+
+
+def _visible(model, client: Client):
+    return select(model).where(model.shared_at.is_not(None), model.dossier_id.in_(_dossier_ids(client)))
+
+
+def home(user: User) -> dict:
+    """Name and per-category counts, in one grouped query."""
+    with session_scope() as s:
+        client = client_of(s, user)
+        ids = _dossier_ids(client)
+        parts = [
+            select(literal(c.key).label("k"), func.count().label("n"))
+            .select_from(c.model)
+            .where(c.model.shared_at.is_not(None), c.model.dossier_id.in_(ids))
+            for c in CATEGORIES
+            if c.model is not None
+        ]
+        parts.append(select(literal("dossiers").label("k"), func.count().label("n")).select_from(ids.subquery()))
+        counts = dict(s.exec(union_all(*parts)).all())
+        return {
+            "name": f"{user.prenom} {user.nom}",
+            "tiles": [
+                {"key": c.key, "label": c.label, "count": counts.get(c.key, 0)}
+                for c in CATEGORIES
+                if counts.get(c.key, 0) > 0
+            ],
+        }
+
+
+def _dossier_title(d: Dossier) -> str:
+    return f"{d.reference} - {d.label}"
+
+
+def _row(item, dossier: Dossier | None = None) -> dict[str, str]:
+    """What a list or a tab shows of one item, as display strings with fixed keys."""
+    row = {"id": str(item.id), "date": "", "name": "", "detail": "", "url": "", "dossier": "", "dossier_id": ""}
+    if dossier is not None:
+        row.update(dossier=dossier.label, dossier_id=str(dossier.id))
+    if isinstance(item, Document):
+        row.update(date=fdate(item.doc_date), name=item.name, detail=fsize(item.size), url=f"/api/documents/{item.id}")
+    elif isinstance(item, Rdv):
+        row.update(date=fdatetime(item.starts_at), name=item.subject, detail=item.place)
+    elif isinstance(item, Facture):
+        status = "Payée" if item.status == FactureStatus.payee else "À régler"
+        due = f" · échéance {fdate(item.due_date)}" if item.due_date and item.status != FactureStatus.payee else ""
+        row.update(date=fdate(item.date), name=f"Facture n° {item.number}", detail=f"{fmoney(item.amount_cents)} · {status}{due}")
+    elif isinstance(item, Tache):
+        row.update(date=fdate(item.date), name=item.label, detail="Terminée" if item.done else "À faire")
+    elif isinstance(item, TempsPasse):
+        row.update(date=fdate(item.date), name=item.description, detail=fduration(item.minutes))
+    elif isinstance(item, Frais):
+        row.update(date=fdate(item.date), name=item.label, detail=fmoney(item.amount_cents))
+    return row
+
+
+def list_category(user: User, key: str, page: int = 1) -> dict:
+    """One category, all the client's dossiers mixed, newest first, paginated."""
+    cat = BY_KEY.get(key)
+    if cat is None:
+        raise AccessDenied()
+    page = max(1, int(page))
+    size = settings.page_size
+    with session_scope() as s:
+        client = client_of(s, user)
+        if cat.model is None:
+            total = s.exec(select(func.count()).select_from(_dossier_ids(client).subquery())).one()
+            dossiers = s.exec(
+                select(Dossier)
+                .where(Dossier.id.in_(_dossier_ids(client)))
+                .order_by(Dossier.reference.desc())
+                .offset((page - 1) * size)
+                .limit(size)
+            ).all()
+            rows = [
+                {"id": str(d.id), "date": "", "name": d.label, "detail": d.reference, "url": "", "dossier": "", "dossier_id": str(d.id)}
+                for d in dossiers
+            ]
+        else:
+            base = _visible(cat.model, client)
+            total = s.exec(select(func.count()).select_from(base.subquery())).one()
+            order = getattr(cat.model, cat.order_col)
+            q = (
+                select(cat.model, Dossier)
+                .join(Dossier, Dossier.id == cat.model.dossier_id)
+                .where(cat.model.shared_at.is_not(None), cat.model.dossier_id.in_(_dossier_ids(client)))
+                .order_by(order.desc(), cat.model.id.desc())
+                .offset((page - 1) * size)
+                .limit(size)
+            )
+            rows = [_row(item, d) for item, d in s.exec(q).all()]
+        pages = max(1, -(-total // size))
+        return {"label": cat.label, "rows": rows, "total": total, "page": min(page, pages), "pages": pages}
+
+
+def dossier(user: User, dossier_id: int) -> dict:
+    """A dossier of the client with its non-empty tabs."""
+    with session_scope() as s:
+        client = client_of(s, user)
+        try:
+            did = int(dossier_id)
+        except (TypeError, ValueError):
+            raise AccessDenied() from None
+        d = s.exec(select(Dossier).where(Dossier.id == did, Dossier.id.in_(_dossier_ids(client)))).first()
+        if d is None:
+            raise AccessDenied()
+        interlocutor = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
+
+        def items(model, order, *extra):
+            q = select(model).where(model.dossier_id == d.id, model.shared_at.is_not(None), *extra)
+            return [_row(i) for i in s.exec(q.order_by(order.desc(), model.id.desc())).all()]
+
+        tabs = {
+            "recus": items(Document, Document.doc_date, Document.direction == Direction.recu),
+            "deposes": items(Document, Document.doc_date, Document.direction == Direction.depose),
+            "rdv": items(Rdv, Rdv.starts_at),
+            "factures": items(Facture, Facture.date),
+            "taches": items(Tache, Tache.date),
+            "temps-passes": items(TempsPasse, TempsPasse.date),
+            "frais": items(Frais, Frais.date),
+        }
+        return {
+            "id": str(d.id),
+            "label": d.label,
+            "reference": d.reference,
+            "title": _dossier_title(d),
+            "interlocutor": f"{interlocutor.nom} {interlocutor.prenom}" if interlocutor else "",
+            "tabs": [{"key": k, "label": label, "count": str(len(tabs[k]))} for k, label in TABS if tabs[k]],
+            "items": tabs,
+        }
+
+
+def document_for_download(user: User, document_id: int) -> Document:
+    """The document if this user may read it: a client of its dossier (shared only),
+    or a lawyer/staff member of the dossier's firm. Raises AccessDenied otherwise."""
+    if user is None or not user.active:
+        raise AccessDenied()
+    with session_scope() as s:
+        doc = s.get(Document, document_id)
+        if doc is None:
+            raise AccessDenied()
+        d = s.get(Dossier, doc.dossier_id)
+        if d is None or d.firm_id != user.firm_id:
+            raise AccessDenied()
+        if user.role == Role.client:
+            client = client_of(s, user)
+            linked = s.exec(
+                select(DossierClient).where(DossierClient.dossier_id == d.id, DossierClient.client_id == client.id)
+            ).first()
+            if linked is None or doc.shared_at is None:
+                raise AccessDenied()
+        return doc

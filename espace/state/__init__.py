@@ -1,0 +1,1 @@
+"""Thin Reflex states: each calls services and holds what one page shows."""

@@ -1,0 +1,35 @@
+"""Mon compte: change the password."""
+from __future__ import annotations
+
+import reflex as rx
+
+from espace.services import auth
+from espace.state.session import SessionState
+
+
+class AccountState(SessionState):
+    errors: dict[str, str] = {}
+    message: str = ""
+    form_key: int = 0
+
+    @rx.event
+    def load(self):
+        self.errors = {}
+        self.message = ""
+        if self._client() is None and self._staff() is None:
+            return self._to_login()
+
+    @rx.event
+    def change_password(self, form: dict):
+        result = auth.change_password(
+            self._token() or "",
+            str(form.get("current", "")),
+            str(form.get("new", "")),
+            str(form.get("confirm", "")),
+        )
+        self.errors = result.errors
+        self.message = result.message
+        if result.ok:
+            self.form_key += 1  # a fresh, empty form after success
+        elif "form" in result.errors:
+            return self._to_login()

@@ -1,0 +1,9 @@
+"""Colours, widths and spacing, in one place."""
+
+ACCENT = "indigo"
+MAX_WIDTH = "960px"
+PAGE_PADDING = ["12px", "16px", "24px"]
+TILE_MIN = "150px"
+HEADER_BG = "var(--indigo-9)"
+HEADER_FG = "white"
+MUTED = "var(--gray-11)"
