@@ -13,6 +13,6 @@ config = rx.Config(
     backend_port=settings.port,
     api_url=settings.public_url,
     deploy_url=settings.public_url,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
     disable_plugins=[SitemapPlugin],
 )

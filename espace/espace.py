@@ -11,8 +11,8 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 
 app = rx.App(
     html_lang="fr",
-    theme=rx.theme(accent_color="indigo", radius="medium"),
-    overlay_component=french_overlay,
     api_transformer=[api, security_headers],
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
 )
+# Replace Reflex's English connection toaster by a French banner.
+app.app_wraps[(5, "Overlay")] = lambda stateful: french_overlay() if stateful else None

@@ -1,0 +1,47 @@
+# espace — two commands: `make run` (demo portal on http://localhost:$(PORT)) and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+PORT ?= 3000
+DATA_DIR ?= var
+DEMO ?= 1
+CHROMIUM_PATH ?= /usr/bin/chromium
+
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_USE_NPM := 1
+export NPM_CONFIG_REGISTRY := https://registry.npmjs.org
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := 0
+export PORT DATA_DIR CHROMIUM_PATH
+
+.PHONY: run test install install-dev chromium migrate clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+chromium:
+	@test -x "$(CHROMIUM_PATH)" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+migrate: install
+	mkdir -p $(DATA_DIR)
+	$(PY) -m espace migrate
+
+run: migrate
+	DEMO=$(DEMO) $(PY) -m espace demo
+	DEMO=$(DEMO) reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+test: install-dev chromium
+	$(PY) -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf .web .states $(DATA_DIR)
