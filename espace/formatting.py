@@ -3,24 +3,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.numbers import format_currency
 
 LOCALE = "fr_FR"
+TZ = get_timezone("Europe/Paris")
 
 
 def fdate(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.date()
+        value = value.astimezone(TZ).date() if value.tzinfo else value.date()
     return format_date(value, "dd/MM/yyyy", locale=LOCALE)
 
 
 def fdatetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return format_datetime(value, "dd/MM/yyyy HH:mm", locale=LOCALE)
+    return format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=TZ, locale=LOCALE)
 
 
 def fmoney(cents: int) -> str:

@@ -10,7 +10,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Aware UTC now: SQLModel stores aware datetimes and returns them in UTC."""
+    return datetime.now(timezone.utc)
 
 
 class Role(str, Enum):
