@@ -42,6 +42,8 @@ LEROY_PASSWORD = "Leroy-Demo-2024"
 PAUL_EMAIL = "paul.martin@example.com"
 PAUL_PASSWORD = "Martin-Demo-2024"
 
+_PASSWORDS = (LUCE_PASSWORD, LAWYER_PASSWORD, MARC_PASSWORD, LEROY_PASSWORD, PAUL_PASSWORD)
+
 LOGIN_HINTS = f"""\
 Comptes de démonstration (identifiant / mot de passe) :
   Client   Luce ALEXANDER     : {LUCE_EMAIL} / {LUCE_PASSWORD}
@@ -60,9 +62,15 @@ def _pdf_text(value: str) -> bytes:
 
 def make_pdf(title: str, lines: list[str] = ()) -> bytes:
     """A valid one-page A4 PDF 1.4: `title` in Helvetica-Bold, then `lines`."""
-    ops = [b"BT", b"/F2 16 Tf", b"56 770 Td", _pdf_text(title) + b" Tj", b"/F1 11 Tf", b"0 -30 Td"]
+    import textwrap
+
+    ops = [b"BT", b"/F2 16 Tf", b"56 770 Td"]
+    for part in textwrap.wrap(title, 50) or [""]:
+        ops += [_pdf_text(part) + b" Tj", b"0 -22 Td"]
+    ops += [b"/F1 11 Tf", b"0 -10 Td"]
     for line in lines:
-        ops += [_pdf_text(line) + b" Tj", b"0 -18 Td"]
+        for part in textwrap.wrap(line, 85) or [""]:
+            ops += [_pdf_text(part) + b" Tj", b"0 -16 Td"]
     ops.append(b"ET")
     content = b"\n".join(ops) + b"\n"
     objects = [
@@ -73,7 +81,7 @@ def make_pdf(title: str, lines: list[str] = ()) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"endstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-        b"<< /Title " + _pdf_text(title) + b" /Producer (espace) >>",
+        b"<< /Title <" + ("\ufeff" + title).encode("utf-16-be").hex().upper().encode() + b"> /Producer (espace) >>",
     ]
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -253,6 +261,21 @@ HIDDEN_RDV = (0, _dt(2026, 12, 1, 8, 30), _CABINET, "Réunion interne de prépar
 HIDDEN_FACTURE = (1, "FA-2024-0051", date(2026, 11, 20), 60000)
 
 
+_hashes: dict[str, str] = {}
+
+
+def _password_hashes() -> dict[str, str]:
+    """The demo passwords' argon2 hashes, computed once per process (tests load the
+    demo many times; a hash costs ~0.15 s), in parallel."""
+    missing = [p for p in _PASSWORDS if p not in _hashes]
+    if missing:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+            _hashes.update(zip(missing, pool.map(security.hash_password, missing)))
+    return _hashes
+
+
 def load_demo() -> dict:
     """Load the demo data set into an empty database; return the ids created, or {}
     if the database already has a firm."""
@@ -286,12 +309,13 @@ def load_demo() -> dict:
 
             def user(firm: Firm, role: Role, email: str, nom: str, prenom: str, password: str) -> User:
                 u = User(firm_id=firm.id, role=role, email=email, nom=nom, prenom=prenom,
-                         password_hash=security.hash_password(password),
+                         password_hash=hashes[password],
                          password_changed_at=created, created_at=created)
                 s.add(u)
                 return u
 
             # Firms and people.
+            hashes = _password_hashes()
             created = now()
             firm = Firm(name="Cabinet DELMAS Avocats", sender_email="contact@cabinet-delmas.example",
                         created_at=created)

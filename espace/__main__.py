@@ -1,0 +1,199 @@
+"""Command line: `python -m espace migrate | demo | create-firm | create-lawyer | create-client`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CliError(Exception):
+    """A refusal explained to the user (exit code 2)."""
+
+
+def _normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from espace.config import settings
+
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(Config(str(ROOT / "alembic.ini")), "head")
+    print("Base de données à jour.")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from espace import demo
+
+    if demo.load_demo():
+        print("Données de démonstration chargées.")
+    else:
+        print("La base contient déjà des données : rien n'a été chargé.")
+    print(demo.LOGIN_HINTS)
+
+
+def cmd_create_firm(args: argparse.Namespace) -> None:
+    from espace.db import session_scope
+    from espace.demo import now
+    from espace.models import Firm
+
+    name = args.name.strip()
+    if not name:
+        raise CliError("Le nom du cabinet est obligatoire.")
+    sender = _normalize_email(args.sender_email) or None
+    with session_scope() as s:
+        firm = Firm(name=name, sender_email=sender, created_at=now())
+        s.add(firm)
+        s.commit()
+        print(firm.id)
+
+
+def _generated_password(identifier: str) -> str:
+    from espace import security
+
+    while True:
+        password = security.new_token()[:16] + "aA1!"
+        if not security.password_problems(password, identifier=identifier):
+            return password
+
+
+def _create_user(args: argparse.Namespace, role) -> None:
+    from sqlalchemy.exc import IntegrityError
+    from sqlmodel import select
+
+    from espace import security
+    from espace.db import session_scope
+    from espace.demo import now
+    from espace.models import Client, Firm, Role, User
+
+    email = _normalize_email(args.email)
+    if "@" not in email or " " in email:
+        raise CliError(f"Adresse e-mail invalide : {args.email!r}.")
+    nom, prenom = args.nom.strip(), args.prenom.strip()
+    if not nom or not prenom:
+        raise CliError("Le nom et le prénom sont obligatoires.")
+    generated = args.password is None
+    password = _generated_password(email) if generated else args.password
+    problems = security.password_problems(password, identifier=email)
+    if problems:
+        raise CliError("Mot de passe refusé, il doit comporter : " + " ; ".join(problems) + ".")
+    with session_scope() as s:
+        if s.get(Firm, args.firm_id) is None:
+            raise CliError(f"Cabinet introuvable : {args.firm_id}.")
+        if s.exec(select(User.id).where(User.email == email)).first() is not None:
+            raise CliError(f"Un compte existe déjà avec l'adresse {email}.")
+        created = now()
+        user = User(
+            firm_id=args.firm_id, email=email, nom=nom, prenom=prenom, role=role,
+            password_hash=security.hash_password(password), password_changed_at=created, created_at=created,
+        )
+        s.add(user)
+        s.flush()
+        client = None
+        if role == Role.client:
+            client = Client(
+                firm_id=args.firm_id, user_id=user.id, email=email, adresse=args.adresse.strip(),
+                code_postal=args.code_postal.strip(), ville=args.ville.strip(), tel=args.tel.strip(),
+                mobile=args.mobile.strip(),
+            )
+            s.add(client)
+        try:
+            s.commit()
+        except IntegrityError:
+            raise CliError(f"Un compte existe déjà avec l'adresse {email}.") from None
+        what = "Client" if client else "Avocat"
+        print(f"{what} créé : utilisateur n° {user.id}" + (f", fiche client n° {client.id}" if client else ""))
+        print(f"Identifiant : {email}")
+        if generated:
+            print(f"Mot de passe : {password}")
+            print("(affiché une seule fois : transmettez-le au titulaire du compte)")
+
+
+def cmd_create_lawyer(args: argparse.Namespace) -> None:
+    from espace.models import Role
+
+    _create_user(args, Role.lawyer)
+
+
+def cmd_create_client(args: argparse.Namespace) -> None:
+    from espace.models import Role
+
+    _create_user(args, Role.client)
+
+
+def _help(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m espace", description="Administration de l'espace client du cabinet.", add_help=False
+    )
+    _help(parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="commande", title="commandes")
+    add_parser = sub.add_parser
+
+    def sub_add_parser(name: str, **kw) -> argparse.ArgumentParser:
+        p = add_parser(name, add_help=False, description=kw.get("help"), **kw)
+        _help(p)
+        return p
+
+    sub.add_parser = sub_add_parser
+
+    p = sub.add_parser("migrate", help="met à jour le schéma de la base de données (Alembic)")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="charge les données de démonstration si la base est vide")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("create-firm", help="crée un cabinet et affiche son numéro")
+    p.add_argument("--name", required=True, help="nom du cabinet")
+    p.add_argument("--sender-email", default="", help="adresse d'expédition des e-mails du cabinet")
+    p.set_defaults(func=cmd_create_firm)
+
+    def user_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--firm-id", type=int, required=True, help="numéro du cabinet")
+        p.add_argument("--email", required=True, help="adresse e-mail, qui sert d'identifiant")
+        p.add_argument("--nom", required=True, help="nom de famille")
+        p.add_argument("--prenom", required=True, help="prénom")
+        p.add_argument(
+            "--password", default=None,
+            help="mot de passe (par défaut : un mot de passe aléatoire, affiché une seule fois)",
+        )
+
+    p = sub.add_parser("create-lawyer", help="crée un compte avocat d'un cabinet")
+    user_args(p)
+    p.set_defaults(func=cmd_create_lawyer)
+
+    p = sub.add_parser("create-client", help="crée un compte client d'un cabinet")
+    user_args(p)
+    p.add_argument("--adresse", default="", help="adresse postale")
+    p.add_argument("--code-postal", default="", help="code postal")
+    p.add_argument("--ville", default="", help="ville")
+    p.add_argument("--tel", default="", help="téléphone fixe")
+    p.add_argument("--mobile", default="", help="téléphone mobile")
+    p.set_defaults(func=cmd_create_client)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except CliError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The command line, run as a person would: `python -m espace ...` in a subprocess."""
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"REFLEX_DB_URL", "SECRET_KEY", "DEMO"}}
+    env.update(DATA_DIR=str(tmp_path / "var"), PYTHONWARNINGS="ignore")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "espace", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+            timeout=120,
+        )
+
+    run.db = tmp_path / "var" / "espace.db"
+    return run
+
+
+def users(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT email, role, firm_id, nom, prenom FROM user ORDER BY id").fetchall()
+
+
+def test_migrate_then_create_firm_lawyer_client(cli):
+    r = cli("migrate")
+    assert r.returncode == 0, r.stderr
+    assert cli.db.exists()
+
+    r = cli("create-firm", "--name", "Cabinet TEST", "--sender-email", "contact@test.example")
+    assert r.returncode == 0, r.stderr
+    firm_id = r.stdout.strip()
+    assert firm_id.isdigit()
+
+    r = cli("create-lawyer", "--firm-id", firm_id, "--email", "  Avocat@Test.Example ", "--nom", "DURAND",
+            "--prenom", "Anne")
+    assert r.returncode == 0, r.stderr
+    password = re.search(r"Mot de passe : (\S+)", r.stdout).group(1)
+    from espace import security
+
+    assert security.password_problems(password, identifier="avocat@test.example") == []
+
+    r = cli("create-client", "--firm-id", firm_id, "--email", "client@test.example", "--nom", "PETIT",
+            "--prenom", "Jean", "--adresse", "1 rue Haute", "--code-postal", "34000", "--ville", "MONTPELLIER",
+            "--tel", "04 00 00 00 00", "--mobile", "06 00 00 00 00", "--password", "Petit-Jean-2024")
+    assert r.returncode == 0, r.stderr
+    assert "Petit-Jean-2024" not in r.stdout  # a chosen password is not echoed
+
+    assert users(cli.db) == [
+        ("avocat@test.example", "lawyer", int(firm_id), "DURAND", "Anne"),
+        ("client@test.example", "client", int(firm_id), "PETIT", "Jean"),
+    ]
+    with sqlite3.connect(cli.db) as conn:
+        hashes = dict(conn.execute("SELECT email, password_hash FROM user").fetchall())
+        client = conn.execute(
+            "SELECT email, adresse, code_postal, ville, tel, mobile FROM client").fetchall()
+    assert security.verify_password(password, hashes["avocat@test.example"])
+    assert security.verify_password("Petit-Jean-2024", hashes["client@test.example"])
+    assert client == [("client@test.example", "1 rue Haute", "34000", "MONTPELLIER", "04 00 00 00 00",
+                       "06 00 00 00 00")]
+
+    # Refusals: exit code 2, a French message, nothing written.
+    r = cli("create-client", "--firm-id", firm_id, "--email", "CLIENT@test.example", "--nom", "X", "--prenom", "Y")
+    assert r.returncode == 2
+    assert "existe déjà" in r.stderr
+    r = cli("create-lawyer", "--firm-id", "999", "--email", "autre@test.example", "--nom", "X", "--prenom", "Y")
+    assert r.returncode == 2
+    assert "Cabinet introuvable" in r.stderr
+    r = cli("create-client", "--firm-id", firm_id, "--email", "faible@test.example", "--nom", "X",
+            "--prenom", "Y", "--password", "motdepasse")
+    assert r.returncode == 2
+    assert "Mot de passe refusé" in r.stderr
+    assert len(users(cli.db)) == 2
+
+
+def test_demo_loads_once_and_prints_hints(cli):
+    assert cli("migrate").returncode == 0
+    first = cli("demo")
+    assert first.returncode == 0, first.stderr
+    assert "academy@secib.fr" in first.stdout and "a12RJ3d11P" in first.stdout
+    assert "fabien.delmas@example.com" in first.stdout
+    second = cli("demo")
+    assert second.returncode == 0, second.stderr
+    assert "academy@secib.fr" in second.stdout
+    with sqlite3.connect(cli.db) as conn:
+        assert conn.execute("SELECT count(*) FROM firm").fetchone() == (2,)
+        assert conn.execute("SELECT count(*) FROM document").fetchone() == (50,)
+
+
+def test_help_is_french(cli):
+    r = cli("--help")
+    assert r.returncode == 0
+    assert "affiche cette aide" in r.stdout and "create-client" in r.stdout
