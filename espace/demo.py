@@ -8,6 +8,7 @@ document is a real one-page PDF stored under DATA_DIR/documents.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -99,14 +100,17 @@ def make_pdf(title: str, lines: list[str] = ()) -> bytes:
 
 
 # --------------------------------------------------------------------------- data
+_PARIS = ZoneInfo("Europe/Paris")
+
+
 def now() -> datetime:
     """Aware UTC: the datetime columns (sqlmodel UTCDateTime) refuse naive values."""
     return datetime.now(timezone.utc)
 
 
 def _dt(*args: int) -> datetime:
-    """A wall-clock datetime (appointments), stored as given."""
-    return datetime(*args, tzinfo=timezone.utc)
+    """An appointment time, in the firm's time zone (shown back in Europe/Paris)."""
+    return datetime(*args, tzinfo=_PARIS).astimezone(timezone.utc)
 
 
 def _at(day: date | datetime, hour: int = 9) -> datetime:
