@@ -30,7 +30,11 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from espace import demo
+    from espace.config import settings
 
+    if not settings.demo:
+        print("Mode démonstration désactivé (DEMO=0) : aucune donnée de démonstration chargée.")
+        return
     if demo.load_demo():
         print("Données de démonstration chargées.")
     else:

@@ -25,6 +25,7 @@ def cli(tmp_path):
         )
 
     run.db = tmp_path / "var" / "espace.db"
+    run.env = env
     return run
 
 
@@ -84,8 +85,17 @@ def test_migrate_then_create_firm_lawyer_client(cli):
     assert len(users(cli.db)) == 2
 
 
+def test_demo_loads_nothing_outside_demo_mode(cli):
+    assert cli("migrate").returncode == 0
+    r = cli("demo")
+    assert r.returncode == 0 and "désactivé" in r.stdout and "a12RJ3d11P" not in r.stdout
+    with sqlite3.connect(cli.db) as conn:
+        assert conn.execute("SELECT count(*) FROM user").fetchone() == (0,)
+
+
 def test_demo_loads_once_and_prints_hints(cli):
     assert cli("migrate").returncode == 0
+    cli.env["DEMO"] = "1"
     first = cli("demo")
     assert first.returncode == 0, first.stderr
     assert "academy@secib.fr" in first.stdout and "a12RJ3d11P" in first.stdout

@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 from espace import styles
+
+
+def file_link(*children, **props) -> rx.Component:
+    """A link served by the API (a document), not a page: the browser loads it itself."""
+    return ReactRouterLink.create(*children, reload_document=True, **props)
 
 
 def tile(t) -> rx.Component:
@@ -22,7 +28,7 @@ def tile(t) -> rx.Component:
 def _item(row, show_dossier: bool) -> rx.Component:
     name = rx.cond(
         row["url"] != "",
-        rx.el.a(row["name"], href=row["url"], target="_blank", rel="noopener", style={"font-weight": 500}),
+        file_link(row["name"], href=row["url"], target="_blank", rel="noopener", style={"font-weight": 500}),
         rx.cond(
             row["dossier_id"] != "",
             rx.cond(
@@ -59,7 +65,7 @@ def _item(row, show_dossier: bool) -> rx.Component:
             ),
             rx.cond(
                 row["url"] != "",
-                rx.el.a("Télécharger", href=row["url"] + "?telecharger=1", style={"font-size": "14px"},
+                file_link("Télécharger", href=row["url"] + "?telecharger=1", style={"font-size": "14px"},
                         aria_label="Télécharger " + row["name"].to(str)),
             ),
             gap="3",

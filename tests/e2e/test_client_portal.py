@@ -1,0 +1,153 @@
+"""The manual's client scenarios, as a person does them, on desktop and at 375 px."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import LAWYER, LUCE, MARC, assert_no_horizontal_scroll, login
+
+TILES = ["Documents (45)", "Dossiers (4)", "RDV (9)", "Factures (1)", "Tâches (8)", "Temps passés (11)", "Frais (1)"]
+
+
+def test_login_failure_shows_a_french_error_and_keeps_the_identifier(page):
+    login(page, LUCE[0], "mauvais-mot-de-passe")
+    expect(page.get_by_role("alert")).to_contain_text("Identifiant ou mot de passe incorrect.")
+    expect(page.get_by_label("Identifiant")).to_have_value(LUCE[0])
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    assert_no_horizontal_scroll(page)
+
+
+def test_login_shows_home_with_the_manuals_tiles(page):
+    login(page, *LUCE)
+    expect(page).to_have_url(re.compile(r"/accueil/?$"))
+    expect(page.get_by_role("heading", name="LUCE ALEXANDER")).to_be_visible()
+    expect(page.get_by_text("Accéder à :")).to_be_visible()
+    for tile in TILES:
+        expect(page.get_by_role("link", name=tile)).to_be_visible()
+    for nav in ("Accueil", "Mon compte"):
+        expect(page.get_by_role("link", name=nav, exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Déconnexion")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+
+
+def test_category_list_newest_first_with_dossier(page):
+    login(page, *LUCE)
+    page.get_by_role("link", name="Documents (45)").click()
+    expect(page.get_by_role("heading", name="Documents (45)")).to_be_visible()
+    first = page.get_by_role("listitem").first
+    expect(first).to_contain_text("08/01/2024")
+    expect(first).to_contain_text("Lettre au client AR dossier Appelant (CA 09-17)")
+    expect(first).to_contain_text("Dossier : ALEXANDER / AGENCE IMMO")
+    expect(page.get_by_role("listitem")).to_have_count(45)
+    assert_no_horizontal_scroll(page)
+
+
+def test_dossier_page_has_tabs_for_non_empty_categories(page):
+    login(page, *LUCE)
+    page.get_by_role("link", name="Dossiers (4)").click()
+    expect(page.get_by_role("link", name="ALEXANDER / JPA")).to_be_visible()
+    page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
+    expect(page.get_by_role("heading", name="ALEXANDER / AGENCE IMMO")).to_be_visible()
+    expect(page.get_by_text("Référence : 2017IIDOS/1529")).to_be_visible()
+    expect(page.get_by_text("Interlocuteur : DELMAS Fabien")).to_be_visible()
+    recus = page.get_by_role("tab", name=re.compile(r"^Documents reçus"))
+    expect(recus).to_have_attribute("aria-selected", "true")
+    panel = page.get_by_role("tabpanel")
+    expect(panel.get_by_role("listitem").first).to_contain_text("Lettre au client AR dossier Appelant (CA 09-17)")
+    expect(panel).to_contain_text("19/10/2022")
+    expect(panel).to_contain_text("Facture avec détail")
+    page.get_by_role("tab", name=re.compile(r"^Factures")).click()
+    expect(page.get_by_role("tabpanel")).to_contain_text("Facture n° FA-2024-0042")
+    expect(page.get_by_role("tabpanel")).to_contain_text("1\u202f440,00\xa0€")
+    assert_no_horizontal_scroll(page)
+
+
+def test_empty_tabs_are_hidden(desktop, server):
+    """Marc's dossier has documents, an RDV and an invoice, nothing else."""
+    login(desktop, *MARC)
+    desktop.get_by_role("link", name="Dossiers (1)").click()
+    desktop.get_by_role("link", name="BERTRAND / LICENCIEMENT").click()
+    tabs = desktop.get_by_role("tab")
+    expect(tabs).to_have_count(3)
+    for hidden in ("Tâches", "Temps passés", "Frais", "Documents déposés"):
+        expect(desktop.get_by_role("tab", name=re.compile(hidden))).to_have_count(0)
+
+
+def _first_document_url(page) -> str:
+    page.goto("/documents")
+    link = page.get_by_role("link", name="Lettre au client AR dossier Appelant (CA 09-17)", exact=True)
+    return link.get_attribute("href")
+
+
+def test_download_allowed_for_the_client_refused_otherwise(desktop, browser, server):
+    login(desktop, *LUCE)
+    expect(desktop).to_have_url(re.compile("/accueil"))
+    url = _first_document_url(desktop)
+    assert re.fullmatch(r"/api/documents/\d+", url)
+    with desktop.expect_download() as dl:
+        desktop.get_by_role("link", name="Télécharger Lettre au client AR dossier Appelant (CA 09-17)").click()
+    assert dl.value.suggested_filename == "Lettre au client AR dossier Appelant (CA 09-17).pdf"
+    assert open(dl.value.path(), "rb").read(5) == b"%PDF-"
+    ok = desktop.request.get(url)
+    assert ok.status == 200 and ok.headers["content-type"] == "application/pdf"
+    assert "no-store" in ok.headers["cache-control"]
+
+    anonymous = browser.new_context(base_url=server.url)
+    refused = anonymous.request.get(url)
+    assert refused.status == 401 and b"%PDF" not in refused.body()
+    forged = anonymous.request.get(url, headers={"Cookie": "espace_session=forged-token"})
+    assert forged.status == 401
+    anonymous.close()
+
+    other = browser.new_context(base_url=server.url)
+    other_page = other.new_page()
+    login(other_page, *MARC)
+    expect(other_page).to_have_url(re.compile("/accueil"))
+    stolen = other.request.get(url)
+    assert stolen.status == 404 and b"%PDF" not in stolen.body()
+    other.close()
+
+
+def test_client_page_without_session_redirects_to_login(page):
+    page.goto("/accueil")
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    expect(page.get_by_text("LUCE ALEXANDER")).to_have_count(0)
+    page.goto("/dossiers/1")
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    expect(page.get_by_text("AGENCE IMMO")).to_have_count(0)
+
+
+def test_another_clients_dossier_is_not_shown(desktop, server):
+    login(desktop, *MARC)
+    expect(desktop).to_have_url(re.compile("/accueil"))
+    desktop.goto("/dossiers/1")
+    expect(desktop.get_by_role("heading", name="Dossier introuvable")).to_be_visible()
+    expect(desktop.get_by_text("AGENCE IMMO")).to_have_count(0)
+
+
+def test_logout_then_back_shows_no_data(page):
+    login(page, *LUCE)
+    page.get_by_role("link", name="Documents (45)").click()
+    expect(page.get_by_text("Lettre au client AR dossier Appelant (CA 09-17)")).to_be_visible()
+    page.get_by_role("button", name="Déconnexion").click()
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    expect(page.get_by_text("Lettre au client AR")).to_have_count(0)
+    expect(page.get_by_text("LUCE ALEXANDER")).to_have_count(0)
+
+
+def test_lawyer_lands_on_admin_and_client_is_refused_there(desktop, browser, server):
+    login(desktop, *LAWYER)
+    expect(desktop).to_have_url(re.compile(r"/admin/?$"))
+    expect(desktop.get_by_text("Connecté en tant que Fabien DELMAS.")).to_be_visible()
+    client = browser.new_context(base_url=server.url)
+    cp = client.new_page()
+    login(cp, *LUCE)
+    expect(cp).to_have_url(re.compile("/accueil"))
+    cp.goto("/admin")
+    expect(cp).to_have_url(re.compile(r"/accueil/?$"))
+    expect(cp.get_by_text("Espace cabinet")).to_have_count(0)
+    client.close()
