@@ -214,3 +214,60 @@ class AuditEvent(SQLModel, table=True):
     detail: str = ""
     ip: str = ""
     at: datetime = Field(default_factory=utcnow)
+
+
+class ContactStatus(str, Enum):
+    en_attente = "en_attente"  # waiting for the firm
+    acceptee = "acceptee"  # applied to the client's details
+    refusee = "refusee"
+    remplacee = "remplacee"  # superseded by a newer request of the same client
+
+
+class ContactRequest(SQLModel, table=True):
+    """A client's request to change their contact details; applied only when the
+    firm accepts it (the Client row and the User's names stay as they are until then)."""
+
+    __tablename__ = "contact_request"
+    __table_args__ = (Index("ix_contact_request_client_status", "client_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int = Field(foreign_key="firm.id", index=True)
+    client_id: int = Field(foreign_key="client.id")
+    status: ContactStatus = Field(
+        default=ContactStatus.en_attente,
+        sa_column=Column(SAEnum(ContactStatus, native_enum=False, length=12), nullable=False),
+    )
+    nom: str
+    prenom: str
+    email: str
+    adresse: str
+    code_postal: str
+    ville: str
+    tel: str
+    mobile: str
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    refusal_reason: str = ""
+
+
+class MessageDirection(str, Enum):
+    client = "client"  # written by a client to the firm
+    cabinet = "cabinet"  # written by the firm to the client(s) of the dossier
+
+
+class Message(SQLModel, table=True):
+    """A message of a dossier's thread between its client(s) and the firm."""
+
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_dossier_created", "dossier_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int = Field(foreign_key="firm.id", index=True)
+    dossier_id: int = Field(foreign_key="dossier.id")
+    sender_id: int = Field(foreign_key="user.id")
+    direction: MessageDirection = Field(
+        sa_column=Column(SAEnum(MessageDirection, native_enum=False, length=10), nullable=False)
+    )
+    subject: str  # "Objet"
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None  # null = not yet read by the recipient side

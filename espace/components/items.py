@@ -9,7 +9,8 @@ from espace import styles
 
 def file_link(*children, **props) -> rx.Component:
     """A link served by the API (a document), not a page: the browser loads it itself."""
-    return ReactRouterLink.create(*children, reload_document=True, **props)
+    style = {"color": "var(--accent-11)", **props.pop("style", {})}
+    return ReactRouterLink.create(*children, reload_document=True, style=style, **props)
 
 
 def tile(t) -> rx.Component:

@@ -39,9 +39,9 @@ def header(links: list[tuple[str, str]]) -> rx.Component:
                 rx.flex(
                     *[_nav_link(label, href) for label, href in links],
                     logout_form(),
-                    gap="4",
                     align="center",
                     wrap="wrap",
+                    style={"gap": "8px 20px"},
                 ),
                 aria_label="Navigation principale",
             ),

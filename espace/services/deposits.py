@@ -1,0 +1,387 @@
+"""Documents deposited by a client into one of their dossiers.
+
+The body is streamed to private storage (temporary file, then rename) with the
+size limit enforced while reading; the type is decided on the stored CONTENT
+(magic bytes, ZIP entries), never on the name the browser sends, against an
+allow-list. Anything refused, too large or interrupted leaves neither a file nor
+a row. The firm is told by one email per drop (notify_batch), not one per file.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import AsyncIterable
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from espace.config import settings
+from espace.db import session_scope
+from espace.models import Direction, Document, Dossier, Role, User, utcnow
+from espace.services import AccessDenied, audit, mailer, portal, storage
+
+log = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+NAME_MAX = 150
+BATCH_MAX = 200  # names listed in one notification email
+BATCH_WINDOW = timedelta(hours=24)  # a notified name must be a deposit of the last 24 h
+
+# What may be deposited: content type -> what the client is told it is.
+ALLOWED: dict[str, str] = {
+    "application/pdf": "PDF",
+    "image/png": "image PNG",
+    "image/jpeg": "image JPEG",
+    "image/gif": "image GIF",
+    "image/webp": "image WEBP",
+    "image/tiff": "image TIFF",
+    "image/heic": "image HEIC",
+    "application/zip": "archive ZIP",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "document Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "classeur Excel",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "présentation PowerPoint",
+    "application/vnd.oasis.opendocument.text": "document OpenDocument",
+    "application/vnd.oasis.opendocument.spreadsheet": "classeur OpenDocument",
+    "application/vnd.oasis.opendocument.presentation": "présentation OpenDocument",
+    "application/vnd.oasis.opendocument.graphics": "dessin OpenDocument",
+    "application/msword": "document Word 97-2003",
+    "application/vnd.ms-excel": "classeur Excel 97-2003",
+    "application/vnd.ms-powerpoint": "présentation PowerPoint 97-2003",
+    "application/vnd.ms-outlook": "message Outlook",
+    "application/rtf": "document RTF",
+    "text/plain": "texte",
+}
+
+# Refused whatever the content: programs, scripts, and what a browser would run.
+BLOCKED_EXTENSIONS = frozenset(
+    ".exe .bat .cmd .sh .js .vbs .ps1 .msi .jar .com .scr .html .htm .svg .php .py "
+    ".dll .sys .cpl .pif .lnk .hta .wsf .wsh .vbe .jse .mjs .psm1 .reg .inf .msp .msc "
+    ".app .dmg .pkg .deb .rpm .apk .appimage .run .bash .zsh .ksh .csh .pl .rb .cgi "
+    ".xhtml .shtml .phtml .php3 .php4 .php5 .phar .asp .aspx .jsp .xht .svgz .swf .class "
+    ".docm .xlsm .pptm .dotm .xltm .potm .xlam .ppam".split()
+)
+# Old Office / Outlook files are OLE2 containers: the extension says which (an .msi
+# is OLE2 too, hence an allow-list).
+OLE_TYPES = {
+    ".doc": "application/msword",
+    ".dot": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".xlt": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pps": "application/vnd.ms-powerpoint",
+    ".msg": "application/vnd.ms-outlook",
+}
+OOXML_TYPES = {
+    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+EXECUTABLE_MAGICS = (
+    b"MZ",  # Windows PE / DOS
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe",  # Mach-O 32 bits
+    b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe",  # Mach-O 64 bits
+    b"\xca\xfe\xba\xbe", b"\xbe\xba\xfe\xca",  # Mach-O universal / Java class
+    b"\x00asm",  # WebAssembly
+)
+SCRIPT_STARTS = (
+    "#!", "<?php", "<?=", "<script", "<html", "<!doctype html", "<svg", "<head", "<body",
+    "<iframe", "<object", "<embed",
+)
+HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+
+REASON_PROGRAM = "type de fichier non autorisé (programme ou script)"
+REASON_TYPE = "type de fichier non autorisé"
+REASON_EMPTY = "fichier vide"
+REASON_BROKEN = "archive illisible ou endommagée"
+REASON_MACROS = "document contenant des macros, non autorisé"
+REASON_ARCHIVE_PROGRAM = "archive contenant un programme ou un script, non autorisée"
+REASON_FAILED = "le dépôt a échoué, veuillez réessayer"
+
+
+def reason_too_large() -> str:
+    return f"fichier trop volumineux ({settings.max_upload_mb} Mo maximum)"
+
+
+# --------------------------------------------------------------------------- names
+_RESERVED = re.compile(r'[<>:"|?*/\\]')
+_WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
+
+
+def sanitize_filename(name) -> str:
+    """The name shown for a deposited file: no directory part, no control or
+    invisible (bidi) characters, no reserved characters, no leading dots, single
+    spaces, accents kept (NFC), at most 150 characters with the extension kept;
+    "document" when nothing is left."""
+    text = unicodedata.normalize("NFC", str(name or ""))
+    text = re.split(r"[/\\]", text)[-1]
+    # Cc control, Cf format (e.g. U+202E right-to-left override), Cs/Co/Cn.
+    text = "".join(" " if ch.isspace() else ch for ch in text if unicodedata.category(ch)[0] != "C" or ch.isspace())
+    text = _RESERVED.sub("_", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = text.lstrip(". ").rstrip(". ")
+    if _WINDOWS_DEVICES.match(text):
+        text = "_" + text
+    if len(text) > NAME_MAX:
+        stem, dot, ext = text.rpartition(".")
+        if dot and 0 < len(ext) <= 10 and stem:
+            text = stem[: NAME_MAX - len(ext) - 1].rstrip(". ") + "." + ext
+        else:
+            text = text[:NAME_MAX].rstrip(". ")
+    return text or "document"
+
+
+def _extension(filename: str) -> str:
+    name = (filename or "").strip().rstrip(". ").lower()
+    return Path(name).suffix if "." in name else ""
+
+
+# --------------------------------------------------------------------------- type
+def _zip_type(path: Path | None, ext: str) -> tuple[str | None, str | None]:
+    if path is None:
+        return None, REASON_BROKEN
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = [i.filename for i in infos]
+            if not names:
+                return None, REASON_BROKEN
+            lower = [n.lower() for n in names]
+            if "mimetype" in names:
+                with zf.open("mimetype") as fh:
+                    mimetype = fh.read(100).decode("ascii", "replace").strip()
+                if mimetype.startswith("application/vnd.oasis.opendocument."):
+                    if any(n.startswith("basic/") or n.startswith("scripts/") for n in lower):
+                        return None, REASON_MACROS
+                    return (mimetype if mimetype in ALLOWED else "application/zip"), None
+            if "[Content_Types].xml" in names:
+                if any(n.endswith("vbaproject.bin") for n in lower):
+                    return None, REASON_MACROS
+                for prefix, ctype in OOXML_TYPES.items():
+                    if any(n.startswith(prefix) for n in lower):
+                        return ctype, None
+            for n in lower:
+                if _extension(n.rsplit("/", 1)[-1]) in BLOCKED_EXTENSIONS:
+                    return None, REASON_ARCHIVE_PROGRAM
+            return "application/zip", None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, KeyError):
+        return None, REASON_BROKEN
+
+
+def _text_type(head: bytes) -> tuple[str | None, str | None]:
+    if b"\x00" in head:
+        return None, REASON_TYPE
+    data = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # The head may end in the middle of a multi-byte character.
+        if exc.start >= len(data) - 3 and len(data) >= 8192 - 3:
+            text = data[: exc.start].decode("utf-8")
+        else:
+            text = data.decode("latin-1")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\x1a" and not 0x80 <= ord(ch) <= 0x9F
+           for ch in text):
+        return None, REASON_TYPE
+    start = text.lstrip(" \t\r\n\f\ufeff").lower()
+    if start.startswith(SCRIPT_STARTS):
+        return None, REASON_PROGRAM
+    return "text/plain", None
+
+
+def sniff(head: bytes, path: Path | str | None, filename: str) -> tuple[str | None, str | None]:
+    """Decide the type of a stored file from its first bytes (and, for ZIP-based
+    formats, its entries): (content_type, None) if allowed, (None, reason in
+    French) if refused."""
+    ext = _extension(filename)
+    if ext in BLOCKED_EXTENSIONS:
+        return None, REASON_PROGRAM
+    if not head:
+        return None, REASON_EMPTY
+    if head.startswith(EXECUTABLE_MAGICS):
+        return None, REASON_PROGRAM
+    if head.startswith(b"%PDF-"):
+        return "application/pdf", None
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", None
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", None
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif", None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", None
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff", None
+    if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
+        return "image/heic", None
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_type(Path(path) if path is not None else None, ext)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        ctype = OLE_TYPES.get(ext)
+        return (ctype, None) if ctype else (None, REASON_TYPE)
+    if head.startswith(b"{\\rtf"):
+        return "application/rtf", None
+    return _text_type(head)
+
+
+# --------------------------------------------------------------------------- scope
+def own_dossier(s: Session, user: User, dossier_id) -> Dossier:
+    """The dossier if `user` is an active client linked to it in their firm;
+    AccessDenied otherwise (also for a malformed id)."""
+    client = portal.client_of(s, user)
+    try:
+        did = int(dossier_id)
+    except (TypeError, ValueError):
+        raise AccessDenied() from None
+    d = s.exec(select(Dossier).where(Dossier.id == did, Dossier.id.in_(portal._dossier_ids(client)))).first()
+    if d is None:
+        raise AccessDenied()
+    return d
+
+
+def authorize(user: User, dossier_id) -> None:
+    """Raise AccessDenied unless the user may deposit into this dossier (the upload
+    route calls it before reading a byte of the body)."""
+    with session_scope() as s:
+        own_dossier(s, user, dossier_id)
+
+
+def firm_recipients(s: Session, dossier: Dossier) -> list[User]:
+    """Who at the firm is told about a dossier: its interlocutor, or, when it has
+    none (or they left), the firm's active lawyers."""
+    if dossier.interlocutor_id:
+        person = s.get(User, dossier.interlocutor_id)
+        if person is not None and person.active and person.firm_id == dossier.firm_id and person.role != Role.client:
+            return [person]
+    return list(
+        s.exec(
+            select(User)
+            .where(User.firm_id == dossier.firm_id, User.role == Role.lawyer, User.active.is_(True))
+            .order_by(User.id)
+        ).all()
+    )
+
+
+def dossier_choices(user: User) -> list[dict[str, str]]:
+    """The client's dossiers, by reference, for choosing where to deposit or write."""
+    with session_scope() as s:
+        client = portal.client_of(s, user)
+        rows = s.exec(
+            select(Dossier).where(Dossier.id.in_(portal._dossier_ids(client))).order_by(Dossier.reference, Dossier.id)
+        ).all()
+        return [{"id": str(d.id), "title": f"{d.reference} - {d.label}"} for d in rows]
+
+
+# --------------------------------------------------------------------------- deposit
+def _failure(name: str, reason: str, status: int) -> dict:
+    return {"ok": False, "name": name, "error": f"« {name} » : {reason}", "status": status}
+
+
+async def deposit_stream(user: User, dossier_id, filename: str, chunks: AsyncIterable[bytes]) -> dict:
+    """Store one file deposited by a client into their dossier.
+
+    Authorises first (AccessDenied before any chunk is read), then streams with the
+    size limit enforced while reading. Returns {"ok": True, "id", "name", "status": 200}
+    or {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
+    the latter case no file and no row remain."""
+    name = sanitize_filename(filename)
+    authorize(user, dossier_id)
+    did = int(dossier_id)
+    limit = settings.max_upload_mb * 1024 * 1024
+    key: str | None = None
+    try:
+        try:
+            key, size, sha, head = await storage.save_stream(chunks, max_bytes=limit)
+        except storage.TooLarge:
+            log.warning("deposit refused too large user=%s dossier=%s name=%r limit=%s", user.id, did, name, limit)
+            return _failure(name, reason_too_large(), 413)
+        content_type, reason = sniff(head, storage.path_for(key), name)
+        if reason is not None:
+            storage.delete(key)
+            key = None
+            log.warning("deposit refused type user=%s dossier=%s name=%r size=%s reason=%s head=%r",
+                        user.id, did, name, size, reason, head[:16])
+            return _failure(name, reason, 415)
+        now = utcnow()
+        with session_scope() as s:
+            own_dossier(s, user, did)  # still linked now that the body is in
+            doc = Document(
+                dossier_id=did, direction=Direction.depose, name=name,
+                doc_date=datetime.now(PARIS).date(), storage_key=key, size=size, sha256=sha,
+                content_type=content_type, uploaded_by_id=user.id, created_at=now, shared_at=now,
+            )
+            s.add(doc)
+            s.flush()
+            audit.record(s, user, "depot", f"document {doc.id} dossier {did} {name}")
+            s.commit()
+            doc_id = doc.id
+        log.info("deposit ok user=%s dossier=%s document=%s name=%r size=%s type=%s",
+                 user.id, did, doc_id, name, size, content_type)
+        return {"ok": True, "id": doc_id, "name": name, "status": 200}
+    except AccessDenied:
+        if key:
+            storage.delete(key)
+        raise
+    except Exception:
+        # Interrupted upload (client disconnected), disk or database error.
+        if key:
+            storage.delete(key)
+        log.warning("deposit failed user=%s dossier=%s name=%r", user.id, did, name, exc_info=True)
+        return _failure(name, REASON_FAILED, 400)
+    except BaseException:  # cancelled: clean up, then let it propagate
+        if key:
+            storage.delete(key)
+        raise
+
+
+def notify_batch(user: User, dossier_id, names: list[str]) -> None:
+    """Tell the firm, in ONE email, about the files a client just deposited into a
+    dossier. Only names of this client's deposits of the last 24 hours in that
+    dossier are listed (the list comes from the browser); nothing is sent if none
+    remains. Mail failures are logged, never raised."""
+    if not names:
+        return
+    wanted = [sanitize_filename(n) for n in list(names)[:BATCH_MAX] if isinstance(n, str) and n.strip()]
+    if not wanted:
+        return
+    with session_scope() as s:
+        d = own_dossier(s, user, dossier_id)
+        recent = set(
+            s.exec(
+                select(Document.name).where(
+                    Document.dossier_id == d.id,
+                    Document.direction == Direction.depose,
+                    Document.uploaded_by_id == user.id,
+                    Document.created_at >= utcnow() - BATCH_WINDOW,
+                )
+            ).all()
+        )
+        listed = [n for n in wanted if n in recent]
+        if not listed:
+            log.warning("deposit notice skipped: no matching deposit user=%s dossier=%s names=%r", user.id, d.id, wanted)
+            return
+        recipients = [(p.id, p.email) for p in firm_recipients(s, d)]
+        firm = d.firm_id
+        reference, label = d.reference, d.label
+    client_name = f"{user.prenom} {user.nom}".strip()
+    context = {
+        "client_name": client_name,
+        "dossier_reference": reference,
+        "dossier_label": label,
+        "names": listed,
+        "admin_link": f"{settings.public_url}/admin",
+    }
+    count = len(listed)
+    subject = f"{client_name} a déposé {count} document{'s' if count > 1 else ''} — {reference}"
+    if not recipients:
+        log.warning("deposit notice: nobody to notify firm=%s dossier=%s", firm, dossier_id)
+    for person_id, email in recipients:
+        try:
+            mailer.send(email, subject, "deposit_notice", context)
+            log.info("deposit notice sent user=%s dossier=%s to=%s files=%s", user.id, dossier_id, person_id, count)
+        except Exception:
+            log.exception("deposit notice failed user=%s dossier=%s to=%s", user.id, dossier_id, person_id)
