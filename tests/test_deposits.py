@@ -1,0 +1,338 @@
+"""Client deposits: the content allow-list, the size limit while streaming, the
+cleanup of anything refused or interrupted, names, access rules, the one email."""
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import io
+import struct
+import zipfile
+import zlib
+
+import pytest
+from sqlmodel import func, select
+
+from espace.config import settings
+from espace.db import session_scope
+from espace.demo import make_pdf
+from espace.models import Direction, Document, User
+from espace.services import AccessDenied, deposits, portal
+
+
+# --------------------------------------------------------------------------- helpers
+def _user(user_id: int) -> User:
+    with session_scope() as s:
+        return s.get(User, user_id)
+
+
+class Feed:
+    """An async body in chunks that counts what was consumed; may fail mid-way."""
+
+    def __init__(self, data: bytes, chunk: int = 64 * 1024, fail_after: int | None = None):
+        self.parts = [data[i:i + chunk] for i in range(0, len(data), chunk)] or [b""]
+        self.consumed = 0
+        self.fail_after = fail_after
+
+    async def _gen(self):
+        for part in self.parts:
+            if self.fail_after is not None and self.consumed >= self.fail_after:
+                raise ConnectionResetError("client disconnected")
+            self.consumed += 1
+            yield part
+
+    def __aiter__(self):
+        return self._gen()
+
+
+def deposit(user: User, dossier_id: int, name: str, data: bytes | Feed) -> dict:
+    feed = data if isinstance(data, Feed) else Feed(data)
+    return asyncio.run(deposits.deposit_stream(user, dossier_id, name, feed))
+
+
+def stored_files() -> set[str]:
+    root = settings.documents_dir
+    return {p.name for p in root.iterdir()} if root.exists() else set()
+
+
+def deposited_count(dossier_id: int) -> int:
+    with session_scope() as s:
+        return s.exec(
+            select(func.count()).select_from(Document).where(
+                Document.dossier_id == dossier_id, Document.direction == Direction.depose
+            )
+        ).one()
+
+
+def png_bytes() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def zip_bytes(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def docx_bytes(extra: dict[str, bytes] | None = None) -> bytes:
+    return zip_bytes({
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "_rels/.rels": b"<Relationships/>",
+        "word/document.xml": b"<w:document/>",
+        **(extra or {}),
+    })
+
+
+def odt_bytes() -> bytes:
+    return zip_bytes({
+        "mimetype": b"application/vnd.oasis.opendocument.text",
+        "META-INF/manifest.xml": b"<manifest/>",
+        "content.xml": b"<office:document-content/>",
+    })
+
+
+# --------------------------------------------------------------------------- allowed
+@pytest.mark.parametrize(
+    "name, data, content_type",
+    [
+        ("Attestation.pdf", make_pdf("Attestation de domicile"), "application/pdf"),
+        ("photo.png", png_bytes(), "image/png"),
+        ("Contrat de bail.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("courrier.odt", odt_bytes(), "application/vnd.oasis.opendocument.text"),
+        ("notes.txt", "Remarques sur l'état des lieux : la fenêtre est cassée.\n".encode(), "text/plain"),
+        ("ancien.txt", "Élément reçu à Pérols\r\n".encode("latin-1"), "text/plain"),
+    ],
+)
+def test_allowed_types_are_stored_as_deposits(demo, name, data, content_type):
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][0]
+    before_files, before_rows = stored_files(), deposited_count(did)
+    result = deposit(user, did, name, data)
+    assert result["ok"] is True, result
+    assert result["name"] == name
+    with session_scope() as s:
+        doc = s.get(Document, result["id"])
+    assert doc.content_type == content_type
+    assert doc.direction == Direction.depose and doc.shared_at is not None
+    assert doc.uploaded_by_id == user.id and doc.size == len(data) and doc.name == name
+    assert stored_files() - before_files == {doc.storage_key}
+    assert deposited_count(did) == before_rows + 1
+    names = [row["name"] for row in portal.dossier(user, did)["items"]["deposes"]]
+    assert name in names
+
+
+@pytest.mark.parametrize(
+    "head, name, expected",
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "scan.jpg", "image/jpeg"),
+        (b"GIF89a\x01\x00", "a.gif", "image/gif"),
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "a.webp", "image/webp"),
+        (b"II*\x00\x08\x00", "a.tif", "image/tiff"),
+        (b"\x00\x00\x00\x18ftypheic", "IMG_0001.HEIC", "image/heic"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "vieux.doc", "application/msword"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "compta.XLS", "application/vnd.ms-excel"),
+        (b"{\\rtf1\\ansi", "lettre.rtf", "application/rtf"),
+        (b"\xef\xbb\xbfNom;Montant\n", "liste.csv", "text/plain"),
+    ],
+)
+def test_sniff_recognises_by_content(head, name, expected):
+    assert deposits.sniff(head, None, name) == (expected, None)
+
+
+def test_sniff_zip_flavours(tmp_path):
+    def sniff_zip(data: bytes, name: str):
+        path = tmp_path / "f"
+        path.write_bytes(data)
+        return deposits.sniff(data[:8192], path, name)
+
+    xlsx = zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
+    assert sniff_zip(xlsx, "x.xlsx")[0] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert sniff_zip(zip_bytes({"pieces/a.pdf": make_pdf("a")}), "pieces.zip") == ("application/zip", None)
+    # An OOXML file named .pdf is still a Word document, decided on content.
+    assert sniff_zip(docx_bytes(), "trompeur.pdf")[0].endswith("wordprocessingml.document")
+    assert sniff_zip(docx_bytes({"word/vbaProject.bin": b"x"}), "macro.docx") == (None, deposits.REASON_MACROS)
+    assert sniff_zip(zip_bytes({"setup.exe": b"MZ"}), "a.zip") == (None, deposits.REASON_ARCHIVE_PROGRAM)
+    assert sniff_zip(b"PK\x03\x04 not really a zip", "a.zip") == (None, deposits.REASON_BROKEN)
+
+
+def test_sniff_refuses_ole_without_office_extension():
+    assert deposits.sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "installer") == (None, deposits.REASON_TYPE)
+    assert deposits.sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "setup.msi") == (None, deposits.REASON_PROGRAM)
+
+
+# --------------------------------------------------------------------------- refused
+PROGRAM = "type de fichier non autorisé (programme ou script)"
+
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("rapport.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200, PROGRAM),
+        ("notes.txt", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200, PROGRAM),
+        ("lisez-moi.txt", b"#!/bin/sh\nrm -rf ~\n", PROGRAM),
+        ("page.txt", b"\n  <!DOCTYPE html><html><body><script>alert(1)</script></body></html>", PROGRAM),
+        ("facture.pdf.exe", make_pdf("Facture"), PROGRAM),
+        ("image.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", PROGRAM),
+        ("mach.bin", b"\xcf\xfa\xed\xfe\x07\x00\x00\x01" + b"\x00" * 64, PROGRAM),
+        ("inconnu.bin", b"\x00\x01\x02\x03binary\x00", "type de fichier non autorisé"),
+        ("vide.pdf", b"", "fichier vide"),
+    ],
+)
+def test_refused_content_leaves_nothing(demo, name, data, reason):
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][0]
+    before_files, before_rows = stored_files(), deposited_count(did)
+    result = deposit(user, did, name, data)
+    assert result["ok"] is False
+    assert result["error"] == f"« {deposits.sanitize_filename(name)} » : {reason}"
+    assert result["status"] == 415
+    assert stored_files() == before_files
+    assert deposited_count(did) == before_rows
+
+
+def test_oversized_stream_is_stopped_and_leaves_nothing(demo, monkeypatch):
+    monkeypatch.setattr(settings, "max_upload_mb", 1)
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][0]
+    before_files, before_rows = stored_files(), deposited_count(did)
+    data = make_pdf("gros")
+    feed = Feed(data + b"\x00" * (1536 * 1024 - len(data)), chunk=64 * 1024)
+    result = deposit(user, did, "gros.pdf", feed)
+    assert result == {
+        "ok": False, "name": "gros.pdf", "status": 413,
+        "error": "« gros.pdf » : fichier trop volumineux (1 Mo maximum)",
+    }
+    assert feed.consumed == 17 < len(feed.parts) == 24  # stopped just past 1 Mo
+    assert stored_files() == before_files
+    assert deposited_count(did) == before_rows
+
+
+def test_stream_failing_midway_leaves_nothing(demo):
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][1]
+    before_files, before_rows = stored_files(), deposited_count(did)
+    feed = Feed(make_pdf("coupé") + b"\x00" * 300_000, chunk=64 * 1024, fail_after=2)
+    result = deposit(user, did, "coupé.pdf", feed)
+    assert result["ok"] is False and result["error"].startswith("« coupé.pdf » : ")
+    assert feed.consumed == 2
+    assert stored_files() == before_files
+    assert not list(settings.documents_dir.glob(".*.part"))
+    assert deposited_count(did) == before_rows
+
+
+@pytest.mark.parametrize("who, target", [
+    ("client_user_id", "other_dossier_id"),  # another client of the same firm
+    ("client_user_id", "other_firm_dossier_id"),  # another firm
+    ("other_client_user_id", "dossier_ids"),  # Marc into Luce's dossier
+    ("lawyer_id", "dossier_ids"),  # not a client
+])
+def test_foreign_dossier_denied_before_reading(demo, who, target):
+    user = _user(demo[who])
+    did = demo[target][0] if isinstance(demo[target], list) else demo[target]
+    feed = Feed(make_pdf("x"))
+    before = stored_files()
+    with pytest.raises(AccessDenied):
+        deposit(user, did, "x.pdf", feed)
+    assert feed.consumed == 0
+    assert stored_files() == before
+    with pytest.raises(AccessDenied):
+        deposit(user, "pas-un-nombre", "x.pdf", Feed(b"x"))
+
+
+# --------------------------------------------------------------------------- names
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\x\\évaluation.pdf", "évaluation.pdf"),
+        ("rap\x00port\x07 \tfinal\n.pdf", "rapport final .pdf"),
+        ("facture\u202efdp.exe", "facturefdp.exe"),
+        ("...cache", "cache"),
+        ("a<b>c:d|e?f*g\".txt", "a_b_c_d_e_f_g_.txt"),
+        ("  beaucoup   d'espaces  .pdf ", "beaucoup d'espaces .pdf"),
+        ("e\u0301te\u0301.pdf", "été.pdf"),
+        ("", "document"),
+        ("../..", "document"),
+        (None, "document"),
+        ("CON.txt", "_CON.txt"),
+    ],
+)
+def test_sanitize_filename(raw, expected):
+    assert deposits.sanitize_filename(raw) == expected
+
+
+def test_sanitize_filename_keeps_extension_within_150():
+    name = deposits.sanitize_filename("x" * 300 + ".docx")
+    assert len(name) == 150 and name.endswith(".docx")
+    assert deposits.sanitize_filename(name) == name
+
+
+# --------------------------------------------------------------------------- notice
+def _outbox():
+    return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
+
+
+def test_notify_batch_sends_one_email_listing_the_files(demo):
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][0]
+    names = []
+    for name in ("Pièce 1 - bail.pdf", "Photo <fuite>.png"):
+        data = make_pdf(name) if name.endswith(".pdf") else png_bytes()
+        result = deposit(user, did, name, data)
+        assert result["ok"], result
+        names.append(result["name"])
+    deposits.notify_batch(user, did, names + ["jamais déposé.pdf"])
+    files = _outbox()
+    assert len(files) == 1
+    msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "fabien.delmas@example.com"
+    assert "Luce ALEXANDER" in msg["Subject"] and "2017IIDOS/1529" in msg["Subject"]
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    for name in names:
+        assert f"- {name}" in text
+    assert "Photo _fuite_.png" in html  # sanitized name, HTML-escaped anyway
+    assert "jamais déposé.pdf" not in text
+    assert "2017IIDOS/1529 - ALEXANDER / AGENCE IMMO" in text
+    assert f"{settings.public_url}/admin" in text
+
+
+def test_notify_batch_nothing_to_say_or_not_theirs(demo):
+    user = _user(demo["client_user_id"])
+    deposits.notify_batch(user, demo["dossier_ids"][0], [])
+    deposits.notify_batch(user, demo["dossier_ids"][0], ["inventé.pdf"])
+    assert _outbox() == []
+    with pytest.raises(AccessDenied):
+        deposits.notify_batch(user, demo["other_dossier_id"], ["x.pdf"])
+
+
+def test_notify_batch_swallows_mail_errors(demo, monkeypatch):
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][0]
+    assert deposit(user, did, "a.pdf", make_pdf("a"))["ok"]
+
+    def broken(*a, **k):
+        raise RuntimeError("smtp down")
+
+    monkeypatch.setattr(deposits.mailer, "send", broken)
+    deposits.notify_batch(user, did, ["a.pdf"])  # no exception
+
+
+# --------------------------------------------------------------------------- choices
+def test_dossier_choices_are_the_clients_own(demo):
+    luce = deposits.dossier_choices(_user(demo["client_user_id"]))
+    assert sorted(int(c["id"]) for c in luce) == sorted(demo["dossier_ids"])
+    titles = [c["title"] for c in luce]
+    assert titles == sorted(titles)
+    assert "2017IIDOS/1529 - ALEXANDER / AGENCE IMMO" in titles
+    marc = deposits.dossier_choices(_user(demo["other_client_user_id"]))
+    assert marc == [{"id": str(demo["other_dossier_id"]), "title": "2022IIDOS/0555 - BERTRAND / LICENCIEMENT"}]
+    with pytest.raises(AccessDenied):
+        deposits.dossier_choices(_user(demo["lawyer_id"]))
