@@ -5,14 +5,21 @@ import reflex as rx
 
 from espace import pages  # noqa: F401  (registers the pages)
 from espace.api import api, security_headers
+from espace.api_uploads import routes as upload_routes
 from espace.components.banner import french_overlay
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
+api.routes.extend(upload_routes)
+
 app = rx.App(
     html_lang="fr",
     api_transformer=[api, security_headers],
-    head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
+    head_components=[
+        rx.el.meta(name="viewport", content="width=device-width, initial-scale=1"),
+        rx.script(src="/depot.js", defer=True),
+    ],
+    stylesheets=["/depot.css"],
 )
 # Replace Reflex's English connection toaster by a French banner.
 app.app_wraps[(5, "Overlay")] = lambda stateful: french_overlay() if stateful else None

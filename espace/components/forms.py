@@ -39,3 +39,20 @@ def banner(message, color: str = "green") -> rx.Component:
         rx.callout(message, color_scheme=color, role="status" if color == "green" else "alert", width="100%",
                    margin_bottom="12px"),
     )
+
+
+def textarea_field(label: str, name: str, *, error=None, max_length: int | None = None, rows: int = 6) -> rx.Component:
+    input_id = f"champ-{name}"
+    return rx.box(
+        rx.el.label(
+            label,
+            rx.text.span(" *", color="var(--red-11)", aria_hidden="true"),
+            html_for=input_id,
+            style={"display": "block", "font-weight": 500, "margin_bottom": "4px", "font-size": "14px"},
+        ),
+        rx.text_area(id=input_id, name=name, required=True, max_length=max_length, rows=str(rows), size="3",
+                     width="100%"),
+        rx.cond(error != "", rx.text(error, color="red", size="2", role="alert")) if error is not None else rx.fragment(),
+        width="100%",
+        margin_bottom="12px",
+    )

@@ -11,6 +11,11 @@ def account() -> rx.Component:
     return rx.vstack(
         rx.heading("Mon compte", size="6", as_="h1"),
         rx.card(
+            rx.heading("Coordonnées", size="4", as_="h2", margin_bottom="8px"),
+            rx.link(rx.button("Mettre à jour mes coordonnées", variant="soft"), href="/mon-compte/coordonnees"),
+            width="100%",
+        ),
+        rx.card(
             rx.heading("Mot de passe", size="4", as_="h2", margin_bottom="8px"),
             banner(AccountState.message),
             banner(AccountState.errors.get("form", ""), "red"),

@@ -3,6 +3,7 @@ import reflex as rx
 
 from espace.components.items import item_list
 from espace.components.layout import client_page
+from espace.components.upload_zone import upload_zone
 from espace.state.client import DossierState
 
 
@@ -18,6 +19,12 @@ def dossier() -> rx.Component:
                 rx.heading(DossierState.label, size="6", as_="h1"),
                 rx.text("Référence : ", DossierState.reference, color="var(--gray-11)"),
                 rx.cond(DossierState.interlocutor != "", rx.text("Interlocuteur : ", DossierState.interlocutor)),
+                rx.flex(
+                    rx.link(rx.button("Contacter l'interlocuteur", variant="soft"),
+                            href="/contacter?dossier=" + DossierState.dossier_id),
+                    rx.link(rx.button("Messages", variant="soft"), href="/contacter?dossier=" + DossierState.dossier_id + "#messages"),
+                    gap="3", wrap="wrap",
+                ),
                 rx.tabs.root(
                     rx.scroll_area(
                         rx.tabs.list(
@@ -37,6 +44,7 @@ def dossier() -> rx.Component:
                     on_change=DossierState.set_tab,
                     width="100%",
                 ),
+                upload_zone(DossierState.refresh, dossier_id=DossierState.dossier_id),
                 spacing="3",
                 width="100%",
             ),

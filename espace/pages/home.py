@@ -3,6 +3,7 @@ import reflex as rx
 
 from espace.components.items import tile
 from espace.components.layout import client_page
+from espace.components.upload_zone import upload_zone
 from espace.state.client import HomeState
 
 
@@ -16,6 +17,19 @@ def home() -> rx.Component:
             rx.flex(rx.foreach(HomeState.tiles, tile), wrap="wrap", gap="3", width="100%",
                     role="navigation", aria_label="Catégories"),
             rx.cond(HomeState.tiles.length() == 0, rx.text("Aucun élément n'est encore partagé avec vous.")),
+            rx.cond(
+                HomeState.dossier_choices.length() > 0,
+                rx.flex(
+                    rx.link(rx.button("Contacter l'interlocuteur", variant="soft", size="3"), href="/contacter"),
+                    rx.link(rx.button("Mettre à jour mes coordonnées", variant="soft", size="3"),
+                            href="/mon-compte/coordonnees"),
+                    gap="3", wrap="wrap",
+                ),
+            ),
+            rx.cond(
+                HomeState.dossier_choices.length() > 0,
+                upload_zone(HomeState.refresh, choices=HomeState.dossier_choices),
+            ),
             spacing="4",
             width="100%",
         ),

@@ -5,7 +5,7 @@ import logging
 
 import reflex as rx
 
-from espace.services import AccessDenied, portal
+from espace.services import AccessDenied, deposits, portal
 from espace.state.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 class HomeState(SessionState):
     name: str = ""
     tiles: list[dict[str, str]] = []
+    dossier_choices: list[dict[str, str]] = []
     loaded: bool = False
 
     @rx.event
@@ -25,7 +26,13 @@ class HomeState(SessionState):
         data = portal.home(user)
         self.name = data["name"]
         self.tiles = [{**t, "count": str(t["count"])} for t in data["tiles"]]
+        self.dossier_choices = deposits.dossier_choices(user)
         self.loaded = True
+
+    @rx.event
+    def refresh(self):
+        """After a deposit: recount the tiles."""
+        return self.load()
 
 
 class ListState(SessionState):
@@ -88,6 +95,13 @@ class DossierState(SessionState):
         self.tabs = data["tabs"]
         self.tab_rows = data["items"]
         self.active_tab = self.tabs[0]["key"] if self.tabs else ""
+
+    @rx.event
+    def refresh(self):
+        """After a deposit: reload and show « Documents déposés »."""
+        self.load()
+        if any(t["key"] == "deposes" for t in self.tabs):
+            self.active_tab = "deposes"
 
     @rx.event
     def set_tab(self, key: str):

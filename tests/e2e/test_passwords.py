@@ -51,6 +51,7 @@ def test_reset_by_emailed_link_works_once(page, server):
     identifier, _ = _new_client(server)
     page.goto("/connexion")
     page.get_by_role("link", name="Mot de passe oublié ?").click()
+    expect(page.get_by_role("heading", name="Mot de passe oublié")).to_be_visible()
     page.get_by_label("Identifiant").fill(identifier)
     page.get_by_role("button", name="Envoyer le lien").click()
     expect(page.get_by_role("status")).to_contain_text("Si un compte correspond à cet identifiant")

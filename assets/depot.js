@@ -1,0 +1,123 @@
+/* Dépôt de documents: drag-and-drop or file chooser, one XHR per file (progress, cancel),
+   streamed as the raw request body to /api/depots/<dossier>. The server decides: size
+   limit and allowed types are checked there; this script only reports its answers. */
+(function () {
+  "use strict";
+  if (window.__espaceDepot) return;
+  window.__espaceDepot = true;
+
+  function zoneOf(el) { return el && el.closest ? el.closest("[data-depot-zone]") : null; }
+  function dossierOf(zone) {
+    var sel = zone.querySelector("select[name=dossier]");
+    return sel ? sel.value : zone.getAttribute("data-dossier");
+  }
+  function fmtSize(n) {
+    if (n < 1024 * 1024) return Math.max(1, Math.round(n / 1024)) + " Ko";
+    return (n / 1024 / 1024).toFixed(1).replace(".", ",") + " Mo";
+  }
+
+  function send(zone, file, list, batch) {
+    var max = parseInt(zone.getAttribute("data-max-bytes") || "0", 10);
+    var li = document.createElement("li");
+    li.className = "depot-item";
+    var name = document.createElement("span");
+    name.className = "depot-name";
+    name.textContent = file.name + " (" + fmtSize(file.size) + ")";
+    var bar = document.createElement("progress");
+    bar.max = 100; bar.value = 0;
+    bar.setAttribute("aria-label", "Progression de " + file.name);
+    var status = document.createElement("span");
+    status.className = "depot-status";
+    status.textContent = "Envoi…";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.textContent = "Annuler";
+    cancel.setAttribute("aria-label", "Annuler l'envoi de " + file.name);
+    li.append(name, bar, status, cancel);
+    list.appendChild(li);
+
+    return new Promise(function (resolve) {
+      function finish(ok, text, storedName) {
+        status.textContent = text;
+        li.setAttribute("data-state", ok ? "ok" : "error");
+        cancel.remove();
+        if (ok) batch.push(storedName || file.name);
+        resolve();
+      }
+      if (max && file.size > max) {
+        finish(false, "Refusé : « " + file.name + " » : fichier trop volumineux (" +
+          Math.round(max / 1024 / 1024) + " Mo maximum).");
+        return;
+      }
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/depots/" + encodeURIComponent(dossierOf(zone)));
+      xhr.setRequestHeader("X-Requested-With", "espace");
+      xhr.setRequestHeader("X-Filename", encodeURIComponent(file.name));
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+      };
+      xhr.onload = function () {
+        var data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+        if (xhr.status === 200 && data.ok) { bar.value = 100; finish(true, "Déposé", data.name); }
+        else if (xhr.status === 401) finish(false, "Refusé : votre session a expiré, reconnectez-vous.");
+        else finish(false, "Refusé : " + (data.error || "« " + file.name + " » n'a pas pu être déposé."));
+      };
+      xhr.onerror = function () { finish(false, "Échec : la connexion a été interrompue. Réessayez."); };
+      xhr.onabort = function () { finish(false, "Annulé"); };
+      cancel.onclick = function () { xhr.abort(); };
+      xhr.send(file);
+    });
+  }
+
+  function handle(zone, files) {
+    if (!files || !files.length) return;
+    if (!dossierOf(zone)) {
+      var msg = zone.querySelector("[data-depot-message]");
+      if (msg) msg.textContent = "Choisissez d'abord le dossier.";
+      return;
+    }
+    var list = zone.querySelector("[data-depot-list]");
+    var batch = [];
+    var dossier = dossierOf(zone);
+    Promise.all(Array.prototype.map.call(files, function (f) { return send(zone, f, list, batch); }))
+      .then(function () {
+        if (!batch.length) return;
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", "/api/depots/" + encodeURIComponent(dossier) + "/termine");
+        xhr.setRequestHeader("X-Requested-With", "espace");
+        xhr.setRequestHeader("Content-Type", "application/json");
+        xhr.send(JSON.stringify({ names: batch }));
+        var refresh = zone.querySelector("[data-depot-refresh]");
+        if (refresh) refresh.click();
+      });
+  }
+
+  document.addEventListener("change", function (e) {
+    var zone = zoneOf(e.target);
+    if (zone && e.target.matches("input[type=file]")) {
+      handle(zone, e.target.files);
+      e.target.value = "";
+    }
+  });
+  ["dragenter", "dragover"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      var zone = zoneOf(e.target);
+      if (!zone) return;
+      e.preventDefault();
+      zone.setAttribute("data-dragging", "true");
+    });
+  });
+  document.addEventListener("dragleave", function (e) {
+    var zone = zoneOf(e.target);
+    if (zone && !zone.contains(e.relatedTarget)) zone.removeAttribute("data-dragging");
+  });
+  document.addEventListener("drop", function (e) {
+    var zone = zoneOf(e.target);
+    if (!zone) return;
+    e.preventDefault();
+    zone.removeAttribute("data-dragging");
+    handle(zone, e.dataTransfer && e.dataTransfer.files);
+  });
+})();
