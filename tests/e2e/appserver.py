@@ -69,6 +69,29 @@ class Server:
         return match.group(0)
 
 
+APP_FILES = ["rxconfig.py", "espace", "assets", "alembic", "alembic.ini", "reflex.lock", "requirements.txt"]
+
+
+def app_copy(dest: Path) -> Path:
+    """A private copy of the app to build and run, so that parallel runs (and a
+    developer's `make run`) never share Reflex's `.web` build folder."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in APP_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    node_modules = ROOT / ".web" / "node_modules"
+    if node_modules.is_dir() and not (dest / ".web" / "node_modules").exists():
+        (dest / ".web").mkdir(exist_ok=True)
+        # Hard links: a second of copying instead of a full npm install.
+        subprocess.run(["cp", "-al", str(node_modules), str(dest / ".web" / "node_modules")], check=False)
+    return dest
+
+
 def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None) -> tuple[Server, subprocess.Popen]:
     port = port or _free_port()
     env = {**_env(data_dir, port), **(extra_env or {})}
@@ -76,9 +99,10 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
     srv.cli("migrate")
     srv.cli("demo")
     log = open(data_dir / "server.log", "w")
+    app_dir = app_copy(data_dir / "app")
     proc = subprocess.Popen(
         ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     deadline = time.time() + 600
     while True:
