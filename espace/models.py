@@ -35,6 +35,16 @@ class Firm(SQLModel, table=True):
     name: str
     sender_email: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # Logo shown on the client pages (file under DATA_DIR/documents, served by /api/logo/<firm>).
+    logo_key: str | None = None
+    logo_content_type: str | None = None
+    # Online payment (Stripe). Secrets are encrypted with the app secret (security.encrypt_secret).
+    payments_enabled: bool = False
+    stripe_publishable_key: str | None = None
+    stripe_secret_key_enc: str | None = None
+    stripe_webhook_secret_enc: str | None = None
+    # Invitation flow: a one-time link (default) or the manual's temporary password.
+    invite_with_temporary_password: bool = False
 
 
 class User(SQLModel, table=True):
@@ -51,6 +61,8 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # Set for a temporary password (manual's invitation flow): must be changed at first login.
+    must_change_password: bool = False
 
 
 class Client(SQLModel, table=True):
@@ -131,6 +143,7 @@ class Facture(_SharedItem, table=True):
     )
     due_date: date | None = None
     payable_online: bool = False
+    paid_at: datetime | None = None
 
 
 class Tache(_SharedItem, table=True):
@@ -206,10 +219,15 @@ class LoginAttempt(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_firm_at", "firm_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_firm_at", "firm_id", "at"),
+        Index("ix_audit_subject_at", "subject_user_id", "at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     firm_id: int | None = Field(default=None, foreign_key="firm.id")
     user_id: int | None = Field(default=None, foreign_key="user.id")
+    # The client concerned (for the per-client trail), when not the actor.
+    subject_user_id: int | None = Field(default=None, foreign_key="user.id")
     action: str
     detail: str = ""
     ip: str = ""
@@ -271,3 +289,72 @@ class Message(SQLModel, table=True):
     body: str
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None  # null = not yet read by the recipient side
+
+
+class OutboxEmail(SQLModel, table=True):
+    """Durable email queue: written in the same transaction as what it announces,
+    delivered by the outbox worker, retried with backoff, sent once."""
+
+    __tablename__ = "outbox_email"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int | None = Field(default=None, foreign_key="firm.id")
+    to: str
+    subject: str
+    template: str
+    context_json: str = "{}"
+    reply_to: str | None = None
+    sender_name: str | None = None
+    status: str = "pending"  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    claimed_by: str | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ShareNotice(SQLModel, table=True):
+    """One shared item waiting to be announced to one client; grouped per client
+    into one email once the grouping window has passed (services/share_notices)."""
+
+    __tablename__ = "share_notice"
+    __table_args__ = (
+        Index("ix_share_notice_pending", "notified_at", "client_id"),
+        Index("ix_share_notice_item", "category", "item_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int = Field(foreign_key="firm.id")
+    client_id: int = Field(foreign_key="client.id")
+    dossier_id: int = Field(foreign_key="dossier.id")
+    category: str  # documents | rdv | factures | taches | temps-passes | frais
+    item_id: int
+    created_at: datetime = Field(default_factory=utcnow)
+    notified_at: datetime | None = None
+
+
+class Payment(SQLModel, table=True):
+    """A Stripe PaymentIntent for an invoice: one open intent per invoice, reused."""
+
+    __table_args__ = (Index("ix_payment_facture", "facture_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int = Field(foreign_key="firm.id")
+    facture_id: int = Field(foreign_key="facture.id")
+    user_id: int = Field(foreign_key="user.id")
+    stripe_payment_intent_id: str = Field(unique=True)
+    amount_cents: int
+    currency: str = "eur"
+    status: str = "open"  # open | succeeded | failed | canceled
+    created_at: datetime = Field(default_factory=utcnow)
+    succeeded_at: datetime | None = None
+
+
+class StripeEvent(SQLModel, table=True):
+    """Stripe events already handled (webhook idempotency)."""
+
+    __tablename__ = "stripe_event"
+    id: str = Field(primary_key=True)
+    firm_id: int | None = Field(default=None, foreign_key="firm.id")
+    type: str
+    received_at: datetime = Field(default_factory=utcnow)

@@ -74,7 +74,15 @@ def frame(content: rx.Component, links: list[tuple[str, str]]) -> rx.Component:
 
 
 CLIENT_LINKS = [("Accueil", "/accueil"), ("Mon compte", "/mon-compte")]
-ADMIN_LINKS = [("Tableau de bord", "/admin")]
+ADMIN_LINKS = [
+    ("Tableau de bord", "/admin"),
+    ("Clients", "/admin/clients"),
+    ("Dossiers", "/admin/dossiers"),
+    ("Demandes", "/admin/demandes"),
+    ("Messages", "/admin/messages"),
+    ("Paiements", "/admin/paiements"),
+    ("Paramètres", "/admin/parametres"),
+]
 
 
 def public_frame(content: rx.Component) -> rx.Component:
