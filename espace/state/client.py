@@ -21,8 +21,7 @@ class HomeState(SessionState):
     def load(self):
         user = self._client()
         if user is None:
-            self.reset()
-            return self._to_login()
+            return self._leave()
         data = portal.home(user)
         self.name = data["name"]
         self.tiles = [{**t, "count": str(t["count"])} for t in data["tiles"]]
@@ -48,8 +47,7 @@ class ListState(SessionState):
     def load(self):
         user = self._client()
         if user is None:
-            self.reset()
-            return self._to_login()
+            return self._leave()
         self.category = self.router.url.path.strip("/").split("/")[0]
         try:
             page = int(self.router.url.query_parameters.get("page", "1") or 1)
@@ -79,8 +77,7 @@ class DossierState(SessionState):
     def load(self):
         user = self._client()
         if user is None:
-            self.reset()
-            return self._to_login()
+            return self._leave()
         self.reset()
         raw = self.router.url.path.rstrip("/").split("/")[-1]
         try:

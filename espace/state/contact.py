@@ -19,8 +19,7 @@ class ContactDetailsState(SessionState):
     def load(self):
         user = self._client()
         if user is None:
-            self.reset()
-            return self._to_login()
+            return self._leave()
         self.values = contact.current_values(user)
         self.pending = contact.pending(user) or {}
         self.errors = {}

@@ -33,8 +33,7 @@ class MessagesState(SessionState):
     def load(self):
         user = self._client()
         if user is None:
-            self.reset()
-            return self._to_login()
+            return self._leave()
         self.reset()
         self.choices = deposits.dossier_choices(user)
         wanted = self.router.url.query_parameters.get("dossier", "")

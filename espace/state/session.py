@@ -52,6 +52,11 @@ class SessionState(rx.State):
             self.user_name = name
             self.firm_name = firm.name if firm else ""
 
+    def _leave(self):
+        """No valid client session: forget what this page held and go to the login page."""
+        self.reset()
+        return self._to_login()
+
     def _to_login(self):
         self.user_name = ""
         self.firm_name = ""
