@@ -1,23 +1,113 @@
-"""The audit trail: who did what, when, from where."""
+"""The audit trail: who did what, when, from where; and, for the firm, the trail
+of one client (what the client did, and what the firm did concerning them)."""
 from __future__ import annotations
 
 import logging
+import math
 
-from sqlmodel import Session
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, func, or_, select
 
+from espace.config import settings
+from espace.db import session_scope
+from espace.formatting import fdatetime
 from espace.models import AuditEvent, User
 
 log = logging.getLogger("espace.audit")
 
+# French labels of the recorded actions (the per-client trail shows these).
+ACTION_LABELS: dict[str, str] = {
+    "connexion": "Connexion",
+    "connexion_refusee": "Connexion refusée",
+    "deconnexion": "Déconnexion",
+    "telechargement": "Téléchargement",
+    "depot": "Document déposé",
+    "demande_coordonnees": "Demande de mise à jour des coordonnées",
+    "demande_traitee": "Demande traitée",
+    "demande_acceptee": "Demande traitée (acceptée)",
+    "demande_refusee": "Demande traitée (refusée)",
+    "message_envoye": "Message envoyé",
+    "message_cabinet": "Message du cabinet",
+    "partage": "Partage",
+    "departage": "Partage retiré",
+    "mot_de_passe_modifie": "Mot de passe modifié",
+    "mot_de_passe_reinitialise": "Mot de passe choisi ou réinitialisé",
+    "reinitialisation_demandee": "Réinitialisation du mot de passe demandée",
+    "client_cree": "Client créé",
+    "client_modifie": "Coordonnées modifiées par le cabinet",
+    "client_desactive": "Accès désactivé",
+    "client_reactive": "Accès réactivé",
+    "invitation_envoyee": "Invitation envoyée",
+    "invitation_renvoyee": "Invitation renvoyée",
+    "mot_de_passe_provisoire_envoye": "Mot de passe provisoire envoyé",
+    "dossier_cree": "Dossier créé",
+    "dossier_modifie": "Dossier modifié",
+    "dossier_client_ajoute": "Ajouté à un dossier",
+    "dossier_client_retire": "Retiré d'un dossier",
+    "paiement": "Paiement",
+}
 
-def record(session: Session, user: User | None, action: str, detail: str = "", ip: str = "") -> None:
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action) or action.replace("_", " ").capitalize()
+
+
+def record(session: Session, user: User | None, action: str, detail: str = "", ip: str = "", *,
+           subject_user_id: int | None = None) -> None:
+    """Add one event to the caller's transaction. `subject_user_id`: the client
+    concerned when the actor is someone else (a lawyer sharing, deactivating…)."""
     session.add(
         AuditEvent(
             firm_id=user.firm_id if user else None,
             user_id=user.id if user else None,
+            subject_user_id=subject_user_id,
             action=action,
             detail=detail[:500],
             ip=ip[:64],
         )
     )
-    log.info("audit action=%s user=%s detail=%s ip=%s", action, user.id if user else None, detail, ip)
+    log.info("audit action=%s user=%s subject=%s detail=%s ip=%s", action, user.id if user else None,
+             subject_user_id, detail, ip)
+
+
+def for_client(user: User, client_user_id, page: int = 1) -> dict:
+    """The trail of one client of the acting lawyer's firm, newest first: events
+    where the client is the actor or the subject. AccessDenied for a client user,
+    or for a client of another firm."""
+    from espace.services.admin_scope import client_user_in_firm, require_staff
+
+    require_staff(user)
+    with session_scope() as s:
+        target = client_user_in_firm(s, user, client_user_id)
+        where = (
+            AuditEvent.firm_id == user.firm_id,
+            or_(AuditEvent.user_id == target.id, AuditEvent.subject_user_id == target.id),
+        )
+        total = s.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
+        size = settings.page_size
+        pages = max(1, math.ceil(total / size))
+        try:
+            page = min(max(1, int(page)), pages)
+        except (TypeError, ValueError):
+            page = 1
+        actor = aliased(User)
+        rows = s.exec(
+            select(AuditEvent, actor.prenom, actor.nom)
+            .outerjoin(actor, actor.id == AuditEvent.user_id)
+            .where(*where)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .offset((page - 1) * size)
+            .limit(size)
+        ).all()
+        events = [
+            {
+                "date": fdatetime(ev.at),
+                "action": action_label(ev.action),
+                "who": ("le client" if ev.user_id == target.id else f"{(nom or '').upper()} {prenom or ''}".strip())
+                or "—",
+                "detail": ev.detail,
+                "ip": ev.ip,
+            }
+            for ev, prenom, nom in rows
+        ]
+    return {"events": events, "total": total, "page": page, "pages": pages}

@@ -1,0 +1,62 @@
+"""Who may act on the firm side, and firm-scoped lookups shared by the admin services.
+
+Every admin service function starts with `require_staff(user)`: only an active
+lawyer or staff member passes; a client (or nobody) gets AccessDenied. Objects are
+then looked up *within user.firm_id*, so an id of another firm is "not found"."""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from espace.models import Client, Dossier, Role, User
+from espace.services import AccessDenied
+
+STAFF_ROLES = (Role.lawyer, Role.staff)
+
+
+def require_staff(user: User | None) -> User:
+    if user is None or user.role not in STAFF_ROLES or not user.active or not user.firm_id:
+        raise AccessDenied()
+    return user
+
+
+def parse_id(raw) -> int:
+    """A positive database id from whatever the browser sent, else AccessDenied."""
+    if isinstance(raw, bool):
+        raise AccessDenied()
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise AccessDenied() from None
+    if value <= 0 or value > 2**62:
+        raise AccessDenied()
+    return value
+
+
+def client_in_firm(s: Session, user: User, client_id) -> tuple[Client, User]:
+    """The Client row and its User, if both belong to the acting user's firm."""
+    cid = parse_id(client_id)
+    row = s.exec(
+        select(Client, User)
+        .join(User, User.id == Client.user_id)
+        .where(Client.id == cid, Client.firm_id == user.firm_id, User.firm_id == user.firm_id,
+               User.role == Role.client)
+    ).first()
+    if row is None:
+        raise AccessDenied()
+    return row[0], row[1]
+
+
+def client_user_in_firm(s: Session, user: User, client_user_id) -> User:
+    uid = parse_id(client_user_id)
+    target = s.get(User, uid)
+    if target is None or target.firm_id != user.firm_id or target.role != Role.client:
+        raise AccessDenied()
+    return target
+
+
+def dossier_in_firm(s: Session, user: User, dossier_id) -> Dossier:
+    did = parse_id(dossier_id)
+    dossier = s.exec(select(Dossier).where(Dossier.id == did, Dossier.firm_id == user.firm_id)).first()
+    if dossier is None:
+        raise AccessDenied()
+    return dossier
