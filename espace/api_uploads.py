@@ -56,6 +56,24 @@ def _client_filename(request: Request) -> str:
     return deposits.sanitize_filename(unquote(raw, errors="replace"))
 
 
+def refuse_declared_length(request: Request, name: str, user, dossier_id) -> Response | None:
+    """A 413 (or 400) answer when the declared Content-Length is over the limit,
+    before a byte of the body is read; None when the upload may proceed."""
+    limit = settings.max_upload_mb * 1024 * 1024
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return None
+    try:
+        too_big = int(declared) > limit
+    except ValueError:
+        return _error(400, f"« {name} » : {deposits.REASON_FAILED}", name=name)
+    if too_big:
+        log.warning("upload refused by content-length user=%s dossier=%s name=%r length=%s",
+                    user.id, dossier_id, name, declared)
+        return _error(413, f"« {name} » : {deposits.reason_too_large()}", name=name)
+    return None
+
+
 async def upload(request: Request) -> Response:
     user, refused = _guard(request)
     if refused is not None:
@@ -67,17 +85,9 @@ async def upload(request: Request) -> Response:
     except AccessDenied:
         log.warning("deposit refused: not the client's dossier user=%s dossier=%s", user.id, dossier_id)
         return _error(404, NOT_FOUND, name=name)
-    limit = settings.max_upload_mb * 1024 * 1024
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            too_big = int(declared) > limit
-        except ValueError:
-            return _error(400, f"« {name} » : {deposits.REASON_FAILED}", name=name)
-        if too_big:
-            log.warning("deposit refused by content-length user=%s dossier=%s name=%r length=%s",
-                        user.id, dossier_id, name, declared)
-            return _error(413, f"« {name} » : {deposits.reason_too_large()}", name=name)
+    refused = refuse_declared_length(request, name, user, dossier_id)
+    if refused is not None:
+        return refused
     try:
         result = await deposits.deposit_stream(user, dossier_id, name, request.stream())
     except AccessDenied:

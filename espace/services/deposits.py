@@ -14,7 +14,7 @@ import unicodedata
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import AsyncIterable
+from typing import AsyncIterable, Callable
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -288,39 +288,60 @@ async def deposit_stream(user: User, dossier_id, filename: str, chunks: AsyncIte
     size limit enforced while reading. Returns {"ok": True, "id", "name", "status": 200}
     or {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
     the latter case no file and no row remain."""
+    return await receive_document(user, dossier_id, filename, chunks, scope=own_dossier,
+                                  direction=Direction.depose, shared=True, action="depot")
+
+
+async def receive_document(user: User, dossier_id, filename: str, chunks: AsyncIterable[bytes], *,
+                           scope: Callable[[Session, User, object], Dossier], direction: Direction,
+                           shared: bool, action: str,
+                           on_shared: Callable[[Session, Dossier, Document], None] | None = None) -> dict:
+    """Stream one uploaded file into a dossier: the body goes to private storage
+    with the size limit enforced while reading, its type is decided on the stored
+    content (`sniff`), then the Document row is written.
+
+    `scope(s, user, dossier_id)` returns the dossier or raises AccessDenied; it is
+    called before the first chunk is read and again once the body is in. `shared`
+    sets shared_at; `on_shared(s, dossier, doc)` runs in the same transaction (e.g.
+    the share notices). Returns {"ok": True, "id", "name", "status": 200} or
+    {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
+    the latter case no file and no row remain."""
     name = sanitize_filename(filename)
-    authorize(user, dossier_id)
-    did = int(dossier_id)
+    with session_scope() as s:
+        did = scope(s, user, dossier_id).id
     limit = settings.max_upload_mb * 1024 * 1024
     key: str | None = None
     try:
         try:
             key, size, sha, head = await storage.save_stream(chunks, max_bytes=limit)
         except storage.TooLarge:
-            log.warning("deposit refused too large user=%s dossier=%s name=%r limit=%s", user.id, did, name, limit)
+            log.warning("%s refused too large user=%s dossier=%s name=%r limit=%s", action, user.id, did, name, limit)
             return _failure(name, reason_too_large(), 413)
         content_type, reason = sniff(head, storage.path_for(key), name)
         if reason is not None:
             storage.delete(key)
             key = None
-            log.warning("deposit refused type user=%s dossier=%s name=%r size=%s reason=%s head=%r",
-                        user.id, did, name, size, reason, head[:16])
+            log.warning("%s refused type user=%s dossier=%s name=%r size=%s reason=%s head=%r",
+                        action, user.id, did, name, size, reason, head[:16])
             return _failure(name, reason, 415)
         now = utcnow()
         with session_scope() as s:
-            own_dossier(s, user, did)  # still linked now that the body is in
+            d = scope(s, user, did)  # still allowed now that the body is in
             doc = Document(
-                dossier_id=did, direction=Direction.depose, name=name,
+                dossier_id=d.id, direction=direction, name=name,
                 doc_date=datetime.now(PARIS).date(), storage_key=key, size=size, sha256=sha,
-                content_type=content_type, uploaded_by_id=user.id, created_at=now, shared_at=now,
+                content_type=content_type, uploaded_by_id=user.id, created_at=now,
+                shared_at=now if shared else None,
             )
             s.add(doc)
             s.flush()
-            audit.record(s, user, "depot", f"document {doc.id} dossier {did} {name}")
+            if shared and on_shared is not None:
+                on_shared(s, d, doc)
+            audit.record(s, user, action, f"document {doc.id} dossier {did} {name}")
             s.commit()
             doc_id = doc.id
-        log.info("deposit ok user=%s dossier=%s document=%s name=%r size=%s type=%s",
-                 user.id, did, doc_id, name, size, content_type)
+        log.info("%s ok user=%s dossier=%s document=%s name=%r size=%s type=%s shared=%s",
+                 action, user.id, did, doc_id, name, size, content_type, shared)
         return {"ok": True, "id": doc_id, "name": name, "status": 200}
     except AccessDenied:
         if key:
@@ -330,7 +351,7 @@ async def deposit_stream(user: User, dossier_id, filename: str, chunks: AsyncIte
         # Interrupted upload (client disconnected), disk or database error.
         if key:
             storage.delete(key)
-        log.warning("deposit failed user=%s dossier=%s name=%r", user.id, did, name, exc_info=True)
+        log.warning("%s failed user=%s dossier=%s name=%r", action, user.id, did, name, exc_info=True)
         return _failure(name, REASON_FAILED, 400)
     except BaseException:  # cancelled: clean up, then let it propagate
         if key:
