@@ -1,4 +1,5 @@
-"""Command line: `python -m espace migrate | demo | create-firm | create-lawyer | create-client`."""
+"""Command line: `python -m espace migrate | demo | create-firm | create-lawyer | create-client |
+create-dossier | worker | outbox-status`."""
 from __future__ import annotations
 
 import argparse
@@ -40,6 +41,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
     else:
         print("La base contient déjà des données : rien n'a été chargé.")
     print(demo.LOGIN_HINTS)
+    from espace.services.payments import configure_demo
+
+    # With STRIPE_API_BASE pointing at a local localstripe: online payment for the demo firm.
+    if message := configure_demo():
+        print(message)
 
 
 def cmd_create_firm(args: argparse.Namespace) -> None:
@@ -163,6 +169,40 @@ def cmd_create_dossier(args: argparse.Namespace) -> None:
         print(f"Dossier créé : n° {dossier.id} ({dossier.reference} - {dossier.label})")
 
 
+def cmd_worker(args: argparse.Namespace) -> None:
+    import asyncio
+    import logging
+    import signal
+
+    from espace.config import settings
+    from espace.services import outbox
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.once:
+        print(f"E-mails envoyés : {outbox.run_once()}")
+        return
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        print(f"Envoi des e-mails en attente toutes les {settings.outbox_poll_seconds:g} s (Ctrl+C pour arrêter).",
+              flush=True)
+        await outbox.worker_loop(stop)
+
+    asyncio.run(main())
+    print("Arrêté.")
+
+
+def cmd_outbox_status(args: argparse.Namespace) -> None:
+    from espace.services import outbox
+
+    labels = {"pending": "en attente", "sending": "en cours d'envoi", "sent": "envoyés", "failed": "en échec"}
+    for status, count in outbox.status_counts().items():
+        print(f"{status:<8} {count:>6}  ({labels.get(status, status)})")
+
+
 def _help(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
 
@@ -223,6 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interlocutor-email", required=True, help="identifiant de l'avocat interlocuteur")
     p.add_argument("--client-email", action="append", help="identifiant d'un client (répétable)")
     p.set_defaults(func=cmd_create_dossier)
+
+    p = sub.add_parser("worker", help="envoie les e-mails de la file d'attente (boucle, sans l'application)")
+    p.add_argument("--once", action="store_true", help="un seul passage, puis s'arrête")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("outbox-status", help="nombre d'e-mails de la file d'attente par statut")
+    p.set_defaults(func=cmd_outbox_status)
     return parser
 
 

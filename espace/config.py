@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     smtp_ssl: bool = Field(default=False, alias="SMTP_SSL")
     mail_from: str = Field(default="espace-client@example.com", alias="MAIL_FROM")
     mail_from_name: str = Field(default="Mon espace client", alias="MAIL_FROM_NAME")
+    # Email outbox worker (services/outbox.py) and grouping of share notifications.
+    outbox_poll_seconds: float = Field(default=2, alias="OUTBOX_POLL_SECONDS")
+    outbox_max_attempts: int = Field(default=10, alias="OUTBOX_MAX_ATTEMPTS")
+    outbox_backoff_seconds: float = Field(default=30, alias="OUTBOX_BACKOFF_SECONDS")
+    share_group_minutes: float = Field(default=5, alias="SHARE_GROUP_MINUTES")
+
+    # Online payment: Stripe's API and Stripe.js addresses (a local `localstripe` in tests and the demo).
+    stripe_api_base: str = Field(default="https://api.stripe.com", alias="STRIPE_API_BASE")
+    stripe_js_url: str = Field(default="https://js.stripe.com/v3/", alias="STRIPE_JS_URL")
+    stripe_webhook_tolerance_seconds: int = Field(default=300, alias="STRIPE_WEBHOOK_TOLERANCE_SECONDS")
 
     session_idle_minutes: int = Field(default=30, alias="SESSION_IDLE_MINUTES")
     session_max_hours: int = Field(default=12, alias="SESSION_MAX_HOURS")

@@ -7,6 +7,7 @@ from espace import pages  # noqa: F401  (registers the pages)
 from espace.api import api, security_headers
 from espace.api_uploads import routes as upload_routes
 from espace.components.banner import french_overlay
+from espace.services import outbox
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -23,3 +24,5 @@ app = rx.App(
 )
 # Replace Reflex's English connection toaster by a French banner.
 app.app_wraps[(5, "Overlay")] = lambda stateful: french_overlay() if stateful else None
+# One email outbox worker per backend process (claims are safe across processes).
+app.register_lifespan_task(outbox.app_worker)

@@ -12,7 +12,7 @@ from espace import security
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import AuthSession, OneTimeToken, User, utcnow
-from espace.services import auth
+from espace.services import auth, outbox
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
 
@@ -138,6 +138,7 @@ def test_change_password_with_a_revoked_session_is_refused(demo):
 
 
 def _reset_link_from_outbox() -> str:
+    outbox.run_once()  # the outbox worker writes the queued emails
     files = sorted(settings.outbox_dir.glob("*.eml"))
     assert files, "no email written"
     msg = email.message_from_bytes(files[-1].read_bytes(), policy=email.policy.default)
@@ -149,6 +150,7 @@ def test_reset_answers_identically_and_link_works_once(demo):
     known = auth.request_reset(CLIENT[0], "1.1.1.1")
     unknown = auth.request_reset("personne@example.com", "1.1.1.2")
     assert known.message == unknown.message == auth.RESET_SENT
+    outbox.run_once()
     assert len(list(settings.outbox_dir.glob("*.eml"))) == 1
     jeton = _reset_link_from_outbox()
     token, _ = _login()
@@ -177,4 +179,5 @@ def test_reset_link_expires_after_one_hour(demo):
 def test_reset_requests_are_throttled_without_revealing_it(demo):
     for _ in range(6):
         assert auth.request_reset(CLIENT[0], "1.1.1.1").message == auth.RESET_SENT
+    outbox.run_once()
     assert len(list(settings.outbox_dir.glob("*.eml"))) == 3

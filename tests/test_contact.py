@@ -11,7 +11,7 @@ from sqlmodel import select
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Client, ContactRequest, ContactStatus, User
-from espace.services import AccessDenied, contact
+from espace.services import AccessDenied, contact, mailer, outbox
 from espace.services.contact import REQUIRED
 
 LUCE = {
@@ -26,6 +26,7 @@ def _user(user_id: int) -> User:
 
 
 def _outbox():
+    outbox.run_once()  # the outbox worker writes the queued emails
     return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
 
 
@@ -144,10 +145,12 @@ def test_mail_failure_does_not_lose_the_request(demo, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("smtp down")
 
-    monkeypatch.setattr(contact.mailer, "send", broken)
+    monkeypatch.setattr(mailer, "send", broken)
     ok, errors = contact.request_update(_user(demo["client_user_id"]), {**LUCE, "ville": "LATTES"})
     assert (ok, errors) == (True, {})
+    assert outbox.run_once() == 0  # the worker's failure stays in the outbox
     assert contact.pending(_user(demo["client_user_id"]))["ville"] == "LATTES"
+    assert outbox.status_counts()["pending"] == 1  # retried later, not lost
 
 
 def test_each_client_sees_only_their_own(demo):

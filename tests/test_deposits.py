@@ -17,7 +17,7 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.demo import make_pdf
 from espace.models import Direction, Document, User
-from espace.services import AccessDenied, deposits, portal
+from espace.services import AccessDenied, deposits, mailer, outbox, portal
 
 
 # --------------------------------------------------------------------------- helpers
@@ -276,6 +276,7 @@ def test_sanitize_filename_keeps_extension_within_150():
 
 # --------------------------------------------------------------------------- notice
 def _outbox():
+    outbox.run_once()  # the outbox worker writes the queued emails
     return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
 
 
@@ -321,8 +322,10 @@ def test_notify_batch_swallows_mail_errors(demo, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("smtp down")
 
-    monkeypatch.setattr(deposits.mailer, "send", broken)
+    monkeypatch.setattr(mailer, "send", broken)
     deposits.notify_batch(user, did, ["a.pdf"])  # no exception
+    assert outbox.run_once() == 0  # the worker's failure stays in the outbox
+    assert outbox.status_counts()["pending"] == 1  # retried later, not lost
 
 
 # --------------------------------------------------------------------------- choices

@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 
 from espace.config import settings
 from espace.models import Role, User
-from espace.services import mailer, notifications
+from espace.services import mailer, notifications, outbox
 
 TOKEN = "tok-123_ABC"
 LINK = f"{settings.public_url}/reinitialiser?jeton={TOKEN}"
@@ -76,10 +76,12 @@ def smtp_server(monkeypatch, data_dir):
         controller.stop()
 
 
-def test_outbox_file_has_both_parts_and_escapes_html(data_dir):
+def test_outbox_file_has_both_parts_and_escapes_html(demo):
     user = make_user(prenom="<script>x</script>", nom="Dupont & fils")
 
     notifications.send_password_reset(user, TOKEN)
+    assert outbox_files() == []  # queued: the outbox worker writes it
+    assert outbox.run_once() == 1
 
     files = outbox_files()
     assert len(files) == 1
@@ -111,8 +113,9 @@ def test_send_returns_outbox_path_and_sets_reply_to(data_dir):
     assert msg["From"].addresses[0].display_name == "Cabinet Été"
 
 
-def test_invitation_renders(data_dir):
+def test_invitation_renders(demo):
     notifications.send_invitation(make_user(), "Cabinet Martin", "inv-tok", valid_days=7)
+    outbox.run_once()
     (path,) = outbox_files()
     msg = parse(path)
     assert msg["Subject"] == "Votre espace client est ouvert"
@@ -150,16 +153,18 @@ def test_smtp_refusal_raises_mail_error(smtp_server):
     assert outbox_files() == []
 
 
-def test_password_reset_swallows_and_logs_smtp_refusal(smtp_server, caplog):
+def test_password_reset_swallows_and_logs_smtp_refusal(demo, smtp_server, caplog):
     smtp_server("550 refused")
     caplog.set_level(logging.INFO)
 
     notifications.send_password_reset(make_user(), TOKEN)  # must not raise
+    assert outbox.run_once() == 0  # the worker meets the refusal, keeps the email
 
-    failures = [r for r in caplog.records if r.name == "espace.notifications"]
+    failures = [r for r in caplog.records if r.name == "espace.outbox" and r.levelno == logging.WARNING]
     assert len(failures) == 1
-    assert "user_id=42" in failures[0].getMessage()
-    assert failures[0].exc_info and failures[0].exc_info[0] is mailer.MailError
+    message = failures[0].getMessage()
+    assert "template=password_reset" in message and "luce@example.org" in message and "550" in message
+    assert outbox.status_counts()["pending"] == 1
 
 
 def test_unreachable_server_raises_mail_error(data_dir, monkeypatch):

@@ -12,7 +12,7 @@ from sqlmodel import select
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Message, MessageDirection, User, utcnow
-from espace.services import AccessDenied, messaging
+from espace.services import AccessDenied, mailer, messaging, outbox
 from espace.services.messaging import BODY_MAX, SUBJECT_MAX
 
 
@@ -22,6 +22,7 @@ def _user(user_id: int) -> User:
 
 
 def _outbox():
+    outbox.run_once()  # the outbox worker writes the queued emails
     return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
 
 
@@ -136,10 +137,12 @@ def test_mail_failure_keeps_the_message(demo, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("smtp down")
 
-    monkeypatch.setattr(messaging.mailer, "send", broken)
+    monkeypatch.setattr(mailer, "send", broken)
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
     assert messaging.send(user, did, "Objet", "Message") == (True, {})
+    assert outbox.run_once() == 0  # the worker's failure stays in the outbox
     assert len(messaging.thread(user, did)) == 1
+    assert outbox.status_counts()["pending"] == 1  # retried later, not lost
 
 
 def test_sending_is_throttled(demo, monkeypatch):

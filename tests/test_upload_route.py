@@ -20,7 +20,7 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, make_pdf
 from espace.models import Direction, Document
-from espace.services import auth, portal
+from espace.services import auth, outbox, portal
 
 XRW = {"X-Requested-With": "espace"}
 
@@ -157,6 +157,7 @@ def test_success_then_one_email_for_the_drop(http, demo, token):
 
     r = http.post(f"/api/depots/{did}/termine", json={"names": names}, headers=headers(token))
     assert r.status_code == 200 and r.json() == {"ok": True}
+    outbox.run_once()  # the outbox worker writes the queued email
     mails = list(settings.outbox_dir.glob("*deposit_notice.eml"))
     assert len(mails) == 1
     text = mails[0].read_text()

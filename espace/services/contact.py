@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlmodel import select, update
+from sqlmodel import Session, select, update
 
 from espace.config import settings
 from espace.db import session_scope
 from espace.formatting import fdate
 from espace.models import Client, ContactRequest, ContactStatus, Firm, Role, User, utcnow
-from espace.services import audit, mailer, portal
+from espace.services import audit, outbox, portal
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,6 @@ def request_update(user: User, form: dict) -> tuple[bool, dict[str, str]]:
         s.flush()
         changed = [label for key, label in FIELDS if values[key] != old[key]]
         audit.record(s, user, "demande_coordonnees", f"demande {row.id} : {', '.join(changed)}")
-        s.commit()
         request_id = row.id
         lawyers = [
             (u.id, u.email)
@@ -159,12 +158,14 @@ def request_update(user: User, form: dict) -> tuple[bool, dict[str, str]]:
         ]
         firm = s.get(Firm, client.firm_id)
         firm_email = firm.sender_email if firm else None
+        _notify_firm(s, user, old, values, [e for _, e in lawyers] or ([firm_email] if firm_email else []))
+        s.commit()
     log.info("contact request filed user=%s request=%s changed=%s", user.id, request_id, changed)
-    _notify_firm(user, old, values, [e for _, e in lawyers] or ([firm_email] if firm_email else []))
     return True, {}
 
 
-def _notify_firm(user: User, old: dict[str, str], new: dict[str, str], recipients: list[str]) -> None:
+def _notify_firm(s: Session, user: User, old: dict[str, str], new: dict[str, str], recipients: list[str]) -> None:
+    """Queue the emails to the firm in the transaction that files the request."""
     client_name = f"{old['prenom']} {old['nom']}".strip()
     context = {
         "client_name": client_name,
@@ -177,7 +178,5 @@ def _notify_firm(user: User, old: dict[str, str], new: dict[str, str], recipient
     if not recipients:
         log.warning("contact request: nobody to notify firm=%s user=%s", user.firm_id, user.id)
     for to in recipients:
-        try:
-            mailer.send(to, f"Demande de mise à jour des coordonnées — {client_name}", "contact_request", context)
-        except Exception:
-            log.exception("contact request email failed user=%s to=%s", user.id, to)
+        outbox.enqueue(s, to, f"Demande de mise à jour des coordonnées — {client_name}", "contact_request", context,
+                       firm_id=user.firm_id)

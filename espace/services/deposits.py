@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Direction, Document, Dossier, Role, User, utcnow
-from espace.services import AccessDenied, audit, mailer, portal, storage
+from espace.services import AccessDenied, audit, outbox, portal, storage
 
 log = logging.getLogger(__name__)
 
@@ -388,21 +388,24 @@ def notify_batch(user: User, dossier_id, names: list[str]) -> None:
         recipients = [(p.id, p.email) for p in firm_recipients(s, d)]
         firm = d.firm_id
         reference, label = d.reference, d.label
-    client_name = f"{user.prenom} {user.nom}".strip()
-    context = {
-        "client_name": client_name,
-        "dossier_reference": reference,
-        "dossier_label": label,
-        "names": listed,
-        "admin_link": f"{settings.public_url}/admin",
-    }
-    count = len(listed)
-    subject = f"{client_name} a déposé {count} document{'s' if count > 1 else ''} — {reference}"
-    if not recipients:
-        log.warning("deposit notice: nobody to notify firm=%s dossier=%s", firm, dossier_id)
-    for person_id, email in recipients:
+        client_name = f"{user.prenom} {user.nom}".strip()
+        context = {
+            "client_name": client_name,
+            "dossier_reference": reference,
+            "dossier_label": label,
+            "names": listed,
+            "admin_link": f"{settings.public_url}/admin",
+        }
+        count = len(listed)
+        subject = f"{client_name} a déposé {count} document{'s' if count > 1 else ''} — {reference}"
+        if not recipients:
+            log.warning("deposit notice: nobody to notify firm=%s dossier=%s", firm, dossier_id)
         try:
-            mailer.send(email, subject, "deposit_notice", context)
-            log.info("deposit notice sent user=%s dossier=%s to=%s files=%s", user.id, dossier_id, person_id, count)
+            for _, email in recipients:
+                outbox.enqueue(s, email, subject, "deposit_notice", context, firm_id=firm)
+            s.commit()
         except Exception:
-            log.exception("deposit notice failed user=%s dossier=%s to=%s", user.id, dossier_id, person_id)
+            log.exception("deposit notice not queued user=%s dossier=%s", user.id, dossier_id)
+            return
+    log.info("deposit notice queued user=%s dossier=%s to=%s files=%s",
+             user.id, dossier_id, [p for p, _ in recipients], count)

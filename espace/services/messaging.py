@@ -13,7 +13,7 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.formatting import fdatetime
 from espace.models import Dossier, Message, MessageDirection, Role, User, utcnow
-from espace.services import AccessDenied, audit, mailer
+from espace.services import AccessDenied, audit, outbox
 from espace.services.deposits import firm_recipients, own_dossier
 
 log = logging.getLogger(__name__)
@@ -89,27 +89,25 @@ def send(user: User, dossier_id, subject: str, body: str) -> tuple[bool, dict[st
         s.add(msg)
         s.flush()
         audit.record(s, user, "message_envoye", f"message {msg.id} dossier {d.id}")
-        s.commit()
         message_id = msg.id
         recipients = [(p.id, p.email) for p in firm_recipients(s, d)]
         title = _title(d)
         reference = d.reference
+        client_name = _display(user)
+        context = {
+            "client_name": client_name,
+            "dossier": title,
+            "subject": subject,
+            "body": body,
+            "admin_link": f"{settings.public_url}/admin",
+        }
+        if not recipients:
+            log.warning("client message: nobody to notify dossier=%s message=%s", dossier_id, message_id)
+        for _, email in recipients:
+            outbox.enqueue(s, email, f"Message de {client_name} — {reference} : {subject}", "client_message", context,
+                           firm_id=d.firm_id)
+        s.commit()
     log.info("message stored user=%s dossier=%s message=%s", user.id, dossier_id, message_id)
-    client_name = _display(user)
-    context = {
-        "client_name": client_name,
-        "dossier": title,
-        "subject": subject,
-        "body": body,
-        "admin_link": f"{settings.public_url}/admin",
-    }
-    if not recipients:
-        log.warning("client message: nobody to notify dossier=%s message=%s", dossier_id, message_id)
-    for person_id, email in recipients:
-        try:
-            mailer.send(email, f"Message de {client_name} — {reference} : {subject}", "client_message", context)
-        except Exception:
-            log.exception("client message email failed message=%s to=%s", message_id, person_id)
     return True, {}
 
 
