@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.models import Role, User
+from espace.models import Direction, Role, User
 from espace.services import AccessDenied, audit, auth, portal, storage
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,10 @@ async def download_document(request: Request) -> Response:
         return PlainTextResponse("Document introuvable.", status_code=404)
     with session_scope() as s:
         audit.record(s, user, "telechargement", f"document {doc.id} {doc.name}", _client_ip(request))
+        if user.role in (Role.lawyer, Role.staff) and doc.direction == Direction.depose:
+            from espace.services.sharing import mark_deposit_opened
+
+            mark_deposit_opened(s, user, doc)  # clears the deposit's « Nouveau » marker
         s.commit()
     inline = doc.content_type in INLINE_TYPES and request.query_params.get("telecharger") is None
     return FileResponse(
