@@ -26,7 +26,19 @@ def tile(t) -> rx.Component:
     )
 
 
-def _item(row, show_dossier: bool) -> rx.Component:
+def _pay_link(row) -> rx.Component:
+    """`Payer en ligne`, on an invoice the firm lets the client pay now (row["pay"])."""
+    return rx.cond(
+        row["pay"] != "",
+        rx.button(
+            rx.link("Payer en ligne", href=row["pay"].to(str), underline="none", color="inherit"),
+            as_child=True,
+            size="2",
+        ),
+    )
+
+
+def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
     name = rx.cond(
         row["url"] != "",
         file_link(row["name"], href=row["url"], target="_blank", rel="noopener", style={"font-weight": 500}),
@@ -69,6 +81,7 @@ def _item(row, show_dossier: bool) -> rx.Component:
                 file_link("Télécharger", href=row["url"] + "?telecharger=1", style={"font-size": "14px"},
                         aria_label="Télécharger " + row["name"].to(str)),
             ),
+            *([_pay_link(row)] if show_pay else []),
             gap="3",
             wrap="wrap",
             align="start",
@@ -77,8 +90,9 @@ def _item(row, show_dossier: bool) -> rx.Component:
     )
 
 
-def item_list(rows, show_dossier: bool = False) -> rx.Component:
+def item_list(rows, show_dossier: bool = False, show_pay: bool = False) -> rx.Component:
+    """`show_pay`: rows carry a "pay" key (portal rows), shown as `Payer en ligne`."""
     return rx.el.ul(
-        rx.foreach(rows, lambda r: _item(r, show_dossier)),
+        rx.foreach(rows, lambda r: _item(r, show_dossier, show_pay)),
         style={"padding": 0, "margin": 0},
     )

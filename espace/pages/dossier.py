@@ -38,7 +38,7 @@ def dossier() -> rx.Component:
                     ),
                     rx.foreach(
                         DossierState.tabs,
-                        lambda t: rx.tabs.content(item_list(DossierState.tab_rows[t["key"]]), value=t["key"]),
+                        lambda t: rx.tabs.content(item_list(DossierState.tab_rows[t["key"]], show_pay=True), value=t["key"]),
                     ),
                     value=DossierState.active_tab,
                     on_change=DossierState.set_tab,

@@ -27,7 +27,7 @@ def listing() -> rx.Component:
         rx.vstack(
             rx.link("‹ Accueil", href="/accueil", size="2"),
             rx.heading(ListState.label, " (", ListState.total, ")", size="6", as_="h1"),
-            item_list(ListState.rows, show_dossier=True),
+            item_list(ListState.rows, show_dossier=True, show_pay=True),
             _pager(),
             spacing="3",
             width="100%",

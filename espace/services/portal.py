@@ -111,9 +111,11 @@ def _dossier_title(d: Dossier) -> str:
     return f"{d.reference} - {d.label}"
 
 
-def _row(item, dossier: Dossier | None = None) -> dict[str, str]:
-    """What a list or a tab shows of one item, as display strings with fixed keys."""
-    row = {"id": str(item.id), "date": "", "name": "", "detail": "", "url": "", "dossier": "", "dossier_id": ""}
+def _row(item, dossier: Dossier | None = None, payments: bool = False) -> dict[str, str]:
+    """What a list or a tab shows of one item, as display strings with fixed keys.
+    `pay`: the payment page of an invoice payable online now (firm `payments` on), else ""."""
+    row = {"id": str(item.id), "date": "", "name": "", "detail": "", "url": "", "dossier": "", "dossier_id": "",
+           "pay": ""}
     if dossier is not None:
         row.update(dossier=dossier.label, dossier_id=str(dossier.id))
     if isinstance(item, Document):
@@ -124,6 +126,8 @@ def _row(item, dossier: Dossier | None = None) -> dict[str, str]:
         status = "Payée" if item.status == FactureStatus.payee else "À régler"
         due = f" · échéance {fdate(item.due_date)}" if item.due_date and item.status != FactureStatus.payee else ""
         row.update(date=fdate(item.date), name=f"Facture n° {item.number}", detail=f"{fmoney(item.amount_cents)} · {status}{due}")
+        if payments and item.payable_online and item.status == FactureStatus.a_regler and item.amount_cents > 0:
+            row["pay"] = f"/factures/{item.id}/paiement"
     elif isinstance(item, Tache):
         row.update(date=fdate(item.date), name=item.label, detail="Terminée" if item.done else "À faire")
     elif isinstance(item, TempsPasse):
@@ -131,6 +135,12 @@ def _row(item, dossier: Dossier | None = None) -> dict[str, str]:
     elif isinstance(item, Frais):
         row.update(date=fdate(item.date), name=item.label, detail=fmoney(item.amount_cents))
     return row
+
+
+def _firm_takes_payments(s: Session, firm_id: int) -> bool:
+    from espace.services.payments import firm_accepts_payments  # payments imports this module
+
+    return firm_accepts_payments(s, firm_id)
 
 
 def list_category(user: User, key: str, page: int = 1) -> dict:
@@ -152,7 +162,7 @@ def list_category(user: User, key: str, page: int = 1) -> dict:
                 .limit(size)
             ).all()
             rows = [
-                {"id": str(d.id), "date": "", "name": d.label, "detail": d.reference, "url": "", "dossier": "", "dossier_id": str(d.id)}
+                {"id": str(d.id), "date": "", "name": d.label, "detail": d.reference, "url": "", "dossier": "", "dossier_id": str(d.id), "pay": ""}
                 for d in dossiers
             ]
         else:
@@ -167,7 +177,8 @@ def list_category(user: User, key: str, page: int = 1) -> dict:
                 .offset((page - 1) * size)
                 .limit(size)
             )
-            rows = [_row(item, d) for item, d in s.exec(q).all()]
+            pays = cat.model is Facture and _firm_takes_payments(s, client.firm_id)
+            rows = [_row(item, d, pays) for item, d in s.exec(q).all()]
         pages = max(1, -(-total // size))
         return {"label": cat.label, "rows": rows, "total": total, "page": min(page, pages), "pages": pages}
 
@@ -185,9 +196,11 @@ def dossier(user: User, dossier_id: int) -> dict:
             raise AccessDenied()
         interlocutor = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
 
+        pays = _firm_takes_payments(s, d.firm_id)
+
         def items(model, order, *extra):
             q = select(model).where(model.dossier_id == d.id, model.shared_at.is_not(None), *extra)
-            return [_row(i) for i in s.exec(q.order_by(order.desc(), model.id.desc())).all()]
+            return [_row(i, payments=pays) for i in s.exec(q.order_by(order.desc(), model.id.desc())).all()]
 
         tabs = {
             "recus": items(Document, Document.doc_date, Document.direction == Direction.recu),
