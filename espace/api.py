@@ -48,6 +48,8 @@ def token_from_cookie_header(cookie_header: str | None) -> str | None:
 
 
 def home_path_for(user: User) -> str:
+    if user.must_change_password:
+        return "/premiere-connexion"
     return "/accueil" if user.role == Role.client else "/admin"
 
 

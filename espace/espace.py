@@ -5,6 +5,7 @@ import reflex as rx
 
 from espace import pages  # noqa: F401  (registers the pages)
 from espace.api import api, security_headers
+from espace.api_admin import routes as admin_routes
 from espace.api_uploads import routes as upload_routes
 from espace.api_payments import routes as payment_routes
 from espace.api_admin_sharing import routes as admin_sharing_routes
@@ -14,6 +15,7 @@ from espace.services import outbox
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 api.routes.extend(upload_routes)
+api.routes.extend(admin_routes)
 api.routes.extend(payment_routes)
 api.routes.extend(admin_sharing_routes)
 

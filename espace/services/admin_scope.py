@@ -7,29 +7,15 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from espace.models import Client, Dossier, Role, User
+from espace.models import Client, Role, User
 from espace.services import AccessDenied
-
-STAFF_ROLES = (Role.lawyer, Role.staff)
+from espace.services.firm_scope import STAFF_ROLES, as_id as parse_id, firm_dossier as dossier_in_firm  # noqa: F401
 
 
 def require_staff(user: User | None) -> User:
     if user is None or user.role not in STAFF_ROLES or not user.active or not user.firm_id:
         raise AccessDenied()
     return user
-
-
-def parse_id(raw) -> int:
-    """A positive database id from whatever the browser sent, else AccessDenied."""
-    if isinstance(raw, bool):
-        raise AccessDenied()
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise AccessDenied() from None
-    if value <= 0 or value > 2**62:
-        raise AccessDenied()
-    return value
 
 
 def client_in_firm(s: Session, user: User, client_id) -> tuple[Client, User]:
@@ -52,11 +38,3 @@ def client_user_in_firm(s: Session, user: User, client_user_id) -> User:
     if target is None or target.firm_id != user.firm_id or target.role != Role.client:
         raise AccessDenied()
     return target
-
-
-def dossier_in_firm(s: Session, user: User, dossier_id) -> Dossier:
-    did = parse_id(dossier_id)
-    dossier = s.exec(select(Dossier).where(Dossier.id == did, Dossier.firm_id == user.firm_id)).first()
-    if dossier is None:
-        raise AccessDenied()
-    return dossier

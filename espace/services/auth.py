@@ -193,6 +193,7 @@ def change_password(token: str, current: str, new: str, confirm: str) -> FormRes
             return FormResult(False, errors)
         user.password_hash = security.hash_password(new)
         user.password_changed_at = utcnow()
+        user.must_change_password = False  # a temporary password is replaced
         s.add(user)
         revoke_all_sessions(s, user.id, except_token=token)
         audit.record(s, user, "mot_de_passe_modifie")
@@ -274,6 +275,7 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
             return FormResult(False, {"form": "Ce lien n'est plus valable."})
         user.password_hash = security.hash_password(new)
         user.password_changed_at = utcnow()
+        user.must_change_password = False  # a temporary password is replaced
         s.add(user)
         revoke_all_sessions(s, user.id)
         audit.record(s, user, "mot_de_passe_reinitialise")

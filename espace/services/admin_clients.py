@@ -1,0 +1,345 @@
+"""The firm's clients (/admin/clients): list and search, create with an
+invitation, edit, deactivate (sessions closed at once) and reactivate, resend the
+invitation. Every function takes the acting lawyer/staff User first and works
+only inside that user's firm; a client user or another firm's id → AccessDenied."""
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import string
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, or_, select, update
+
+from espace import security
+from espace.config import settings
+from espace.db import session_scope
+from espace.formatting import fdate, fdatetime
+from espace.models import Client, Dossier, DossierClient, Firm, OneTimeToken, Role, User, utcnow
+from espace.services import audit, auth, outbox
+from espace.services.admin_scope import client_in_firm, require_staff
+from espace.services.contact import FIELDS, REQUIRED, _clean, _validate
+
+log = logging.getLogger(__name__)
+
+INVITE_DAYS = 7
+OPTIONAL = {"adresse", "code_postal", "ville", "tel", "mobile"}
+EMAIL_TAKEN = "Cette adresse e-mail est déjà utilisée comme identifiant d'un compte."
+NEVER = "Jamais"
+
+
+@dataclass
+class Result:
+    ok: bool
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    client_id: int | None = None
+
+
+def display_name(u: User) -> str:
+    """As the manual writes people: « ALEXANDER Luce »."""
+    return f"{(u.nom or '').upper()} {u.prenom or ''}".strip()
+
+
+def _values(form) -> dict[str, str]:
+    form = form if isinstance(form, dict) else {}
+    values = {key: _clean(form.get(key)) for key, _ in FIELDS}
+    values["code_postal"] = values["code_postal"].replace(" ", "")
+    values["email"] = values["email"].lower()
+    return values
+
+
+def validate(values: dict[str, str]) -> dict[str, str]:
+    """The contact-details rules of the client side; name and e-mail required,
+    the address and phone numbers optional but checked when given."""
+    errors = _validate(values)
+    for key in OPTIONAL:
+        if errors.get(key) == REQUIRED and not values[key]:
+            del errors[key]
+    return errors
+
+
+def _status(u: User) -> str:
+    if not u.active:
+        return "Désactivé"
+    if u.password_hash is None:
+        return "Invitation en attente"
+    if u.must_change_password:
+        return "Mot de passe provisoire"
+    return "Actif"
+
+
+def generate_password(identifier: str) -> str:
+    """A readable temporary password that passes the password rules."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        core = "".join(secrets.choice(alphabet) for _ in range(12))
+        password = f"{core[:4]}-{core[4:8]}-{core[8:]}"
+        if not security.password_problems(password, identifier=identifier):
+            return password
+
+
+# --------------------------------------------------------------------------- list
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_clients(user: User, search: str = "", page: int = 1) -> dict:
+    """The firm's clients by name; each word of `search` must match the name,
+    first name, e-mail or town. Rows carry the last login (dd/mm/yyyy HH:mm or « Jamais »)."""
+    require_staff(user)
+    words = _clean(search)[:100].split()
+    conditions = [Client.firm_id == user.firm_id, User.firm_id == user.firm_id, User.role == Role.client]
+    for word in words[:5]:
+        pattern = _like(word)
+        conditions.append(or_(User.nom.ilike(pattern, escape="\\"), User.prenom.ilike(pattern, escape="\\"),
+                              User.email.ilike(pattern, escape="\\"), Client.ville.ilike(pattern, escape="\\")))
+    with session_scope() as s:
+        total = s.exec(select(func.count()).select_from(Client).join(User, User.id == Client.user_id)
+                       .where(*conditions)).one()
+        size = settings.page_size
+        pages = max(1, math.ceil(total / size))
+        try:
+            page = min(max(1, int(page)), pages)
+        except (TypeError, ValueError):
+            page = 1
+        rows = s.exec(
+            select(Client, User).join(User, User.id == Client.user_id).where(*conditions)
+            .order_by(func.lower(User.nom), func.lower(User.prenom), Client.id)
+            .offset((page - 1) * size).limit(size)
+        ).all()
+        return {
+            "rows": [
+                {
+                    "id": str(c.id),
+                    "name": display_name(u),
+                    "email": u.email,
+                    "ville": c.ville,
+                    "last_login": fdatetime(u.last_login_at) if u.last_login_at else NEVER,
+                    "status": _status(u),
+                    "active": "1" if u.active else "",
+                }
+                for c, u in rows
+            ],
+            "total": total,
+            "page": page,
+            "pages": pages,
+        }
+
+
+def dashboard(user: User) -> dict[str, int]:
+    """Counts for the /admin dashboard."""
+    require_staff(user)
+    with session_scope() as s:
+        base = select(func.count()).select_from(Client).join(User, User.id == Client.user_id).where(
+            Client.firm_id == user.firm_id, User.firm_id == user.firm_id)
+        return {
+            "clients": s.exec(base).one(),
+            "active": s.exec(base.where(User.active.is_(True))).one(),
+            "pending": s.exec(base.where(User.active.is_(True), User.password_hash.is_(None))).one(),
+            "dossiers": s.exec(select(func.count()).select_from(Dossier).where(Dossier.firm_id == user.firm_id)).one(),
+        }
+
+
+# --------------------------------------------------------------------------- one client
+def _invitation_info(s: Session, target: User) -> str:
+    row = s.exec(
+        select(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite")
+        .order_by(OneTimeToken.created_at.desc(), OneTimeToken.id.desc())
+    ).first()
+    if target.password_hash is not None and not target.must_change_password:
+        return "Espace activé."
+    if target.must_change_password:
+        return "Mot de passe provisoire envoyé ; il devra être changé à la première connexion."
+    if row is None:
+        return "Aucune invitation envoyée."
+    if row.used_at is None and row.expires_at > utcnow():
+        return f"Invitation envoyée le {fdate(row.created_at)}, valable jusqu'au {fdatetime(row.expires_at)}."
+    return f"L'invitation envoyée le {fdate(row.created_at)} n'est plus valable : renvoyez-la."
+
+
+def get_client(user: User, client_id) -> dict:
+    """The client's form values, status, last login, invitation state and dossiers."""
+    require_staff(user)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)
+        dossiers = s.exec(
+            select(Dossier).join(DossierClient, DossierClient.dossier_id == Dossier.id)
+            .where(DossierClient.client_id == client.id, Dossier.firm_id == user.firm_id)
+            .order_by(Dossier.reference)
+        ).all()
+        return {
+            "id": str(client.id),
+            "user_id": target.id,
+            "name": display_name(target),
+            "values": {
+                "nom": target.nom, "prenom": target.prenom, "email": target.email, "adresse": client.adresse,
+                "code_postal": client.code_postal, "ville": client.ville, "tel": client.tel,
+                "mobile": client.mobile,
+            },
+            "active": target.active,
+            "status": _status(target),
+            "last_login": fdatetime(target.last_login_at) if target.last_login_at else NEVER,
+            "created": fdate(target.created_at),
+            "invitation": _invitation_info(s, target),
+            "can_resend": target.active and (target.password_hash is None or target.must_change_password),
+            "dossiers": [{"id": str(d.id), "reference": d.reference, "label": d.label} for d in dossiers],
+        }
+
+
+def _email_taken(s: Session, email: str, except_user_id: int | None = None) -> bool:
+    stmt = select(User.id).where(func.lower(User.email) == email)
+    if except_user_id is not None:
+        stmt = stmt.where(User.id != except_user_id)
+    return s.exec(stmt).first() is not None
+
+
+def _invite(s: Session, actor: User, firm: Firm, target: User, *, resend: bool) -> str:
+    """Queue the invitation (one-time link, or the manual's temporary password)
+    in the caller's transaction; returns the message for the lawyer."""
+    context = {"firm_name": firm.name, "client_name": f"{target.prenom} {target.nom}".strip(),
+               "identifier": target.email}
+    if firm.invite_with_temporary_password:
+        password = generate_password(target.email)
+        target.password_hash = security.hash_password(password)
+        target.password_changed_at = utcnow()
+        target.must_change_password = True
+        s.add(target)
+        auth.revoke_all_sessions(s, target.id)
+        outbox.enqueue(s, target.email, "Vos identifiants de connexion à votre espace client", "temporary_password",
+                       {**context, "password": password, "link": f"{settings.public_url}/connexion"},
+                       firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
+        audit.record(s, actor, "mot_de_passe_provisoire_envoye", target.email, subject_user_id=target.id)
+        return f"Mot de passe provisoire envoyé à {target.email}."
+    # Only the newest link works: older unused invitations are spent.
+    s.exec(update(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite",
+                                      OneTimeToken.used_at.is_(None)).values(used_at=utcnow()))
+    token = auth.issue_one_time_token(s, target, "invite", timedelta(days=INVITE_DAYS))
+    outbox.enqueue(s, target.email, "Votre espace client est ouvert", "invitation",
+                   {**context, "link": f"{settings.public_url}/activer?jeton={token}", "valid_days": INVITE_DAYS},
+                   firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
+    audit.record(s, actor, "invitation_renvoyee" if resend else "invitation_envoyee", target.email,
+                 subject_user_id=target.id)
+    return f"Invitation envoyée à {target.email}."
+
+
+def create_client(user: User, form) -> Result:
+    """Create the client's account and details, and queue the invitation email in
+    the same transaction (nothing is sent if the creation fails)."""
+    require_staff(user)
+    values = _values(form)
+    errors = validate(values)
+    if errors:
+        return Result(False, errors)
+    with session_scope() as s:
+        if _email_taken(s, values["email"]):
+            return Result(False, {"email": EMAIL_TAKEN})
+        firm = s.get(Firm, user.firm_id)
+        target = User(firm_id=user.firm_id, email=values["email"], nom=values["nom"], prenom=values["prenom"],
+                      role=Role.client, password_hash=None)
+        s.add(target)
+        try:
+            s.flush()
+        except IntegrityError:
+            s.rollback()
+            return Result(False, {"email": EMAIL_TAKEN})
+        client = Client(firm_id=user.firm_id, user_id=target.id, email=values["email"],
+                        **{k: values[k] for k in OPTIONAL})
+        s.add(client)
+        s.flush()
+        audit.record(s, user, "client_cree", f"client {client.id} {target.email}", subject_user_id=target.id)
+        message = _invite(s, user, firm, target, resend=False)
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            return Result(False, {"email": EMAIL_TAKEN})
+        log.info("client created by=%s firm=%s client=%s user=%s", user.id, user.firm_id, client.id, target.id)
+        return Result(True, message=message, client_id=client.id)
+
+
+def update_client(user: User, client_id, form) -> Result:
+    """Change the client's identity and contact details (the e-mail is the login identifier)."""
+    require_staff(user)
+    values = _values(form)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)  # authorise before validating
+        errors = validate(values)
+        if errors:
+            return Result(False, errors, client_id=client.id)
+        if values["email"] != target.email and _email_taken(s, values["email"], except_user_id=target.id):
+            return Result(False, {"email": EMAIL_TAKEN}, client_id=client.id)
+        old = {"nom": target.nom, "prenom": target.prenom, "email": target.email,
+               **{k: getattr(client, k) for k in OPTIONAL}}
+        changed = [label for key, label in FIELDS if values[key] != old[key]]
+        if not changed:
+            return Result(True, message="Aucune modification.", client_id=client.id)
+        target.nom, target.prenom, target.email = values["nom"], values["prenom"], values["email"]
+        client.email = values["email"]
+        for key in OPTIONAL:
+            setattr(client, key, values[key])
+        s.add(target)
+        s.add(client)
+        audit.record(s, user, "client_modifie", ", ".join(changed), subject_user_id=target.id)
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            return Result(False, {"email": EMAIL_TAKEN}, client_id=client.id)
+        return Result(True, message="Les coordonnées du client ont été enregistrées.", client_id=client.id)
+
+
+def deactivate_client(user: User, client_id) -> Result:
+    """Close the client's access now: inactive, and every session revoked."""
+    require_staff(user)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)
+        target.active = False
+        s.add(target)
+        auth.revoke_all_sessions(s, target.id)
+        audit.record(s, user, "client_desactive", target.email, subject_user_id=target.id)
+        s.commit()
+        log.info("client deactivated by=%s client=%s user=%s", user.id, client.id, target.id)
+        return Result(True, message=f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.",
+                      client_id=client.id)
+
+
+def reactivate_client(user: User, client_id) -> Result:
+    require_staff(user)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)
+        target.active = True
+        s.add(target)
+        audit.record(s, user, "client_reactive", target.email, subject_user_id=target.id)
+        s.commit()
+        return Result(True, message=f"L'accès de {display_name(target)} est réactivé.", client_id=client.id)
+
+
+reactivate = reactivate_client
+
+
+def send_invitation(user: User, client_id, *, resend: bool = True) -> Result:
+    """(Re)send the invitation of a client who has not yet chosen a password. The
+    new link replaces the previous ones; in the temporary-password flow a new
+    temporary password replaces the previous one."""
+    require_staff(user)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)
+        if not target.active:
+            return Result(False, {"form": "Ce client est désactivé : réactivez-le d'abord."}, client_id=client.id)
+        if target.password_hash is not None and not target.must_change_password:
+            return Result(False, {"form": "Ce client a déjà choisi son mot de passe. S'il l'a oublié, il peut "
+                                           "utiliser « Mot de passe oublié ? » sur la page de connexion."},
+                          client_id=client.id)
+        firm = s.get(Firm, user.firm_id)
+        message = _invite(s, user, firm, target, resend=resend)
+        s.commit()
+        return Result(True, message=message, client_id=client.id)
+
+
+def resend_invitation(user: User, client_id) -> Result:
+    return send_invitation(user, client_id, resend=True)

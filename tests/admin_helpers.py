@@ -1,0 +1,45 @@
+"""Helpers shared by the firm-side service tests."""
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+
+from espace.db import session_scope
+from espace.demo import LEROY_EMAIL, PAUL_EMAIL
+from espace.models import Client, OutboxEmail, User
+from espace.services import auth
+
+
+def user_by_email(email: str) -> User:
+    with session_scope() as s:
+        return s.exec(select(User).where(User.email == email)).one()
+
+
+def user(user_id: int) -> User:
+    with session_scope() as s:
+        return s.get(User, user_id)
+
+
+def claire() -> User:
+    return user_by_email(LEROY_EMAIL)
+
+
+def paul_client_id() -> int:
+    with session_scope() as s:
+        return s.exec(select(Client.id).join(User, User.id == Client.user_id).where(User.email == PAUL_EMAIL)).one()
+
+
+def session_token(identifier: str, password: str) -> str:
+    result = auth.login(identifier, password, "127.0.0.1")
+    assert result.ok, result.error
+    opened = auth.open_session(result.ticket)
+    assert opened is not None
+    return opened[0]
+
+
+def queued(to: str) -> list[tuple[OutboxEmail, dict]]:
+    """The emails queued for `to` (outbox rows), oldest first, with their context."""
+    with session_scope() as s:
+        rows = s.exec(select(OutboxEmail).where(OutboxEmail.to == to).order_by(OutboxEmail.id)).all()
+        return [(r, json.loads(r.context_json)) for r in rows]
