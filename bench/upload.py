@@ -1,0 +1,320 @@
+"""Deposit upload cost: one 200 MB file, then 50 files of 1 MB, streamed with httpx
+to the real app (`POST /api/depots/{id}`, `reflex run --env prod`) and to a bare
+Starlette endpoint served by granian that streams to disk (bench/bare_upload_app.py).
+For each: wall time, throughput, and the peak RSS growth of the backend worker
+process(es), sampled every 20 ms from /proc and cross-checked with the kernel's
+own peak (VmHWM, reset through /proc/<pid>/clear_refs before each scenario).
+
+    .venv/bin/python bench/upload.py [ROUNDS]      # default 3, about 2 minutes
+
+Both servers run at once; each round runs every scenario on the bare endpoint then
+on the app, after a `sync` (the disk's write-back makes single runs noisy): the
+table gives the median wall time and the largest RSS growth over the rounds.
+Targets (issue 3): app peak RSS growth under 64 MB for the 200 MB file, app
+throughput at least half the bare endpoint's. The app's DATA_DIR (with the 51
+deposited documents per round) is kept and printed; the bare endpoint's files
+are removed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from tests.e2e.appserver import start_app, stop_app  # noqa: E402
+
+MB = 1024 * 1024
+SEND_CHUNK = 256 * 1024
+BLOCK = bytes(range(256)) * (SEND_CHUNK // 256)
+PDF_HEAD = b"%PDF-1.4\n"
+SCENARIOS = [("1×200 MB", 1, 200 * MB), ("50×1 MB", 50, 1 * MB)]
+RSS_TARGET_MB = 64
+ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+SAMPLE_S = 0.02
+LOGIN, PASSWORD = "academy@secib.fr", "a12RJ3d11P"
+
+
+# --------------------------------------------------------------------------- processes
+def _status(pid: int) -> dict[str, int]:
+    out = {}
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0]) * 1024
+    return out
+
+
+def descendants(root: int) -> list[int]:
+    """All processes below `root` (the server's workers), from /proc/*/stat."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [root]
+    while frontier:
+        pid = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == pid]
+        found += kids
+        frontier += kids
+    return sorted(found)
+
+
+class RssSampler:
+    """Sum of the RSS of the given processes, every 20 ms, in a thread; the kernel's
+    per-process peak (VmHWM) is reset at start and read at stop."""
+
+    def __init__(self, pids: list[int]):
+        self.pids = pids
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _rss(self) -> int:
+        return sum(_status(p)["VmRSS"] for p in self.pids)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(self._rss())
+            time.sleep(SAMPLE_S)
+
+    def __enter__(self) -> "RssSampler":
+        for p in self.pids:
+            Path(f"/proc/{p}/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+        self.baseline = self._rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(self._rss())
+        self.hwm_growth = sum(_status(p)["VmHWM"] for p in self.pids) - self.baseline
+
+    @property
+    def peak(self) -> int:
+        return max(self.samples)
+
+
+# --------------------------------------------------------------------------- uploads
+def body(size: int):
+    """A PDF-looking body of `size` bytes, generated on the fly (the client never
+    holds the file)."""
+    yield PDF_HEAD
+    left = size - len(PDF_HEAD)
+    while left > 0:
+        n = min(SEND_CHUNK, left)
+        yield BLOCK if n == SEND_CHUNK else BLOCK[:n]
+        left -= n
+
+
+def run_scenario(client: httpx.Client, url: str, headers: dict, count: int, size: int, pids: list[int],
+                 check) -> dict:
+    os.sync()  # start with no dirty pages of the previous scenario
+    with RssSampler(pids) as rss:
+        start = time.perf_counter()
+        for i in range(count):
+            name = f"Pièce bench {i + 1:02d} ({size // MB} Mo).pdf"
+            r = client.post(url, content=body(size), headers={
+                **headers, "Content-Length": str(size), "X-Filename": quote(name),
+                "Content-Type": "application/octet-stream"})
+            check(r, size)
+        wall = time.perf_counter() - start
+    return {
+        "wall": wall,
+        "mbps": count * size / MB / wall,
+        "base": rss.baseline / MB,
+        "peak": rss.peak / MB,
+        "growth": (rss.peak - rss.baseline) / MB,
+        "hwm_growth": rss.hwm_growth / MB,
+        "samples": len(rss.samples),
+    }
+
+
+class Target:
+    """One server under test: where to post, how to check an answer, whose RSS to watch."""
+
+    def __init__(self, name: str, url: str, headers: dict, root_pid: int, check, warm_up):
+        self.name, self.url, self.headers, self.check, self.warm_up = name, url, headers, check, warm_up
+        self.pids = descendants(root_pid)
+        print(f"  {name}: worker processes under {root_pid}: "
+              + ", ".join(f"{p} ({_status(p)['VmRSS'] / MB:.0f} MB)" for p in self.pids), flush=True)
+
+
+# --------------------------------------------------------------------------- the app
+def app_session(data_dir: Path) -> tuple[str, int]:
+    """A session token for Luce (as the login page gets it) and her first dossier."""
+    from espace import db
+    from espace.config import settings
+    from espace.services import auth, deposits
+
+    settings.data_dir = data_dir
+    db.reset_engine()
+    result = auth.login(LOGIN, PASSWORD, "127.0.0.1")
+    assert result.ok, result
+    token, user = auth.open_session(result.ticket)
+    return token, int(deposits.dossier_choices(user)[0]["id"])
+
+
+def deposits_count(dossier_id: int) -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from espace.db import session_scope
+    from espace.models import Direction, Document
+
+    with session_scope() as s:
+        return s.exec(select(func.count()).select_from(Document).where(
+            Document.dossier_id == dossier_id, Document.direction == Direction.depose)).one()
+
+
+@contextmanager
+def app_server():
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-upload-app-"))
+    print(f"app: starting reflex run --env prod (DATA_DIR={data_dir}) …", flush=True)
+    srv, proc = start_app(data_dir, extra_env={"MAX_UPLOAD_MB": "300"})
+    try:
+        token, dossier_id = app_session(data_dir)
+        url = f"{srv.url}/api/depots/{dossier_id}"
+        headers = {"X-Requested-With": "espace", "Cookie": f"espace_session={token}"}
+
+        def check(r: httpx.Response, size: int) -> None:
+            assert r.status_code == 200 and r.json().get("ok"), (r.status_code, r.text)
+
+        def warm_up(client: httpx.Client) -> None:
+            # The whole path (session, dossier, storage, sniffing), refused as a program: no document.
+            r = client.post(url, content=b"MZ" + bytes(1022), headers={**headers, "X-Filename": "echauffement.exe"})
+            assert r.status_code == 415, (r.status_code, r.text)
+
+        target = Target("app", url, headers, proc.pid, check, warm_up)
+        target.dossier_id, target.data_dir = dossier_id, data_dir
+        target.before = deposits_count(dossier_id)
+        yield target
+    finally:
+        stop_app(proc)
+
+
+# --------------------------------------------------------------------------- bare endpoint
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def bare_server():
+    port = _free_port()
+    upload_dir = Path(tempfile.mkdtemp(prefix="bench-upload-bare-"))
+    print(f"bare: starting granian on port {port} …", flush=True)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1", "--log-level", "warning", "bench.bare_upload_app:app"],
+        cwd=ROOT, env={**os.environ, "BARE_UPLOAD_DIR": str(upload_dir)}, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/upload"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+            except urllib.error.HTTPError:
+                break  # 405 on GET: it answers
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("the bare endpoint did not start") from None
+                time.sleep(0.2)
+
+        def check(r: httpx.Response, size: int) -> None:
+            assert r.status_code == 200 and r.json().get("size") == size, (r.status_code, r.text)
+
+        def warm_up(client: httpx.Client) -> None:
+            r = client.post(url, content=b"%PDF-1.4\n" + bytes(1015))
+            assert r.status_code == 200, r.text
+
+        yield Target("bare", url, {}, proc.pid, check, warm_up)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+        shutil.rmtree(upload_dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- report
+def summary(runs: list[dict]) -> dict:
+    wall = statistics.median(r["wall"] for r in runs)
+    return {"wall": wall, "mbps": statistics.median(r["mbps"] for r in runs),
+            "growth": max(r["growth"] for r in runs), "hwm_growth": max(r["hwm_growth"] for r in runs)}
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    runs: dict[tuple[str, str], list[dict]] = {}
+    with app_server() as app, bare_server() as bare, httpx.Client(timeout=httpx.Timeout(300.0)) as client:
+        for target in (bare, app):
+            target.warm_up(client)
+        for rnd in range(1, ROUNDS + 1):
+            for label, count, size in SCENARIOS:
+                for target in (bare, app):
+                    res = run_scenario(client, target.url, target.headers, count, size, target.pids, target.check)
+                    runs.setdefault((label, target.name), []).append(res)
+                    print(f"  round {rnd} {label} {target.name}: {res['wall']:.2f} s, {res['mbps']:.0f} MB/s, "
+                          f"RSS {res['base']:.0f} → {res['peak']:.0f} MB (+{res['growth']:.1f} MB sampled, "
+                          f"+{res['hwm_growth']:.1f} MB VmHWM, {res['samples']} samples)", flush=True)
+        after = deposits_count(app.dossier_id)
+    expected = ROUNDS * sum(count for _, count, _ in SCENARIOS)
+    verdict = "OK" if after - app.before == expected else "MISMATCH"
+    note = (f"deposited documents in dossier {app.dossier_id}: {app.before} before, {after} after "
+            f"(+{after - app.before}, expected +{expected}: {verdict}); app DATA_DIR kept: {app.data_dir}")
+
+    res = {key: summary(v) for key, v in runs.items()}
+    rows = [("scenario", "server", "wall s", "MB/s", "peak RSS growth MB (sampled / VmHWM)")]
+    for label, _, _ in SCENARIOS:
+        for who in ("app", "bare"):
+            r = res[(label, who)]
+            rows.append((label, who, f"{r['wall']:.2f}", f"{r['mbps']:.0f}",
+                         f"{r['growth']:.1f} / {r['hwm_growth']:.1f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print(f"\nmedian of {ROUNDS} round(s); RSS growth: the largest over the rounds, all backend workers")
+    for i, row in enumerate(rows):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    print()
+    for label, _, _ in SCENARIOS:
+        a, b = res[(label, "app")], res[(label, "bare")]
+        print(f"{label}: app/bare time ×{a['wall'] / b['wall']:.2f}, app/bare throughput {a['mbps'] / b['mbps']:.2f}")
+    print()
+    big = SCENARIOS[0][0]
+    growth = max(res[(big, "app")]["growth"], res[(big, "app")]["hwm_growth"])
+    print(f"target peak RSS growth < {RSS_TARGET_MB} MB for {big}: "
+          f"{'MET' if growth < RSS_TARGET_MB else 'MISSED'} ({growth:.1f} MB)")
+    for label, _, _ in SCENARIOS:
+        ratio = res[(label, "app")]["mbps"] / res[(label, "bare")]["mbps"]
+        print(f"target throughput ≥ 0.5 × bare, {label}: {'MET' if ratio >= 0.5 else 'MISSED'} ({ratio:.2f})")
+    print(note)
+    print(f"(bench ran in {time.perf_counter() - t0:.0f} s)")
+    if verdict != "OK":
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
