@@ -40,8 +40,10 @@ run: migrate
 	DEMO=$(DEMO) $(PY) -m espace demo
 	DEMO=$(DEMO) reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
+# Service tests first, then the browser tests (Playwright's sync API keeps an event loop running).
 test: install-dev chromium
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests
+	$(PY) -m pytest -q -p no:cacheprovider tests/e2e
 
 clean:
 	rm -rf .web .states $(DATA_DIR)
