@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.appserver import Server, start_app, stop_app
+from tests.localstripe_helper import start_localstripe
 
 expect.set_options(timeout=15000)
 
@@ -20,9 +21,17 @@ LAWYER = ("fabien.delmas@example.com", "Delmas-Demo-2024")
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
-    srv, proc = start_app(tmp_path_factory.mktemp("data"))
-    yield srv
-    stop_app(proc)
+    data_dir = tmp_path_factory.mktemp("data")
+    # A local Stripe-compatible server; `python -m espace demo` turns the demo firm's
+    # online payment on against it and registers the firm's webhook there.
+    stripe = start_localstripe(data_dir / "localstripe.log")
+    try:
+        srv, proc = start_app(data_dir, extra_env=stripe.env)
+        srv.stripe = stripe
+        yield srv
+        stop_app(proc)
+    finally:
+        stripe.stop()
 
 
 @pytest.fixture(scope="session")
