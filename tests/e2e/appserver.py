@@ -37,6 +37,10 @@ def _env(data_dir: Path, port: int) -> dict:
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "0",
         "LOGIN_IP_MAX_FAILURES": "1000",
+        # The app's outbox worker writes the emails within a second; shares are
+        # grouped over 3 seconds instead of 5 minutes.
+        "OUTBOX_POLL_SECONDS": "1",
+        "SHARE_GROUP_MINUTES": "0.05",
     }
 
 
@@ -56,12 +60,23 @@ class Server:
         return out.stdout
 
     def emails_to(self, address: str) -> list[email.message.EmailMessage]:
-        msgs = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-                for p in sorted(self.outbox.glob("*.eml"))]
+        """The emails written so far to `address`, oldest first (no waiting)."""
+        files = sorted(self.outbox.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+        msgs = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
         return [m for m in msgs if address in str(m["To"])]
 
-    def link_in_last_email(self, address: str, path: str) -> str:
-        msgs = self.emails_to(address)
+    def wait_for_emails(self, address: str, count: int = 1, timeout: float = 15) -> list[email.message.EmailMessage]:
+        """Wait until at least `count` emails to `address` are written (the app's
+        outbox worker sends them in the background), then return them all."""
+        deadline = time.time() + timeout
+        while True:
+            msgs = self.emails_to(address)
+            if len(msgs) >= count or time.time() > deadline:
+                return msgs
+            time.sleep(0.25)
+
+    def link_in_last_email(self, address: str, path: str, expect_at_least: int = 1) -> str:
+        msgs = self.wait_for_emails(address, expect_at_least)
         assert msgs, f"no email to {address}"
         body = msgs[-1].get_body(preferencelist=("plain",)).get_content()
         match = re.search(rf"https?://\S+{re.escape(path)}\?jeton=[\w-]+", body)
