@@ -46,7 +46,7 @@ BLOCK = bytes(range(256)) * (SEND_CHUNK // 256)
 PDF_HEAD = b"%PDF-1.4\n"
 SCENARIOS = [("1×200 MB", 1, 200 * MB), ("50×1 MB", 50, 1 * MB)]
 RSS_TARGET_MB = 64
-ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+ROUNDS = 3  # default; the first argument overrides it
 SAMPLE_S = 0.02
 LOGIN, PASSWORD = "academy@secib.fr", "a12RJ3d11P"
 
@@ -110,7 +110,7 @@ class RssSampler:
         self._stop.set()
         self._thread.join()
         self.samples.append(self._rss())
-        self.hwm_growth = sum(_status(p)["VmHWM"] for p in self.pids) - self.baseline
+        self.hwm_growth = max(0, sum(_status(p)["VmHWM"] for p in self.pids) - self.baseline)
 
     @property
     def peak(self) -> int:
@@ -266,12 +266,13 @@ def summary(runs: list[dict]) -> dict:
 
 
 def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
     t0 = time.perf_counter()
     runs: dict[tuple[str, str], list[dict]] = {}
     with app_server() as app, bare_server() as bare, httpx.Client(timeout=httpx.Timeout(300.0)) as client:
         for target in (bare, app):
             target.warm_up(client)
-        for rnd in range(1, ROUNDS + 1):
+        for rnd in range(1, rounds + 1):
             for label, count, size in SCENARIOS:
                 for target in (bare, app):
                     res = run_scenario(client, target.url, target.headers, count, size, target.pids, target.check)
@@ -280,7 +281,7 @@ def main() -> None:
                           f"RSS {res['base']:.0f} → {res['peak']:.0f} MB (+{res['growth']:.1f} MB sampled, "
                           f"+{res['hwm_growth']:.1f} MB VmHWM, {res['samples']} samples)", flush=True)
         after = deposits_count(app.dossier_id)
-    expected = ROUNDS * sum(count for _, count, _ in SCENARIOS)
+    expected = rounds * sum(count for _, count, _ in SCENARIOS)
     verdict = "OK" if after - app.before == expected else "MISMATCH"
     note = (f"deposited documents in dossier {app.dossier_id}: {app.before} before, {after} after "
             f"(+{after - app.before}, expected +{expected}: {verdict}); app DATA_DIR kept: {app.data_dir}")
@@ -293,7 +294,7 @@ def main() -> None:
             rows.append((label, who, f"{r['wall']:.2f}", f"{r['mbps']:.0f}",
                          f"{r['growth']:.1f} / {r['hwm_growth']:.1f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    print(f"\nmedian of {ROUNDS} round(s); RSS growth: the largest over the rounds, all backend workers")
+    print(f"\nmedian of {rounds} round(s); RSS growth: the largest over the rounds, all backend workers")
     for i, row in enumerate(rows):
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if i == 0:
