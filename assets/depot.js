@@ -11,6 +11,10 @@
     var sel = zone.querySelector("select[name=dossier]");
     return sel ? sel.value : zone.getAttribute("data-dossier");
   }
+  // The firm's zone posts to its own route (data-upload-url) and sends no end-of-drop notice.
+  function uploadUrl(zone) {
+    return zone.getAttribute("data-upload-url") || "/api/depots/" + encodeURIComponent(dossierOf(zone));
+  }
   function fmtSize(n) {
     if (n < 1024 * 1024) return Math.max(1, Math.round(n / 1024)) + " Ko";
     return (n / 1024 / 1024).toFixed(1).replace(".", ",") + " Mo";
@@ -50,7 +54,7 @@
         return;
       }
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", "/api/depots/" + encodeURIComponent(dossierOf(zone)));
+      xhr.open("POST", uploadUrl(zone));
       xhr.setRequestHeader("X-Requested-With", "espace");
       xhr.setRequestHeader("X-Filename", encodeURIComponent(file.name));
       xhr.setRequestHeader("Content-Type", "application/octet-stream");
@@ -84,11 +88,13 @@
     Promise.all(Array.prototype.map.call(files, function (f) { return send(zone, f, list, batch); }))
       .then(function () {
         if (!batch.length) return;
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", "/api/depots/" + encodeURIComponent(dossier) + "/termine");
-        xhr.setRequestHeader("X-Requested-With", "espace");
-        xhr.setRequestHeader("Content-Type", "application/json");
-        xhr.send(JSON.stringify({ names: batch }));
+        if (!zone.getAttribute("data-upload-url")) {
+          var xhr = new XMLHttpRequest();
+          xhr.open("POST", "/api/depots/" + encodeURIComponent(dossier) + "/termine");
+          xhr.setRequestHeader("X-Requested-With", "espace");
+          xhr.setRequestHeader("Content-Type", "application/json");
+          xhr.send(JSON.stringify({ names: batch }));
+        }
         var refresh = zone.querySelector("[data-depot-refresh]");
         if (refresh) refresh.click();
       });

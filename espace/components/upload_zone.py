@@ -1,5 +1,6 @@
 """The « Dépôt de documents » zone: drag-and-drop or file chooser, progress and
-cancel per file (assets/depot.js does the transfer to /api/depots/<dossier>)."""
+cancel per file (assets/depot.js does the transfer to /api/depots/<dossier>, or
+to `upload_url` for the firm's own documents)."""
 from __future__ import annotations
 
 import reflex as rx
@@ -9,8 +10,11 @@ from espace.config import settings
 HINT = "PDF, images, documents Office ou OpenDocument, texte, ZIP"
 
 
-def upload_zone(on_refresh, dossier_id=None, choices=None) -> rx.Component:
-    """One zone; either bound to a dossier, or with a dossier chooser (home page)."""
+def upload_zone(on_refresh, dossier_id=None, choices=None, upload_url=None,
+                title: str = "Dépôt de documents") -> rx.Component:
+    """One zone; either bound to a dossier, or with a dossier chooser (home page).
+    `upload_url` (may be a Var): where each file is posted instead of the clients'
+    deposit route; no end-of-drop notice is then sent."""
     chooser = rx.fragment()
     if choices is not None:
         chooser = rx.box(
@@ -27,7 +31,7 @@ def upload_zone(on_refresh, dossier_id=None, choices=None) -> rx.Component:
             width="100%",
         )
     return rx.el.section(
-        rx.heading("Dépôt de documents", size="4", as_="h2", margin_bottom="8px"),
+        rx.heading(title, size="4", as_="h2", margin_bottom="8px"),
         chooser,
         rx.el.label(
             rx.el.input(
@@ -55,8 +59,9 @@ def upload_zone(on_refresh, dossier_id=None, choices=None) -> rx.Component:
             "data-depot-zone": "true",
             "data-dossier": dossier_id if dossier_id is not None else "",
             "data-max-bytes": str(settings.max_upload_mb * 1024 * 1024),
+            **({"data-upload-url": upload_url} if upload_url is not None else {}),
         },
-        aria_label="Dépôt de documents",
+        aria_label=title,
         width="100%",
         style={"margin_top": "16px"},
     )

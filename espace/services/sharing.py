@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
-from typing import AsyncIterable
+from typing import AsyncIterable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
@@ -323,7 +323,7 @@ def add_item(user: User, dossier_id, category: str, form: dict, share_now: bool 
     """Add an RDV, a facture, a tâche, a temps passé or a frais to a dossier of the
     firm, shared at once unless share_now is false. Returns (ok, errors by field in
     French, id of the new item)."""
-    form = form if isinstance(form, dict) else {}
+    form = dict(form) if isinstance(form, Mapping) else {}
     with session_scope() as s:
         staff = staff_of(s, user)
         d = firm_dossier(s, staff, dossier_id)
