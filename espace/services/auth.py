@@ -230,10 +230,9 @@ def request_reset(identifier: str, ip: str = "") -> FormResult:
         if user is not None and user.active:
             token = issue_one_time_token(s, user, "reset", timedelta(minutes=settings.reset_link_minutes))
             audit.record(s, user, "reinitialisation_demandee", "", ip)
-            s.commit()
-            notifications.send_password_reset(user, token)
-        else:
-            s.commit()
+            # The email is queued in the same transaction as the token: both or neither.
+            notifications.send_password_reset(user, token, s=s)
+        s.commit()
     return FormResult(True, message=RESET_SENT)
 
 

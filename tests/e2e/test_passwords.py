@@ -73,4 +73,6 @@ def test_reset_answer_is_the_same_for_an_unknown_identifier(desktop, server):
     desktop.get_by_label("Identifiant").fill("personne-inconnue@example.com")
     desktop.get_by_role("button", name="Envoyer le lien").click()
     expect(desktop.get_by_role("status")).to_contain_text("Si un compte correspond à cet identifiant")
+    # Give the outbox worker time to send anything it had queued (it polls every second).
+    desktop.wait_for_timeout(4000)
     assert server.emails_to("personne-inconnue@example.com") == []
