@@ -50,6 +50,7 @@ def test_threads_count_unread_until_the_thread_is_read(people, dossier):
     assert t["dossier_id"] == str(dossier) and t["unread"] == "2" and t["total"] == "2"
     assert t["last_subject"] == "Pièce manquante" and t["clients"] == "ALEXANDER Luce"
     assert admin_messages.unread_count(people["lawyer"]) == 2
+    assert admin_messages.unread_count(people["lawyer"], dossier) == 2
     thread = admin_messages.read_thread(people["lawyer"], dossier)
     assert [m["subject"] for m in thread] == ["Question sur l'audience", "Pièce manquante"]
     assert admin_messages.threads(people["lawyer"])[0]["unread"] == "0"
@@ -111,6 +112,8 @@ def test_other_firm_lawyer_and_client_are_refused(demo, people, dossier, who):
             admin_messages.unread_count(actor)
     with pytest.raises(AccessDenied):
         admin_messages.read_thread(actor, dossier)
+    with pytest.raises(AccessDenied):
+        admin_messages.unread_count(actor, dossier)
     with pytest.raises(AccessDenied):
         admin_messages.answer(actor, dossier, "Intrusion", "x")
     # Nothing was read or written.

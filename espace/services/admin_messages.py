@@ -24,20 +24,25 @@ REQUIRED = "Ce champ est obligatoire."
 DEFAULT_SUBJECT = "Message de votre avocat"
 
 
-def unread_count(user: User) -> int:
-    """Client messages of the firm nobody of the firm has read yet."""
+THREADS_MAX = 200
+
+
+def unread_count(user: User, dossier_id=None) -> int:
+    """Client messages nobody of the firm has read yet (the firm's, or one dossier's)."""
     with session_scope() as s:
         staff = staff_of(s, user)
-        return s.exec(
-            select(func.count()).select_from(Message).where(
-                Message.firm_id == staff.firm_id, Message.direction == MessageDirection.client,
-                Message.read_at.is_(None))
-        ).one()
+        q = select(func.count()).select_from(Message).where(
+            Message.firm_id == staff.firm_id, Message.direction == MessageDirection.client,
+            Message.read_at.is_(None))
+        if dossier_id is not None:
+            q = q.where(Message.dossier_id == firm_dossier(s, staff, dossier_id).id)
+        return s.exec(q).one()
 
 
 def threads(user: User) -> list[dict[str, str]]:
-    """One row per dossier of the firm with messages, the most recent first:
-    dossier, clients, number of messages, unread client messages, last message."""
+    """One row per dossier of the firm with messages, the most recent first (at
+    most THREADS_MAX): dossier, clients, number of messages, unread client
+    messages, last message."""
     with session_scope() as s:
         staff = staff_of(s, user)
         unread = func.sum(case(((Message.direction == MessageDirection.client) & Message.read_at.is_(None), 1),
@@ -48,6 +53,7 @@ def threads(user: User) -> list[dict[str, str]]:
             .where(Message.firm_id == staff.firm_id, Dossier.firm_id == staff.firm_id)
             .group_by(Message.dossier_id)
             .order_by(func.max(Message.created_at).desc())
+            .limit(THREADS_MAX)
         ).all()
         result = []
         for dossier_id, total, unread_n, _ in grouped:

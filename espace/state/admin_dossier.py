@@ -71,7 +71,7 @@ class AdminDossierState(StaffState):
         self.items, self.counts = data["items"], data["counts"]
         self.deposit_rows, self.new_deposits = data["deposits"], data["new_deposits"]
         self.me = str(user.id)
-        self.unread = next((t["unread"] for t in admin_messages.threads(user) if t["dossier_id"] == data["id"]), "0")
+        self.unread = str(admin_messages.unread_count(user, data["id"]))
         self.loaded = True
         return True
 
