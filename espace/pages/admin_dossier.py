@@ -108,18 +108,19 @@ def _date(prefix: str, label: str = "Date", required: bool = True) -> rx.Compone
 # --------------------------------------------------------------------------- tabs
 def _documents() -> rx.Component:
     return rx.vstack(
-        _list("documents", "Documents du dossier"),
         rx.box(
             rx.el.label(
                 rx.el.input(type="checkbox", checked=S.share_uploads, on_change=S.set_share_uploads(~S.share_uploads),
                             style={"width": "18px", "height": "18px", "margin": 0}),
                 "Partager immédiatement les documents ajoutés",
                 style={"display": "flex", "gap": "8px", "align_items": "center", "font-size": "14px",
-                       "cursor": "pointer", "margin_top": "16px"},
+                       "cursor": "pointer"},
             ),
             upload_zone(S.refresh, dossier_id=S.current_id, upload_url=S.upload_url, title="Ajouter des documents"),
             width="100%",
+            margin_bottom="16px",
         ),
+        _list("documents", "Documents du dossier"),
         width="100%",
         spacing="2",
     )
@@ -293,7 +294,7 @@ def _messages() -> rx.Component:
 
 def _trigger(key: str, label: str) -> rx.Component:
     if key == "deposes":
-        extra = rx.cond(S.new_deposits != "0", rx.text.span(" · ", S.new_deposits, " nouveau(x)"))
+        extra = rx.cond(S.new_deposits != "0", rx.text.span("\u00a0· ", S.new_deposits, " nouveau(x)"))
         return rx.tabs.trigger(label, " (", S.counts[key], ")", extra, value=key)
     return rx.tabs.trigger(label, " (", S.counts[key], ")", value=key)
 
@@ -325,7 +326,7 @@ def admin_dossier() -> rx.Component:
                 rx.tabs.root(
                     rx.tabs.list(
                         *[_trigger(key, label) for key, label in TAB_LABELS],
-                        rx.tabs.trigger("Messages", rx.cond(S.unread != "0", rx.text.span(" (", S.unread, " non lu(s))")),
+                        rx.tabs.trigger("Messages", rx.cond(S.unread != "0", rx.text.span("\u00a0(", S.unread, " non lu(s))")),
                                         value="messages"),
                         style={"flex_wrap": "wrap"},
                     ),

@@ -149,7 +149,7 @@ def test_deposit_is_new_until_the_lawyer_downloads_it(desktop, client_page, serv
     assert resp.status == 200, resp.text()
 
     _lawyer_opens(desktop, dossier)
-    desktop.get_by_role("tab", name=re.compile(r"^Documents déposés \(1\) · 1 nouveau")).click()
+    desktop.get_by_role("tab", name=re.compile(r"^Documents déposés \(1\)\s· 1 nouveau")).click()
     item = desktop.get_by_role("list", name="Documents déposés par le client").get_by_role("listitem")
     expect(item).to_contain_text("Justificatif de domicile.pdf")
     expect(item).to_contain_text("Nouveau")
