@@ -34,7 +34,14 @@ def logout_form() -> rx.Component:
 def header(links: list[tuple[str, str]]) -> rx.Component:
     return rx.el.header(
         rx.flex(
-            rx.text(SessionState.firm_name, weight="bold", color=styles.HEADER_FG, size="3"),
+            rx.flex(
+                rx.cond(SessionState.has_logo, rx.image(src="/api/logo", alt="Logo du cabinet", height="32px",
+                                                        width="auto", max_width="140px",
+                                                        style={"object_fit": "contain", "background": "white",
+                                                               "border_radius": "4px"})),
+                rx.text(SessionState.firm_name, weight="bold", color=styles.HEADER_FG, size="3"),
+                align="center", spacing="2",
+            ),
             rx.el.nav(
                 rx.flex(
                     *[_nav_link(label, href) for label, href in links],

@@ -11,11 +11,13 @@ from espace.models import Role, User
 from espace.services import auth
 
 LOGIN = "/connexion"
+FIRST_LOGIN = "/premiere-connexion"
 
 
 class SessionState(rx.State):
     user_name: str = ""
     firm_name: str = ""
+    has_logo: bool = False
 
     def _token(self) -> str | None:
         return token_from_cookie_header(self.router.headers.cookie)
@@ -29,8 +31,8 @@ class SessionState(rx.State):
     def _client(self) -> User | None:
         """The acting client, or None when there is no valid client session."""
         user = self._user()
-        if user is None or user.role != Role.client:
-            return None
+        if user is None or user.role != Role.client or user.must_change_password:
+            return None  # a temporary password must be changed first (see _to_login)
         self._remember(user)
         return user
 
@@ -51,6 +53,7 @@ class SessionState(rx.State):
                 firm = s.get(Firm, user.firm_id)
             self.user_name = name
             self.firm_name = firm.name if firm else ""
+            self.has_logo = bool(firm and firm.logo_key)
 
     def _leave(self):
         """No valid client session: forget what this page held and go to the login page."""
@@ -58,6 +61,9 @@ class SessionState(rx.State):
         return self._to_login()
 
     def _to_login(self):
+        user = self._user()
+        if user is not None and user.must_change_password:
+            return rx.redirect(FIRST_LOGIN, replace=True)
         self.user_name = ""
         self.firm_name = ""
         return rx.redirect(f"{LOGIN}?expire=1", replace=True)

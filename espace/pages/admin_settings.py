@@ -1,0 +1,105 @@
+"""/admin/parametres: firm name, sender address, logo, online payment and its
+Stripe keys (secret fields always empty: a saved secret is never shown again)."""
+import reflex as rx
+
+from espace.components.forms import banner, field
+from espace.components.layout import admin_page
+from espace.state.admin_settings import SettingsState as S
+
+LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
+SAVED_HINT = "Clé enregistrée — laissez vide pour la conserver, ou saisissez-en une nouvelle pour la remplacer."
+
+
+def _check(label: str, name: str, checked, hint: str = "", switch: bool = False) -> rx.Component:
+    return rx.box(
+        rx.el.label(
+            rx.el.input(type="checkbox", name=name, default_checked=checked,
+                        role="switch" if switch else None,
+                        style={"width": "20px", "height": "20px", "flex": "none"}),
+            rx.text.span(label, weight="medium"),
+            style={"display": "flex", "gap": "8px", "align_items": "center", "cursor": "pointer"},
+        ),
+        rx.text(hint, size="2", color="var(--gray-11)") if hint else rx.fragment(),
+        margin_bottom="12px",
+    )
+
+
+def _secret(label: str, name: str, saved, error) -> rx.Component:
+    return rx.box(
+        field(label, name, type="password", required=False, autocomplete="new-password", error=error,
+              max_length=300),
+        rx.text(rx.cond(saved, SAVED_HINT, "Aucune clé enregistrée."), size="2",
+                color=rx.cond(saved, "var(--green-11)", "var(--gray-11)"), margin_top="-8px", margin_bottom="12px"),
+    )
+
+
+def _logo() -> rx.Component:
+    return rx.el.section(
+        rx.heading("Logo", size="4", as_="h2", margin_bottom="8px"),
+        rx.text("Affiché en haut des pages de vos clients. PNG, JPEG ou WEBP, 2 Mo maximum.", size="2"),
+        rx.cond(
+            S.has_logo,
+            rx.flex(
+                rx.image(src="/api/logo?v=" + S.logo_version.to(str), alt="Logo actuel du cabinet", height="64px",
+                         width="auto", max_width="240px", style={"object_fit": "contain"}),
+                rx.button("Supprimer le logo", type="button", variant="soft", color_scheme="red", on_click=S.remove_logo),
+                spacing="3", align="center", wrap="wrap", margin_y="8px",
+            ),
+            rx.text("Aucun logo.", size="2", color="var(--gray-11)", margin_y="8px"),
+        ),
+        rx.el.label("Choisir un logo", html_for="champ-logo", style=LABEL_STYLE),
+        rx.el.input(id="champ-logo", type="file", accept="image/png,image/jpeg,image/webp",
+                    custom_attrs={"data-logo-input": "true"}, style={"max_width": "100%"}),
+        rx.el.p(custom_attrs={"data-logo-status": "true"}, role="status", aria_live="polite",
+                style={"margin": "6px 0 0 0", "font-size": "14px"}),
+        rx.el.button("Actualiser le logo", type="button", on_click=S.logo_uploaded, hidden=True,
+                     custom_attrs={"data-logo-refresh": "true"}),
+        width="100%",
+    )
+
+
+@admin_page("/admin/parametres", "Paramètres du cabinet", S.load)
+def settings_page() -> rx.Component:
+    return rx.cond(
+        S.loaded,
+        rx.vstack(
+            rx.heading("Paramètres du cabinet", size="6", as_="h1"),
+            banner(S.message),
+            rx.form(
+                rx.el.section(
+                    rx.heading("Cabinet", size="4", as_="h2", margin_bottom="8px"),
+                    field("Nom du cabinet", "name", default_value=S.name, error=S.errors.get("name", ""),
+                          max_length=200, autocomplete="organization"),
+                    field("Adresse e-mail d'expédition", "sender_email", type="email", required=False,
+                          default_value=S.sender_email, error=S.errors.get("sender_email", ""), max_length=254,
+                          autocomplete="off"),
+                    rx.text("Les réponses de vos clients aux e-mails du portail arrivent à cette adresse.", size="2",
+                            color="var(--gray-11)", margin_top="-8px", margin_bottom="12px"),
+                    _check("Inviter avec un mot de passe provisoire", "invite_with_temporary_password",
+                           S.invite_with_temporary_password,
+                           "Sinon, le client reçoit un lien valable 7 jours pour choisir son mot de passe. "
+                           "Le mot de passe provisoire devra être changé à la première connexion."),
+                    width="100%",
+                ),
+                rx.el.section(
+                    rx.heading("Paiement en ligne (Stripe)", size="4", as_="h2", margin_bottom="8px"),
+                    _check("Paiement en ligne activé", "payments_enabled", S.payments_enabled,
+                           "Vos clients peuvent régler en ligne les factures marquées payables en ligne.", switch=True),
+                    field("Clé publique Stripe", "publishable_key", required=False, default_value=S.publishable_key,
+                          error=S.errors.get("publishable_key", ""), max_length=300, autocomplete="off"),
+                    _secret("Clé secrète Stripe", "secret_key", S.secret_key_saved, S.errors.get("secret_key", "")),
+                    _secret("Secret du webhook Stripe", "webhook_secret", S.webhook_secret_saved,
+                            S.errors.get("webhook_secret", "")),
+                    width="100%",
+                ),
+                rx.button("Enregistrer", type="submit", size="3"),
+                on_submit=S.save,
+                key=S.form_key,
+                width="100%",
+            ),
+            rx.divider(),
+            _logo(),
+            width="100%",
+            spacing="4",
+        ),
+    )

@@ -1,0 +1,21 @@
+"""State of the firm's dashboard (/admin)."""
+from __future__ import annotations
+
+import reflex as rx
+
+from espace.services import admin_clients
+from espace.state.admin import StaffState
+
+
+class DashboardState(StaffState):
+    counts: dict[str, int] = {}
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        user = self._require_staff()
+        if user is None:
+            self.reset()
+            return self._refuse()
+        self.counts = admin_clients.dashboard(user)
+        self.loaded = True

@@ -1,0 +1,41 @@
+"""/premiere-connexion: a client who logged in with a temporary password chooses
+their own before anything else (the client pages send them here)."""
+from __future__ import annotations
+
+import reflex as rx
+
+from espace.api import home_path_for
+from espace.services import auth
+from espace.state.session import SessionState
+
+
+class FirstLoginState(SessionState):
+    errors: dict[str, str] = {}
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        self.errors = {}
+        user = self._user()
+        if user is None:
+            self.loaded = False
+            return self._to_login()
+        if not user.must_change_password:
+            return rx.redirect(home_path_for(user), replace=True)
+        self.loaded = True
+
+    @rx.event
+    def submit(self, form: dict):
+        result = auth.change_password(
+            self._token() or "",
+            str(form.get("current", "")),
+            str(form.get("new", "")),
+            str(form.get("confirm", "")),
+        )
+        self.errors = result.errors
+        if "form" in result.errors:
+            self.loaded = False
+            return self._to_login()
+        if result.ok:
+            user = self._user()
+            return rx.redirect(home_path_for(user) if user else "/accueil", replace=True)

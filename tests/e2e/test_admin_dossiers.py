@@ -1,0 +1,68 @@
+"""The firm's dossiers in a browser: create with clients and interlocutor, find
+it with the filters, edit it; the client then sees it."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import LAWYER, assert_no_horizontal_scroll, login
+
+
+def test_create_filter_and_edit_a_dossier(page, server):
+    tag = uuid.uuid4().hex[:6].upper()
+    identifier, password = f"dossier-{tag.lower()}@example.com", "Dossier-Mot2passe"
+    server.cli("create-client", "--firm-id", "1", "--email", identifier, "--nom", f"NOUVEAU{tag}", "--prenom", "Dom",
+               "--password", password)
+    reference = f"2026IIDOS/{tag}"
+    login(page, *LAWYER)
+    expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
+    page.get_by_role("link", name="Dossiers", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Dossiers \("))).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    page.get_by_role("link", name="Nouveau dossier").click()
+    expect(page.get_by_role("heading", name="Nouveau dossier")).to_be_visible()
+    page.get_by_role("textbox", name="Référence", exact=True).fill("2017IIDOS/1529")
+    page.get_by_role("textbox", name="Intitulé", exact=True).fill(f"NOUVEAU{tag} / BAIL")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Choisissez au moins un client.")).to_be_visible()
+    page.get_by_role("checkbox", name=re.compile(f"NOUVEAU{tag} Dom")).check()
+    page.get_by_label("Interlocuteur").select_option(label="DELMAS Fabien")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Cette référence est déjà utilisée par un autre dossier du cabinet.")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Intitulé", exact=True)).to_have_value(f"NOUVEAU{tag} / BAIL")
+    page.get_by_role("textbox", name="Référence", exact=True).fill(reference)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Le dossier {reference} a été créé.")
+    assert_no_horizontal_scroll(page)
+
+    page.get_by_role("link", name="Voir la liste des dossiers").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Dossiers \("))).to_be_visible()
+    page.get_by_label("Client").select_option(label=f"NOUVEAU{tag} Dom")
+    page.get_by_role("button", name="Filtrer").click()
+    rows = page.get_by_role("list", name="Liste des dossiers").get_by_role("listitem")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text(f"{reference} — NOUVEAU{tag} / BAIL")
+    expect(rows).to_contain_text("Interlocuteur : DELMAS Fabien")
+    assert rows.get_by_role("link", name=f"{reference} — NOUVEAU{tag} / BAIL").get_attribute("href").startswith("/admin/dossiers/")
+    page.get_by_role("button", name="Effacer").click()
+    expect(page.get_by_label("Client")).to_have_value("")  # the filters are cleared
+    page.get_by_role("searchbox", name="Rechercher").fill(tag.lower())
+    page.get_by_role("button", name="Filtrer").click()
+    expect(rows).to_have_count(1)
+    rows.get_by_role("link", name=f"Modifier le dossier {reference}").click()
+    expect(page.get_by_role("heading", name="Modifier le dossier")).to_be_visible()
+    expect(page.get_by_role("checkbox", name=re.compile(f"NOUVEAU{tag} Dom"))).to_be_checked()
+    expect(page.get_by_role("checkbox", name=re.compile("ALEXANDER Luce"))).not_to_be_checked()
+    page.get_by_role("textbox", name="Intitulé", exact=True).fill(f"NOUVEAU{tag} / BAIL COMMERCIAL")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Le dossier a été enregistré.")
+    assert_no_horizontal_scroll(page)
+
+    # The client sees the dossier with its new label.
+    page.context.clear_cookies()
+    login(page, identifier, password)
+    expect(page).to_have_url(re.compile(r"/accueil/?$"))
+    page.goto("/dossiers")
+    expect(page.get_by_text(f"NOUVEAU{tag} / BAIL COMMERCIAL")).to_be_visible()
