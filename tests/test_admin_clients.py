@@ -281,3 +281,31 @@ def test_dashboard_counts(demo):
     admin_clients.create_client(lawyer(demo), NEW)
     assert admin_clients.dashboard(lawyer(demo)) == {"clients": 3, "active": 3, "pending": 1, "dossiers": 5}
     assert admin_clients.dashboard(claire()) == {"clients": 1, "active": 1, "pending": 0, "dossiers": 1}
+
+
+def test_trail_shows_shares_and_downloads(demo):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from espace import api
+    from espace.models import Direction, Document, Rdv
+    from espace.services import sharing
+
+    with session_scope() as s:
+        rdv = s.exec(select(Rdv).where(Rdv.dossier_id == demo["dossier_ids"][0], Rdv.shared_at.is_not(None))).first()
+        doc = s.exec(select(Document).where(Document.dossier_id.in_(demo["dossier_ids"]),
+                                            Document.direction == Direction.recu,
+                                            Document.shared_at.is_not(None))).first()
+    assert sharing.unshare(lawyer(demo), "rdv", rdv.id)
+    assert sharing.share(lawyer(demo), "rdv", rdv.id)
+    token = session_token(LUCE_EMAIL, LUCE_PASSWORD)
+    with TestClient(api.api) as http:
+        assert http.get(f"/api/documents/{doc.id}", headers={"Cookie": f"espace_session={token}"}).status_code == 200
+    events = audit.for_client(lawyer(demo), demo["client_user_id"])["events"]
+    assert [e["action"] for e in events[:4]] == ["Téléchargement", "Connexion", "Partage", "Partage retiré"]
+    assert events[0]["who"] == "le client" and doc.name in events[0]["detail"]
+    assert events[2]["who"] == "DELMAS Fabien"
+    assert audit.for_client(lawyer(demo), demo["other_client_user_id"])["events"] == []
