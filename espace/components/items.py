@@ -78,8 +78,9 @@ def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
             ),
             rx.cond(
                 row["url"] != "",
+                # `download`: the browser saves the file without unloading the page (live connection kept).
                 file_link("Télécharger", href=row["url"] + "?telecharger=1", style={"font-size": "14px"},
-                        aria_label="Télécharger " + row["name"].to(str)),
+                          aria_label="Télécharger " + row["name"].to(str), custom_attrs={"download": ""}),
             ),
             *([_pay_link(row)] if show_pay else []),
             gap="3",

@@ -89,6 +89,9 @@ def test_download_allowed_for_the_client_refused_otherwise(desktop, browser, ser
         desktop.get_by_role("link", name="Télécharger Lettre au client AR dossier Appelant (CA 09-17)").click()
     assert dl.value.suggested_filename == "Lettre au client AR dossier Appelant (CA 09-17).pdf"
     assert open(dl.value.path(), "rb").read(5) == b"%PDF-"
+    # The page stays live after a download: a client-side navigation still works.
+    desktop.get_by_role("link", name="‹ Accueil").click()
+    expect(desktop.get_by_role("link", name="Documents (45)")).to_be_visible()
     ok = desktop.request.get(url)
     assert ok.status == 200 and ok.headers["content-type"] == "application/pdf"
     assert "no-store" in ok.headers["cache-control"]
