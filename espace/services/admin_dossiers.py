@@ -13,7 +13,7 @@ from sqlmodel import Session, delete, exists, func, or_, select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.models import Client, Dossier, DossierClient, Role, ShareNotice, User
+from espace.models import Client, Dossier, DossierClient, ShareNotice, User
 from espace.services import AccessDenied, audit
 from espace.services.admin_clients import _like, display_name
 from espace.services.admin_scope import STAFF_ROLES, client_in_firm, dossier_in_firm, parse_id, require_staff
