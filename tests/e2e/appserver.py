@@ -40,7 +40,7 @@ def _env(data_dir: Path, port: int) -> dict:
         # The app's outbox worker writes the emails within a second; shares are
         # grouped over 3 seconds instead of 5 minutes.
         "OUTBOX_POLL_SECONDS": "1",
-        "SHARE_GROUP_MINUTES": "0.05",
+        "SHARE_GROUP_MINUTES": "0.25",
     }
 
 

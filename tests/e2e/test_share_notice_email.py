@@ -1,5 +1,5 @@
 """The email announcing new shares, as the client receives it: the app's own
-outbox worker groups the shares of the window (3 s here, SHARE_GROUP_MINUTES)
+outbox worker groups the shares of the window (15 s here, SHARE_GROUP_MINUTES)
 into one email; its link leads to the portal where the items are."""
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_shares_are_announced_in_one_email_that_leads_to_them(page, server):
     _share(server, (first["id"], "document", "Conclusions adverses"), (first["id"], "document", "Bordereau de pièces"),
            (second["id"], "rdv", "Audience de mise en état"))
 
-    [mail] = server.wait_for_emails(client["identifier"], 1, timeout=30)
+    [mail] = server.wait_for_emails(client["identifier"], 1, timeout=60)
     assert mail["Subject"] == "Nouveaux éléments dans votre espace client"
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert "- 2 documents" in text and "- 1 rendez-vous" in text
@@ -100,9 +100,9 @@ def test_a_later_share_is_a_second_email(desktop, server):
     client = _client_with_two_dossiers(server)
     dossier = client["dossiers"][0]
     _share(server, (dossier["id"], "document", "Premier envoi"))
-    server.wait_for_emails(client["identifier"], 1, timeout=30)
+    server.wait_for_emails(client["identifier"], 1, timeout=60)
     _share(server, (dossier["id"], "rdv", "Rendez-vous de suivi"))
-    mails = server.wait_for_emails(client["identifier"], 2, timeout=30)
+    mails = server.wait_for_emails(client["identifier"], 2, timeout=60)
     assert len(mails) == 2
     second = mails[-1].get_body(preferencelist=("plain",)).get_content()
     assert "- 1 rendez-vous" in second and "document" not in second
