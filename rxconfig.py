@@ -13,6 +13,8 @@ config = rx.Config(
     backend_port=settings.port,
     api_url=settings.public_url,
     deploy_url=settings.public_url,
+    # Not Reflex's default "*": no other site may call the backend with our cookie.
+    cors_allowed_origins=settings.allowed_origins,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
     disable_plugins=[SitemapPlugin],
 )

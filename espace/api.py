@@ -47,6 +47,15 @@ def token_from_cookie_header(cookie_header: str | None) -> str | None:
     return morsel.value if morsel else None
 
 
+def session_user(request: Request) -> User | None:
+    """The user behind the request's session cookie, for the API routes. A user who
+    must still replace a temporary password gets nothing here until they have."""
+    user = auth.current_user(token_from_cookie_header(request.headers.get("cookie")))
+    if user is not None and user.must_change_password:
+        return None
+    return user
+
+
 def home_path_for(user: User) -> str:
     if user.must_change_password:
         return "/premiere-connexion"
@@ -93,7 +102,7 @@ def _download_name(name: str, content_type: str) -> str:
 
 
 async def download_document(request: Request) -> Response:
-    user = auth.current_user(token_from_cookie_header(request.headers.get("cookie")))
+    user = session_user(request)
     if user is None:
         return PlainTextResponse("Veuillez vous connecter pour accéder à ce document.", status_code=401)
     try:

@@ -13,8 +13,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from espace.api import token_from_cookie_header
-from espace.services import AccessDenied, auth, firm_settings, storage
+from espace.api import session_user
+from espace.services import AccessDenied, firm_settings, storage
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ async def upload_logo(request: Request) -> Response:
     if request.headers.get("x-requested-with", "").strip().lower() != "espace":
         log.warning("logo upload without x-requested-with")
         return _error(403, "Requête refusée.")
-    user = await run_in_threadpool(auth.current_user, token_from_cookie_header(request.headers.get("cookie")))
+    user = await run_in_threadpool(session_user, request)
     if user is None:
         return _error(401, "Votre session a expiré. Veuillez vous reconnecter.")
     try:
@@ -62,7 +62,7 @@ async def upload_logo(request: Request) -> Response:
 
 
 async def firm_logo(request: Request) -> Response:
-    user = await run_in_threadpool(auth.current_user, token_from_cookie_header(request.headers.get("cookie")))
+    user = await run_in_threadpool(session_user, request)
     found = await run_in_threadpool(firm_settings.logo_for, user)
     if found is None:
         return PlainTextResponse("Logo introuvable.", status_code=404, headers=NO_STORE)

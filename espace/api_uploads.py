@@ -19,9 +19,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from espace.api import token_from_cookie_header
+from espace.api import session_user
 from espace.config import settings
-from espace.services import AccessDenied, auth, deposits
+from espace.services import AccessDenied, deposits
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _guard(request: Request):
     if request.headers.get(CSRF_HEADER, "").strip().lower() != CSRF_VALUE:
         log.warning("deposit request without %s path=%s", CSRF_HEADER, request.url.path)
         return None, _error(403, FORBIDDEN)
-    user = auth.current_user(token_from_cookie_header(request.headers.get("cookie")))
+    user = session_user(request)
     if user is None:
         return None, _error(401, NOT_LOGGED_IN)
     return user, None

@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     def public_url(self) -> str:
         return (self.base_url or f"http://localhost:{self.port}").rstrip("/")
 
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins allowed to call the backend with the session cookie (CORS and the
+        websocket): the public address only, plus 127.0.0.1 when it is the default."""
+        origins = [self.public_url]
+        if not self.base_url:
+            origins.append(f"http://127.0.0.1:{self.port}")
+        return origins
+
     @cached_property
     def secret(self) -> bytes:
         """The app secret: from SECRET_KEY, else a random one kept in DATA_DIR."""

@@ -309,3 +309,16 @@ def test_trail_shows_shares_and_downloads(demo):
     assert events[0]["who"] == "le client" and doc.name in events[0]["detail"]
     assert events[2]["who"] == "DELMAS Fabien"
     assert audit.for_client(lawyer(demo), demo["other_client_user_id"])["events"] == []
+
+
+def test_correcting_the_email_kills_the_links_sent_to_the_old_address(demo):
+    """A typo fixed by the firm: whoever got the invitation at the wrong address can no longer use it."""
+    result = admin_clients.create_client(lawyer(demo), {**NEW, "email": "paul.durand@exmaple.com"})
+    [(row, ctx)] = queued("paul.durand@exmaple.com")
+    token = _token_from(ctx["link"])
+    current = admin_clients.get_client(lawyer(demo), result.client_id)["values"]
+    fixed = admin_clients.update_client(lawyer(demo), result.client_id, {**current, "email": "paul.durand@example.com"})
+    assert fixed.ok, fixed.errors
+    assert not auth.reset_link_is_valid(token, "invite")
+    assert not auth.reset_password(token, "Vole-Mot2passe!", "Vole-Mot2passe!", "invite").ok
+    assert not auth.login("paul.durand@example.com", "Vole-Mot2passe!").ok

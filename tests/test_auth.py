@@ -181,3 +181,15 @@ def test_reset_requests_are_throttled_without_revealing_it(demo):
         assert auth.request_reset(CLIENT[0], "1.1.1.1").message == auth.RESET_SENT
     outbox.run_once()
     assert len(list(settings.outbox_dir.glob("*.eml"))) == 3
+
+
+def test_a_new_password_expires_every_pending_reset_link(demo):
+    auth.request_reset(CLIENT[0], "1.1.1.1")
+    first = _reset_link_from_outbox()
+    token, _ = _login()
+    assert auth.change_password(token, CLIENT[1], "Nouveau-Mot2passe", "Nouveau-Mot2passe").ok
+    assert not auth.reset_link_is_valid(first)
+
+
+def test_identifiers_lose_control_characters_before_being_logged(demo):
+    assert auth.normalize_identifier(" X\nINFO forged@line\r ") == "xinfo forged@line"

@@ -46,7 +46,7 @@ def pager(page, pages, on_go, label: str = "Pages") -> rx.Component:
 def row_item(*children) -> rx.Component:
     """One line of a list that wraps into a card-like block on a phone."""
     return rx.el.li(
-        rx.flex(*children, gap="2 16px", wrap="wrap", align="center"),
+        rx.flex(*children, wrap="wrap", align="center", style={"gap": "8px 16px"}),
         style={"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none",
                "overflow_wrap": "anywhere"},
     )

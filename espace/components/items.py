@@ -83,7 +83,7 @@ def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
                           aria_label="Télécharger " + row["name"].to(str), custom_attrs={"download": ""}),
             ),
             *([_pay_link(row)] if show_pay else []),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             align="start",
         ),

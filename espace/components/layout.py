@@ -55,7 +55,7 @@ def header(links: list[tuple[str, str]]) -> rx.Component:
             justify="between",
             align="center",
             wrap="wrap",
-            gap="2",
+            spacing="2",
             max_width=styles.MAX_WIDTH,
             margin="0 auto",
             padding_x=styles.PAGE_PADDING,

@@ -26,7 +26,7 @@ def _thread(t) -> rx.Component:
                 rx.badge("Lu", color_scheme="gray", size="2"),
             ),
             rx.text(t["total"], " message(s)", size="2", color=styles.MUTED),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             align="center",
         ),

@@ -54,7 +54,7 @@ def _pending(r) -> rx.Component:
                 key=S.form_key,
                 style={"flex": "1 1 260px", "min_width": "0"},
             ),
-            gap="4",
+            spacing="4",
             wrap="wrap",
             align="start",
             margin_top="8px",

@@ -23,7 +23,7 @@ def dossier() -> rx.Component:
                     rx.link(rx.button("Contacter l'interlocuteur", variant="soft"),
                             href="/contacter?dossier=" + DossierState.dossier_id),
                     rx.link(rx.button("Messages", variant="soft"), href="/contacter?dossier=" + DossierState.dossier_id + "#messages"),
-                    gap="3", wrap="wrap",
+                    spacing="3", wrap="wrap",
                 ),
                 rx.tabs.root(
                     rx.scroll_area(

@@ -14,7 +14,7 @@ def home() -> rx.Component:
         rx.vstack(
             rx.heading(HomeState.name.upper(), size="6", as_="h1"),
             rx.heading("Accéder à :", size="4", as_="h2"),
-            rx.flex(rx.foreach(HomeState.tiles, tile), wrap="wrap", gap="3", width="100%",
+            rx.flex(rx.foreach(HomeState.tiles, tile), wrap="wrap", spacing="3", width="100%",
                     role="navigation", aria_label="Catégories"),
             rx.cond(HomeState.tiles.length() == 0, rx.text("Aucun élément n'est encore partagé avec vous.")),
             rx.cond(
@@ -23,7 +23,7 @@ def home() -> rx.Component:
                     rx.link(rx.button("Contacter l'interlocuteur", variant="soft", size="3"), href="/contacter"),
                     rx.link(rx.button("Mettre à jour mes coordonnées", variant="soft", size="3"),
                             href="/mon-compte/coordonnees"),
-                    gap="3", wrap="wrap",
+                    spacing="3", wrap="wrap",
                 ),
             ),
             rx.cond(

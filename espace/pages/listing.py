@@ -16,7 +16,7 @@ def _pager() -> rx.Component:
             rx.text("Page ", ListState.page, " sur ", ListState.pages, size="2"),
             rx.cond(ListState.page < ListState.pages,
                     rx.link("Page suivante ›", href="/" + ListState.category + "?page=" + (ListState.page + 1).to(str))),
-            gap="4", align="center", wrap="wrap",
+            spacing="4", align="center", wrap="wrap",
         ),
     )
 

@@ -13,7 +13,7 @@ def _fact(label: str, *value) -> rx.Component:
     return rx.flex(
         rx.text(label, color=styles.MUTED, size="2", min_width="80px"),
         rx.text(*value, weight="medium", style={"overflow_wrap": "anywhere"}),
-        gap="2", wrap="wrap", align="baseline",
+        spacing="2", wrap="wrap", align="baseline",
     )
 
 
@@ -63,7 +63,7 @@ def payment() -> rx.Component:
                 rx.flex(
                     rx.text("Statut :", color=styles.MUTED, size="2", min_width="80px"),
                     rx.badge(S.status, color_scheme=rx.cond(S.paid, "green", "amber"), size="2"),
-                    gap="2", align="center", role="status", aria_live="polite",
+                    spacing="2", align="center", role="status", aria_live="polite",
                 ),
                 banner(S.info),
                 banner(S.error, "red"),
@@ -88,7 +88,7 @@ def _payment_item(row) -> rx.Component:
                 flex="1 1 220px", min_width="0", style={"overflow_wrap": "anywhere"},
             ),
             rx.badge(row["status"], color_scheme=rx.cond(row["status"] == "Réussi", "green", "gray")),
-            gap="3", wrap="wrap", align="start",
+            spacing="3", wrap="wrap", align="start",
         ),
         style={"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none"},
     )

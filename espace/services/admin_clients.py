@@ -278,6 +278,8 @@ def update_client(user: User, client_id, form) -> Result:
         changed = [label for key, label in FIELDS if values[key] != old[key]]
         if not changed:
             return Result(True, message="Aucune modification.", client_id=client.id)
+        if values["email"] != target.email:
+            auth.identifier_changed(s, target)
         target.nom, target.prenom, target.email = values["nom"], values["prenom"], values["email"]
         client.email = values["email"]
         for key in OPTIONAL:

@@ -16,7 +16,7 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.formatting import fdate, fdatetime
 from espace.models import Client, ContactRequest, ContactStatus, Firm, User, utcnow
-from espace.services import AccessDenied, audit, outbox
+from espace.services import AccessDenied, audit, auth, outbox
 from espace.services.contact import FIELDS
 from espace.services.firm_scope import as_id, display_name, staff_of
 
@@ -153,6 +153,8 @@ def accept(user: User, request_id) -> tuple[bool, dict[str, str]]:
         if not _decide(s, row, staff, ContactStatus.acceptee):
             return False, {"form": ALREADY}
         before = _stored(client, u)
+        if new_email != old_email:
+            auth.identifier_changed(s, u)
         u.nom, u.prenom, u.email = values["nom"], values["prenom"], new_email
         client.email = new_email
         for key in ("adresse", "code_postal", "ville", "tel", "mobile"):

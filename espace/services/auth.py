@@ -26,7 +26,8 @@ RESET_SENT = (
 
 
 def normalize_identifier(identifier: str) -> str:
-    return (identifier or "").strip().lower()[:254]
+    # Control characters dropped: the identifier is logged (no forged log lines).
+    return "".join(c for c in (identifier or "") if c.isprintable()).strip().lower()[:254]
 
 
 @dataclass
@@ -167,6 +168,25 @@ def revoke_all_sessions(s: Session, user_id: int, *, except_token: str | None = 
     s.exec(stmt.values(revoked_at=utcnow()))
 
 
+def _expire_one_time_links(s: Session, user_id: int, purpose: str | None = None) -> None:
+    stmt = update(OneTimeToken).where(OneTimeToken.user_id == user_id, OneTimeToken.used_at.is_(None))
+    if purpose:
+        stmt = stmt.where(OneTimeToken.purpose == purpose)
+    s.exec(stmt.values(used_at=utcnow()))
+
+
+def identifier_changed(s: Session, user: User) -> None:
+    """Call in the transaction that changes a user's e-mail (the login identifier):
+    links and a temporary password sent to the old address stop working, and open
+    sessions are closed."""
+    _expire_one_time_links(s, user.id)
+    if user.must_change_password:
+        user.password_hash = None
+        user.must_change_password = False
+        s.add(user)
+    revoke_all_sessions(s, user.id)
+
+
 def _new_password_errors(new: str, confirm: str, identifier: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     problems = security.password_problems(new or "", identifier=identifier)
@@ -196,6 +216,7 @@ def change_password(token: str, current: str, new: str, confirm: str) -> FormRes
         user.must_change_password = False  # a temporary password is replaced
         s.add(user)
         revoke_all_sessions(s, user.id, except_token=token)
+        _expire_one_time_links(s, user.id, "reset")
         audit.record(s, user, "mot_de_passe_modifie")
         s.commit()
         return FormResult(True, message="Votre mot de passe a été modifié.")
@@ -277,6 +298,7 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
         user.must_change_password = False  # a temporary password is replaced
         s.add(user)
         revoke_all_sessions(s, user.id)
+        _expire_one_time_links(s, user.id, "reset")
         audit.record(s, user, "mot_de_passe_reinitialise")
         s.commit()
         return FormResult(True, message="Votre mot de passe a été enregistré. Vous pouvez vous connecter.")

@@ -186,7 +186,8 @@ def deliver(row: OutboxEmail) -> bool:
         if not recorded:
             log.warning("outbox email=%s failure not recorded: claim lost by %s", row.id, row.claimed_by)
         return False
-    if not _write(row, status=SENT, sent_at=utcnow(), last_error=None):
+    # Once delivered, the context (links with tokens, a temporary password) is dropped.
+    if not _write(row, status=SENT, sent_at=utcnow(), last_error=None, context_json="{}"):
         # Sent, but the lease was taken over meanwhile: the new owner may send it again.
         log.error("outbox email=%s sent by %s after losing its claim: possible duplicate", row.id, row.claimed_by)
     else:

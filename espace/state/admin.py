@@ -20,16 +20,3 @@ class StaffState(SessionState):
         if self._user() is None:
             return self._to_login()
         return rx.redirect("/accueil", replace=True)
-
-
-class AdminState(StaffState):
-    """The dashboard (/admin)."""
-
-    refused: bool = False
-
-    @rx.event
-    def load(self):
-        if self._require_staff() is None:
-            self.refused = True
-            return self._refuse()
-        self.refused = False

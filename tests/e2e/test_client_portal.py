@@ -154,3 +154,13 @@ def test_lawyer_lands_on_admin_and_client_is_refused_there(desktop, browser, ser
     expect(cp).to_have_url(re.compile(r"/accueil/?$"))
     expect(cp.get_by_text("Espace cabinet")).to_have_count(0)
     client.close()
+
+
+def test_other_origins_get_no_credentialed_cors(server):
+    """A page of another site cannot read our answers with the user's cookie."""
+    import urllib.request
+
+    for origin, allowed in (("https://evil.example", False), (server.url, True)):
+        req = urllib.request.Request(f"{server.url}/api/health", headers={"Origin": origin})
+        with urllib.request.urlopen(req) as resp:
+            assert (resp.headers.get("access-control-allow-origin") == origin) is allowed
