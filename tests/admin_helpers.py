@@ -25,6 +25,11 @@ def claire() -> User:
     return user_by_email(LEROY_EMAIL)
 
 
+def people(demo: dict) -> dict[str, User]:
+    """The demo firm's lawyer, its client Luce, and the other firm's lawyer Claire."""
+    return {"lawyer": user(demo["lawyer_id"]), "luce": user(demo["client_user_id"]), "claire": claire()}
+
+
 def paul_client_id() -> int:
     with session_scope() as s:
         return s.exec(select(Client.id).join(User, User.id == Client.user_id).where(User.email == PAUL_EMAIL)).one()

@@ -8,25 +8,15 @@ import pytest
 from sqlmodel import func, select
 
 from espace.db import session_scope
-from espace.demo import LEROY_EMAIL, LUCE_EMAIL, MARC_EMAIL
-from espace.models import DossierClient, Message, MessageDirection, OutboxEmail, User
+from espace.demo import LUCE_EMAIL, MARC_EMAIL
+from espace.models import DossierClient, Message, MessageDirection, OutboxEmail
 from espace.services import AccessDenied, admin_messages, mailer, messaging
-
-
-def _user(user_id: int) -> User:
-    with session_scope() as s:
-        return s.get(User, user_id)
-
-
-def _by_email(email: str) -> User:
-    with session_scope() as s:
-        return s.exec(select(User).where(User.email == email)).one()
+from tests import admin_helpers
 
 
 @pytest.fixture
 def people(demo):
-    return {"lawyer": _user(demo["lawyer_id"]), "luce": _user(demo["client_user_id"]),
-            "claire": _by_email(LEROY_EMAIL)}
+    return admin_helpers.people(demo)
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import select
 
 from espace.db import session_scope
-from espace.demo import LEROY_EMAIL, LUCE_EMAIL, LUCE_PASSWORD, MARC_EMAIL
-from espace.models import AuditEvent, Client, ContactRequest, ContactStatus, OutboxEmail, User
+from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, MARC_EMAIL
+from espace.models import AuditEvent, Client, ContactRequest, ContactStatus, OutboxEmail
 from espace.services import AccessDenied, admin_requests, auth, contact
+from tests import admin_helpers
 
 NEW = {
     "nom": "ALEXANDER", "prenom": "Luce", "email": "luce.alexander@example.com", "adresse": "2 rue Neuve",
@@ -19,20 +20,9 @@ NEW = {
 }
 
 
-def _user(user_id: int) -> User:
-    with session_scope() as s:
-        return s.get(User, user_id)
-
-
-def _by_email(email: str) -> User:
-    with session_scope() as s:
-        return s.exec(select(User).where(User.email == email)).one()
-
-
 @pytest.fixture
 def people(demo):
-    return {"lawyer": _user(demo["lawyer_id"]), "luce": _user(demo["client_user_id"]),
-            "claire": _by_email(LEROY_EMAIL)}
+    return admin_helpers.people(demo)
 
 
 @pytest.fixture
@@ -65,7 +55,7 @@ def test_pending_request_shows_old_and_new_values(people, request_id):
 def test_accept_applies_values_changes_the_identifier_and_emails_the_client(people, request_id):
     ok, errors = admin_requests.accept(people["lawyer"], request_id)
     assert ok and errors == {}
-    luce = _user(people["luce"].id)
+    luce = admin_helpers.user(people["luce"].id)
     assert luce.email == "luce.alexander@example.com"
     assert contact.current_values(luce) == NEW
     assert contact.pending(luce) is None
@@ -95,7 +85,7 @@ def test_accept_refused_when_the_email_is_another_accounts_identifier(people):
     rid = admin_requests.list_requests(people["lawyer"])[0]["id"]
     ok, errors = admin_requests.accept(people["lawyer"], rid)
     assert not ok and MARC_EMAIL in errors["form"] and "déjà l'identifiant d'un autre compte" in errors["form"]
-    luce = _user(people["luce"].id)
+    luce = admin_helpers.user(people["luce"].id)
     assert luce.email == LUCE_EMAIL and contact.current_values(luce)["ville"] == "PEROLS"
     assert contact.pending(luce) is not None  # still waiting: it can be refused with a reason
     assert _emails("contact_accepted") == []
@@ -107,7 +97,7 @@ def test_refuse_needs_a_reason_and_emails_it(people, request_id):
     assert contact.pending(people["luce"]) is not None
     ok, errors = admin_requests.refuse(people["lawyer"], request_id, "Merci de joindre un justificatif de domicile.")
     assert ok and errors == {}
-    luce = _user(people["luce"].id)
+    luce = admin_helpers.user(people["luce"].id)
     assert contact.pending(luce) is None
     assert contact.current_values(luce)["ville"] == "PEROLS" and luce.email == LUCE_EMAIL
     sent = _emails("contact_refused")
