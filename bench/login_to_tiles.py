@@ -61,7 +61,7 @@ def home_statements(data_dir: Path) -> list[str]:
     user = auth.current_user(token)  # SessionState._client()
     with session_scope() as s:  # SessionState._remember() (first page of a tab only)
         s.get(Firm, user.firm_id)
-    portal.home(user)  # HomeState.load()
+    portal.home(user)  # HomeState.load(): tiles and the deposit zone's dossier choice
     return statements
 
 

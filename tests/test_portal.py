@@ -33,8 +33,9 @@ def test_home_runs_few_queries_and_hides_empty_categories(demo):
         data = portal.home(user)
     finally:
         event.remove(get_engine(), "before_cursor_execute", listener)
-    # client row + one grouped count query
-    assert len(statements) == 2, statements
+    # client row + one grouped count query + the dossier choice of the deposit zone
+    assert len(statements) == 3, statements
+    assert [d["title"] for d in data["dossiers"]] == ["2022IIDOS/0555 - BERTRAND / LICENCIEMENT"]
     labels = [t["label"] for t in data["tiles"]]
     assert "Tâches" not in labels and "Frais" not in labels and "Documents" in labels
 

@@ -269,11 +269,7 @@ def firm_recipients(s: Session, dossier: Dossier) -> list[User]:
 def dossier_choices(user: User) -> list[dict[str, str]]:
     """The client's dossiers, by reference, for choosing where to deposit or write."""
     with session_scope() as s:
-        client = portal.client_of(s, user)
-        rows = s.exec(
-            select(Dossier).where(Dossier.id.in_(portal._dossier_ids(client))).order_by(Dossier.reference, Dossier.id)
-        ).all()
-        return [{"id": str(d.id), "title": f"{d.reference} - {d.label}"} for d in rows]
+        return portal.dossier_choices_of(s, portal.client_of(s, user))
 
 
 # --------------------------------------------------------------------------- deposit

@@ -83,8 +83,17 @@ def _visible(model, client: Client):
     return select(model).where(model.shared_at.is_not(None), model.dossier_id.in_(_dossier_ids(client)))
 
 
+def dossier_choices_of(s: Session, client: Client) -> list[dict[str, str]]:
+    """The client's dossiers by reference, for choosing where to deposit or write."""
+    rows = s.exec(
+        select(Dossier).where(Dossier.id.in_(_dossier_ids(client))).order_by(Dossier.reference, Dossier.id)
+    ).all()
+    return [{"id": str(d.id), "title": f"{d.reference} - {d.label}"} for d in rows]
+
+
 def home(user: User) -> dict:
-    """Name and per-category counts, in one grouped query."""
+    """Name, per-category counts (one grouped query) and the dossier choice of the
+    deposit zone."""
     with session_scope() as s:
         client = client_of(s, user)
         ids = _dossier_ids(client)
@@ -104,6 +113,7 @@ def home(user: User) -> dict:
                 for c in CATEGORIES
                 if counts.get(c.key, 0) > 0
             ],
+            "dossiers": dossier_choices_of(s, client),
         }
 
 

@@ -5,7 +5,7 @@ import logging
 
 import reflex as rx
 
-from espace.services import AccessDenied, deposits, portal
+from espace.services import AccessDenied, portal
 from espace.state.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class HomeState(SessionState):
         data = portal.home(user)
         self.name = data["name"]
         self.tiles = [{**t, "count": str(t["count"])} for t in data["tiles"]]
-        self.dossier_choices = deposits.dossier_choices(user)
+        self.dossier_choices = data["dossiers"]
         self.loaded = True
 
     @rx.event
