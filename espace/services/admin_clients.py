@@ -8,7 +8,7 @@ import logging
 import math
 import secrets
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from espace.db import session_scope
 from espace.formatting import fdate, fdatetime
 from espace.models import Client, Dossier, DossierClient, Firm, OneTimeToken, Role, User, utcnow
 from espace.services import audit, auth, outbox
-from espace.services.admin_scope import client_in_firm, require_staff
+from espace.services.admin_scope import ActionResult, client_in_firm, require_staff
 from espace.services.contact import FIELDS, REQUIRED, _clean, _validate
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,7 @@ NEVER = "Jamais"
 
 
 @dataclass
-class Result:
-    ok: bool
-    errors: dict[str, str] = field(default_factory=dict)
-    message: str = ""
+class Result(ActionResult):
     client_id: int | None = None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, exists, func, or_, select
@@ -16,7 +16,9 @@ from espace.db import session_scope
 from espace.models import Client, Dossier, DossierClient, ShareNotice, User
 from espace.services import AccessDenied, audit
 from espace.services.admin_clients import _like, display_name
-from espace.services.admin_scope import STAFF_ROLES, client_in_firm, dossier_in_firm, parse_id, require_staff
+from espace.services.admin_scope import (
+    STAFF_ROLES, ActionResult, client_in_firm, dossier_in_firm, parse_id, require_staff,
+)
 from espace.services.contact import _clean
 
 log = logging.getLogger(__name__)
@@ -27,10 +29,7 @@ REFERENCE_TAKEN = "Cette référence est déjà utilisée par un autre dossier d
 
 
 @dataclass
-class Result:
-    ok: bool
-    errors: dict[str, str] = field(default_factory=dict)
-    message: str = ""
+class Result(ActionResult):
     dossier_id: int | None = None
 
 

@@ -5,11 +5,22 @@ lawyer or staff member passes; a client (or nobody) gets AccessDenied. Objects a
 then looked up *within user.firm_id*, so an id of another firm is "not found"."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlmodel import Session, select
 
 from espace.models import Client, Role, User
 from espace.services import AccessDenied
 from espace.services.firm_scope import STAFF_ROLES, as_id as parse_id, firm_dossier as dossier_in_firm  # noqa: F401
+
+
+@dataclass
+class ActionResult:
+    """What an admin action returns: ok, the errors by field ("form" for the whole
+    form) and the message to show. Services subclass it to add the id they create."""
+    ok: bool
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
 
 
 def require_staff(user: User | None) -> User:
