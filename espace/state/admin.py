@@ -20,3 +20,29 @@ class StaffState(SessionState):
         if self._user() is None:
             return self._to_login()
         return rx.redirect("/accueil", replace=True)
+
+
+class StaffListState(rx.State, mixin=True):
+    """Mixin of the firm's paged lists, used as `class X(StaffListState, StaffState)`:
+    one page of `rows` out of `total`, filled by X's `_fetch(user)`; `go(page)` turns the page."""
+
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    search: str = ""
+
+    def _fetch(self, user: User) -> None:
+        raise NotImplementedError
+
+    @rx.event
+    def go(self, page: int):
+        user = self._require_staff()
+        if user is None:
+            self.reset()
+            return self._refuse()
+        try:
+            self.page = int(page)
+        except (TypeError, ValueError):
+            self.page = 1
+        self._fetch(user)

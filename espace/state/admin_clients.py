@@ -7,7 +7,7 @@ import reflex as rx
 
 from espace.services import AccessDenied, admin_clients, audit
 from espace.services.contact import FIELDS
-from espace.state.admin import StaffState
+from espace.state.admin import StaffListState, StaffState
 
 log = logging.getLogger(__name__)
 
@@ -18,12 +18,7 @@ def _form_values(form: dict) -> dict[str, str]:
     return {key: str(form.get(key, ""))[:300] for key, _ in FIELDS}
 
 
-class ClientsListState(StaffState):
-    rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    pages: int = 1
-    search: str = ""
+class ClientsListState(StaffListState, StaffState):
     loaded: bool = False
 
     def _fetch(self, user) -> None:
@@ -49,18 +44,6 @@ class ClientsListState(StaffState):
             return self._refuse()
         self.search = str(form.get("q", ""))[:100]
         self.page = 1
-        self._fetch(user)
-
-    @rx.event
-    def go(self, page: int):
-        user = self._require_staff()
-        if user is None:
-            self.reset()
-            return self._refuse()
-        try:
-            self.page = int(page)
-        except (TypeError, ValueError):
-            self.page = 1
         self._fetch(user)
 
 

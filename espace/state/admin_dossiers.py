@@ -6,19 +6,14 @@ import logging
 import reflex as rx
 
 from espace.services import AccessDenied, admin_dossiers
-from espace.state.admin import StaffState
+from espace.state.admin import StaffListState, StaffState
 
 log = logging.getLogger(__name__)
 
 CLIENT_PREFIX = "client_"
 
 
-class DossiersListState(StaffState):
-    rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    pages: int = 1
-    search: str = ""
+class DossiersListState(StaffListState, StaffState):
     interlocutor_id: str = ""
     client_id: str = ""
     clients: list[dict[str, str]] = []
@@ -83,18 +78,6 @@ class DossiersListState(StaffState):
         self.page = 1
         self.error = ""
         self.form_key += 1
-        self._fetch(user)
-
-    @rx.event
-    def go(self, page: int):
-        user = self._require_staff()
-        if user is None:
-            self.reset()
-            return self._refuse()
-        try:
-            self.page = int(page)
-        except (TypeError, ValueError):
-            self.page = 1
         self._fetch(user)
 
 
