@@ -163,91 +163,76 @@ def _deposits() -> rx.Component:
     )
 
 
-def _rdv() -> rx.Component:
+def _item_tab(category: str, prefix: str, title: str, handler, *fields, button: str) -> rx.Component:
+    """A tab of dossier items: the list, then the form adding one, whose last box
+    (`{prefix}_partager`) shares the new item at once."""
     return rx.vstack(
-        _list("rdv", "RDV du dossier"),
-        _form(
-            "Ajouter un RDV", S.add_rdv,
-            _date("rdv"),
-            field("Heure", "rdv_heure", type="time", error=_err("rdv_heure")),
-            field("Lieu", "rdv_lieu", required=False, error=_err("rdv_lieu"), max_length=200),
-            field("Objet", "rdv_objet", error=_err("rdv_objet"), max_length=200),
-            _checkbox("Partager immédiatement", "rdv_partager"),
-            button="Ajouter le RDV",
-        ),
+        _list(category, f"{dict(TAB_LABELS)[category]} du dossier"),
+        _form(title, handler, *fields, _checkbox("Partager immédiatement", f"{prefix}_partager"), button=button),
         width="100%",
+    )
+
+
+def _rdv() -> rx.Component:
+    return _item_tab(
+        "rdv", "rdv", "Ajouter un RDV", S.add_rdv,
+        _date("rdv"),
+        field("Heure", "rdv_heure", type="time", error=_err("rdv_heure")),
+        field("Lieu", "rdv_lieu", required=False, error=_err("rdv_lieu"), max_length=200),
+        field("Objet", "rdv_objet", error=_err("rdv_objet"), max_length=200),
+        button="Ajouter le RDV",
     )
 
 
 def _factures() -> rx.Component:
-    return rx.vstack(
-        _list("factures", "Factures du dossier"),
-        _form(
-            "Ajouter une facture", S.add_facture,
-            field("Numéro", "facture_numero", error=_err("facture_numero"), max_length=50),
-            _date("facture"),
-            field("Montant TTC (€)", "facture_montant", error=_err("facture_montant"), max_length=20),
-            field("Échéance", "facture_echeance", type="date", required=False, error=_err("facture_echeance")),
-            _checkbox("Payable en ligne", "facture_payable_en_ligne", checked=False),
-            _checkbox("Partager immédiatement", "facture_partager"),
-            button="Ajouter la facture",
-        ),
-        width="100%",
+    return _item_tab(
+        "factures", "facture", "Ajouter une facture", S.add_facture,
+        field("Numéro", "facture_numero", error=_err("facture_numero"), max_length=50),
+        _date("facture"),
+        field("Montant TTC (€)", "facture_montant", error=_err("facture_montant"), max_length=20),
+        field("Échéance", "facture_echeance", type="date", required=False, error=_err("facture_echeance")),
+        _checkbox("Payable en ligne", "facture_payable_en_ligne", checked=False),
+        button="Ajouter la facture",
     )
 
 
 def _taches() -> rx.Component:
-    return rx.vstack(
-        _list("taches", "Tâches du dossier"),
-        _form(
-            "Ajouter une tâche", S.add_tache,
-            _date("tache"),
-            field("Libellé", "tache_libelle", error=_err("tache_libelle"), max_length=300),
-            _checkbox("Partager immédiatement", "tache_partager"),
-            button="Ajouter la tâche",
-        ),
-        width="100%",
+    return _item_tab(
+        "taches", "tache", "Ajouter une tâche", S.add_tache,
+        _date("tache"),
+        field("Libellé", "tache_libelle", error=_err("tache_libelle"), max_length=300),
+        button="Ajouter la tâche",
     )
 
 
 def _temps() -> rx.Component:
-    return rx.vstack(
-        _list("temps-passes", "Temps passés du dossier"),
-        _form(
-            "Ajouter un temps passé", S.add_temps,
-            _date("temps"),
-            field("Durée (1h30 ou 90 minutes)", "temps_duree", error=_err("temps_duree"), max_length=20),
-            field("Description", "temps_description", error=_err("temps_description"), max_length=500),
-            rx.box(
-                rx.el.label("Avocat", html_for="champ-temps_avocat", style=LABEL_STYLE),
-                rx.el.select(
-                    rx.foreach(S.lawyers, lambda p: rx.el.option(p["name"], value=p["id"])),
-                    id="champ-temps_avocat", name="temps_avocat", default_value=S.me,
-                    style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
-                ),
-                rx.cond(_err("temps_avocat") != "", rx.text(_err("temps_avocat"), color="red", size="2", role="alert")),
-                width="100%",
-                margin_bottom="12px",
+    return _item_tab(
+        "temps-passes", "temps", "Ajouter un temps passé", S.add_temps,
+        _date("temps"),
+        field("Durée (1h30 ou 90 minutes)", "temps_duree", error=_err("temps_duree"), max_length=20),
+        field("Description", "temps_description", error=_err("temps_description"), max_length=500),
+        rx.box(
+            rx.el.label("Avocat", html_for="champ-temps_avocat", style=LABEL_STYLE),
+            rx.el.select(
+                rx.foreach(S.lawyers, lambda p: rx.el.option(p["name"], value=p["id"])),
+                id="champ-temps_avocat", name="temps_avocat", default_value=S.me,
+                style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
             ),
-            _checkbox("Partager immédiatement", "temps_partager"),
-            button="Ajouter le temps passé",
+            rx.cond(_err("temps_avocat") != "", rx.text(_err("temps_avocat"), color="red", size="2", role="alert")),
+            width="100%",
+            margin_bottom="12px",
         ),
-        width="100%",
+        button="Ajouter le temps passé",
     )
 
 
 def _frais() -> rx.Component:
-    return rx.vstack(
-        _list("frais", "Frais du dossier"),
-        _form(
-            "Ajouter des frais", S.add_frais,
-            _date("frais"),
-            field("Montant (€)", "frais_montant", error=_err("frais_montant"), max_length=20),
-            field("Libellé", "frais_libelle", error=_err("frais_libelle"), max_length=300),
-            _checkbox("Partager immédiatement", "frais_partager"),
-            button="Ajouter les frais",
-        ),
-        width="100%",
+    return _item_tab(
+        "frais", "frais", "Ajouter des frais", S.add_frais,
+        _date("frais"),
+        field("Montant (€)", "frais_montant", error=_err("frais_montant"), max_length=20),
+        field("Libellé", "frais_libelle", error=_err("frais_libelle"), max_length=300),
+        button="Ajouter les frais",
     )
 
 
