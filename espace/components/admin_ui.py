@@ -28,6 +28,15 @@ def client_fields(values, errors) -> list[rx.Component]:
     ]
 
 
+def list_header(title: str, total, new_label: str, new_href: str) -> rx.Component:
+    """A list page's heading « Title (total) » and its button to create a new one."""
+    return rx.flex(
+        rx.heading(title, " (", total, ")", size="6", as_="h1"),
+        rx.link(rx.button(new_label, size="3"), href=new_href),
+        justify="between", align="center", wrap="wrap", spacing="3", width="100%",
+    )
+
+
 def pager(page, pages, on_go, label: str = "Pages") -> rx.Component:
     return rx.cond(
         pages > 1,

@@ -1,7 +1,7 @@
 """/admin/clients: the firm's clients, with search and the last login of each."""
 import reflex as rx
 
-from espace.components.admin_ui import muted, pager, plain_list, row_item, status_badge
+from espace.components.admin_ui import list_header, muted, pager, plain_list, row_item, status_badge
 from espace.components.layout import admin_page
 from espace.state.admin_clients import ClientsListState as S
 
@@ -24,11 +24,7 @@ def clients() -> rx.Component:
     return rx.cond(
         S.loaded,
         rx.vstack(
-            rx.flex(
-                rx.heading("Clients (", S.total, ")", size="6", as_="h1"),
-                rx.link(rx.button("Nouveau client", size="3"), href="/admin/clients/nouveau"),
-                justify="between", align="center", wrap="wrap", spacing="3", width="100%",
-            ),
+            list_header("Clients", S.total, "Nouveau client", "/admin/clients/nouveau"),
             rx.form(
                 rx.flex(
                     rx.box(

@@ -1,7 +1,7 @@
 """/admin/dossiers: the firm's dossiers, filtered by text, interlocutor, client."""
 import reflex as rx
 
-from espace.components.admin_ui import muted, pager, plain_list, row_item
+from espace.components.admin_ui import list_header, muted, pager, plain_list, row_item
 from espace.components.forms import banner
 from espace.components.layout import admin_page
 from espace.state.admin_dossiers import DossiersListState as S
@@ -40,11 +40,7 @@ def dossiers() -> rx.Component:
     return rx.cond(
         S.loaded,
         rx.vstack(
-            rx.flex(
-                rx.heading("Dossiers (", S.total, ")", size="6", as_="h1"),
-                rx.link(rx.button("Nouveau dossier", size="3"), href="/admin/dossiers/nouveau"),
-                justify="between", align="center", wrap="wrap", spacing="3", width="100%",
-            ),
+            list_header("Dossiers", S.total, "Nouveau dossier", "/admin/dossiers/nouveau"),
             banner(S.error, "red"),
             rx.form(
                 rx.flex(
