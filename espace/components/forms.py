@@ -33,6 +33,18 @@ def field(label: str, name: str, *, type: str = "text", required: bool = True, e
     )
 
 
+def new_password_fields(errors) -> list[rx.Component]:
+    """The rule, then « Nouveau mot de passe » and its confirmation (fields `new`, `confirm`)."""
+    return [
+        rx.text("Au moins 10 caractères, avec trois types parmi minuscules, majuscules, chiffres et symboles.",
+                size="2", color="var(--gray-11)", margin_bottom="8px"),
+        field("Nouveau mot de passe", "new", type="password", autocomplete="new-password",
+              error=errors.get("new", ""), max_length=1024),
+        field("Confirmation du mot de passe", "confirm", type="password", autocomplete="new-password",
+              error=errors.get("confirm", ""), max_length=1024),
+    ]
+
+
 def banner(message, color: str = "green") -> rx.Component:
     return rx.cond(
         message != "",

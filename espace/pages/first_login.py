@@ -1,7 +1,7 @@
 """/premiere-connexion: choose a new password after logging in with a temporary one."""
 import reflex as rx
 
-from espace.components.forms import banner, field
+from espace.components.forms import banner, field, new_password_fields
 from espace.components.layout import public_frame
 from espace.state.first_login import FirstLoginState as S
 
@@ -19,12 +19,7 @@ def first_login() -> rx.Component:
                 rx.form(
                     field("Mot de passe provisoire", "current", type="password", autocomplete="current-password",
                           error=S.errors.get("current", ""), max_length=1024),
-                    rx.text("Au moins 10 caractères, avec trois types parmi minuscules, majuscules, chiffres et symboles.",
-                            size="2", color="var(--gray-11)", margin_bottom="8px"),
-                    field("Nouveau mot de passe", "new", type="password", autocomplete="new-password",
-                          error=S.errors.get("new", ""), max_length=1024),
-                    field("Confirmation du mot de passe", "confirm", type="password", autocomplete="new-password",
-                          error=S.errors.get("confirm", ""), max_length=1024),
+                    *new_password_fields(S.errors),
                     rx.button("Enregistrer", type="submit", size="3", width="100%"),
                     on_submit=S.submit,
                     width="100%",

@@ -2,7 +2,7 @@
 emailed link (/reinitialiser for a reset, /activer for an invitation)."""
 import reflex as rx
 
-from espace.components.forms import banner, field
+from espace.components.forms import banner, field, new_password_fields
 from espace.components.layout import public_frame
 from espace.state.login import ForgotState, ResetState
 
@@ -39,12 +39,7 @@ def _reset_form(title: str) -> rx.Component:
                 rx.cond(
                     ResetState.valid,
                     rx.form(
-                        rx.text("Au moins 10 caractères, avec trois types parmi minuscules, majuscules, chiffres et symboles.",
-                                size="2", color="var(--gray-11)", margin_bottom="8px"),
-                        field("Nouveau mot de passe", "new", type="password", autocomplete="new-password",
-                              error=ResetState.errors.get("new", ""), max_length=1024),
-                        field("Confirmation du mot de passe", "confirm", type="password", autocomplete="new-password",
-                              error=ResetState.errors.get("confirm", ""), max_length=1024),
+                        *new_password_fields(ResetState.errors),
                         rx.button("Enregistrer", type="submit", size="3", width="100%"),
                         on_submit=ResetState.submit,
                         width="100%",
