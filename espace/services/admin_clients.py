@@ -5,7 +5,6 @@ only inside that user's firm; a client user or another firm's id → AccessDenie
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import string
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from espace.db import session_scope
 from espace.formatting import fdate, fdatetime
 from espace.models import Client, Dossier, DossierClient, Firm, OneTimeToken, Role, User, utcnow
 from espace.services import audit, auth, outbox
-from espace.services.admin_scope import ActionResult, client_in_firm, require_staff
+from espace.services.admin_scope import ActionResult, client_in_firm, page_of, require_staff
 from espace.services.contact import FIELDS, REQUIRED, _clean, _validate
 
 log = logging.getLogger(__name__)
@@ -98,12 +97,7 @@ def list_clients(user: User, search: str = "", page: int = 1) -> dict:
     with session_scope() as s:
         total = s.exec(select(func.count()).select_from(Client).join(User, User.id == Client.user_id)
                        .where(*conditions)).one()
-        size = settings.page_size
-        pages = max(1, math.ceil(total / size))
-        try:
-            page = min(max(1, int(page)), pages)
-        except (TypeError, ValueError):
-            page = 1
+        page, pages, size = page_of(total, page)
         rows = s.exec(
             select(Client, User).join(User, User.id == Client.user_id).where(*conditions)
             .order_by(func.lower(User.nom), func.lower(User.prenom), Client.id)

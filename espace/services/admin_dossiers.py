@@ -5,19 +5,17 @@ another firm (dossier, client or interlocutor) → AccessDenied."""
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, exists, func, or_, select
 
-from espace.config import settings
 from espace.db import session_scope
 from espace.models import Client, Dossier, DossierClient, ShareNotice, User
 from espace.services import AccessDenied, audit
 from espace.services.admin_clients import _like, display_name
 from espace.services.admin_scope import (
-    STAFF_ROLES, ActionResult, client_in_firm, dossier_in_firm, parse_id, require_staff,
+    STAFF_ROLES, ActionResult, client_in_firm, dossier_in_firm, page_of, parse_id, require_staff,
 )
 from espace.services.contact import _clean
 
@@ -90,12 +88,7 @@ def list_dossiers(user: User, search: str = "", interlocutor_id="", client_id=""
             conditions.append(exists(select(DossierClient.dossier_id).where(
                 DossierClient.dossier_id == Dossier.id, DossierClient.client_id == client.id)))
         total = s.exec(select(func.count()).select_from(Dossier).where(*conditions)).one()
-        size = settings.page_size
-        pages = max(1, math.ceil(total / size))
-        try:
-            page = min(max(1, int(page)), pages)
-        except (TypeError, ValueError):
-            page = 1
+        page, pages, size = page_of(total, page)
         dossiers = s.exec(
             select(Dossier).where(*conditions).order_by(Dossier.reference.desc(), Dossier.id.desc())
             .offset((page - 1) * size).limit(size)

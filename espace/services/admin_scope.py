@@ -5,10 +5,12 @@ lawyer or staff member passes; a client (or nobody) gets AccessDenied. Objects a
 then looked up *within user.firm_id*, so an id of another firm is "not found"."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from espace.config import settings
 from espace.models import Client, Role, User
 from espace.services import AccessDenied
 from espace.services.firm_scope import STAFF_ROLES, as_id as parse_id, firm_dossier as dossier_in_firm  # noqa: F401
@@ -21,6 +23,18 @@ class ActionResult:
     ok: bool
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
+
+
+def page_of(total: int, page) -> tuple[int, int, int]:
+    """(page, pages, size) of a list of `total` rows shown settings.page_size at a time:
+    the asked page kept within 1..pages (1 if it is not a number), pages at least 1."""
+    size = settings.page_size
+    pages = max(1, math.ceil(total / size))
+    try:
+        page = min(max(1, int(page)), pages)
+    except (TypeError, ValueError):
+        page = 1
+    return page, pages, size
 
 
 def require_staff(user: User | None) -> User:
