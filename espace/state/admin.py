@@ -16,7 +16,9 @@ class StaffState(SessionState):
         return self._staff()
 
     def _refuse(self):
-        """Where to send someone who is not (or no longer) a firm user."""
+        """Someone who is not (or no longer) a firm user: forget what this page held,
+        then send them to the login page or to their own home."""
+        self.reset()
         if self._user() is None:
             return self._to_login()
         return rx.redirect("/accueil", replace=True)
@@ -39,7 +41,6 @@ class StaffListState(rx.State, mixin=True):
     def go(self, page: int):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         try:
             self.page = int(page)

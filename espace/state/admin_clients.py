@@ -29,7 +29,6 @@ class ClientsListState(StaffListState, StaffState):
     def load(self):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         self.search = self.router.url.query_parameters.get("q", "")[:100]
         self.page = 1
@@ -40,7 +39,6 @@ class ClientsListState(StaffListState, StaffState):
     def do_search(self, form: dict):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         self.search = str(form.get("q", ""))[:100]
         self.page = 1
@@ -58,7 +56,6 @@ class ClientNewState(StaffState):
     @rx.event
     def load(self):
         if self._require_staff() is None:
-            self.reset()
             return self._refuse()
         if self.values != EMPTY or self.errors or not self.loaded:
             self.form_key += 1  # a fresh form (not while the user types in an identical one)
@@ -72,7 +69,6 @@ class ClientNewState(StaffState):
     def submit(self, form: dict):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         result = admin_clients.create_client(user, _form_values(form))
         self.errors = result.errors
@@ -129,7 +125,6 @@ class ClientDetailState(StaffState):
     def load(self):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         key = self.form_key
         before = (self.client_id, dict(self.values), bool(self.errors))
@@ -150,7 +145,6 @@ class ClientDetailState(StaffState):
         """Run one service action on this client; refresh what the page shows."""
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         try:
             result = action(user, self.client_id)
@@ -169,7 +163,6 @@ class ClientDetailState(StaffState):
     def save(self, form: dict):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         values = _form_values(form)
         try:
@@ -205,7 +198,6 @@ class ClientDetailState(StaffState):
     def events_go(self, page: int):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         try:
             self.events_page = int(page)

@@ -15,7 +15,6 @@ class DashboardState(StaffState):
     def load(self):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         self.counts = admin_clients.dashboard(user)
         self.loaded = True

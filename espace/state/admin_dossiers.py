@@ -37,7 +37,6 @@ class DossiersListState(StaffListState, StaffState):
     def load(self):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         params = self.router.url.query_parameters
         before = (self.search, self.client_id, self.interlocutor_id, self.loaded)
@@ -59,7 +58,6 @@ class DossiersListState(StaffListState, StaffState):
     def apply(self, form: dict):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         self.search = str(form.get("q", ""))[:100]
         self.interlocutor_id = str(form.get("interlocuteur", ""))[:20]
@@ -72,7 +70,6 @@ class DossiersListState(StaffListState, StaffState):
     def clear(self):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         self.search = self.interlocutor_id = self.client_id = ""
         self.page = 1
@@ -108,7 +105,6 @@ class DossierFormState(StaffState):
     def load(self):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         key = self.form_key
         before = self._shown()
@@ -144,7 +140,6 @@ class DossierFormState(StaffState):
     def submit(self, form: dict):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         client_ids = [k[len(CLIENT_PREFIX):] for k, v in form.items()
                       if str(k).startswith(CLIENT_PREFIX) and v not in (False, None, "", "false")]

@@ -75,7 +75,6 @@ class SettingsState(StaffState):
     def load(self):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         before = (self.name, self.sender_email, self.publishable_key, self.payments_enabled,
                   self.invite_with_temporary_password, self.secret_key_saved, self.webhook_secret_saved,
@@ -94,7 +93,6 @@ class SettingsState(StaffState):
     def save(self, form: dict):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         values = {k: str(v)[:300] for k, v in form.items() if isinstance(v, (str, bool, int))}
         try:
@@ -119,7 +117,6 @@ class SettingsState(StaffState):
     def logo_uploaded(self):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         self._fill(user)
         self.logo_version += 1
@@ -128,7 +125,6 @@ class SettingsState(StaffState):
     def remove_logo(self):
         user = self._require_staff()
         if user is None:
-            self.reset()
             return self._refuse()
         firm_settings.remove_logo(user)
         self._fill(user)
