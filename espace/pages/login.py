@@ -16,7 +16,7 @@ def login() -> rx.Component:
             banner(LoginState.error, "red"),
             rx.form(
                 field("Identifiant", "identifier", type="email", autocomplete="username",
-                      default_value=LoginState.identifier, max_length=254),
+                      max_length=254),
                 field("Mot de passe", "password", type="password", autocomplete="current-password", max_length=1024),
                 rx.button("Se connecter", type="submit", size="3", width="100%", loading=LoginState.busy),
                 on_submit=LoginState.submit,

@@ -17,7 +17,7 @@ def forgot() -> rx.Component:
             banner(ForgotState.message),
             rx.form(
                 field("Identifiant", "identifier", type="email", autocomplete="username",
-                      default_value=ForgotState.identifier, error=ForgotState.error, max_length=254),
+                      error=ForgotState.error, max_length=254),
                 rx.button("Envoyer le lien", type="submit", size="3", width="100%"),
                 on_submit=ForgotState.submit,
                 width="100%",

@@ -9,7 +9,6 @@ from espace.state.session import SessionState
 
 
 class LoginState(SessionState):
-    identifier: str = ""
     error: str = ""
     info: str = ""
     busy: bool = False
@@ -30,8 +29,8 @@ class LoginState(SessionState):
 
     @rx.event
     def submit(self, form: dict):
-        self.identifier = str(form.get("identifier", ""))[:254]
-        result = auth.login(self.identifier, str(form.get("password", "")), self._ip())
+        identifier = str(form.get("identifier", ""))[:254]
+        result = auth.login(identifier, str(form.get("password", "")), self._ip())
         if not result.ok:
             self.error = result.error
             self.info = ""
@@ -43,7 +42,6 @@ class LoginState(SessionState):
 
 
 class ForgotState(SessionState):
-    identifier: str = ""
     error: str = ""
     message: str = ""
 
@@ -54,8 +52,7 @@ class ForgotState(SessionState):
 
     @rx.event
     def submit(self, form: dict):
-        self.identifier = str(form.get("identifier", ""))[:254]
-        result = auth.request_reset(self.identifier, self._ip())
+        result = auth.request_reset(str(form.get("identifier", ""))[:254], self._ip())
         self.error = result.errors.get("identifier", "")
         self.message = result.message
 
