@@ -65,11 +65,14 @@ def header(links: list[tuple[str, str]]) -> rx.Component:
     )
 
 
-def frame(content: rx.Component, links: list[tuple[str, str]]) -> rx.Component:
+def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None) -> rx.Component:
+    """`on_leave`: the page state's `leave`, fired when the page unmounts (see state/page.py)."""
+    events = {"on_unmount": on_leave} if on_leave is not None else {}
     return rx.box(
         header(links),
         rx.el.main(
             content,
+            **events,
             max_width=styles.MAX_WIDTH,
             margin="0 auto",
             padding=styles.PAGE_PADDING,
@@ -102,10 +105,16 @@ def public_frame(content: rx.Component) -> rx.Component:
     )
 
 
+def _leave_of(on_load):
+    """The `leave` handler of the state whose `load` is the page's on_load, if it has one."""
+    state = getattr(on_load, "state", None)
+    return getattr(state, "leave", None) if state is not None and "leave" in state.event_handlers else None
+
+
 def _page(links, route: str, title: str, on_load) -> Callable:
     def decorator(fn: Callable[[], rx.Component]):
         def render() -> rx.Component:
-            return frame(fn(), links)
+            return frame(fn(), links, _leave_of(on_load))
 
         render.__name__ = fn.__name__
         rx.page(route=route, title=f"{title} — Mon espace client", on_load=on_load)(render)

@@ -57,7 +57,7 @@ def client_detail() -> rx.Component:
         rx.vstack(rx.heading("Client introuvable", size="5", as_="h1"),
                   rx.link("Retour à la liste des clients", href="/admin/clients")),
         rx.cond(
-            S.client_id != "",
+            S.loaded,
             rx.vstack(
                 rx.link("‹ Clients", href="/admin/clients", size="2"),
                 rx.heading(S.name, size="6", as_="h1", style={"overflow_wrap": "anywhere"}),

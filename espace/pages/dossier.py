@@ -13,7 +13,7 @@ def dossier() -> rx.Component:
         DossierState.not_found,
         rx.vstack(rx.heading("Dossier introuvable", size="5", as_="h1"), rx.link("Retour à l'accueil", href="/accueil")),
         rx.cond(
-            DossierState.dossier_id != "",
+            DossierState.loaded,
             rx.vstack(
                 rx.link("‹ Accueil", href="/accueil", size="2"),
                 rx.heading(DossierState.label, size="6", as_="h1"),

@@ -8,6 +8,7 @@ import reflex as rx
 from espace.services import AccessDenied, admin_clients, audit
 from espace.services.contact import FIELDS
 from espace.state.admin import StaffListState, StaffState
+from espace.state.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +19,7 @@ def _form_values(form: dict) -> dict[str, str]:
     return {key: str(form.get(key, ""))[:300] for key, _ in FIELDS}
 
 
-class ClientsListState(StaffListState, StaffState):
-    loaded: bool = False
+class ClientsListState(LoadedPage, StaffListState, StaffState):
 
     def _fetch(self, user) -> None:
         data = admin_clients.list_clients(user, self.search, self.page)
@@ -45,13 +45,12 @@ class ClientsListState(StaffListState, StaffState):
         self._fetch(user)
 
 
-class ClientNewState(StaffState):
+class ClientNewState(LoadedPage, StaffState):
     values: dict[str, str] = EMPTY
     errors: dict[str, str] = {}
     message: str = ""
     created_id: str = ""
     form_key: int = 0
-    loaded: bool = False
 
     @rx.event
     def load(self):
@@ -83,7 +82,7 @@ class ClientNewState(StaffState):
             self.values = _form_values(form)  # a refused form keeps what was typed
 
 
-class ClientDetailState(StaffState):
+class ClientDetailState(LoadedPage, StaffState):
     client_id: str = ""
     name: str = ""
     status: str = ""
@@ -138,6 +137,7 @@ class ClientDetailState(StaffState):
             self.reset()
             self.not_found = True
             return
+        self.loaded = True
         # A fresh form when what it shows changes (not while the user types in an identical one).
         self.form_key = key + 1 if before != (self.client_id, self.values, False) else key
 

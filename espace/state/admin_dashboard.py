@@ -5,11 +5,11 @@ import reflex as rx
 
 from espace.services import admin_clients
 from espace.state.admin import StaffState
+from espace.state.page import LoadedPage
 
 
-class DashboardState(StaffState):
+class DashboardState(LoadedPage, StaffState):
     counts: dict[str, int] = {}
-    loaded: bool = False
 
     @rx.event
     def load(self):

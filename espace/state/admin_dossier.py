@@ -13,6 +13,7 @@ import reflex as rx
 
 from espace.services import AccessDenied, admin_messages, sharing
 from espace.state.admin import StaffState
+from espace.state.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,7 @@ FORMS = {
 TABS = ["documents", "deposes", "rdv", "factures", "taches", "temps-passes", "frais", "messages"]
 
 
-class AdminDossierState(StaffState):
-    loaded: bool = False
+class AdminDossierState(LoadedPage, StaffState):
     not_found: bool = False
     current_id: str = ""
     label: str = ""

@@ -7,20 +7,20 @@ import reflex as rx
 
 from espace.services import AccessDenied, admin_dossiers
 from espace.state.admin import StaffListState, StaffState
+from espace.state.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
 CLIENT_PREFIX = "client_"
 
 
-class DossiersListState(StaffListState, StaffState):
+class DossiersListState(LoadedPage, StaffListState, StaffState):
     interlocutor_id: str = ""
     client_id: str = ""
     clients: list[dict[str, str]] = []
     interlocutors: list[dict[str, str]] = []
     error: str = ""
     form_key: int = 0
-    loaded: bool = False
 
     def _fetch(self, user) -> None:
         try:
@@ -78,7 +78,7 @@ class DossiersListState(StaffListState, StaffState):
         self._fetch(user)
 
 
-class DossierFormState(StaffState):
+class DossierFormState(LoadedPage, StaffState):
     dossier_id: str = ""  # empty: a new dossier
     reference: str = ""
     label: str = ""
@@ -91,7 +91,6 @@ class DossierFormState(StaffState):
     created_id: str = ""
     form_key: int = 0
     not_found: bool = False
-    loaded: bool = False
 
     def _shown(self) -> tuple:
         return (self.loaded, self.not_found, self.dossier_id, self.reference, self.label, tuple(self.selected),

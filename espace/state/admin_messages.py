@@ -5,10 +5,10 @@ import reflex as rx
 
 from espace.services import admin_messages
 from espace.state.admin import StaffState
+from espace.state.page import LoadedPage
 
 
-class AdminMessagesState(StaffState):
-    loaded: bool = False
+class AdminMessagesState(LoadedPage, StaffState):
     threads: list[dict[str, str]] = []
     unread_total: int = 0
 

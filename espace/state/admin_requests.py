@@ -7,12 +7,12 @@ import reflex as rx
 
 from espace.services import AccessDenied, admin_requests
 from espace.state.admin import StaffState
+from espace.state.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
 
-class AdminRequestsState(StaffState):
-    loaded: bool = False
+class AdminRequestsState(LoadedPage, StaffState):
     pending: list[dict] = []
     processed: list[dict] = []
     errors: dict[str, str] = {}  # "<request id>" -> message under its card

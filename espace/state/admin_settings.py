@@ -6,6 +6,7 @@ import reflex as rx
 
 from espace.services import AccessDenied, firm_settings
 from espace.state.admin import StaffState
+from espace.state.page import LoadedPage
 
 # Sends the chosen logo as the raw body to /api/admin/logo (the server checks the
 # session, the role, the type by content and the size), then asks the page to refresh.
@@ -47,7 +48,7 @@ LOGO_SCRIPT = r"""
 """
 
 
-class SettingsState(StaffState):
+class SettingsState(LoadedPage, StaffState):
     name: str = ""
     sender_email: str = ""
     publishable_key: str = ""
@@ -59,7 +60,6 @@ class SettingsState(StaffState):
     errors: dict[str, str] = {}
     message: str = ""
     form_key: int = 0
-    loaded: bool = False
 
     def _fill(self, user) -> None:
         data = firm_settings.get_settings(user)

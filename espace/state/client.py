@@ -7,15 +7,15 @@ import reflex as rx
 
 from espace.services import AccessDenied, portal
 from espace.state.session import SessionState
+from espace.state.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
 
-class HomeState(SessionState):
+class HomeState(LoadedPage, SessionState):
     name: str = ""
     tiles: list[dict[str, str]] = []
     dossier_choices: list[dict[str, str]] = []
-    loaded: bool = False
 
     @rx.event
     def load(self):
@@ -34,14 +34,13 @@ class HomeState(SessionState):
         return self.load()
 
 
-class ListState(SessionState):
+class ListState(LoadedPage, SessionState):
     label: str = ""
     rows: list[dict[str, str]] = []
     total: int = 0
     page: int = 1
     pages: int = 1
     category: str = ""
-    loaded: bool = False
 
     @rx.event
     def load(self):
@@ -62,7 +61,7 @@ class ListState(SessionState):
         self.loaded = True
 
 
-class DossierState(SessionState):
+class DossierState(LoadedPage, SessionState):
     title: str = ""
     label: str = ""
     reference: str = ""
@@ -92,6 +91,7 @@ class DossierState(SessionState):
         self.tabs = data["tabs"]
         self.tab_rows = data["items"]
         self.active_tab = self.tabs[0]["key"] if self.tabs else ""
+        self.loaded = True
 
     @rx.event
     def refresh(self):

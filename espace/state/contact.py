@@ -5,15 +5,15 @@ import reflex as rx
 
 from espace.services import contact
 from espace.state.session import SessionState
+from espace.state.page import LoadedPage
 
 
-class ContactDetailsState(SessionState):
+class ContactDetailsState(LoadedPage, SessionState):
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
     pending: dict[str, str] = {}
     message: str = ""
     form_key: int = 0
-    loaded: bool = False
 
     @rx.event
     def load(self):

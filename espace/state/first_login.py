@@ -7,11 +7,11 @@ import reflex as rx
 from espace.api import home_path_for
 from espace.services import auth
 from espace.state.session import SessionState
+from espace.state.page import LoadedPage
 
 
-class FirstLoginState(SessionState):
+class FirstLoginState(LoadedPage, SessionState):
     errors: dict[str, str] = {}
-    loaded: bool = False
 
     @rx.event
     def load(self):

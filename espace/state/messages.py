@@ -5,9 +5,10 @@ import reflex as rx
 
 from espace.services import AccessDenied, deposits, messaging
 from espace.state.session import SessionState
+from espace.state.page import LoadedPage
 
 
-class MessagesState(SessionState):
+class MessagesState(LoadedPage, SessionState):
     choices: list[dict[str, str]] = []
     dossier_id: str = ""
     interlocutor: str = ""
@@ -16,7 +17,6 @@ class MessagesState(SessionState):
     errors: dict[str, str] = {}
     message: str = ""
     form_key: int = 0
-    loaded: bool = False
 
     def _select(self, user, dossier_id: str) -> None:
         try:

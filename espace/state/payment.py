@@ -14,6 +14,7 @@ import reflex as rx
 from espace.services import AccessDenied, payments
 from espace.state.admin import StaffState
 from espace.state.session import SessionState
+from espace.state.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def _error_of(result) -> tuple[str, str]:
     return str(err.get("code") or "")[:64], str(err.get("type") or "")[:64]
 
 
-class PaymentState(SessionState):
+class PaymentState(LoadedPage, SessionState):
     facture_id: str = ""
     number: str = ""
     date: str = ""
@@ -55,7 +56,6 @@ class PaymentState(SessionState):
     status: str = ""
     paid: bool = False
     payable: bool = False
-    loaded: bool = False
     not_found: bool = False
     card_ready: bool = False
     busy: bool = False
@@ -201,11 +201,10 @@ class PaymentState(SessionState):
             self.waiting, self.busy, self.info = False, False, MSG_LATE
 
 
-class AdminPaymentsState(StaffState):
+class AdminPaymentsState(LoadedPage, StaffState):
     """/admin/paiements: the firm's online payments."""
 
     rows: list[dict[str, str]] = []
-    loaded: bool = False
 
     @rx.event
     def load(self):

@@ -66,3 +66,47 @@ def test_create_filter_and_edit_a_dossier(page, server):
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     page.goto("/dossiers")
     expect(page.get_by_text(f"NOUVEAU{tag} / BAIL COMMERCIAL")).to_be_visible()
+
+
+def test_coming_back_to_the_form_waits_for_its_load_so_nothing_typed_is_lost(desktop, server):
+    """Reflex renders a page from the state it holds, then runs on_load. The server's
+    replies are held back while the lawyer comes back to « Nouveau dossier »: the previous
+    visit's form must not be shown (a quick user would type into it, then lose it when the
+    load replaces it). Once the replies arrive, the form is there and keeps what is typed."""
+    page = desktop
+    held: list = []
+    hold = {"on": False}
+
+    def route(ws):
+        to_server = ws.connect_to_server()
+        ws.on_message(lambda message: to_server.send(message))
+
+        def from_server(message):
+            if hold["on"]:
+                held.append((ws, message))
+            else:
+                ws.send(message)
+
+        to_server.on_message(from_server)
+
+    page.route_web_socket(re.compile(r"/_event"), route)
+    login(page, *LAWYER)
+    expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
+    page.get_by_role("link", name="Dossiers", exact=True).click()
+    page.get_by_role("link", name="Nouveau dossier").click()
+    expect(page.get_by_role("heading", name="Nouveau dossier")).to_be_visible()
+    page.get_by_role("link", name="‹ Dossiers").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Dossiers \("))).to_be_visible()
+
+    hold["on"] = True
+    page.get_by_role("link", name="Nouveau dossier").click()
+    expect(page).to_have_url(re.compile(r"/admin/dossiers/nouveau/?$"))
+    page.wait_for_timeout(500)  # the replies to the page's load are held meanwhile
+    expect(page.get_by_role("textbox", name="Référence", exact=True)).to_have_count(0)
+    hold["on"] = False
+    for ws, message in held:
+        ws.send(message)
+    reference = page.get_by_role("textbox", name="Référence", exact=True)
+    reference.fill("2026TAPE/1")
+    page.wait_for_timeout(500)
+    expect(reference).to_have_value("2026TAPE/1")

@@ -1,0 +1,21 @@
+"""What every page state shares: `loaded`, true once the page's on_load has filled the
+state for this visit, and `leave`, fired by the page frame when the page unmounts.
+
+Reflex renders a page from the state it already holds and runs on_load afterwards. Without
+`leave`, coming back to a form shows the previous visit's form at once, a quick user types
+into it, and the load then replaces it with a fresh one: what was typed is lost. With it,
+the page waits for its load (a websocket reconnect does not unmount it, so typing survives
+a reconnect)."""
+from __future__ import annotations
+
+import reflex as rx
+
+
+class LoadedPage(rx.State, mixin=True):
+    """Mixin of the page states, used as `class X(LoadedPage, SessionState)`."""
+
+    loaded: bool = False
+
+    @rx.event
+    def leave(self):
+        self.loaded = False
