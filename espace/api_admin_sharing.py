@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from espace.api_uploads import FORBIDDEN, NOT_FOUND, _client_filename, _error, _guard, refuse_declared_length
+from espace.api_uploads import FORBIDDEN, NOT_FOUND, _client_filename, _error, _guard, declared_length, malformed_length
 from espace.models import Role
 from espace.services import AccessDenied, sharing
 
@@ -31,17 +31,15 @@ async def upload(request: Request) -> Response:
     dossier_id = request.path_params["dossier_id"]
     name = _client_filename(request)
     try:
-        sharing.authorize_upload(user, dossier_id)
-    except AccessDenied:
-        log.warning("admin upload refused: not a dossier of the firm user=%s dossier=%s", user.id, dossier_id)
-        return _error(404, NOT_FOUND, name=name)
-    refused = refuse_declared_length(request, name, user, dossier_id)
-    if refused is not None:
-        return refused
+        declared = declared_length(request)
+    except ValueError:
+        return malformed_length(name)
     share_now = request.query_params.get("partager", "1").strip().lower() not in ("0", "non", "false")
     try:
-        result = await sharing.upload_document(user, dossier_id, name, request.stream(), share_now=share_now)
+        result = await sharing.upload_document(user, dossier_id, name, request.stream(), share_now=share_now,
+                                               declared_size=declared)
     except AccessDenied:
+        log.warning("admin upload refused: not a dossier of the firm user=%s dossier=%s", user.id, dossier_id)
         return _error(404, NOT_FOUND, name=name)
     status = result.pop("status", 200 if result.get("ok") else 400)
     return JSONResponse(result, status_code=status, headers={"Cache-Control": "no-store"})

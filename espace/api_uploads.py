@@ -56,22 +56,20 @@ def _client_filename(request: Request) -> str:
     return deposits.sanitize_filename(unquote(raw, errors="replace"))
 
 
-def refuse_declared_length(request: Request, name: str, user, dossier_id) -> Response | None:
-    """A 413 (or 400) answer when the declared Content-Length is over the limit,
-    before a byte of the body is read; None when the upload may proceed."""
-    limit = settings.max_upload_mb * 1024 * 1024
-    declared = request.headers.get("content-length")
-    if declared is None:
+def declared_length(request: Request) -> int | None:
+    """The body's declared Content-Length (None when absent); ValueError when malformed.
+    The services refuse an oversized one with 413 before reading a byte."""
+    raw = request.headers.get("content-length")
+    if raw is None:
         return None
-    try:
-        too_big = int(declared) > limit
-    except ValueError:
-        return _error(400, f"« {name} » : {deposits.REASON_FAILED}", name=name)
-    if too_big:
-        log.warning("upload refused by content-length user=%s dossier=%s name=%r length=%s",
-                    user.id, dossier_id, name, declared)
-        return _error(413, f"« {name} » : {deposits.reason_too_large()}", name=name)
-    return None
+    value = int(raw)
+    if value < 0:
+        raise ValueError(raw)
+    return value
+
+
+def malformed_length(name: str) -> Response:
+    return _error(400, f"« {name} » : {deposits.REASON_FAILED}", name=name)
 
 
 async def upload(request: Request) -> Response:
@@ -81,16 +79,13 @@ async def upload(request: Request) -> Response:
     dossier_id = request.path_params["dossier_id"]
     name = _client_filename(request)
     try:
-        deposits.authorize(user, dossier_id)
+        declared = declared_length(request)
+    except ValueError:
+        return malformed_length(name)
+    try:
+        result = await deposits.deposit_stream(user, dossier_id, name, request.stream(), declared_size=declared)
     except AccessDenied:
         log.warning("deposit refused: not the client's dossier user=%s dossier=%s", user.id, dossier_id)
-        return _error(404, NOT_FOUND, name=name)
-    refused = refuse_declared_length(request, name, user, dossier_id)
-    if refused is not None:
-        return refused
-    try:
-        result = await deposits.deposit_stream(user, dossier_id, name, request.stream())
-    except AccessDenied:
         return _error(404, NOT_FOUND, name=name)
     status = result.pop("status", 200 if result.get("ok") else 400)
     return JSONResponse(result, status_code=status, headers={"Cache-Control": "no-store"})

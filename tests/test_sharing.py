@@ -312,8 +312,8 @@ def test_other_firm_lawyer_and_client_are_refused_everything(demo, people, who):
                 fn(actor, category, item_id)
     with pytest.raises(AccessDenied):
         sharing.deposits(actor, did)
-    with pytest.raises(AccessDenied):
-        sharing.authorize_upload(actor, did)
+    with pytest.raises(AccessDenied):  # refused as not theirs before the announced size is looked at
+        asyncio.run(sharing.upload_document(actor, did, "x.pdf", Feed(make_pdf("x")), declared_size=10**12))
     with pytest.raises(AccessDenied):
         asyncio.run(sharing.upload_document(actor, did, "x.pdf", Feed(make_pdf("x"))))
     if who == "luce":

@@ -100,6 +100,10 @@ def test_other_clients_dossier_404(http, demo, token):
         r = http.post(f"/api/depots/{did}/termine", json={"names": ["x.pdf"]}, headers=headers(token))
         assert r.status_code == 404
     assert stored_files() == before and deposited_count() == rows
+    # Announcing a huge body does not tell whether the dossier exists: still 404.
+    r = http.post(f"/api/depots/{demo['other_dossier_id']}", content=b"%PDF-1.4",
+                  headers=headers(token, "gros.pdf", **{"Content-Length": str(10**12)}))
+    assert r.status_code == 404
 
 
 def test_declared_length_too_big_413_without_reading(http, demo, token, monkeypatch):

@@ -229,25 +229,7 @@ def sniff(head: bytes, path: Path | str | None, filename: str) -> tuple[str | No
 
 
 # --------------------------------------------------------------------------- scope
-def own_dossier(s: Session, user: User, dossier_id) -> Dossier:
-    """The dossier if `user` is an active client linked to it in their firm;
-    AccessDenied otherwise (also for a malformed id)."""
-    client = portal.client_of(s, user)
-    try:
-        did = int(dossier_id)
-    except (TypeError, ValueError):
-        raise AccessDenied() from None
-    d = s.exec(select(Dossier).where(Dossier.id == did, Dossier.id.in_(portal._dossier_ids(client)))).first()
-    if d is None:
-        raise AccessDenied()
-    return d
-
-
-def authorize(user: User, dossier_id) -> None:
-    """Raise AccessDenied unless the user may deposit into this dossier (the upload
-    route calls it before reading a byte of the body)."""
-    with session_scope() as s:
-        own_dossier(s, user, dossier_id)
+own_dossier = portal.client_dossier  # a client's own dossier, or AccessDenied
 
 
 def firm_recipients(s: Session, dossier: Dossier) -> list[User]:
@@ -277,7 +259,8 @@ def _failure(name: str, reason: str, status: int) -> dict:
     return {"ok": False, "name": name, "error": f"« {name} » : {reason}", "status": status}
 
 
-async def deposit_stream(user: User, dossier_id, filename: str, chunks: AsyncIterable[bytes]) -> dict:
+async def deposit_stream(user: User, dossier_id, filename: str, chunks: AsyncIterable[bytes],
+                         declared_size: int | None = None) -> dict:
     """Store one file deposited by a client into their dossier.
 
     Authorises first (AccessDenied before any chunk is read), then streams with the
@@ -285,19 +268,22 @@ async def deposit_stream(user: User, dossier_id, filename: str, chunks: AsyncIte
     or {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
     the latter case no file and no row remain."""
     return await receive_document(user, dossier_id, filename, chunks, scope=own_dossier,
-                                  direction=Direction.depose, shared=True, action="depot")
+                                  direction=Direction.depose, shared=True, action="depot",
+                                  declared_size=declared_size)
 
 
 async def receive_document(user: User, dossier_id, filename: str, chunks: AsyncIterable[bytes], *,
                            scope: Callable[[Session, User, object], Dossier], direction: Direction,
                            shared: bool, action: str,
-                           on_shared: Callable[[Session, Dossier, Document], None] | None = None) -> dict:
+                           on_shared: Callable[[Session, Dossier, Document], None] | None = None,
+                           declared_size: int | None = None) -> dict:
     """Stream one uploaded file into a dossier: the body goes to private storage
     with the size limit enforced while reading, its type is decided on the stored
     content (`sniff`), then the Document row is written.
 
     `scope(s, user, dossier_id)` returns the dossier or raises AccessDenied; it is
-    called before the first chunk is read and again once the body is in. `shared`
+    called before the first chunk is read (then a `declared_size` over the limit is
+    refused with 413, before reading) and again once the body is in. `shared`
     sets shared_at; `on_shared(s, dossier, doc)` runs in the same transaction (e.g.
     the share notices). Returns {"ok": True, "id", "name", "status": 200} or
     {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
@@ -306,6 +292,10 @@ async def receive_document(user: User, dossier_id, filename: str, chunks: AsyncI
     with session_scope() as s:
         did = scope(s, user, dossier_id).id
     limit = settings.max_upload_mb * 1024 * 1024
+    if declared_size is not None and declared_size > limit:
+        log.warning("%s refused by declared length user=%s dossier=%s name=%r length=%s",
+                    action, user.id, did, name, declared_size)
+        return _failure(name, reason_too_large(), 413)
     key: str | None = None
     try:
         try:

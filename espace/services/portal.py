@@ -79,6 +79,29 @@ def _dossier_ids(client: Client):
     )
 
 
+def client_dossier(s: Session, user: User, dossier_id) -> Dossier:
+    """The dossier if `user` is an active client linked to it in their firm, read in ONE
+    query (the user's active flag is read again, so a client deactivated during a long
+    upload is refused when it ends); AccessDenied otherwise, also for a malformed id."""
+    if user is None or user.role != Role.client:
+        raise AccessDenied()
+    try:
+        did = int(dossier_id)
+    except (TypeError, ValueError):
+        raise AccessDenied() from None
+    d = s.exec(
+        select(Dossier)
+        .join(DossierClient, DossierClient.dossier_id == Dossier.id)
+        .join(Client, Client.id == DossierClient.client_id)
+        .join(User, User.id == Client.user_id)
+        .where(Dossier.id == did, Dossier.firm_id == Client.firm_id, Client.user_id == user.id,
+               Client.firm_id == user.firm_id, User.active.is_(True), User.role == Role.client)
+    ).first()
+    if d is None:
+        raise AccessDenied()
+    return d
+
+
 def _visible(model, client: Client):
     return select(model).where(model.shared_at.is_not(None), model.dossier_id.in_(_dossier_ids(client)))
 
@@ -196,14 +219,7 @@ def list_category(user: User, key: str, page: int = 1) -> dict:
 def dossier(user: User, dossier_id: int) -> dict:
     """A dossier of the client with its non-empty tabs."""
     with session_scope() as s:
-        client = client_of(s, user)
-        try:
-            did = int(dossier_id)
-        except (TypeError, ValueError):
-            raise AccessDenied() from None
-        d = s.exec(select(Dossier).where(Dossier.id == did, Dossier.id.in_(_dossier_ids(client)))).first()
-        if d is None:
-            raise AccessDenied()
+        d = client_dossier(s, user, dossier_id)
         interlocutor = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
 
         pays = _firm_takes_payments(s, d.firm_id)

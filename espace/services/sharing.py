@@ -413,14 +413,8 @@ def _firm_scope(s: Session, user: User, dossier_id) -> Dossier:
     return firm_dossier(s, staff_of(s, user), dossier_id)
 
 
-def authorize_upload(user: User, dossier_id) -> None:
-    """AccessDenied unless this staff user may add documents to the dossier."""
-    with session_scope() as s:
-        _firm_scope(s, user, dossier_id)
-
-
 async def upload_document(user: User, dossier_id, filename: str, chunks: AsyncIterable[bytes],
-                          share_now: bool = True) -> dict:
+                          share_now: bool = True, declared_size: int | None = None) -> dict:
     """Store one document the firm adds to a dossier (direction "reçu"), with the
     clients' checks: size limit while streaming, type from the content. Shared
     at once (notices queued) unless share_now is false. Same answers as
@@ -431,7 +425,7 @@ async def upload_document(user: User, dossier_id, filename: str, chunks: AsyncIt
 
     return await deposit_service.receive_document(user, dossier_id, filename, chunks, scope=_firm_scope,
                                            direction=Direction.recu, shared=share_now, action="ajout_document",
-                                           on_shared=notice)
+                                           on_shared=notice, declared_size=declared_size)
 
 
 def _deposit_rows(s: Session, staff: User, dossier_id: int | None) -> list[dict[str, str]]:
