@@ -40,12 +40,13 @@ def _error(status: int, message: str, **extra) -> JSONResponse:
                         headers={"Cache-Control": "no-store"})
 
 
-def _guard(request: Request):
-    """(user, None) when the request may proceed, else (None, error response)."""
+async def _guard(request: Request):
+    """(user, None) when the request may proceed, else (None, error response). The
+    session is read in a worker thread (the event loop never waits on the database)."""
     if request.headers.get(CSRF_HEADER, "").strip().lower() != CSRF_VALUE:
         log.warning("deposit request without %s path=%s", CSRF_HEADER, request.url.path)
         return None, _error(403, FORBIDDEN)
-    user = session_user(request)
+    user = await run_in_threadpool(session_user, request)
     if user is None:
         return None, _error(401, NOT_LOGGED_IN)
     return user, None
@@ -73,7 +74,7 @@ def malformed_length(name: str) -> Response:
 
 
 async def upload(request: Request) -> Response:
-    user, refused = _guard(request)
+    user, refused = await _guard(request)
     if refused is not None:
         return refused
     dossier_id = request.path_params["dossier_id"]
@@ -92,7 +93,7 @@ async def upload(request: Request) -> Response:
 
 
 async def finished(request: Request) -> Response:
-    user, refused = _guard(request)
+    user, refused = await _guard(request)
     if refused is not None:
         return refused
     dossier_id = request.path_params["dossier_id"]

@@ -17,7 +17,7 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.demo import make_pdf
 from espace.models import Direction, Document, User
-from espace.services import AccessDenied, deposits, mailer, outbox, portal
+from espace.services import AccessDenied, deposits, mailer, outbox, portal, storage
 
 
 # --------------------------------------------------------------------------- helpers
@@ -224,6 +224,79 @@ def test_stream_failing_midway_leaves_nothing(demo):
     assert feed.consumed == 2
     assert stored_files() == before_files
     assert not list(settings.documents_dir.glob(".*.part"))
+    assert deposited_count(did) == before_rows
+
+
+def test_upload_cancelled_midway_leaves_nothing(demo):
+    """The server cancels the request (the browser went away) while the disk thread
+    is writing: once that write is over, no temporary or final file is left."""
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][1]
+    before_files, before_rows = stored_files(), deposited_count(did)
+    started = asyncio.Event()
+
+    async def body():
+        yield make_pdf("annulé") + b"\x00" * (3 * 1024 * 1024)  # a full batch goes to the disk thread
+        started.set()
+        await asyncio.sleep(3600)  # the rest never comes
+        yield b""
+
+    async def scenario():
+        task = asyncio.create_task(deposits.deposit_stream(user, did, "annulé.pdf", body()))
+        await started.wait()
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.to_thread(storage._disk.submit(lambda: None).result)  # the cleanup ran before it
+
+    asyncio.run(scenario())
+    assert stored_files() == before_files
+    assert not list(settings.documents_dir.glob(".*.part"))
+    assert deposited_count(did) == before_rows
+
+
+def test_disk_error_midway_leaves_nothing(demo, monkeypatch):
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][1]
+    before_files, before_rows = stored_files(), deposited_count(did)
+    real_put = storage._Writer.put
+    calls = []
+
+    def failing_put(self, chunks):
+        calls.append(len(chunks))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_put(self, chunks)
+
+    monkeypatch.setattr(storage._Writer, "put", failing_put)
+    data = make_pdf("plein") + b"\x00" * (3 * 1024 * 1024)
+    result = deposit(user, did, "plein.pdf", Feed(data, chunk=256 * 1024))
+    assert result["ok"] is False and result["status"] == 400
+    assert result["error"] == "« plein.pdf » : " + deposits.REASON_FAILED
+    assert stored_files() == before_files
+    assert deposited_count(did) == before_rows
+
+
+def test_client_deactivated_during_upload_is_refused_at_the_end(demo):
+    """The dossier is checked again once the body is in, with the user's state read
+    from the database: a client deactivated meanwhile records nothing."""
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][1]
+    before_files, before_rows = stored_files(), deposited_count(did)
+
+    async def body():
+        yield make_pdf("tard")
+        with session_scope() as s:
+            row = s.get(User, demo["client_user_id"])
+            row.active = False
+            s.add(row)
+            s.commit()
+        yield b"\x00" * 1024
+
+    with pytest.raises(AccessDenied):
+        asyncio.run(deposits.deposit_stream(user, did, "tard.pdf", body()))
+    assert stored_files() == before_files
     assert deposited_count(did) == before_rows
 
 

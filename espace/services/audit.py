@@ -11,7 +11,7 @@ from sqlmodel import Session, func, or_, select
 from espace.config import settings
 from espace.db import session_scope
 from espace.formatting import fdatetime
-from espace.models import AuditEvent, User
+from espace.models import AuditEvent, User, utcnow
 
 log = logging.getLogger("espace.audit")
 
@@ -57,20 +57,23 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action) or action.replace("_", " ").capitalize()
 
 
+# A plain insert in the caller's transaction (every login, download and upload writes one).
+_INSERT_EVENT = AuditEvent.__table__.insert()
+
+
 def record(session: Session, user: User | None, action: str, detail: str = "", ip: str = "", *,
            subject_user_id: int | None = None) -> None:
     """Add one event to the caller's transaction. `subject_user_id`: the client
     concerned when the actor is someone else (a lawyer sharing, deactivating…)."""
-    session.add(
-        AuditEvent(
-            firm_id=user.firm_id if user else None,
-            user_id=user.id if user else None,
-            subject_user_id=subject_user_id,
-            action=action,
-            detail=detail[:500],
-            ip=ip[:64],
-        )
-    )
+    session.connection().execute(_INSERT_EVENT, {
+        "firm_id": user.firm_id if user else None,
+        "user_id": user.id if user else None,
+        "subject_user_id": subject_user_id,
+        "action": action,
+        "detail": detail[:500],
+        "ip": ip[:64],
+        "at": utcnow(),
+    })
     log.info("audit action=%s user=%s subject=%s detail=%s ip=%s", action, user.id if user else None,
              subject_user_id, detail, ip)
 

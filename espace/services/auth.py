@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, func, select, update
 
 from espace import security
@@ -116,31 +117,44 @@ def open_session(ticket: str) -> tuple[str, User] | None:
         return token, user
 
 
-def _live_session(s: Session, token: str) -> AuthSession | None:
-    if not token or len(token) > 200:
-        return None
-    row = s.exec(select(AuthSession).where(AuthSession.token_hash == security.token_hash(token))).first()
+# Built once: every page event and API request runs it (building a statement costs
+# more CPU than SQLite takes to answer it).
+_SESSION_BY_HASH = select(AuthSession).where(AuthSession.token_hash == bindparam("token_hash"))
+_SESSION_AND_USER_BY_HASH = (
+    select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
+
+
+def _is_live(row: AuthSession | None) -> bool:
     now = utcnow()
-    if (
+    return not (
         row is None
         or row.revoked_at is not None
         or row.expires_at <= now
         or row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now
-    ):
+    )
+
+
+def _live_session(s: Session, token: str) -> AuthSession | None:
+    if not token or len(token) > 200:
         return None
-    return row
+    row = s.exec(_SESSION_BY_HASH, params={"token_hash": security.token_hash(token)}).first()
+    return row if _is_live(row) else None
 
 
 def current_user(token: str | None) -> User | None:
     """The active user behind a session token, or None (expired, revoked, unknown)."""
     if not token:
         return None
+    if len(token) > 200:
+        return None
     with session_scope() as s:
-        row = _live_session(s, token)
-        if row is None:
+        found = s.exec(_SESSION_AND_USER_BY_HASH, params={"token_hash": security.token_hash(token)}).first()
+        if found is None:
             return None
-        user = s.get(User, row.user_id)
-        if user is None or not user.active:
+        row, user = found
+        if not _is_live(row) or not user.active:
             return None
         if utcnow() - row.last_seen_at > TOUCH_EVERY:
             row.last_seen_at = utcnow()

@@ -8,10 +8,12 @@ a row. The firm is told by one email per drop (notify_batch), not one per file.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import AsyncIterable, Callable
@@ -272,6 +274,11 @@ async def deposit_stream(user: User, dossier_id, filename: str, chunks: AsyncIte
                                   declared_size=declared_size)
 
 
+def _scoped_dossier_id(scope: Callable[[Session, User, object], Dossier], user: User, dossier_id) -> int:
+    with session_scope() as s:
+        return scope(s, user, dossier_id).id
+
+
 async def receive_document(user: User, dossier_id, filename: str, chunks: AsyncIterable[bytes], *,
                            scope: Callable[[Session, User, object], Dossier], direction: Direction,
                            shared: bool, action: str,
@@ -287,62 +294,88 @@ async def receive_document(user: User, dossier_id, filename: str, chunks: AsyncI
     sets shared_at; `on_shared(s, dossier, doc)` runs in the same transaction (e.g.
     the share notices). Returns {"ok": True, "id", "name", "status": 200} or
     {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
-    the latter case no file and no row remain."""
+    the latter case no file and no row remain.
+
+    The database and disk work runs in worker threads, so the event loop (and every
+    open page) does not wait on it and a drop's parallel uploads overlap. Once the
+    body is stored, the rest (`_record_document`) runs to its end even if the
+    request is cancelled: it either records the document or removes the file."""
     name = sanitize_filename(filename)
-    with session_scope() as s:
-        did = scope(s, user, dossier_id).id
+    did = await asyncio.to_thread(_scoped_dossier_id, scope, user, dossier_id)
     limit = settings.max_upload_mb * 1024 * 1024
     if declared_size is not None and declared_size > limit:
         log.warning("%s refused by declared length user=%s dossier=%s name=%r length=%s",
                     action, user.id, did, name, declared_size)
         return _failure(name, reason_too_large(), 413)
-    key: str | None = None
     try:
-        try:
-            key, size, sha, head = await storage.save_stream(chunks, max_bytes=limit)
-        except storage.TooLarge:
-            log.warning("%s refused too large user=%s dossier=%s name=%r limit=%s", action, user.id, did, name, limit)
-            return _failure(name, reason_too_large(), 413)
-        content_type, reason = sniff(head, storage.path_for(key), name)
+        key, size, sha, head = await storage.save_stream(chunks, max_bytes=limit)
+    except storage.TooLarge:
+        log.warning("%s refused too large user=%s dossier=%s name=%r limit=%s", action, user.id, did, name, limit)
+        return _failure(name, reason_too_large(), 413)
+    except Exception:  # interrupted upload (client disconnected) or disk error; save_stream cleaned up
+        log.warning("%s failed user=%s dossier=%s name=%r", action, user.id, did, name, exc_info=True)
+        return _failure(name, REASON_FAILED, 400)
+    stored = _Stored(key, size, sha, head)
+    record = asyncio.ensure_future(asyncio.to_thread(
+        _record_document, user, did, name, stored, scope=scope, direction=direction, shared=shared,
+        action=action, on_shared=on_shared))
+    record.add_done_callback(_consume_result)
+    return await asyncio.shield(record)
+
+
+@dataclass
+class _Stored:
+    key: str
+    size: int
+    sha256: str
+    head: bytes
+
+
+def _consume_result(task: asyncio.Future) -> None:
+    """A recording whose request went away: its outcome was logged by itself."""
+    if not task.cancelled():
+        task.exception()
+
+
+_INSERT_DOCUMENT = Document.__table__.insert().returning(Document.__table__.c.id)
+
+
+def _record_document(user: User, did: int, name: str, stored: _Stored, *,
+                     scope: Callable[[Session, User, object], Dossier], direction: Direction, shared: bool,
+                     action: str, on_shared: Callable[[Session, Dossier, Document], None] | None) -> dict:
+    """In a worker thread, once the body is stored: decide the type, check the scope
+    again, write the Document row; remove the file on any refusal or failure."""
+    try:
+        content_type, reason = sniff(stored.head, storage.path_for(stored.key), name)
         if reason is not None:
-            storage.delete(key)
-            key = None
+            storage.delete(stored.key)
             log.warning("%s refused type user=%s dossier=%s name=%r size=%s reason=%s head=%r",
-                        action, user.id, did, name, size, reason, head[:16])
+                        action, user.id, did, name, stored.size, reason, stored.head[:16])
             return _failure(name, reason, 415)
         now = utcnow()
         with session_scope() as s:
             d = scope(s, user, did)  # still allowed now that the body is in
-            doc = Document(
-                dossier_id=d.id, direction=direction, name=name,
-                doc_date=datetime.now(PARIS).date(), storage_key=key, size=size, sha256=sha,
-                content_type=content_type, uploaded_by_id=user.id, created_at=now,
-                shared_at=now if shared else None,
-            )
-            s.add(doc)
-            s.flush()
+            doc_id = s.connection().execute(_INSERT_DOCUMENT, {
+                "dossier_id": d.id, "direction": direction, "name": name,
+                "doc_date": datetime.now(PARIS).date(), "storage_key": stored.key, "size": stored.size,
+                "sha256": stored.sha256, "content_type": content_type, "uploaded_by_id": user.id,
+                "created_at": now, "shared_at": now if shared else None,
+            }).scalar_one()
             if shared and on_shared is not None:
-                on_shared(s, d, doc)
-            audit.record(s, user, action, f"document {doc.id} dossier {did} {name}")
+                on_shared(s, d, s.get(Document, doc_id))
+            audit.record(s, user, action, f"document {doc_id} dossier {did} {name}")
             s.commit()
-            doc_id = doc.id
-        log.info("%s ok user=%s dossier=%s document=%s name=%r size=%s type=%s shared=%s",
-                 action, user.id, did, doc_id, name, size, content_type, shared)
-        return {"ok": True, "id": doc_id, "name": name, "status": 200}
     except AccessDenied:
-        if key:
-            storage.delete(key)
+        storage.delete(stored.key)
+        log.warning("%s refused once the body was in user=%s dossier=%s name=%r", action, user.id, did, name)
         raise
     except Exception:
-        # Interrupted upload (client disconnected), disk or database error.
-        if key:
-            storage.delete(key)
+        storage.delete(stored.key)
         log.warning("%s failed user=%s dossier=%s name=%r", action, user.id, did, name, exc_info=True)
         return _failure(name, REASON_FAILED, 400)
-    except BaseException:  # cancelled: clean up, then let it propagate
-        if key:
-            storage.delete(key)
-        raise
+    log.info("%s ok user=%s dossier=%s document=%s name=%r size=%s type=%s shared=%s",
+             action, user.id, did, doc_id, name, stored.size, content_type, shared)
+    return {"ok": True, "id": doc_id, "name": name, "status": 200}
 
 
 def notify_batch(user: User, dossier_id, names: list[str]) -> None:

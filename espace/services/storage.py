@@ -1,7 +1,14 @@
 """Private document storage under DATA_DIR/documents: random keys, written through
-a temporary file then renamed, so nothing half-written is ever visible."""
+a temporary file then renamed, so nothing half-written is ever visible.
+
+Uploads (`save_stream`) are a two-stage pipeline: the event loop receives the body
+and enforces the size limit; a worker thread hashes and writes the previous batch
+meanwhile, then fsyncs. The event loop, which also serves every open page's
+websocket, never waits on the disk, and at most two batches (2 × BATCH) are held."""
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import os
 import secrets
@@ -11,6 +18,11 @@ from typing import AsyncIterable, Iterable
 from espace.config import settings
 
 CHUNK = 1024 * 1024
+BATCH = 1024 * 1024  # bytes handed to the disk thread at a time
+HEAD = 8192  # first bytes kept for type sniffing
+
+# hashlib and file writes release the GIL: the disk work of uploads runs beside the loop.
+_disk = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="stockage")
 
 
 class TooLarge(Exception):
@@ -39,14 +51,23 @@ class _Writer:
         self.max_bytes = max_bytes
         self.head = b""
 
-    def write(self, chunk: bytes) -> None:
+    def count(self, chunk: bytes) -> None:
+        """Account for a received chunk: TooLarge past the limit; keeps the head."""
         self.size += len(chunk)
         if self.max_bytes is not None and self.size > self.max_bytes:
             raise TooLarge()
-        if len(self.head) < 8192:
-            self.head += chunk[: 8192 - len(self.head)]
-        self.sha.update(chunk)
-        self.fh.write(chunk)
+        if len(self.head) < HEAD:
+            self.head += chunk[: HEAD - len(self.head)]
+
+    def put(self, chunks: list[bytes]) -> None:
+        """Hash and write counted chunks (in the disk thread for uploads)."""
+        for chunk in chunks:
+            self.sha.update(chunk)
+            self.fh.write(chunk)
+
+    def write(self, chunk: bytes) -> None:
+        self.count(chunk)
+        self.put([chunk])
 
     def finish(self) -> tuple[str, int, str]:
         self.fh.flush()
@@ -56,8 +77,11 @@ class _Writer:
         return self.key, self.size, self.sha.hexdigest()
 
     def abort(self) -> None:
+        """Remove what was written, also a finished file that nobody will record
+        (an upload cancelled while its fsync ran)."""
         self.fh.close()
         self.tmp.unlink(missing_ok=True)
+        (_root() / self.key).unlink(missing_ok=True)
 
 
 def save_chunks(chunks: Iterable[bytes], max_bytes: int | None = None) -> tuple[str, int, str]:
@@ -72,16 +96,46 @@ def save_chunks(chunks: Iterable[bytes], max_bytes: int | None = None) -> tuple[
         raise
 
 
+def _after(previous: concurrent.futures.Future | None, fn, *args):
+    """fn(*args) once the previous disk step of the same file has succeeded; its
+    error otherwise. (The previous step was queued first, so it is running or done.)"""
+    if previous is not None:
+        previous.result()
+    return fn(*args)
+
+
+def _abort_after(previous: concurrent.futures.Future | None, w: _Writer) -> None:
+    if previous is not None:
+        concurrent.futures.wait([previous])
+    w.abort()
+
+
 async def save_stream(chunks: AsyncIterable[bytes], max_bytes: int | None = None) -> tuple[str, int, str, bytes]:
-    """Store an async stream; returns (key, size, sha256, first bytes for type sniffing)."""
-    w = _Writer(max_bytes)
+    """Store an async stream; returns (key, size, sha256, first bytes for type sniffing).
+    On any failure or cancellation the temporary file is removed (after the disk
+    step in flight, if any) and the exception propagates."""
+    w = await asyncio.to_thread(_Writer, max_bytes)
+    step: concurrent.futures.Future | None = None  # the disk step in flight
+    batch: list[bytes] = []
+    batched = 0
     try:
         async for chunk in chunks:
-            w.write(chunk)
-        head = w.head
-        return (*w.finish(), head)
-    except BaseException:
-        w.abort()
+            w.count(chunk)
+            batch.append(chunk)
+            batched += len(chunk)
+            if batched >= BATCH:
+                if step is not None:
+                    await asyncio.wrap_future(step)  # surfaces a disk error
+                step = _disk.submit(w.put, batch)
+                batch, batched = [], 0
+        step = _disk.submit(_after, step, w.put, batch)
+        step = _disk.submit(_after, step, w.finish)
+        key, size, sha = await asyncio.wrap_future(step)
+        return key, size, sha, w.head
+    except BaseException as exc:
+        cleanup = _disk.submit(_abort_after, step, w)
+        if not isinstance(exc, asyncio.CancelledError):  # cancelled: it runs on its own
+            await asyncio.wrap_future(cleanup)
         raise
 
 
