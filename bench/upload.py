@@ -12,9 +12,11 @@ Both servers run at once; each round runs every scenario on the bare endpoint th
 on the app, after a `sync` (the disk's write-back makes single runs noisy): the
 table gives the median wall time and the largest RSS growth over the rounds.
 Targets (issue 3): app peak RSS growth under 64 MB for the 200 MB file, app
-throughput at least half the bare endpoint's. The app's DATA_DIR (with the 101
-deposited documents per round) is kept and printed; the bare endpoint's files
-are removed.
+throughput at least half the bare endpoint's. A last pass uploads to the app
+alone while another client asks /api/health every 20 ms: its answer times show
+whether uploads hold up the event loop that also serves every open page. The
+app's DATA_DIR (with the 101 deposited documents per pass) is kept and printed;
+the bare endpoint's files are removed.
 """
 from __future__ import annotations
 
@@ -133,8 +135,37 @@ def body(size: int):
         left -= n
 
 
+class Prober:
+    """GET `url` every 20 ms in a thread while an upload runs: how long the server
+    takes to answer anything else meanwhile (its event loop also serves every open
+    page's websocket)."""
+
+    def __init__(self, url: str | None):
+        self.url, self.times = url, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=30) as probe:
+            while not self._stop.is_set():
+                t = time.perf_counter()
+                probe.get(self.url).raise_for_status()
+                self.times.append((time.perf_counter() - t) * 1000)
+                time.sleep(SAMPLE_S)
+
+    def __enter__(self) -> "Prober":
+        if self.url:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self.url:
+            self._thread.join()
+
+
 def run_scenario(client: httpx.Client, url: str, headers: dict, count: int, size: int, pids: list[int],
-                 check, parallel: int = 1) -> dict:
+                 check, parallel: int = 1, probe_url: str | None = None) -> dict:
     def send(i: int) -> None:
         name = f"Pièce bench {i + 1:02d} ({size // MB} Mo).pdf"
         r = client.post(url, content=body(size), headers={
@@ -143,7 +174,7 @@ def run_scenario(client: httpx.Client, url: str, headers: dict, count: int, size
         check(r, size)
 
     os.sync()  # start with no dirty pages of the previous scenario
-    with RssSampler(pids) as rss, ThreadPoolExecutor(parallel) as pool:
+    with RssSampler(pids) as rss, ThreadPoolExecutor(parallel) as pool, Prober(probe_url) as prober:
         start = time.perf_counter()
         for done in [pool.submit(send, i) for i in range(count)]:
             done.result()
@@ -156,14 +187,16 @@ def run_scenario(client: httpx.Client, url: str, headers: dict, count: int, size
         "growth": (rss.peak - rss.baseline) / MB,
         "hwm_growth": rss.hwm_growth / MB,
         "samples": len(rss.samples),
+        "probe": prober.times,
     }
 
 
 class Target:
     """One server under test: where to post, how to check an answer, whose RSS to watch."""
 
-    def __init__(self, name: str, url: str, headers: dict, root_pid: int, check, warm_up):
+    def __init__(self, name: str, url: str, headers: dict, root_pid: int, check, warm_up, probe_url=None):
         self.name, self.url, self.headers, self.check, self.warm_up = name, url, headers, check, warm_up
+        self.probe_url = probe_url
         self.pids = descendants(root_pid)
         print(f"  {name}: worker processes under {root_pid}: "
               + ", ".join(f"{p} ({_status(p)['VmRSS'] / MB:.0f} MB)" for p in self.pids), flush=True)
@@ -214,7 +247,7 @@ def app_server():
             r = client.post(url, content=b"MZ" + bytes(1022), headers={**headers, "X-Filename": "echauffement.exe"})
             assert r.status_code == 415, (r.status_code, r.text)
 
-        target = Target("app", url, headers, proc.pid, check, warm_up)
+        target = Target("app", url, headers, proc.pid, check, warm_up, probe_url=f"{srv.url}/api/health")
         target.dossier_id, target.data_dir = dossier_id, data_dir
         target.before = deposits_count(dossier_id)
         yield target
@@ -288,8 +321,14 @@ def main() -> None:
                     print(f"  round {rnd} {label} {target.name}: {res['wall']:.2f} s, {res['mbps']:.0f} MB/s, "
                           f"RSS {res['base']:.0f} → {res['peak']:.0f} MB (+{res['growth']:.1f} MB sampled, "
                           f"+{res['hwm_growth']:.1f} MB VmHWM, {res['samples']} samples)", flush=True)
+        # One more pass on the app alone, not counted above: how long /api/health takes meanwhile.
+        probes = {}
+        for label, count, size, parallel in SCENARIOS:
+            times = run_scenario(client, app.url, app.headers, count, size, app.pids, app.check, parallel,
+                                 app.probe_url)["probe"]
+            probes[label] = (statistics.median(times), max(times), len(times))
         after = deposits_count(app.dossier_id)
-    expected = rounds * sum(count for _, count, _, _ in SCENARIOS)
+    expected = (rounds + 1) * sum(count for _, count, _, _ in SCENARIOS)
     verdict = "OK" if after - app.before == expected else "MISMATCH"
     note = (f"deposited documents in dossier {app.dossier_id}: {app.before} before, {after} after "
             f"(+{after - app.before}, expected +{expected}: {verdict}); app DATA_DIR kept: {app.data_dir}")
@@ -311,6 +350,10 @@ def main() -> None:
     for label, *_ in SCENARIOS:
         a, b = res[(label, "app")], res[(label, "bare")]
         print(f"{label}: app/bare time ×{a['wall'] / b['wall']:.2f}, app/bare throughput {a['mbps'] / b['mbps']:.2f}")
+    print()
+    for label, (median, worst, n) in probes.items():
+        print(f"during {label} (extra pass): the app's /api/health answered in {median:.1f} ms median, "
+              f"{worst:.0f} ms at worst ({n} requests, one every 20 ms)")
     print()
     big = SCENARIOS[0][0]
     growth = max(res[(big, "app")]["growth"], res[(big, "app")]["hwm_growth"])

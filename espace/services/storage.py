@@ -114,7 +114,7 @@ async def save_stream(chunks: AsyncIterable[bytes], max_bytes: int | None = None
     """Store an async stream; returns (key, size, sha256, first bytes for type sniffing).
     On any failure or cancellation the temporary file is removed (after the disk
     step in flight, if any) and the exception propagates."""
-    w = await asyncio.to_thread(_Writer, max_bytes)
+    w = _Writer(max_bytes)  # opened here: a cancellation cannot leave it unowned
     step: concurrent.futures.Future | None = None  # the disk step in flight
     batch: list[bytes] = []
     batched = 0
