@@ -162,6 +162,26 @@ def test_sniff_zip_flavours(tmp_path):
     assert sniff_zip(b"PK\x03\x04 not really a zip", "a.zip") == (None, deposits.REASON_BROKEN)
 
 
+def test_sniff_refuses_old_office_files_with_vba_macros(tmp_path):
+    """A .doc/.xls/.ppt with a VBA project names a `_VBA_PROJECT` stream in its OLE2
+    directory (UTF-16LE), wherever the directory sector is, even past 1 MB."""
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    entry = "_VBA_PROJECT".encode("utf-16-le") + b"\x00" * 40
+    cases = {
+        "macro.doc": ole + b"\x00" * 3000 + entry,
+        "macro.xls": ole + b"\x00" * (1024 * 1024 - 520 - 7) + entry,  # the name straddles two reads
+        "macro.ppt": ole + b"\x00" * (2 * 1024 * 1024) + entry,
+    }
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert deposits.sniff(data[:8192], path, name) == (None, deposits.REASON_MACROS), name
+    plain = ole + b"\x00" * 3000 + "WordDocument".encode("utf-16-le") + "Texte _VBA".encode("utf-16-le")
+    path = tmp_path / "sans-macro.doc"
+    path.write_bytes(plain)
+    assert deposits.sniff(plain[:8192], path, "sans-macro.doc") == ("application/msword", None)
+
+
 def test_sniff_refuses_ole_without_office_extension():
     assert deposits.sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "installer") == (None, deposits.REASON_TYPE)
     assert deposits.sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "setup.msi") == (None, deposits.REASON_PROGRAM)

@@ -174,6 +174,25 @@ def _zip_type(path: Path | None, ext: str) -> tuple[str | None, str | None]:
         return None, REASON_BROKEN
 
 
+# Old Office files (OLE2) keep VBA macros in a storage that holds a `_VBA_PROJECT`
+# stream; directory entry names are UTF-16LE.
+VBA_MARK = "_VBA_PROJECT".encode("utf-16-le")
+
+
+def _ole_has_vba(path: Path | None, head: bytes) -> bool:
+    """True if the OLE2 file names a VBA project anywhere (read 1 MB at a time)."""
+    if path is None:
+        return VBA_MARK in head
+    keep = len(VBA_MARK) - 1
+    tail = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            if VBA_MARK in tail + chunk[: keep * 2] or VBA_MARK in chunk:
+                return True
+            tail = chunk[-keep:]
+    return False
+
+
 def _text_type(head: bytes) -> tuple[str | None, str | None]:
     if b"\x00" in head:
         return None, REASON_TYPE
@@ -224,7 +243,11 @@ def sniff(head: bytes, path: Path | str | None, filename: str) -> tuple[str | No
         return _zip_type(Path(path) if path is not None else None, ext)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         ctype = OLE_TYPES.get(ext)
-        return (ctype, None) if ctype else (None, REASON_TYPE)
+        if ctype is None:
+            return None, REASON_TYPE
+        if _ole_has_vba(Path(path) if path is not None else None, head):
+            return None, REASON_MACROS
+        return ctype, None
     if head.startswith(b"{\\rtf"):
         return "application/rtf", None
     return _text_type(head)
