@@ -121,6 +121,7 @@ class Document(_SharedItem, table=True):
     content_type: str
     uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
     opened_at: datetime | None = None  # first download by the firm (deposits)
+    notified_at: datetime | None = None  # a client's deposit announced to the firm (once)
 
 
 class Rdv(_SharedItem, table=True):

@@ -398,6 +398,24 @@ def test_notify_batch_sends_one_email_listing_the_files(demo):
     assert f"{settings.public_url}/admin" in text
 
 
+def test_each_deposit_is_announced_once_whatever_the_browser_sends_again(demo):
+    """/termine is a public door: replaying it must not flood the lawyer's mailbox."""
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][0]
+    assert deposit(user, did, "premier.pdf", make_pdf("1"))["ok"]
+    for _ in range(5):
+        deposits.notify_batch(user, did, ["premier.pdf"])
+    assert len(_outbox()) == 1
+    # A later drop is announced, listing only what is new.
+    assert deposit(user, did, "second.pdf", make_pdf("2"))["ok"]
+    deposits.notify_batch(user, did, ["premier.pdf", "second.pdf"])
+    files = _outbox()
+    assert len(files) == 2
+    newest = max(files, key=lambda f: f.stat().st_mtime_ns)
+    text = email.message_from_bytes(newest.read_bytes(), policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "- second.pdf" in text and "premier.pdf" not in text
+
+
 def test_notify_batch_nothing_to_say_or_not_theirs(demo):
     user = _user(demo["client_user_id"])
     deposits.notify_batch(user, demo["dossier_ids"][0], [])

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import AsyncIterable, Callable
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from espace.config import settings
 from espace.db import session_scope
@@ -404,8 +404,9 @@ def _record_document(user: User, did: int, name: str, stored: _Stored, *,
 def notify_batch(user: User, dossier_id, names: list[str]) -> None:
     """Tell the firm, in ONE email, about the files a client just deposited into a
     dossier. Only names of this client's deposits of the last 24 hours in that
-    dossier are listed (the list comes from the browser); nothing is sent if none
-    remains. Mail failures are logged, never raised."""
+    dossier that were not announced yet are listed (the list comes from the
+    browser, which may send it again); nothing is sent if none remains. Mail
+    failures are logged, never raised."""
     if not names:
         return
     wanted = [sanitize_filename(n) for n in list(names)[:BATCH_MAX] if isinstance(n, str) and n.strip()]
@@ -413,19 +414,26 @@ def notify_batch(user: User, dossier_id, names: list[str]) -> None:
         return
     with session_scope() as s:
         d = own_dossier(s, user, dossier_id)
-        recent = set(
-            s.exec(
-                select(Document.name).where(
-                    Document.dossier_id == d.id,
-                    Document.direction == Direction.depose,
-                    Document.uploaded_by_id == user.id,
-                    Document.created_at >= utcnow() - BATCH_WINDOW,
-                )
-            ).all()
-        )
-        listed = [n for n in wanted if n in recent]
+        # Claim the deposits to announce in one statement: each is announced once,
+        # whatever the browser sends again (or at the same time).
+        claimed = s.execute(
+            update(Document)
+            .where(
+                Document.dossier_id == d.id,
+                Document.direction == Direction.depose,
+                Document.uploaded_by_id == user.id,
+                Document.created_at >= utcnow() - BATCH_WINDOW,
+                Document.notified_at.is_(None),
+                Document.name.in_(set(wanted)),
+            )
+            .values(notified_at=utcnow())
+            .returning(Document.name)
+        ).scalars().all()
+        listed = sorted(claimed, key=lambda n: (wanted.index(n), n))
         if not listed:
-            log.warning("deposit notice skipped: no matching deposit user=%s dossier=%s names=%r", user.id, d.id, wanted)
+            s.rollback()
+            log.warning("deposit notice skipped: nothing new to announce user=%s dossier=%s names=%r",
+                        user.id, d.id, wanted)
             return
         recipients = [(p.id, p.email) for p in firm_recipients(s, d)]
         firm = d.firm_id
