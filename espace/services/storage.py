@@ -4,10 +4,11 @@ a temporary file then renamed, so nothing half-written is ever visible.
 Uploads (`save_stream`) are a two-stage pipeline: the event loop receives the body
 and enforces the size limit; a worker thread hashes and writes the previous batch
 meanwhile, then fsyncs. The event loop, which also serves every open page's
-websocket, never waits on the disk, and at most two batches (2 × BATCH) are held."""
+websocket, never waits on the disk, and at most DEPTH + 1 batches are held."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import hashlib
 import os
@@ -19,6 +20,7 @@ from espace.config import settings
 
 CHUNK = 1024 * 1024
 BATCH = 1024 * 1024  # bytes handed to the disk thread at a time
+DEPTH = 3  # batches queued for the disk thread at most: memory stays under (DEPTH + 1) × BATCH
 HEAD = 8192  # first bytes kept for type sniffing
 
 # hashlib and file writes release the GIL: the disk work of uploads runs beside the loop.
@@ -115,7 +117,8 @@ async def save_stream(chunks: AsyncIterable[bytes], max_bytes: int | None = None
     On any failure or cancellation the temporary file is removed (after the disk
     step in flight, if any) and the exception propagates."""
     w = _Writer(max_bytes)  # opened here: a cancellation cannot leave it unowned
-    step: concurrent.futures.Future | None = None  # the disk step in flight
+    step: concurrent.futures.Future | None = None  # the last disk step queued (each waits for the one before)
+    queued: collections.deque[concurrent.futures.Future] = collections.deque()
     batch: list[bytes] = []
     batched = 0
     try:
@@ -124,9 +127,10 @@ async def save_stream(chunks: AsyncIterable[bytes], max_bytes: int | None = None
             batch.append(chunk)
             batched += len(chunk)
             if batched >= BATCH:
-                if step is not None:
-                    await asyncio.wrap_future(step)  # surfaces a disk error
-                step = _disk.submit(w.put, batch)
+                if len(queued) >= DEPTH:
+                    await asyncio.wrap_future(queued.popleft())  # surfaces a disk error; bounds memory
+                step = _disk.submit(_after, step, w.put, batch)
+                queued.append(step)
                 batch, batched = [], 0
         step = _disk.submit(_after, step, w.put, batch)
         step = _disk.submit(_after, step, w.finish)
