@@ -124,6 +124,20 @@ def test_request_is_pending_replaces_the_previous_and_changes_nothing(demo):
         assert s.get(User, demo["client_user_id"]).nom == "ALEXANDER"
 
 
+def test_requests_are_capped_per_hour_and_the_firm_is_not_flooded(demo):
+    """The handler is a public door: called in a loop, it stops filing (and emailing)
+    after PER_HOUR_MAX requests in an hour, with a French message."""
+    user = _user(demo["client_user_id"])
+    for i in range(contact.PER_HOUR_MAX):
+        ok, errors = contact.request_update(user, {**LUCE, "mobile": f"07 00 00 00 1{i}"})
+        assert ok, errors
+    ok, errors = contact.request_update(user, {**LUCE, "mobile": "07 00 00 00 99"})
+    assert ok is False and errors == {"form": contact.TOO_MANY}
+    assert len(_requests(demo["client_id"])) == contact.PER_HOUR_MAX
+    assert len(_outbox()) == contact.PER_HOUR_MAX
+    assert contact.pending(user)["mobile"] == f"07 00 00 00 1{contact.PER_HOUR_MAX - 1}"
+
+
 def test_firm_is_emailed_old_and_new_values(demo):
     user = _user(demo["client_user_id"])
     ok, _ = contact.request_update(user, {**LUCE, "ville": "<b>MAUGUIO</b>", "code_postal": "34130"})

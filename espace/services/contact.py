@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
-from sqlmodel import Session, select, update
+from sqlmodel import Session, func, select, update
 
 from espace.config import settings
 from espace.db import session_scope
@@ -40,6 +41,10 @@ MAX_LENGTH = {
 }
 REQUIRED = "Ce champ est obligatoire."
 UNCHANGED = "Ces coordonnées sont celles déjà enregistrées : aucune demande n'a été envoyée."
+# Each request emails the firm's lawyers: a handler called in a loop must not flood them.
+PER_HOUR_MAX = 5
+TOO_MANY = ("Vous avez envoyé plusieurs demandes dans l'heure : votre cabinet les a reçues. "
+            "Vous pourrez en envoyer une nouvelle un peu plus tard.")
 
 _EMAIL = re.compile(r"^[^@\s\"<>(),;:\\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 # Metropolitan and overseas departments (01-95, 97x, 98x); Corsica is 20xxx.
@@ -137,6 +142,14 @@ def request_update(user: User, form: dict) -> tuple[bool, dict[str, str]]:
         old = _stored(fresh, client)
         if values == old:
             return False, {"form": UNCHANGED}
+        recent = s.exec(
+            select(func.count()).select_from(ContactRequest).where(
+                ContactRequest.client_id == client.id, ContactRequest.created_at >= utcnow() - timedelta(hours=1)
+            )
+        ).one()
+        if recent >= PER_HOUR_MAX:
+            log.warning("contact request throttled user=%s client=%s recent=%s", user.id, client.id, recent)
+            return False, {"form": TOO_MANY}
         s.exec(
             update(ContactRequest)
             .where(ContactRequest.client_id == client.id, ContactRequest.status == ContactStatus.en_attente)
