@@ -160,6 +160,24 @@ SECURITY_HEADERS = [
 ]
 
 
+def direct_routes(routes: list[Route]):
+    """An api_transformer that serves `routes` itself (a plain Starlette app) and passes
+    every other request on to the Reflex app."""
+    direct = Starlette(routes=routes)
+    prefixes = tuple(sorted({r.path.split("{", 1)[0] for r in routes}))
+
+    def transformer(app: ASGIApp) -> ASGIApp:
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"].startswith(prefixes):
+                await direct(scope, receive, send)
+            else:
+                await app(scope, receive, send)
+
+        return dispatch
+
+    return transformer
+
+
 def security_headers(app: ASGIApp) -> ASGIApp:
     """Add security headers to every HTTP answer; refuse Reflex's public upload route."""
 
