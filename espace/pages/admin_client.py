@@ -25,6 +25,27 @@ def _event(e) -> rx.Component:
     )
 
 
+def _confirm_deactivation() -> rx.Component:
+    """« Désactiver » asks first: the client's open sessions are closed at once."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Désactiver", color_scheme="red", variant="soft", size="3")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Désactiver l'accès de ", S.name, " ?"),
+            rx.alert_dialog.description(
+                "Le client ne pourra plus se connecter à son espace et ses sessions ouvertes seront "
+                "fermées immédiatement. Vous pourrez réactiver l'accès plus tard.",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Annuler", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Désactiver l'accès", color_scheme="red", on_click=S.deactivate)),
+                spacing="3", justify="end", wrap="wrap", margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+    )
+
+
 def _access() -> rx.Component:
     return rx.vstack(
         rx.flex(
@@ -39,7 +60,7 @@ def _access() -> rx.Component:
         rx.flex(
             rx.cond(
                 S.active,
-                rx.button("Désactiver", color_scheme="red", variant="soft", size="3", on_click=S.deactivate),
+                _confirm_deactivation(),
                 rx.button("Réactiver", color_scheme="green", variant="soft", size="3", on_click=S.reactivate),
             ),
             rx.cond(S.can_resend, rx.button("Renvoyer l'invitation", variant="soft", size="3", on_click=S.resend)),

@@ -147,12 +147,22 @@ def test_deactivation_closes_the_client_session(desktop, server, browser):
     expect(listing).to_contain_text(re.compile(r"Dernière connexion : \d\d/\d\d/\d{4} \d\d:\d\d"))
     listing.get_by_role("link", name="ADIEU Sacha").click()
     expect(desktop.get_by_role("heading", name="ADIEU Sacha")).to_be_visible()
+    # « Désactiver » asks first; « Annuler » changes nothing.
     desktop.get_by_role("button", name="Désactiver").click()
+    dialog = desktop.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Désactiver l'accès de ADIEU Sacha ?")
+    dialog.get_by_role("button", name="Annuler").click()
+    expect(dialog).to_be_hidden()
+    expect(desktop.get_by_role("button", name="Réactiver")).to_have_count(0)
+    client.get_by_role("link", name="Mon compte", exact=True).click()
+    expect(client).to_have_url(re.compile(r"/mon-compte/?$"))  # still logged in
+    desktop.get_by_role("button", name="Désactiver").click()
+    desktop.get_by_role("alertdialog").get_by_role("button", name="Désactiver l'accès").click()
     expect(desktop.get_by_role("status")).to_contain_text("ses sessions ont été fermées")
     expect(desktop.get_by_role("button", name="Réactiver")).to_be_visible()
 
     # The client's open session is closed at once.
-    client.get_by_role("link", name="Mon compte", exact=True).click()
+    client.get_by_role("link", name="Accueil", exact=True).click()
     expect(client).to_have_url(re.compile(r"/connexion"))
     login(client, identifier, password)
     expect(client.get_by_text("Identifiant ou mot de passe incorrect.")).to_be_visible()
