@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from espace.services import auth
 from espace.state.session import SessionState
 
 
@@ -21,12 +20,7 @@ class AccountState(SessionState):
 
     @rx.event
     def change_password(self, form: dict):
-        result = auth.change_password(
-            self._token() or "",
-            str(form.get("current", "")),
-            str(form.get("new", "")),
-            str(form.get("confirm", "")),
-        )
+        result = self._change_password(form)
         self.errors = result.errors
         self.message = result.message
         if result.ok:

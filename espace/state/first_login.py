@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from espace.api import home_path_for
-from espace.services import auth
 from espace.state.session import SessionState
 from espace.state.page import LoadedPage
 
@@ -26,12 +25,7 @@ class FirstLoginState(LoadedPage, SessionState):
 
     @rx.event
     def submit(self, form: dict):
-        result = auth.change_password(
-            self._token() or "",
-            str(form.get("current", "")),
-            str(form.get("new", "")),
-            str(form.get("confirm", "")),
-        )
+        result = self._change_password(form)
         self.errors = result.errors
         if "form" in result.errors:
             self.loaded = False

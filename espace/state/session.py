@@ -19,6 +19,11 @@ class SessionState(rx.State):
     firm_name: str = ""
     has_logo: bool = False
 
+    def _change_password(self, form: dict) -> auth.FormResult:
+        """The password form (current, new, confirm) for this tab's own session."""
+        return auth.change_password(self._token() or "", str(form.get("current", "")), str(form.get("new", "")),
+                                    str(form.get("confirm", "")))
+
     def _token(self) -> str | None:
         return token_from_cookie_header(self.router.headers.cookie)
 
