@@ -56,6 +56,15 @@ def session_user(request: Request) -> User | None:
     return user
 
 
+def session_actor(request: Request) -> auth.Actor | None:
+    """session_user's answer in one plain read, for the upload routes (run for every
+    file of a drop)."""
+    actor = auth.current_actor(token_from_cookie_header(request.headers.get("cookie")))
+    if actor is not None and actor.must_change_password:
+        return None
+    return actor
+
+
 def home_path_for(user: User) -> str:
     if user.must_change_password:
         return "/premiere-connexion"
@@ -161,9 +170,9 @@ SECURITY_HEADERS = [
 
 
 def direct_routes(routes: list[Route]):
-    """An api_transformer that serves `routes` itself (a plain Starlette app) and passes
-    every other request on to the Reflex app."""
-    direct = Starlette(routes=routes)
+    """Wraps an ASGI app to serve `routes` itself (a plain Starlette app, with the
+    security headers) and pass every other request on to the app."""
+    direct = security_headers(Starlette(routes=routes))
     prefixes = tuple(sorted({r.path.split("{", 1)[0] for r in routes}))
 
     def transformer(app: ASGIApp) -> ASGIApp:

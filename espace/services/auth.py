@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, func, select, update
 
 from espace import security
 from espace.config import settings
-from espace.db import session_scope
+from espace.db import get_engine, session_scope
 from espace.models import AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
 from espace.services import audit
 
@@ -125,6 +126,15 @@ _SESSION_AND_USER_BY_HASH = (
     .where(AuthSession.token_hash == bindparam("token_hash"))
 )
 
+_S, _U = AuthSession.__table__, User.__table__
+_ACTOR_BY_HASH = (
+    core_select(_S.c.id.label("session_id"), _S.c.revoked_at, _S.c.expires_at, _S.c.last_seen_at,
+                _U.c.id, _U.c.firm_id, _U.c.role, _U.c.nom, _U.c.prenom, _U.c.active, _U.c.must_change_password)
+    .select_from(_S.join(_U, _U.c.id == _S.c.user_id))
+    .where(_S.c.token_hash == bindparam("token_hash"))
+)
+_TOUCH = update(_S).where(_S.c.id == bindparam("session_id")).values(last_seen_at=bindparam("now"))
+
 
 def _is_live(row: AuthSession | None) -> bool:
     now = utcnow()
@@ -143,11 +153,17 @@ def _live_session(s: Session, token: str) -> AuthSession | None:
     return row if _is_live(row) else None
 
 
+def _touch_if_due(connection, session_id: int, last_seen_at: datetime) -> bool:
+    """Move the idle expiry forward (at most once a minute); True when written."""
+    if utcnow() - last_seen_at <= TOUCH_EVERY:
+        return False
+    connection.execute(_TOUCH, {"session_id": session_id, "now": utcnow()})
+    return True
+
+
 def current_user(token: str | None) -> User | None:
     """The active user behind a session token, or None (expired, revoked, unknown)."""
-    if not token:
-        return None
-    if len(token) > 200:
+    if not token or len(token) > 200:
         return None
     with session_scope() as s:
         found = s.exec(_SESSION_AND_USER_BY_HASH, params={"token_hash": security.token_hash(token)}).first()
@@ -156,11 +172,35 @@ def current_user(token: str | None) -> User | None:
         row, user = found
         if not _is_live(row) or not user.active:
             return None
-        if utcnow() - row.last_seen_at > TOUCH_EVERY:
-            row.last_seen_at = utcnow()
-            s.add(row)
+        if _touch_if_due(s.connection(), row.id, row.last_seen_at):
             s.commit()
         return user
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user as `current_actor` reads it: what the services need to scope
+    a request (id, firm, role) and to name the user, without an ORM object."""
+    id: int
+    firm_id: int
+    role: Role
+    nom: str
+    prenom: str
+    must_change_password: bool
+
+
+def current_actor(token: str | None) -> Actor | None:
+    """current_user's check in one plain read (no ORM session): for the upload
+    routes, which run it for every file of a drop."""
+    if not token or len(token) > 200:
+        return None
+    with get_engine().connect() as connection:
+        row = connection.execute(_ACTOR_BY_HASH, {"token_hash": security.token_hash(token)}).first()
+        if row is None or not _is_live(row) or not row.active:
+            return None
+        if _touch_if_due(connection, row.session_id, row.last_seen_at):
+            connection.commit()
+    return Actor(row.id, row.firm_id, row.role, row.nom, row.prenom, row.must_change_password)
 
 
 def logout(token: str | None) -> None:

@@ -292,18 +292,23 @@ async def deposit_stream(user: User, dossier_id, filename: str, chunks: AsyncIte
     size limit enforced while reading. Returns {"ok": True, "id", "name", "status": 200}
     or {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
     the latter case no file and no row remain."""
-    return await receive_document(user, dossier_id, filename, chunks, scope=own_dossier,
+    return await receive_document(user, dossier_id, filename, chunks, scope=portal.client_dossier_ref,
                                   direction=Direction.depose, shared=True, action="depot",
                                   declared_size=declared_size)
 
 
-def _scoped_dossier_id(scope: Callable[[Session, User, object], Dossier], user: User, dossier_id) -> int:
+# Returns the dossier the user may add to (or a row with its .id and .firm_id), or
+# raises AccessDenied.
+DossierScope = Callable[[Session, User, object], Dossier]
+
+
+def _scoped_dossier_id(scope: DossierScope, user: User, dossier_id) -> int:
     with session_scope() as s:
         return scope(s, user, dossier_id).id
 
 
 async def receive_document(user: User, dossier_id, filename: str, chunks: AsyncIterable[bytes], *,
-                           scope: Callable[[Session, User, object], Dossier], direction: Direction,
+                           scope: DossierScope, direction: Direction,
                            shared: bool, action: str,
                            on_shared: Callable[[Session, Dossier, Document], None] | None = None,
                            declared_size: int | None = None) -> dict:
@@ -311,7 +316,7 @@ async def receive_document(user: User, dossier_id, filename: str, chunks: AsyncI
     with the size limit enforced while reading, its type is decided on the stored
     content (`sniff`), then the Document row is written.
 
-    `scope(s, user, dossier_id)` returns the dossier or raises AccessDenied; it is
+    `scope(s, user, dossier_id)` returns the dossier (or its row) or raises AccessDenied; it is
     called before the first chunk is read (then a `declared_size` over the limit is
     refused with 413, before reading) and again once the body is in. `shared`
     sets shared_at; `on_shared(s, dossier, doc)` runs in the same transaction (e.g.
@@ -365,7 +370,7 @@ _INSERT_DOCUMENT = Document.__table__.insert().returning(Document.__table__.c.id
 
 
 def _record_document(user: User, did: int, name: str, stored: _Stored, *,
-                     scope: Callable[[Session, User, object], Dossier], direction: Direction, shared: bool,
+                     scope: DossierScope, direction: Direction, shared: bool,
                      action: str, on_shared: Callable[[Session, Dossier, Document], None] | None) -> dict:
     """In a worker thread, once the body is stored: decide the type, check the scope
     again, write the Document row; remove the file on any refusal or failure."""

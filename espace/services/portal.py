@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, literal, union_all
+from sqlalchemy import select as core_select
 from sqlmodel import Session, func, select
 
 from espace.config import settings
@@ -79,32 +80,51 @@ def _dossier_ids(client: Client):
     )
 
 
-# Built once (each upload runs it twice; building costs more CPU than the query).
-_CLIENT_DOSSIER = (
-    select(Dossier)
-    .join(DossierClient, DossierClient.dossier_id == Dossier.id)
-    .join(Client, Client.id == DossierClient.client_id)
-    .join(User, User.id == Client.user_id)
-    .where(Dossier.id == bindparam("dossier_id"), Dossier.firm_id == Client.firm_id,
-           Client.user_id == bindparam("user_id"), Client.firm_id == bindparam("firm_id"),
-           User.active.is_(True), User.role == Role.client)
-)
+def _linked_to_client(stmt):
+    """`stmt` limited to the dossier `dossier_id` when the active client user `user_id`
+    of firm `firm_id` is linked to it (bound parameters: built once, run per upload)."""
+    return (
+        stmt.join(DossierClient, DossierClient.dossier_id == Dossier.id)
+        .join(Client, Client.id == DossierClient.client_id)
+        .join(User, User.id == Client.user_id)
+        .where(Dossier.id == bindparam("dossier_id"), Dossier.firm_id == Client.firm_id,
+               Client.user_id == bindparam("user_id"), Client.firm_id == bindparam("firm_id"),
+               User.active.is_(True), User.role == Role.client)
+    )
 
 
-def client_dossier(s: Session, user: User, dossier_id) -> Dossier:
-    """The dossier if `user` is an active client linked to it in their firm, read in ONE
-    query (the user's active flag is read again, so a client deactivated during a long
-    upload is refused when it ends); AccessDenied otherwise, also for a malformed id."""
+# Built once (building a statement costs more CPU than SQLite takes to answer it).
+_CLIENT_DOSSIER = _linked_to_client(select(Dossier))
+_CLIENT_DOSSIER_REF = _linked_to_client(core_select(Dossier.id, Dossier.firm_id).select_from(Dossier))
+
+
+def _client_dossier_params(user, dossier_id) -> dict:
     if user is None or user.role != Role.client:
         raise AccessDenied()
     try:
         did = int(dossier_id)
     except (TypeError, ValueError):
         raise AccessDenied() from None
-    d = s.exec(_CLIENT_DOSSIER, params={"dossier_id": did, "user_id": user.id, "firm_id": user.firm_id}).first()
+    return {"dossier_id": did, "user_id": user.id, "firm_id": user.firm_id}
+
+
+def client_dossier(s: Session, user: User, dossier_id) -> Dossier:
+    """The dossier if `user` is an active client linked to it in their firm, read in ONE
+    query (the user's active flag is read again, so a client deactivated during a long
+    upload is refused when it ends); AccessDenied otherwise, also for a malformed id."""
+    d = s.exec(_CLIENT_DOSSIER, params=_client_dossier_params(user, dossier_id)).first()
     if d is None:
         raise AccessDenied()
     return d
+
+
+def client_dossier_ref(s: Session, user, dossier_id):
+    """client_dossier's check as a plain row (`.id`, `.firm_id`), without loading the
+    dossier: what an upload needs, before its body and again once it is stored."""
+    ref = s.connection().execute(_CLIENT_DOSSIER_REF, _client_dossier_params(user, dossier_id)).first()
+    if ref is None:
+        raise AccessDenied()
+    return ref
 
 
 def _visible(model, client: Client):

@@ -47,7 +47,7 @@ class _Writer:
     def __init__(self, max_bytes: int | None):
         self.key = secrets.token_hex(16)
         self.tmp = _root() / f".{self.key}.part"
-        self.fh = open(self.tmp, "xb")
+        self.fh = None  # created by the first disk step (not on the event loop)
         self.sha = hashlib.sha256()
         self.size = 0
         self.max_bytes = max_bytes
@@ -61,27 +61,35 @@ class _Writer:
         if len(self.head) < HEAD:
             self.head += chunk[: HEAD - len(self.head)]
 
+    def _file(self):
+        if self.fh is None:
+            self.fh = open(self.tmp, "xb")
+        return self.fh
+
     def put(self, chunks: list[bytes]) -> None:
         """Hash and write counted chunks (in the disk thread for uploads)."""
+        fh = self._file()
         for chunk in chunks:
             self.sha.update(chunk)
-            self.fh.write(chunk)
+            fh.write(chunk)
 
     def write(self, chunk: bytes) -> None:
         self.count(chunk)
         self.put([chunk])
 
     def finish(self) -> tuple[str, int, str]:
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
+        fh = self._file()
+        fh.flush()
+        os.fsync(fh.fileno())
+        fh.close()
         os.replace(self.tmp, _root() / self.key)
         return self.key, self.size, self.sha.hexdigest()
 
     def abort(self) -> None:
         """Remove what was written, also a finished file that nobody will record
         (an upload cancelled while its fsync ran)."""
-        self.fh.close()
+        if self.fh is not None:
+            self.fh.close()
         self.tmp.unlink(missing_ok=True)
         (_root() / self.key).unlink(missing_ok=True)
 
@@ -116,7 +124,7 @@ async def save_stream(chunks: AsyncIterable[bytes], max_bytes: int | None = None
     """Store an async stream; returns (key, size, sha256, first bytes for type sniffing).
     On any failure or cancellation the temporary file is removed (after the disk
     step in flight, if any) and the exception propagates."""
-    w = _Writer(max_bytes)  # opened here: a cancellation cannot leave it unowned
+    w = _Writer(max_bytes)  # its file is created by the first disk step; abort removes it
     step: concurrent.futures.Future | None = None  # the last disk step queued (each waits for the one before)
     queued: collections.deque[concurrent.futures.Future] = collections.deque()
     batch: list[bytes] = []
