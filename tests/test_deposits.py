@@ -7,6 +7,8 @@ import email
 import email.policy
 import io
 import struct
+import threading
+import time
 import zipfile
 import zlib
 
@@ -274,6 +276,43 @@ def test_upload_cancelled_midway_leaves_nothing(demo):
     assert stored_files() == before_files
     assert not list(settings.documents_dir.glob(".*.part"))
     assert deposited_count(did) == before_rows
+
+
+def test_request_cancelled_once_the_body_is_in_still_records_the_file_and_its_row(demo, monkeypatch):
+    """The browser goes away while the last disk step (fsync, then the recording) runs:
+    that step runs to its end, so the file and its row are both there, never one alone."""
+    user = _user(demo["client_user_id"])
+    did = demo["dossier_ids"][1]
+    before_files, before_rows = stored_files(), deposited_count(did)
+    in_fsync, release = threading.Event(), threading.Event()
+    real_finish = storage._Writer.finish
+
+    def slow_finish(self):
+        in_fsync.set()
+        release.wait(10)
+        return real_finish(self)
+
+    monkeypatch.setattr(storage._Writer, "finish", slow_finish)
+
+    async def scenario():
+        task = asyncio.create_task(deposits.deposit_stream(user, did, "fin.pdf", Feed(make_pdf("fin"))))
+        await asyncio.to_thread(in_fsync.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release.set()
+        await asyncio.to_thread(storage._disk.submit(lambda: None).result)
+
+    asyncio.run(scenario())
+    for _ in range(100):  # the recording finishes in its disk thread
+        if deposited_count(did) == before_rows + 1:
+            break
+        time.sleep(0.05)
+    assert deposited_count(did) == before_rows + 1
+    with session_scope() as s:
+        doc = s.exec(select(Document).where(Document.dossier_id == did, Document.name == "fin.pdf")).one()
+    assert stored_files() == before_files | {doc.storage_key}
+    assert not list(settings.documents_dir.glob(".*.part"))
 
 
 def test_disk_error_midway_leaves_nothing(demo, monkeypatch):

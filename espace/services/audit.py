@@ -74,8 +74,9 @@ def record(session: Session, user: User | None, action: str, detail: str = "", i
         "ip": ip[:64],
         "at": utcnow(),
     })
-    log.info("audit action=%s user=%s subject=%s detail=%s ip=%s", action, user.id if user else None,
-             subject_user_id, detail, ip)
+    # The event is in the database (and the services log their own line): debug only.
+    log.debug("audit action=%s user=%s subject=%s detail=%s ip=%s", action, user.id if user else None,
+              subject_user_id, detail, ip)
 
 
 def for_client(user: User, client_user_id, page: int = 1) -> dict:

@@ -8,12 +8,11 @@ a row. The firm is told by one email per drop (notify_batch), not one per file.
 """
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import AsyncIterable, Callable
@@ -326,9 +325,10 @@ async def receive_document(user: User, dossier_id, filename: str, chunks: AsyncI
 
     The disk work and the recording (writes, fsyncs, the commit) run in worker
     threads, so the event loop (and every open page) does not wait on them and a
-    drop's parallel uploads overlap; only the indexed scope read runs on the loop. Once the
-    body is stored, the rest (`_record_document`) runs to its end even if the
-    request is cancelled: it either records the document or removes the file."""
+    drop's parallel uploads overlap; only the indexed scope read runs on the loop.
+    The recording (`_record_document`) follows the fsync in the same thread, and once
+    the body is in it runs to its end even if the request is cancelled: it either
+    records the document or removes the file."""
     name = sanitize_filename(filename)
     did = _scoped_dossier_id(scope, user, dossier_id)  # one indexed read: cheaper here than a thread hop
     limit = settings.max_upload_mb * 1024 * 1024
@@ -336,44 +336,28 @@ async def receive_document(user: User, dossier_id, filename: str, chunks: AsyncI
         log.warning("%s refused by declared length user=%s dossier=%s name=%r length=%s",
                     action, user.id, did, name, declared_size)
         return _failure(name, reason_too_large(), 413)
+    record = functools.partial(_record_document, user, did, name, scope=scope, direction=direction,
+                               shared=shared, action=action, on_shared=on_shared)
     try:
-        key, size, sha, head = await storage.save_stream(chunks, max_bytes=limit)
+        return await storage.save_stream(chunks, record, max_bytes=limit)
     except storage.TooLarge:
         log.warning("%s refused too large user=%s dossier=%s name=%r limit=%s", action, user.id, did, name, limit)
         return _failure(name, reason_too_large(), 413)
+    except AccessDenied:  # refused once the body was in: the recording removed the file
+        raise
     except Exception:  # interrupted upload (client disconnected) or disk error; save_stream cleaned up
         log.warning("%s failed user=%s dossier=%s name=%r", action, user.id, did, name, exc_info=True)
         return _failure(name, REASON_FAILED, 400)
-    stored = _Stored(key, size, sha, head)
-    record = asyncio.ensure_future(asyncio.to_thread(
-        _record_document, user, did, name, stored, scope=scope, direction=direction, shared=shared,
-        action=action, on_shared=on_shared))
-    record.add_done_callback(_consume_result)
-    return await asyncio.shield(record)
-
-
-@dataclass
-class _Stored:
-    key: str
-    size: int
-    sha256: str
-    head: bytes
-
-
-def _consume_result(task: asyncio.Future) -> None:
-    """A recording whose request went away: its outcome was logged by itself."""
-    if not task.cancelled():
-        task.exception()
 
 
 _INSERT_DOCUMENT = Document.__table__.insert().returning(Document.__table__.c.id)
 
 
-def _record_document(user: User, did: int, name: str, stored: _Stored, *,
+def _record_document(user: User, did: int, name: str, stored: storage.Stored, *,
                      scope: DossierScope, direction: Direction, shared: bool,
                      action: str, on_shared: Callable[[Session, Dossier, Document], None] | None) -> dict:
-    """In a worker thread, once the body is stored: decide the type, check the scope
-    again, write the Document row; remove the file on any refusal or failure."""
+    """In a disk thread, right after the body's fsync: decide the type, check the
+    scope again, write the Document row; remove the file on any refusal or failure."""
     try:
         content_type, reason = sniff(stored.head, storage.path_for(stored.key), name)
         if reason is not None:

@@ -1,9 +1,9 @@
 """Private document storage under DATA_DIR/documents: random keys, written through
 a temporary file then renamed, so nothing half-written is ever visible.
 
-Uploads (`save_stream`) are a two-stage pipeline: the event loop receives the body
-and enforces the size limit; a worker thread hashes and writes the previous batch
-meanwhile, then fsyncs. The event loop, which also serves every open page's
+Uploads (`save_stream`) are a pipeline: the event loop receives the body and
+enforces the size limit; worker threads hash and write the previous batches
+meanwhile, then fsync. The event loop, which also serves every open page's
 websocket, never waits on the disk, and at most DEPTH + 1 batches are held."""
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ import concurrent.futures
 import hashlib
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterable, Iterable
+from typing import AsyncIterable, Callable, Iterable, TypeVar
 
 from espace.config import settings
 
 CHUNK = 1024 * 1024
-BATCH = 1024 * 1024  # bytes handed to the disk thread at a time
-DEPTH = 3  # batches queued for the disk thread at most: memory stays under (DEPTH + 1) × BATCH
+# Bytes handed to the disk threads at a time: small, so that hashing and writing keep
+# pace with the receive (once the last byte is in, about one batch is left to do).
+BATCH = 256 * 1024
+DEPTH = 8  # batches queued at most: memory stays under (DEPTH + 1) × BATCH + one chunk
 HEAD = 8192  # first bytes kept for type sniffing
 
 # hashlib and file writes release the GIL: the disk work of uploads runs beside the loop.
@@ -29,6 +32,15 @@ _disk = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix=
 
 class TooLarge(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file stored by `save_stream`: its key, size, sha256 and first bytes."""
+    key: str
+    size: int
+    sha256: str
+    head: bytes
 
 
 def _root() -> Path:
@@ -67,14 +79,19 @@ class _Writer:
         return self.fh
 
     def put(self, chunks: list[bytes]) -> None:
-        """Hash and write counted chunks (in the disk thread for uploads)."""
+        """Write counted chunks (in a disk thread for uploads)."""
         fh = self._file()
         for chunk in chunks:
-            self.sha.update(chunk)
             fh.write(chunk)
+
+    def digest(self, chunks: list[bytes]) -> None:
+        """Hash counted chunks (in a disk thread for uploads, beside the writes)."""
+        for chunk in chunks:
+            self.sha.update(chunk)
 
     def write(self, chunk: bytes) -> None:
         self.count(chunk)
+        self.digest([chunk])
         self.put([chunk])
 
     def finish(self) -> tuple[str, int, str]:
@@ -106,27 +123,60 @@ def save_chunks(chunks: Iterable[bytes], max_bytes: int | None = None) -> tuple[
         raise
 
 
-def _after(previous: concurrent.futures.Future | None, fn, *args):
-    """fn(*args) once the previous disk step of the same file has succeeded; its
-    error otherwise. (The previous step was queued first, so it is running or done.)"""
-    if previous is not None:
-        previous.result()
+def _after(previous: tuple[concurrent.futures.Future | None, ...], fn, *args):
+    """fn(*args) once the previous disk steps of the same file have succeeded; the
+    first error otherwise. (They were queued first, so they are running or done.)"""
+    for step in previous:
+        if step is not None:
+            step.result()
     return fn(*args)
 
 
-def _abort_after(previous: concurrent.futures.Future | None, w: _Writer) -> None:
-    if previous is not None:
-        concurrent.futures.wait([previous])
+def _abort_after(previous: tuple[concurrent.futures.Future | None, ...], w: _Writer) -> None:
+    concurrent.futures.wait([step for step in previous if step is not None])
     w.abort()
 
 
-async def save_stream(chunks: AsyncIterable[bytes], max_bytes: int | None = None) -> tuple[str, int, str, bytes]:
-    """Store an async stream; returns (key, size, sha256, first bytes for type sniffing).
-    On any failure or cancellation the temporary file is removed (after the disk
-    step in flight, if any) and the exception propagates."""
+R = TypeVar("R")
+
+
+def _finish_then(previous: tuple[concurrent.futures.Future, ...], w: _Writer, then: Callable[[Stored], R]) -> R:
+    """The last disk step, once the previous ones are over: fsync and rename (the
+    file is removed if they or this fail), then `then(stored)` in the same thread,
+    which owns the file from there on."""
+    try:
+        for step in previous:
+            step.result()
+        key, size, sha = w.finish()
+    except BaseException:
+        w.abort()
+        raise
+    return then(Stored(key, size, sha, w.head))
+
+
+def _retrieve(future: asyncio.Future) -> None:
+    """The outcome of a last step whose request went away (`then` logs its own)."""
+    if not future.cancelled():
+        future.exception()
+
+
+async def save_stream(chunks: AsyncIterable[bytes], then: Callable[[Stored], R],
+                      max_bytes: int | None = None) -> R:
+    """Store an async stream, then return `then(stored)`, run in a disk thread right
+    after the fsync (no hop back to the event loop in between).
+
+    Until the body is in, any failure or cancellation removes the temporary file
+    (after the disk steps in flight) and the exception propagates. From then on the
+    last step runs to its end even if the request is cancelled: `then` owns the
+    stored file (it records it or removes it).
+
+    Each batch goes to two lanes that run side by side in the disk threads, each
+    step waiting for the one before in its lane: the writes and the hash (either
+    alone is slower than the receive). The last step waits for both."""
     w = _Writer(max_bytes)  # its file is created by the first disk step; abort removes it
-    step: concurrent.futures.Future | None = None  # the last disk step queued (each waits for the one before)
-    queued: collections.deque[concurrent.futures.Future] = collections.deque()
+    written: concurrent.futures.Future | None = None  # the last write queued
+    hashed: concurrent.futures.Future | None = None  # the last hash step queued
+    queued: collections.deque[tuple[concurrent.futures.Future, concurrent.futures.Future]] = collections.deque()
     batch: list[bytes] = []
     batched = 0
     try:
@@ -135,20 +185,23 @@ async def save_stream(chunks: AsyncIterable[bytes], max_bytes: int | None = None
             batch.append(chunk)
             batched += len(chunk)
             if batched >= BATCH:
-                if len(queued) >= DEPTH:
-                    await asyncio.wrap_future(queued.popleft())  # surfaces a disk error; bounds memory
-                step = _disk.submit(_after, step, w.put, batch)
-                queued.append(step)
+                if len(queued) >= DEPTH:  # bounds memory; surfaces a disk error
+                    for step in queued.popleft():
+                        await asyncio.wrap_future(step)
+                written = _disk.submit(_after, (written,), w.put, batch)
+                hashed = _disk.submit(_after, (hashed,), w.digest, batch)
+                queued.append((written, hashed))
                 batch, batched = [], 0
-        step = _disk.submit(_after, step, w.put, batch)
-        step = _disk.submit(_after, step, w.finish)
-        key, size, sha = await asyncio.wrap_future(step)
-        return key, size, sha, w.head
+        written = _disk.submit(_after, (written,), w.put, batch)
+        hashed = _disk.submit(_after, (hashed,), w.digest, batch)
     except BaseException as exc:
-        cleanup = _disk.submit(_abort_after, step, w)
+        cleanup = _disk.submit(_abort_after, (written, hashed), w)
         if not isinstance(exc, asyncio.CancelledError):  # cancelled: it runs on its own
             await asyncio.wrap_future(cleanup)
         raise
+    last = asyncio.wrap_future(_disk.submit(_finish_then, (written, hashed), w, then))
+    last.add_done_callback(_retrieve)
+    return await asyncio.shield(last)
 
 
 def save_bytes(data: bytes) -> tuple[str, int, str]:
