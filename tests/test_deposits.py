@@ -13,6 +13,7 @@ import zipfile
 import zlib
 
 import pytest
+import xlwt
 from sqlmodel import func, select
 
 from espace.config import settings
@@ -178,10 +179,53 @@ def test_sniff_refuses_old_office_files_with_vba_macros(tmp_path):
         path = tmp_path / name
         path.write_bytes(data)
         assert deposits.sniff(data[:8192], path, name) == (None, deposits.REASON_MACROS), name
-    plain = ole + b"\x00" * 3000 + "WordDocument".encode("utf-16-le") + "Texte _VBA".encode("utf-16-le")
-    path = tmp_path / "sans-macro.doc"
+    plain = xls_bytes()
+    assert "_VBA".encode("utf-16-le") not in plain
+    path = tmp_path / "sans-macro.xls"
     path.write_bytes(plain)
-    assert deposits.sniff(plain[:8192], path, "sans-macro.doc") == ("application/msword", None)
+    assert deposits.sniff(plain[:8192], path, "sans-macro.xls") == ("application/vnd.ms-excel", None)
+
+
+def xls_bytes(macro_sheet: bool = False) -> bytes:
+    """A real Excel 97–2003 workbook (xlwt) with two sheets; with `macro_sheet`, the
+    second one is turned into an Excel 4.0 macro sheet (its BOUNDSHEET type byte)."""
+    wb = xlwt.Workbook()
+    wb.add_sheet("Feuil1").write(0, 0, "Honoraires")
+    wb.add_sheet("Macro1").write(0, 0, "=EXEC(\"calc.exe\")")
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = bytearray(buf.getvalue())
+    if macro_sheet:
+        # BOUNDSHEET record: type 0x0085, length (2), stream position (4), state, sheet
+        # type, then the name (length, flags, characters).
+        name = data.index(b"\x06\x00Macro1")
+        assert data[name - 10:name - 8] == b"\x85\x00" and data[name - 1] == 0
+        data[name - 1] = 0x01
+    return bytes(data)
+
+
+def test_sniff_refuses_old_excel_files_with_excel4_macro_sheets(tmp_path):
+    """Excel 4.0 (XLM) macros need no VBA project: a macro sheet is enough. The
+    workbook stream is read with olefile; a damaged OLE2 file is refused too."""
+    path = tmp_path / "macro.xls"
+    path.write_bytes(xls_bytes(macro_sheet=True))
+    assert deposits.sniff(path.read_bytes()[:8192], path, "macro.xls") == (None, deposits.REASON_MACROS)
+    # Named as a Word file, still a workbook with a macro sheet.
+    assert deposits.sniff(path.read_bytes()[:8192], path, "lettre.doc") == (None, deposits.REASON_MACROS)
+    damaged = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000
+    path = tmp_path / "abime.xls"
+    path.write_bytes(damaged)
+    assert deposits.sniff(damaged[:8192], path, "abime.xls") == (None, deposits.REASON_UNREADABLE)
+
+
+def test_sniff_refuses_ooxml_workbooks_with_excel4_macro_sheets(tmp_path):
+    path = tmp_path / "tableau.xlsx"
+    path.write_bytes(zip_bytes({
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
+        "xl/workbook.xml": b"<workbook/>",
+        "xl/macrosheets/sheet1.xml": b"<xm:macrosheet/>",
+    }))
+    assert deposits.sniff(path.read_bytes()[:8192], path, "tableau.xlsx") == (None, deposits.REASON_MACROS)
 
 
 def test_sniff_refuses_ole_without_office_extension():

@@ -11,12 +11,15 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import struct
 import unicodedata
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import AsyncIterable, Callable
 from zoneinfo import ZoneInfo
+
+import olefile
 
 from sqlmodel import Session, select, update
 
@@ -99,6 +102,7 @@ REASON_PROGRAM = "type de fichier non autorisé (programme ou script)"
 REASON_TYPE = "type de fichier non autorisé"
 REASON_EMPTY = "fichier vide"
 REASON_BROKEN = "archive illisible ou endommagée"
+REASON_UNREADABLE = "fichier illisible ou endommagé"
 REASON_MACROS = "document contenant des macros, non autorisé"
 REASON_ARCHIVE_PROGRAM = "archive contenant un programme ou un script, non autorisée"
 REASON_FAILED = "le dépôt a échoué, veuillez réessayer"
@@ -160,7 +164,8 @@ def _zip_type(path: Path | None, ext: str) -> tuple[str | None, str | None]:
                         return None, REASON_MACROS
                     return (mimetype if mimetype in ALLOWED else "application/zip"), None
             if "[Content_Types].xml" in names:
-                if any(n.endswith("vbaproject.bin") for n in lower):
+                # VBA projects; Excel 4.0 macro sheets.
+                if any(n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in lower):
                     return None, REASON_MACROS
                 for prefix, ctype in OOXML_TYPES.items():
                     if any(n.startswith(prefix) for n in lower):
@@ -176,6 +181,31 @@ def _zip_type(path: Path | None, ext: str) -> tuple[str | None, str | None]:
 # Old Office files (OLE2) keep VBA macros in a storage that holds a `_VBA_PROJECT`
 # stream; directory entry names are UTF-16LE.
 VBA_MARK = "_VBA_PROJECT".encode("utf-16-le")
+
+
+# Excel 4.0 (XLM) macros live in macro sheets: a BOUNDSHEET record (0x0085) of the
+# workbook's globals (before their EOF record, 0x000A) whose sheet type byte is 1.
+BIFF_BOUNDSHEET, BIFF_EOF, BIFF_MACRO_SHEET = 0x0085, 0x000A, 0x01
+
+
+def _ole_has_xlm(path: Path) -> bool:
+    """True if an Excel 97–2003 (or 95) workbook has an Excel 4.0 macro sheet (olefile
+    reads the workbook stream whole: at most the upload limit, in a disk thread).
+    Raises olefile's errors for a file that is not a readable OLE2 file."""
+    with olefile.OleFileIO(str(path)) as ole:
+        for name in ("Workbook", "Book"):
+            if not ole.exists(name):
+                continue
+            data = ole.openstream(name).read()
+            pos = 0
+            while pos + 4 <= len(data):
+                kind, length = struct.unpack_from("<HH", data, pos)
+                if kind == BIFF_EOF:
+                    break
+                if kind == BIFF_BOUNDSHEET and length >= 6 and pos + 10 <= len(data) and data[pos + 9] == BIFF_MACRO_SHEET:
+                    return True
+                pos += 4 + length
+    return False
 
 
 def _ole_has_vba(path: Path | None, head: bytes) -> bool:
@@ -246,6 +276,12 @@ def sniff(head: bytes, path: Path | str | None, filename: str) -> tuple[str | No
             return None, REASON_TYPE
         if _ole_has_vba(Path(path) if path is not None else None, head):
             return None, REASON_MACROS
+        if path is not None:
+            try:
+                if _ole_has_xlm(Path(path)):
+                    return None, REASON_MACROS
+            except Exception:  # olefile's errors for a damaged or crafted file
+                return None, REASON_UNREADABLE
         return ctype, None
     if head.startswith(b"{\\rtf"):
         return "application/rtf", None
