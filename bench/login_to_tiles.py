@@ -55,7 +55,7 @@ def home_statements(data_dir: Path) -> list[str]:
 
     settings.data_dir = data_dir
     result = auth.login("academy@secib.fr", "a12RJ3d11P", "127.0.0.9")
-    token, _ = auth.open_session(result.ticket)
+    token, _ = auth.open_session(result.ticket, result.browser_key)
     statements: list[str] = []
     event.listen(get_engine(), "before_cursor_execute", lambda *a: statements.append(a[2].split("\n")[0][:90]))
     user = auth.current_user(token)  # SessionState._client()

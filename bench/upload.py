@@ -215,7 +215,7 @@ def app_session(data_dir: Path) -> tuple[str, int]:
     db.reset_engine()
     result = auth.login(LOGIN, PASSWORD, "127.0.0.1")
     assert result.ok, result
-    token, user = auth.open_session(result.ticket)
+    token, user = auth.open_session(result.ticket, result.browser_key)
     return token, int(deposits.dossier_choices(user)[0]["id"])
 
 

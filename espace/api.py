@@ -20,6 +20,9 @@ from espace.services import AccessDenied, audit, auth, portal, storage
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "espace_session"
+# Set by the login page (state/login.py) for the ticket exchange only.
+LOGIN_KEY_COOKIE = "espace_connexion"
+LOGIN_KEY_PATH = "/api/session"
 EXTENSIONS = {
     "application/pdf": ".pdf",
     "image/png": ".png",
@@ -35,16 +38,20 @@ EXTENSIONS = {
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
 
 
-def token_from_cookie_header(cookie_header: str | None) -> str | None:
+def cookie_value(cookie_header: str | None, name: str) -> str | None:
     if not cookie_header:
         return None
     jar = SimpleCookie()
     try:
         jar.load(cookie_header)
-    except Exception:  # a malformed header is no session
+    except Exception:  # a malformed header carries no cookie
         return None
-    morsel = jar.get(SESSION_COOKIE)
+    morsel = jar.get(name)
     return morsel.value if morsel else None
+
+
+def token_from_cookie_header(cookie_header: str | None) -> str | None:
+    return cookie_value(cookie_header, SESSION_COOKIE)
 
 
 def session_user(request: Request) -> User | None:
@@ -76,12 +83,19 @@ def _client_ip(request: Request) -> str:
 
 
 async def open_session(request: Request) -> Response:
-    """Turn the one-time login ticket into the HttpOnly session cookie."""
-    opened = auth.open_session(request.query_params.get("ticket", ""))
+    """Turn the one-time login ticket into the HttpOnly session cookie. The ticket
+    counts only with the browser key cookie the login page set (login CSRF)."""
+    opened = auth.open_session(request.query_params.get("ticket", ""),
+                              cookie_value(request.headers.get("cookie"), LOGIN_KEY_COOKIE))
     if opened is None:
-        return RedirectResponse("/connexion?expire=1", status_code=303)
+        log.warning("login ticket refused (unknown, used, expired or without its browser key) ip=%s",
+                    _client_ip(request))
+        response = RedirectResponse("/connexion?expire=1", status_code=303)
+        response.delete_cookie(LOGIN_KEY_COOKIE, path=LOGIN_KEY_PATH)
+        return response
     token, user = opened
     response = RedirectResponse(home_path_for(user), status_code=303)
+    response.delete_cookie(LOGIN_KEY_COOKIE, path=LOGIN_KEY_PATH)
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -38,7 +38,7 @@ def paul_client_id() -> int:
 def session_token(identifier: str, password: str) -> str:
     result = auth.login(identifier, password, "127.0.0.1")
     assert result.ok, result.error
-    opened = auth.open_session(result.ticket)
+    opened = auth.open_session(result.ticket, result.browser_key)
     assert opened is not None
     return opened[0]
 

@@ -228,7 +228,7 @@ def test_temporary_password_flow(demo):
     assert created.must_change_password
     login = auth.login("paul.durand@example.com", ctx["password"])
     assert login.ok
-    token, opened = auth.open_session(login.ticket)
+    token, opened = auth.open_session(login.ticket, login.browser_key)
     from espace.api import home_path_for
 
     assert home_path_for(opened) == "/premiere-connexion"

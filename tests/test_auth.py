@@ -4,11 +4,12 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import warnings
 from datetime import timedelta
 
 from sqlmodel import select
 
-from espace import security
+from espace import api, security
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import AuthSession, OneTimeToken, User, utcnow
@@ -20,20 +21,20 @@ CLIENT = ("academy@secib.fr", "a12RJ3d11P")
 def _login(identifier=CLIENT[0], password=CLIENT[1], ip="10.0.0.1"):
     result = auth.login(identifier, password, ip)
     assert result.ok, result.error
-    token, user = auth.open_session(result.ticket)
+    token, user = auth.open_session(result.ticket, result.browser_key)
     return token, user
 
 
 def test_login_success_gives_a_session_through_a_single_use_ticket(demo):
     result = auth.login("  Academy@Secib.fr ", CLIENT[1], "1.2.3.4")
     assert result.ok and result.role.value == "client"
-    opened = auth.open_session(result.ticket)
+    opened = auth.open_session(result.ticket, result.browser_key)
     assert opened is not None
     token, user = opened
     assert len(token) >= 32 and user.email == "academy@secib.fr"
     assert auth.current_user(token).id == user.id
     # The ticket works once.
-    assert auth.open_session(result.ticket) is None
+    assert auth.open_session(result.ticket, result.browser_key) is None
     # Only a hash of the token is stored.
     with session_scope() as s:
         rows = s.exec(select(AuthSession)).all()
@@ -55,7 +56,7 @@ def test_expired_ticket_is_refused(demo):
         row.ticket_expires_at = utcnow() - timedelta(seconds=1)
         s.add(row)
         s.commit()
-    assert auth.open_session(result.ticket) is None
+    assert auth.open_session(result.ticket, result.browser_key) is None
 
 
 def test_forged_and_expired_sessions_are_refused(demo):
@@ -193,3 +194,39 @@ def test_a_new_password_expires_every_pending_reset_link(demo):
 
 def test_identifiers_lose_control_characters_before_being_logged(demo):
     assert auth.normalize_identifier(" X\nINFO forged@line\r ") == "xinfo forged@line"
+
+
+def test_a_ticket_opens_the_session_only_with_its_browser_key(demo):
+    """Login CSRF: an attacker logs in to their own account and sends the ticket in a
+    link; the victim's browser has no browser key cookie, so nothing opens. The
+    refusals do not use up the ticket of the browser that logged in."""
+    result = auth.login(*CLIENT, "1.2.3.4")
+    other = auth.login(*CLIENT, "1.2.3.4")
+    assert result.browser_key and result.browser_key != other.browser_key
+    assert auth.open_session(result.ticket, None) is None
+    assert auth.open_session(result.ticket, "") is None
+    assert auth.open_session(result.ticket, other.browser_key) is None
+    assert auth.open_session(result.ticket, result.browser_key[:-1]) is None
+    opened = auth.open_session(result.ticket, result.browser_key)
+    assert opened is not None and opened[1].email == CLIENT[0]
+
+
+def test_the_ticket_route_sets_the_session_cookie_only_with_the_browser_key(demo):
+    with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    result = auth.login(*CLIENT, "1.2.3.4")
+    url = f"/api/session/ouvrir?ticket={result.ticket}"
+    with TestClient(api.api, follow_redirects=False) as http:
+        forged = http.get(url)  # a link followed by a browser that did not log in
+        assert forged.status_code == 303 and forged.headers["location"] == "/connexion?expire=1"
+        assert "espace_session=" not in forged.headers.get("set-cookie", "")
+        http.cookies.set(api.LOGIN_KEY_COOKIE, result.browser_key, path=api.LOGIN_KEY_PATH)
+        real = http.get(url)
+    assert real.status_code == 303 and real.headers["location"] == "/accueil"
+    cookies = real.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("espace_session="))
+    assert "HttpOnly" in session and "samesite=lax" in session.lower()
+    assert any(c.startswith(f"{api.LOGIN_KEY_COOKIE}=") and "Max-Age=0" in c for c in cookies)
+    token = session.split(";")[0].split("=", 1)[1]
+    assert auth.current_user(token).email == CLIENT[0]

@@ -85,7 +85,7 @@ def _notices(category: str, item_id: int) -> list[ShareNotice]:
 def _token(email: str, password: str) -> str:
     result = auth.login(email, password, "127.0.0.1")
     assert result.ok
-    opened = auth.open_session(result.ticket)
+    opened = auth.open_session(result.ticket, result.browser_key)
     assert opened is not None
     return opened[0]
 

@@ -40,7 +40,7 @@ def http(app):
 def token(demo):
     result = auth.login(LUCE_EMAIL, LUCE_PASSWORD, "127.0.0.1")
     assert result.ok
-    opened = auth.open_session(result.ticket)
+    opened = auth.open_session(result.ticket, result.browser_key)
     assert opened is not None
     return opened[0]
 

@@ -37,6 +37,10 @@ class LoginResult:
     ok: bool
     error: str = ""
     ticket: str = ""
+    # Set as a cookie by the login page itself before it goes to /api/session/ouvrir:
+    # the ticket opens the session only with it, so a ticket alone (an attacker's own,
+    # in a link) cannot log someone else's browser into the attacker's account.
+    browser_key: str = ""
     role: Role | None = None
 
 
@@ -80,13 +84,13 @@ def login(identifier: str, password: str, ip: str = "") -> LoginResult:
             audit.record(s, user, "connexion_refusee", ident, ip)
             s.commit()
             return LoginResult(False, BAD_CREDENTIALS)
-        ticket = security.new_token()
+        ticket, browser_key = security.new_token(), security.new_token()
         now = utcnow()
         s.add(
             AuthSession(
                 user_id=user.id,
                 token_hash="pending:" + security.new_token(),
-                ticket_hash=security.token_hash(ticket),
+                ticket_hash=_ticket_hash(ticket, browser_key),
                 ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
                 expires_at=now + timedelta(hours=settings.session_max_hours),
                 ip=ip[:64],
@@ -96,15 +100,20 @@ def login(identifier: str, password: str, ip: str = "") -> LoginResult:
         s.add(user)
         audit.record(s, user, "connexion", "", ip)
         s.commit()
-        return LoginResult(True, ticket=ticket, role=user.role)
+        return LoginResult(True, ticket=ticket, browser_key=browser_key, role=user.role)
 
 
-def open_session(ticket: str) -> tuple[str, User] | None:
-    """Exchange a login ticket (single use, 60 s) for the session token."""
-    if not ticket:
+def _ticket_hash(ticket: str, browser_key: str) -> str:
+    return security.token_hash(f"{ticket}.{browser_key}")
+
+
+def open_session(ticket: str, browser_key: str | None) -> tuple[str, User] | None:
+    """Exchange a login ticket (single use, 60 s), presented with the browser key the
+    login gave with it, for the session token."""
+    if not ticket or not browser_key or len(ticket) > 200 or len(browser_key) > 200:
         return None
     with session_scope() as s:
-        row = s.exec(select(AuthSession).where(AuthSession.ticket_hash == security.token_hash(ticket))).first()
+        row = s.exec(select(AuthSession).where(AuthSession.ticket_hash == _ticket_hash(ticket, browser_key))).first()
         if row is None or row.revoked_at or not row.ticket_expires_at or row.ticket_expires_at < utcnow():
             return None
         token = security.new_token()

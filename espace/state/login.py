@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from espace.api import home_path_for
+from espace.api import LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, home_path_for
 from espace.services import auth
 from espace.state.session import SessionState
 
@@ -37,8 +37,13 @@ class LoginState(SessionState):
             return
         self.error = ""
         self.busy = True
-        # A full navigation: the server turns the one-time ticket into the HttpOnly cookie.
-        return rx.call_script(f"window.location.replace('/api/session/ouvrir?ticket={result.ticket}')")
+        # The browser key as a cookie of this page (a ticket alone opens nothing: login
+        # CSRF), then a full navigation: the server turns the ticket into the HttpOnly cookie.
+        return rx.call_script(
+            f"document.cookie = '{LOGIN_KEY_COOKIE}={result.browser_key}; path={LOGIN_KEY_PATH}; "
+            f"max-age={auth.TICKET_SECONDS}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
+            f"window.location.replace('{LOGIN_KEY_PATH}/ouvrir?ticket={result.ticket}')"
+        )
 
 
 class ForgotState(SessionState):

@@ -164,3 +164,26 @@ def test_other_origins_get_no_credentialed_cors(server):
         req = urllib.request.Request(f"{server.url}/api/health", headers={"Origin": origin})
         with urllib.request.urlopen(req) as resp:
             assert (resp.headers.get("access-control-allow-origin") == origin) is allowed
+
+
+def test_a_login_ticket_sent_in_a_link_logs_nobody_in(desktop, browser, server):
+    """Login CSRF: Marc logs in but his ticket link is caught before it is followed, and
+    sent to Luce's browser. Without the browser key that Marc's login page set, Luce
+    lands on the login page, logged into nothing; Marc's own browser still gets in."""
+    desktop.route("**/api/session/ouvrir*", lambda route: route.abort())
+    with desktop.expect_request("**/api/session/ouvrir*") as caught:
+        login(desktop, *MARC)
+    link = caught.value.url
+    assert "ticket=" in link
+    victim = browser.new_context(base_url=server.url)
+    vp = victim.new_page()
+    vp.goto(link)
+    expect(vp).to_have_url(re.compile(r"/connexion/?\?expire=1"))
+    expect(vp.get_by_text("Votre session a expiré. Veuillez vous reconnecter.")).to_be_visible()
+    vp.goto("/accueil")
+    expect(vp).to_have_url(re.compile(r"/connexion"))
+    victim.close()
+    desktop.unroute("**/api/session/ouvrir*")
+    desktop.goto(link)
+    expect(desktop).to_have_url(re.compile(r"/accueil/?$"))
+    expect(desktop.get_by_role("heading", name=re.compile("MARC", re.IGNORECASE))).to_be_visible()
