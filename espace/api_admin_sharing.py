@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 async def upload(request: Request) -> Response:
-    user, refused = await _guard(request)
+    user, refused = _guard(request)
     if refused is not None:
         return refused
     if user.role not in (Role.lawyer, Role.staff):

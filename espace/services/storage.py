@@ -19,7 +19,6 @@ from typing import AsyncIterable, Callable, Iterable, TypeVar
 
 from espace.config import settings
 
-CHUNK = 1024 * 1024
 # Bytes handed to the disk threads at a time: small, so that hashing and writing keep
 # pace with the receive (once the last byte is in, about one batch is left to do).
 BATCH = 256 * 1024
