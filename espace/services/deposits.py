@@ -20,7 +20,6 @@ from typing import AsyncIterable, Callable
 from zoneinfo import ZoneInfo
 
 import olefile
-
 from sqlmodel import Session, select, update
 
 from espace.config import settings
