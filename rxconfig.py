@@ -15,6 +15,9 @@ config = rx.Config(
     deploy_url=settings.public_url,
     # Not Reflex's default "*": no other site may call the backend with our cookie.
     cors_allowed_origins=settings.allowed_origins,
+    # Reflex would take X-Forwarded-For from any peer: the client address comes from
+    # espace.services.client_address (TRUSTED_PROXIES) instead.
+    trusted_proxy_hops=0,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
     disable_plugins=[SitemapPlugin],
 )

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Direction, Role, User
-from espace.services import AccessDenied, audit, auth, portal, storage
+from espace.services import AccessDenied, audit, auth, client_address, login_guard, portal, storage
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,13 @@ def home_path_for(user: User) -> str:
     return "/accueil" if user.role == Role.client else "/admin"
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+def client_ip(request: Request) -> str:
+    """The client's address: the socket peer, or X-Forwarded-For from a TRUSTED_PROXIES peer."""
+    return client_address.client_ip(request.client.host if request.client else "",
+                                    request.headers.get("x-forwarded-for"))
+
+
+_client_ip = client_ip
 
 
 async def open_session(request: Request) -> Response:
@@ -104,6 +109,18 @@ async def open_session(request: Request) -> Response:
         secure=settings.secure_cookies,
         path="/",
         max_age=settings.session_max_hours * 3600,
+    )
+    # This browser now knows the password of the account: its own failures, not a
+    # stranger's, decide whether it may keep trying (services/login_guard.py).
+    response.set_cookie(
+        login_guard.DEVICE_COOKIE,
+        login_guard.issue_device_cookie(cookie_value(request.headers.get("cookie"), login_guard.DEVICE_COOKIE),
+                                        auth.normalize_identifier(user.email)),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+        max_age=settings.device_cookie_days * 86400,
     )
     return response
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from espace.api import client_ip
 from espace.services import payments
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ async def stripe_webhook(request: Request) -> Response:
             payments.handle_webhook, payload, request.headers.get("stripe-signature", ""), firm_id)
     except payments.WebhookRejected as exc:
         log.warning("stripe webhook rejected firm=%s reason=%s ip=%s", firm_id, exc,
-                    request.client.host if request.client else "")
+                    client_ip(request))
         return _answer(400, ok=False, error="invalid event")
     except Exception:
         log.exception("stripe webhook failed firm=%s", firm_id)

@@ -44,9 +44,22 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, alias="SESSION_IDLE_MINUTES")
     session_max_hours: int = Field(default=12, alias="SESSION_MAX_HOURS")
     reset_link_minutes: int = Field(default=60, alias="RESET_LINK_MINUTES")
+    # Lockout (services/login_guard.py), over LOGIN_WINDOW_MINUTES: failures of a browser
+    # without a device cookie of the identifier count per identifier and per address;
+    # a browser that logged in to the identifier before counts only its own failures.
     login_max_failures: int = Field(default=5, alias="LOGIN_MAX_FAILURES")
     login_ip_max_failures: int = Field(default=30, alias="LOGIN_IP_MAX_FAILURES")
+    login_device_max_failures: int = Field(default=5, alias="LOGIN_DEVICE_MAX_FAILURES")
     login_window_minutes: int = Field(default=15, alias="LOGIN_WINDOW_MINUTES")
+    device_cookie_days: int = Field(default=365, alias="DEVICE_COOKIE_DAYS")
+    # Login events a minute, refused before any password check: per tab (websocket) and
+    # per address (browsers without a device cookie of the identifier).
+    login_events_per_connection: int = Field(default=10, alias="LOGIN_EVENTS_PER_CONNECTION")
+    login_events_per_address: int = Field(default=30, alias="LOGIN_EVENTS_PER_ADDRESS")
+    # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated).
+    trusted_proxies: str = Field(default="", alias="TRUSTED_PROXIES")
+    # Concurrent password hashes/verifications (argon2); 0 = the number of cores.
+    hash_workers: int = Field(default=0, alias="HASH_WORKERS")
     page_size: int = Field(default=50, alias="PAGE_SIZE")
     max_upload_mb: int = Field(default=50, alias="MAX_UPLOAD_MB")
 

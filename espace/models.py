@@ -359,3 +359,17 @@ class StripeEvent(SQLModel, table=True):
     firm_id: int | None = Field(default=None, foreign_key="firm.id")
     type: str
     received_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login as the lockout counts it (services/login_guard.py): `scope` is
+    "device" (key: the nonce of a device cookie), "identifier" (failures of browsers
+    without a device cookie of it) or "address" (failures from an untrusted address)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_scope_key_at", "scope", "key", "at"),
+                      Index("ix_login_failure_at", "at"))
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str
+    key: str
+    at: datetime = Field(default_factory=utcnow)

@@ -13,7 +13,7 @@ from espace import security
 from espace.config import settings
 from espace.db import get_engine, session_scope
 from espace.models import AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
-from espace.services import audit
+from espace.services import audit, login_guard
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +66,23 @@ def _record_attempt(session: Session, kind: str, identifier: str, ip: str) -> No
     session.add(LoginAttempt(kind=kind, identifier=identifier, ip=ip))
 
 
-def login(identifier: str, password: str, ip: str = "") -> LoginResult:
+def login(identifier: str, password: str, ip: str = "", device_cookie: str | None = None) -> LoginResult:
     """Check credentials; on success create a session and return a one-time ticket
-    that the browser exchanges for an HttpOnly cookie (api.open_session)."""
+    that the browser exchanges for an HttpOnly cookie (api.open_session).
+    `device_cookie`: the browser's device cookie (login_guard), which decides whose
+    failures count. Blocking (argon2): call it through hashing.run from the event loop."""
     ident = normalize_identifier(identifier)
     if not ident or not password:
         return LoginResult(False, "Veuillez saisir votre identifiant et votre mot de passe.")
     with session_scope() as s:
-        if _throttled(s, "login", ident, ip, settings.login_max_failures):
-            security.burn_time_like_verify()
-            log.warning("login throttled identifier=%s ip=%s", ident, ip)
+        verdict = login_guard.check(s, ident, ip, device_cookie)
+        if verdict.locked:  # refused before any hashing, the same whether or not ident exists
+            log.warning("login throttled identifier=%s ip=%s device=%s", ident, ip, verdict.device is not None)
             return LoginResult(False, TOO_MANY)
         user = s.exec(select(User).where(User.email == ident)).first()
         ok = security.verify_password(password[:1024], user.password_hash if user else None)
         if not ok or user is None or not user.active:
-            _record_attempt(s, "login", ident, ip)
+            login_guard.record_failure(s, verdict)
             audit.record(s, user, "connexion_refusee", ident, ip)
             s.commit()
             return LoginResult(False, BAD_CREDENTIALS)

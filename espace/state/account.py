@@ -19,8 +19,8 @@ class AccountState(SessionState):
             return self._to_login()
 
     @rx.event
-    def change_password(self, form: dict):
-        result = self._change_password(form)
+    async def change_password(self, form: dict):
+        result = await self._change_password(form)
         self.errors = result.errors
         self.message = result.message
         if result.ok:

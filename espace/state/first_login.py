@@ -24,8 +24,8 @@ class FirstLoginState(LoadedPage, SessionState):
         self.loaded = True
 
     @rx.event
-    def submit(self, form: dict):
-        result = self._change_password(form)
+    async def submit(self, form: dict):
+        result = await self._change_password(form)
         self.errors = result.errors
         if "form" in result.errors:
             self.loaded = False

@@ -1,11 +1,15 @@
 """Login, forgotten password and reset pages."""
 from __future__ import annotations
 
+import logging
+
 import reflex as rx
 
 from espace.api import LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, home_path_for
-from espace.services import auth
+from espace.services import auth, hashing, login_guard
 from espace.state.session import SessionState
+
+log = logging.getLogger(__name__)
 
 
 class LoginState(SessionState):
@@ -28,9 +32,19 @@ class LoginState(SessionState):
             return rx.redirect(home_path_for(user), replace=True)
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
+        form = form if isinstance(form, dict) else {}
         identifier = str(form.get("identifier", ""))[:254]
-        result = auth.login(identifier, str(form.get("password", "")), self._ip())
+        ip, device_cookie = self._ip(), self._device_cookie()
+        # Refused before any database work or hashing; the same answer for every identifier.
+        if not login_guard.allow_login_event(self.router.session.client_token, ip,
+                                             auth.normalize_identifier(identifier), device_cookie):
+            log.warning("login events throttled ip=%s", ip)
+            self.error = auth.TOO_MANY
+            self.info = ""
+            return
+        # argon2 in the bounded hashing pool: the event loop serves everyone else meanwhile.
+        result = await hashing.run(auth.login, identifier, str(form.get("password", "")), ip, device_cookie)
         if not result.ok:
             self.error = result.error
             self.info = ""
@@ -83,9 +97,10 @@ class ResetState(SessionState):
         self.message = ""
 
     @rx.event
-    def submit(self, form: dict):
-        result = auth.reset_password(
-            self._jeton, str(form.get("new", "")), str(form.get("confirm", "")), self._purpose()
+    async def submit(self, form: dict):
+        form = form if isinstance(form, dict) else {}
+        result = await hashing.run(
+            auth.reset_password, self._jeton, str(form.get("new", "")), str(form.get("confirm", "")), self._purpose()
         )
         self.errors = result.errors
         if result.ok:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from espace.api import token_from_cookie_header
+from espace.api import cookie_value, token_from_cookie_header
 from espace.models import Role, User
-from espace.services import auth
+from espace.services import auth, client_address, hashing, login_guard
 
 LOGIN = "/connexion"
 FIRST_LOGIN = "/premiere-connexion"
@@ -19,16 +19,24 @@ class SessionState(rx.State):
     firm_name: str = ""
     has_logo: bool = False
 
-    def _change_password(self, form: dict) -> auth.FormResult:
-        """The password form (current, new, confirm) for this tab's own session."""
-        return auth.change_password(self._token() or "", str(form.get("current", "")), str(form.get("new", "")),
-                                    str(form.get("confirm", "")))
+    async def _change_password(self, form: dict) -> auth.FormResult:
+        """The password form (current, new, confirm) for this tab's own session
+        (argon2 in the hashing pool, off the event loop)."""
+        return await hashing.run(auth.change_password, self._token() or "", str(form.get("current", "")),
+                                 str(form.get("new", "")), str(form.get("confirm", "")))
 
     def _token(self) -> str | None:
         return token_from_cookie_header(self.router.headers.cookie)
 
     def _ip(self) -> str:
-        return self.router.session.client_ip or ""
+        """The client's address: Reflex gives the socket peer (rxconfig keeps
+        trusted_proxy_hops at 0); X-Forwarded-For counts only from TRUSTED_PROXIES."""
+        return client_address.client_ip(self.router.session.client_ip or "",
+                                         self.router.headers.raw_headers.get("x-forwarded-for"))
+
+    def _device_cookie(self) -> str | None:
+        """The device cookie(s) of this browser (services/login_guard.py), from the handshake."""
+        return cookie_value(self.router.headers.cookie, login_guard.DEVICE_COOKIE)
 
     def _user(self) -> User | None:
         return auth.current_user(self._token())
