@@ -106,7 +106,7 @@ async def measure(url: str, cookie: str) -> dict:
                 await sock.emit(f"{LOGIN}.submit", {"form": form})
             # Events of one tab run in order: the answer to this load comes after all of them.
             await sock.emit(f"{LOGIN}.load", {})
-            await sock.wait(LOGIN, "error", "")
+            await sock.wait(LOGIN, "error", "", timeout=900)
 
         per = ARGS.events // ARGS.sockets
         phase["now"] = "flood"
