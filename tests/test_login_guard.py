@@ -261,3 +261,11 @@ def test_login_through_the_pool_keeps_the_event_loop_free(demo):
     results, ticks = asyncio.run(main())
     assert all(r.error == auth.BAD_CREDENTIALS for r in results)
     assert ticks > 10  # the loop kept running while four argon2 verifications ran
+
+
+def test_reflex_does_not_believe_x_forwarded_for_by_itself():
+    """Reflex's trusted_proxy_hops takes the header from any peer: it stays 0, and
+    SessionState._ip() goes through client_address with TRUSTED_PROXIES."""
+    import rxconfig
+
+    assert rxconfig.config.trusted_proxy_hops == 0
