@@ -359,3 +359,86 @@ class StripeEvent(SQLModel, table=True):
     firm_id: int | None = Field(default=None, foreign_key="firm.id")
     type: str
     received_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Two-factor login (services/two_factor.py, services/passkeys.py) ---------------
+# Second factors belong to the login identity (ACCOUNT_FK): the person, whatever firm.
+ACCOUNT_FK = "user.id"
+
+
+class TotpFactor(SQLModel, table=True):
+    """An authenticator app (TOTP, RFC 6238). The secret is encrypted with the app
+    secret; `pending_secret_enc` is an enrolment not yet confirmed by a code."""
+
+    __tablename__ = "totp_factor"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key=ACCOUNT_FK, unique=True)
+    secret_enc: str | None = None
+    enabled_at: datetime | None = None
+    # The last accepted 30-second step: a code is never accepted twice.
+    last_step: int | None = None
+    pending_secret_enc: str | None = None
+    pending_at: datetime | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """Single-use recovery codes (10 per enrolment), stored as keyed hashes."""
+
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key=ACCOUNT_FK, index=True)
+    code_hash: str
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None
+
+
+class Passkey(SQLModel, table=True):
+    """A WebAuthn credential (passkey) of an account."""
+
+    __tablename__ = "passkey"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key=ACCOUNT_FK, index=True)
+    credential_id: str = Field(unique=True)  # base64url
+    public_key: str  # COSE key, base64url
+    sign_count: int = 0
+    transports: str = ""  # comma-separated
+    name: str
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class WebauthnChallenge(SQLModel, table=True):
+    """A WebAuthn challenge given to a browser: single use, 2 minutes. `account_id`
+    is set for a registration, `pending_login_id` for a second factor, neither for a
+    passwordless login."""
+
+    __tablename__ = "webauthn_challenge"
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_hash: str = Field(unique=True)
+    purpose: str  # "register" | "login" | "second_factor"
+    account_id: int | None = Field(default=None, foreign_key=ACCOUNT_FK)
+    pending_login_id: int | None = None
+    expires_at: datetime = Field(index=True)
+
+
+class PendingLogin(SQLModel, table=True):
+    """A correct password waiting for its second factor: no session exists yet."""
+
+    __tablename__ = "pending_login"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key=ACCOUNT_FK)
+    token_hash: str = Field(unique=True)
+    ip: str = ""
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+    used_at: datetime | None = None
+
+
+class FirmTwoFactorPolicy(SQLModel, table=True):
+    """Whether a firm requires a second factor of its staff and/or of its clients."""
+
+    __tablename__ = "firm_two_factor_policy"
+    firm_id: int = Field(foreign_key="firm.id", primary_key=True)
+    require_staff: bool = False
+    require_clients: bool = False

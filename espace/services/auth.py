@@ -42,6 +42,9 @@ class LoginResult:
     # in a link) cannot log someone else's browser into the attacker's account.
     browser_key: str = ""
     role: Role | None = None
+    # Set (with ok False) when the password was right and a second factor is due:
+    # the token of the pending login (services/two_factor.py).
+    pending: str = ""
 
 
 @dataclass
@@ -84,23 +87,37 @@ def login(identifier: str, password: str, ip: str = "") -> LoginResult:
             audit.record(s, user, "connexion_refusee", ident, ip)
             s.commit()
             return LoginResult(False, BAD_CREDENTIALS)
-        ticket, browser_key = security.new_token(), security.new_token()
-        now = utcnow()
-        s.add(
-            AuthSession(
-                user_id=user.id,
-                token_hash="pending:" + security.new_token(),
-                ticket_hash=_ticket_hash(ticket, browser_key),
-                ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
-                expires_at=now + timedelta(hours=settings.session_max_hours),
-                ip=ip[:64],
-            )
-        )
-        user.last_login_at = now
-        s.add(user)
-        audit.record(s, user, "connexion", "", ip)
+        from espace.services import two_factor
+
+        if two_factor.needs_second_factor(s, user):
+            # No session yet: the second factor first (services/two_factor.py).
+            pending = two_factor.start_pending(s, user, ip)
+            s.commit()
+            return LoginResult(False, pending=pending)
+        result = issue_ticket(s, user, ip)
         s.commit()
-        return LoginResult(True, ticket=ticket, browser_key=browser_key, role=user.role)
+        return result
+
+
+def issue_ticket(s: Session, user: User, ip: str = "", how: str = "") -> LoginResult:
+    """Create the session of a user who has proved who they are and return the
+    one-time ticket and browser key; the caller commits."""
+    ticket, browser_key = security.new_token(), security.new_token()
+    now = utcnow()
+    s.add(
+        AuthSession(
+            user_id=user.id,
+            token_hash="pending:" + security.new_token(),
+            ticket_hash=_ticket_hash(ticket, browser_key),
+            ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
+            expires_at=now + timedelta(hours=settings.session_max_hours),
+            ip=ip[:64],
+        )
+    )
+    user.last_login_at = now
+    s.add(user)
+    audit.record(s, user, "connexion", how, ip)
+    return LoginResult(True, ticket=ticket, browser_key=browser_key, role=user.role)
 
 
 def _ticket_hash(ticket: str, browser_key: str) -> str:
