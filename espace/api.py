@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Direction, Role, User
-from espace.services import AccessDenied, audit, auth, portal, storage
+from espace.services import AccessDenied, audit, auth, portal, storage, two_factor
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def session_user(request: Request) -> User | None:
     """The user behind the request's session cookie, for the API routes. A user who
     must still replace a temporary password gets nothing here until they have."""
     user = auth.current_user(token_from_cookie_header(request.headers.get("cookie")))
-    if user is not None and user.must_change_password:
+    if user is not None and (user.must_change_password or two_factor.enrolment_required(user)):
         return None
     return user
 
@@ -67,7 +67,7 @@ def session_actor(request: Request) -> auth.Actor | None:
     """session_user's answer in one plain read, for the upload routes (run for every
     file of a drop)."""
     actor = auth.current_actor(token_from_cookie_header(request.headers.get("cookie")))
-    if actor is not None and actor.must_change_password:
+    if actor is not None and (actor.must_change_password or two_factor.enrolment_required(actor)):
         return None
     return actor
 
@@ -75,6 +75,8 @@ def session_actor(request: Request) -> auth.Actor | None:
 def home_path_for(user: User) -> str:
     if user.must_change_password:
         return "/premiere-connexion"
+    if two_factor.enrolment_required(user):
+        return "/double-authentification"  # the firm requires a second factor first
     return "/accueil" if user.role == Role.client else "/admin"
 
 

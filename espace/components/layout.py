@@ -92,6 +92,7 @@ ADMIN_LINKS = [
     ("Messages", "/admin/messages"),
     ("Paiements", "/admin/paiements"),
     ("Paramètres", "/admin/parametres"),
+    ("Mon compte", "/admin/compte"),
 ]
 
 

@@ -8,10 +8,11 @@ import reflex as rx
 
 from espace.api import token_from_cookie_header
 from espace.models import Role, User
-from espace.services import auth
+from espace.services import auth, two_factor
 
 LOGIN = "/connexion"
 FIRST_LOGIN = "/premiere-connexion"
+ENROL_SECOND_FACTOR = "/double-authentification"
 
 
 class SessionState(rx.State):
@@ -38,12 +39,16 @@ class SessionState(rx.State):
         user = self._user()
         if user is None or user.role != Role.client or user.must_change_password:
             return None  # a temporary password must be changed first (see _to_login)
+        if two_factor.enrolment_required(user):
+            return None  # the firm requires a second factor first (see _to_login)
         self._remember(user)
         return user
 
     def _staff(self) -> User | None:
         user = self._user()
         if user is None or user.role not in (Role.lawyer, Role.staff):
+            return None
+        if two_factor.enrolment_required(user):
             return None
         self._remember(user)
         return user
@@ -69,6 +74,8 @@ class SessionState(rx.State):
         user = self._user()
         if user is not None and user.must_change_password:
             return rx.redirect(FIRST_LOGIN, replace=True)
+        if user is not None and two_factor.enrolment_required(user):
+            return rx.redirect(ENROL_SECOND_FACTOR, replace=True)
         self.user_name = ""
         self.firm_name = ""
         return rx.redirect(f"{LOGIN}?expire=1", replace=True)
