@@ -1,5 +1,5 @@
 """Command line: `python -m espace migrate | demo | create-firm | create-lawyer | create-client |
-create-dossier | worker | outbox-status`."""
+create-dossier | worker | outbox-status | reset-2fa`."""
 from __future__ import annotations
 
 import argparse
@@ -203,6 +203,15 @@ def cmd_outbox_status(args: argparse.Namespace) -> None:
         print(f"{status:<8} {count:>6}  ({labels.get(status, status)})")
 
 
+def cmd_reset_2fa(args: argparse.Namespace) -> None:
+    from espace.services import two_factor
+
+    if not two_factor.reset_for_identifier(args.email):
+        raise CliError(f"Aucun compte avec l'identifiant {args.email!r}.")
+    print("Double authentification retirée : le mot de passe seul ouvre de nouveau le compte "
+          "(ses sessions ouvertes sont fermées).")
+
+
 def _help(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
 
@@ -270,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("outbox-status", help="nombre d'e-mails de la file d'attente par statut")
     p.set_defaults(func=cmd_outbox_status)
+
+    p = sub.add_parser("reset-2fa", help="retire la double authentification d'un compte (téléphone et codes perdus)")
+    p.add_argument("--email", required=True, help="identifiant du compte")
+    p.set_defaults(func=cmd_reset_2fa)
     return parser
 
 

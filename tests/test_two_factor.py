@@ -199,3 +199,14 @@ def test_a_client_cannot_set_the_firm_policy(demo):
         two_factor.set_policy(_user(), True, True)
     with pytest.raises(AccessDenied):
         two_factor.get_policy(_user())
+
+
+def test_cli_reset_removes_the_second_factors(demo):
+    from espace.__main__ import main
+
+    user = _user()
+    _enrol(user)
+    assert auth.login(*CLIENT).pending
+    assert main(["reset-2fa", "--email", CLIENT[0].upper()]) == 0
+    assert auth.login(*CLIENT).ok
+    assert main(["reset-2fa", "--email", "personne@example.com"]) == 2

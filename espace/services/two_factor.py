@@ -418,3 +418,24 @@ def complete_login(token: str, code, mode: str, ip: str = ""):
         result = auth.issue_ticket(s, user, ip)
         s.commit()
         return result
+
+
+def reset_for_identifier(identifier: str) -> bool:
+    """Remove every second factor of an account (a person who lost both the phone and
+    the recovery codes; the CLI's `reset-2fa`, after checking who asks). False if the
+    identifier is unknown."""
+    from espace.services import auth
+
+    with session_scope() as s:
+        user = s.exec(select(User).where(User.email == auth.normalize_identifier(identifier))).first()
+        if user is None:
+            return False
+        s.exec(delete(TotpFactor).where(TotpFactor.account_id == user.id))
+        s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == user.id))
+        s.exec(delete(Passkey).where(Passkey.account_id == user.id))
+        s.exec(delete(PendingLogin).where(PendingLogin.account_id == user.id))
+        auth.revoke_all_sessions(s, user.id)
+        audit.record(s, user, "double_authentification_desactivee", "réinitialisée en ligne de commande")
+        s.commit()
+        log.warning("second factors reset from the command line account=%s", user.id)
+        return True
