@@ -138,6 +138,8 @@ async def login_options(request: Request) -> Response:
     if pending is False:
         return _error(401, passkeys.EXPIRED)
     options = await run_in_threadpool(passkeys.login_options, pending)
+    if options is None and pending is None:
+        return _error(429, auth.TOO_MANY)
     if options is None:
         return _error(401, "Votre connexion a expiré. Veuillez saisir à nouveau votre identifiant et votre mot "
                            "de passe.")

@@ -18,7 +18,7 @@ import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 from webauthn import (generate_authentication_options, generate_registration_options, options_to_json,
                       verify_authentication_response, verify_registration_response)
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 CHALLENGE_SECONDS = 120
 NAME_MAX = 60
 MAX_PER_ACCOUNT = 20
+MAX_LIVE_LOGIN_CHALLENGES = 5000
 RP_NAME = "Mon espace client"
 
 REFUSED = "La clé d'accès n'a pas été reconnue."
@@ -137,7 +138,7 @@ def registration_options(user: User) -> dict:
 
 
 def clean_name(name) -> str:
-    name = " ".join("".join(c for c in str(name or "")[:200] if c.isprintable()).split())
+    name = " ".join("".join(c if c.isprintable() else " " for c in str(name or "")[:200]).split())
     return name[:NAME_MAX]
 
 
@@ -202,6 +203,12 @@ def login_options(pending_token: str | None = None) -> dict | None:
     factor of that account (its credentials only). None: the pending login expired."""
     with session_scope() as s:
         if pending_token is None:
+            live = s.exec(select(func.count()).select_from(WebauthnChallenge)
+                          .where(WebauthnChallenge.purpose == "login", WebauthnChallenge.expires_at > utcnow())).one()
+            if live >= MAX_LIVE_LOGIN_CHALLENGES:
+                # A flood of anonymous requests: no more rows (each one lives 2 minutes).
+                log.warning("passwordless login challenges capped live=%s", live)
+                return None
             options = generate_authentication_options(
                 rp_id=rp_id(), timeout=CHALLENGE_SECONDS * 1000,
                 user_verification=UserVerificationRequirement.REQUIRED)

@@ -41,9 +41,9 @@ def _enrol_totp(page) -> tuple[pyotp.TOTP, list[str]]:
     """On a page showing the Sécurité panel: activate the app as a person does (reads
     the key shown for manual entry, types the app's code), returns the codes shown."""
     page.get_by_role("button", name="Activer l'application d'authentification").click()
-    expect(page.get_by_title("QR code à scanner avec votre application d'authentification")).to_be_attached()
-    qr = page.locator("svg").filter(has=page.locator("title"))
-    assert qr.first.bounding_box()["width"] >= 150  # big enough to scan
+    qr = page.get_by_role("img", name="QR code à scanner avec votre application d'authentification")
+    expect(qr).to_be_visible()
+    assert qr.bounding_box()["width"] >= 150  # big enough to scan
     secret = page.locator("[data-totp-secret]").inner_text().replace(" ", "")
     totp = pyotp.TOTP(secret)
     page.get_by_label("Code de l'application d'authentification").fill("000000" if totp.now() != "000000"
