@@ -124,15 +124,15 @@ def registration_options(user: User) -> dict:
     verification, so that it can also log in without a password."""
     with session_scope() as s:
         options = generate_registration_options(
-            rp_id=rp_id(), rp_name=RP_NAME, user_id=_user_handle(user.id), user_name=user.email,
+            rp_id=rp_id(), rp_name=RP_NAME, user_id=_user_handle(two_factor.account_of(user)), user_name=user.email,
             user_display_name=f"{user.prenom} {user.nom}".strip() or user.email,
             timeout=CHALLENGE_SECONDS * 1000,
             authenticator_selection=AuthenticatorSelectionCriteria(
                 resident_key=ResidentKeyRequirement.REQUIRED, require_resident_key=True,
                 user_verification=UserVerificationRequirement.REQUIRED),
-            exclude_credentials=_descriptors(s, user.id),
+            exclude_credentials=_descriptors(s, two_factor.account_of(user)),
         )
-        _store_challenge(s, options.challenge, "register", account_id=user.id)
+        _store_challenge(s, options.challenge, "register", account_id=two_factor.account_of(user))
         s.commit()
     return json.loads(options_to_json(options))
 
@@ -150,9 +150,9 @@ def register(user: User, credential, name) -> two_factor.Result:
     with session_scope() as s:
         taken = _take_challenge(s, credential, "register")
         s.commit()
-        if taken is None or taken[1].account_id != user.id:
+        if taken is None or taken[1].account_id != two_factor.account_of(user):
             return two_factor.Result(False, EXPIRED)
-        count = len(_descriptors(s, user.id))
+        count = len(_descriptors(s, two_factor.account_of(user)))
         if count >= MAX_PER_ACCOUNT:
             return two_factor.Result(False, f"{MAX_PER_ACCOUNT} clés d'accès au plus.")
         try:
@@ -160,20 +160,20 @@ def register(user: User, credential, name) -> two_factor.Result:
                 credential=credential, expected_challenge=taken[0], expected_rp_id=rp_id(),
                 expected_origin=origin(), require_user_verification=True)
         except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-            log.warning("passkey registration refused account=%s: %s", user.id, exc)
+            log.warning("passkey registration refused account=%s: %s", two_factor.account_of(user), exc)
             return two_factor.Result(False, REFUSED)
         cred_id = bytes_to_base64url(verified.credential_id)
         if s.exec(select(Passkey).where(Passkey.credential_id == cred_id)).first() is not None:
             return two_factor.Result(False, "Cette clé d'accès est déjà enregistrée.")
         transports = credential.get("response", {}).get("transports") or []
         transports = [t for t in transports if isinstance(t, str)][:8] if isinstance(transports, list) else []
-        s.add(Passkey(account_id=user.id, credential_id=cred_id,
+        s.add(Passkey(account_id=two_factor.account_of(user), credential_id=cred_id,
                       public_key=bytes_to_base64url(verified.credential_public_key),
                       sign_count=verified.sign_count, transports=",".join(t[:20] for t in transports),
                       name=label))
         audit.record(s, user, "double_authentification_activee", f"clé d'accès « {label} »")
         s.commit()
-        log.info("passkey registered account=%s", user.id)
+        log.info("passkey registered account=%s", two_factor.account_of(user))
         return two_factor.Result(True)
 
 
@@ -184,9 +184,9 @@ def remove(user: User, passkey_id) -> two_factor.Result:
         return two_factor.Result(False, "Clé d'accès introuvable.")
     with session_scope() as s:
         row = s.get(Passkey, pid) if 0 < pid < 2**62 else None
-        if row is None or row.account_id != user.id:
+        if row is None or row.account_id != two_factor.account_of(user):
             return two_factor.Result(False, "Clé d'accès introuvable.")
-        totp, keys = two_factor._factor_count(s, user.id)
+        totp, keys = two_factor._factor_count(s, two_factor.account_of(user))
         if not totp and keys <= 1 and two_factor.required_for(s, user):
             return two_factor.Result(False, two_factor.LAST_FACTOR_REQUIRED)
         s.delete(row)

@@ -53,6 +53,12 @@ LAST_FACTOR_REQUIRED = ("Votre cabinet exige la double authentification : ajoute
                         "avant de retirer celle-ci.")
 
 
+def account_of(user) -> int:
+    """The account (login identity) a User row (membership) or auth.Actor belongs to:
+    `account_id` once identities exist (branch identity), the user's own id before."""
+    return getattr(user, "account_id", None) or user.id
+
+
 # --- TOTP -----------------------------------------------------------------------
 
 def _clean_code(code) -> str:
@@ -158,7 +164,7 @@ def confirm_totp(user: User, code) -> Result:
     """Confirm the pending enrolment with a code from the app: the secret replaces the
     previous one (if any) and 10 new recovery codes are returned, to show once."""
     with session_scope() as s:
-        row = _totp_row(s, user.id)
+        row = _totp_row(s, account_of(user))
         if (row is None or not row.pending_secret_enc or not row.pending_at
                 or row.pending_at + timedelta(minutes=ENROL_MINUTES) < utcnow()):
             return Result(False, "Cette activation a expiré. Recommencez.")
@@ -173,11 +179,11 @@ def confirm_totp(user: User, code) -> Result:
         row.last_step = step
         row.enabled_at = utcnow()
         s.add(row)
-        codes = _new_recovery_codes(s, user.id)
+        codes = _new_recovery_codes(s, account_of(user))
         audit.record(s, user, "double_authentification_activee", "application (nouvel appareil)" if renewed
                      else "application d'authentification")
         s.commit()
-        log.info("totp enabled account=%s renewed=%s", user.id, renewed)
+        log.info("totp enabled account=%s renewed=%s", account_of(user), renewed)
         return Result(True, codes=codes)
 
 
@@ -206,7 +212,7 @@ def _check_password_or_code(s: Session, user: User, proof) -> bool:
     proof = str(proof or "")[:1024]
     if not proof:
         return False
-    if len(_clean_code(proof)) == 6 and len(proof.strip()) <= 7 and verify_totp(s, user.id, proof):
+    if len(_clean_code(proof)) == 6 and len(proof.strip()) <= 7 and verify_totp(s, account_of(user), proof):
         return True
     return security.verify_password(proof, user.password_hash)
 
@@ -215,33 +221,33 @@ def disable_totp(user: User, proof) -> Result:
     """Turn the authenticator app off: needs the password or a current code. Refused
     when it is the last factor and the firm requires one."""
     with session_scope() as s:
-        row = _totp_row(s, user.id)
+        row = _totp_row(s, account_of(user))
         if row is None or not row.secret_enc:
             return Result(False, "L'application d'authentification n'est pas activée.")
         if not _check_password_or_code(s, user, proof):
             s.commit()  # a consumed step stays consumed
             return Result(False, "Mot de passe ou code incorrect.")
-        totp, keys = _factor_count(s, user.id)
+        totp, keys = _factor_count(s, account_of(user))
         if keys == 0 and required_for(s, user):
             return Result(False, LAST_FACTOR_REQUIRED)
         s.delete(row)
         if keys == 0:
-            s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == user.id))
+            s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == account_of(user)))
         audit.record(s, user, "double_authentification_desactivee", "application d'authentification")
         s.commit()
-        log.info("totp disabled account=%s", user.id)
+        log.info("totp disabled account=%s", account_of(user))
         return Result(True)
 
 
 def regenerate_codes(user: User, proof) -> Result:
     """New recovery codes (the old ones stop working): needs the password or a code."""
     with session_scope() as s:
-        if not has_second_factor(s, user.id):
+        if not has_second_factor(s, account_of(user)):
             return Result(False, "Activez d'abord la double authentification.")
         if not _check_password_or_code(s, user, proof):
             s.commit()
             return Result(False, "Mot de passe ou code incorrect.")
-        codes = _new_recovery_codes(s, user.id)
+        codes = _new_recovery_codes(s, account_of(user))
         audit.record(s, user, "codes_de_secours_regeneres")
         s.commit()
         return Result(True, codes=codes)
@@ -325,13 +331,13 @@ def enrolment_required(user) -> bool:
     if user is None:
         return False
     with session_scope() as s:
-        return required_for(s, user) and not has_second_factor(s, user.id)
+        return required_for(s, user) and not has_second_factor(s, account_of(user))
 
 
 # --- The login waiting for its second factor ------------------------------------
 
 def needs_second_factor(s: Session, user: User) -> bool:
-    return has_second_factor(s, user.id)
+    return has_second_factor(s, account_of(user))
 
 
 def start_pending(s: Session, user: User, ip: str) -> str:
@@ -340,7 +346,7 @@ def start_pending(s: Session, user: User, ip: str) -> str:
     now = utcnow()
     s.exec(delete(PendingLogin).where(PendingLogin.expires_at < now))
     token = security.new_token()
-    s.add(PendingLogin(account_id=user.id, token_hash=security.token_hash(token), ip=ip[:64],
+    s.add(PendingLogin(account_id=account_of(user), token_hash=security.token_hash(token), ip=ip[:64],
                        expires_at=now + timedelta(minutes=PENDING_MINUTES)))
     return token
 
@@ -400,16 +406,16 @@ def complete_login(token: str, code, mode: str, ip: str = ""):
             return auth.LoginResult(False, EXPIRED)
         ident = auth.normalize_identifier(user.email)
         if auth._throttled(s, "login", ident, ip, settings.login_max_failures):
-            log.warning("second factor throttled account=%s ip=%s", user.id, ip)
+            log.warning("second factor throttled account=%s ip=%s", account_of(user), ip)
             return auth.LoginResult(False, auth.TOO_MANY)
         if mode == "recovery":
-            ok, error, what = use_recovery_code(s, user.id, code), WRONG_RECOVERY, "code de secours incorrect"
+            ok, error, what = use_recovery_code(s, account_of(user), code), WRONG_RECOVERY, "code de secours incorrect"
         else:
-            ok, error, what = verify_totp(s, user.id, code), WRONG_CODE, "code d'authentification incorrect"
+            ok, error, what = verify_totp(s, account_of(user), code), WRONG_CODE, "code d'authentification incorrect"
         if not ok:
             record_failure(s, row, user, ip, what)
             s.commit()
-            log.warning("second factor refused account=%s mode=%s ip=%s", user.id, mode, ip)
+            log.warning("second factor refused account=%s mode=%s ip=%s", account_of(user), mode, ip)
             return auth.LoginResult(False, error)
         if not claim_pending(s, row):
             return auth.LoginResult(False, EXPIRED)
@@ -430,12 +436,12 @@ def reset_for_identifier(identifier: str) -> bool:
         user = s.exec(select(User).where(User.email == auth.normalize_identifier(identifier))).first()
         if user is None:
             return False
-        s.exec(delete(TotpFactor).where(TotpFactor.account_id == user.id))
-        s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == user.id))
-        s.exec(delete(Passkey).where(Passkey.account_id == user.id))
-        s.exec(delete(PendingLogin).where(PendingLogin.account_id == user.id))
-        auth.revoke_all_sessions(s, user.id)
+        s.exec(delete(TotpFactor).where(TotpFactor.account_id == account_of(user)))
+        s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == account_of(user)))
+        s.exec(delete(Passkey).where(Passkey.account_id == account_of(user)))
+        s.exec(delete(PendingLogin).where(PendingLogin.account_id == account_of(user)))
+        auth.revoke_all_sessions(s, account_of(user))
         audit.record(s, user, "double_authentification_desactivee", "réinitialisée en ligne de commande")
         s.commit()
-        log.warning("second factors reset from the command line account=%s", user.id)
+        log.warning("second factors reset from the command line account=%s", account_of(user))
         return True

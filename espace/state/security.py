@@ -47,7 +47,7 @@ class SecurityState(LoadedPage, SessionState):
         return user
 
     def _fill(self, user: User) -> None:
-        data = two_factor.overview(user.id)
+        data = two_factor.overview(two_factor.account_of(user))
         self.totp_enabled = data["totp_enabled"]
         self.recovery_left = data["recovery_left"]
         self.keys = data["passkeys"]
@@ -84,7 +84,7 @@ class SecurityState(LoadedPage, SessionState):
         user = self._account_user()
         if user is None:
             return self._gone()
-        enrolment = two_factor.start_totp(user.id, user.email)
+        enrolment = two_factor.start_totp(two_factor.account_of(user), user.email)
         self.qr_svg = enrolment.svg
         self.secret_text = " ".join(enrolment.secret[i:i + 4] for i in range(0, len(enrolment.secret), 4))
         self.enrolling = True
@@ -98,7 +98,7 @@ class SecurityState(LoadedPage, SessionState):
         user = self._account_user()
         if user is None:
             return self._gone()
-        two_factor.cancel_totp_enrolment(user.id)
+        two_factor.cancel_totp_enrolment(two_factor.account_of(user))
         self.enrolling = False
         self.qr_svg = ""
         self.secret_text = ""

@@ -37,7 +37,7 @@ def _logout(page) -> None:
     expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
 
 
-def _enrol_totp(page) -> tuple[pyotp.TOTP, list[str]]:
+def _enrol_totp(page) -> tuple[pyotp.TOTP, list[str], str]:
     """On a page showing the Sécurité panel: activate the app as a person does (reads
     the key shown for manual entry, types the app's code), returns the codes shown."""
     page.get_by_role("button", name="Activer l'application d'authentification").click()
@@ -50,13 +50,14 @@ def _enrol_totp(page) -> tuple[pyotp.TOTP, list[str]]:
                                                                        else "111111")
     page.get_by_role("button", name="Activer", exact=True).click()
     expect(page.get_by_text(re.compile("Code incorrect"))).to_be_visible()
-    page.get_by_label("Code de l'application d'authentification").fill(totp.now())
+    used = totp.now()
+    page.get_by_label("Code de l'application d'authentification").fill(used)
     page.get_by_role("button", name="Activer", exact=True).click()
     codes_list = page.get_by_role("list", name="Codes de secours")
     expect(codes_list.get_by_role("listitem")).to_have_count(10)
     codes = codes_list.get_by_role("listitem").all_inner_texts()
     assert all(re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", c) for c in codes)
-    return totp, codes
+    return totp, codes, used
 
 
 def _password_then_second_step(page, identifier: str) -> None:
@@ -71,7 +72,7 @@ def test_authenticator_app_and_recovery_codes(page, server):
     page.get_by_role("link", name="Mon compte", exact=True).click()
     page.get_by_role("link", name="Gérer la double authentification").click()
     expect(page.get_by_role("heading", name="Sécurité du compte")).to_be_visible()
-    totp, codes = _enrol_totp(page)
+    totp, codes, used = _enrol_totp(page)
     assert_no_horizontal_scroll(page)
     page.get_by_role("button", name="J'ai conservé mes codes").click()
     expect(page.get_by_role("list", name="Codes de secours")).to_have_count(0)
@@ -86,7 +87,7 @@ def test_authenticator_app_and_recovery_codes(page, server):
     _password_then_second_step(page, identifier)
     code_field = page.get_by_label("Code de l'application d'authentification")
     # The code used to activate is spent: typed again, it is refused.
-    code_field.fill(totp.now())
+    code_field.fill(used)
     page.get_by_role("button", name="Vérifier").click()
     expect(page.get_by_text(re.compile("Code incorrect"))).to_be_visible()
     page.get_by_label("Code de l'application d'authentification").fill(totp.at(time.time() + 30))
@@ -218,7 +219,7 @@ def test_firm_policy_forces_enrolment(page, server, viewport):
     assert_no_horizontal_scroll(page)
     page.goto("/accueil")
     expect(page).to_have_url(re.compile("/double-authentification"))
-    totp, _ = _enrol_totp(page)
+    totp, _, _ = _enrol_totp(page)
     assert_no_horizontal_scroll(page)
     page.get_by_role("button", name="Continuer").click()
     expect(page).to_have_url(re.compile("/accueil"))
