@@ -211,6 +211,12 @@ def test_firm_policy_forces_enrolment(page, server, viewport):
     _enrol_totp(page)
     page.get_by_role("button", name="Continuer").click()
     expect(page).to_have_url(re.compile("/admin"))
+    # Staff find it under Mon compte › Sécurité.
+    page.get_by_role("link", name="Mon compte", exact=True).click()
+    expect(page).to_have_url(re.compile("/admin/compte"))
+    page.get_by_role("link", name="Gérer la double authentification").click()
+    expect(page.get_by_text("10 code(s) de secours restant(s).")).to_be_visible()
+    assert_no_horizontal_scroll(page)
     page.get_by_role("button", name="Déconnexion").click()
 
     login(page, client, PASSWORD)
