@@ -10,6 +10,11 @@ LINK_BUTTON = {"background": "transparent", "border": "none", "color": "var(--ac
                "padding": "4px 0", "font-size": "14px", "text-align": "left", "text-decoration": "underline"}
 
 
+# A long label wraps inside the button on a phone instead of overflowing it.
+WRAPPING_BUTTON = {"height": "auto", "min_height": "var(--space-7)", "padding_top": "8px", "padding_bottom": "8px",
+                   "white_space": "normal", "line_height": "1.3"}
+
+
 def _webauthn_status() -> rx.Component:
     return rx.el.p(custom_attrs={"data-webauthn-status": "true"}, role="status", aria_live="polite",
                    style={"margin": 0, "font-size": "14px"})
@@ -26,7 +31,7 @@ def _password_step() -> rx.Component:
             width="100%",
         ),
         rx.button("Se connecter avec une clé d'accès", type="button", size="3", width="100%", variant="outline",
-                  custom_attrs={"data-webauthn": "login"}),
+                  custom_attrs={"data-webauthn": "login"}, style=WRAPPING_BUTTON),
         _webauthn_status(),
         rx.link("Mot de passe oublié ?", href="/mot-de-passe-oublie", size="2"),
         width="100%",
@@ -60,7 +65,7 @@ def _second_step() -> rx.Component:
             LoginState.has_passkey,
             rx.button("Utiliser une clé d'accès", type="button", size="3", width="100%",
                       variant=rx.cond(LoginState.mode == "passkey", "solid", "outline"),
-                      custom_attrs={"data-webauthn": "second-factor"}),
+                      custom_attrs={"data-webauthn": "second-factor"}, style=WRAPPING_BUTTON),
         ),
         _webauthn_status(),
         rx.cond(
