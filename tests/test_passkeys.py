@@ -80,14 +80,14 @@ def test_registration_then_passwordless_login(demo):
     device = _registered(user, counter=5)
     with session_scope() as s:
         row = s.exec(select(Passkey)).one()
-    assert row.account_id == user.id and row.name == "Téléphone <script>" and row.transports == "internal"
-    assert two_factor.overview(user.id)["passkeys"][0]["name"] == "Téléphone <script>"
+    assert row.account_id == two_factor.account_of(user) and row.name == "Téléphone <script>" and row.transports == "internal"
+    assert two_factor.overview(two_factor.account_of(user))["passkeys"][0]["name"] == "Téléphone <script>"
     result = passkeys.authenticate(device.get(passkeys.login_options()), None, "10.0.0.1")
     assert result.ok and result.ticket
     token, opened = auth.open_session(result.ticket, result.browser_key)
     assert opened.id == user.id
     # The user handle is opaque (not the database id).
-    assert device.user_handle != b64(str(user.id).encode())
+    assert device.user_handle != b64(str(two_factor.account_of(user)).encode())
 
 
 def test_a_challenge_works_once_and_only_for_its_purpose(demo):
@@ -153,7 +153,7 @@ def test_registration_challenge_belongs_to_its_account(demo):
 def test_removal_is_scoped_to_the_owner_and_respects_the_policy(demo):
     luce, marc = _user(), _user(OTHER[0])
     _registered(luce)
-    key_id = two_factor.overview(luce.id)["passkeys"][0]["id"]
+    key_id = two_factor.overview(two_factor.account_of(luce))["passkeys"][0]["id"]
     assert not passkeys.remove(marc, key_id).ok
     assert not passkeys.remove(luce, "99999999999999999999999").ok
     lawyer = _user("fabien.delmas@example.com")
@@ -162,4 +162,4 @@ def test_removal_is_scoped_to_the_owner_and_respects_the_policy(demo):
     assert not refused.ok and refused.error == two_factor.LAST_FACTOR_REQUIRED
     two_factor.set_policy(lawyer, False, False)
     assert passkeys.remove(luce, key_id).ok
-    assert two_factor.overview(luce.id)["passkeys"] == []
+    assert two_factor.overview(two_factor.account_of(luce))["passkeys"] == []

@@ -23,7 +23,7 @@ def _user(email=CLIENT[0]) -> User:
 
 
 def _enrol(user: User) -> tuple[str, list[str]]:
-    enrolment = two_factor.start_totp(user.id, user.email)
+    enrolment = two_factor.start_totp(two_factor.account_of(user))
     # The code of the previous step: the login's own code (current step) is still fresh.
     previous = pyotp.TOTP(enrolment.secret).at(time.time() - 30)
     result = two_factor.confirm_totp(user, previous)
@@ -33,7 +33,7 @@ def _enrol(user: User) -> tuple[str, list[str]]:
 
 def test_enrolment_shows_a_qr_code_and_the_secret_and_stores_it_encrypted(demo):
     user = _user()
-    enrolment = two_factor.start_totp(user.id, user.email)
+    enrolment = two_factor.start_totp(two_factor.account_of(user))
     assert re.fullmatch(r"[A-Z2-7]{32}", enrolment.secret)
     assert enrolment.uri.startswith("otpauth://totp/") and f"secret={enrolment.secret}" in enrolment.uri
     assert enrolment.svg.startswith("<svg") and "<path" in enrolment.svg
@@ -43,7 +43,7 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_stores_it_encrypted(demo):
     result = two_factor.confirm_totp(user, pyotp.TOTP(enrolment.secret).now())
     assert result.ok and len(result.codes) == 10 and len(set(result.codes)) == 10
     with session_scope() as s:
-        row = s.exec(select(TotpFactor).where(TotpFactor.account_id == user.id)).one()
+        row = s.exec(select(TotpFactor).where(TotpFactor.account_id == two_factor.account_of(user))).one()
         stored = s.exec(select(RecoveryCode)).all()
     assert enrolment.secret not in row.secret_enc and security.decrypt_secret(row.secret_enc) == enrolment.secret
     assert all(c.replace("-", "") not in r.code_hash for c in result.codes for r in stored)
@@ -72,9 +72,9 @@ def test_totp_window_is_one_step_either_side(demo):
     secret, _ = _enrol(user)
     totp, now = pyotp.TOTP(secret), time.time()
     with session_scope() as s:
-        assert not two_factor.verify_totp(s, user.id, totp.at(now - 90), now)  # 3 steps old
-        assert not two_factor.verify_totp(s, user.id, totp.at(now + 60), now)  # 2 steps ahead
-        assert two_factor.verify_totp(s, user.id, totp.at(now + 30), now)  # next step: clock drift
+        assert not two_factor.verify_totp(s, two_factor.account_of(user), totp.at(now - 90), now)  # 3 steps old
+        assert not two_factor.verify_totp(s, two_factor.account_of(user), totp.at(now + 60), now)  # 2 steps ahead
+        assert two_factor.verify_totp(s, two_factor.account_of(user), totp.at(now + 30), now)  # next step: clock drift
         s.commit()
 
 
@@ -103,7 +103,7 @@ def test_recovery_code_works_once(demo):
     assert not reused.ok and reused.error == two_factor.WRONG_RECOVERY
     assert two_factor.complete_login(second.pending, codes[4], "recovery").ok
     with session_scope() as s:
-        assert two_factor.recovery_codes_left(s, user.id) == 8
+        assert two_factor.recovery_codes_left(s, two_factor.account_of(user)) == 8
 
 
 def test_wrong_codes_count_as_failed_logins_and_end_the_pending_login(demo):
@@ -133,17 +133,17 @@ def test_a_forged_or_foreign_pending_token_gives_nothing(demo):
 def test_reenrolment_replaces_the_secret_and_the_codes(demo):
     user = _user()
     old_secret, old_codes = _enrol(user)
-    new = two_factor.start_totp(user.id, user.email)
+    new = two_factor.start_totp(two_factor.account_of(user))
     # Until confirmed, the old secret still works.
     with session_scope() as s:
-        assert two_factor.verify_totp(s, user.id, pyotp.TOTP(old_secret).now())
+        assert two_factor.verify_totp(s, two_factor.account_of(user), pyotp.TOTP(old_secret).now())
         s.commit()
     confirmed = two_factor.confirm_totp(user, pyotp.TOTP(new.secret).now())
     assert confirmed.ok and set(confirmed.codes).isdisjoint(old_codes)
     pending = auth.login(*CLIENT).pending
     assert not two_factor.complete_login(pending, old_codes[0], "recovery").ok
     with session_scope() as s:
-        assert not two_factor.verify_totp(s, user.id, pyotp.TOTP(old_secret).at(time.time() + 30))
+        assert not two_factor.verify_totp(s, two_factor.account_of(user), pyotp.TOTP(old_secret).at(time.time() + 30))
     assert two_factor.complete_login(pending, confirmed.codes[0], "recovery").ok
 
 
@@ -210,3 +210,23 @@ def test_cli_reset_removes_the_second_factors(demo):
     assert main(["reset-2fa", "--email", CLIENT[0].upper()]) == 0
     assert auth.login(*CLIENT).ok
     assert main(["reset-2fa", "--email", "personne@example.com"]) == 2
+
+
+def test_second_factors_belong_to_the_account_across_firms(demo):
+    """Sophie NOEL: one account, a membership in each demo firm."""
+    with session_scope() as s:
+        sophie = s.exec(select(User).where(User.email == "sophie.noel@example.com")).all()
+    assert len(sophie) == 2 and sophie[0].account_id == sophie[1].account_id
+    first, second = sophie
+    leroy = _user("claire.leroy@example.com")
+    two_factor.set_policy(leroy, False, True)  # the other firm requires it of its clients
+    membership_there = first if first.firm_id == leroy.firm_id else second
+    membership_here = second if membership_there is first else first
+    assert two_factor.enrolment_required(membership_there) and not two_factor.enrolment_required(membership_here)
+    # Enrolled from the firm that does not require it: satisfies the other one too.
+    _, codes = _enrol(membership_here)
+    assert not two_factor.enrolment_required(membership_there)
+    # And the login (of the account) asks for it before any firm is chosen.
+    pending = auth.login("sophie.noel@example.com", "Noel-Demo-2024").pending
+    assert pending
+    assert two_factor.complete_login(pending, codes[0], "recovery").ok

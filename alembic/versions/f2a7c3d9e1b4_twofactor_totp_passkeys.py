@@ -2,7 +2,7 @@
 pending logins and the firm's two-factor policy
 
 Revision ID: f2a7c3d9e1b4
-Revises: 9c1e5b7d2a40
+Revises: 3d7a1f0c9b52 (identity)
 Create Date: 2026-11-30 06:40:00
 
 """
@@ -14,12 +14,12 @@ import sqlmodel
 
 
 revision: str = 'f2a7c3d9e1b4'
-down_revision: Union[str, Sequence[str], None] = '9c1e5b7d2a40'
+down_revision: Union[str, Sequence[str], None] = '3d7a1f0c9b52'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 # Second factors belong to the login identity.
-ACCOUNT = 'user.id'
+ACCOUNT = 'account.id'
 DT = sqlmodel.sql.sqltypes.UTCDateTime
 S = sqlmodel.sql.sqltypes.AutoString
 

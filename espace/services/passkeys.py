@@ -31,8 +31,8 @@ from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, Authentica
 from espace.config import settings
 from espace.db import session_scope
 from espace.formatting import fdatetime
-from espace.models import Passkey, User, WebauthnChallenge, utcnow
-from espace.services import audit, two_factor
+from espace.models import Account, Passkey, User, WebauthnChallenge, utcnow
+from espace.services import audit, identities, two_factor
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +123,11 @@ def registration_options(user: User) -> dict:
     """Options for navigator.credentials.create(): a discoverable credential with user
     verification, so that it can also log in without a password."""
     with session_scope() as s:
+        account = s.get(Account, two_factor.account_of(user))
+        identifier = account.email if account else user.email
         options = generate_registration_options(
-            rp_id=rp_id(), rp_name=RP_NAME, user_id=_user_handle(two_factor.account_of(user)), user_name=user.email,
-            user_display_name=f"{user.prenom} {user.nom}".strip() or user.email,
+            rp_id=rp_id(), rp_name=RP_NAME, user_id=_user_handle(two_factor.account_of(user)), user_name=identifier,
+            user_display_name=f"{user.prenom} {user.nom}".strip() or identifier,
             timeout=CHALLENGE_SECONDS * 1000,
             authenticator_selection=AuthenticatorSelectionCriteria(
                 resident_key=ResidentKeyRequirement.REQUIRED, require_resident_key=True,
@@ -242,13 +244,14 @@ def authenticate(credential, pending_token: str | None = None, ip: str = ""):
         if taken is None or (pending_token is not None and (pending is None or taken[1].pending_login_id != pending.id)):
             return auth.LoginResult(False, EXPIRED)
         row = s.exec(select(Passkey).where(Passkey.credential_id == credential["id"][:1400])).first()
-        user = s.get(User, row.account_id) if row else None
+        account = s.get(Account, row.account_id) if row else None
+        members = [u for u, _ in identities.active_memberships(s, account.id)] if account else []
         if pending is not None and (row is None or row.account_id != pending.account_id):
-            two_factor.record_failure(s, pending, s.get(User, pending.account_id), ip, "clé d'accès inconnue")
+            two_factor.record_failure(s, pending, s.get(Account, pending.account_id), ip, "clé d'accès inconnue")
             s.commit()
             return auth.LoginResult(False, REFUSED)
-        if row is None or user is None or not user.active:
-            log.warning("passkey login refused: unknown credential ip=%s", ip)
+        if row is None or account is None or not members:
+            log.warning("passkey login refused: unknown credential or no active membership ip=%s", ip)
             return auth.LoginResult(False, REFUSED)
         try:
             verified = verify_authentication_response(
@@ -258,9 +261,10 @@ def authenticate(credential, pending_token: str | None = None, ip: str = ""):
         except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
             log.warning("passkey authentication refused account=%s ip=%s: %s", row.account_id, ip, exc)
             if pending is not None:
-                two_factor.record_failure(s, pending, user, ip, "clé d'accès refusée")
+                two_factor.record_failure(s, pending, account, ip, "clé d'accès refusée")
             else:
-                audit.record(s, user, "connexion_refusee", "clé d'accès refusée", ip)
+                for member in members:
+                    audit.record(s, member, "connexion_refusee", "clé d'accès refusée", ip)
             s.commit()
             return auth.LoginResult(False, REFUSED)
         if pending is not None and not two_factor.claim_pending(s, pending):
@@ -268,6 +272,6 @@ def authenticate(credential, pending_token: str | None = None, ip: str = ""):
         row.sign_count = verified.new_sign_count
         row.last_used_at = utcnow()
         s.add(row)
-        result = auth.issue_ticket(s, user, ip, f"clé d'accès « {row.name} »")
+        result = auth.issue_ticket(s, account, members, ip)
         s.commit()
         return result

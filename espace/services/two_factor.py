@@ -32,7 +32,7 @@ from sqlmodel import Session, select
 from espace import security
 from espace.config import settings
 from espace.db import session_scope
-from espace.models import (FirmTwoFactorPolicy, Passkey, PendingLogin, RecoveryCode, Role, TotpFactor, User,
+from espace.models import (Account, FirmTwoFactorPolicy, Passkey, PendingLogin, RecoveryCode, Role, TotpFactor, User,
                            utcnow)
 from espace.services import AccessDenied, audit
 
@@ -54,9 +54,15 @@ LAST_FACTOR_REQUIRED = ("Votre cabinet exige la double authentification : ajoute
 
 
 def account_of(user) -> int:
-    """The account (login identity) a User row (membership) or auth.Actor belongs to:
-    `account_id` once identities exist (branch identity), the user's own id before."""
-    return getattr(user, "account_id", None) or user.id
+    """The account (login identity) of a User row (a membership), or of an Account."""
+    return user.id if isinstance(user, Account) else user.account_id
+
+
+def _account_id_of(s: Session, user) -> int | None:
+    """account_of, also for an auth.Actor (which carries the membership's id only)."""
+    if isinstance(user, (User, Account)):
+        return account_of(user)
+    return s.exec(select(User.account_id).where(User.id == user.id)).first()
 
 
 # --- TOTP -----------------------------------------------------------------------
@@ -121,11 +127,14 @@ class Enrolment:
     svg: str
 
 
-def start_totp(account_id: int, label: str) -> Enrolment:
+def start_totp(account_id: int, label: str | None = None) -> Enrolment:
     """A new secret waiting for its first code (a re-enrolment replaces the current
-    secret only once confirmed)."""
+    secret only once confirmed). `label`: shown in the app, the login identifier by default."""
     secret = pyotp.random_base32()
     with session_scope() as s:
+        if label is None:
+            account = s.get(Account, account_id)
+            label = account.email if account else ""
         row = _totp_row(s, account_id) or TotpFactor(account_id=account_id)
         row.pending_secret_enc = security.encrypt_secret(secret)
         row.pending_at = utcnow()
@@ -214,7 +223,8 @@ def _check_password_or_code(s: Session, user: User, proof) -> bool:
         return False
     if len(_clean_code(proof)) == 6 and len(proof.strip()) <= 7 and verify_totp(s, account_of(user), proof):
         return True
-    return security.verify_password(proof, user.password_hash)
+    account = s.get(Account, account_of(user))
+    return security.verify_password(proof, account.password_hash if account else None)
 
 
 def disable_totp(user: User, proof) -> Result:
@@ -331,7 +341,10 @@ def enrolment_required(user) -> bool:
     if user is None:
         return False
     with session_scope() as s:
-        return required_for(s, user) and not has_second_factor(s, account_of(user))
+        if not required_for(s, user):
+            return False
+        account_id = _account_id_of(s, user)
+        return account_id is not None and not has_second_factor(s, account_id)
 
 
 # --- The login waiting for its second factor ------------------------------------
@@ -375,15 +388,17 @@ def pending_account(s: Session, token: str) -> PendingLogin | None:
     return _live_pending(s, token)
 
 
-def record_failure(s: Session, row: PendingLogin, user: User | None, ip: str, what: str) -> None:
+def record_failure(s: Session, row: PendingLogin, account: Account | None, ip: str, what: str) -> None:
     """A wrong second factor: the pending login loses an attempt and the identifier
-    gets a failed login (the same throttle as a wrong password)."""
-    from espace.services import auth
+    gets a failed login (the same throttle as a wrong password), in each firm's trail."""
+    from espace.services import auth, identities
 
     s.exec(update(PendingLogin).where(PendingLogin.id == row.id).values(attempts=PendingLogin.attempts + 1))
-    if user is not None:
-        auth._record_attempt(s, "login", auth.normalize_identifier(user.email), ip)
-    audit.record(s, user, "connexion_refusee", what, ip)
+    if account is None:
+        return
+    auth._record_attempt(s, "login", auth.normalize_identifier(account.email), ip)
+    for member, _ in identities.active_memberships(s, account.id):
+        audit.record(s, member, "connexion_refusee", what, ip)
 
 
 def claim_pending(s: Session, row: PendingLogin) -> bool:
@@ -401,8 +416,11 @@ def complete_login(token: str, code, mode: str, ip: str = ""):
         row = _live_pending(s, token)
         if row is None:
             return auth.LoginResult(False, EXPIRED)
-        user = s.get(User, row.account_id)
-        if user is None or not user.active:
+        from espace.services import identities
+
+        user = s.get(Account, row.account_id)
+        members = [u for u, _ in identities.active_memberships(s, row.account_id)] if user else []
+        if user is None or not members:
             return auth.LoginResult(False, EXPIRED)
         ident = auth.normalize_identifier(user.email)
         if auth._throttled(s, "login", ident, ip, settings.login_max_failures):
@@ -420,28 +438,30 @@ def complete_login(token: str, code, mode: str, ip: str = ""):
         if not claim_pending(s, row):
             return auth.LoginResult(False, EXPIRED)
         if mode == "recovery":
-            audit.record(s, user, "code_de_secours_utilise", "", ip)
-        result = auth.issue_ticket(s, user, ip)
+            for member in members:
+                audit.record(s, member, "code_de_secours_utilise", "", ip)
+        result = auth.issue_ticket(s, user, members, ip)
         s.commit()
         return result
 
 
 def reset_for_identifier(identifier: str) -> bool:
     """Remove every second factor of an account (a person who lost both the phone and
-    the recovery codes; the CLI's `reset-2fa`, after checking who asks). False if the
-    identifier is unknown."""
-    from espace.services import auth
+    the recovery codes; the CLI's `reset-2fa`, after checking who asks). Its sessions
+    in every firm are closed. False if the identifier is unknown."""
+    from espace.services import auth, identities
 
     with session_scope() as s:
-        user = s.exec(select(User).where(User.email == auth.normalize_identifier(identifier))).first()
-        if user is None:
+        account = identities.account_by_identifier(s, auth.normalize_identifier(identifier))
+        if account is None:
             return False
-        s.exec(delete(TotpFactor).where(TotpFactor.account_id == account_of(user)))
-        s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == account_of(user)))
-        s.exec(delete(Passkey).where(Passkey.account_id == account_of(user)))
-        s.exec(delete(PendingLogin).where(PendingLogin.account_id == account_of(user)))
-        auth.revoke_all_sessions(s, account_of(user))
-        audit.record(s, user, "double_authentification_desactivee", "réinitialisée en ligne de commande")
+        s.exec(delete(TotpFactor).where(TotpFactor.account_id == account.id))
+        s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
+        s.exec(delete(Passkey).where(Passkey.account_id == account.id))
+        s.exec(delete(PendingLogin).where(PendingLogin.account_id == account.id))
+        auth.revoke_account_sessions(s, account.id)
+        for member, _ in identities.active_memberships(s, account.id):
+            audit.record(s, member, "double_authentification_desactivee", "réinitialisée en ligne de commande")
         s.commit()
-        log.warning("second factors reset from the command line account=%s", account_of(user))
+        log.warning("second factors reset from the command line account=%s", account.id)
         return True

@@ -84,7 +84,7 @@ class SecurityState(LoadedPage, SessionState):
         user = self._account_user()
         if user is None:
             return self._gone()
-        enrolment = two_factor.start_totp(two_factor.account_of(user), user.email)
+        enrolment = two_factor.start_totp(two_factor.account_of(user))
         self.qr_svg = enrolment.svg
         self.secret_text = " ".join(enrolment.secret[i:i + 4] for i in range(0, len(enrolment.secret), 4))
         self.enrolling = True
