@@ -72,7 +72,11 @@ def session_actor(request: Request) -> auth.Actor | None:
     return actor
 
 
-def home_path_for(user: User) -> str:
+def home_path_for(user: User | None) -> str:
+    """Where a session lands: None = a person with several memberships who has not
+    chosen a firm yet (the chooser)."""
+    if user is None:
+        return "/choisir-cabinet"
     if user.must_change_password:
         return "/premiere-connexion"
     if two_factor.enrolment_required(user):

@@ -163,6 +163,15 @@ def choices(token: str | None) -> list[Choice] | None:
                 for u, f in active_memberships(s, row.account_id)]
 
 
+def awaits_choice(token: str | None) -> bool:
+    """A live session whose person has not chosen a firm yet."""
+    if not token or len(token) > 200:
+        return False
+    with session_scope() as s:
+        row = _session_row(s, token)
+        return row is not None and row.user_id is None
+
+
 def has_several(account_id: int) -> bool:
     with session_scope() as s:
         return s.exec(select(func.count()).select_from(User).where(

@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from espace.api import LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, home_path_for
-from espace.services import auth, two_factor
+from espace.services import auth, identities, two_factor
 from espace.state.session import SessionState
 
 
@@ -51,7 +51,7 @@ class LoginState(SessionState):
             else ""
         )
         user = self._user()
-        if user is not None:
+        if user is not None or identities.awaits_choice(self._token()):
             return rx.redirect(home_path_for(user), replace=True)
 
     @rx.event

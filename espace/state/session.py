@@ -8,7 +8,7 @@ import reflex as rx
 
 from espace.api import token_from_cookie_header
 from espace.models import Role, User
-from espace.services import auth, two_factor
+from espace.services import auth, identities, two_factor
 
 LOGIN = "/connexion"
 FIRST_LOGIN = "/premiere-connexion"
@@ -19,6 +19,9 @@ class SessionState(rx.State):
     user_name: str = ""
     firm_name: str = ""
     has_logo: bool = False
+    # The person has memberships in several firms: « Changer d'espace » in the header.
+    can_switch: bool = False
+    _acting_id: int = 0
 
     def _change_password(self, form: dict) -> auth.FormResult:
         """The password form (current, new, confirm) for this tab's own session."""
@@ -58,12 +61,14 @@ class SessionState(rx.State):
         from espace.models import Firm
 
         name = f"{user.prenom} {user.nom}"
-        if self.user_name != name or not self.firm_name:
+        if self.user_name != name or not self.firm_name or self._acting_id != user.id:
             with session_scope() as s:
                 firm = s.get(Firm, user.firm_id)
             self.user_name = name
             self.firm_name = firm.name if firm else ""
             self.has_logo = bool(firm and firm.logo_key)
+            self.can_switch = identities.has_several(user.account_id)
+            self._acting_id = user.id
 
     def _leave(self):
         """No valid client session: forget what this page held and go to the login page."""
@@ -78,6 +83,10 @@ class SessionState(rx.State):
             return rx.redirect(ENROL_SECOND_FACTOR, replace=True)
         self.user_name = ""
         self.firm_name = ""
+        self.can_switch = False
+        self._acting_id = 0
+        if user is None and identities.awaits_choice(self._token()):
+            return rx.redirect(identities.CHOOSER, replace=True)  # logged in, no firm chosen yet
         return rx.redirect(f"{LOGIN}?expire=1", replace=True)
 
     @rx.event
