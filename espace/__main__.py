@@ -1,5 +1,5 @@
 """Command line: `python -m espace migrate | demo | create-firm | create-lawyer | create-client |
-create-dossier | worker | outbox-status`."""
+create-dossier | worker | outbox-status | reset-2fa`."""
 from __future__ import annotations
 
 import argparse
@@ -75,12 +75,13 @@ def _generated_password(identifier: str) -> str:
 
 def _create_user(args: argparse.Namespace, role) -> None:
     from sqlalchemy.exc import IntegrityError
-    from sqlmodel import select
 
     from espace import security
+    from espace.config import settings
     from espace.db import session_scope
     from espace.demo import now
-    from espace.models import Client, Firm, Role, User
+    from espace.models import Client, Firm, Role
+    from espace.services import identities, outbox
 
     email = _normalize_email(args.email)
     if "@" not in email or " " in email:
@@ -94,17 +95,29 @@ def _create_user(args: argparse.Namespace, role) -> None:
     if problems:
         raise CliError("Mot de passe refusé, il doit comporter : " + " ; ".join(problems) + ".")
     with session_scope() as s:
-        if s.get(Firm, args.firm_id) is None:
+        firm = s.get(Firm, args.firm_id)
+        if firm is None:
             raise CliError(f"Cabinet introuvable : {args.firm_id}.")
-        if s.exec(select(User.id).where(User.email == email)).first() is not None:
-            raise CliError(f"Un compte existe déjà avec l'adresse {email}.")
         created = now()
-        user = User(
-            firm_id=args.firm_id, email=email, nom=nom, prenom=prenom, role=role,
-            password_hash=security.hash_password(password), password_changed_at=created, created_at=created,
-        )
-        s.add(user)
-        s.flush()
+        try:
+            # A person who already has an account (in any firm) gets a membership of this
+            # firm linked to it: their password is never replaced, they are told by email.
+            user, account, existed = identities.add_membership(
+                s, firm_id=args.firm_id, email=email, nom=nom, prenom=prenom, role=role, created_at=created)
+        except identities.SameFirm:
+            raise CliError(f"Un compte existe déjà avec l'adresse {email} dans ce cabinet.") from None
+        if not existed:
+            account.password_hash = security.hash_password(password)
+            account.password_changed_at = created
+            s.add(account)
+            user.activated_at = created
+        else:
+            security.burn_time_like_verify()
+            outbox.enqueue(s, email, f"Le cabinet {firm.name} vous a ouvert un espace "
+                           + ("client" if role == Role.client else "cabinet"), "membership_opened",
+                           {"firm_name": firm.name, "client_name": f"{prenom} {nom}",
+                            "link": f"{settings.public_url}/connexion"},
+                           firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
         client = None
         if role == Role.client:
             client = Client(
@@ -116,13 +129,16 @@ def _create_user(args: argparse.Namespace, role) -> None:
         try:
             s.commit()
         except IntegrityError:
-            raise CliError(f"Un compte existe déjà avec l'adresse {email}.") from None
+            raise CliError(f"Un compte existe déjà avec l'adresse {email} dans ce cabinet.") from None
         what = "Client" if client else "Avocat"
         print(f"{what} créé : utilisateur n° {user.id}" + (f", fiche client n° {client.id}" if client else ""))
         print(f"Identifiant : {email}")
         if generated:
-            print(f"Mot de passe : {password}")
-            print("(affiché une seule fois : transmettez-le au titulaire du compte)")
+            # A password chosen on the command line is never echoed, whether it was set or not.
+            print(f"Mot de passe : {password}" if not existed else
+                  "Mot de passe : inchangé (cette personne a déjà un compte ; elle a été avertie par e-mail)")
+            if not existed:
+                print("(affiché une seule fois : transmettez-le au titulaire du compte)")
 
 
 def cmd_create_lawyer(args: argparse.Namespace) -> None:
@@ -203,6 +219,15 @@ def cmd_outbox_status(args: argparse.Namespace) -> None:
         print(f"{status:<8} {count:>6}  ({labels.get(status, status)})")
 
 
+def cmd_reset_2fa(args: argparse.Namespace) -> None:
+    from espace.services import two_factor
+
+    if not two_factor.reset_for_identifier(args.email):
+        raise CliError(f"Aucun compte avec l'identifiant {args.email!r}.")
+    print("Double authentification retirée : le mot de passe seul ouvre de nouveau le compte "
+          "(ses sessions ouvertes sont fermées).")
+
+
 def _help(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
 
@@ -270,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("outbox-status", help="nombre d'e-mails de la file d'attente par statut")
     p.set_defaults(func=cmd_outbox_status)
+
+    p = sub.add_parser("reset-2fa", help="retire la double authentification d'un compte (téléphone et codes perdus)")
+    p.add_argument("--email", required=True, help="identifiant du compte")
+    p.set_defaults(func=cmd_reset_2fa)
     return parser
 
 

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Direction, Role, User
-from espace.services import AccessDenied, audit, auth, client_address, login_guard, portal, storage
+from espace.services import AccessDenied, audit, auth, client_address, login_guard, portal, storage, two_factor
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def session_user(request: Request) -> User | None:
     """The user behind the request's session cookie, for the API routes. A user who
     must still replace a temporary password gets nothing here until they have."""
     user = auth.current_user(token_from_cookie_header(request.headers.get("cookie")))
-    if user is not None and user.must_change_password:
+    if user is not None and (user.must_change_password or two_factor.enrolment_required(user)):
         return None
     return user
 
@@ -67,14 +67,20 @@ def session_actor(request: Request) -> auth.Actor | None:
     """session_user's answer in one plain read, for the upload routes (run for every
     file of a drop)."""
     actor = auth.current_actor(token_from_cookie_header(request.headers.get("cookie")))
-    if actor is not None and actor.must_change_password:
+    if actor is not None and (actor.must_change_password or two_factor.enrolment_required(actor)):
         return None
     return actor
 
 
-def home_path_for(user: User) -> str:
+def home_path_for(user: User | None) -> str:
+    """Where a session lands: None = a person with several memberships who has not
+    chosen a firm yet (the chooser)."""
+    if user is None:
+        return "/choisir-cabinet"
     if user.must_change_password:
         return "/premiere-connexion"
+    if two_factor.enrolment_required(user):
+        return "/double-authentification"  # the firm requires a second factor first
     return "/accueil" if user.role == Role.client else "/admin"
 
 
@@ -115,7 +121,7 @@ async def open_session(request: Request) -> Response:
     response.set_cookie(
         login_guard.DEVICE_COOKIE,
         login_guard.issue_device_cookie(cookie_value(request.headers.get("cookie"), login_guard.DEVICE_COOKIE),
-                                        auth.normalize_identifier(user.email)),
+                                        auth.account_identifier(token)),
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,

@@ -15,6 +15,7 @@ from sqlmodel import select
 from espace import security
 from espace.db import session_scope
 from espace.models import (
+    Account,
     Client,
     Direction,
     Document,
@@ -42,8 +43,11 @@ LEROY_EMAIL = "claire.leroy@example.com"
 LEROY_PASSWORD = "Leroy-Demo-2024"
 PAUL_EMAIL = "paul.martin@example.com"
 PAUL_PASSWORD = "Martin-Demo-2024"
+# A client of both firms: one identity, a membership in each, the firm chooser after login.
+SOPHIE_EMAIL = "sophie.noel@example.com"
+SOPHIE_PASSWORD = "Noel-Demo-2024"
 
-_PASSWORDS = (LUCE_PASSWORD, LAWYER_PASSWORD, MARC_PASSWORD, LEROY_PASSWORD, PAUL_PASSWORD)
+_PASSWORDS = (LUCE_PASSWORD, LAWYER_PASSWORD, MARC_PASSWORD, LEROY_PASSWORD, PAUL_PASSWORD, SOPHIE_PASSWORD)
 
 LOGIN_HINTS = f"""\
 Comptes de démonstration (identifiant / mot de passe) :
@@ -51,7 +55,8 @@ Comptes de démonstration (identifiant / mot de passe) :
   Avocat   DELMAS Fabien      : {LAWYER_EMAIL} / {LAWYER_PASSWORD}  (espace cabinet : /admin)
   Client   BERTRAND Marc      : {MARC_EMAIL} / {MARC_PASSWORD}
   Cabinet LEROY — avocate     : {LEROY_EMAIL} / {LEROY_PASSWORD}
-  Cabinet LEROY — client      : {PAUL_EMAIL} / {PAUL_PASSWORD}"""
+  Cabinet LEROY — client      : {PAUL_EMAIL} / {PAUL_PASSWORD}
+  Cliente des deux cabinets   : {SOPHIE_EMAIL} / {SOPHIE_PASSWORD}  (NOEL Sophie : choix du cabinet)"""
 
 
 # --------------------------------------------------------------------------- PDF
@@ -311,10 +316,15 @@ def load_demo() -> dict:
             if s.exec(select(Firm.id)).first() is not None:
                 return {}
 
-            def user(firm: Firm, role: Role, email: str, nom: str, prenom: str, password: str) -> User:
-                u = User(firm_id=firm.id, role=role, email=email, nom=nom, prenom=prenom,
-                         password_hash=hashes[password],
-                         password_changed_at=created, created_at=created)
+            def user(firm: Firm, role: Role, email: str, nom: str, prenom: str, password: str,
+                     account: Account | None = None) -> User:
+                if account is None:
+                    account = Account(email=email, password_hash=hashes[password], password_changed_at=created,
+                                      created_at=created)
+                    s.add(account)
+                    s.flush()
+                u = User(firm_id=firm.id, account_id=account.id, role=role, email=email, nom=nom, prenom=prenom,
+                         created_at=created, activated_at=created)
                 s.add(u)
                 return u
 
@@ -415,6 +425,31 @@ def load_demo() -> dict:
             s.add(pdf_document(paul_dossier, other_firm, "Requête en divorce", date(2024, 3, 12),
                                Direction.recu, claire))
 
+            # Sophie NOEL, client of both firms (one account, two memberships), a dossier in each.
+            sophie = user(firm, Role.client, SOPHIE_EMAIL, "NOEL", "Sophie", SOPHIE_PASSWORD)
+            s.flush()
+            sophie_leroy = user(other_firm, Role.client, SOPHIE_EMAIL, "NOEL", "Sophie", SOPHIE_PASSWORD,
+                                account=s.get(Account, sophie.account_id))
+            s.flush()
+            sophie_clients = [
+                Client(firm_id=f.id, user_id=u.id, email=SOPHIE_EMAIL, adresse="7 place de la Comédie",
+                       code_postal="34000", ville="MONTPELLIER", tel="", mobile="06 48 21 37 59")
+                for f, u in ((firm, sophie), (other_firm, sophie_leroy))
+            ]
+            s.add_all(sophie_clients)
+            sophie_dossiers = [
+                Dossier(firm_id=firm.id, reference="2025IIDOS/0777", label="NOEL / SUCCESSION",
+                        interlocutor_id=lawyer.id, created_at=_at(date(2025, 1, 14))),
+                Dossier(firm_id=other_firm.id, reference="2025LER/0002", label="NOEL / BAIL COMMERCIAL",
+                        interlocutor_id=claire.id, created_at=_at(date(2025, 2, 3))),
+            ]
+            s.add_all(sophie_dossiers)
+            s.flush()
+            for d, c, f, author, name in zip(sophie_dossiers, sophie_clients, (firm, other_firm), (lawyer, claire),
+                                             ("Déclaration de succession", "Bail commercial signé")):
+                s.add(DossierClient(dossier_id=d.id, client_id=c.id))
+                s.add(pdf_document(d, f, name, date(2025, 3, 3), Direction.recu, author))
+
             s.commit()
             return {
                 "firm_id": firm.id,
@@ -428,6 +463,9 @@ def load_demo() -> dict:
                 "other_firm_id": other_firm.id,
                 "other_firm_client_user_id": paul.id,
                 "other_firm_dossier_id": paul_dossier.id,
+                "both_firms_user_ids": [sophie.id, sophie_leroy.id],
+                "both_firms_client_ids": [c.id for c in sophie_clients],
+                "both_firms_dossier_ids": [d.id for d in sophie_dossiers],
             }
     except BaseException:
         for key in keys:

@@ -9,6 +9,7 @@ from espace.api_admin import routes as admin_routes
 from espace.api_uploads import routes as upload_routes
 from espace.api_payments import routes as payment_routes
 from espace.api_admin_sharing import routes as admin_sharing_routes
+from espace.api_webauthn import routes as webauthn_routes
 from espace.components.banner import french_overlay
 from espace.services import outbox
 
@@ -16,6 +17,7 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 
 api.routes.extend(admin_routes)
 api.routes.extend(payment_routes)
+api.routes.extend(webauthn_routes)
 
 
 class EspaceApp(rx.App):
@@ -34,6 +36,7 @@ app = EspaceApp(
     head_components=[
         rx.el.meta(name="viewport", content="width=device-width, initial-scale=1"),
         rx.script(src="/depot.js", defer=True),
+        rx.script(src="/webauthn.js", defer=True),
     ],
     stylesheets=["/depot.css"],
 )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from enum import Enum
+from typing import ClassVar
 
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
@@ -48,21 +49,32 @@ class Firm(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
-    """Anyone who logs in: a client, a lawyer or a staff member of one firm."""
+    """A person's membership in one firm: a client, a lawyer or a staff member of that
+    firm. The login identifier and the password live on the person's Account (one
+    account, one membership per firm it belongs to)."""
+
+    __table_args__ = (UniqueConstraint("account_id", "firm_id", name="uq_user_account_firm"),)
 
     id: int | None = Field(default=None, primary_key=True)
     firm_id: int = Field(foreign_key="firm.id", index=True)
-    email: str = Field(unique=True, index=True)  # the login identifier, lower-case
+    account_id: int = Field(foreign_key="account.id", index=True)
+    # Where this firm writes to the person (lower-case); set only through
+    # services/identities.py, which also moves the account's identifier when it may.
+    email: str = Field(index=True)
     nom: str
     prenom: str
     role: Role = Field(sa_column=Column(SAEnum(Role, native_enum=False, length=10), nullable=False))
-    password_hash: str | None = None
-    password_changed_at: datetime | None = None
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
-    last_login_at: datetime | None = None
-    # Set for a temporary password (manual's invitation flow): must be changed at first login.
-    must_change_password: bool = False
+    last_login_at: datetime | None = None  # last login to THIS firm
+    # First login to this firm (or password chosen from this membership's invitation):
+    # until then the firm sees « Invitation en attente » / « Mot de passe provisoire ».
+    activated_at: datetime | None = None
+    # The last invitation of this membership was the manual's temporary password.
+    temporary_password_invite: bool = False
+    # Not a column: the account's flag, copied here by auth.current_user / open_session
+    # (a temporary password must be replaced before anything else).
+    must_change_password: ClassVar[bool] = False
 
 
 class Client(SQLModel, table=True):
@@ -178,7 +190,10 @@ class AuthSession(SQLModel, table=True):
 
     __tablename__ = "auth_session"
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    # The membership chosen for this session; null while a person with several
+    # memberships has not yet chosen a firm (/choisir-cabinet).
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     token_hash: str = Field(unique=True)
     # One-time ticket that turns into the HttpOnly cookie (see api.open_session).
     ticket_hash: str | None = Field(default=None, unique=True)
@@ -191,11 +206,13 @@ class AuthSession(SQLModel, table=True):
 
 
 class OneTimeToken(SQLModel, table=True):
-    """Password reset (1 hour) and invitation (7 days) links; single use."""
+    """Password reset (1 hour, per account) and invitation (7 days, per membership:
+    user_id set) links; single use."""
 
     __tablename__ = "one_time_token"
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     purpose: str  # "reset" | "invite"
     token_hash: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow)
@@ -373,3 +390,97 @@ class LoginFailure(SQLModel, table=True):
     scope: str
     key: str
     at: datetime = Field(default_factory=utcnow)
+class Account(SQLModel, table=True):
+    """One person's identity: the login identifier and the password (and, later, the
+    second factors). Its memberships (User rows, one per firm) decide where it may go."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)  # the login identifier, normalized (lower-case)
+    password_hash: str | None = None
+    password_changed_at: datetime | None = None
+    # Set for a temporary password (manual's invitation flow): must be changed at first login.
+    must_change_password: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Two-factor login (services/two_factor.py, services/passkeys.py) ---------------
+# Second factors belong to the login identity (ACCOUNT_FK): the person, whatever firm.
+ACCOUNT_FK = "account.id"
+
+
+class TotpFactor(SQLModel, table=True):
+    """An authenticator app (TOTP, RFC 6238). The secret is encrypted with the app
+    secret; `pending_secret_enc` is an enrolment not yet confirmed by a code."""
+
+    __tablename__ = "totp_factor"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key=ACCOUNT_FK, unique=True)
+    secret_enc: str | None = None
+    enabled_at: datetime | None = None
+    # The last accepted 30-second step: a code is never accepted twice.
+    last_step: int | None = None
+    pending_secret_enc: str | None = None
+    pending_at: datetime | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """Single-use recovery codes (10 per enrolment), stored as keyed hashes."""
+
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key=ACCOUNT_FK, index=True)
+    code_hash: str
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None
+
+
+class Passkey(SQLModel, table=True):
+    """A WebAuthn credential (passkey) of an account."""
+
+    __tablename__ = "passkey"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key=ACCOUNT_FK, index=True)
+    credential_id: str = Field(unique=True)  # base64url
+    public_key: str  # COSE key, base64url
+    sign_count: int = 0
+    transports: str = ""  # comma-separated
+    name: str
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class WebauthnChallenge(SQLModel, table=True):
+    """A WebAuthn challenge given to a browser: single use, 2 minutes. `account_id`
+    is set for a registration, `pending_login_id` for a second factor, neither for a
+    passwordless login."""
+
+    __tablename__ = "webauthn_challenge"
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_hash: str = Field(unique=True)
+    purpose: str  # "register" | "login" | "second_factor"
+    account_id: int | None = Field(default=None, foreign_key=ACCOUNT_FK)
+    pending_login_id: int | None = None
+    expires_at: datetime = Field(index=True)
+
+
+class PendingLogin(SQLModel, table=True):
+    """A correct password waiting for its second factor: no session exists yet."""
+
+    __tablename__ = "pending_login"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key=ACCOUNT_FK)
+    token_hash: str = Field(unique=True)
+    ip: str = ""
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+    used_at: datetime | None = None
+
+
+class FirmTwoFactorPolicy(SQLModel, table=True):
+    """Whether a firm requires a second factor of its staff and/or of its clients."""
+
+    __tablename__ = "firm_two_factor_policy"
+    firm_id: int = Field(foreign_key="firm.id", primary_key=True)
+    require_staff: bool = False
+    require_clients: bool = False

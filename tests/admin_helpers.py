@@ -7,13 +7,19 @@ from sqlmodel import select
 
 from espace.db import session_scope
 from espace.demo import LEROY_EMAIL, PAUL_EMAIL
-from espace.models import Client, OutboxEmail, User
+from espace.models import Account, Client, OutboxEmail, User
 from espace.services import auth
 
 
 def user_by_email(email: str) -> User:
     with session_scope() as s:
         return s.exec(select(User).where(User.email == email)).one()
+
+
+def account_by_email(email: str) -> Account:
+    """The person's account (login identifier, password) behind an address."""
+    with session_scope() as s:
+        return s.exec(select(Account).where(Account.email == email)).one()
 
 
 def user(user_id: int) -> User:

@@ -14,7 +14,8 @@ from espace.db import session_scope
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD
 from espace.models import AuditEvent, Firm, OneTimeToken, User, utcnow
 from espace.services import AccessDenied, admin_clients, audit, auth, mailer
-from tests.admin_helpers import claire, paul_client_id, queued, session_token, user, user_by_email
+from tests.admin_helpers import (account_by_email, claire, paul_client_id, queued, session_token, user,
+                                 user_by_email)
 
 NEW = {
     "nom": "DURAND", "prenom": "Paul", "email": "Paul.Durand@Example.com", "adresse": "3 rue de la Loge",
@@ -75,7 +76,7 @@ def test_another_firm_sees_and_changes_nothing(demo):
     assert user(demo["client_user_id"]).active
     assert user(demo["client_user_id"]).nom == "ALEXANDER"
     names = [r["name"] for r in admin_clients.list_clients(other, "")["rows"]]
-    assert names == ["MARTIN Paul"]
+    assert names == ["MARTIN Paul", "NOEL Sophie"]
     assert admin_clients.list_clients(other, "alexander")["rows"] == []
     # Delmas cannot reach Claire's client either.
     with pytest.raises(AccessDenied):
@@ -87,7 +88,7 @@ def test_another_firm_sees_and_changes_nothing(demo):
 
 def test_list_search_and_last_login(demo):
     rows = admin_clients.list_clients(lawyer(demo), "")["rows"]
-    assert [r["name"] for r in rows] == ["ALEXANDER Luce", "BERTRAND Marc"]
+    assert [r["name"] for r in rows] == ["ALEXANDER Luce", "BERTRAND Marc", "NOEL Sophie"]
     found = admin_clients.list_clients(lawyer(demo), "  aLeXan ")
     assert [r["name"] for r in found["rows"]] == ["ALEXANDER Luce"] and found["total"] == 1
     assert [r["name"] for r in admin_clients.list_clients(lawyer(demo), "perols")["rows"]] == ["ALEXANDER Luce"]
@@ -108,7 +109,8 @@ def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
     assert result.ok, result.errors
     assert result.message == "Invitation envoyée à paul.durand@example.com."
     new_user = user_by_email("paul.durand@example.com")
-    assert new_user.role == "client" and new_user.password_hash is None and new_user.firm_id == demo["firm_id"]
+    assert new_user.role == "client" and new_user.firm_id == demo["firm_id"]
+    assert account_by_email("paul.durand@example.com").password_hash is None
     detail = admin_clients.get_client(lawyer(demo), result.client_id)
     assert detail["values"]["ville"] == "MONTPELLIER" and detail["last_login"] == "Jamais"
     assert detail["status"] == "Invitation en attente" and detail["can_resend"]
@@ -175,19 +177,20 @@ def test_create_validation_keeps_nothing_and_refuses_a_taken_identifier(demo):
     assert result.errors["code_postal"].startswith("Code postal invalide")
     assert result.errors["tel"].startswith("Numéro invalide")
     assert "adresse" not in result.errors and "mobile" not in result.errors  # optional
-    taken = admin_clients.create_client(lawyer(demo), {**NEW, "email": "PAUL.martin@example.com"})  # other firm
-    assert not taken.ok and "déjà utilisée" in taken.errors["email"]
+    # Only a duplicate inside the firm is reported (another firm's address: test_identities).
+    taken = admin_clients.create_client(lawyer(demo), {**NEW, "email": "MARC.bertrand@example.com"})
+    assert not taken.ok and taken.errors["email"] == "Cette adresse e-mail est déjà celle d'un compte de votre cabinet."
     minimal = admin_clients.create_client(lawyer(demo), {"nom": "SIMPLE", "prenom": "Anne", "email": "anne@example.com"})
     assert minimal.ok, minimal.errors
     with session_scope() as s:
-        assert len(s.exec(select(User).where(User.firm_id == demo["firm_id"], User.role == "client")).all()) == 3
+        assert len(s.exec(select(User).where(User.firm_id == demo["firm_id"], User.role == "client")).all()) == 4
 
 
 def test_update_client(demo):
     cid = demo["other_client_id"]
     current = admin_clients.get_client(lawyer(demo), cid)["values"]
     bad = admin_clients.update_client(lawyer(demo), cid, {**current, "email": LUCE_EMAIL})
-    assert not bad.ok and "déjà utilisée" in bad.errors["email"]
+    assert not bad.ok and "déjà celle d'un compte de votre cabinet" in bad.errors["email"]
     ok = admin_clients.update_client(lawyer(demo), cid, {**current, "ville": "SETE", "code_postal": "34200"})
     assert ok.ok and ok.message == "Les coordonnées du client ont été enregistrées."
     assert admin_clients.get_client(lawyer(demo), cid)["values"]["ville"] == "SETE"
@@ -224,8 +227,7 @@ def test_temporary_password_flow(demo):
     assert "Identifiant : paul.durand@example.com" in text and f"Mot de passe : {ctx['password']}" in text
     with session_scope() as s:
         assert s.exec(select(OneTimeToken).where(OneTimeToken.purpose == "invite")).first() is None
-    created = user_by_email("paul.durand@example.com")
-    assert created.must_change_password
+    assert account_by_email("paul.durand@example.com").must_change_password
     login = auth.login("paul.durand@example.com", ctx["password"])
     assert login.ok
     token, opened = auth.open_session(login.ticket, login.browser_key)
@@ -235,8 +237,8 @@ def test_temporary_password_flow(demo):
     assert admin_clients.get_client(lawyer(demo), result.client_id)["can_resend"]
     changed = auth.change_password(token, ctx["password"], "Mon-Propre-Passe-1", "Mon-Propre-Passe-1")
     assert changed.ok
-    after = user_by_email("paul.durand@example.com")
-    assert not after.must_change_password and home_path_for(after) == "/accueil"
+    assert not account_by_email("paul.durand@example.com").must_change_password
+    assert home_path_for(auth.current_user(token)) == "/accueil"
     assert auth.current_user(token) is not None
     assert not auth.login("paul.durand@example.com", ctx["password"]).ok
 
@@ -279,8 +281,8 @@ def test_audit_trail_of_one_client(demo):
 
 def test_dashboard_counts(demo):
     admin_clients.create_client(lawyer(demo), NEW)
-    assert admin_clients.dashboard(lawyer(demo)) == {"clients": 3, "active": 3, "pending": 1, "dossiers": 5}
-    assert admin_clients.dashboard(claire()) == {"clients": 1, "active": 1, "pending": 0, "dossiers": 1}
+    assert admin_clients.dashboard(lawyer(demo)) == {"clients": 4, "active": 4, "pending": 1, "dossiers": 6}
+    assert admin_clients.dashboard(claire()) == {"clients": 2, "active": 2, "pending": 0, "dossiers": 2}
 
 
 def test_trail_shows_shares_and_downloads(demo):

@@ -57,8 +57,8 @@ def test_another_firm_ids_are_refused(demo):
     ]:
         with pytest.raises(AccessDenied):
             call()
-    assert [r["reference"] for r in admin_dossiers.list_dossiers(other)["rows"]] == ["2024LER/0001"]
-    assert [c["name"] for c in admin_dossiers.options(other)["clients"]] == ["MARTIN Paul"]
+    assert [r["reference"] for r in admin_dossiers.list_dossiers(other)["rows"]] == ["2025LER/0002", "2024LER/0001"]
+    assert [c["name"] for c in admin_dossiers.options(other)["clients"]] == ["MARTIN Paul", "NOEL Sophie"]
     assert [i["name"] for i in admin_dossiers.options(other)["interlocutors"]] == ["LEROY Claire"]
     with session_scope() as s:
         d = s.get(Dossier, did)
@@ -119,13 +119,13 @@ def test_update_changes_clients_and_access(demo):
 def test_list_filters(demo):
     me = lawyer(demo)
     everything = admin_dossiers.list_dossiers(me)
-    assert everything["total"] == 5
+    assert everything["total"] == 6
     row = next(r for r in everything["rows"] if r["reference"] == "2022IIDOS/0555")
     assert row["clients"] == "BERTRAND Marc" and row["interlocutor"] == "DELMAS Fabien"
     assert [r["reference"] for r in admin_dossiers.list_dossiers(me, search="bertrand")["rows"]] == ["2022IIDOS/0555"]
     assert [r["reference"] for r in admin_dossiers.list_dossiers(me, search="1529")["rows"]] == ["2017IIDOS/1529"]
     assert admin_dossiers.list_dossiers(me, client_id=demo["client_id"])["total"] == 4
     assert admin_dossiers.list_dossiers(me, client_id=demo["other_client_id"])["total"] == 1
-    assert admin_dossiers.list_dossiers(me, interlocutor_id=demo["lawyer_id"])["total"] == 5
+    assert admin_dossiers.list_dossiers(me, interlocutor_id=demo["lawyer_id"])["total"] == 6
     assert admin_dossiers.list_dossiers(me, search="agence immo", client_id=demo["client_id"])["total"] == 1
     assert admin_dossiers.list_dossiers(me, search="introuvable")["rows"] == []

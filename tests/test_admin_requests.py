@@ -79,12 +79,12 @@ def test_accept_applies_values_changes_the_identifier_and_emails_the_client(peop
     assert admin_requests.refuse(people["lawyer"], request_id, "non")[0] is False
 
 
-def test_accept_refused_when_the_email_is_another_accounts_identifier(people):
+def test_accept_refused_when_the_email_is_another_member_of_the_firm(people):
     ok, _ = contact.request_update(people["luce"], {**NEW, "email": MARC_EMAIL})
     assert ok
     rid = admin_requests.list_requests(people["lawyer"])[0]["id"]
     ok, errors = admin_requests.accept(people["lawyer"], rid)
-    assert not ok and MARC_EMAIL in errors["form"] and "déjà l'identifiant d'un autre compte" in errors["form"]
+    assert not ok and MARC_EMAIL in errors["form"] and "déjà celle d'un autre compte de votre cabinet" in errors["form"]
     luce = admin_helpers.user(people["luce"].id)
     assert luce.email == LUCE_EMAIL and contact.current_values(luce)["ville"] == "PEROLS"
     assert contact.pending(luce) is not None  # still waiting: it can be refused with a reason

@@ -63,7 +63,7 @@ def test_migrate_then_create_firm_lawyer_client(cli):
         ("client@test.example", "client", int(firm_id), "PETIT", "Jean"),
     ]
     with sqlite3.connect(cli.db) as conn:
-        hashes = dict(conn.execute("SELECT email, password_hash FROM user").fetchall())
+        hashes = dict(conn.execute("SELECT email, password_hash FROM account").fetchall())
         client = conn.execute(
             "SELECT email, adresse, code_postal, ville, tel, mobile FROM client").fetchall()
     assert security.verify_password(password, hashes["avocat@test.example"])
@@ -105,7 +105,7 @@ def test_demo_loads_once_and_prints_hints(cli):
     assert "academy@secib.fr" in second.stdout
     with sqlite3.connect(cli.db) as conn:
         assert conn.execute("SELECT count(*) FROM firm").fetchone() == (2,)
-        assert conn.execute("SELECT count(*) FROM document").fetchone() == (50,)
+        assert conn.execute("SELECT count(*) FROM document").fetchone() == (52,)
 
 
 def test_help_is_french(cli):

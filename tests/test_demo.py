@@ -13,6 +13,7 @@ from espace import security
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import (
+    Account,
     Client,
     Direction,
     Document,
@@ -48,7 +49,7 @@ def test_load_demo_returns_ids(engine):
     assert set(ids) == {
         "firm_id", "lawyer_id", "client_user_id", "client_id", "dossier_ids", "other_client_user_id",
         "other_client_id", "other_dossier_id", "other_firm_id", "other_firm_client_user_id",
-        "other_firm_dossier_id",
+        "other_firm_dossier_id", "both_firms_user_ids", "both_firms_client_ids", "both_firms_dossier_ids",
     }
     assert len(ids["dossier_ids"]) == 4
     with session_scope() as s:
@@ -169,7 +170,7 @@ def test_document_files_are_real_pdfs(engine):
     with session_scope() as s:
         documents = s.exec(select(Document)).all()
         dossiers = {d.id: d for d in s.exec(select(Dossier)).all()}
-    assert len(documents) == 45 + 2 + 2 + 1
+    assert len(documents) == 45 + 2 + 2 + 1 + 2  # the last 2: Sophie NOEL's, one in each firm
     assert len({d.storage_key for d in documents}) == len(documents)
     for doc in documents:
         path = settings.documents_dir / doc.storage_key
@@ -211,12 +212,18 @@ def test_passwords_verify(engine):
         "marc.bertrand@example.com": "Bertrand-Demo-2024",
         "claire.leroy@example.com": "Leroy-Demo-2024",
         "paul.martin@example.com": "Martin-Demo-2024",
+        "sophie.noel@example.com": "Noel-Demo-2024",
     }
     with session_scope() as s:
+        accounts = {a.email: a for a in s.exec(select(Account)).all()}
         users = {u.email: u for u in s.exec(select(User)).all()}
-    assert set(users) == set(expected)
+        sophie = s.exec(select(User).where(User.email == "sophie.noel@example.com")).all()
+    assert set(accounts) == set(users) == set(expected)
     for email, password in expected.items():
-        assert security.verify_password(password, users[email].password_hash), email
-    assert not security.verify_password("a12RJ3d11p", users["academy@secib.fr"].password_hash)
+        assert security.verify_password(password, accounts[email].password_hash), email
+    assert not security.verify_password("a12RJ3d11p", accounts["academy@secib.fr"].password_hash)
     assert users["academy@secib.fr"].id == ids["client_user_id"]
+    # One person, one account, a membership in each firm.
+    assert len(sophie) == 2 and len({u.account_id for u in sophie}) == 1
+    assert {u.firm_id for u in sophie} == {ids["firm_id"], ids["other_firm_id"]}
     assert "academy@secib.fr" in demo_module.LOGIN_HINTS and "a12RJ3d11P" in demo_module.LOGIN_HINTS

@@ -1,7 +1,7 @@
 """login_failure: failed logins per device cookie, per identifier (untrusted browsers), per address
 
 Revision ID: d4e7a1c9b2f3
-Revises: 9c1e5b7d2a40
+Revises: f2a7c3d9e1b4
 Create Date: 2026-11-30 06:30:00
 
 """
@@ -13,7 +13,7 @@ import sqlmodel
 
 
 revision: str = 'd4e7a1c9b2f3'
-down_revision: Union[str, Sequence[str], None] = '9c1e5b7d2a40'
+down_revision: Union[str, Sequence[str], None] = 'f2a7c3d9e1b4'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -45,6 +45,7 @@ def header(links: list[tuple[str, str]]) -> rx.Component:
             rx.el.nav(
                 rx.flex(
                     *[_nav_link(label, href) for label, href in links],
+                    rx.cond(SessionState.can_switch, _nav_link("Changer d'espace", "/choisir-cabinet")),
                     logout_form(),
                     align="center",
                     wrap="wrap",
@@ -92,6 +93,7 @@ ADMIN_LINKS = [
     ("Messages", "/admin/messages"),
     ("Paiements", "/admin/paiements"),
     ("Paramètres", "/admin/parametres"),
+    ("Mon compte", "/admin/compte"),
 ]
 
 

@@ -16,6 +16,13 @@ def account() -> rx.Component:
             width="100%",
         ),
         rx.card(
+            rx.heading("Sécurité", size="4", as_="h2", margin_bottom="8px"),
+            rx.text("Double authentification : application d'authentification, codes de secours, clés d'accès.",
+                    size="2", margin_bottom="8px"),
+            rx.link(rx.button("Gérer la double authentification", variant="soft"), href="/mon-compte/securite"),
+            width="100%",
+        ),
+        rx.card(
             rx.heading("Mot de passe", size="4", as_="h2", margin_bottom="8px"),
             banner(AccountState.message),
             banner(AccountState.errors.get("form", ""), "red"),

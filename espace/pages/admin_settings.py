@@ -5,6 +5,7 @@ import reflex as rx
 from espace.components.forms import banner, field
 from espace.components.layout import admin_page
 from espace.state.admin_settings import SettingsState as S
+from espace.state.two_factor_policy import TwoFactorPolicyState as P
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
 SAVED_HINT = "Clé enregistrée — laissez vide pour la conserver, ou saisissez-en une nouvelle pour la remplacer."
@@ -58,6 +59,30 @@ def _logo() -> rx.Component:
     )
 
 
+def _two_factor_policy() -> rx.Component:
+    """Its own form and state (state/two_factor_policy.py), loaded when it mounts."""
+    return rx.el.section(
+        rx.heading("Double authentification", size="4", as_="h2", margin_bottom="8px"),
+        rx.text("Les personnes concernées sans application d'authentification ni clé d'accès doivent en activer "
+                "une à leur prochaine connexion, avant d'accéder à toute page.", size="2", margin_bottom="8px"),
+        banner(P.policy_message),
+        rx.cond(
+            P.policy_loaded,
+            rx.form(
+                _check("Exiger la double authentification pour les collaborateurs du cabinet",
+                       "exiger_collaborateurs", P.require_staff),
+                _check("Exiger la double authentification pour les clients", "exiger_clients", P.require_clients),
+                rx.button("Enregistrer la règle", type="submit", size="3"),
+                on_submit=P.save_policy,
+                key=P.policy_key,
+                width="100%",
+            ),
+        ),
+        on_mount=P.load_policy,
+        width="100%",
+    )
+
+
 @admin_page("/admin/parametres", "Paramètres du cabinet", S.load)
 def settings_page() -> rx.Component:
     return rx.cond(
@@ -99,6 +124,8 @@ def settings_page() -> rx.Component:
             ),
             rx.divider(),
             _logo(),
+            rx.divider(),
+            _two_factor_policy(),
             width="100%",
             spacing="4",
         ),

@@ -17,8 +17,8 @@ from espace import security
 from espace.config import settings
 from espace.db import session_scope
 from espace.formatting import fdate, fdatetime
-from espace.models import Client, Dossier, DossierClient, Firm, OneTimeToken, Role, User, utcnow
-from espace.services import audit, auth, outbox
+from espace.models import Account, Client, Dossier, DossierClient, Firm, OneTimeToken, Role, User, utcnow
+from espace.services import audit, auth, identities, outbox
 from espace.services.admin_scope import ActionResult, client_in_firm, page_of, require_staff
 from espace.services.contact import FIELDS, REQUIRED, _clean, _validate
 
@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 
 INVITE_DAYS = 7
 OPTIONAL = {"adresse", "code_postal", "ville", "tel", "mobile"}
-EMAIL_TAKEN = "Cette adresse e-mail est déjà utilisée comme identifiant d'un compte."
+# Only a duplicate inside the acting firm is reported (an address known to another
+# firm is answered exactly like a new one: services/identities.py).
+EMAIL_TAKEN = identities.SAME_FIRM
+RETRY = "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."
 NEVER = "Jamais"
 
 
@@ -59,12 +62,11 @@ def validate(values: dict[str, str]) -> dict[str, str]:
 
 
 def _status(u: User) -> str:
+    """From the membership only (never from the person's account in another firm)."""
     if not u.active:
         return "Désactivé"
-    if u.password_hash is None:
-        return "Invitation en attente"
-    if u.must_change_password:
-        return "Mot de passe provisoire"
+    if u.activated_at is None:
+        return "Mot de passe provisoire" if u.temporary_password_invite else "Invitation en attente"
     return "Actif"
 
 
@@ -131,7 +133,7 @@ def dashboard(user: User) -> dict[str, int]:
         return {
             "clients": s.exec(base).one(),
             "active": s.exec(base.where(User.active.is_(True))).one(),
-            "pending": s.exec(base.where(User.active.is_(True), User.password_hash.is_(None))).one(),
+            "pending": s.exec(base.where(User.active.is_(True), User.activated_at.is_(None))).one(),
             "dossiers": s.exec(select(func.count()).select_from(Dossier).where(Dossier.firm_id == user.firm_id)).one(),
         }
 
@@ -142,9 +144,9 @@ def _invitation_info(s: Session, target: User) -> str:
         select(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite")
         .order_by(OneTimeToken.created_at.desc(), OneTimeToken.id.desc())
     ).first()
-    if target.password_hash is not None and not target.must_change_password:
+    if target.activated_at is not None:
         return "Espace activé."
-    if target.must_change_password:
+    if target.temporary_password_invite:
         return "Mot de passe provisoire envoyé ; il devra être changé à la première connexion."
     if row is None:
         return "Aucune invitation envoyée."
@@ -177,80 +179,95 @@ def get_client(user: User, client_id) -> dict:
             "last_login": fdatetime(target.last_login_at) if target.last_login_at else NEVER,
             "created": fdate(target.created_at),
             "invitation": _invitation_info(s, target),
-            "can_resend": target.active and (target.password_hash is None or target.must_change_password),
+            "can_resend": target.active and target.activated_at is None,
             "dossiers": [{"id": str(d.id), "reference": d.reference, "label": d.label} for d in dossiers],
         }
 
 
-def _email_taken(s: Session, email: str, except_user_id: int | None = None) -> bool:
-    stmt = select(User.id).where(func.lower(User.email) == email)
-    if except_user_id is not None:
-        stmt = stmt.where(User.id != except_user_id)
-    return s.exec(stmt).first() is not None
-
-
 def _invite(s: Session, actor: User, firm: Firm, target: User, *, resend: bool) -> str:
     """Queue the invitation (one-time link, or the manual's temporary password)
-    in the caller's transaction; returns the message for the lawyer."""
+    in the caller's transaction; returns the message for the lawyer.
+
+    A person who already logs in (to another firm) is only told that this firm opened
+    a space for them, to be reached with their usual identifier; the firm's answer,
+    status, trail and invitation dates are exactly those of a new person."""
+    account = s.get(Account, target.account_id)
+    known = account is not None and identities.has_own_password(account)
     context = {"firm_name": firm.name, "client_name": f"{target.prenom} {target.nom}".strip(),
                "identifier": target.email}
-    if firm.invite_with_temporary_password:
-        password = generate_password(target.email)
-        target.password_hash = security.hash_password(password)
-        target.password_changed_at = utcnow()
-        target.must_change_password = True
-        s.add(target)
-        auth.revoke_all_sessions(s, target.id)
-        outbox.enqueue(s, target.email, "Vos identifiants de connexion à votre espace client", "temporary_password",
-                       {**context, "password": password, "link": f"{settings.public_url}/connexion"},
+    target.temporary_password_invite = firm.invite_with_temporary_password
+    s.add(target)
+    if known:
+        outbox.enqueue(s, target.email, f"Le cabinet {firm.name} vous a ouvert un espace client", "membership_opened",
+                       {"firm_name": firm.name, "client_name": context["client_name"],
+                        "link": f"{settings.public_url}/connexion"},
                        firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
+    if firm.invite_with_temporary_password:
+        if known:
+            security.burn_time_like_verify()  # as long as hashing a new temporary password
+        else:
+            password = generate_password(account.email)
+            account.password_hash = security.hash_password(password)
+            account.password_changed_at = utcnow()
+            account.must_change_password = True
+            s.add(account)
+            auth.revoke_account_sessions(s, account.id)
+            outbox.enqueue(s, target.email, "Vos identifiants de connexion à votre espace client",
+                           "temporary_password",
+                           {**context, "identifier": account.email, "password": password,
+                            "link": f"{settings.public_url}/connexion"},
+                           firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
         audit.record(s, actor, "mot_de_passe_provisoire_envoye", target.email, subject_user_id=target.id)
         return f"Mot de passe provisoire envoyé à {target.email}."
     # Only the newest link works: older unused invitations are spent.
     s.exec(update(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite",
                                       OneTimeToken.used_at.is_(None)).values(used_at=utcnow()))
+    # Issued for a known person too (never sent): the firm's "Invitation envoyée le …,
+    # valable jusqu'au …" reads the same.
     token = auth.issue_one_time_token(s, target, "invite", timedelta(days=INVITE_DAYS))
-    outbox.enqueue(s, target.email, "Votre espace client est ouvert", "invitation",
-                   {**context, "link": f"{settings.public_url}/activer?jeton={token}", "valid_days": INVITE_DAYS},
-                   firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
+    if not known:
+        outbox.enqueue(s, target.email, "Votre espace client est ouvert", "invitation",
+                       {**context, "identifier": account.email,
+                        "link": f"{settings.public_url}/activer?jeton={token}", "valid_days": INVITE_DAYS},
+                       firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
     audit.record(s, actor, "invitation_renvoyee" if resend else "invitation_envoyee", target.email,
                  subject_user_id=target.id)
     return f"Invitation envoyée à {target.email}."
 
 
 def create_client(user: User, form) -> Result:
-    """Create the client's account and details, and queue the invitation email in
-    the same transaction (nothing is sent if the creation fails)."""
+    """Create the client's membership (linked to the person's account when the address
+    already has one, anywhere: the answer is the same) and details, and queue the
+    invitation email in the same transaction (nothing is sent if the creation fails)."""
     require_staff(user)
     values = _values(form)
     errors = validate(values)
     if errors:
         return Result(False, errors)
-    with session_scope() as s:
-        if _email_taken(s, values["email"]):
-            return Result(False, {"email": EMAIL_TAKEN})
-        firm = s.get(Firm, user.firm_id)
-        target = User(firm_id=user.firm_id, email=values["email"], nom=values["nom"], prenom=values["prenom"],
-                      role=Role.client, password_hash=None)
-        s.add(target)
-        try:
-            s.flush()
-        except IntegrityError:
-            s.rollback()
-            return Result(False, {"email": EMAIL_TAKEN})
-        client = Client(firm_id=user.firm_id, user_id=target.id, email=values["email"],
-                        **{k: values[k] for k in OPTIONAL})
-        s.add(client)
-        s.flush()
-        audit.record(s, user, "client_cree", f"client {client.id} {target.email}", subject_user_id=target.id)
-        message = _invite(s, user, firm, target, resend=False)
-        try:
-            s.commit()
-        except IntegrityError:
-            s.rollback()
-            return Result(False, {"email": EMAIL_TAKEN})
-        log.info("client created by=%s firm=%s client=%s user=%s", user.id, user.firm_id, client.id, target.id)
-        return Result(True, message=message, client_id=client.id)
+    for attempt in range(2):  # a concurrent creation of the same new account: once more
+        with session_scope() as s:
+            firm = s.get(Firm, user.firm_id)
+            try:
+                target, _, _ = identities.add_membership(s, firm_id=user.firm_id, email=values["email"],
+                                                         nom=values["nom"], prenom=values["prenom"],
+                                                         role=Role.client)
+                client = Client(firm_id=user.firm_id, user_id=target.id, email=values["email"],
+                                **{k: values[k] for k in OPTIONAL})
+                s.add(client)
+                s.flush()
+                audit.record(s, user, "client_cree", f"client {client.id} {target.email}",
+                             subject_user_id=target.id)
+                message = _invite(s, user, firm, target, resend=False)
+                s.commit()
+            except identities.SameFirm:
+                return Result(False, {"email": EMAIL_TAKEN})
+            except IntegrityError:
+                s.rollback()
+                log.warning("client creation conflict (attempt %s) by=%s firm=%s", attempt, user.id, user.firm_id)
+                continue
+            log.info("client created by=%s firm=%s client=%s user=%s", user.id, user.firm_id, client.id, target.id)
+            return Result(True, message=message, client_id=client.id)
+    return Result(False, {"form": RETRY})
 
 
 def update_client(user: User, client_id, form) -> Result:
@@ -262,7 +279,8 @@ def update_client(user: User, client_id, form) -> Result:
         errors = validate(values)
         if errors:
             return Result(False, errors, client_id=client.id)
-        if values["email"] != target.email and _email_taken(s, values["email"], except_user_id=target.id):
+        if values["email"] != target.email and identities.reaches_firm(s, user.firm_id, values["email"],
+                                                                         except_user_id=target.id):
             return Result(False, {"email": EMAIL_TAKEN}, client_id=client.id)
         old = {"nom": target.nom, "prenom": target.prenom, "email": target.email,
                **{k: getattr(client, k) for k in OPTIONAL}}
@@ -270,9 +288,9 @@ def update_client(user: User, client_id, form) -> Result:
         if not changed:
             return Result(True, message="Aucune modification.", client_id=client.id)
         if values["email"] != target.email:
-            auth.identifier_changed(s, target)
-        target.nom, target.prenom, target.email = values["nom"], values["prenom"], values["email"]
-        client.email = values["email"]
+            # The firm's address for the client; the login identifier follows when it may.
+            identities.set_email(s, target, values["email"], client)
+        target.nom, target.prenom = values["nom"], values["prenom"]
         for key in OPTIONAL:
             setattr(client, key, values[key])
         s.add(target)
@@ -282,7 +300,7 @@ def update_client(user: User, client_id, form) -> Result:
             s.commit()
         except IntegrityError:
             s.rollback()
-            return Result(False, {"email": EMAIL_TAKEN}, client_id=client.id)
+            return Result(False, {"form": RETRY}, client_id=client.id)
         return Result(True, message="Les coordonnées du client ont été enregistrées.", client_id=client.id)
 
 
@@ -324,7 +342,7 @@ def send_invitation(user: User, client_id, *, resend: bool = True) -> Result:
         client, target = client_in_firm(s, user, client_id)
         if not target.active:
             return Result(False, {"form": "Ce client est désactivé : réactivez-le d'abord."}, client_id=client.id)
-        if target.password_hash is not None and not target.must_change_password:
+        if target.activated_at is not None:
             return Result(False, {"form": "Ce client a déjà choisi son mot de passe. S'il l'a oublié, il peut "
                                            "utiliser « Mot de passe oublié ? » sur la page de connexion."},
                           client_id=client.id)

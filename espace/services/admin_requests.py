@@ -1,6 +1,7 @@
 """The firm handles the clients' contact-details requests (services/contact.py):
 the pending ones side by side with the details on file, accept (the values are
-applied, the new e-mail becomes the login identifier) or refuse with a reason.
+applied; the new e-mail becomes the login identifier when services/identities
+allows it) or refuse with a reason.
 The client is told by email either way.
 
 Every function takes the acting staff User first and sees only its firm's
@@ -16,7 +17,7 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.formatting import fdate, fdatetime
 from espace.models import Client, ContactRequest, ContactStatus, Firm, User, utcnow
-from espace.services import AccessDenied, audit, auth, outbox
+from espace.services import AccessDenied, audit, identities, outbox
 from espace.services.contact import FIELDS
 from espace.services.firm_scope import as_id, display_name, staff_of
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 REASON_MAX = 1000
 PROCESSED_MAX = 50
 ALREADY = "Cette demande a déjà été traitée."
+SAME_FIRM = ("L'adresse {email} est déjà celle d'un autre compte de votre cabinet : "
+             "la demande ne peut pas être acceptée telle quelle.")
 STATUS_LABELS = {
     ContactStatus.en_attente: "En attente",
     ContactStatus.acceptee: "Acceptée",
@@ -144,19 +147,17 @@ def accept(user: User, request_id) -> tuple[bool, dict[str, str]]:
         values = _requested(row)
         new_email = values["email"].strip().lower()
         old_email = u.email
-        if new_email != u.email:
-            taken = s.exec(select(User.id).where(func.lower(User.email) == new_email, User.id != u.id)).first()
-            if taken is not None:
-                log.warning("contact request not applied: email taken request=%s user=%s", row.id, user.id)
-                return False, {"form": f"L'adresse {new_email} est déjà l'identifiant d'un autre compte : "
-                                       "la demande ne peut pas être acceptée telle quelle."}
+        # Only a duplicate inside this firm is reported: whether the address has an
+        # account in another firm changes nothing in the answer (services/identities).
+        if new_email != old_email and identities.reaches_firm(s, staff.firm_id, new_email, except_user_id=u.id):
+            log.warning("contact request not applied: address of another member of the firm request=%s user=%s",
+                        row.id, user.id)
+            return False, {"form": SAME_FIRM.format(email=new_email)}
         if not _decide(s, row, staff, ContactStatus.acceptee):
             return False, {"form": ALREADY}
         before = _stored(client, u)
-        if new_email != old_email:
-            auth.identifier_changed(s, u)
-        u.nom, u.prenom, u.email = values["nom"], values["prenom"], new_email
-        client.email = new_email
+        identifier_changed = identities.set_email(s, u, new_email, client) if new_email != old_email else False
+        u.nom, u.prenom = values["nom"], values["prenom"]
         for key in ("adresse", "code_postal", "ville", "tel", "mobile"):
             setattr(client, key, values[key])
         s.add(u)
@@ -167,14 +168,14 @@ def accept(user: User, request_id) -> tuple[bool, dict[str, str]]:
         rows = [{"label": label, "value": values[key]} for key, label in FIELDS]
         _notify(s, staff, [new_email, old_email], "contact_accepted", "Vos coordonnées ont été mises à jour",
                 {"client_name": f"{values['prenom']} {values['nom']}".strip(), "rows": rows,
-                 "email_changed": new_email != old_email, "identifier": new_email})
+                 "email_changed": new_email != old_email, "identifier_changed": identifier_changed,
+                 "identifier": new_email})
         try:
             s.commit()
-        except IntegrityError:  # the e-mail was taken in the meantime
+        except IntegrityError:  # the identifier was taken in the meantime
             s.rollback()
-            log.warning("contact request not applied: email taken at commit request=%s", request_id)
-            return False, {"form": f"L'adresse {new_email} est déjà l'identifiant d'un autre compte : "
-                                   "la demande ne peut pas être acceptée telle quelle."}
+            log.warning("contact request not applied: conflict at commit request=%s", request_id)
+            return False, {"form": "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."}
     log.info("contact request accepted request=%s by=%s client_user=%s", request_id, user.id, u.id)
     return True, {}
 

@@ -50,6 +50,10 @@ ACTION_LABELS: dict[str, str] = {
     "dossier_client_ajoute": "Ajouté à un dossier",
     "dossier_client_retire": "Retiré d'un dossier",
     "paiement": "Paiement",
+    "double_authentification_activee": "Double authentification activée",
+    "double_authentification_desactivee": "Double authentification retirée",
+    "codes_de_secours_regeneres": "Codes de secours régénérés",
+    "code_de_secours_utilise": "Connexion avec un code de secours",
 }
 
 

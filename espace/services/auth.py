@@ -12,8 +12,8 @@ from sqlmodel import Session, func, select, update
 from espace import security
 from espace.config import settings
 from espace.db import get_engine, session_scope
-from espace.models import AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
-from espace.services import audit, login_guard
+from espace.models import Account, AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
+from espace.services import audit, identities, login_guard
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ class LoginResult:
     # in a link) cannot log someone else's browser into the attacker's account.
     browser_key: str = ""
     role: Role | None = None
+    # Set (with ok False) when the password was right and a second factor is due:
+    # the token of the pending login (services/two_factor.py).
+    pending: str = ""
 
 
 @dataclass
@@ -79,39 +82,59 @@ def login(identifier: str, password: str, ip: str = "", device_cookie: str | Non
         if verdict.locked:  # refused before any hashing, the same whether or not ident exists
             log.warning("login throttled identifier=%s ip=%s device=%s", ident, ip, verdict.device is not None)
             return LoginResult(False, TOO_MANY)
-        user = s.exec(select(User).where(User.email == ident)).first()
-        ok = security.verify_password(password[:1024], user.password_hash if user else None)
-        if not ok or user is None or not user.active:
+        # The identifier finds the person's account; its active memberships decide.
+        account = identities.account_by_identifier(s, ident)
+        members = [u for u, _ in identities.active_memberships(s, account.id)] if account else []
+        ok = security.verify_password(password[:1024], account.password_hash if account else None)
+        if not ok or not members:
             login_guard.record_failure(s, verdict)
-            audit.record(s, user, "connexion_refusee", ident, ip)
+            for member in members or [None]:
+                audit.record(s, member, "connexion_refusee", ident, ip)
             s.commit()
             return LoginResult(False, BAD_CREDENTIALS)
-        ticket, browser_key = security.new_token(), security.new_token()
-        now = utcnow()
-        s.add(
-            AuthSession(
-                user_id=user.id,
-                token_hash="pending:" + security.new_token(),
-                ticket_hash=_ticket_hash(ticket, browser_key),
-                ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
-                expires_at=now + timedelta(hours=settings.session_max_hours),
-                ip=ip[:64],
-            )
-        )
-        user.last_login_at = now
-        s.add(user)
-        audit.record(s, user, "connexion", "", ip)
+        from espace.services import two_factor
+
+        if two_factor.has_second_factor(s, account.id):
+            # No session yet: the second factor first (services/two_factor.py).
+            pending = two_factor.start_pending(s, account, ip)
+            s.commit()
+            return LoginResult(False, pending=pending)
+        result = issue_ticket(s, account, members, ip)
         s.commit()
-        return LoginResult(True, ticket=ticket, browser_key=browser_key, role=user.role)
+        return result
+
+
+def issue_ticket(s: Session, account: Account, members: list[User], ip: str = "") -> LoginResult:
+    """Create the session of a person who has proved who they are (password, plus a
+    second factor when they have one) and return the one-time ticket and browser key;
+    the caller commits. One membership: bound now; several: the session opens on the
+    firm chooser."""
+    user = members[0] if len(members) == 1 else None
+    ticket, browser_key = security.new_token(), security.new_token()
+    now = utcnow()
+    s.add(
+        row := AuthSession(
+            account_id=account.id,
+            token_hash="pending:" + security.new_token(),
+            ticket_hash=_ticket_hash(ticket, browser_key),
+            ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
+            expires_at=now + timedelta(hours=settings.session_max_hours),
+            ip=ip[:64],
+        )
+    )
+    if user is not None:
+        identities.bind(s, row, user, ip)
+    return LoginResult(True, ticket=ticket, browser_key=browser_key, role=user.role if user else None)
 
 
 def _ticket_hash(ticket: str, browser_key: str) -> str:
     return security.token_hash(f"{ticket}.{browser_key}")
 
 
-def open_session(ticket: str, browser_key: str | None) -> tuple[str, User] | None:
+def open_session(ticket: str, browser_key: str | None) -> tuple[str, User | None] | None:
     """Exchange a login ticket (single use, 60 s), presented with the browser key the
-    login gave with it, for the session token."""
+    login gave with it, for the session token; with the session's membership, or None
+    when the person must first choose a firm."""
     if not ticket or not browser_key or len(ticket) > 200 or len(browser_key) > 200:
         return None
     with session_scope() as s:
@@ -124,24 +147,37 @@ def open_session(ticket: str, browser_key: str | None) -> tuple[str, User] | Non
         row.ticket_expires_at = None
         row.last_seen_at = utcnow()
         s.add(row)
-        user = s.get(User, row.user_id)
+        user = s.get(User, row.user_id) if row.user_id else None
+        account = s.get(Account, row.account_id)
         s.commit()
-        return token, user
+        return token, identities.with_account_flags(user, account) if user else None
+
+
+def account_identifier(token: str) -> str:
+    """The login identifier of the account behind a session token ('' if none): what the
+    device cookie is bound to, also when the session still waits for a firm choice."""
+    if not token or len(token) > 200:
+        return ""
+    with session_scope() as s:
+        email = s.exec(select(Account.email).join(AuthSession, AuthSession.account_id == Account.id)
+                       .where(AuthSession.token_hash == security.token_hash(token))).first()
+    return normalize_identifier(email or "")
 
 
 # Built once: every page event and API request runs it (building a statement costs
 # more CPU than SQLite takes to answer it).
 _SESSION_BY_HASH = select(AuthSession).where(AuthSession.token_hash == bindparam("token_hash"))
 _SESSION_AND_USER_BY_HASH = (
-    select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+    select(AuthSession, User, Account.must_change_password).join(User, User.id == AuthSession.user_id)
+    .join(Account, Account.id == User.account_id)
     .where(AuthSession.token_hash == bindparam("token_hash"))
 )
 
-_S, _U = AuthSession.__table__, User.__table__
+_S, _U, _A = AuthSession.__table__, User.__table__, Account.__table__
 _ACTOR_BY_HASH = (
     core_select(_S.c.id.label("session_id"), _S.c.revoked_at, _S.c.expires_at, _S.c.last_seen_at,
-                _U.c.id, _U.c.firm_id, _U.c.role, _U.c.nom, _U.c.prenom, _U.c.active, _U.c.must_change_password)
-    .select_from(_S.join(_U, _U.c.id == _S.c.user_id))
+                _U.c.id, _U.c.firm_id, _U.c.role, _U.c.nom, _U.c.prenom, _U.c.active, _A.c.must_change_password)
+    .select_from(_S.join(_U, _U.c.id == _S.c.user_id).join(_A, _A.c.id == _U.c.account_id))
     .where(_S.c.token_hash == bindparam("token_hash"))
 )
 _TOUCH = update(_S).where(_S.c.id == bindparam("session_id")).values(last_seen_at=bindparam("now"))
@@ -173,18 +209,20 @@ def _touch_if_due(connection, session_id: int, last_seen_at: datetime) -> bool:
 
 
 def current_user(token: str | None) -> User | None:
-    """The active user behind a session token, or None (expired, revoked, unknown)."""
+    """The active membership behind a session token, or None (expired, revoked,
+    unknown, or no firm chosen yet)."""
     if not token or len(token) > 200:
         return None
     with session_scope() as s:
         found = s.exec(_SESSION_AND_USER_BY_HASH, params={"token_hash": security.token_hash(token)}).first()
         if found is None:
             return None
-        row, user = found
+        row, user, must_change = found
         if not _is_live(row) or not user.active:
             return None
         if _touch_if_due(s.connection(), row.id, row.last_seen_at):
             s.commit()
+        object.__setattr__(user, "must_change_password", bool(must_change))
         return user
 
 
@@ -222,34 +260,43 @@ def logout(token: str | None) -> None:
         if row and row.revoked_at is None:
             row.revoked_at = utcnow()
             s.add(row)
-            audit.record(s, s.get(User, row.user_id), "deconnexion")
+            audit.record(s, s.get(User, row.user_id) if row.user_id else None, "deconnexion")
             s.commit()
 
 
 def revoke_all_sessions(s: Session, user_id: int, *, except_token: str | None = None) -> None:
+    """Close the sessions bound to one membership (the person's other firms keep theirs)."""
     stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
     if except_token:
         stmt = stmt.where(AuthSession.token_hash != security.token_hash(except_token))
     s.exec(stmt.values(revoked_at=utcnow()))
 
 
-def _expire_one_time_links(s: Session, user_id: int, purpose: str | None = None) -> None:
-    stmt = update(OneTimeToken).where(OneTimeToken.user_id == user_id, OneTimeToken.used_at.is_(None))
+def revoke_account_sessions(s: Session, account_id: int, *, except_token: str | None = None) -> None:
+    """Close every session of a person, in every firm (password changed or reset)."""
+    stmt = update(AuthSession).where(AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None))
+    if except_token:
+        stmt = stmt.where(AuthSession.token_hash != security.token_hash(except_token))
+    s.exec(stmt.values(revoked_at=utcnow()))
+
+
+def _expire_one_time_links(s: Session, account_id: int, purpose: str | None = None) -> None:
+    stmt = update(OneTimeToken).where(OneTimeToken.account_id == account_id, OneTimeToken.used_at.is_(None))
     if purpose:
         stmt = stmt.where(OneTimeToken.purpose == purpose)
     s.exec(stmt.values(used_at=utcnow()))
 
 
-def identifier_changed(s: Session, user: User) -> None:
-    """Call in the transaction that changes a user's e-mail (the login identifier):
-    links and a temporary password sent to the old address stop working, and open
-    sessions are closed."""
-    _expire_one_time_links(s, user.id)
-    if user.must_change_password:
-        user.password_hash = None
-        user.must_change_password = False
-        s.add(user)
-    revoke_all_sessions(s, user.id)
+def identifier_changed(s: Session, account: Account) -> None:
+    """Call in the transaction that changes an account's login identifier (only
+    identities.set_email does): links and a temporary password sent to the old
+    address stop working, and open sessions are closed."""
+    _expire_one_time_links(s, account.id)
+    if account.must_change_password:
+        account.password_hash = None
+        account.must_change_password = False
+        s.add(account)
+    revoke_account_sessions(s, account.id)
 
 
 def _new_password_errors(new: str, confirm: str, identifier: str) -> dict[str, str]:
@@ -266,32 +313,38 @@ def change_password(token: str, current: str, new: str, confirm: str) -> FormRes
     """Change the password of the session's user; other sessions are revoked."""
     with session_scope() as s:
         row = _live_session(s, token)
-        user = s.get(User, row.user_id) if row else None
-        if user is None or not user.active:
+        user = s.get(User, row.user_id) if row and row.user_id else None
+        account = s.get(Account, row.account_id) if row else None
+        if user is None or account is None or not user.active:
             return FormResult(False, {"form": "Votre session a expiré. Veuillez vous reconnecter."})
-        if not security.verify_password(current or "", user.password_hash):
+        if not security.verify_password(current or "", account.password_hash):
             return FormResult(False, {"current": "Le mot de passe actuel est incorrect."})
-        errors = _new_password_errors(new, confirm, user.email)
+        errors = _new_password_errors(new, confirm, account.email)
         if not errors and new == current:
             errors["new"] = "Le nouveau mot de passe doit être différent de l'actuel."
         if errors:
             return FormResult(False, errors)
-        user.password_hash = security.hash_password(new)
-        user.password_changed_at = utcnow()
-        user.must_change_password = False  # a temporary password is replaced
-        s.add(user)
-        revoke_all_sessions(s, user.id, except_token=token)
-        _expire_one_time_links(s, user.id, "reset")
+        account.password_hash = security.hash_password(new)
+        account.password_changed_at = utcnow()
+        account.must_change_password = False  # a temporary password is replaced
+        s.add(account)
+        if user.activated_at is None:
+            user.activated_at = utcnow()  # the temporary password of this firm's invitation is replaced
+            s.add(user)
+        revoke_account_sessions(s, account.id, except_token=token)  # in every firm
+        _expire_one_time_links(s, account.id, "reset")
         audit.record(s, user, "mot_de_passe_modifie")
         s.commit()
         return FormResult(True, message="Votre mot de passe a été modifié.")
 
 
-def issue_one_time_token(s: Session, user: User, purpose: str, valid_for: timedelta) -> str:
+def issue_one_time_token(s: Session, owner: User | Account, purpose: str, valid_for: timedelta) -> str:
+    """A link for an account (reset) or for one membership (invitation: pass the User)."""
     token = security.new_token()
     s.add(
         OneTimeToken(
-            user_id=user.id,
+            account_id=owner.account_id if isinstance(owner, User) else owner.id,
+            user_id=owner.id if isinstance(owner, User) else None,
             purpose=purpose,
             token_hash=security.token_hash(token),
             expires_at=utcnow() + valid_for,
@@ -312,12 +365,14 @@ def request_reset(identifier: str, ip: str = "") -> FormResult:
             log.warning("reset throttled identifier=%s ip=%s", ident, ip)
             return FormResult(True, message=RESET_SENT)
         _record_attempt(s, "reset", ident, ip)
-        user = s.exec(select(User).where(User.email == ident)).first()
-        if user is not None and user.active:
-            token = issue_one_time_token(s, user, "reset", timedelta(minutes=settings.reset_link_minutes))
-            audit.record(s, user, "reinitialisation_demandee", "", ip)
+        account = identities.account_by_identifier(s, ident)
+        members = [u for u, _ in identities.active_memberships(s, account.id)] if account else []
+        if members:
+            token = issue_one_time_token(s, account, "reset", timedelta(minutes=settings.reset_link_minutes))
+            for member in members:
+                audit.record(s, member, "reinitialisation_demandee", "", ip)
             # The email is queued in the same transaction as the token: both or neither.
-            notifications.send_password_reset(user, token, s=s)
+            notifications.send_password_reset(members[0], token, s=s, to=account.email)
         s.commit()
     return FormResult(True, message=RESET_SENT)
 
@@ -344,10 +399,14 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
     """Set a new password from an emailed link; the link works once."""
     with session_scope() as s:
         row = _valid_one_time(s, token, purpose)
-        user = s.get(User, row.user_id) if row else None
-        if row is None or user is None or not user.active:
+        account = s.get(Account, row.account_id) if row else None
+        members = [u for u, _ in identities.active_memberships(s, account.id)] if account else []
+        # An invitation is for one membership (it must still be active); a reset for the account.
+        user = next((u for u in members if u.id == row.user_id), None) if row and row.user_id else (
+            members[0] if members else None)
+        if row is None or account is None or user is None:
             return FormResult(False, {"form": "Ce lien n'est plus valable. Demandez un nouveau lien depuis la page de connexion."})
-        errors = _new_password_errors(new, confirm, user.email)
+        errors = _new_password_errors(new, confirm, account.email)
         if errors:
             return FormResult(False, errors)
         # Mark used first, guarded on used_at, so two concurrent uses cannot both win.
@@ -358,12 +417,15 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
         )
         if claimed.rowcount != 1:
             return FormResult(False, {"form": "Ce lien n'est plus valable."})
-        user.password_hash = security.hash_password(new)
-        user.password_changed_at = utcnow()
-        user.must_change_password = False  # a temporary password is replaced
-        s.add(user)
-        revoke_all_sessions(s, user.id)
-        _expire_one_time_links(s, user.id, "reset")
+        account.password_hash = security.hash_password(new)
+        account.password_changed_at = utcnow()
+        account.must_change_password = False  # a temporary password is replaced
+        s.add(account)
+        if row.user_id and user.activated_at is None:
+            user.activated_at = utcnow()  # this firm's invitation is accepted
+            s.add(user)
+        revoke_account_sessions(s, account.id)  # in every firm
+        _expire_one_time_links(s, account.id, "reset")
         audit.record(s, user, "mot_de_passe_reinitialise")
         s.commit()
         return FormResult(True, message="Votre mot de passe a été enregistré. Vous pouvez vous connecter.")

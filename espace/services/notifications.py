@@ -28,14 +28,14 @@ def _queue(s: Session | None, *args, **kwargs) -> OutboxEmail:
         return row
 
 
-def send_password_reset(user: User, token: str, s: Session | None = None) -> None:
+def send_password_reset(user: User, token: str, s: Session | None = None, to: str | None = None) -> None:
     """Queue a password reset link. Never raises: the reset page must answer the
     same whatever happens, so failures are only logged."""
     link = f"{settings.public_url}/reinitialiser?jeton={token}"
     try:
         _queue(
             s,
-            user.email,
+            to or user.email,  # the account's identifier
             "Réinitialisation de votre mot de passe",
             "password_reset",
             {"link": link, "name": _full_name(user)},

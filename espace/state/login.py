@@ -6,21 +6,48 @@ import logging
 import reflex as rx
 
 from espace.api import LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, home_path_for
-from espace.services import auth, hashing, login_guard
+from espace.services import auth, hashing, identities, login_guard, two_factor
 from espace.state.session import SessionState
 
 log = logging.getLogger(__name__)
+
+
+PENDING_COOKIE = "espace_2fa"
+PENDING_COOKIE_PATH = "/api/webauthn"
+
+
+def open_with_ticket(result: auth.LoginResult):
+    """The browser key as a cookie of this page (a ticket alone opens nothing: login
+    CSRF), then a full navigation: the server turns the ticket into the HttpOnly cookie."""
+    return rx.call_script(
+        f"document.cookie = '{LOGIN_KEY_COOKIE}={result.browser_key}; path={LOGIN_KEY_PATH}; "
+        f"max-age={auth.TICKET_SECONDS}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
+        f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0; SameSite=Strict';"
+        f"window.location.replace('{LOGIN_KEY_PATH}/ouvrir?ticket={result.ticket}')"
+    )
 
 
 class LoginState(SessionState):
     error: str = ""
     info: str = ""
     busy: bool = False
+    # Second factor of a correct password (services/two_factor.py): the pending
+    # login's token stays server-side in `_pending` (and, for a passkey, in a
+    # SameSite=Strict cookie scoped to /api/webauthn).
+    step: str = "password"  # "password" | "second"
+    mode: str = "totp"  # "totp" | "recovery" | "passkey"
+    has_totp: bool = False
+    has_passkey: bool = False
+    has_recovery: bool = False
+    code_key: int = 0
+    _pending: str = ""
 
     @rx.event
     def load(self):
         self.error = ""
         self.busy = False
+        self.step = "password"
+        self._pending = ""
         params = self.router.url.query_parameters
         self.info = (
             "Vous êtes déconnecté." if params.get("deconnecte")
@@ -28,7 +55,7 @@ class LoginState(SessionState):
             else ""
         )
         user = self._user()
-        if user is not None:
+        if user is not None or identities.awaits_choice(self._token()):
             return rx.redirect(home_path_for(user), replace=True)
 
     @rx.event
@@ -45,19 +72,69 @@ class LoginState(SessionState):
             return
         # argon2 in the bounded hashing pool: the event loop serves everyone else meanwhile.
         result = await hashing.run(auth.login, identifier, str(form.get("password", "")), ip, device_cookie)
+        if result.pending:
+            return self._ask_second_factor(result.pending)
         if not result.ok:
             self.error = result.error
             self.info = ""
             return
         self.error = ""
         self.busy = True
-        # The browser key as a cookie of this page (a ticket alone opens nothing: login
-        # CSRF), then a full navigation: the server turns the ticket into the HttpOnly cookie.
+        return open_with_ticket(result)
+
+    def _ask_second_factor(self, pending: str):
+        methods = two_factor.pending_methods(pending) or {}
+        self._pending = pending
+        self.step = "second"
+        self.has_totp = bool(methods.get("totp"))
+        self.has_passkey = bool(methods.get("passkey"))
+        self.has_recovery = bool(methods.get("recovery"))
+        self.mode = "totp" if self.has_totp else "passkey"
+        self.error = ""
+        self.info = ""
+        self.code_key += 1
         return rx.call_script(
-            f"document.cookie = '{LOGIN_KEY_COOKIE}={result.browser_key}; path={LOGIN_KEY_PATH}; "
-            f"max-age={auth.TICKET_SECONDS}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
-            f"window.location.replace('{LOGIN_KEY_PATH}/ouvrir?ticket={result.ticket}')"
+            f"document.cookie = '{PENDING_COOKIE}={pending}; path={PENDING_COOKIE_PATH}; "
+            f"max-age={two_factor.PENDING_MINUTES * 60}; SameSite=Strict'"
+            " + (location.protocol === 'https:' ? '; Secure' : '');"
         )
+
+    @rx.event
+    def use_mode(self, mode: str):
+        if self.step != "second" or mode not in ("totp", "recovery", "passkey"):
+            return
+        self.mode = mode
+        self.error = ""
+        self.code_key += 1
+
+    @rx.event
+    def submit_code(self, form: dict):
+        if self.step != "second" or not self._pending:
+            return self.cancel()
+        form = form if isinstance(form, dict) else {}
+        code = form.get("code", "")
+        mode = "recovery" if self.mode == "recovery" else "totp"
+        result = two_factor.complete_login(self._pending, code if isinstance(code, str) else "", mode, self._ip(),
+                                         self._device_cookie())
+        if not result.ok:
+            self.error = result.error
+            self.code_key += 1
+            if result.error in (two_factor.EXPIRED, auth.TOO_MANY):
+                self._pending = ""
+                self.step = "password"
+            return
+        self._pending = ""
+        self.error = ""
+        self.busy = True
+        return open_with_ticket(result)
+
+    @rx.event
+    def cancel(self):
+        self._pending = ""
+        self.step = "password"
+        self.error = ""
+        self.busy = False
+        return rx.call_script(f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0'")
 
 
 class ForgotState(SessionState):

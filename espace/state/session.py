@@ -8,16 +8,20 @@ import reflex as rx
 
 from espace.api import cookie_value, token_from_cookie_header
 from espace.models import Role, User
-from espace.services import auth, client_address, hashing, login_guard
+from espace.services import auth, client_address, hashing, identities, login_guard, two_factor
 
 LOGIN = "/connexion"
 FIRST_LOGIN = "/premiere-connexion"
+ENROL_SECOND_FACTOR = "/double-authentification"
 
 
 class SessionState(rx.State):
     user_name: str = ""
     firm_name: str = ""
     has_logo: bool = False
+    # The person has memberships in several firms: « Changer d'espace » in the header.
+    can_switch: bool = False
+    _acting_id: int = 0
 
     async def _change_password(self, form: dict) -> auth.FormResult:
         """The password form (current, new, confirm) for this tab's own session
@@ -46,12 +50,16 @@ class SessionState(rx.State):
         user = self._user()
         if user is None or user.role != Role.client or user.must_change_password:
             return None  # a temporary password must be changed first (see _to_login)
+        if two_factor.enrolment_required(user):
+            return None  # the firm requires a second factor first (see _to_login)
         self._remember(user)
         return user
 
     def _staff(self) -> User | None:
         user = self._user()
         if user is None or user.role not in (Role.lawyer, Role.staff):
+            return None
+        if two_factor.enrolment_required(user):
             return None
         self._remember(user)
         return user
@@ -61,12 +69,14 @@ class SessionState(rx.State):
         from espace.models import Firm
 
         name = f"{user.prenom} {user.nom}"
-        if self.user_name != name or not self.firm_name:
+        if self.user_name != name or not self.firm_name or self._acting_id != user.id:
             with session_scope() as s:
                 firm = s.get(Firm, user.firm_id)
             self.user_name = name
             self.firm_name = firm.name if firm else ""
             self.has_logo = bool(firm and firm.logo_key)
+            self.can_switch = identities.has_several(user.account_id)
+            self._acting_id = user.id
 
     def _leave(self):
         """No valid client session: forget what this page held and go to the login page."""
@@ -77,8 +87,14 @@ class SessionState(rx.State):
         user = self._user()
         if user is not None and user.must_change_password:
             return rx.redirect(FIRST_LOGIN, replace=True)
+        if user is not None and two_factor.enrolment_required(user):
+            return rx.redirect(ENROL_SECOND_FACTOR, replace=True)
         self.user_name = ""
         self.firm_name = ""
+        self.can_switch = False
+        self._acting_id = 0
+        if user is None and identities.awaits_choice(self._token()):
+            return rx.redirect(identities.CHOOSER, replace=True)  # logged in, no firm chosen yet
         return rx.redirect(f"{LOGIN}?expire=1", replace=True)
 
     @rx.event

@@ -71,7 +71,7 @@ def login(page, identifier: str, password: str) -> None:
     page.goto("/connexion")
     page.get_by_label("Identifiant").fill(identifier)
     page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
 
 
 def assert_no_horizontal_scroll(page) -> None:

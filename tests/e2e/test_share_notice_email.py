@@ -82,7 +82,7 @@ def test_shares_are_announced_in_one_email_that_leads_to_them(page, server):
     page.goto(link)
     page.get_by_label("Identifiant").fill(client["identifier"])
     page.get_by_label("Mot de passe").fill(client["password"])
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     expect(page.get_by_role("link", name="Documents (2)")).to_be_visible()
     expect(page.get_by_role("link", name="RDV (1)")).to_be_visible()

@@ -1,0 +1,105 @@
+"""One person, several firms: the firm chooser after login, « Changer d'espace », each
+space showing only its firm's dossiers; a lawyer adding a client who already has an
+account elsewhere sees what they see for anyone else."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import LUCE, assert_no_horizontal_scroll, login
+from tests.e2e.test_admin_clients import fill_client_form, new_context_page, wait_for_email
+
+SOPHIE = ("sophie.noel@example.com", "Noel-Demo-2024")
+LEROY = ("claire.leroy@example.com", "Leroy-Demo-2024")
+DELMAS_SPACE = "Cabinet DELMAS Avocats — Espace client"
+LEROY_SPACE = "Cabinet LEROY — Espace client"
+
+
+def _dossiers(page, count: int) -> None:
+    page.get_by_role("link", name=f"Dossiers ({count})").click()
+    expect(page.get_by_role("heading", name=f"Dossiers ({count})")).to_be_visible()
+
+
+def test_the_client_of_two_firms_chooses_and_switches(page):
+    login(page, *SOPHIE)
+    expect(page).to_have_url(re.compile(r"/choisir-cabinet/?$"))
+    expect(page.get_by_role("heading", name="Choisissez l'espace auquel accéder")).to_be_visible()
+    spaces = page.get_by_role("list", name="Espaces")
+    expect(spaces.get_by_role("button")).to_have_count(2)
+    expect(page.get_by_role("button", name=DELMAS_SPACE)).to_contain_text("Espace client")
+    assert_no_horizontal_scroll(page)
+
+    page.get_by_role("button", name=LEROY_SPACE).click()
+    expect(page).to_have_url(re.compile(r"/accueil/?$"))
+    expect(page.get_by_role("banner")).to_contain_text("Cabinet LEROY")
+    _dossiers(page, 1)
+    leroy_dossier = page.get_by_role("link", name="NOEL / BAIL COMMERCIAL")
+    expect(leroy_dossier).to_be_visible()
+    leroy_href = leroy_dossier.get_attribute("href")
+    expect(page.get_by_text("NOEL / SUCCESSION")).to_have_count(0)
+    assert_no_horizontal_scroll(page)
+
+    page.get_by_role("link", name="Changer d'espace").click()
+    expect(page).to_have_url(re.compile(r"/choisir-cabinet/?$"))
+    expect(page.get_by_role("button", name=LEROY_SPACE)).to_contain_text("(espace actuel)")
+    page.get_by_role("button", name=DELMAS_SPACE).click()
+    expect(page).to_have_url(re.compile(r"/accueil/?$"))
+    expect(page.get_by_role("banner")).to_contain_text("Cabinet DELMAS Avocats")
+    expect(page.get_by_role("banner")).not_to_contain_text("Cabinet LEROY")
+    _dossiers(page, 1)
+    expect(page.get_by_role("link", name="NOEL / SUCCESSION")).to_be_visible()
+    expect(page.get_by_text("NOEL / BAIL COMMERCIAL")).to_have_count(0)
+    # LEROY's dossier, by its address, from the DELMAS space: not found.
+    page.goto(leroy_href)
+    expect(page.get_by_role("heading", name="Dossier introuvable")).to_be_visible()
+    expect(page.get_by_text("Bail commercial signé")).to_have_count(0)
+    assert_no_horizontal_scroll(page)
+
+
+def test_a_client_of_one_firm_has_no_chooser(desktop):
+    login(desktop, *LUCE)
+    expect(desktop).to_have_url(re.compile(r"/accueil/?$"))
+    expect(desktop.get_by_role("heading", name="LUCE ALEXANDER")).to_be_visible()
+    expect(desktop.get_by_role("link", name="Changer d'espace")).to_have_count(0)
+
+
+def test_another_firms_client_is_invited_like_anyone_and_chooses(desktop, server, browser):
+    """A DELMAS client (created from the command line) is added by Claire LEROY: same
+    answer and status as for a new person; the person logs in with their usual
+    password, chooses LEROY, and LEROY sees the membership active."""
+    identifier = f"deux-{uuid.uuid4().hex[:8]}@example.com"
+    server.cli("create-client", "--firm-id", "1", "--email", identifier, "--nom", "DOUBLE", "--prenom", "Alix",
+               "--password", "Deux-Cabinets-2025")
+    login(desktop, *LEROY)
+    expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
+    desktop.get_by_role("link", name="Clients", exact=True).click()
+    desktop.get_by_role("link", name="Nouveau client").click()
+    fill_client_form(desktop, "DOUBLE", "Alix", identifier)
+    desktop.get_by_role("button", name="Créer le client").click()
+    expect(desktop.get_by_role("status")).to_contain_text(f"Invitation envoyée à {identifier}")
+    desktop.get_by_role("link", name="Voir la fiche du client").click()
+    expect(desktop.get_by_role("heading", name="DOUBLE Alix")).to_be_visible()
+    expect(desktop.get_by_text("Dernière connexion :")).to_contain_text("Jamais")
+    expect(desktop.get_by_text(re.compile(r"^Invitation envoyée le \d\d/\d\d/\d{4}"))).to_be_visible()
+    expect(desktop.get_by_text("Invitation en attente").first).to_be_visible()
+
+    mail = wait_for_email(server, identifier)[-1]
+    assert mail["Subject"] == "Le cabinet Cabinet LEROY vous a ouvert un espace client"
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "identifiant et votre mot de passe habituels" in body and "DELMAS" not in body and "jeton" not in body
+
+    person_ctx, person = new_context_page(browser, server)
+    login(person, identifier, "Deux-Cabinets-2025")
+    expect(person).to_have_url(re.compile(r"/choisir-cabinet/?$"))
+    person.get_by_role("button", name=LEROY_SPACE).click()
+    expect(person).to_have_url(re.compile(r"/accueil/?$"))
+    expect(person.get_by_role("heading", name="ALIX DOUBLE")).to_be_visible()
+    expect(person.get_by_role("link", name="Changer d'espace")).to_be_visible()
+    person_ctx.close()
+
+    desktop.reload()
+    expect(desktop.get_by_role("heading", name="DOUBLE Alix")).to_be_visible()
+    expect(desktop.get_by_text("Espace activé.")).to_be_visible()
+    expect(desktop.get_by_text("Dernière connexion :")).to_contain_text(re.compile(r"\d\d/\d\d/\d{4} \d\d:\d\d"))
