@@ -15,7 +15,7 @@ from sqlmodel import select
 from webauthn.helpers import bytes_to_base64url as b64
 
 from espace.db import session_scope
-from espace.models import LoginAttempt, Passkey, User
+from espace.models import LoginFailure, Passkey, User
 from espace.services import auth, passkeys, two_factor
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
@@ -132,7 +132,8 @@ def test_second_factor_is_bound_to_its_pending_login(demo):
     wrong = passkeys.authenticate(marc_key.get(options), pending, "10.0.0.5")
     assert not wrong.ok
     with session_scope() as s:
-        assert len(s.exec(select(LoginAttempt).where(LoginAttempt.identifier == CLIENT[0])).all()) == 1
+        assert len(s.exec(select(LoginFailure).where(LoginFailure.scope == "identifier",
+                                                      LoginFailure.key == CLIENT[0])).all()) == 1
     # A passwordless challenge cannot serve as the second factor either.
     assert not passkeys.authenticate(luce_key.get(passkeys.login_options()), pending).ok
     done = passkeys.authenticate(luce_key.get(passkeys.login_options(pending)), pending, "10.0.0.5")

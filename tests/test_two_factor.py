@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from espace import security
 from espace.db import session_scope
-from espace.models import AuthSession, LoginAttempt, PendingLogin, RecoveryCode, Role, TotpFactor, User
+from espace.models import AuthSession, LoginFailure, PendingLogin, RecoveryCode, Role, TotpFactor, User
 from espace.services import auth, two_factor
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
@@ -115,7 +115,8 @@ def test_wrong_codes_count_as_failed_logins_and_end_the_pending_login(demo):
                                           else "654321", "totp", "10.0.0.9")
         assert not wrong.ok
     with session_scope() as s:
-        failures = s.exec(select(LoginAttempt).where(LoginAttempt.identifier == CLIENT[0])).all()
+        failures = s.exec(select(LoginFailure).where(LoginFailure.scope == "identifier",
+                                                      LoginFailure.key == CLIENT[0])).all()
     assert len(failures) == two_factor.PENDING_MAX_ATTEMPTS
     # The right code is now refused: this pending login is spent, and the identifier is throttled.
     late = two_factor.complete_login(result.pending, pyotp.TOTP(secret).now(), "totp", "10.0.0.9")
