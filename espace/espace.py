@@ -11,6 +11,7 @@ from espace.api_payments import routes as payment_routes
 from espace.api_admin_sharing import routes as admin_sharing_routes
 from espace.components.banner import french_overlay
 from espace.services import outbox
+from espace.state.tab_identity import TabIdentityMiddleware
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -39,5 +40,7 @@ app = EspaceApp(
 )
 # Replace Reflex's English connection toaster by a French banner.
 app.app_wraps[(5, "Overlay")] = lambda stateful: french_overlay() if stateful else None
+# Before every event: a tab whose session ended or changed user forgets all its states.
+app.add_middleware(TabIdentityMiddleware(), index=0)
 # One email outbox worker per backend process (claims are safe across processes).
 app.register_lifespan_task(outbox.app_worker)

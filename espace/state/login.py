@@ -39,7 +39,9 @@ class LoginState(SessionState):
         self.busy = True
         # The browser key as a cookie of this page (a ticket alone opens nothing: login
         # CSRF), then a full navigation: the server turns the ticket into the HttpOnly cookie.
+        # sessionStorage cleared first: the tab gets a new Reflex token, a fresh state tree.
         return rx.call_script(
+            "sessionStorage.clear();"
             f"document.cookie = '{LOGIN_KEY_COOKIE}={result.browser_key}; path={LOGIN_KEY_PATH}; "
             f"max-age={auth.TICKET_SECONDS}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
             f"window.location.replace('{LOGIN_KEY_PATH}/ouvrir?ticket={result.ticket}')"

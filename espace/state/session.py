@@ -9,6 +9,7 @@ import reflex as rx
 from espace.api import token_from_cookie_header
 from espace.models import Role, User
 from espace.services import auth
+from espace.state import tab_identity
 
 LOGIN = "/connexion"
 FIRST_LOGIN = "/premiere-connexion"
@@ -18,6 +19,8 @@ class SessionState(rx.State):
     user_name: str = ""
     firm_name: str = ""
     has_logo: bool = False
+    # « session id:user id » this tab's states were filled for (state/tab_identity.py).
+    _served_identity: str = ""
 
     def _change_password(self, form: dict) -> auth.FormResult:
         """The password form (current, new, confirm) for this tab's own session."""
@@ -31,7 +34,9 @@ class SessionState(rx.State):
         return self.router.session.client_ip or ""
 
     def _user(self) -> User | None:
-        return auth.current_user(self._token())
+        token = self._token()
+        seen = tab_identity.seen_user(token)  # read by the middleware for this event
+        return auth.current_user(token) if seen is tab_identity.MISS else seen
 
     def _client(self) -> User | None:
         """The acting client, or None when there is no valid client session."""
@@ -77,6 +82,7 @@ class SessionState(rx.State):
     def logout(self):
         """Forget this tab's state, then post the logout form (revokes the session)."""
         auth.logout(self._token())
+        tab_identity.forget_seen()
         return [
             rx.clear_session_storage(),
             rx.call_script("document.getElementById('form-deconnexion').submit()"),
