@@ -194,6 +194,9 @@ class PaymentState(LoadedPage, SessionState):
                 paid = False
             if paid:
                 async with self:
+                    now = self._client()  # the tab may have changed user meanwhile
+                    if now is None or now.id != user.id:
+                        return
                     self._reload_view(user)
                     self.waiting, self.busy, self.info = False, False, MSG_PAID
                 return

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 _SEEN: contextvars.ContextVar[tuple[str | None, float, Any] | None] = contextvars.ContextVar(
     "espace_seen_session", default=None)
 # A background handler runs long after its event's check: it reads the session again.
-SEEN_FOR_SECONDS = 2.0
+SEEN_FOR_SECONDS = 1.0
 MISS = object()
 
 
