@@ -135,10 +135,10 @@ async def download_document(request: Request) -> Response:
     if user is None:
         return PlainTextResponse("Veuillez vous connecter pour accéder à ce document.", status_code=401)
     try:
-        doc = portal.document_for_download(user, int(request.path_params["document_id"]))
+        doc = portal.document_for_download(user, request.path_params["document_id"])  # ids.parse_id
         path = storage.path_for(doc.storage_key)
     except (AccessDenied, ValueError):
-        log.warning("download refused user=%s document=%s", user.id, request.path_params["document_id"])
+        log.warning("download refused user=%s document=%r", user.id, request.path_params["document_id"][:40])
         return PlainTextResponse("Document introuvable.", status_code=404)
     if not path.exists():
         log.error("document file missing document=%s key=%s", doc.id, doc.storage_key)
@@ -176,7 +176,7 @@ api = Starlette(
     routes=[
         Route("/api/session/ouvrir", open_session, methods=["GET"]),
         Route("/api/session/fermer", close_session, methods=["POST"]),
-        Route("/api/documents/{document_id:int}", download_document, methods=["GET"]),
+        Route("/api/documents/{document_id}", download_document, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
     ]
 )
