@@ -9,7 +9,7 @@ from espace.api_admin import routes as admin_routes
 from espace.api_uploads import routes as upload_routes
 from espace.api_payments import routes as payment_routes
 from espace.api_admin_sharing import routes as admin_sharing_routes
-from espace.components.banner import french_overlay
+from espace.components.banner import french_error_boundary, french_overlay
 from espace.services import outbox
 from espace.errors import backend_exception_handler, frontend_exception_handler
 from espace.state.payload_guard import PayloadGuardMiddleware
@@ -45,6 +45,8 @@ app = EspaceApp(
 )
 # Replace Reflex's English connection toaster by a French banner.
 app.app_wraps[(5, "Overlay")] = lambda stateful: french_overlay() if stateful else None
+# And its English error page (a rendering error) by a French one.
+app.app_wraps[(55, "ErrorBoundary")] = french_error_boundary
 # Before every event: a tab whose session ended or changed user forgets all its states.
 app.add_middleware(TabIdentityMiddleware(), index=0)
 # Then every event's payload is checked against its handler's signature (French refusal).
