@@ -95,6 +95,7 @@
       return post("/api/webauthn/connexion", Object.assign({ credential: credentialJSON(cred) }, body));
     }).then(function (data) {
       say("Connexion…");
+      sessionStorage.clear();  // a new Reflex token: the tab starts from a fresh state tree
       window.location.replace(data.next);
     });
   }

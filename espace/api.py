@@ -12,6 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from espace import http_security
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Direction, Role, User
@@ -112,7 +113,7 @@ async def open_session(request: Request) -> Response:
         token,
         httponly=True,
         samesite="lax",
-        secure=settings.secure_cookies,
+        secure=http_security.secure_cookies(),
         path="/",
         max_age=settings.session_max_hours * 3600,
     )
@@ -132,7 +133,12 @@ async def open_session(request: Request) -> Response:
 
 
 async def close_session(request: Request) -> Response:
-    """Déconnexion: revoke the session and clear the cookie (POST only)."""
+    """Déconnexion: revoke the session and clear the cookie (POST only, same origin:
+    a cross-site form cannot log anyone out)."""
+    if not http_security.same_origin(request):
+        log.warning("logout refused: cross-origin request origin=%s sec-fetch-site=%s ip=%s",
+                    request.headers.get("origin"), request.headers.get("sec-fetch-site"), _client_ip(request))
+        return PlainTextResponse("Requête refusée.", status_code=403)
     auth.logout(token_from_cookie_header(request.headers.get("cookie")))
     response = RedirectResponse("/connexion?deconnecte=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -152,10 +158,10 @@ async def download_document(request: Request) -> Response:
     if user is None:
         return PlainTextResponse("Veuillez vous connecter pour accéder à ce document.", status_code=401)
     try:
-        doc = portal.document_for_download(user, int(request.path_params["document_id"]))
+        doc = portal.document_for_download(user, request.path_params["document_id"])  # ids.parse_id
         path = storage.path_for(doc.storage_key)
     except (AccessDenied, ValueError):
-        log.warning("download refused user=%s document=%s", user.id, request.path_params["document_id"])
+        log.warning("download refused user=%s document=%r", user.id, request.path_params["document_id"][:40])
         return PlainTextResponse("Document introuvable.", status_code=404)
     if not path.exists():
         log.error("document file missing document=%s key=%s", doc.id, doc.storage_key)
@@ -193,17 +199,10 @@ api = Starlette(
     routes=[
         Route("/api/session/ouvrir", open_session, methods=["GET"]),
         Route("/api/session/fermer", close_session, methods=["POST"]),
-        Route("/api/documents/{document_id:int}", download_document, methods=["GET"]),
+        Route("/api/documents/{document_id}", download_document, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
     ]
 )
-
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    # Reset and invitation links carry a token in the URL: never leak it.
-    (b"referrer-policy", b"no-referrer"),
-]
 
 
 def direct_routes(routes: list[Route]):
@@ -225,24 +224,25 @@ def direct_routes(routes: list[Route]):
 
 
 def security_headers(app: ASGIApp) -> ASGIApp:
-    """Add security headers to every HTTP answer; refuse Reflex's public upload route."""
+    """Add the security headers (espace/http_security.py) to every HTTP answer, 404s
+    included; refuse Reflex's public upload route."""
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
-            return
-        if scope["path"].startswith("/_upload"):
-            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in SECURITY_HEADERS if k not in names
+                    (k, v) for k, v in http_security.security_headers() if k not in names
                 ]
             await send(message)
 
+        if scope["path"].startswith("/_upload"):
+            await PlainTextResponse("Introuvable.", status_code=404)(scope, receive, send_with_headers)
+            return
         await app(scope, receive, send_with_headers)
 
     return wrapped

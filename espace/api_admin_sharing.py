@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from espace.api_uploads import FORBIDDEN, NOT_FOUND, _client_filename, _error, _guard, declared_length, malformed_length
+from espace.ids import parse_id
 from espace.models import Role
 from espace.services import AccessDenied, sharing
 
@@ -28,8 +29,10 @@ async def upload(request: Request) -> Response:
     if user.role not in (Role.lawyer, Role.staff):
         log.warning("admin upload refused: not a firm user user=%s path=%s", user.id, request.url.path)
         return _error(403, FORBIDDEN)
-    dossier_id = request.path_params["dossier_id"]
+    dossier_id = parse_id(request.path_params["dossier_id"])
     name = _client_filename(request)
+    if dossier_id is None:
+        return _error(404, NOT_FOUND, name=name)
     try:
         declared = declared_length(request)
     except ValueError:
@@ -46,5 +49,5 @@ async def upload(request: Request) -> Response:
 
 
 routes: list[Route] = [
-    Route("/api/admin/dossiers/{dossier_id:int}/documents", upload, methods=["POST"]),
+    Route("/api/admin/dossiers/{dossier_id}/documents", upload, methods=["POST"]),
 ]

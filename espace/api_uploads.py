@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from espace.api import client_ip, session_actor
 from espace.config import settings
+from espace.ids import parse_id
 from espace.services import AccessDenied, deposits
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,10 @@ async def upload(request: Request) -> Response:
     user, refused = _guard(request)
     if refused is not None:
         return refused
-    dossier_id = request.path_params["dossier_id"]
+    dossier_id = parse_id(request.path_params["dossier_id"])
     name = _client_filename(request)
+    if dossier_id is None:
+        return _error(404, NOT_FOUND, name=name)
     try:
         declared = declared_length(request)
     except ValueError:
@@ -97,7 +100,9 @@ async def finished(request: Request) -> Response:
     user, refused = _guard(request)
     if refused is not None:
         return refused
-    dossier_id = request.path_params["dossier_id"]
+    dossier_id = parse_id(request.path_params["dossier_id"])
+    if dossier_id is None:
+        return _error(404, NOT_FOUND)
     try:
         declared = int(request.headers.get("content-length") or 0)
     except ValueError:
@@ -126,6 +131,6 @@ async def finished(request: Request) -> Response:
 
 
 routes: list[Route] = [
-    Route("/api/depots/{dossier_id:int}", upload, methods=["POST"]),
-    Route("/api/depots/{dossier_id:int}/termine", finished, methods=["POST"]),
+    Route("/api/depots/{dossier_id}", upload, methods=["POST"]),
+    Route("/api/depots/{dossier_id}/termine", finished, methods=["POST"]),
 ]

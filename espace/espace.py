@@ -10,8 +10,11 @@ from espace.api_uploads import routes as upload_routes
 from espace.api_payments import routes as payment_routes
 from espace.api_admin_sharing import routes as admin_sharing_routes
 from espace.api_webauthn import routes as webauthn_routes
-from espace.components.banner import french_overlay
+from espace.components.banner import french_error_boundary, french_overlay
 from espace.services import outbox
+from espace.errors import backend_exception_handler, frontend_exception_handler
+from espace.state.payload_guard import PayloadGuardMiddleware
+from espace.state.tab_identity import TabIdentityMiddleware
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -39,8 +42,17 @@ app = EspaceApp(
         rx.script(src="/webauthn.js", defer=True),
     ],
     stylesheets=["/depot.css"],
+    # French messages with a reference id instead of Reflex's English toast (espace/errors.py).
+    backend_exception_handler=backend_exception_handler,
+    frontend_exception_handler=frontend_exception_handler,
 )
 # Replace Reflex's English connection toaster by a French banner.
 app.app_wraps[(5, "Overlay")] = lambda stateful: french_overlay() if stateful else None
+# And its English error page (a rendering error) by a French one.
+app.app_wraps[(55, "ErrorBoundary")] = french_error_boundary
+# Before every event: a tab whose session ended or changed user forgets all its states.
+app.add_middleware(TabIdentityMiddleware(), index=0)
+# Then every event's payload is checked against its handler's signature (French refusal).
+app.add_middleware(PayloadGuardMiddleware(), index=1)
 # One email outbox worker per backend process (claims are safe across processes).
 app.register_lifespan_task(outbox.app_worker)

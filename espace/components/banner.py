@@ -17,3 +17,23 @@ def french_overlay() -> rx.Component:
             },
         ),
     )
+
+
+def french_error_boundary(stateful: bool):
+    """Reflex's error boundary with a French page instead of its English one (« An
+    error occurred while rendering this page. ») and no technical details."""
+    from reflex_base.event import noop
+    from reflex_components_core.base.error_boundary import ErrorBoundary
+
+    fallback = rx.el.div(
+        rx.el.h2("Une erreur est survenue lors de l'affichage de cette page.",
+                 style={"font_size": "1.4rem", "font_weight": "bold"}),
+        rx.el.p("Rechargez la page ; si l'erreur persiste, contactez votre cabinet."),
+        rx.el.a("Recharger la page", href="", style={"text_decoration": "underline"}),
+        role="alert",
+        style={"max_width": "40rem", "margin": "15vh auto", "padding": "1rem", "font_family": "system-ui, sans-serif"},
+    )
+    props = {"fallback_render": fallback}
+    if not stateful:
+        props["on_error"] = noop()
+    return ErrorBoundary.create(**props)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from espace.config import settings
+from espace.ids import parse_page
 from espace.models import Client, Role, User
 from espace.services import AccessDenied
 from espace.services.firm_scope import STAFF_ROLES, as_id as parse_id, firm_dossier as dossier_in_firm  # noqa: F401
@@ -30,10 +31,7 @@ def page_of(total: int, page) -> tuple[int, int, int]:
     the asked page kept within 1..pages (1 if it is not a number), pages at least 1."""
     size = settings.page_size
     pages = max(1, math.ceil(total / size))
-    try:
-        page = min(max(1, int(page)), pages)
-    except (TypeError, ValueError):
-        page = 1
+    page = min(parse_page(page), pages)
     return page, pages, size
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, or_, select
 
 from espace.config import settings
+from espace.ids import parse_page
 from espace.db import session_scope
 from espace.formatting import fdatetime
 from espace.models import AuditEvent, User, utcnow
@@ -99,10 +100,7 @@ def for_client(user: User, client_user_id, page: int = 1) -> dict:
         total = s.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
         size = settings.page_size
         pages = max(1, math.ceil(total / size))
-        try:
-            page = min(max(1, int(page)), pages)
-        except (TypeError, ValueError):
-            page = 1
+        page = min(parse_page(page), pages)
         actor = aliased(User)
         rows = s.exec(
             select(AuditEvent, actor.prenom, actor.nom)

@@ -211,6 +211,13 @@ def _touch_if_due(connection, session_id: int, last_seen_at: datetime) -> bool:
 def current_user(token: str | None) -> User | None:
     """The active membership behind a session token, or None (expired, revoked,
     unknown, or no firm chosen yet)."""
+    found = current_session(token)
+    return found[1] if found else None
+
+
+def current_session(token: str | None) -> tuple[int, User] | None:
+    """(session row id, active membership) behind a session token, or None; the same
+    read as current_user (a tab's identity: see state/tab_identity.py)."""
     if not token or len(token) > 200:
         return None
     with session_scope() as s:
@@ -223,7 +230,7 @@ def current_user(token: str | None) -> User | None:
         if _touch_if_due(s.connection(), row.id, row.last_seen_at):
             s.commit()
         object.__setattr__(user, "must_change_password", bool(must_change))
-        return user
+        return row.id, user
 
 
 @dataclass(frozen=True)

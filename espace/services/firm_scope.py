@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from espace.ids import parse_id
 from espace.models import Client, Dossier, DossierClient, Role, User
 from espace.services import AccessDenied
 
@@ -23,13 +24,8 @@ def staff_of(s: Session, user: User | None) -> User:
 
 def as_id(value) -> int:
     """An id sent by a browser, as an int; AccessDenied when malformed."""
-    if isinstance(value, bool):
-        raise AccessDenied()
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise AccessDenied() from None
-    if number <= 0 or number > 2**62:
+    number = parse_id(value)
+    if number is None:
         raise AccessDenied()
     return number
 

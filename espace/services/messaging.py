@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, func, select, update
 
+from espace.ids import parse_id
 from espace.config import settings
 from espace.db import session_scope
 from espace.formatting import fdatetime
@@ -114,10 +115,10 @@ def send(user: User, dossier_id, subject: str, body: str) -> tuple[bool, dict[st
 def _readable_dossier(s: Session, user: User, dossier_id) -> Dossier:
     """A client's own dossier; for the firm's people, any dossier of their firm."""
     if user is not None and user.active and user.role in (Role.lawyer, Role.staff):
-        try:
-            d = s.get(Dossier, int(dossier_id))
-        except (TypeError, ValueError):
-            raise AccessDenied() from None
+        did = parse_id(dossier_id)
+        if did is None:
+            raise AccessDenied()
+        d = s.get(Dossier, did)
         if d is None or d.firm_id != user.firm_id:
             raise AccessDenied()
         return d

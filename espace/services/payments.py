@@ -33,6 +33,7 @@ from sqlmodel import Session, select
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.ids import parse_id
 from espace.formatting import fdate, fdatetime, fmoney
 from espace.models import (
     Client,
@@ -139,13 +140,8 @@ def _configured(firm: Firm | None) -> bool:
 
 
 def _parse_id(raw) -> int:
-    if isinstance(raw, bool):
-        raise AccessDenied()
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise AccessDenied() from None
-    if value <= 0 or value > 2**62:
+    value = parse_id(raw)
+    if value is None:
         raise AccessDenied()
     return value
 

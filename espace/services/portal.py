@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.ids import parse_id, parse_page
 from espace.formatting import fdate, fdatetime, fduration, fmoney, fsize
 from espace.models import (
     Client,
@@ -101,10 +102,9 @@ _CLIENT_DOSSIER_REF = _linked_to_client(core_select(Dossier.id, Dossier.firm_id)
 def _client_dossier_params(user, dossier_id) -> dict:
     if user is None or user.role != Role.client:
         raise AccessDenied()
-    try:
-        did = int(dossier_id)
-    except (TypeError, ValueError):
-        raise AccessDenied() from None
+    did = parse_id(dossier_id)
+    if did is None:
+        raise AccessDenied()
     return {"dossier_id": did, "user_id": user.id, "firm_id": user.firm_id}
 
 
@@ -206,7 +206,7 @@ def list_category(user: User, key: str, page: int = 1) -> dict:
     cat = BY_KEY.get(key)
     if cat is None:
         raise AccessDenied()
-    page = max(1, int(page))
+    page = parse_page(page)
     size = settings.page_size
     with session_scope() as s:
         client = client_of(s, user)
@@ -276,7 +276,8 @@ def dossier(user: User, dossier_id: int) -> dict:
 def document_for_download(user: User, document_id: int) -> Document:
     """The document if this user may read it: a client of its dossier (shared only),
     or a lawyer/staff member of the dossier's firm. Raises AccessDenied otherwise."""
-    if user is None or not user.active:
+    document_id = parse_id(document_id)
+    if user is None or not user.active or document_id is None:
         raise AccessDenied()
     with session_scope() as s:
         doc = s.get(Document, document_id)

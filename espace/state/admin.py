@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from espace.ids import parse_page
 from espace.models import User
 from espace.state.session import SessionState
 
@@ -42,8 +43,5 @@ class StaffListState(rx.State, mixin=True):
         user = self._require_staff()
         if user is None:
             return self._refuse()
-        try:
-            self.page = int(page)
-        except (TypeError, ValueError):
-            self.page = 1
+        self.page = parse_page(page)
         self._fetch(user)

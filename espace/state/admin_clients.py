@@ -5,6 +5,7 @@ import logging
 
 import reflex as rx
 
+from espace.ids import parse_page
 from espace.services import AccessDenied, admin_clients, audit
 from espace.services.contact import FIELDS
 from espace.state.admin import StaffListState, StaffState
@@ -199,8 +200,8 @@ class ClientDetailState(LoadedPage, StaffState):
         user = self._require_staff()
         if user is None:
             return self._refuse()
+        self.events_page = parse_page(page)
         try:
-            self.events_page = int(page)
             self._fill_events(user)
-        except (TypeError, ValueError, AccessDenied):
+        except AccessDenied:
             self.events_page = 1

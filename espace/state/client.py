@@ -5,6 +5,7 @@ import logging
 
 import reflex as rx
 
+from espace.ids import parse_page
 from espace.services import AccessDenied, portal
 from espace.state.session import SessionState
 from espace.state.page import LoadedPage
@@ -48,10 +49,7 @@ class ListState(LoadedPage, SessionState):
         if user is None:
             return self._leave()
         self.category = self.router.url.path.strip("/").split("/")[0]
-        try:
-            page = int(self.router.url.query_parameters.get("page", "1") or 1)
-        except ValueError:
-            page = 1
+        page = parse_page(self.router.url.query_parameters.get("page"))
         try:
             data = portal.list_category(user, self.category, page)
         except AccessDenied:

@@ -18,8 +18,10 @@ PENDING_COOKIE_PATH = "/api/webauthn"
 
 def open_with_ticket(result: auth.LoginResult):
     """The browser key as a cookie of this page (a ticket alone opens nothing: login
-    CSRF), then a full navigation: the server turns the ticket into the HttpOnly cookie."""
+    CSRF), then a full navigation: the server turns the ticket into the HttpOnly cookie.
+    sessionStorage cleared first: the tab gets a new Reflex token, a fresh state tree."""
     return rx.call_script(
+        "sessionStorage.clear();"
         f"document.cookie = '{LOGIN_KEY_COOKIE}={result.browser_key}; path={LOGIN_KEY_PATH}; "
         f"max-age={auth.TICKET_SECONDS}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
         f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0; SameSite=Strict';"

@@ -108,7 +108,7 @@ class PaymentState(LoadedPage, SessionState):
                               callback=PaymentState.card_mounted)
 
     @rx.event
-    def card_mounted(self, result: dict):
+    def card_mounted(self, result: dict | None = None):
         if isinstance(result, dict) and result.get("ok"):
             self.card_ready = True
             return
@@ -130,7 +130,7 @@ class PaymentState(LoadedPage, SessionState):
                               callback=PaymentState.token_ready)
 
     @rx.event
-    def token_ready(self, result: dict):
+    def token_ready(self, result: dict | None = None):
         user = self._client()
         if user is None:
             return self._leave()
@@ -159,7 +159,7 @@ class PaymentState(LoadedPage, SessionState):
         return PaymentState.wait_paid
 
     @rx.event
-    def auth_done(self, result: dict):
+    def auth_done(self, result: dict | None = None):
         if self._client() is None:
             return self._leave()
         status = result.get("status") if isinstance(result, dict) else None
@@ -194,6 +194,9 @@ class PaymentState(LoadedPage, SessionState):
                 paid = False
             if paid:
                 async with self:
+                    now = self._client()  # the tab may have changed user meanwhile
+                    if now is None or now.id != user.id:
+                        return
                     self._reload_view(user)
                     self.waiting, self.busy, self.info = False, False, MSG_PAID
                 return

@@ -9,6 +9,7 @@ import reflex as rx
 from espace.api import cookie_value, token_from_cookie_header
 from espace.models import Role, User
 from espace.services import auth, client_address, hashing, identities, login_guard, two_factor
+from espace.state import tab_identity
 
 LOGIN = "/connexion"
 FIRST_LOGIN = "/premiere-connexion"
@@ -22,6 +23,8 @@ class SessionState(rx.State):
     # The person has memberships in several firms: « Changer d'espace » in the header.
     can_switch: bool = False
     _acting_id: int = 0
+    # « session id:user id » this tab's states were filled for (state/tab_identity.py).
+    _served_identity: str = ""
 
     async def _change_password(self, form: dict) -> auth.FormResult:
         """The password form (current, new, confirm) for this tab's own session
@@ -43,7 +46,9 @@ class SessionState(rx.State):
         return cookie_value(self.router.headers.cookie, login_guard.DEVICE_COOKIE)
 
     def _user(self) -> User | None:
-        return auth.current_user(self._token())
+        token = self._token()
+        seen = tab_identity.seen_user(token)  # read by the middleware for this event
+        return auth.current_user(token) if seen is tab_identity.MISS else seen
 
     def _client(self) -> User | None:
         """The acting client, or None when there is no valid client session."""
@@ -101,6 +106,7 @@ class SessionState(rx.State):
     def logout(self):
         """Forget this tab's state, then post the logout form (revokes the session)."""
         auth.logout(self._token())
+        tab_identity.forget_seen()
         return [
             rx.clear_session_storage(),
             rx.call_script("document.getElementById('form-deconnexion').submit()"),

@@ -1,0 +1,31 @@
+"""THE parser of ids and page numbers that come from outside (URLs, query strings,
+event payloads, forms): every route and handler goes through it, so a huge number, a
+float, a list or `1e23` is refused here instead of overflowing the database driver."""
+from __future__ import annotations
+
+import re
+
+MAX_ID = 2**63 - 1  # the largest BIGINT: nothing larger can exist in any table
+MAX_PAGE = 1_000_000
+_DECIMAL = re.compile(r"[0-9]{1,19}")  # ASCII digits only: no sign, exponent, "²" or "٣"
+
+
+def parse_id(value) -> int | None:
+    """A positive id, from an int or a decimal string (surrounding spaces allowed),
+    in 1..2**63-1; None for anything else (bool, float, list, "1e23", "-1", "")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and len(value) <= 40 and _DECIMAL.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
+def parse_page(value, default: int = 1) -> int:
+    """A page number as parse_id reads it, capped at MAX_PAGE; `default` when absent or
+    malformed (a list page always shows something)."""
+    number = parse_id(value)
+    return default if number is None else min(number, MAX_PAGE)
