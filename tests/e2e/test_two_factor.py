@@ -217,7 +217,7 @@ def test_firm_policy_forces_enrolment(page, server, viewport):
     page.get_by_role("link", name="Gérer la double authentification").click()
     expect(page.get_by_text("10 code(s) de secours restant(s).")).to_be_visible()
     assert_no_horizontal_scroll(page)
-    page.get_by_role("button", name="Déconnexion").click()
+    _logout(page)
 
     login(page, client, PASSWORD)
     expect(page).to_have_url(re.compile("/double-authentification"))
@@ -234,7 +234,7 @@ def test_firm_policy_forces_enrolment(page, server, viewport):
     page.get_by_label("Mot de passe ou code pour désactiver").fill(PASSWORD)
     page.get_by_role("button", name="Désactiver l'application d'authentification").click()
     expect(page.get_by_text(re.compile("Votre cabinet exige la double authentification"))).to_be_visible()
-    page.get_by_role("button", name="Déconnexion").click()
+    _logout(page)
     _password_then_second_step(page, client)
     page.get_by_label("Code de l'application d'authentification").fill(totp.at(time.time() + 30))
     page.get_by_role("button", name="Vérifier").click()
