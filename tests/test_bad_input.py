@@ -107,3 +107,15 @@ def test_admin_services_refuse_huge_ids(demo):
         lawyer = s.exec(select(User).where(User.email == "fabien.delmas@example.com")).one()
     with pytest.raises(AccessDenied):
         admin_clients.get_client(lawyer, HUGE)
+
+
+def test_upload_routes_huge_or_malformed_dossier_id_is_a_french_404(demo):
+    from espace import api_admin_sharing, api_uploads
+
+    token = auth.open_session(*_ticket())[0]
+    headers = {"Cookie": f"espace_session={token}", "X-Requested-With": "espace", "X-Filename": "a.pdf"}
+    with TestClient(Starlette(routes=api_uploads.routes + api_admin_sharing.routes)) as http:
+        for raw in (HUGE, "-1", "abc", "1e3", "0", str(2**63)):
+            for path in (f"/api/depots/{raw}", f"/api/depots/{raw}/termine"):
+                r = http.post(path, headers=headers, content=b"%PDF-1.4\n")
+                assert r.status_code == 404 and r.json()["error"] == "Dossier introuvable.", (path, r.text)
