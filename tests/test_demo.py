@@ -46,7 +46,7 @@ def table_counts() -> dict[str, int]:
 def test_load_demo_returns_ids(engine):
     ids = demo_module.load_demo()
     assert set(ids) == {
-        "firm_id", "lawyer_id", "client_user_id", "client_id", "dossier_ids", "other_client_user_id",
+        "firm_id", "lawyer_id", "staff_id", "client_user_id", "client_id", "dossier_ids", "other_client_user_id",
         "other_client_id", "other_dossier_id", "other_firm_id", "other_firm_client_user_id",
         "other_firm_dossier_id",
     }
@@ -211,6 +211,7 @@ def test_passwords_verify(engine):
         "marc.bertrand@example.com": "Bertrand-Demo-2024",
         "claire.leroy@example.com": "Leroy-Demo-2024",
         "paul.martin@example.com": "Martin-Demo-2024",
+        "julie.moreau@example.com": "Moreau-Demo-2024",
     }
     with session_scope() as s:
         users = {u.email: u for u in s.exec(select(User)).all()}

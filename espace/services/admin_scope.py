@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from espace.config import settings
 from espace.models import Client, Role, User
 from espace.services import AccessDenied
-from espace.services.firm_scope import STAFF_ROLES, as_id as parse_id, firm_dossier as dossier_in_firm  # noqa: F401
+from espace.services.firm_scope import ADMIN_ROLES, STAFF_ROLES, as_id as parse_id, firm_dossier as dossier_in_firm  # noqa: F401
 
 
 @dataclass
@@ -40,6 +40,21 @@ def page_of(total: int, page) -> tuple[int, int, int]:
 def require_staff(user: User | None) -> User:
     if user is None or user.role not in STAFF_ROLES or not user.active or not user.firm_id:
         raise AccessDenied()
+    return user
+
+
+class NotAdmin(AccessDenied):
+    """A lawyer or staff member asking for what only the firm's administrators may do."""
+
+    message = "Seul un administrateur du cabinet peut effectuer cette action."
+
+
+def require_admin(user: User | None) -> User:
+    """An active administrator of the firm (« Administrateur du cabinet »): settings,
+    Stripe keys, logo, colleagues' accounts. A lawyer or staff member → NotAdmin."""
+    require_staff(user)
+    if user.role not in ADMIN_ROLES:
+        raise NotAdmin()
     return user
 
 

@@ -50,6 +50,15 @@ ACTION_LABELS: dict[str, str] = {
     "dossier_client_ajoute": "Ajouté à un dossier",
     "dossier_client_retire": "Retiré d'un dossier",
     "paiement": "Paiement",
+    "collegue_invite": "Collègue invité",
+    "collegue_invitation_renvoyee": "Invitation d'un collègue renvoyée",
+    "collegue_role_modifie": "Rôle d'un collègue modifié",
+    "collegue_desactive": "Accès d'un collègue désactivé",
+    "collegue_reactive": "Accès d'un collègue réactivé",
+    "session_fermee": "Session fermée depuis « Mon compte »",
+    "autres_sessions_fermees": "Autres sessions fermées depuis « Mon compte »",
+    "paiement_refuse": "Paiement par carte refusé",
+    "paiements_bloques": "Paiement bloqué (trop de refus de carte)",
 }
 
 

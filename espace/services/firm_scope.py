@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 from espace.models import Client, Dossier, DossierClient, Role, User
 from espace.services import AccessDenied
 
-STAFF_ROLES = (Role.lawyer, Role.staff)
+STAFF_ROLES = (Role.admin, Role.lawyer, Role.staff)
+ADMIN_ROLES = (Role.admin,)
 
 
 def staff_of(s: Session, user: User | None) -> User:

@@ -1,0 +1,18 @@
+"""/admin/compte: « Mon compte » of the firm's people — password and open sessions."""
+import reflex as rx
+
+from espace.components.layout import admin_page
+from espace.components.sessions_panel import sessions_section
+from espace.pages.account import password_card
+from espace.state.account import AccountState
+
+
+@admin_page("/admin/compte", "Mon compte", AccountState.load)
+def admin_account() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Mon compte", size="6", as_="h1"),
+        password_card(),
+        sessions_section(),
+        spacing="4",
+        width="100%",
+    )
