@@ -56,7 +56,9 @@ def test_load_demo_returns_ids(engine):
         assert (firm.name, firm.sender_email) == ("Cabinet DELMAS Avocats", "contact@cabinet-delmas.example")
         lawyer = s.get(User, ids["lawyer_id"])
         assert (lawyer.role, lawyer.email, lawyer.nom, lawyer.prenom) == (
-            Role.lawyer, "fabien.delmas@example.com", "DELMAS", "Fabien")
+            Role.admin, "fabien.delmas@example.com", "DELMAS", "Fabien")
+        julie = s.get(User, ids["staff_id"])
+        assert (julie.role, julie.email, julie.firm_id) == (Role.staff, "julie.moreau@example.com", firm.id)
         luce = s.get(User, ids["client_user_id"])
         assert (luce.role, luce.email, luce.nom, luce.prenom, luce.firm_id) == (
             Role.client, "academy@secib.fr", "ALEXANDER", "Luce", firm.id)
@@ -93,7 +95,7 @@ def test_load_demo_returns_ids(engine):
             "2024LER/0001", "MARTIN / DIVORCE", other_firm.id)
         claire = s.exec(select(User).where(User.email == "claire.leroy@example.com")).one()
         assert (claire.role, claire.firm_id, claire.nom, claire.prenom) == (
-            Role.lawyer, other_firm.id, "LEROY", "Claire")
+            Role.admin, other_firm.id, "LEROY", "Claire")
 
 
 def test_exact_counts_shared_and_hidden(engine):
