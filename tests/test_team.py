@@ -20,10 +20,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace import api_admin, security
+from espace import api_admin
 from espace.db import session_scope
-from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LAWYER_EMAIL, LAWYER_PASSWORD, LEROY_EMAIL
-from espace.models import AuditEvent, AuthSession, Firm, OneTimeToken, Role, User
+from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LEROY_EMAIL
+from espace.models import AuditEvent, AuthSession, Firm, Role, User
 from espace.services import AccessDenied, auth, firm_settings, team
 from espace.services.admin_scope import NotAdmin
 from tests.admin_helpers import claire, queued, session_token, user, user_by_email

@@ -1,7 +1,8 @@
 """Who may act on the firm side, and firm-scoped lookups shared by the admin services.
 
 Every admin service function starts with `require_staff(user)`: only an active
-lawyer or staff member passes; a client (or nobody) gets AccessDenied. Objects are
+administrator, lawyer or staff member of a firm passes (`require_admin(user)`:
+administrators only — settings, Stripe keys, logo, colleagues); a client (or nobody) gets AccessDenied. Objects are
 then looked up *within user.firm_id*, so an id of another firm is "not found"."""
 from __future__ import annotations
 
