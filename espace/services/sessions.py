@@ -13,6 +13,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from sqlmodel import select, update
+from ua_parser import parse
 
 from espace import security
 from espace.config import settings
@@ -25,6 +26,11 @@ from espace.services.firm_scope import as_id
 
 log = logging.getLogger(__name__)
 
+# ua-parser compiles its rules at the first parse (~0.3 s, seconds on a busy machine):
+# done here, when the app starts, rather than inside the first page event that lists
+# sessions (a tab's events run one after the other: it would hold up the page's guard).
+parse("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+
 EXPIRED = "Votre session a expiré. Veuillez vous reconnecter."
 NOT_FOUND = "Cette session est déjà fermée."
 CURRENT = "C'est la session de cet appareil : utilisez « Déconnexion »."
@@ -35,8 +41,6 @@ def describe_device(user_agent: str) -> str:
     """« Chrome 131 — Windows 10 », from a User-Agent (« Appareil inconnu » without one)."""
     if not user_agent:
         return "Appareil inconnu"
-    from ua_parser import parse
-
     try:
         result = parse(user_agent)
     except Exception:  # a hostile header must not break the page

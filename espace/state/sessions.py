@@ -3,10 +3,14 @@ the account's open sessions, « Déconnecter » one, « Déconnecter toutes les 
 sessions ». Everything is scoped by the tab's own session cookie (services/sessions.py)."""
 from __future__ import annotations
 
+import logging
+
 import reflex as rx
 
 from espace.services import AccessDenied, sessions
 from espace.state.session import SessionState
+
+log = logging.getLogger(__name__)
 
 
 class SessionsState(SessionState):
@@ -24,9 +28,12 @@ class SessionsState(SessionState):
 
     @rx.event
     def load(self):
+        """Fired when the section mounts. Without a live session it only empties the
+        list: sending the tab to the login page is the page's own guard's job (its
+        on_load, and every handler of the next click)."""
         self.message, self.error = "", ""
         if not self._fetch():
-            return self._to_login()
+            log.info("sessions section loaded without a live session")
 
     def _after(self, result):
         if not result.ok and "form" in result.errors and result.errors["form"] == sessions.EXPIRED:
