@@ -130,7 +130,8 @@ def _create_user(args: argparse.Namespace, role) -> None:
             s.commit()
         except IntegrityError:
             raise CliError(f"Un compte existe déjà avec l'adresse {email} dans ce cabinet.") from None
-        what = "Client" if client else "Avocat"
+        what = {Role.client: "Client", Role.admin: "Administrateur du cabinet", Role.lawyer: "Avocat",
+                Role.staff: "Collaborateur"}.get(role, "Compte")
         print(f"{what} créé : utilisateur n° {user.id}" + (f", fiche client n° {client.id}" if client else ""))
         print(f"Identifiant : {email}")
         if generated:
@@ -144,7 +145,7 @@ def _create_user(args: argparse.Namespace, role) -> None:
 def cmd_create_lawyer(args: argparse.Namespace) -> None:
     from espace.models import Role
 
-    _create_user(args, Role.lawyer)
+    _create_user(args, Role(args.role))
 
 
 def cmd_create_client(args: argparse.Namespace) -> None:
@@ -270,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("create-lawyer", help="crée un compte avocat d'un cabinet")
     user_args(p)
+    p.add_argument("--role", choices=("admin", "lawyer", "staff"), default="lawyer",
+                   help="admin : administrateur du cabinet (paramètres, clés Stripe, collègues) ; "
+                        "lawyer : avocat (par défaut) ; staff : collaborateur")
     p.set_defaults(func=cmd_create_lawyer)
 
     p = sub.add_parser("create-client", help="crée un compte client d'un cabinet")

@@ -98,7 +98,8 @@ async def open_session(request: Request) -> Response:
     """Turn the one-time login ticket into the HttpOnly session cookie. The ticket
     counts only with the browser key cookie the login page set (login CSRF)."""
     opened = auth.open_session(request.query_params.get("ticket", ""),
-                              cookie_value(request.headers.get("cookie"), LOGIN_KEY_COOKIE))
+                              cookie_value(request.headers.get("cookie"), LOGIN_KEY_COOKIE),
+                              user_agent=request.headers.get("user-agent", ""), ip=_client_ip(request))
     if opened is None:
         log.warning("login ticket refused (unknown, used, expired or without its browser key) ip=%s",
                     _client_ip(request))
@@ -168,7 +169,7 @@ async def download_document(request: Request) -> Response:
         return PlainTextResponse("Document introuvable.", status_code=404)
     with session_scope() as s:
         audit.record(s, user, "telechargement", f"document {doc.id} {doc.name}", _client_ip(request))
-        if user.role in (Role.lawyer, Role.staff) and doc.direction == Direction.depose:
+        if user.role in (Role.admin, Role.lawyer, Role.staff) and doc.direction == Direction.depose:
             from espace.services.sharing import mark_deposit_opened
 
             mark_deposit_opened(s, user, doc)  # clears the deposit's « Nouveau » marker

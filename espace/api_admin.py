@@ -1,7 +1,7 @@
 """Firm-side API routes beside the Reflex app: the firm logo.
 
 `POST /api/admin/logo`: the image as the raw request body (PNG, JPEG or WEBP by
-content, 2 MB max); a lawyer/staff session and the header
+content, 2 MB max); an administrator's session (« Administrateur du cabinet ») and the header
 `X-Requested-With: espace` (CSRF defence) are required.
 `GET /api/logo`: the logo of the logged-in user's own firm (client or lawyer)."""
 from __future__ import annotations
@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from espace.api import session_user
 from espace.services import AccessDenied, firm_settings, storage
+from espace.services.admin_scope import NotAdmin
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,10 @@ async def upload_logo(request: Request) -> Response:
     if user is None:
         return _error(401, "Votre session a expiré. Veuillez vous reconnecter.")
     try:
-        firm_settings.require_staff(user)
+        firm_settings.require_admin(user)
+    except NotAdmin as exc:
+        log.warning("logo upload refused: not an administrator user=%s", user.id)
+        return _error(403, exc.message)
     except AccessDenied:
         log.warning("logo upload refused: not staff user=%s", user.id)
         return _error(403, "Requête refusée.")
@@ -54,6 +58,8 @@ async def upload_logo(request: Request) -> Response:
         return Response(status_code=400)
     try:
         ok, error = await run_in_threadpool(firm_settings.save_logo, user, bytes(body))
+    except NotAdmin as exc:
+        return _error(403, exc.message)
     except AccessDenied:
         return _error(403, "Requête refusée.")
     if not ok:

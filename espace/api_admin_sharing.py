@@ -26,7 +26,7 @@ async def upload(request: Request) -> Response:
     user, refused = _guard(request)
     if refused is not None:
         return refused
-    if user.role not in (Role.lawyer, Role.staff):
+    if user.role not in (Role.admin, Role.lawyer, Role.staff):
         log.warning("admin upload refused: not a firm user user=%s path=%s", user.id, request.url.path)
         return _error(403, FORBIDDEN)
     dossier_id = parse_id(request.path_params["dossier_id"])

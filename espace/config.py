@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     stripe_api_base: str = Field(default="https://api.stripe.com", alias="STRIPE_API_BASE")
     stripe_js_url: str = Field(default="https://js.stripe.com/v3/", alias="STRIPE_JS_URL")
     stripe_webhook_tolerance_seconds: int = Field(default=300, alias="STRIPE_WEBHOOK_TOLERANCE_SECONDS")
+    # Card testing: declined card attempts allowed per client and per invoice per hour.
+    payment_max_declines_per_hour: int = Field(default=5, alias="PAYMENT_MAX_DECLINES_PER_HOUR")
 
     session_idle_minutes: int = Field(default=30, alias="SESSION_IDLE_MINUTES")
     session_max_hours: int = Field(default=12, alias="SESSION_MAX_HOURS")

@@ -46,15 +46,19 @@ PAUL_PASSWORD = "Martin-Demo-2024"
 # A client of both firms: one identity, a membership in each, the firm chooser after login.
 SOPHIE_EMAIL = "sophie.noel@example.com"
 SOPHIE_PASSWORD = "Noel-Demo-2024"
+JULIE_EMAIL = "julie.moreau@example.com"
+JULIE_PASSWORD = "Moreau-Demo-2024"
 
-_PASSWORDS = (LUCE_PASSWORD, LAWYER_PASSWORD, MARC_PASSWORD, LEROY_PASSWORD, PAUL_PASSWORD, SOPHIE_PASSWORD)
+_PASSWORDS = (LUCE_PASSWORD, LAWYER_PASSWORD, MARC_PASSWORD, LEROY_PASSWORD, PAUL_PASSWORD, SOPHIE_PASSWORD,
+              JULIE_PASSWORD)
 
 LOGIN_HINTS = f"""\
 Comptes de démonstration (identifiant / mot de passe) :
   Client   Luce ALEXANDER     : {LUCE_EMAIL} / {LUCE_PASSWORD}
-  Avocat   DELMAS Fabien      : {LAWYER_EMAIL} / {LAWYER_PASSWORD}  (espace cabinet : /admin)
+  Avocat   DELMAS Fabien      : {LAWYER_EMAIL} / {LAWYER_PASSWORD}  (administrateur, espace cabinet : /admin)
+  Collaboratrice MOREAU Julie : {JULIE_EMAIL} / {JULIE_PASSWORD}  (paramètres en lecture seule)
   Client   BERTRAND Marc      : {MARC_EMAIL} / {MARC_PASSWORD}
-  Cabinet LEROY — avocate     : {LEROY_EMAIL} / {LEROY_PASSWORD}
+  Cabinet LEROY — avocate     : {LEROY_EMAIL} / {LEROY_PASSWORD}  (administratrice)
   Cabinet LEROY — client      : {PAUL_EMAIL} / {PAUL_PASSWORD}
   Cliente des deux cabinets   : {SOPHIE_EMAIL} / {SOPHIE_PASSWORD}  (NOEL Sophie : choix du cabinet)"""
 
@@ -336,10 +340,11 @@ def load_demo() -> dict:
             other_firm = Firm(name="Cabinet LEROY", sender_email="contact@cabinet-leroy.example", created_at=created)
             s.add_all([firm, other_firm])
             s.flush()
-            lawyer = user(firm, Role.lawyer, LAWYER_EMAIL, "DELMAS", "Fabien", LAWYER_PASSWORD)
+            lawyer = user(firm, Role.admin, LAWYER_EMAIL, "DELMAS", "Fabien", LAWYER_PASSWORD)
             luce = user(firm, Role.client, LUCE_EMAIL, "ALEXANDER", "Luce", LUCE_PASSWORD)
             marc = user(firm, Role.client, MARC_EMAIL, "BERTRAND", "Marc", MARC_PASSWORD)
-            claire = user(other_firm, Role.lawyer, LEROY_EMAIL, "LEROY", "Claire", LEROY_PASSWORD)
+            claire = user(other_firm, Role.admin, LEROY_EMAIL, "LEROY", "Claire", LEROY_PASSWORD)
+            julie = user(firm, Role.staff, JULIE_EMAIL, "MOREAU", "Julie", JULIE_PASSWORD)
             paul = user(other_firm, Role.client, PAUL_EMAIL, "MARTIN", "Paul", PAUL_PASSWORD)
             s.flush()
             luce_client = Client(
@@ -454,6 +459,7 @@ def load_demo() -> dict:
             return {
                 "firm_id": firm.id,
                 "lawyer_id": lawyer.id,
+                "staff_id": julie.id,
                 "client_user_id": luce.id,
                 "client_id": luce_client.id,
                 "dossier_ids": [d.id for d in dossiers],

@@ -17,8 +17,9 @@ def utcnow() -> datetime:
 
 class Role(str, Enum):
     client = "client"
-    lawyer = "lawyer"
-    staff = "staff"
+    admin = "admin"  # « Administrateur du cabinet »: settings, Stripe keys, colleagues
+    lawyer = "lawyer"  # « Avocat »
+    staff = "staff"  # « Collaborateur »
 
 
 class Direction(str, Enum):
@@ -203,6 +204,8 @@ class AuthSession(SQLModel, table=True):
     expires_at: datetime
     revoked_at: datetime | None = None
     ip: str = ""
+    # The browser that opened the session (shown in « Mon compte » as browser and system).
+    user_agent: str = ""
 
 
 class OneTimeToken(SQLModel, table=True):
@@ -390,6 +393,8 @@ class LoginFailure(SQLModel, table=True):
     scope: str
     key: str
     at: datetime = Field(default_factory=utcnow)
+
+
 class Account(SQLModel, table=True):
     """One person's identity: the login identifier and the password (and, later, the
     second factors). Its memberships (User rows, one per firm) decide where it may go."""
@@ -484,3 +489,20 @@ class FirmTwoFactorPolicy(SQLModel, table=True):
     firm_id: int = Field(foreign_key="firm.id", primary_key=True)
     require_staff: bool = False
     require_clients: bool = False
+
+
+class PaymentDecline(SQLModel, table=True):
+    """A card declined while a client paid an invoice online: counted per client and
+    per invoice over the last hour to stop card testing (services/payments.py)."""
+
+    __tablename__ = "payment_decline"
+    __table_args__ = (
+        Index("ix_payment_decline_user_at", "user_id", "at"),
+        Index("ix_payment_decline_facture_at", "facture_id", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    firm_id: int = Field(foreign_key="firm.id")
+    facture_id: int = Field(foreign_key="facture.id")
+    user_id: int = Field(foreign_key="user.id")
+    code: str = ""
+    at: datetime = Field(default_factory=utcnow)

@@ -47,7 +47,7 @@ def table_counts() -> dict[str, int]:
 def test_load_demo_returns_ids(engine):
     ids = demo_module.load_demo()
     assert set(ids) == {
-        "firm_id", "lawyer_id", "client_user_id", "client_id", "dossier_ids", "other_client_user_id",
+        "firm_id", "lawyer_id", "staff_id", "client_user_id", "client_id", "dossier_ids", "other_client_user_id",
         "other_client_id", "other_dossier_id", "other_firm_id", "other_firm_client_user_id",
         "other_firm_dossier_id", "both_firms_user_ids", "both_firms_client_ids", "both_firms_dossier_ids",
     }
@@ -57,7 +57,9 @@ def test_load_demo_returns_ids(engine):
         assert (firm.name, firm.sender_email) == ("Cabinet DELMAS Avocats", "contact@cabinet-delmas.example")
         lawyer = s.get(User, ids["lawyer_id"])
         assert (lawyer.role, lawyer.email, lawyer.nom, lawyer.prenom) == (
-            Role.lawyer, "fabien.delmas@example.com", "DELMAS", "Fabien")
+            Role.admin, "fabien.delmas@example.com", "DELMAS", "Fabien")
+        julie = s.get(User, ids["staff_id"])
+        assert (julie.role, julie.email, julie.firm_id) == (Role.staff, "julie.moreau@example.com", firm.id)
         luce = s.get(User, ids["client_user_id"])
         assert (luce.role, luce.email, luce.nom, luce.prenom, luce.firm_id) == (
             Role.client, "academy@secib.fr", "ALEXANDER", "Luce", firm.id)
@@ -94,7 +96,7 @@ def test_load_demo_returns_ids(engine):
             "2024LER/0001", "MARTIN / DIVORCE", other_firm.id)
         claire = s.exec(select(User).where(User.email == "claire.leroy@example.com")).one()
         assert (claire.role, claire.firm_id, claire.nom, claire.prenom) == (
-            Role.lawyer, other_firm.id, "LEROY", "Claire")
+            Role.admin, other_firm.id, "LEROY", "Claire")
 
 
 def test_exact_counts_shared_and_hidden(engine):
@@ -213,6 +215,7 @@ def test_passwords_verify(engine):
         "claire.leroy@example.com": "Leroy-Demo-2024",
         "paul.martin@example.com": "Martin-Demo-2024",
         "sophie.noel@example.com": "Noel-Demo-2024",
+        "julie.moreau@example.com": "Moreau-Demo-2024",
     }
     with session_scope() as s:
         accounts = {a.email: a for a in s.exec(select(Account)).all()}

@@ -110,7 +110,8 @@ def test_secrets_are_encrypted_and_never_handed_out(demo):
     shown = firm_settings.get_settings(lawyer(demo))
     assert shown == {"name": "Cabinet DELMAS Avocats", "sender_email": "contact@cabinet-delmas.example",
                      "has_logo": False, "payments_enabled": True, "publishable_key": PUBLISHABLE,
-                     "secret_key_saved": True, "webhook_secret_saved": True, "invite_with_temporary_password": True}
+                     "secret_key_saved": True, "webhook_secret_saved": True, "invite_with_temporary_password": True,
+                     "can_edit": True}
     assert SECRET not in repr(shown) and WEBHOOK not in repr(shown) and stored.stripe_secret_key_enc not in repr(shown)
     # An empty secret field keeps the saved key.
     ok, _ = firm_settings.update(lawyer(demo), form(payments_enabled="on", publishable_key=PUBLISHABLE,

@@ -110,7 +110,7 @@ def test_overview_shows_every_item_with_its_state(demo, people):
 
 def test_lawyers_offered_for_time_entries_are_of_the_firm(demo, people):
     data = sharing.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
-    assert [p["name"] for p in data["lawyers"]] == ["DELMAS Fabien"]
+    assert [p["name"] for p in data["lawyers"]] == ["DELMAS Fabien", "MOREAU Julie"]
 
 
 # --------------------------------------------------------------------------- adding

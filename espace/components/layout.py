@@ -92,6 +92,7 @@ ADMIN_LINKS = [
     ("Demandes", "/admin/demandes"),
     ("Messages", "/admin/messages"),
     ("Paiements", "/admin/paiements"),
+    ("Équipe", "/admin/equipe"),
     ("Paramètres", "/admin/parametres"),
     ("Mon compte", "/admin/compte"),
 ]

@@ -39,6 +39,7 @@ def admin() -> rx.Component:
                 rx.link(rx.button("Nouveau client", size="3"), href="/admin/clients/nouveau"),
                 rx.link(rx.button("Nouveau dossier", size="3", variant="soft"), href="/admin/dossiers/nouveau"),
                 rx.link(rx.button("Paramètres du cabinet", size="3", variant="soft"), href="/admin/parametres"),
+                rx.link(rx.button("Équipe du cabinet", size="3", variant="soft"), href="/admin/equipe"),
                 wrap="wrap", spacing="3",
             ),
             width="100%",

@@ -89,44 +89,57 @@ def settings_page() -> rx.Component:
         S.loaded,
         rx.vstack(
             rx.heading("Paramètres du cabinet", size="6", as_="h1"),
+            rx.cond(~S.can_edit,
+                    rx.callout("Seul un administrateur du cabinet peut modifier ces paramètres : "
+                               "vous les consultez en lecture seule.", color_scheme="gray", width="100%")),
             banner(S.message),
+            banner(S.refusal, "red"),
             rx.form(
-                rx.el.section(
-                    rx.heading("Cabinet", size="4", as_="h2", margin_bottom="8px"),
-                    field("Nom du cabinet", "name", default_value=S.name, error=S.errors.get("name", ""),
-                          max_length=200, autocomplete="organization"),
-                    field("Adresse e-mail d'expédition", "sender_email", type="email", required=False,
-                          default_value=S.sender_email, error=S.errors.get("sender_email", ""), max_length=254,
-                          autocomplete="off"),
-                    rx.text("Les réponses de vos clients aux e-mails du portail arrivent à cette adresse.", size="2",
-                            color="var(--gray-11)", margin_top="-8px", margin_bottom="12px"),
-                    _check("Inviter avec un mot de passe provisoire", "invite_with_temporary_password",
-                           S.invite_with_temporary_password,
-                           "Sinon, le client reçoit un lien valable 7 jours pour choisir son mot de passe. "
-                           "Le mot de passe provisoire devra être changé à la première connexion."),
-                    width="100%",
+                rx.el.fieldset(
+                    _firm_sections(),
+                    disabled=~S.can_edit,
+                    style={"border": "none", "padding": 0, "margin": 0, "min_width": 0, "width": "100%"},
                 ),
-                rx.el.section(
-                    rx.heading("Paiement en ligne (Stripe)", size="4", as_="h2", margin_bottom="8px"),
-                    _check("Paiement en ligne activé", "payments_enabled", S.payments_enabled,
-                           "Vos clients peuvent régler en ligne les factures marquées payables en ligne.", switch=True),
-                    field("Clé publique Stripe", "publishable_key", required=False, default_value=S.publishable_key,
-                          error=S.errors.get("publishable_key", ""), max_length=300, autocomplete="off"),
-                    _secret("Clé secrète Stripe", "secret_key", S.secret_key_saved, S.errors.get("secret_key", "")),
-                    _secret("Secret du webhook Stripe", "webhook_secret", S.webhook_secret_saved,
-                            S.errors.get("webhook_secret", "")),
-                    width="100%",
-                ),
-                rx.button("Enregistrer", type="submit", size="3"),
+                rx.cond(S.can_edit, rx.button("Enregistrer", type="submit", size="3")),
                 on_submit=S.save,
                 key=S.form_key,
                 width="100%",
             ),
             rx.divider(),
-            _logo(),
-            rx.divider(),
-            _two_factor_policy(),
+            rx.cond(S.can_edit, _logo()),
+            rx.cond(S.can_edit, rx.fragment(rx.divider(), _two_factor_policy())),
             width="100%",
             spacing="4",
+        ),
+    )
+
+
+def _firm_sections() -> rx.Component:
+    return rx.fragment(
+        rx.el.section(
+            rx.heading("Cabinet", size="4", as_="h2", margin_bottom="8px"),
+            field("Nom du cabinet", "name", default_value=S.name, error=S.errors.get("name", ""),
+                  max_length=200, autocomplete="organization"),
+            field("Adresse e-mail d'expédition", "sender_email", type="email", required=False,
+                  default_value=S.sender_email, error=S.errors.get("sender_email", ""), max_length=254,
+                  autocomplete="off"),
+            rx.text("Les réponses de vos clients aux e-mails du portail arrivent à cette adresse.", size="2",
+                    color="var(--gray-11)", margin_top="-8px", margin_bottom="12px"),
+            _check("Inviter avec un mot de passe provisoire", "invite_with_temporary_password",
+                   S.invite_with_temporary_password,
+                   "Sinon, le client reçoit un lien valable 7 jours pour choisir son mot de passe. "
+                   "Le mot de passe provisoire devra être changé à la première connexion."),
+            width="100%",
+        ),
+        rx.el.section(
+            rx.heading("Paiement en ligne (Stripe)", size="4", as_="h2", margin_bottom="8px"),
+            _check("Paiement en ligne activé", "payments_enabled", S.payments_enabled,
+                   "Vos clients peuvent régler en ligne les factures marquées payables en ligne.", switch=True),
+            field("Clé publique Stripe", "publishable_key", required=False, default_value=S.publishable_key,
+                  error=S.errors.get("publishable_key", ""), max_length=300, autocomplete="off"),
+            _secret("Clé secrète Stripe", "secret_key", S.secret_key_saved, S.errors.get("secret_key", "")),
+            _secret("Secret du webhook Stripe", "webhook_secret", S.webhook_secret_saved,
+                    S.errors.get("webhook_secret", "")),
+            width="100%",
         ),
     )

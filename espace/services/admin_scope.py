@@ -1,7 +1,8 @@
 """Who may act on the firm side, and firm-scoped lookups shared by the admin services.
 
 Every admin service function starts with `require_staff(user)`: only an active
-lawyer or staff member passes; a client (or nobody) gets AccessDenied. Objects are
+administrator, lawyer or staff member of a firm passes (`require_admin(user)`:
+administrators only — settings, Stripe keys, logo, colleagues); a client (or nobody) gets AccessDenied. Objects are
 then looked up *within user.firm_id*, so an id of another firm is "not found"."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from espace.config import settings
 from espace.ids import parse_page
 from espace.models import Client, Role, User
 from espace.services import AccessDenied
-from espace.services.firm_scope import STAFF_ROLES, as_id as parse_id, firm_dossier as dossier_in_firm  # noqa: F401
+from espace.services.firm_scope import ADMIN_ROLES, STAFF_ROLES, as_id as parse_id, firm_dossier as dossier_in_firm  # noqa: F401
 
 
 @dataclass
@@ -38,6 +39,21 @@ def page_of(total: int, page) -> tuple[int, int, int]:
 def require_staff(user: User | None) -> User:
     if user is None or user.role not in STAFF_ROLES or not user.active or not user.firm_id:
         raise AccessDenied()
+    return user
+
+
+class NotAdmin(AccessDenied):
+    """A lawyer or staff member asking for what only the firm's administrators may do."""
+
+    message = "Seul un administrateur du cabinet peut effectuer cette action."
+
+
+def require_admin(user: User | None) -> User:
+    """An active administrator of the firm (« Administrateur du cabinet »): settings,
+    Stripe keys, logo, colleagues' accounts. A lawyer or staff member → NotAdmin."""
+    require_staff(user)
+    if user.role not in ADMIN_ROLES:
+        raise NotAdmin()
     return user
 
 

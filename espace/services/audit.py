@@ -55,6 +55,15 @@ ACTION_LABELS: dict[str, str] = {
     "double_authentification_desactivee": "Double authentification retirée",
     "codes_de_secours_regeneres": "Codes de secours régénérés",
     "code_de_secours_utilise": "Connexion avec un code de secours",
+    "collegue_invite": "Collègue invité",
+    "collegue_invitation_renvoyee": "Invitation d'un collègue renvoyée",
+    "collegue_role_modifie": "Rôle d'un collègue modifié",
+    "collegue_desactive": "Accès d'un collègue désactivé",
+    "collegue_reactive": "Accès d'un collègue réactivé",
+    "session_fermee": "Session fermée depuis « Mon compte »",
+    "autres_sessions_fermees": "Autres sessions fermées depuis « Mon compte »",
+    "paiement_refuse": "Paiement par carte refusé",
+    "paiements_bloques": "Paiement bloqué (trop de refus de carte)",
 }
 
 

@@ -131,10 +131,12 @@ def _ticket_hash(ticket: str, browser_key: str) -> str:
     return security.token_hash(f"{ticket}.{browser_key}")
 
 
-def open_session(ticket: str, browser_key: str | None) -> tuple[str, User | None] | None:
+def open_session(ticket: str, browser_key: str | None, user_agent: str = "",
+                 ip: str = "") -> tuple[str, User | None] | None:
     """Exchange a login ticket (single use, 60 s), presented with the browser key the
     login gave with it, for the session token; with the session's membership, or None
-    when the person must first choose a firm."""
+    when the person must first choose a firm. The browser's User-Agent and address are
+    kept on the session (the list of open sessions in « Mon compte »)."""
     if not ticket or not browser_key or len(ticket) > 200 or len(browser_key) > 200:
         return None
     with session_scope() as s:
@@ -146,6 +148,9 @@ def open_session(ticket: str, browser_key: str | None) -> tuple[str, User | None
         row.ticket_hash = None
         row.ticket_expires_at = None
         row.last_seen_at = utcnow()
+        row.user_agent = "".join(c for c in (user_agent or "") if c.isprintable())[:400]
+        if ip:
+            row.ip = ip[:64]
         s.add(row)
         user = s.get(User, row.user_id) if row.user_id else None
         account = s.get(Account, row.account_id)

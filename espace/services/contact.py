@@ -165,7 +165,7 @@ def request_update(user: User, form: dict) -> tuple[bool, dict[str, str]]:
             (u.id, u.email)
             for u in s.exec(
                 select(User)
-                .where(User.firm_id == client.firm_id, User.role == Role.lawyer, User.active.is_(True))
+                .where(User.firm_id == client.firm_id, User.role.in_((Role.admin, Role.lawyer)), User.active.is_(True))
                 .order_by(User.id)
             ).all()
         ]

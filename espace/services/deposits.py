@@ -301,7 +301,7 @@ def firm_recipients(s: Session, dossier: Dossier) -> list[User]:
     return list(
         s.exec(
             select(User)
-            .where(User.firm_id == dossier.firm_id, User.role == Role.lawyer, User.active.is_(True))
+            .where(User.firm_id == dossier.firm_id, User.role.in_((Role.admin, Role.lawyer)), User.active.is_(True))
             .order_by(User.id)
         ).all()
     )

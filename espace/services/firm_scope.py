@@ -9,7 +9,8 @@ from espace.ids import parse_id
 from espace.models import Client, Dossier, DossierClient, Role, User
 from espace.services import AccessDenied
 
-STAFF_ROLES = (Role.lawyer, Role.staff)
+STAFF_ROLES = (Role.admin, Role.lawyer, Role.staff)
+ADMIN_ROLES = (Role.admin,)
 
 
 def staff_of(s: Session, user: User | None) -> User:

@@ -13,8 +13,9 @@ from espace import security
 from espace.db import session_scope
 from espace.models import Firm, User
 from espace.services import AccessDenied, audit, storage
-from espace.services.admin_scope import require_staff
+from espace.services.admin_scope import require_admin, require_staff
 from espace.services.contact import _EMAIL, _clean
+from espace.services.firm_scope import ADMIN_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ def _truthy(value) -> bool:
 
 
 def get_settings(user: User) -> dict:
-    """What the browser may see of the firm's settings — never a secret."""
+    """What the browser may see of the firm's settings — never a secret. Every firm
+    user may read them; only an administrator may change them (`can_edit`)."""
     require_staff(user)
     with session_scope() as s:
         firm = s.get(Firm, user.firm_id)
@@ -47,12 +49,14 @@ def get_settings(user: User) -> dict:
             "secret_key_saved": bool(firm.stripe_secret_key_enc),
             "webhook_secret_saved": bool(firm.stripe_webhook_secret_enc),
             "invite_with_temporary_password": bool(firm.invite_with_temporary_password),
+            "can_edit": user.role in ADMIN_ROLES,
         }
 
 
 def update(user: User, form) -> tuple[bool, dict[str, str]]:
-    """Validate and save the settings form. Returns (ok, errors by field)."""
-    require_staff(user)
+    """Validate and save the settings form (administrators only: NotAdmin otherwise).
+    Returns (ok, errors by field)."""
+    require_admin(user)
     form = form if isinstance(form, dict) else {}
     name = _clean(form.get("name"))
     sender = _clean(form.get("sender_email")).lower()
@@ -137,7 +141,7 @@ def save_logo(user: User, data: bytes) -> tuple[bool, str]:
     """Store a new logo (PNG, JPEG or WEBP by content, 2 MB max). (ok, error)."""
     from espace.services.deposits import sniff
 
-    require_staff(user)
+    require_admin(user)
     if not data:
         return False, "Fichier vide."
     if len(data) > LOGO_MAX_BYTES:
@@ -168,7 +172,7 @@ def save_logo(user: User, data: bytes) -> tuple[bool, str]:
 
 
 def remove_logo(user: User) -> None:
-    require_staff(user)
+    require_admin(user)
     with session_scope() as s:
         firm = s.get(Firm, user.firm_id)
         old = firm.logo_key if firm else None

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 SAME_FIRM = "Cette adresse e-mail est déjà celle d'un compte de votre cabinet."
 CHOOSER = "/choisir-cabinet"
-ROLE_SPACE = {Role.client: "Espace client", Role.lawyer: "Espace cabinet", Role.staff: "Espace cabinet"}
+ROLE_SPACE = {Role.client: "Espace client", Role.admin: "Espace cabinet", Role.lawyer: "Espace cabinet",
+              Role.staff: "Espace cabinet"}
 
 
 class SameFirm(Exception):

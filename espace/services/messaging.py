@@ -114,7 +114,7 @@ def send(user: User, dossier_id, subject: str, body: str) -> tuple[bool, dict[st
 
 def _readable_dossier(s: Session, user: User, dossier_id) -> Dossier:
     """A client's own dossier; for the firm's people, any dossier of their firm."""
-    if user is not None and user.active and user.role in (Role.lawyer, Role.staff):
+    if user is not None and user.active and user.role in (Role.admin, Role.lawyer, Role.staff):
         did = parse_id(dossier_id)
         if did is None:
             raise AccessDenied()

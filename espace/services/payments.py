@@ -24,12 +24,13 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import stripe
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from espace.config import settings
 from espace.db import session_scope
@@ -43,6 +44,7 @@ from espace.models import (
     FactureStatus,
     Firm,
     Payment,
+    PaymentDecline,
     StripeEvent,
     User,
     utcnow,
@@ -78,6 +80,8 @@ MSG_NETWORK = ("La connexion avec la plateforme de paiement a échoué. Vérifie
                "Internet puis réessayez : aucun montant n'a été débité.")
 MSG_SERVICE = ("Le paiement en ligne est momentanément indisponible. Réessayez plus tard "
                "ou contactez votre cabinet.")
+MSG_TOO_MANY_DECLINES = ("Trop de paiements refusés pour cette facture. Réessayez dans une heure "
+                         "ou contactez votre cabinet.")
 MSG_FAILED = ("Le paiement n'a pas pu être effectué et aucun montant n'a été débité. "
               "Vérifiez les informations de votre carte puis réessayez.")
 
@@ -270,11 +274,53 @@ def _open_intent(s: Session, ctx: _Ctx, stripe_client: stripe.StripeClient):
     return payment, intent
 
 
+# ---------------------------------------------------------------- card testing
+DECLINE_WINDOW = timedelta(hours=1)
+
+
+def declines_exceeded(s: Session, user_id: int, facture_id: int) -> bool:
+    """Has this client, or this invoice, had PAYMENT_MAX_DECLINES_PER_HOUR declined
+    card attempts in the last hour? Counted in the database: all workers agree."""
+    since = utcnow() - DECLINE_WINDOW
+    by_user, by_facture = s.exec(
+        select(
+            func.count().filter(PaymentDecline.user_id == user_id),
+            func.count().filter(PaymentDecline.facture_id == facture_id),
+        ).where(PaymentDecline.at >= since,
+                (PaymentDecline.user_id == user_id) | (PaymentDecline.facture_id == facture_id))
+    ).one()
+    limit = settings.payment_max_declines_per_hour
+    return by_user >= limit or by_facture >= limit
+
+
+def _check_declines(ctx: _Ctx) -> None:
+    """Refuse before any call to Stripe once the decline cap is reached."""
+    with session_scope() as s:
+        if not declines_exceeded(s, ctx.user.id, ctx.facture.id):
+            return
+        audit.record(s, ctx.user, "paiements_bloques", f"facture {ctx.facture.number}",
+                     subject_user_id=ctx.user.id)
+        s.commit()
+    log.warning("payment refused: too many declined cards firm=%s facture=%s user=%s", ctx.firm.id,
+                ctx.facture.id, ctx.user.id)
+    raise PaymentError(MSG_TOO_MANY_DECLINES, "too_many_declines")
+
+
+def _record_decline(ctx: _Ctx, code: str) -> None:
+    with session_scope() as s:
+        s.add(PaymentDecline(firm_id=ctx.firm.id, facture_id=ctx.facture.id, user_id=ctx.user.id,
+                             code=(code or "")[:64]))
+        audit.record(s, ctx.user, "paiement_refuse", f"facture {ctx.facture.number} ({code or 'refus'})",
+                     subject_user_id=ctx.user.id)
+        s.commit()
+
+
 def _intent_for(user: User, facture_id):
     """Authorise, then find or create the invoice's intent (see _open_intent)."""
     with session_scope() as s:
         ctx = _visible_facture(s, user, facture_id)
     _check_payable(ctx)
+    _check_declines(ctx)
     stripe_client = _client_for(ctx.firm)
     with session_scope() as s:
         _lock_facture(s, ctx.facture.id)
@@ -360,12 +406,15 @@ def confirm_payment(user: User, facture_id, token: str) -> dict:
         intent = stripe_client.v1.payment_intents.confirm(
             intent.id, options={"idempotency_key": f"espace-confirm-{intent.id}-{attempt}"})
     except stripe.StripeError as exc:
+        if isinstance(exc, stripe.CardError):
+            _record_decline(ctx, getattr(exc, "code", None) or "card_declined")
         raise _stripe_failure(exc, "confirm", ctx) from None
     log.info("payment confirmed firm=%s facture=%s intent=%s status=%s", ctx.firm.id, ctx.facture.id, intent.id,
              intent.status)
     if intent.status in ("succeeded", "processing", "requires_action"):
         return {"status": intent.status, "client_secret": intent.client_secret}
     error = getattr(intent, "last_payment_error", None) or {}
+    _record_decline(ctx, (error.get("code") if hasattr(error, "get") else None) or "not_paid")
     raise PaymentError(message_for(error.get("code") if hasattr(error, "get") else None), "not_paid")
 
 

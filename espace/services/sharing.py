@@ -34,7 +34,7 @@ from espace.models import (
 )
 from espace.services import AccessDenied, audit, portal, share_notices
 from espace.services import deposits as deposit_service
-from espace.services.firm_scope import as_id, display_name, dossier_clients, firm_dossier, staff_of
+from espace.services.firm_scope import STAFF_ROLES, as_id, display_name, dossier_clients, firm_dossier, staff_of
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ def _row(item) -> dict[str, str]:
 def _lawyers(s: Session, firm_id: int) -> list[dict[str, str]]:
     people = s.exec(
         select(User)
-        .where(User.firm_id == firm_id, User.role.in_((Role.lawyer, Role.staff)), User.active.is_(True))
+        .where(User.firm_id == firm_id, User.role.in_(STAFF_ROLES), User.active.is_(True))
         .order_by(User.nom, User.prenom, User.id)
     ).all()
     return [{"id": str(u.id), "name": display_name(u)} for u in people]
@@ -299,7 +299,7 @@ def _build(kind: str, form: dict, staff: User, s: Session, dossier: Dossier):
                 person = s.get(User, as_id(chosen))
             except AccessDenied:
                 person = None
-            if (person is None or person.firm_id != staff.firm_id or person.role not in (Role.lawyer, Role.staff)
+            if (person is None or person.firm_id != staff.firm_id or person.role not in STAFF_ROLES
                     or not person.active):
                 errors["avocat"] = "Choisissez un avocat du cabinet."
             else:
@@ -480,7 +480,7 @@ def new_deposits_count(user: User) -> int:
 def mark_deposit_opened(s: Session, user: User, doc: Document) -> None:
     """Called by the download route (in its transaction): the first download of a
     client's deposit by someone of its firm clears its « Nouveau » marker."""
-    if user is None or user.role not in (Role.lawyer, Role.staff) or doc.direction != Direction.depose:
+    if user is None or user.role not in STAFF_ROLES or doc.direction != Direction.depose:
         return
     row = s.get(Document, doc.id)
     if row is None or row.opened_at is not None:

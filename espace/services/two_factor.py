@@ -313,9 +313,9 @@ def get_policy(user: User) -> dict:
 def set_policy(user: User, require_staff_2fa: bool, require_clients_2fa: bool) -> None:
     """Save the firm's policy (firm users only; the firmside branch narrows this to
     administrators in admin_scope)."""
-    from espace.services.admin_scope import require_staff
+    from espace.services.admin_scope import require_admin
 
-    require_staff(user)
+    require_admin(user)  # only the firm's administrators change it
     with session_scope() as s:
         p = policy_for_firm(s, user.firm_id)
         p.require_staff = bool(require_staff_2fa)

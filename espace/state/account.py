@@ -1,4 +1,4 @@
-"""Mon compte: change the password."""
+"""Mon compte (/mon-compte, and /admin/compte for the firm): change the password."""
 from __future__ import annotations
 
 import reflex as rx
@@ -15,6 +15,10 @@ class AccountState(SessionState):
     def load(self):
         self.errors = {}
         self.message = ""
+        if self.router.url.path.startswith("/admin"):
+            if self._staff() is None:  # /admin/compte is the firm's people's account page
+                return self._to_login() if self._user() is None else rx.redirect("/mon-compte", replace=True)
+            return None
         if self._client() is None and self._staff() is None:
             return self._to_login()
 
@@ -27,3 +31,4 @@ class AccountState(SessionState):
             self.form_key += 1  # a fresh, empty form after success
         elif "form" in result.errors:
             return self._to_login()
+

@@ -2,11 +2,16 @@
 enter this state: only whether they are saved."""
 from __future__ import annotations
 
+import logging
+
 import reflex as rx
 
 from espace.services import AccessDenied, firm_settings
+from espace.services.admin_scope import NotAdmin
 from espace.state.admin import StaffState
 from espace.state.page import LoadedPage
+
+log = logging.getLogger(__name__)
 
 # Sends the chosen logo as the raw body to /api/admin/logo (the server checks the
 # session, the role, the type by content and the size), then asks the page to refresh.
@@ -57,8 +62,11 @@ class SettingsState(LoadedPage, StaffState):
     secret_key_saved: bool = False
     webhook_secret_saved: bool = False
     logo_version: int = 0
+    # Only a firm administrator may change the settings; the others see them read-only.
+    can_edit: bool = False
     errors: dict[str, str] = {}
     message: str = ""
+    refusal: str = ""
     form_key: int = 0
 
     def _fill(self, user) -> None:
@@ -69,6 +77,7 @@ class SettingsState(LoadedPage, StaffState):
         self.invite_with_temporary_password = data["invite_with_temporary_password"]
         self.secret_key_saved, self.webhook_secret_saved = data["secret_key_saved"], data["webhook_secret_saved"]
         self.has_logo = data["has_logo"]  # also the header's logo (SessionState)
+        self.can_edit = data["can_edit"]
         self.firm_name = data["name"]
 
     @rx.event
@@ -86,6 +95,7 @@ class SettingsState(LoadedPage, StaffState):
             self.form_key += 1
         self.errors = {}
         self.message = ""
+        self.refusal = ""
         self.loaded = True
         return rx.call_script(LOGO_SCRIPT)
 
@@ -97,6 +107,12 @@ class SettingsState(LoadedPage, StaffState):
         values = {k: str(v)[:300] for k, v in form.items() if isinstance(v, (str, bool, int))}
         try:
             ok, errors = firm_settings.update(user, values)
+        except NotAdmin as exc:
+            log.warning("settings change refused: not an administrator user=%s", user.id)
+            self._fill(user)
+            self.form_key += 1
+            self.message, self.refusal = "", exc.message
+            return
         except AccessDenied:
             self.reset()
             return self._refuse()
@@ -126,7 +142,11 @@ class SettingsState(LoadedPage, StaffState):
         user = self._require_staff()
         if user is None:
             return self._refuse()
-        firm_settings.remove_logo(user)
+        try:
+            firm_settings.remove_logo(user)
+        except NotAdmin as exc:
+            self.refusal = exc.message
+            return
         self._fill(user)
         self.logo_version += 1
         self.message = "Le logo a été supprimé."

@@ -97,7 +97,7 @@ class PaymentState(LoadedPage, SessionState):
             started = payments.start_payment(user, self.facture_id)
         except payments.PaymentError as exc:
             self.error = exc.message
-            self.payable = exc.code not in ("already_paid", "not_payable")
+            self.payable = exc.code not in ("already_paid", "not_payable", "too_many_declines")
             if exc.code == "in_progress":
                 return PaymentState.wait_paid
             return
@@ -144,6 +144,9 @@ class PaymentState(LoadedPage, SessionState):
             outcome = payments.confirm_payment(user, self.facture_id, str(token))
         except payments.PaymentError as exc:
             self.busy, self.error = False, exc.message
+            if exc.code == "too_many_declines":
+                self.payable = False  # no card form (no Stripe call) until the hour has passed
+                return
             if exc.code == "already_paid":
                 return self._reload_view(user)
             if exc.code == "in_progress":

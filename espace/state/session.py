@@ -62,7 +62,7 @@ class SessionState(rx.State):
 
     def _staff(self) -> User | None:
         user = self._user()
-        if user is None or user.role not in (Role.lawyer, Role.staff):
+        if user is None or user.role not in (Role.admin, Role.lawyer, Role.staff):
             return None
         if two_factor.enrolment_required(user):
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from espace.services import AccessDenied, two_factor
+from espace.services.admin_scope import NotAdmin
 from espace.services.firm_settings import _truthy
 from espace.state.admin import StaffState
 
@@ -36,6 +37,9 @@ class TwoFactorPolicyState(StaffState):
         try:
             two_factor.set_policy(user, _truthy(form.get("exiger_collaborateurs")),
                                   _truthy(form.get("exiger_clients")))
+        except NotAdmin as refused:
+            self.policy_message = refused.message
+            return
         except AccessDenied:
             self.reset()
             return self._refuse()

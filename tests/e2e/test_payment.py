@@ -54,6 +54,16 @@ with session_scope() as s:
     print(s.exec(select(Facture.id).where(Facture.number == sys.argv[1])).one())
 """
 
+_DECLINES = """
+import sys
+from sqlmodel import func, select
+from espace.db import session_scope
+from espace.models import PaymentDecline, User
+with session_scope() as s:
+    print(s.exec(select(func.count()).select_from(PaymentDecline).join(User, User.id == PaymentDecline.user_id)
+                 .where(User.email == sys.argv[1])).one())
+"""
+
 
 def _python(server, code: str, *args: str) -> str:
     """Run a snippet against the app's database (its DATA_DIR), as an administrator would."""
@@ -158,6 +168,35 @@ def test_declined_card_gives_a_french_error_and_the_invoice_stays_payable(page, 
     panel = page.get_by_role("tabpanel")
     expect(panel).to_contain_text("À régler")
     expect(panel.get_by_role("link", name="Payer en ligne")).to_be_visible()
+    assert not [m for m in server.emails_to(email) if "Reçu de paiement" in str(m["Subject"])]
+
+
+def test_too_many_declined_cards_stop_the_payment_for_an_hour(desktop, server):
+    """Card testing: after PAYMENT_MAX_DECLINES_PER_HOUR (5) declined cards, a French
+    message and no card form; reloading the page does not bring it back."""
+    email, number, _, _ = _client_with_invoice(server, cents=1500)
+    _open_payment_page(desktop, email, number)
+    alert = desktop.get_by_role("alert")
+    for attempt in range(1, 6):
+        _type_card(desktop, DECLINED)
+        _pay_button(desktop).click()
+        expect(alert).to_contain_text("Votre carte a été refusée")
+        # The same message each time: wait until the server has counted this decline.
+        deadline = time.time() + 20
+        while int(_python(server, _DECLINES, email)) < attempt:
+            assert time.time() < deadline, f"decline {attempt} not recorded"
+            time.sleep(0.3)
+        expect(_pay_button(desktop)).to_be_enabled()
+    _type_card(desktop, VISA)
+    _pay_button(desktop).click()
+    expect(desktop.get_by_role("alert")).to_contain_text(
+        "Trop de paiements refusés pour cette facture. Réessayez dans une heure ou contactez votre cabinet.")
+    expect(_pay_button(desktop)).to_have_count(0)
+    expect(desktop.get_by_role("status").filter(has_text="Statut")).to_contain_text("À régler")
+    desktop.reload()
+    expect(desktop.get_by_role("alert")).to_contain_text("Trop de paiements refusés pour cette facture.")
+    expect(desktop.locator("#carte-paiement input")).to_have_count(0)
+    assert_no_horizontal_scroll(desktop)
     assert not [m for m in server.emails_to(email) if "Reçu de paiement" in str(m["Subject"])]
 
 
