@@ -13,7 +13,8 @@ from espace.services import auth
 
 def user_by_email(email: str) -> User:
     with session_scope() as s:
-        return s.exec(select(User).where(User.email == email)).one()
+        # The person's first membership (one identity may have several, one per firm).
+        return s.exec(select(User).where(User.email == email).order_by(User.id)).first()
 
 
 def account_by_email(email: str) -> Account:

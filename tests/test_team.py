@@ -22,11 +22,11 @@ with warnings.catch_warnings():
 
 from espace import api_admin
 from espace.db import session_scope
-from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LEROY_EMAIL
+from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD
 from espace.models import AuditEvent, AuthSession, Firm, Role, User
 from espace.services import AccessDenied, auth, firm_settings, team
 from espace.services.admin_scope import NotAdmin
-from tests.admin_helpers import claire, queued, session_token, user, user_by_email
+from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
 from tests.test_cli import cli  # noqa: F401  (fixture)
 from tests.test_firm_settings import PUBLISHABLE, SECRET, form, png
 
@@ -97,7 +97,7 @@ def test_every_firm_role_keeps_the_firm_side(demo):
 
     for role in (Role.admin, Role.lawyer, Role.staff):
         someone = set_role(demo["staff_id"], role)
-        assert admin_clients.list_clients(someone)["total"] == 2
+        assert admin_clients.list_clients(someone)["total"] == 3  # Luce, Marc, Sophie
         assert [r["name"] for r in team.list_team(someone)["rows"]] == ["DELMAS Fabien", "MOREAU Julie"]
         assert team.list_team(someone)["can_manage"] is (role == Role.admin)
 
@@ -130,7 +130,8 @@ def test_invitation_creates_the_colleague_and_emails_a_one_time_link(demo):
     result = invite(admin(demo), "Lea.Durand@Example.com", "staff")
     assert result.ok and result.message == "Invitation envoyée à lea.durand@example.com."
     lea = user_by_email("lea.durand@example.com")
-    assert (lea.firm_id, lea.role, lea.password_hash, lea.active) == (demo["firm_id"], Role.staff, None, True)
+    assert (lea.firm_id, lea.role, lea.activated_at, lea.active) == (demo["firm_id"], Role.staff, None, True)
+    assert account_by_email("lea.durand@example.com").password_hash is None
     [(row, context)] = queued("lea.durand@example.com")
     assert row.template == "colleague_invitation" and context["role"] == "Collaborateur"
     assert context["inviter"] == "Fabien DELMAS" and context["firm_name"] == "Cabinet DELMAS Avocats"
@@ -159,10 +160,19 @@ def test_an_address_of_another_firm_gets_the_same_answer_as_a_fresh_one(demo):
     other = invite(admin(demo), LEROY_EMAIL)
     assert (other.ok, other.errors, other.message.replace(LEROY_EMAIL, "X")) == \
         (fresh.ok, fresh.errors, fresh.message.replace("nouvelle.personne@example.com", "X"))
-    # Claire's account in her firm is untouched.
+    # Claire's membership in her firm is untouched; she now has one in this firm too,
+    # linked to her account (one identity), pending like any invitation.
     c = claire()
     assert (c.firm_id, c.role, c.active) == (demo["other_firm_id"], Role.admin, True)
-    assert queued(LEROY_EMAIL) == []
+    with session_scope() as s:
+        joined = s.exec(select(User).where(User.email == LEROY_EMAIL, User.firm_id == demo["firm_id"])).one()
+    assert (joined.account_id, joined.role, joined.activated_at) == (c.account_id, Role.lawyer, None)
+    rows = {r["email"]: r["status"] for r in team.list_team(admin(demo))["rows"]}
+    assert rows[LEROY_EMAIL] == rows["nouvelle.personne@example.com"] == "Invitation en attente"
+    # She is told to log in as usual: no link to choose a password (hers stays hers).
+    [(row, context)] = queued(LEROY_EMAIL)
+    assert context["known"] is True and "jeton" not in context["link"]
+    assert auth.login(LEROY_EMAIL, LEROY_PASSWORD).ok
 
 
 def test_role_change_takes_effect_at_the_next_action(demo):
