@@ -49,7 +49,8 @@ hostile paths instead (`loads(page_template)`). Options: `actors=(...)` to restr
 `allow=("table",)` for tables the handler may legitimately change.
 Routes: `route(path, actors, csrf=..., body=...)`.
 
-Known gaps fixed on another branch are listed in KNOWN_GAPS (strict xfail per case).
+Known gaps fixed on another branch are listed in attack_known_gaps.txt (strict xfail per
+case; not strict for Reflex's own handlers, whose chained events may toast a case late).
 """
 from __future__ import annotations
 
@@ -229,7 +230,8 @@ HANDLERS: dict[str, Entry] = {
     S + "admin_clients.ClientsListState.leave": tab("/admin/clients"),
     S + "admin_clients.ClientsListState.setvar": tab("/admin/clients", var_name="search", value="ALEXANDER"),
     S + "admin_clients.ClientNewState.load": loads("/admin/clients/nouveau?x={id}", "firm"),
-    S + "admin_clients.ClientNewState.submit": firm("/admin/clients/nouveau", form={**CLIENT_FORM, "email": "new@example.com"}),
+    # (claire: creating a client in her own firm is her job)
+    S + "admin_clients.ClientNewState.submit": firm("/admin/clients/nouveau", actors=("anon", "marc"), form={**CLIENT_FORM, "email": "new@example.com"}),
     S + "admin_clients.ClientNewState.leave": tab("/admin/clients/nouveau"),
     S + "admin_clients.ClientNewState.setvar": tab("/admin/clients/nouveau", var_name="values", value={}),
     S + "admin_clients.ClientDetailState.load": loads("/admin/clients/{id}", "firm"),
@@ -434,7 +436,10 @@ def _params():
         for actor in entry.actors:
             for pid, page, payload in handler_cases(key, entry):
                 case_id = f"{key}|{actor}|{pid}"
-                marks = [pytest.mark.xfail(strict=True, reason=ITEM4)] if case_id in KNOWN_GAPS else []
+                # Reflex's own handlers chain events whose error toast may surface a case
+                # late: their known gaps are not strict.
+                strict = entry.kind != "framework"
+                marks = [pytest.mark.xfail(strict=strict, reason=ITEM4)] if case_id in KNOWN_GAPS else []
                 out.append(pytest.param(key, actor, pid, page, payload, id=case_id, marks=marks))
     return out
 
@@ -594,6 +599,11 @@ def test_handler_attack(lab, key, actor, pid, page, payload):
         if entry.wait:
             time.sleep(entry.wait)
             sock.settle()
+        if entry.kind == "framework":
+            # These handlers flip `is_hydrated` (the settle marker) and chain the page's
+            # loads, which chain more: wait for the chain's end.
+            time.sleep(0.2)
+            sock.settle(rounds=3)
     except (ConnectionError, OSError):
         # The server dropped the connection (a refusal as good as any): the next case
         # reconnects; the checks below still run.
