@@ -59,7 +59,7 @@ def test_reset_by_emailed_link_works_once(page, server):
     page.goto(link)
     page.get_by_role("textbox", name="Nouveau mot de passe", exact=True).fill("Reinit-Mot2passe")
     page.get_by_label("Confirmation du mot de passe").fill("Reinit-Mot2passe")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.get_by_text("Votre mot de passe a été enregistré.")).to_be_visible()
     page.goto(link)
     expect(page.get_by_text("Ce lien n'est plus valable")).to_be_visible()

@@ -38,7 +38,7 @@ def test_client_pages_and_payment_load_without_csp_violation(desktop, server):
     page = desktop
     violations = _watch(page)
     page.goto("/connexion")
-    expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+    expect(page.get_by_role("button", name="Se connecter", exact=True)).to_be_visible()
     login(page, *LUCE)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     for path, heading in [("/accueil", "LUCE ALEXANDER"), ("/documents", "Documents"), ("/dossiers", "Dossiers"),

@@ -87,7 +87,7 @@ def test_hostile_texts_are_shown_as_text_everywhere(desktop, browser, server, tm
     client.goto(link)
     client.get_by_role("textbox", name="Nouveau mot de passe", exact=True).fill("Xss-Mot2passe-Sur")
     client.get_by_label("Confirmation du mot de passe").fill("Xss-Mot2passe-Sur")
-    client.get_by_role("button", name="Enregistrer").click()
+    client.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(client.get_by_text("Votre mot de passe a été enregistré.")).to_be_visible()
     login(client, identifier, "Xss-Mot2passe-Sur")
     expect(client).to_have_url(re.compile(r"/accueil/?$"))
@@ -100,7 +100,7 @@ def test_hostile_texts_are_shown_as_text_everywhere(desktop, browser, server, tm
     textbox(lawyer, "Intitulé").fill(hostile(t["label"]))
     lawyer.get_by_role("checkbox", name=re.compile(t["nom"], re.I)).check()
     lawyer.get_by_label("Interlocuteur").select_option(label="DELMAS Fabien")
-    lawyer.get_by_role("button", name="Enregistrer").click()
+    lawyer.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(lawyer.get_by_role("status")).to_contain_text(f"Le dossier 2026XSS/{tag} a été créé.")
     lawyer.goto(f"/admin/dossiers?q=2026XSS/{tag}")
     dossier_link = lawyer.get_by_role("list", name="Liste des dossiers").get_by_role("link").first
