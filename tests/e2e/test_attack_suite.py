@@ -90,7 +90,8 @@ MARKERS = [
     SECRET_SUBJECT, SECRET_ADDRESS,
 ]
 # Tables (and columns) that record who did what, not business data.
-BOOKKEEPING = {"auth_session", "login_attempt", "audit_event", "one_time_token", "alembic_version"}
+BOOKKEEPING = {"auth_session", "login_attempt", "login_failure", "pending_login", "webauthn_challenge",
+               "audit_event", "one_time_token", "alembic_version"}
 IGNORED_COLUMNS = {
     "outbox_email": {"status", "attempts", "next_attempt_at", "claimed_at", "claimed_by", "sent_at", "last_error"},
     "share_notice": {"notified_at"},
@@ -176,6 +177,9 @@ HANDLERS: dict[str, Entry] = {
     S + "login.LoginState.load": loads("/connexion?expire={id}", "public"),
     S + "login.LoginState.submit": public("/connexion", form={"identifier": "nobody@example.com", "password": "x"}),
     S + "login.LoginState.setvar": tab("/connexion", var_name="error", value=XSS),
+    S + "login.LoginState.use_mode": tab("/connexion", mode="recovery"),
+    S + "login.LoginState.submit_code": public("/connexion", form={"code": "123456"}),
+    S + "login.LoginState.cancel": tab("/connexion"),
     S + "login.ForgotState.load": loads("/mot-de-passe-oublie?x={id}", "public"),
     S + "login.ForgotState.submit": public("/mot-de-passe-oublie", form={"identifier": "nobody@example.com"}),
     S + "login.ForgotState.setvar": tab("/mot-de-passe-oublie", var_name="message", value="x"),
@@ -189,6 +193,30 @@ HANDLERS: dict[str, Entry] = {
     S + "account.AccountState.load": loads("/mon-compte?x={id}", "own"),
     S + "account.AccountState.change_password": own("/mon-compte", form={"current": LUCE[1], "new": "Nouveau-Mot-2027!", "confirm": "Nouveau-Mot-2027!"}),
     S + "account.AccountState.setvar": tab("/mon-compte", var_name="message", value="x"),
+    # Open sessions (Mon compte): another person's session id changes nothing.
+    S + "sessions.SessionsState.load": own("/mon-compte"),
+    S + "sessions.SessionsState.revoke": own("/mon-compte", session_id="{luce_session}"),
+    S + "sessions.SessionsState.revoke_others": own("/mon-compte"),
+    S + "sessions.SessionsState.setvar": tab("/mon-compte", var_name="message", value=XSS),
+    # Double authentification (the attacker's own account only; starting an enrolment of
+    # one's own account writes its pending secret).
+    S + "security.SecurityState.load": loads("/mon-compte/securite?x={id}", "own"),
+    S + "security.SecurityState.start_totp": own("/mon-compte/securite", allow=("totp_factor",)),
+    S + "security.SecurityState.cancel_totp": own("/mon-compte/securite", allow=("totp_factor",)),
+    S + "security.SecurityState.confirm_totp": own("/mon-compte/securite", form={"code": "123456"}),
+    S + "security.SecurityState.disable_totp": own("/mon-compte/securite", form={"password": LUCE[1], "code": "123456"}),
+    S + "security.SecurityState.regenerate_codes": own("/mon-compte/securite", form={"code": "123456"}),
+    S + "security.SecurityState.hide_codes": tab("/mon-compte/securite"),
+    S + "security.SecurityState.passkey_added": own("/mon-compte/securite"),
+    S + "security.SecurityState.remove_passkey": own("/mon-compte/securite", passkey_id="{luce_user}"),
+    S + "security.SecurityState.go_on": own("/mon-compte/securite"),
+    S + "security.SecurityState.leave": tab("/mon-compte/securite"),
+    S + "security.SecurityState.setvar": tab("/mon-compte/securite", var_name="secret_text", value=XSS),
+    # Firm chooser: only one's own memberships.
+    S + "chooser.ChooserState.load": loads("/choisir-cabinet?x={id}", "own"),
+    S + "chooser.ChooserState.choose": own("/choisir-cabinet", membership_id="{luce_user}"),
+    S + "chooser.ChooserState.leave": tab("/choisir-cabinet"),
+    S + "chooser.ChooserState.setvar": tab("/choisir-cabinet", var_name="error", value=XSS),
     # Client pages.
     S + "client.HomeState.load": loads("/accueil?x={id}", "client"),
     S + "client.HomeState.refresh": client("/accueil"),
@@ -281,6 +309,19 @@ HANDLERS: dict[str, Entry] = {
     S + "admin_settings.SettingsState.remove_logo": firm("/admin/parametres", actors=("anon", "marc")),  # claire: her own firm's logo
     S + "admin_settings.SettingsState.leave": tab("/admin/parametres"),
     S + "admin_settings.SettingsState.setvar": tab("/admin/parametres", var_name="name", value="x"),
+    # Équipe du cabinet (administrators of firm 1 only; claire may invite into her own firm).
+    S + "admin_team.TeamState.load": loads("/admin/equipe?x={id}", "firm"),
+    S + "admin_team.TeamState.invite": firm("/admin/equipe", actors=("anon", "marc"), form={"nom": XSS, "prenom": XSS, "email": "nouveau@example.com", "role": "admin"}),
+    S + "admin_team.TeamState.change_role": firm("/admin/equipe", form={"user_id": "{julie}", "role": "admin"}),
+    S + "admin_team.TeamState.deactivate": firm("/admin/equipe", user_id="{delmas}"),
+    S + "admin_team.TeamState.reactivate": firm("/admin/equipe", user_id="{julie}"),
+    S + "admin_team.TeamState.resend": firm("/admin/equipe", user_id="{julie}"),
+    S + "admin_team.TeamState.leave": tab("/admin/equipe"),
+    S + "admin_team.TeamState.setvar": tab("/admin/equipe", var_name="message", value=XSS),
+    # The firm's 2FA rule (claire: her own firm's rule, and it would hold her own session).
+    S + "two_factor_policy.TwoFactorPolicyState.load_policy": firm("/admin/parametres"),
+    S + "two_factor_policy.TwoFactorPolicyState.save_policy": firm("/admin/parametres", actors=("anon", "marc"), form={"exiger_collaborateurs": "on", "exiger_clients": "on"}),
+    S + "two_factor_policy.TwoFactorPolicyState.setvar": tab("/admin/parametres", var_name="policy_message", value=XSS),
     S + "payment.AdminPaymentsState.load": loads("/admin/paiements?x={id}", "firm"),
     S + "payment.AdminPaymentsState.leave": tab("/admin/paiements"),
     S + "payment.AdminPaymentsState.setvar": tab("/admin/paiements", var_name="rows", value=[]),
@@ -306,24 +347,32 @@ ROUTES: dict[str, RouteEntry] = {
     "GET /api/session/ouvrir": route("GET", "/api/session/ouvrir?ticket={id}", (303,)),
     # A logged-in attacker would only log itself out.
     "POST /api/session/fermer": route("POST", "/api/session/fermer?x={id}", (303,), actors=("anon",)),
-    "GET /api/documents/{document_id:int}": route("GET", "/api/documents/{id}", (401, 404)),
+    "GET /api/documents/{document_id}": route("GET", "/api/documents/{id}", (401, 404)),
     "GET /api/health": route("GET", "/api/health?x={id}", (200,)),
     "POST /api/admin/logo": route("POST", "/api/admin/logo?x={id}", (400, 401, 403, 413), csrf=True),
     "GET /api/logo": route("GET", "/api/logo?x={id}", (404,)),
     "POST /api/stripe/webhook/{firm_id:int}": route("POST", "/api/stripe/webhook/{id}", (400, 404, 413)),
-    "POST /api/depots/{dossier_id:int}": route("POST", "/api/depots/{id}", (401, 403, 404, 413), csrf=True),
-    "POST /api/depots/{dossier_id:int}/termine": route("POST", "/api/depots/{id}/termine", (400, 401, 403, 404, 413), csrf=True,
+    "POST /api/depots/{dossier_id}": route("POST", "/api/depots/{id}", (401, 403, 404, 413), csrf=True),
+    "POST /api/depots/{dossier_id}/termine": route("POST", "/api/depots/{id}/termine", (400, 401, 403, 404, 413), csrf=True,
                                                         body=b'{"names": ["Compromis de vente sign\\u00e9.pdf"]}'),
-    "POST /api/admin/dossiers/{dossier_id:int}/documents": route("POST", "/api/admin/dossiers/{id}/documents",
+    "POST /api/admin/dossiers/{dossier_id}/documents": route("POST", "/api/admin/dossiers/{id}/documents",
                                                                  (401, 403, 404, 413), csrf=True),
+    # Passkeys (assets/webauthn.js): a logged-in attacker may only ask options for their
+    # own account; a forged credential registers and logs in nothing.
+    "POST /api/webauthn/inscription/options": route("POST", "/api/webauthn/inscription/options?x={id}", (200, 400, 401, 403), csrf=True, body=b"{}"),
+    "POST /api/webauthn/inscription": route("POST", "/api/webauthn/inscription?x={id}", (400, 401, 403), csrf=True,
+                                            body=b'{"credential": {"id": "x", "response": {}}, "name": "<img src=x>"}'),
+    "POST /api/webauthn/connexion/options": route("POST", "/api/webauthn/connexion/options?x={id}", (200, 400, 403), csrf=True, body=b"{}"),
+    "POST /api/webauthn/connexion": route("POST", "/api/webauthn/connexion?x={id}", (400, 401, 403), csrf=True,
+                                          body=b'{"credential": {"id": "x", "response": {}}}'),
 }
 # The victim's id for each route's `{id}`.
 ROUTE_VICTIM = {
-    "GET /api/documents/{document_id:int}": "luce_hidden_document",
+    "GET /api/documents/{document_id}": "luce_hidden_document",
     "POST /api/stripe/webhook/{firm_id:int}": "firm1",
-    "POST /api/depots/{dossier_id:int}": "luce_dossier",
-    "POST /api/depots/{dossier_id:int}/termine": "luce_dossier",
-    "POST /api/admin/dossiers/{dossier_id:int}/documents": "luce_dossier",
+    "POST /api/depots/{dossier_id}": "luce_dossier",
+    "POST /api/depots/{dossier_id}/termine": "luce_dossier",
+    "POST /api/admin/dossiers/{dossier_id}/documents": "luce_dossier",
 }
 
 # Cases that fail on this branch because of issue 9 item 4 (huge integers, wrong payload
@@ -516,6 +565,8 @@ def _ids(db) -> dict:
         "luce_user": luce_user,
         "luce_client": one("SELECT id FROM client WHERE user_id=?", luce_user),
         "delmas": one("SELECT id FROM user WHERE email='fabien.delmas@example.com'"),
+        "julie": one("SELECT id FROM user WHERE email='julie.moreau@example.com'"),
+        "luce_session": one("SELECT id FROM auth_session WHERE user_id=? ORDER BY id DESC", luce_user),
         "firm1": one("SELECT firm_id FROM user WHERE email='fabien.delmas@example.com'"),
         "luce_dossier": one("SELECT id FROM dossier WHERE label='ALEXANDER / AGENCE IMMO'"),
         "luce_document": one("SELECT id FROM document WHERE name='Mandat de vente exclusif'"),
