@@ -96,6 +96,23 @@ def payload_fits(fn, payload: Any) -> bool:
     return True
 
 
+def event_fits(registered, payload: Any, app_base: type) -> bool:
+    """The payload fits the handler's signature (Reflex's own handlers too: hydrate,
+    on_load, client storage, whose legitimate payloads always fit). `setvar`, which
+    every state has, is refused for the app's states (no page of the app uses it: its
+    states change only through their handlers) and, for Reflex's own, allowed only
+    for a variable that has a setter."""
+    if not payload_fits(registered.handler.fn, payload):
+        return False
+    if registered.handler.fn.__name__ != "setvar":
+        return True
+    if any(issubclass(s, app_base) for s in registered.states):
+        return False
+    name = payload.get("var_name")
+    return isinstance(name, str) and len(name) <= 100 and all(callable(getattr(s, "set_" + name, None))
+                                                               for s in registered.states)
+
+
 class PayloadGuardMiddleware(Middleware):
     async def preprocess(self, app, state, event):
         from reflex_base.event import Event
@@ -106,9 +123,9 @@ class PayloadGuardMiddleware(Middleware):
         from espace.state.session import SessionState
 
         registered = RegistrationContext.get().event_handlers.get(event.name)
-        if registered is None or not any(issubclass(s, SessionState) for s in registered.states):
-            return None  # Reflex's own events (hydrate, on_load, client storage)
-        if payload_fits(registered.handler.fn, event.payload):
+        if registered is None:
+            return None
+        if event_fits(registered, event.payload, SessionState):
             return None
         log.warning("event refused: payload does not fit handler=%s keys=%s types=%s",
                     event.name.rsplit(".", 1)[-1],

@@ -194,7 +194,8 @@ HANDLERS: dict[str, Entry] = {
     S + "account.AccountState.change_password": own("/mon-compte", form={"current": LUCE[1], "new": "Nouveau-Mot-2027!", "confirm": "Nouveau-Mot-2027!"}),
     S + "account.AccountState.setvar": tab("/mon-compte", var_name="message", value="x"),
     # Open sessions (Mon compte): another person's session id changes nothing.
-    S + "sessions.SessionsState.load": own("/mon-compte"),
+    # (its load only fills the section: sending a stranger away is the page's own load)
+    S + "sessions.SessionsState.load": tab("/mon-compte"),
     S + "sessions.SessionsState.revoke": own("/mon-compte", session_id="{luce_session}"),
     S + "sessions.SessionsState.revoke_others": own("/mon-compte"),
     S + "sessions.SessionsState.setvar": tab("/mon-compte", var_name="message", value=XSS),
