@@ -16,10 +16,10 @@ from tests.e2e.conftest import assert_no_horizontal_scroll, login
 PASSWORD = "Deux-Facteurs-2026"
 
 
-def _new_user(server, kind: str = "create-client", firm_id: str = "1") -> str:
+def _new_user(server, kind: str = "create-client", firm_id: str = "1", *extra: str) -> str:
     identifier = f"2fa-{uuid.uuid4().hex[:8]}@example.com"
     server.cli(kind, "--firm-id", firm_id, "--email", identifier, "--nom", "SECURE", "--prenom", "Dominique",
-               "--password", PASSWORD)
+               "--password", PASSWORD, *extra)
     return identifier
 
 
@@ -190,7 +190,8 @@ def test_webauthn_routes_refuse_cross_site_and_anonymous_calls(desktop, server):
 
 def test_firm_policy_forces_enrolment(page, server, viewport):
     firm_id = server.cli("create-firm", "--name", f"Cabinet 2FA {viewport}").strip()
-    lawyer = _new_user(server, "create-lawyer", firm_id)
+    # The firm's rule is the administrators' to set (« Administrateur du cabinet »).
+    lawyer = _new_user(server, "create-lawyer", firm_id, "--role", "admin")
     client = _new_user(server, "create-client", firm_id)
 
     login(page, lawyer, PASSWORD)
