@@ -37,6 +37,9 @@ def _browser(browser, srv, address: str | None = None):
 def _logs_in(page, who) -> None:
     login(page, *who)
     expect(page).to_have_url(re.compile("/accueil"))
+    # The tiles come with the page's load: the page is live (a click on « Déconnexion »
+    # before that may wait for the connection on a loaded machine).
+    expect(page.get_by_role("link", name=re.compile(r"\(\d+\)")).first).to_be_visible()
 
 
 def _log_out(page) -> None:
