@@ -92,7 +92,10 @@ def login() -> rx.Component:
             rx.heading("Connexion", size="4", as_="h2", color="var(--gray-11)"),
             banner(LoginState.info),
             banner(LoginState.error, "red"),
-            rx.cond(LoginState.step == "second", _second_step(), _password_step()),
+            # Both steps stay mounted (shown or hidden): an rx.cond would remount the
+            # password form when the page hydrates, and lose what a quick user typed.
+            rx.box(_password_step(), display=rx.cond(LoginState.step == "second", "none", "block"), width="100%"),
+            rx.box(_second_step(), display=rx.cond(LoginState.step == "second", "block", "none"), width="100%"),
             width="100%",
             spacing="3",
         )
