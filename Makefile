@@ -14,7 +14,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export PORT DATA_DIR CHROMIUM_PATH
 
-.PHONY: run test install install-dev chromium migrate clean
+.PHONY: run test lint install install-dev chromium migrate clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,6 +39,12 @@ migrate: install
 run: migrate
 	DEMO=$(DEMO) $(PY) -m espace demo
 	DEMO=$(DEMO) reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+# The rules that hold themselves (pyproject.toml): lint, types, architecture contracts.
+lint: install-dev
+	$(PY) -m ruff check espace tests bench
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 # Service tests first, then the browser tests (Playwright's sync API keeps an event loop running).
 test: install-dev chromium

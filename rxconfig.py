@@ -16,7 +16,7 @@ config = rx.Config(
     # Not Reflex's default "*": no other site may call the backend with our cookie.
     cors_allowed_origins=settings.allowed_origins,
     # Reflex would take X-Forwarded-For from any peer: the client address comes from
-    # espace.services.client_address (TRUSTED_PROXIES) instead.
+    # espace.services.accounts.client_address (TRUSTED_PROXIES) instead.
     trusted_proxy_hops=0,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
     disable_plugins=[SitemapPlugin],

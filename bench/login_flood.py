@@ -43,7 +43,7 @@ def luce_cookie(data_dir: Path) -> str:
     """Luce logs in through the services of the app under test (its own database)."""
     os.environ["DATA_DIR"] = str(data_dir)
     from espace.config import settings
-    from espace.services import auth
+    from espace.services.accounts import auth
 
     settings.data_dir = data_dir
     result = auth.login("academy@secib.fr", "a12RJ3d11P", "127.0.0.9")

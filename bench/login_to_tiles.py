@@ -51,7 +51,8 @@ def home_statements(data_dir: Path) -> list[str]:
     from espace.config import settings
     from espace.db import get_engine, session_scope
     from espace.models import Firm
-    from espace.services import auth, portal
+    from espace.services.accounts import auth
+    from espace.services.client import portal
 
     settings.data_dir = data_dir
     result = auth.login("academy@secib.fr", "a12RJ3d11P", "127.0.0.9")

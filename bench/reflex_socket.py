@@ -10,9 +10,9 @@ import uuid
 import aiohttp
 
 ROOT_STATE = "reflex___state____state"
-SESSION = f"{ROOT_STATE}.espace___state___session____session_state"
-HOME = f"{SESSION}.espace___state___client____home_state"
-LOGIN = f"{SESSION}.espace___state___login____login_state"
+SESSION = f"{ROOT_STATE}.espace___web___session____session_state"
+HOME = f"{SESSION}.espace___web___client___home___state____home_state"
+LOGIN = f"{SESSION}.espace___web___public___login___state____login_state"
 
 
 class Socket:

@@ -209,7 +209,8 @@ def app_session(data_dir: Path) -> tuple[str, int]:
     """A session token for Luce (as the login page gets it) and her first dossier."""
     from espace import db
     from espace.config import settings
-    from espace.services import auth, deposits
+    from espace.services import deposits
+    from espace.services.accounts import auth
 
     settings.data_dir = data_dir
     db.reset_engine()

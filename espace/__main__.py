@@ -65,7 +65,7 @@ def cmd_create_firm(args: argparse.Namespace) -> None:
 
 
 def _generated_password(identifier: str) -> str:
-    from espace import security
+    from espace.services import crypto as security
 
     while True:
         password = security.new_token()[:16] + "aA1!"
@@ -76,12 +76,13 @@ def _generated_password(identifier: str) -> str:
 def _create_user(args: argparse.Namespace, role) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from espace import security
+    from espace.services import crypto as security
     from espace.config import settings
     from espace.db import session_scope
     from espace.demo import now
     from espace.models import Client, Firm, Role
-    from espace.services import identities, outbox
+    from espace.services.accounts import identities
+    from espace.services.mail import outbox
 
     email = _normalize_email(args.email)
     if "@" not in email or " " in email:
@@ -192,7 +193,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     import signal
 
     from espace.config import settings
-    from espace.services import outbox
+    from espace.services.mail import outbox
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.once:
@@ -213,7 +214,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_outbox_status(args: argparse.Namespace) -> None:
-    from espace.services import outbox
+    from espace.services.mail import outbox
 
     labels = {"pending": "en attente", "sending": "en cours d'envoi", "sent": "envoyés", "failed": "en échec"}
     for status, count in outbox.status_counts().items():
@@ -221,7 +222,7 @@ def cmd_outbox_status(args: argparse.Namespace) -> None:
 
 
 def cmd_reset_2fa(args: argparse.Namespace) -> None:
-    from espace.services import two_factor
+    from espace.services.accounts import two_factor
 
     if not two_factor.reset_for_identifier(args.email):
         raise CliError(f"Aucun compte avec l'identifiant {args.email!r}.")

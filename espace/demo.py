@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from espace import security
+from espace.services import crypto as security
 from espace.db import session_scope
 from espace.models import (
     Account,

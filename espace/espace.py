@@ -3,18 +3,18 @@ import logging
 
 import reflex as rx
 
-from espace import pages  # noqa: F401  (registers the pages)
-from espace.api import api, direct_routes, security_headers
-from espace.api_admin import routes as admin_routes
-from espace.api_uploads import routes as upload_routes
-from espace.api_payments import routes as payment_routes
-from espace.api_admin_sharing import routes as admin_sharing_routes
-from espace.api_webauthn import routes as webauthn_routes
-from espace.components.banner import french_error_boundary, french_overlay
-from espace.services import outbox
-from espace.errors import backend_exception_handler, frontend_exception_handler
-from espace.state.payload_guard import PayloadGuardMiddleware
-from espace.state.tab_identity import TabIdentityMiddleware
+from espace.web import pages  # noqa: F401  (registers the pages)
+from espace.http.core import api, direct_routes, security_headers
+from espace.http.admin import routes as admin_routes
+from espace.http.uploads import routes as upload_routes
+from espace.http.payments import routes as payment_routes
+from espace.http.admin_sharing import routes as admin_sharing_routes
+from espace.http.webauthn import routes as webauthn_routes
+from espace.web.components.banner import french_error_boundary, french_overlay
+from espace.services.mail import outbox
+from espace.web.errors import backend_exception_handler, frontend_exception_handler
+from espace.web.payload_guard import PayloadGuardMiddleware
+from espace.web.tab_identity import TabIdentityMiddleware
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 from espace.db import session_scope
 from espace.demo import LEROY_EMAIL, PAUL_EMAIL
 from espace.models import Account, Client, OutboxEmail, User
-from espace.services import auth
+from espace.services.accounts import auth
 
 
 def user_by_email(email: str) -> User:

@@ -13,7 +13,10 @@ from sqlmodel import select
 from espace.db import session_scope
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD
 from espace.models import AuditEvent, Firm, OneTimeToken, User, utcnow
-from espace.services import AccessDenied, admin_clients, audit, auth, mailer
+from espace.services import AccessDenied, audit
+from espace.services.firm import clients as admin_clients
+from espace.services.accounts import auth
+from espace.services.mail import mailer
 from tests.admin_helpers import (account_by_email, claire, paul_client_id, queued, session_token, user,
                                  user_by_email)
 
@@ -231,7 +234,7 @@ def test_temporary_password_flow(demo):
     login = auth.login("paul.durand@example.com", ctx["password"])
     assert login.ok
     token, opened = auth.open_session(login.ticket, login.browser_key)
-    from espace.api import home_path_for
+    from espace.http.core import home_path_for
 
     assert home_path_for(opened) == "/premiere-connexion"
     assert admin_clients.get_client(lawyer(demo), result.client_id)["can_resend"]
@@ -292,9 +295,9 @@ def test_trail_shows_shares_and_downloads(demo):
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    from espace import api
+    from espace.http import core as api
     from espace.models import Direction, Document, Rdv
-    from espace.services import sharing
+    from espace.services.firm import sharing
 
     with session_scope() as s:
         rdv = s.exec(select(Rdv).where(Rdv.dossier_id == demo["dossier_ids"][0], Rdv.shared_at.is_not(None))).first()

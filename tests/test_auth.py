@@ -9,11 +9,13 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from espace import api, security
+from espace.http import core as api
+from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import AuthSession, OneTimeToken, User, utcnow
-from espace.services import auth, outbox
+from espace.services.accounts import auth
+from espace.services.mail import outbox
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
 

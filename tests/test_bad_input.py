@@ -13,10 +13,14 @@ with warnings.catch_warnings():
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-from espace import api, errors
+from espace.http import core as api
+from espace.web import errors
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD
-from espace.ids import MAX_ID, parse_id, parse_page
-from espace.services import AccessDenied, admin_clients, auth, payments, portal
+from espace.domain.ids import MAX_ID, parse_id, parse_page
+from espace.services import AccessDenied, payments
+from espace.services.firm import clients as admin_clients
+from espace.services.accounts import auth
+from espace.services.client import portal
 
 HUGE = "99999999999999999999999"
 
@@ -70,7 +74,7 @@ def test_download_route_huge_or_malformed_id_is_a_french_404(demo):
 
 
 def test_backend_exception_handler_logs_a_reference_and_answers_in_french(caplog):
-    with caplog.at_level(logging.ERROR, logger="espace.errors"):
+    with caplog.at_level(logging.ERROR, logger="espace.web.errors"):
         spec = errors.backend_exception_handler(OverflowError("Python int too large to convert to SQLite INTEGER"))
     rendered = str(spec)
     ref = caplog.records[-1].getMessage().split("ref=")[1].split(":")[0]
@@ -82,9 +86,9 @@ def test_backend_exception_handler_logs_a_reference_and_answers_in_french(caplog
 
 def test_payload_guard_against_handler_signatures():
     import espace.espace  # noqa: F401  (registers the states)
-    from espace.state.admin_clients import ClientsListState
-    from espace.state.contact import ContactDetailsState
-    from espace.state.payload_guard import payload_fits
+    from espace.web.firm.clients.state import ClientsListState
+    from espace.web.client.contact.state import ContactDetailsState
+    from espace.web.payload_guard import payload_fits
 
     submit = ContactDetailsState.event_handlers["submit"].fn
     assert payload_fits(submit, {"form": {"adresse": "1 rue X", "ville": "PEROLS"}})
@@ -110,7 +114,7 @@ def test_admin_services_refuse_huge_ids(demo):
 
 
 def test_upload_routes_huge_or_malformed_dossier_id_is_a_french_404(demo):
-    from espace import api_admin_sharing, api_uploads
+    from espace.http import admin_sharing as api_admin_sharing, uploads as api_uploads
 
     token = auth.open_session(*_ticket())[0]
     headers = {"Cookie": f"espace_session={token}", "X-Requested-With": "espace", "X-Filename": "a.pdf"}

@@ -48,7 +48,7 @@ def test_migrate_then_create_firm_lawyer_client(cli):
             "--prenom", "Anne")
     assert r.returncode == 0, r.stderr
     password = re.search(r"Mot de passe : (\S+)", r.stdout).group(1)
-    from espace import security
+    from espace.services import crypto as security
 
     assert security.password_problems(password, identifier="avocat@test.example") == []
 

@@ -11,8 +11,10 @@ from sqlmodel import select
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Client, ContactRequest, ContactStatus, User
-from espace.services import AccessDenied, contact, mailer, outbox
-from espace.services.contact import REQUIRED
+from espace.services import AccessDenied
+from espace.services.client import contact
+from espace.services.mail import mailer, outbox
+from espace.services.client.contact import REQUIRED
 
 LUCE = {
     "nom": "ALEXANDER", "prenom": "Luce", "email": "academy@secib.fr", "adresse": "Impasse Adam 1er",

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from espace import demo as demo_module
-from espace import security
+from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import (

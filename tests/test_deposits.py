@@ -20,7 +20,9 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.demo import make_pdf
 from espace.models import Direction, Document, User
-from espace.services import AccessDenied, deposits, mailer, outbox, portal, storage
+from espace.services import AccessDenied, deposits, storage
+from espace.services.mail import mailer, outbox
+from espace.services.client import portal
 
 
 # --------------------------------------------------------------------------- helpers

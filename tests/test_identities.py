@@ -10,7 +10,10 @@ from espace.db import session_scope
 from espace.demo import (LAWYER_EMAIL, LEROY_EMAIL, LUCE_EMAIL, LUCE_PASSWORD, PAUL_EMAIL, PAUL_PASSWORD,
                          SOPHIE_EMAIL, SOPHIE_PASSWORD)
 from espace.models import Account, Client, Firm, OutboxEmail, User
-from espace.services import admin_clients, admin_requests, audit, auth, contact, identities, portal
+from espace.services import audit
+from espace.services.firm import clients as admin_clients, requests as admin_requests
+from espace.services.accounts import auth, identities
+from espace.services.client import contact, portal
 from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
 
 
@@ -77,7 +80,7 @@ def test_another_firms_client_address_is_answered_like_a_new_one(demo, temporary
     [(opened, ctx)] = queued(LUCE_EMAIL)
     assert opened.template == "membership_opened"
     assert opened.subject == "Le cabinet Cabinet LEROY vous a ouvert un espace client"
-    from espace.services import mailer
+    from espace.services.mail import mailer
 
     html, text = mailer._render(opened.template, ctx)
     for body in (html, text):
@@ -95,7 +98,7 @@ def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
     # Luce now has two firms: the login opens on the chooser, no membership bound yet.
     result, token, opened = _login(LUCE_EMAIL, LUCE_PASSWORD)
     assert result.role is None and opened is None
-    from espace.api import home_path_for
+    from espace.http.core import home_path_for
 
     assert home_path_for(opened) == "/choisir-cabinet"
     assert auth.current_user(token) is None and identities.awaits_choice(token)
@@ -206,7 +209,7 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
     assert auth.login("luce.nouvelle@example.com", LUCE_PASSWORD).ok
     assert not auth.login(LUCE_EMAIL, LUCE_PASSWORD).ok
     # Each is told what happened, by email.
-    from espace.services import mailer
+    from espace.services.mail import mailer
 
     _, marc_mail = mailer._render("contact_accepted", queued("marc.bertrand@example.com")[-1][1])
     assert "Votre identifiant de connexion ne change pas" in marc_mail and PAUL_EMAIL not in marc_mail.split(

@@ -11,11 +11,12 @@ import warnings
 import pytest
 from sqlmodel import select
 
-from espace import api, security
+from espace.http import core as api
+from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import LoginFailure
-from espace.services import auth, client_address, hashing, login_guard
+from espace.services.accounts import auth, client_address, hashing, login_guard
 
 LUCE = ("academy@secib.fr", "a12RJ3d11P")
 MARC = ("marc.bertrand@example.com", "Bertrand-Demo-2024")

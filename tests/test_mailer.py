@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 
 from espace.config import settings
 from espace.models import Role, User
-from espace.services import mailer, notifications, outbox
+from espace.services.mail import mailer, notifications, outbox
 
 TOKEN = "tok-123_ABC"
 LINK = f"{settings.public_url}/reinitialiser?jeton={TOKEN}"

@@ -12,8 +12,10 @@ from sqlmodel import select
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Message, MessageDirection, User, utcnow
-from espace.services import AccessDenied, mailer, messaging, outbox
-from espace.services.messaging import BODY_MAX, SUBJECT_MAX
+from espace.services import AccessDenied
+from espace.services.mail import mailer, outbox
+from espace.services.client import messaging
+from espace.services.client.messaging import BODY_MAX, SUBJECT_MAX
 
 
 def _user(user_id: int) -> User:

@@ -22,7 +22,7 @@ from espace import db
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import OutboxEmail, utcnow
-from espace.services import outbox
+from espace.services.mail import outbox
 
 LINK = "https://portail.example.org/reinitialiser?jeton=abc"
 

@@ -16,7 +16,7 @@ from webauthn.helpers import bytes_to_base64url as b64
 
 from espace.db import session_scope
 from espace.models import LoginFailure, Passkey, User
-from espace.services import auth, passkeys, two_factor
+from espace.services.accounts import auth, passkeys, two_factor
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
 OTHER = ("marc.bertrand@example.com", "Bertrand-Demo-2024")

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.formatting import fdate
+from espace.domain.formatting import fdate
 from espace.models import (
     AuditEvent,
     Dossier,
@@ -31,8 +31,10 @@ from espace.models import (
     User,
     utcnow,
 )
-from espace.security import decrypt_secret, encrypt_secret
-from espace.services import AccessDenied, mailer, payments, portal
+from espace.services.crypto import decrypt_secret, encrypt_secret
+from espace.services import AccessDenied, payments
+from espace.services.mail import mailer
+from espace.services.client import portal
 from tests.localstripe_helper import start_localstripe
 
 SECRETS = {1: "whsec_test_firm_one", 2: "whsec_test_firm_two"}
@@ -510,7 +512,7 @@ def test_webhook_route_answers_400_on_bad_signature_and_200_when_handled(shop):
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from espace.api_payments import routes
+    from espace.http.payments import routes
 
     payment = _open_payment(shop)
     client = TestClient(Starlette(routes=routes))

@@ -7,7 +7,8 @@ from sqlalchemy import event
 from espace.config import settings
 from espace.db import get_engine, session_scope
 from espace.models import Document, User
-from espace.services import AccessDenied, portal
+from espace.services import AccessDenied
+from espace.services.client import portal
 
 
 def _user(user_id: int) -> User:

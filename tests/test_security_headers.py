@@ -16,10 +16,10 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace import api, api_uploads, http_security
+from espace.http import core as api, uploads as api_uploads, security as http_security
 from espace.config import settings
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD
-from espace.services import auth
+from espace.services.accounts import auth
 
 EXPECTED = ["content-security-policy", "permissions-policy", "x-content-type-options", "x-frame-options",
             "referrer-policy"]

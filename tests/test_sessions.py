@@ -15,12 +15,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace import api
+from espace.http import core as api
 from espace.db import session_scope
 from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LAWYER_EMAIL, LAWYER_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, \
     MARC_EMAIL, MARC_PASSWORD
 from espace.models import AuditEvent, AuthSession
-from espace.services import AccessDenied, auth, sessions
+from espace.services import AccessDenied
+from espace.services.accounts import auth, sessions
 from tests.admin_helpers import session_token
 
 CHROME_WIN = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -14,7 +14,7 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.models import (Direction, Document, Dossier, DossierClient, Facture, Frais, Rdv, ShareNotice, Tache,
                            TempsPasse, User, utcnow)
-from espace.services import outbox, share_notices
+from espace.services.mail import outbox, share_notices
 
 LUCE = "academy@secib.fr"
 MARC = "marc.bertrand@example.com"

@@ -16,7 +16,7 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace import api, api_admin_sharing
+from espace.http import core as api, admin_sharing as api_admin_sharing
 from espace.config import settings
 from espace.db import session_scope
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, make_pdf
@@ -34,7 +34,10 @@ from espace.models import (
     TempsPasse,
     User,
 )
-from espace.services import AccessDenied, auth, deposits, portal, sharing
+from espace.services import AccessDenied, deposits
+from espace.services.accounts import auth
+from espace.services.client import portal
+from espace.services.firm import sharing
 
 XRW = {"X-Requested-With": "espace"}
 

@@ -20,11 +20,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace import api_admin
+from espace.http import admin as api_admin
 from espace.db import session_scope
 from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD
 from espace.models import AuditEvent, AuthSession, Firm, Role, User
-from espace.services import AccessDenied, auth, firm_settings, team
+from espace.services import AccessDenied
+from espace.services.accounts import auth
+from espace.services.firm import settings as firm_settings, team
 from espace.services.admin_scope import NotAdmin
 from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
 from tests.test_cli import cli  # noqa: F401  (fixture)
@@ -93,7 +95,7 @@ def test_logo_route_refuses_a_non_administrator_in_french(demo):
 
 
 def test_every_firm_role_keeps_the_firm_side(demo):
-    from espace.services import admin_clients
+    from espace.services.firm import clients as admin_clients
 
     for role in (Role.admin, Role.lawyer, Role.staff):
         someone = set_role(demo["staff_id"], role)

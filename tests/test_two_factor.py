@@ -8,10 +8,10 @@ import time
 import pyotp
 from sqlmodel import select
 
-from espace import security
+from espace.services import crypto as security
 from espace.db import session_scope
 from espace.models import AuthSession, LoginFailure, PendingLogin, RecoveryCode, Role, TotpFactor, User
-from espace.services import auth, two_factor
+from espace.services.accounts import auth, two_factor
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
 LAWYER = ("fabien.delmas@example.com", "Delmas-Demo-2024")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from espace.config import settings
-from espace.ids import parse_page
+from espace.domain.ids import parse_page
 from espace.models import Client, Role, User
 from espace.services import AccessDenied
 from espace.services.firm_scope import ADMIN_ROLES, STAFF_ROLES, as_id as parse_id, firm_dossier as dossier_in_firm  # noqa: F401

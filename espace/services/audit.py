@@ -9,9 +9,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, or_, select
 
 from espace.config import settings
-from espace.ids import parse_page
+from espace.domain.ids import parse_page
 from espace.db import session_scope
-from espace.formatting import fdatetime
+from espace.domain.formatting import fdatetime
 from espace.models import AuditEvent, User, utcnow
 
 log = logging.getLogger("espace.audit")

@@ -25,7 +25,10 @@ from sqlmodel import Session, select, update
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import Direction, Document, Dossier, Role, User, utcnow
-from espace.services import AccessDenied, audit, outbox, portal, storage
+from espace.services import AccessDenied, audit, storage
+from espace.services.mail import outbox
+from espace.services.client import portal
+from espace.domain.names import full_name
 
 log = logging.getLogger(__name__)
 
@@ -463,7 +466,7 @@ def notify_batch(user: User, dossier_id, names: list[str]) -> None:
         recipients = [(p.id, p.email) for p in firm_recipients(s, d)]
         firm = d.firm_id
         reference, label = d.reference, d.label
-        client_name = f"{user.prenom} {user.nom}".strip()
+        client_name = full_name(user)
         context = {
             "client_name": client_name,
             "dossier_reference": reference,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from espace.ids import parse_id
+from espace.domain.ids import parse_id
 from espace.models import Client, Dossier, DossierClient, Role, User
 from espace.services import AccessDenied
+from espace.domain.names import formal_name
 
 STAFF_ROLES = (Role.admin, Role.lawyer, Role.staff)
 ADMIN_ROLES = (Role.admin,)
@@ -54,4 +55,4 @@ def dossier_clients(s: Session, dossier: Dossier) -> list[tuple[Client, User]]:
 
 def display_name(u: User | None) -> str:
     """"NOM Prénom", as the manual shows people."""
-    return f"{u.nom} {u.prenom}".strip() if u else ""
+    return formal_name(u)

@@ -34,8 +34,8 @@ from sqlmodel import Session, func, select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.ids import parse_id
-from espace.formatting import fdate, fdatetime, fmoney
+from espace.domain.ids import parse_id
+from espace.domain.formatting import fdate, fdatetime, fmoney
 from espace.models import (
     Client,
     Dossier,
@@ -49,10 +49,12 @@ from espace.models import (
     User,
     utcnow,
 )
-from espace.security import decrypt_secret
-from espace.services import AccessDenied, audit, outbox
+from espace.services.crypto import decrypt_secret
+from espace.services import AccessDenied, audit
+from espace.services.mail import outbox
 from espace.services.admin_scope import require_staff
-from espace.services.portal import client_of
+from espace.services.client.portal import client_of
+from espace.domain.names import dossier_title, formal_name, full_name
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +363,7 @@ def payment_view(user: User, facture_id) -> dict:
             "number": f.number,
             "date": fdate(f.date),
             "amount": fmoney(f.amount_cents),
-            "dossier": f"{d.reference} - {d.label}",
+            "dossier": dossier_title(d),
             "dossier_id": str(d.id),
             "paid": paid,
             "status": "Payée" if paid else "À régler",
@@ -395,7 +397,7 @@ def confirm_payment(user: User, facture_id, token: str) -> dict:
             # A 3-D Secure step left unfinished: the browser resumes it.
             return {"status": "requires_action", "client_secret": intent.client_secret}
         customer = stripe_client.v1.customers.create(
-            {"source": token, "email": ctx.user.email, "name": f"{ctx.user.prenom} {ctx.user.nom}",
+            {"source": token, "email": ctx.user.email, "name": full_name(ctx.user),
              "metadata": {"firm_id": str(ctx.firm.id), "client_user_id": str(ctx.user.id)}},
             {"idempotency_key": f"espace-cus-{intent.id}-{attempt}"},
         )
@@ -523,12 +525,12 @@ def _apply(s: Session, firm_id: int, event_type: str, intent: dict, event_id: st
         outbox.enqueue(
             s, payer.email, f"Reçu de paiement — facture n° {facture.number}", "payment_receipt",
             {
-                "client_name": f"{payer.prenom} {payer.nom}".strip(),
+                "client_name": full_name(payer),
                 "firm_name": firm.name if firm else "",
                 "number": facture.number,
                 "amount": amount,
                 "date": fdate(now),
-                "dossier": f"{dossier.reference} - {dossier.label}",
+                "dossier": dossier_title(dossier),
                 "reference": intent_id,
             },
             firm_id=firm_id, reply_to=(firm.sender_email if firm else None) or None,
@@ -567,8 +569,8 @@ def list_payments(user: User, limit: int = 200) -> list[dict[str, str]]:
                 "status": STATUS_LABELS.get(p.status, p.status),
                 "stripe_id": p.stripe_payment_intent_id,
                 "facture": f"Facture n° {f.number}",
-                "client": f"{u.nom} {u.prenom}".strip(),
-                "dossier": f"{d.reference} - {d.label}",
+                "client": formal_name(u),
+                "dossier": dossier_title(d),
             }
             for p, f, d, u in rows
         ]
@@ -589,7 +591,7 @@ def configure_demo(firm_id: int | None = None) -> str:
     import urllib.parse
     import urllib.request
 
-    from espace.security import encrypt_secret
+    from espace.services.crypto import encrypt_secret
 
     if not uses_local_stripe():
         return ""

@@ -194,7 +194,7 @@ def login_cookie(base_url: str, identifier: str, password: str) -> str:
     sock = ReflexSocket(base_url, page="/connexion")
     try:
         start = len(sock.frames)
-        sock.send(f"{ROOT}.espace___state___session____session_state.espace___state___login____login_state.submit",
+        sock.send(f"{ROOT}.espace___web___session____session_state.espace___web___public___login___state____login_state.submit",
                   {"form": {"identifier": identifier, "password": password}}, "/connexion")
         sock.settle()
         script = sock.text_since(start)

@@ -1,7 +1,7 @@
 """The attack suite, built from the app itself (issue 9, item 10).
 
 Every event handler of every Reflex state (walked from `reflex.state.State` once the
-app `espace.espace` is imported) and every HTTP route (`espace.api.api.routes`, the
+app `espace.espace` is imported) and every HTTP route (`espace.http.core.api.routes`, the
 direct routes served in front of Reflex, the `routes` list of every `espace/api*.py`)
 is called, on the real running app (the session `server` fixture, demo data), by:
 
@@ -26,7 +26,7 @@ THE REGISTRY (`HANDLERS`, `ROUTES` below) must have one entry per handler and pe
 route: `test_registry_covers_the_app` fails, naming them, when one is missing (or
 stale). A new handler forces its author to say who may call it and with what.
 Handler keys are `<module>.<StateClass>.<handler>` (e.g.
-`espace.state.messages.MessagesState.send`); route keys are `"<METHOD> <path>"`.
+`espace.web.client.messages.state.MessagesState.send`); route keys are `"<METHOD> <path>"`.
 One line per entry, with one of the helpers:
 
   client(page, **victim_payload)   a client handler: anon and claire must be sent away
@@ -149,7 +149,6 @@ def background(entry: Entry, seconds: float) -> Entry:
     return entry
 
 
-S = "espace.state."
 D = "/admin/dossiers/{luce_dossier}"
 FORM_RDV = {"rdv_date": "2027-01-05", "rdv_heure": "10:00", "rdv_lieu": "Cabinet", "rdv_objet": XSS,
             "rdv_partager": "on"}
@@ -166,7 +165,7 @@ HANDLERS: dict[str, Entry] = {
     "reflex.state.OnLoadInternalState.set_is_hydrated": framework("/", value=True),
     "reflex.state.OnLoadInternalState.setvar": framework("/", var_name="is_hydrated", value=True),
     "reflex.state.UpdateVarsInternalState.update_vars_internal": framework(
-        "/contacter", vars={f"{ROOT}.espace___state___session____session_state.espace___state___messages____messages_state"
+        "/contacter", vars={f"{ROOT}.espace___web___session____session_state.espace___web___client___messages___state____messages_state"
                             ".dossier_id": "{luce_dossier}"}),
     "reflex.state.UpdateVarsInternalState.setvar": framework("/", var_name="vars", value={}),
     "reflex.state.FrontendEventExceptionState.handle_frontend_exception": framework(
@@ -174,161 +173,161 @@ HANDLERS: dict[str, Entry] = {
     "reflex.state.FrontendEventExceptionState.setvar": framework("/", var_name="info", value="x"),
     "reflex.istate.shared.SharedStateBaseInternal.setvar": framework("/", var_name="x", value="x"),
     # Session base.
-    "espace.state.session.SessionState.logout": tab("/accueil", actors=("anon",)),  # others would log out
-    "espace.state.session.SessionState.setvar": tab("/accueil", var_name="user_name", value="Luce ALEXANDER"),
+    "espace.web.session.SessionState.logout": tab("/accueil", actors=("anon",)),  # others would log out
+    "espace.web.session.SessionState.setvar": tab("/accueil", var_name="user_name", value="Luce ALEXANDER"),
     # Login pages (open to anyone; an unknown identifier, so nobody is locked out).
-    S + "login.LoginState.load": loads("/connexion?expire={id}", "public"),
-    S + "login.LoginState.submit": public("/connexion", form={"identifier": "nobody@example.com", "password": "x"}),
-    S + "login.LoginState.setvar": tab("/connexion", var_name="error", value=XSS),
-    S + "login.LoginState.use_mode": tab("/connexion", mode="recovery"),
-    S + "login.LoginState.submit_code": public("/connexion", form={"code": "123456"}),
-    S + "login.LoginState.cancel": tab("/connexion"),
-    S + "login.ForgotState.load": loads("/mot-de-passe-oublie?x={id}", "public"),
-    S + "login.ForgotState.submit": public("/mot-de-passe-oublie", form={"identifier": "nobody@example.com"}),
-    S + "login.ForgotState.setvar": tab("/mot-de-passe-oublie", var_name="message", value="x"),
-    S + "login.ResetState.load": loads("/reinitialiser?jeton={id}", "public"),
-    S + "login.ResetState.submit": public("/reinitialiser?jeton=x", form={"new": "Nouveau-Mot-2027!", "confirm": "Nouveau-Mot-2027!"}),
-    S + "login.ResetState.setvar": tab("/reinitialiser", var_name="valid", value=True),
-    S + "first_login.FirstLoginState.load": loads("/premiere-connexion?x={id}", "client"),
-    S + "first_login.FirstLoginState.submit": client("/premiere-connexion", form={"current": "x", "new": "Nouveau-Mot-2027!", "confirm": "Nouveau-Mot-2027!"}),
-    S + "first_login.FirstLoginState.leave": tab("/premiere-connexion"),
-    S + "first_login.FirstLoginState.setvar": tab("/premiere-connexion", var_name="loaded", value=True),
-    S + "account.AccountState.load": loads("/mon-compte?x={id}", "own"),
-    S + "account.AccountState.change_password": own("/mon-compte", form={"current": LUCE[1], "new": "Nouveau-Mot-2027!", "confirm": "Nouveau-Mot-2027!"}),
-    S + "account.AccountState.setvar": tab("/mon-compte", var_name="message", value="x"),
+    "espace.web.public.login.state.LoginState.load": loads("/connexion?expire={id}", "public"),
+    "espace.web.public.login.state.LoginState.submit": public("/connexion", form={"identifier": "nobody@example.com", "password": "x"}),
+    "espace.web.public.login.state.LoginState.setvar": tab("/connexion", var_name="error", value=XSS),
+    "espace.web.public.login.state.LoginState.use_mode": tab("/connexion", mode="recovery"),
+    "espace.web.public.login.state.LoginState.submit_code": public("/connexion", form={"code": "123456"}),
+    "espace.web.public.login.state.LoginState.cancel": tab("/connexion"),
+    "espace.web.public.login.state.ForgotState.load": loads("/mot-de-passe-oublie?x={id}", "public"),
+    "espace.web.public.login.state.ForgotState.submit": public("/mot-de-passe-oublie", form={"identifier": "nobody@example.com"}),
+    "espace.web.public.login.state.ForgotState.setvar": tab("/mot-de-passe-oublie", var_name="message", value="x"),
+    "espace.web.public.login.state.ResetState.load": loads("/reinitialiser?jeton={id}", "public"),
+    "espace.web.public.login.state.ResetState.submit": public("/reinitialiser?jeton=x", form={"new": "Nouveau-Mot-2027!", "confirm": "Nouveau-Mot-2027!"}),
+    "espace.web.public.login.state.ResetState.setvar": tab("/reinitialiser", var_name="valid", value=True),
+    "espace.web.public.first_login.state.FirstLoginState.load": loads("/premiere-connexion?x={id}", "client"),
+    "espace.web.public.first_login.state.FirstLoginState.submit": client("/premiere-connexion", form={"current": "x", "new": "Nouveau-Mot-2027!", "confirm": "Nouveau-Mot-2027!"}),
+    "espace.web.public.first_login.state.FirstLoginState.leave": tab("/premiere-connexion"),
+    "espace.web.public.first_login.state.FirstLoginState.setvar": tab("/premiere-connexion", var_name="loaded", value=True),
+    "espace.web.account.state.AccountState.load": loads("/mon-compte?x={id}", "own"),
+    "espace.web.account.state.AccountState.change_password": own("/mon-compte", form={"current": LUCE[1], "new": "Nouveau-Mot-2027!", "confirm": "Nouveau-Mot-2027!"}),
+    "espace.web.account.state.AccountState.setvar": tab("/mon-compte", var_name="message", value="x"),
     # Open sessions (Mon compte): another person's session id changes nothing.
     # (its load only fills the section: sending a stranger away is the page's own load)
-    S + "sessions.SessionsState.load": tab("/mon-compte"),
-    S + "sessions.SessionsState.revoke": own("/mon-compte", session_id="{luce_session}"),
-    S + "sessions.SessionsState.revoke_others": own("/mon-compte"),
-    S + "sessions.SessionsState.setvar": tab("/mon-compte", var_name="message", value=XSS),
+    "espace.web.account.sessions_state.SessionsState.load": tab("/mon-compte"),
+    "espace.web.account.sessions_state.SessionsState.revoke": own("/mon-compte", session_id="{luce_session}"),
+    "espace.web.account.sessions_state.SessionsState.revoke_others": own("/mon-compte"),
+    "espace.web.account.sessions_state.SessionsState.setvar": tab("/mon-compte", var_name="message", value=XSS),
     # Double authentification (the attacker's own account only; starting an enrolment of
     # one's own account writes its pending secret).
-    S + "security.SecurityState.load": loads("/mon-compte/securite?x={id}", "own"),
-    S + "security.SecurityState.start_totp": own("/mon-compte/securite", allow=("totp_factor",)),
-    S + "security.SecurityState.cancel_totp": own("/mon-compte/securite", allow=("totp_factor",)),
-    S + "security.SecurityState.confirm_totp": own("/mon-compte/securite", form={"code": "123456"}),
-    S + "security.SecurityState.disable_totp": own("/mon-compte/securite", form={"password": LUCE[1], "code": "123456"}),
-    S + "security.SecurityState.regenerate_codes": own("/mon-compte/securite", form={"code": "123456"}),
-    S + "security.SecurityState.hide_codes": tab("/mon-compte/securite"),
-    S + "security.SecurityState.passkey_added": own("/mon-compte/securite"),
-    S + "security.SecurityState.remove_passkey": own("/mon-compte/securite", passkey_id="{luce_user}"),
-    S + "security.SecurityState.go_on": own("/mon-compte/securite"),
-    S + "security.SecurityState.leave": tab("/mon-compte/securite"),
-    S + "security.SecurityState.setvar": tab("/mon-compte/securite", var_name="secret_text", value=XSS),
+    "espace.web.account.security.state.SecurityState.load": loads("/mon-compte/securite?x={id}", "own"),
+    "espace.web.account.security.state.SecurityState.start_totp": own("/mon-compte/securite", allow=("totp_factor",)),
+    "espace.web.account.security.state.SecurityState.cancel_totp": own("/mon-compte/securite", allow=("totp_factor",)),
+    "espace.web.account.security.state.SecurityState.confirm_totp": own("/mon-compte/securite", form={"code": "123456"}),
+    "espace.web.account.security.state.SecurityState.disable_totp": own("/mon-compte/securite", form={"password": LUCE[1], "code": "123456"}),
+    "espace.web.account.security.state.SecurityState.regenerate_codes": own("/mon-compte/securite", form={"code": "123456"}),
+    "espace.web.account.security.state.SecurityState.hide_codes": tab("/mon-compte/securite"),
+    "espace.web.account.security.state.SecurityState.passkey_added": own("/mon-compte/securite"),
+    "espace.web.account.security.state.SecurityState.remove_passkey": own("/mon-compte/securite", passkey_id="{luce_user}"),
+    "espace.web.account.security.state.SecurityState.go_on": own("/mon-compte/securite"),
+    "espace.web.account.security.state.SecurityState.leave": tab("/mon-compte/securite"),
+    "espace.web.account.security.state.SecurityState.setvar": tab("/mon-compte/securite", var_name="secret_text", value=XSS),
     # Firm chooser: only one's own memberships.
-    S + "chooser.ChooserState.load": loads("/choisir-cabinet?x={id}", "own"),
-    S + "chooser.ChooserState.choose": own("/choisir-cabinet", membership_id="{luce_user}"),
-    S + "chooser.ChooserState.leave": tab("/choisir-cabinet"),
-    S + "chooser.ChooserState.setvar": tab("/choisir-cabinet", var_name="error", value=XSS),
+    "espace.web.public.chooser.state.ChooserState.load": loads("/choisir-cabinet?x={id}", "own"),
+    "espace.web.public.chooser.state.ChooserState.choose": own("/choisir-cabinet", membership_id="{luce_user}"),
+    "espace.web.public.chooser.state.ChooserState.leave": tab("/choisir-cabinet"),
+    "espace.web.public.chooser.state.ChooserState.setvar": tab("/choisir-cabinet", var_name="error", value=XSS),
     # Client pages.
-    S + "client.HomeState.load": loads("/accueil?x={id}", "client"),
-    S + "client.HomeState.refresh": client("/accueil"),
-    S + "client.HomeState.leave": tab("/accueil"),
-    S + "client.HomeState.setvar": tab("/accueil", var_name="name", value="x"),
-    S + "client.ListState.load": loads("/documents?page={id}", "client"),
-    S + "client.ListState.leave": tab("/documents"),
-    S + "client.ListState.setvar": tab("/documents", var_name="page", value=2),
-    S + "client.DossierState.load": loads("/dossiers/{id}", "client"),
-    S + "client.DossierState.refresh": client("/dossiers/{luce_dossier}"),
-    S + "client.DossierState.set_tab": tab("/dossiers/{luce_dossier}", key="deposes"),
-    S + "client.DossierState.leave": tab("/dossiers/{luce_dossier}"),
-    S + "client.DossierState.setvar": tab("/dossiers/{luce_dossier}", var_name="tab", value="rdv"),
-    S + "messages.MessagesState.load": loads("/contacter?dossier={id}", "client"),
-    S + "messages.MessagesState.choose": client("/contacter?dossier={luce_dossier}", dossier_id="{luce_dossier}"),
-    S + "messages.MessagesState.send": client("/contacter?dossier={luce_dossier}", form={"objet": XSS, "message": XSS}),
-    S + "messages.MessagesState.leave": tab("/contacter"),
-    S + "messages.MessagesState.setvar": tab("/contacter", var_name="dossier_id", value="{luce_dossier}"),
-    S + "contact.ContactDetailsState.load": loads("/mon-compte/coordonnees?x={id}", "client"),
-    S + "contact.ContactDetailsState.submit": client("/mon-compte/coordonnees", actors=("anon", "claire"), form=CLIENT_FORM),
-    S + "contact.ContactDetailsState.leave": tab("/mon-compte/coordonnees"),
-    S + "contact.ContactDetailsState.setvar": tab("/mon-compte/coordonnees", var_name="message", value="x"),
-    S + "payment.PaymentState.load": loads("/factures/{id}/paiement", "client"),
-    S + "payment.PaymentState.card_mounted": tab("/factures/{luce_facture}/paiement", result={"ok": True}),
-    S + "payment.PaymentState.pay": client("/factures/{luce_facture}/paiement"),
-    S + "payment.PaymentState.token_ready": client("/factures/{luce_facture}/paiement", result={"token": "pm_card_visa"}),
-    S + "payment.PaymentState.auth_done": client("/factures/{luce_facture}/paiement", result={"status": "succeeded"}),
-    S + "payment.PaymentState.wait_paid": background(client("/factures/{luce_facture}/paiement"), 1.5),
-    S + "payment.PaymentState.leave": tab("/factures/{luce_facture}/paiement"),
-    S + "payment.PaymentState.setvar": tab("/factures/{luce_facture}/paiement", var_name="facture_id", value="{luce_facture}"),
+    "espace.web.client.home.state.HomeState.load": loads("/accueil?x={id}", "client"),
+    "espace.web.client.home.state.HomeState.refresh": client("/accueil"),
+    "espace.web.client.home.state.HomeState.leave": tab("/accueil"),
+    "espace.web.client.home.state.HomeState.setvar": tab("/accueil", var_name="name", value="x"),
+    "espace.web.client.listing.state.ListState.load": loads("/documents?page={id}", "client"),
+    "espace.web.client.listing.state.ListState.leave": tab("/documents"),
+    "espace.web.client.listing.state.ListState.setvar": tab("/documents", var_name="page", value=2),
+    "espace.web.client.dossier.state.DossierState.load": loads("/dossiers/{id}", "client"),
+    "espace.web.client.dossier.state.DossierState.refresh": client("/dossiers/{luce_dossier}"),
+    "espace.web.client.dossier.state.DossierState.set_tab": tab("/dossiers/{luce_dossier}", key="deposes"),
+    "espace.web.client.dossier.state.DossierState.leave": tab("/dossiers/{luce_dossier}"),
+    "espace.web.client.dossier.state.DossierState.setvar": tab("/dossiers/{luce_dossier}", var_name="tab", value="rdv"),
+    "espace.web.client.messages.state.MessagesState.load": loads("/contacter?dossier={id}", "client"),
+    "espace.web.client.messages.state.MessagesState.choose": client("/contacter?dossier={luce_dossier}", dossier_id="{luce_dossier}"),
+    "espace.web.client.messages.state.MessagesState.send": client("/contacter?dossier={luce_dossier}", form={"objet": XSS, "message": XSS}),
+    "espace.web.client.messages.state.MessagesState.leave": tab("/contacter"),
+    "espace.web.client.messages.state.MessagesState.setvar": tab("/contacter", var_name="dossier_id", value="{luce_dossier}"),
+    "espace.web.client.contact.state.ContactDetailsState.load": loads("/mon-compte/coordonnees?x={id}", "client"),
+    "espace.web.client.contact.state.ContactDetailsState.submit": client("/mon-compte/coordonnees", actors=("anon", "claire"), form=CLIENT_FORM),
+    "espace.web.client.contact.state.ContactDetailsState.leave": tab("/mon-compte/coordonnees"),
+    "espace.web.client.contact.state.ContactDetailsState.setvar": tab("/mon-compte/coordonnees", var_name="message", value="x"),
+    "espace.web.client.payment.state.PaymentState.load": loads("/factures/{id}/paiement", "client"),
+    "espace.web.client.payment.state.PaymentState.card_mounted": tab("/factures/{luce_facture}/paiement", result={"ok": True}),
+    "espace.web.client.payment.state.PaymentState.pay": client("/factures/{luce_facture}/paiement"),
+    "espace.web.client.payment.state.PaymentState.token_ready": client("/factures/{luce_facture}/paiement", result={"token": "pm_card_visa"}),
+    "espace.web.client.payment.state.PaymentState.auth_done": client("/factures/{luce_facture}/paiement", result={"status": "succeeded"}),
+    "espace.web.client.payment.state.PaymentState.wait_paid": background(client("/factures/{luce_facture}/paiement"), 1.5),
+    "espace.web.client.payment.state.PaymentState.leave": tab("/factures/{luce_facture}/paiement"),
+    "espace.web.client.payment.state.PaymentState.setvar": tab("/factures/{luce_facture}/paiement", var_name="facture_id", value="{luce_facture}"),
     # Firm pages.
-    S + "admin.StaffState.setvar": tab("/admin", var_name="x", value="x"),
-    S + "admin_dashboard.DashboardState.load": loads("/admin?x={id}", "firm"),
-    S + "admin_dashboard.DashboardState.leave": tab("/admin"),
-    S + "admin_dashboard.DashboardState.setvar": tab("/admin", var_name="counts", value={}),
-    S + "admin_clients.ClientsListState.load": loads("/admin/clients?q={id}", "firm"),
-    S + "admin_clients.ClientsListState.do_search": firm("/admin/clients", form={"q": "ALEXANDER"}),
-    S + "admin_clients.ClientsListState.go": firm("/admin/clients", page=1),
-    S + "admin_clients.ClientsListState.leave": tab("/admin/clients"),
-    S + "admin_clients.ClientsListState.setvar": tab("/admin/clients", var_name="search", value="ALEXANDER"),
-    S + "admin_clients.ClientNewState.load": loads("/admin/clients/nouveau?x={id}", "firm"),
+    "espace.web.firm.base.StaffState.setvar": tab("/admin", var_name="x", value="x"),
+    "espace.web.firm.dashboard.state.DashboardState.load": loads("/admin?x={id}", "firm"),
+    "espace.web.firm.dashboard.state.DashboardState.leave": tab("/admin"),
+    "espace.web.firm.dashboard.state.DashboardState.setvar": tab("/admin", var_name="counts", value={}),
+    "espace.web.firm.clients.state.ClientsListState.load": loads("/admin/clients?q={id}", "firm"),
+    "espace.web.firm.clients.state.ClientsListState.do_search": firm("/admin/clients", form={"q": "ALEXANDER"}),
+    "espace.web.firm.clients.state.ClientsListState.go": firm("/admin/clients", page=1),
+    "espace.web.firm.clients.state.ClientsListState.leave": tab("/admin/clients"),
+    "espace.web.firm.clients.state.ClientsListState.setvar": tab("/admin/clients", var_name="search", value="ALEXANDER"),
+    "espace.web.firm.clients.state.ClientNewState.load": loads("/admin/clients/nouveau?x={id}", "firm"),
     # (claire: creating a client in her own firm is her job)
-    S + "admin_clients.ClientNewState.submit": firm("/admin/clients/nouveau", actors=("anon", "marc"), form={**CLIENT_FORM, "email": "new@example.com"}),
-    S + "admin_clients.ClientNewState.leave": tab("/admin/clients/nouveau"),
-    S + "admin_clients.ClientNewState.setvar": tab("/admin/clients/nouveau", var_name="values", value={}),
-    S + "admin_clients.ClientDetailState.load": loads("/admin/clients/{id}", "firm"),
-    S + "admin_clients.ClientDetailState.save": firm("/admin/clients/{luce_client}", form=CLIENT_FORM),
-    S + "admin_clients.ClientDetailState.deactivate": firm("/admin/clients/{luce_client}"),
-    S + "admin_clients.ClientDetailState.reactivate": firm("/admin/clients/{luce_client}"),
-    S + "admin_clients.ClientDetailState.resend": firm("/admin/clients/{luce_client}"),
-    S + "admin_clients.ClientDetailState.events_go": firm("/admin/clients/{luce_client}", page=1),
-    S + "admin_clients.ClientDetailState.leave": tab("/admin/clients/{luce_client}"),
-    S + "admin_clients.ClientDetailState.setvar": tab("/admin/clients/{luce_client}", var_name="client_id", value="{luce_client}"),
-    S + "admin_dossiers.DossiersListState.load": loads("/admin/dossiers?client={id}", "firm"),
-    S + "admin_dossiers.DossiersListState.apply": firm("/admin/dossiers", form={"q": "", "client": "{luce_client}", "interlocuteur": "{delmas}"}),
-    S + "admin_dossiers.DossiersListState.clear": firm("/admin/dossiers"),
-    S + "admin_dossiers.DossiersListState.go": firm("/admin/dossiers", page=1),
-    S + "admin_dossiers.DossiersListState.leave": tab("/admin/dossiers"),
-    S + "admin_dossiers.DossiersListState.setvar": tab("/admin/dossiers", var_name="client_id", value="{luce_client}"),
-    S + "admin_dossiers.DossierFormState.load": loads("/admin/dossiers/{id}/modifier", "firm"),
-    S + "admin_dossiers.DossierFormState.submit": firm(D + "/modifier", form={"reference": XSS, "label": XSS, "client_{luce_client}": True, "interlocutor_id": "{delmas}"}),
-    S + "admin_dossiers.DossierFormState.leave": tab(D + "/modifier"),
-    S + "admin_dossiers.DossierFormState.setvar": tab(D + "/modifier", var_name="dossier_id", value="{luce_dossier}"),
-    S + "admin_dossier.AdminDossierState.load": loads("/admin/dossiers/{id}?onglet=messages", "firm"),
-    S + "admin_dossier.AdminDossierState.set_tab": firm(D, key="messages"),
-    S + "admin_dossier.AdminDossierState.set_share_uploads": tab(D, checked=False),
-    S + "admin_dossier.AdminDossierState.after_download": background(firm(D), 1.8),
-    S + "admin_dossier.AdminDossierState.refresh": firm(D),
-    S + "admin_dossier.AdminDossierState.add_rdv": firm(D, form=FORM_RDV),
-    S + "admin_dossier.AdminDossierState.add_facture": firm(D, form={"facture_numero": "F-1", "facture_date": "2027-01-05", "facture_montant": "10", "facture_partager": "on"}),
-    S + "admin_dossier.AdminDossierState.add_tache": firm(D, form={"tache_date": "2027-01-05", "tache_libelle": XSS, "tache_partager": "on"}),
-    S + "admin_dossier.AdminDossierState.add_temps": firm(D, form={"temps_date": "2027-01-05", "temps_minutes": "30", "temps_description": XSS}),
-    S + "admin_dossier.AdminDossierState.add_frais": firm(D, form={"frais_date": "2027-01-05", "frais_montant": "10", "frais_libelle": XSS}),
-    S + "admin_dossier.AdminDossierState.share": firm(D, category="documents", item_id="{luce_hidden_document}"),
-    S + "admin_dossier.AdminDossierState.unshare": firm(D, category="documents", item_id="{luce_document}"),
-    S + "admin_dossier.AdminDossierState.answer": firm(D, form={"reponse_objet": XSS, "reponse_message": XSS}),
-    S + "admin_dossier.AdminDossierState.leave": tab(D),
-    S + "admin_dossier.AdminDossierState.setvar": tab(D, var_name="tab", value="messages"),
-    S + "admin_messages.AdminMessagesState.load": loads("/admin/messages?x={id}", "firm"),
-    S + "admin_messages.AdminMessagesState.leave": tab("/admin/messages"),
-    S + "admin_messages.AdminMessagesState.setvar": tab("/admin/messages", var_name="threads", value=[]),
-    S + "admin_requests.AdminRequestsState.load": loads("/admin/demandes?x={id}", "firm"),
-    S + "admin_requests.AdminRequestsState.accept": firm("/admin/demandes", request_id="{luce_request}"),
-    S + "admin_requests.AdminRequestsState.refuse": firm("/admin/demandes", form={"demande": "{luce_request}", "motif": XSS}),
-    S + "admin_requests.AdminRequestsState.leave": tab("/admin/demandes"),
-    S + "admin_requests.AdminRequestsState.setvar": tab("/admin/demandes", var_name="pending", value=[]),
-    S + "admin_settings.SettingsState.load": loads("/admin/parametres?x={id}", "firm"),
-    S + "admin_settings.SettingsState.save": firm("/admin/parametres", form={"name": XSS, "sender_email": "x@example.com", "publishable_key": "pk_test_x", "secret_key": "sk_test_x"}),
-    S + "admin_settings.SettingsState.logo_uploaded": firm("/admin/parametres"),
-    S + "admin_settings.SettingsState.remove_logo": firm("/admin/parametres", actors=("anon", "marc")),  # claire: her own firm's logo
-    S + "admin_settings.SettingsState.leave": tab("/admin/parametres"),
-    S + "admin_settings.SettingsState.setvar": tab("/admin/parametres", var_name="name", value="x"),
+    "espace.web.firm.clients.state.ClientNewState.submit": firm("/admin/clients/nouveau", actors=("anon", "marc"), form={**CLIENT_FORM, "email": "new@example.com"}),
+    "espace.web.firm.clients.state.ClientNewState.leave": tab("/admin/clients/nouveau"),
+    "espace.web.firm.clients.state.ClientNewState.setvar": tab("/admin/clients/nouveau", var_name="values", value={}),
+    "espace.web.firm.clients.state.ClientDetailState.load": loads("/admin/clients/{id}", "firm"),
+    "espace.web.firm.clients.state.ClientDetailState.save": firm("/admin/clients/{luce_client}", form=CLIENT_FORM),
+    "espace.web.firm.clients.state.ClientDetailState.deactivate": firm("/admin/clients/{luce_client}"),
+    "espace.web.firm.clients.state.ClientDetailState.reactivate": firm("/admin/clients/{luce_client}"),
+    "espace.web.firm.clients.state.ClientDetailState.resend": firm("/admin/clients/{luce_client}"),
+    "espace.web.firm.clients.state.ClientDetailState.events_go": firm("/admin/clients/{luce_client}", page=1),
+    "espace.web.firm.clients.state.ClientDetailState.leave": tab("/admin/clients/{luce_client}"),
+    "espace.web.firm.clients.state.ClientDetailState.setvar": tab("/admin/clients/{luce_client}", var_name="client_id", value="{luce_client}"),
+    "espace.web.firm.dossiers.state.DossiersListState.load": loads("/admin/dossiers?client={id}", "firm"),
+    "espace.web.firm.dossiers.state.DossiersListState.apply": firm("/admin/dossiers", form={"q": "", "client": "{luce_client}", "interlocuteur": "{delmas}"}),
+    "espace.web.firm.dossiers.state.DossiersListState.clear": firm("/admin/dossiers"),
+    "espace.web.firm.dossiers.state.DossiersListState.go": firm("/admin/dossiers", page=1),
+    "espace.web.firm.dossiers.state.DossiersListState.leave": tab("/admin/dossiers"),
+    "espace.web.firm.dossiers.state.DossiersListState.setvar": tab("/admin/dossiers", var_name="client_id", value="{luce_client}"),
+    "espace.web.firm.dossiers.state.DossierFormState.load": loads("/admin/dossiers/{id}/modifier", "firm"),
+    "espace.web.firm.dossiers.state.DossierFormState.submit": firm(D + "/modifier", form={"reference": XSS, "label": XSS, "client_{luce_client}": True, "interlocutor_id": "{delmas}"}),
+    "espace.web.firm.dossiers.state.DossierFormState.leave": tab(D + "/modifier"),
+    "espace.web.firm.dossiers.state.DossierFormState.setvar": tab(D + "/modifier", var_name="dossier_id", value="{luce_dossier}"),
+    "espace.web.firm.dossier.state.AdminDossierState.load": loads("/admin/dossiers/{id}?onglet=messages", "firm"),
+    "espace.web.firm.dossier.state.AdminDossierState.set_tab": firm(D, key="messages"),
+    "espace.web.firm.dossier.state.AdminDossierState.set_share_uploads": tab(D, checked=False),
+    "espace.web.firm.dossier.state.AdminDossierState.after_download": background(firm(D), 1.8),
+    "espace.web.firm.dossier.state.AdminDossierState.refresh": firm(D),
+    "espace.web.firm.dossier.state.AdminDossierState.add_rdv": firm(D, form=FORM_RDV),
+    "espace.web.firm.dossier.state.AdminDossierState.add_facture": firm(D, form={"facture_numero": "F-1", "facture_date": "2027-01-05", "facture_montant": "10", "facture_partager": "on"}),
+    "espace.web.firm.dossier.state.AdminDossierState.add_tache": firm(D, form={"tache_date": "2027-01-05", "tache_libelle": XSS, "tache_partager": "on"}),
+    "espace.web.firm.dossier.state.AdminDossierState.add_temps": firm(D, form={"temps_date": "2027-01-05", "temps_minutes": "30", "temps_description": XSS}),
+    "espace.web.firm.dossier.state.AdminDossierState.add_frais": firm(D, form={"frais_date": "2027-01-05", "frais_montant": "10", "frais_libelle": XSS}),
+    "espace.web.firm.dossier.state.AdminDossierState.share": firm(D, category="documents", item_id="{luce_hidden_document}"),
+    "espace.web.firm.dossier.state.AdminDossierState.unshare": firm(D, category="documents", item_id="{luce_document}"),
+    "espace.web.firm.dossier.state.AdminDossierState.answer": firm(D, form={"reponse_objet": XSS, "reponse_message": XSS}),
+    "espace.web.firm.dossier.state.AdminDossierState.leave": tab(D),
+    "espace.web.firm.dossier.state.AdminDossierState.setvar": tab(D, var_name="tab", value="messages"),
+    "espace.web.firm.messages.state.AdminMessagesState.load": loads("/admin/messages?x={id}", "firm"),
+    "espace.web.firm.messages.state.AdminMessagesState.leave": tab("/admin/messages"),
+    "espace.web.firm.messages.state.AdminMessagesState.setvar": tab("/admin/messages", var_name="threads", value=[]),
+    "espace.web.firm.requests.state.AdminRequestsState.load": loads("/admin/demandes?x={id}", "firm"),
+    "espace.web.firm.requests.state.AdminRequestsState.accept": firm("/admin/demandes", request_id="{luce_request}"),
+    "espace.web.firm.requests.state.AdminRequestsState.refuse": firm("/admin/demandes", form={"demande": "{luce_request}", "motif": XSS}),
+    "espace.web.firm.requests.state.AdminRequestsState.leave": tab("/admin/demandes"),
+    "espace.web.firm.requests.state.AdminRequestsState.setvar": tab("/admin/demandes", var_name="pending", value=[]),
+    "espace.web.firm.settings.state.SettingsState.load": loads("/admin/parametres?x={id}", "firm"),
+    "espace.web.firm.settings.state.SettingsState.save": firm("/admin/parametres", form={"name": XSS, "sender_email": "x@example.com", "publishable_key": "pk_test_x", "secret_key": "sk_test_x"}),
+    "espace.web.firm.settings.state.SettingsState.logo_uploaded": firm("/admin/parametres"),
+    "espace.web.firm.settings.state.SettingsState.remove_logo": firm("/admin/parametres", actors=("anon", "marc")),  # claire: her own firm's logo
+    "espace.web.firm.settings.state.SettingsState.leave": tab("/admin/parametres"),
+    "espace.web.firm.settings.state.SettingsState.setvar": tab("/admin/parametres", var_name="name", value="x"),
     # Équipe du cabinet (administrators of firm 1 only; claire may invite into her own firm).
-    S + "admin_team.TeamState.load": loads("/admin/equipe?x={id}", "firm"),
-    S + "admin_team.TeamState.invite": firm("/admin/equipe", actors=("anon", "marc"), form={"nom": XSS, "prenom": XSS, "email": "nouveau@example.com", "role": "admin"}),
-    S + "admin_team.TeamState.change_role": firm("/admin/equipe", form={"user_id": "{julie}", "role": "admin"}),
-    S + "admin_team.TeamState.deactivate": firm("/admin/equipe", user_id="{delmas}"),
-    S + "admin_team.TeamState.reactivate": firm("/admin/equipe", user_id="{julie}"),
-    S + "admin_team.TeamState.resend": firm("/admin/equipe", user_id="{julie}"),
-    S + "admin_team.TeamState.leave": tab("/admin/equipe"),
-    S + "admin_team.TeamState.setvar": tab("/admin/equipe", var_name="message", value=XSS),
+    "espace.web.firm.team.state.TeamState.load": loads("/admin/equipe?x={id}", "firm"),
+    "espace.web.firm.team.state.TeamState.invite": firm("/admin/equipe", actors=("anon", "marc"), form={"nom": XSS, "prenom": XSS, "email": "nouveau@example.com", "role": "admin"}),
+    "espace.web.firm.team.state.TeamState.change_role": firm("/admin/equipe", form={"user_id": "{julie}", "role": "admin"}),
+    "espace.web.firm.team.state.TeamState.deactivate": firm("/admin/equipe", user_id="{delmas}"),
+    "espace.web.firm.team.state.TeamState.reactivate": firm("/admin/equipe", user_id="{julie}"),
+    "espace.web.firm.team.state.TeamState.resend": firm("/admin/equipe", user_id="{julie}"),
+    "espace.web.firm.team.state.TeamState.leave": tab("/admin/equipe"),
+    "espace.web.firm.team.state.TeamState.setvar": tab("/admin/equipe", var_name="message", value=XSS),
     # The firm's 2FA rule (claire: her own firm's rule, and it would hold her own session).
-    S + "two_factor_policy.TwoFactorPolicyState.load_policy": firm("/admin/parametres"),
-    S + "two_factor_policy.TwoFactorPolicyState.save_policy": firm("/admin/parametres", actors=("anon", "marc"), form={"exiger_collaborateurs": "on", "exiger_clients": "on"}),
-    S + "two_factor_policy.TwoFactorPolicyState.setvar": tab("/admin/parametres", var_name="policy_message", value=XSS),
-    S + "payment.AdminPaymentsState.load": loads("/admin/paiements?x={id}", "firm"),
-    S + "payment.AdminPaymentsState.leave": tab("/admin/paiements"),
-    S + "payment.AdminPaymentsState.setvar": tab("/admin/paiements", var_name="rows", value=[]),
+    "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.load_policy": firm("/admin/parametres"),
+    "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.save_policy": firm("/admin/parametres", actors=("anon", "marc"), form={"exiger_collaborateurs": "on", "exiger_clients": "on"}),
+    "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.setvar": tab("/admin/parametres", var_name="policy_message", value=XSS),
+    "espace.web.client.payment.state.AdminPaymentsState.load": loads("/admin/paiements?x={id}", "firm"),
+    "espace.web.client.payment.state.AdminPaymentsState.leave": tab("/admin/paiements"),
+    "espace.web.client.payment.state.AdminPaymentsState.setvar": tab("/admin/paiements", var_name="rows", value=[]),
 }
 
 
@@ -415,14 +414,13 @@ def enumerate_routes() -> set[str]:
     import importlib
     import pkgutil
 
-    import espace
     import espace.espace as app_module
-    from espace.api import api
+    import espace.http
+    from espace.http.core import api
 
     routes = list(api.routes)
-    for info in pkgutil.iter_modules(espace.__path__):
-        if info.name.startswith("api"):
-            routes += getattr(importlib.import_module(f"espace.{info.name}"), "routes", [])
+    for info in pkgutil.iter_modules(espace.http.__path__):
+        routes += getattr(importlib.import_module(f"espace.http.{info.name}"), "routes", [])
     for value in vars(app_module).values():  # the route lists the app serves directly
         if isinstance(value, list) and value and all(hasattr(r, "path") and hasattr(r, "methods") for r in value):
             routes += value
@@ -593,8 +591,8 @@ def lab(server):
     attacker will try to reach), then each attacker logs in once."""
     luce_cookie = login_cookie(server.url, *LUCE)
     luce = ReflexSocket(server.url, luce_cookie, "/contacter")
-    messages = f"{ROOT}.espace___state___session____session_state.espace___state___messages____messages_state"
-    contact = f"{ROOT}.espace___state___session____session_state.espace___state___contact____contact_details_state"
+    messages = f"{ROOT}.espace___web___session____session_state.espace___web___client___messages___state____messages_state"
+    contact = f"{ROOT}.espace___web___session____session_state.espace___web___client___contact___state____contact_details_state"
     db = server.data_dir / "espace.db"
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     dossier = con.execute("SELECT id FROM dossier WHERE label='ALEXANDER / AGENCE IMMO'").fetchone()[0]

@@ -50,9 +50,9 @@ def _no_english(page, frames: list[str]) -> None:
 
 
 def _handler(state: str, name: str) -> str:
-    from espace.state.contact import ContactDetailsState
-    from espace.state.login import LoginState
-    from espace.state.admin_clients import ClientsListState
+    from espace.web.client.contact.state import ContactDetailsState
+    from espace.web.public.login.state import LoginState
+    from espace.web.firm.clients.state import ClientsListState
 
     return {"login": LoginState, "contact": ContactDetailsState, "clients": ClientsListState}[state].get_full_name() + "." + name
 

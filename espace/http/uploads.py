@@ -1,0 +1,135 @@
+"""Streaming deposit routes (mounted beside the Reflex app by the API module).
+
+The browser sends each file as the raw request body with XMLHttpRequest (to show
+progress and allow cancelling): `POST /api/depots/{dossier_id}` with the file name
+URL-encoded in `X-Filename`, then `POST /api/depots/{dossier_id}/termine` with
+{"names": [...]} once the drop is done, so the firm gets one email per drop.
+
+Both require the session cookie and the header `X-Requested-With: espace`, which a
+cross-site form cannot set (CSRF defence).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import unquote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from espace.http.core import client_ip, session_actor
+from espace.domain.ids import parse_id
+from espace.services import AccessDenied, deposits
+
+log = logging.getLogger(__name__)
+
+CSRF_HEADER = "x-requested-with"
+CSRF_VALUE = "espace"
+FILENAME_HEADER_MAX = 2000
+BATCH_BODY_MAX = 256 * 1024
+
+NOT_LOGGED_IN = "Votre session a expiré. Veuillez vous reconnecter."
+FORBIDDEN = "Requête refusée."
+NOT_FOUND = "Dossier introuvable."
+
+
+def _error(status: int, message: str, **extra) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": message, **extra}, status_code=status,
+                        headers={"Cache-Control": "no-store"})
+
+
+def _guard(request: Request):
+    """(user, None) when the request may proceed, else (None, error response). The
+    session is one indexed read (about 0.1 ms): done here, cheaper than a thread hop."""
+    if request.headers.get(CSRF_HEADER, "").strip().lower() != CSRF_VALUE:
+        log.warning("deposit request without %s path=%s ip=%s", CSRF_HEADER, request.url.path, client_ip(request))
+        return None, _error(403, FORBIDDEN)
+    user = session_actor(request)
+    if user is None:
+        return None, _error(401, NOT_LOGGED_IN)
+    return user, None
+
+
+def _client_filename(request: Request) -> str:
+    raw = request.headers.get("x-filename", "")[:FILENAME_HEADER_MAX]
+    return deposits.sanitize_filename(unquote(raw, errors="replace"))
+
+
+def declared_length(request: Request) -> int | None:
+    """The body's declared Content-Length (None when absent); ValueError when malformed.
+    The services refuse an oversized one with 413 before reading a byte."""
+    raw = request.headers.get("content-length")
+    if raw is None:
+        return None
+    value = int(raw)
+    if value < 0:
+        raise ValueError(raw)
+    return value
+
+
+def malformed_length(name: str) -> Response:
+    return _error(400, f"« {name} » : {deposits.REASON_FAILED}", name=name)
+
+
+async def upload(request: Request) -> Response:
+    user, refused = _guard(request)
+    if refused is not None:
+        return refused
+    dossier_id = parse_id(request.path_params["dossier_id"])
+    name = _client_filename(request)
+    if dossier_id is None:
+        return _error(404, NOT_FOUND, name=name)
+    try:
+        declared = declared_length(request)
+    except ValueError:
+        return malformed_length(name)
+    try:
+        result = await deposits.deposit_stream(user, dossier_id, name, request.stream(), declared_size=declared)
+    except AccessDenied:
+        log.warning("deposit refused: not the client's dossier user=%s dossier=%s ip=%s", user.id, dossier_id,
+                    client_ip(request))
+        return _error(404, NOT_FOUND, name=name)
+    status = result.pop("status", 200 if result.get("ok") else 400)
+    return JSONResponse(result, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def finished(request: Request) -> Response:
+    user, refused = _guard(request)
+    if refused is not None:
+        return refused
+    dossier_id = parse_id(request.path_params["dossier_id"])
+    if dossier_id is None:
+        return _error(404, NOT_FOUND)
+    try:
+        declared = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        declared = 0
+    if declared > BATCH_BODY_MAX:
+        return _error(413, "Requête trop volumineuse.")
+    body = bytearray()
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > BATCH_BODY_MAX:
+                return _error(413, "Requête trop volumineuse.")
+    except ClientDisconnect:
+        return Response(status_code=400)
+    try:
+        names = json.loads(body or b"{}").get("names", [])
+    except (ValueError, AttributeError):
+        return _error(400, "Requête invalide.")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return _error(400, "Requête invalide.")
+    try:
+        await run_in_threadpool(deposits.notify_batch, user, dossier_id, names)
+    except AccessDenied:
+        return _error(404, NOT_FOUND)
+    return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
+
+
+routes: list[Route] = [
+    Route("/api/depots/{dossier_id}", upload, methods=["POST"]),
+    Route("/api/depots/{dossier_id}/termine", finished, methods=["POST"]),
+]

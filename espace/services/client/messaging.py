@@ -1,0 +1,160 @@
+"""`Contacter l'interlocuteur`: the message thread of a dossier between its
+client(s) and the firm. A client reaches only the dossiers linked to them; the
+firm's interlocutor is emailed each client message and answers from /admin."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from sqlmodel import Session, func, select, update
+
+from espace.domain.ids import parse_id
+from espace.config import settings
+from espace.db import session_scope
+from espace.domain.formatting import fdatetime
+from espace.models import Dossier, Message, MessageDirection, Role, User, utcnow
+from espace.services import AccessDenied, audit
+from espace.services.mail import outbox
+from espace.services.deposits import firm_recipients, own_dossier
+from espace.domain.names import dossier_title, formal_name, full_name
+
+log = logging.getLogger(__name__)
+
+SUBJECT_MAX = 150
+BODY_MAX = 5000
+PER_HOUR_MAX = 30  # messages a client may send per hour (each one emails the firm)
+REQUIRED = "Ce champ est obligatoire."
+
+
+def _title(d: Dossier) -> str:
+    return dossier_title(d)
+
+
+def _display(u: User | None) -> str:
+    return full_name(u) if u else ""
+
+
+def contact_target(user: User, dossier_id) -> dict[str, str]:
+    """Who the client writes to about this dossier (interlocutor as "NOM Prénom")."""
+    with session_scope() as s:
+        d = own_dossier(s, user, dossier_id)
+        person = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
+        return {
+            "interlocutor": formal_name(person),
+            "dossier": _title(d),
+            "dossier_id": str(d.id),
+        }
+
+
+def _clean_subject(value) -> str:
+    text = "" if value is None else str(value)
+    return re.sub(r"\s+", " ", "".join(ch for ch in text if ch.isprintable() or ch.isspace())).strip()
+
+
+def _clean_body(value) -> str:
+    text = ("" if value is None else str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
+    return text.strip()
+
+
+def send(user: User, dossier_id, subject: str, body: str) -> tuple[bool, dict[str, str]]:
+    """Store a client's message in the dossier's thread and email the interlocutor.
+    Returns (ok, errors by field: "subject", "body", or "form"). AccessDenied for a
+    dossier that is not the client's."""
+    subject = _clean_subject(subject)
+    body = _clean_body(body)
+    with session_scope() as s:
+        d = own_dossier(s, user, dossier_id)
+        errors: dict[str, str] = {}
+        if not subject:
+            errors["subject"] = REQUIRED
+        elif len(subject) > SUBJECT_MAX:
+            errors["subject"] = f"L'objet ne doit pas dépasser {SUBJECT_MAX} caractères."
+        if not body:
+            errors["body"] = REQUIRED
+        elif len(body) > BODY_MAX:
+            errors["body"] = f"Le message ne doit pas dépasser {BODY_MAX:,} caractères.".replace(",", " ")
+        if errors:
+            return False, errors
+        recent = s.exec(
+            select(func.count()).select_from(Message).where(
+                Message.sender_id == user.id, Message.created_at >= utcnow() - timedelta(hours=1)
+            )
+        ).one()
+        if recent >= PER_HOUR_MAX:
+            log.warning("message throttled user=%s dossier=%s", user.id, d.id)
+            return False, {"form": "Vous avez envoyé beaucoup de messages. Réessayez dans une heure."}
+        msg = Message(
+            firm_id=d.firm_id, dossier_id=d.id, sender_id=user.id, direction=MessageDirection.client,
+            subject=subject, body=body,
+        )
+        s.add(msg)
+        s.flush()
+        audit.record(s, user, "message_envoye", f"message {msg.id} dossier {d.id}")
+        message_id = msg.id
+        recipients = [(p.id, p.email) for p in firm_recipients(s, d)]
+        title = _title(d)
+        reference = d.reference
+        client_name = _display(user)
+        context = {
+            "client_name": client_name,
+            "dossier": title,
+            "subject": subject,
+            "body": body,
+            "admin_link": f"{settings.public_url}/admin",
+        }
+        if not recipients:
+            log.warning("client message: nobody to notify dossier=%s message=%s", dossier_id, message_id)
+        for _, email in recipients:
+            outbox.enqueue(s, email, f"Message de {client_name} — {reference} : {subject}", "client_message", context,
+                           firm_id=d.firm_id)
+        s.commit()
+    log.info("message stored user=%s dossier=%s message=%s", user.id, dossier_id, message_id)
+    return True, {}
+
+
+def _readable_dossier(s: Session, user: User, dossier_id) -> Dossier:
+    """A client's own dossier; for the firm's people, any dossier of their firm."""
+    if user is not None and user.active and user.role in (Role.admin, Role.lawyer, Role.staff):
+        did = parse_id(dossier_id)
+        if did is None:
+            raise AccessDenied()
+        d = s.get(Dossier, did)
+        if d is None or d.firm_id != user.firm_id:
+            raise AccessDenied()
+        return d
+    return own_dossier(s, user, dossier_id)
+
+
+def thread(user: User, dossier_id) -> list[dict[str, str]]:
+    """The dossier's messages, oldest first. Reading it marks the other side's
+    messages as read (a client reads the firm's, the firm reads the client's)."""
+    with session_scope() as s:
+        d = _readable_dossier(s, user, dossier_id)
+        rows = s.exec(
+            select(Message, User)
+            .join(User, User.id == Message.sender_id)
+            .where(Message.dossier_id == d.id, Message.firm_id == d.firm_id)
+            .order_by(Message.created_at, Message.id)
+        ).all()
+        result = [
+            {
+                "id": str(m.id),
+                "date": fdatetime(m.created_at),
+                "author": _display(u),
+                "direction": m.direction.value,
+                "subject": m.subject,
+                "body": m.body,
+            }
+            for m, u in rows
+        ]
+        incoming = MessageDirection.cabinet if user.role == Role.client else MessageDirection.client
+        if any(m.direction == incoming and m.read_at is None for m, _ in rows):
+            s.exec(
+                update(Message)
+                .where(Message.dossier_id == d.id, Message.direction == incoming, Message.read_at.is_(None))
+                .values(read_at=utcnow())
+            )
+            s.commit()
+        return result

@@ -1,0 +1,359 @@
+"""The firm's clients (/admin/clients): list and search, create with an
+invitation, edit, deactivate (sessions closed at once) and reactivate, resend the
+invitation. Every function takes the acting lawyer/staff User first and works
+only inside that user's firm; a client user or another firm's id → AccessDenied."""
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, or_, select, update
+
+from espace.services import crypto as security
+from espace.config import settings
+from espace.db import session_scope
+from espace.domain.formatting import fdate, fdatetime
+from espace.models import Account, Client, Dossier, DossierClient, Firm, OneTimeToken, Role, User, utcnow
+from espace.services import audit
+from espace.services.accounts import auth, identities
+from espace.services.mail import outbox
+from espace.services.admin_scope import ActionResult, client_in_firm, page_of, require_staff
+from espace.services.client.contact import FIELDS, REQUIRED, _clean, _validate
+from espace.domain.names import full_name
+
+log = logging.getLogger(__name__)
+
+INVITE_DAYS = 7
+OPTIONAL = {"adresse", "code_postal", "ville", "tel", "mobile"}
+# Only a duplicate inside the acting firm is reported (an address known to another
+# firm is answered exactly like a new one: services/identities.py).
+EMAIL_TAKEN = identities.SAME_FIRM
+RETRY = "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."
+NEVER = "Jamais"
+
+
+@dataclass
+class Result(ActionResult):
+    client_id: int | None = None
+
+
+def display_name(u: User) -> str:
+    """As the manual writes people: « ALEXANDER Luce »."""
+    return f"{(u.nom or '').upper()} {u.prenom or ''}".strip()
+
+
+def _values(form) -> dict[str, str]:
+    form = form if isinstance(form, dict) else {}
+    values = {key: _clean(form.get(key)) for key, _ in FIELDS}
+    values["code_postal"] = values["code_postal"].replace(" ", "")
+    values["email"] = values["email"].lower()
+    return values
+
+
+def validate(values: dict[str, str]) -> dict[str, str]:
+    """The contact-details rules of the client side; name and e-mail required,
+    the address and phone numbers optional but checked when given."""
+    errors = _validate(values)
+    for key in OPTIONAL:
+        if errors.get(key) == REQUIRED and not values[key]:
+            del errors[key]
+    return errors
+
+
+def _status(u: User) -> str:
+    """From the membership only (never from the person's account in another firm)."""
+    if not u.active:
+        return "Désactivé"
+    if u.activated_at is None:
+        return "Mot de passe provisoire" if u.temporary_password_invite else "Invitation en attente"
+    return "Actif"
+
+
+def generate_password(identifier: str) -> str:
+    """A readable temporary password that passes the password rules."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        core = "".join(secrets.choice(alphabet) for _ in range(12))
+        password = f"{core[:4]}-{core[4:8]}-{core[8:]}"
+        if not security.password_problems(password, identifier=identifier):
+            return password
+
+
+# --------------------------------------------------------------------------- list
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_clients(user: User, search: str = "", page: int = 1) -> dict:
+    """The firm's clients by name; each word of `search` must match the name,
+    first name, e-mail or town. Rows carry the last login (dd/mm/yyyy HH:mm or « Jamais »)."""
+    require_staff(user)
+    words = _clean(search)[:100].split()
+    conditions = [Client.firm_id == user.firm_id, User.firm_id == user.firm_id, User.role == Role.client]
+    for word in words[:5]:
+        pattern = _like(word)
+        conditions.append(or_(User.nom.ilike(pattern, escape="\\"), User.prenom.ilike(pattern, escape="\\"),
+                              User.email.ilike(pattern, escape="\\"), Client.ville.ilike(pattern, escape="\\")))
+    with session_scope() as s:
+        total = s.exec(select(func.count()).select_from(Client).join(User, User.id == Client.user_id)
+                       .where(*conditions)).one()
+        page, pages, size = page_of(total, page)
+        rows = s.exec(
+            select(Client, User).join(User, User.id == Client.user_id).where(*conditions)
+            .order_by(func.lower(User.nom), func.lower(User.prenom), Client.id)
+            .offset((page - 1) * size).limit(size)
+        ).all()
+        return {
+            "rows": [
+                {
+                    "id": str(c.id),
+                    "name": display_name(u),
+                    "email": u.email,
+                    "ville": c.ville,
+                    "last_login": fdatetime(u.last_login_at) if u.last_login_at else NEVER,
+                    "status": _status(u),
+                    "active": "1" if u.active else "",
+                }
+                for c, u in rows
+            ],
+            "total": total,
+            "page": page,
+            "pages": pages,
+        }
+
+
+def dashboard(user: User) -> dict[str, int]:
+    """Counts for the /admin dashboard."""
+    require_staff(user)
+    with session_scope() as s:
+        base = select(func.count()).select_from(Client).join(User, User.id == Client.user_id).where(
+            Client.firm_id == user.firm_id, User.firm_id == user.firm_id)
+        return {
+            "clients": s.exec(base).one(),
+            "active": s.exec(base.where(User.active.is_(True))).one(),
+            "pending": s.exec(base.where(User.active.is_(True), User.activated_at.is_(None))).one(),
+            "dossiers": s.exec(select(func.count()).select_from(Dossier).where(Dossier.firm_id == user.firm_id)).one(),
+        }
+
+
+# --------------------------------------------------------------------------- one client
+def _invitation_info(s: Session, target: User) -> str:
+    row = s.exec(
+        select(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite")
+        .order_by(OneTimeToken.created_at.desc(), OneTimeToken.id.desc())
+    ).first()
+    if target.activated_at is not None:
+        return "Espace activé."
+    if target.temporary_password_invite:
+        return "Mot de passe provisoire envoyé ; il devra être changé à la première connexion."
+    if row is None:
+        return "Aucune invitation envoyée."
+    if row.used_at is None and row.expires_at > utcnow():
+        return f"Invitation envoyée le {fdate(row.created_at)}, valable jusqu'au {fdatetime(row.expires_at)}."
+    return f"L'invitation envoyée le {fdate(row.created_at)} n'est plus valable : renvoyez-la."
+
+
+def get_client(user: User, client_id) -> dict:
+    """The client's form values, status, last login, invitation state and dossiers."""
+    require_staff(user)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)
+        dossiers = s.exec(
+            select(Dossier).join(DossierClient, DossierClient.dossier_id == Dossier.id)
+            .where(DossierClient.client_id == client.id, Dossier.firm_id == user.firm_id)
+            .order_by(Dossier.reference)
+        ).all()
+        return {
+            "id": str(client.id),
+            "user_id": target.id,
+            "name": display_name(target),
+            "values": {
+                "nom": target.nom, "prenom": target.prenom, "email": target.email, "adresse": client.adresse,
+                "code_postal": client.code_postal, "ville": client.ville, "tel": client.tel,
+                "mobile": client.mobile,
+            },
+            "active": target.active,
+            "status": _status(target),
+            "last_login": fdatetime(target.last_login_at) if target.last_login_at else NEVER,
+            "created": fdate(target.created_at),
+            "invitation": _invitation_info(s, target),
+            "can_resend": target.active and target.activated_at is None,
+            "dossiers": [{"id": str(d.id), "reference": d.reference, "label": d.label} for d in dossiers],
+        }
+
+
+def _invite(s: Session, actor: User, firm: Firm, target: User, *, resend: bool) -> str:
+    """Queue the invitation (one-time link, or the manual's temporary password)
+    in the caller's transaction; returns the message for the lawyer.
+
+    A person who already logs in (to another firm) is only told that this firm opened
+    a space for them, to be reached with their usual identifier; the firm's answer,
+    status, trail and invitation dates are exactly those of a new person."""
+    account = s.get(Account, target.account_id)
+    known = account is not None and identities.has_own_password(account)
+    context = {"firm_name": firm.name, "client_name": full_name(target),
+               "identifier": target.email}
+    target.temporary_password_invite = firm.invite_with_temporary_password
+    s.add(target)
+    if known:
+        outbox.enqueue(s, target.email, f"Le cabinet {firm.name} vous a ouvert un espace client", "membership_opened",
+                       {"firm_name": firm.name, "client_name": context["client_name"],
+                        "link": f"{settings.public_url}/connexion"},
+                       firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
+    if firm.invite_with_temporary_password:
+        if known:
+            security.burn_time_like_verify()  # as long as hashing a new temporary password
+        else:
+            password = generate_password(account.email)
+            account.password_hash = security.hash_password(password)
+            account.password_changed_at = utcnow()
+            account.must_change_password = True
+            s.add(account)
+            auth.revoke_account_sessions(s, account.id)
+            outbox.enqueue(s, target.email, "Vos identifiants de connexion à votre espace client",
+                           "temporary_password",
+                           {**context, "identifier": account.email, "password": password,
+                            "link": f"{settings.public_url}/connexion"},
+                           firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
+        audit.record(s, actor, "mot_de_passe_provisoire_envoye", target.email, subject_user_id=target.id)
+        return f"Mot de passe provisoire envoyé à {target.email}."
+    # Only the newest link works: older unused invitations are spent.
+    s.exec(update(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite",
+                                      OneTimeToken.used_at.is_(None)).values(used_at=utcnow()))
+    # Issued for a known person too (never sent): the firm's "Invitation envoyée le …,
+    # valable jusqu'au …" reads the same.
+    token = auth.issue_one_time_token(s, target, "invite", timedelta(days=INVITE_DAYS))
+    if not known:
+        outbox.enqueue(s, target.email, "Votre espace client est ouvert", "invitation",
+                       {**context, "identifier": account.email,
+                        "link": f"{settings.public_url}/activer?jeton={token}", "valid_days": INVITE_DAYS},
+                       firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
+    audit.record(s, actor, "invitation_renvoyee" if resend else "invitation_envoyee", target.email,
+                 subject_user_id=target.id)
+    return f"Invitation envoyée à {target.email}."
+
+
+def create_client(user: User, form) -> Result:
+    """Create the client's membership (linked to the person's account when the address
+    already has one, anywhere: the answer is the same) and details, and queue the
+    invitation email in the same transaction (nothing is sent if the creation fails)."""
+    require_staff(user)
+    values = _values(form)
+    errors = validate(values)
+    if errors:
+        return Result(False, errors)
+    for attempt in range(2):  # a concurrent creation of the same new account: once more
+        with session_scope() as s:
+            firm = s.get(Firm, user.firm_id)
+            try:
+                target, _, _ = identities.add_membership(s, firm_id=user.firm_id, email=values["email"],
+                                                         nom=values["nom"], prenom=values["prenom"],
+                                                         role=Role.client)
+                client = Client(firm_id=user.firm_id, user_id=target.id, email=values["email"],
+                                **{k: values[k] for k in OPTIONAL})
+                s.add(client)
+                s.flush()
+                audit.record(s, user, "client_cree", f"client {client.id} {target.email}",
+                             subject_user_id=target.id)
+                message = _invite(s, user, firm, target, resend=False)
+                s.commit()
+            except identities.SameFirm:
+                return Result(False, {"email": EMAIL_TAKEN})
+            except IntegrityError:
+                s.rollback()
+                log.warning("client creation conflict (attempt %s) by=%s firm=%s", attempt, user.id, user.firm_id)
+                continue
+            log.info("client created by=%s firm=%s client=%s user=%s", user.id, user.firm_id, client.id, target.id)
+            return Result(True, message=message, client_id=client.id)
+    return Result(False, {"form": RETRY})
+
+
+def update_client(user: User, client_id, form) -> Result:
+    """Change the client's identity and contact details (the e-mail is the login identifier)."""
+    require_staff(user)
+    values = _values(form)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)  # authorise before validating
+        errors = validate(values)
+        if errors:
+            return Result(False, errors, client_id=client.id)
+        if values["email"] != target.email and identities.reaches_firm(s, user.firm_id, values["email"],
+                                                                         except_user_id=target.id):
+            return Result(False, {"email": EMAIL_TAKEN}, client_id=client.id)
+        old = {"nom": target.nom, "prenom": target.prenom, "email": target.email,
+               **{k: getattr(client, k) for k in OPTIONAL}}
+        changed = [label for key, label in FIELDS if values[key] != old[key]]
+        if not changed:
+            return Result(True, message="Aucune modification.", client_id=client.id)
+        if values["email"] != target.email:
+            # The firm's address for the client; the login identifier follows when it may.
+            identities.set_email(s, target, values["email"], client)
+        target.nom, target.prenom = values["nom"], values["prenom"]
+        for key in OPTIONAL:
+            setattr(client, key, values[key])
+        s.add(target)
+        s.add(client)
+        audit.record(s, user, "client_modifie", ", ".join(changed), subject_user_id=target.id)
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            return Result(False, {"form": RETRY}, client_id=client.id)
+        return Result(True, message="Les coordonnées du client ont été enregistrées.", client_id=client.id)
+
+
+def deactivate_client(user: User, client_id) -> Result:
+    """Close the client's access now: inactive, and every session revoked."""
+    require_staff(user)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)
+        target.active = False
+        s.add(target)
+        auth.revoke_all_sessions(s, target.id)
+        audit.record(s, user, "client_desactive", target.email, subject_user_id=target.id)
+        s.commit()
+        log.info("client deactivated by=%s client=%s user=%s", user.id, client.id, target.id)
+        return Result(True, message=f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.",
+                      client_id=client.id)
+
+
+def reactivate_client(user: User, client_id) -> Result:
+    require_staff(user)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)
+        target.active = True
+        s.add(target)
+        audit.record(s, user, "client_reactive", target.email, subject_user_id=target.id)
+        s.commit()
+        return Result(True, message=f"L'accès de {display_name(target)} est réactivé.", client_id=client.id)
+
+
+reactivate = reactivate_client
+
+
+def send_invitation(user: User, client_id, *, resend: bool = True) -> Result:
+    """(Re)send the invitation of a client who has not yet chosen a password. The
+    new link replaces the previous ones; in the temporary-password flow a new
+    temporary password replaces the previous one."""
+    require_staff(user)
+    with session_scope() as s:
+        client, target = client_in_firm(s, user, client_id)
+        if not target.active:
+            return Result(False, {"form": "Ce client est désactivé : réactivez-le d'abord."}, client_id=client.id)
+        if target.activated_at is not None:
+            return Result(False, {"form": "Ce client a déjà choisi son mot de passe. S'il l'a oublié, il peut "
+                                           "utiliser « Mot de passe oublié ? » sur la page de connexion."},
+                          client_id=client.id)
+        firm = s.get(Firm, user.firm_id)
+        message = _invite(s, user, firm, target, resend=resend)
+        s.commit()
+        return Result(True, message=message, client_id=client.id)
+
+
+def resend_invitation(user: User, client_id) -> Result:
+    return send_invitation(user, client_id, resend=True)

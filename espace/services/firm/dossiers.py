@@ -1,0 +1,252 @@
+"""The firm's dossiers (/admin/dossiers): list with filters, create and edit
+(reference unique in the firm, label, clients, interlocutor). Every function takes
+the acting lawyer/staff User first and stays inside that user's firm; an id of
+another firm (dossier, client or interlocutor) → AccessDenied."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, delete, exists, func, or_, select
+
+from espace.db import session_scope
+from espace.models import Client, Dossier, DossierClient, ShareNotice, User
+from espace.services import AccessDenied, audit
+from espace.services.firm.clients import _like, display_name
+from espace.services.admin_scope import (
+    STAFF_ROLES, ActionResult, client_in_firm, dossier_in_firm, page_of, parse_id, require_staff,
+)
+from espace.services.client.contact import _clean
+
+log = logging.getLogger(__name__)
+
+REFERENCE_MAX = 50
+LABEL_MAX = 200
+REFERENCE_TAKEN = "Cette référence est déjà utilisée par un autre dossier du cabinet."
+
+
+@dataclass
+class Result(ActionResult):
+    dossier_id: int | None = None
+
+
+def _interlocutor(s: Session, user: User, raw) -> User:
+    uid = parse_id(raw)
+    person = s.get(User, uid)
+    if person is None or person.firm_id != user.firm_id or person.role not in STAFF_ROLES:
+        raise AccessDenied()
+    return person
+
+
+def options(user: User) -> dict[str, list[dict[str, str]]]:
+    """The choices of the dossier form and filters: the firm's clients and its
+    lawyers/staff (the possible interlocutors)."""
+    require_staff(user)
+    with session_scope() as s:
+        clients = s.exec(
+            select(Client, User).join(User, User.id == Client.user_id)
+            .where(Client.firm_id == user.firm_id, User.firm_id == user.firm_id)
+            .order_by(func.lower(User.nom), func.lower(User.prenom), Client.id)
+        ).all()
+        staff = s.exec(
+            select(User).where(User.firm_id == user.firm_id, User.role.in_(STAFF_ROLES))
+            .order_by(func.lower(User.nom), func.lower(User.prenom))
+        ).all()
+        return {
+            "clients": [
+                {"id": str(c.id), "name": display_name(u) + ("" if u.active else " (désactivé)"), "email": u.email}
+                for c, u in clients
+            ],
+            "interlocutors": [{"id": str(u.id), "name": display_name(u)} for u in staff if u.active],
+        }
+
+
+def list_dossiers(user: User, search: str = "", interlocutor_id="", client_id="", page: int = 1) -> dict:
+    """The firm's dossiers, filtered: `search` on the reference, the label or a
+    client's name; `interlocutor_id` (a User id) and `client_id` (a Client id), both
+    of the firm (else AccessDenied); empty = no filter."""
+    require_staff(user)
+    words = _clean(search)[:100].split()
+    with session_scope() as s:
+        conditions = [Dossier.firm_id == user.firm_id]
+        for word in words[:5]:
+            pattern = _like(word)
+            by_client = exists(
+                select(DossierClient.dossier_id)
+                .join(Client, Client.id == DossierClient.client_id)
+                .join(User, User.id == Client.user_id)
+                .where(DossierClient.dossier_id == Dossier.id, Client.firm_id == user.firm_id,
+                       or_(User.nom.ilike(pattern, escape="\\"), User.prenom.ilike(pattern, escape="\\")))
+            )
+            conditions.append(or_(Dossier.reference.ilike(pattern, escape="\\"),
+                                  Dossier.label.ilike(pattern, escape="\\"), by_client))
+        if str(interlocutor_id or "").strip():
+            conditions.append(Dossier.interlocutor_id == _interlocutor(s, user, interlocutor_id).id)
+        if str(client_id or "").strip():
+            client, _ = client_in_firm(s, user, client_id)
+            conditions.append(exists(select(DossierClient.dossier_id).where(
+                DossierClient.dossier_id == Dossier.id, DossierClient.client_id == client.id)))
+        total = s.exec(select(func.count()).select_from(Dossier).where(*conditions)).one()
+        page, pages, size = page_of(total, page)
+        dossiers = s.exec(
+            select(Dossier).where(*conditions).order_by(Dossier.reference.desc(), Dossier.id.desc())
+            .offset((page - 1) * size).limit(size)
+        ).all()
+        ids = [d.id for d in dossiers]
+        names: dict[int, list[str]] = {i: [] for i in ids}
+        if ids:
+            for did, u in s.exec(
+                select(DossierClient.dossier_id, User)
+                .join(Client, Client.id == DossierClient.client_id)
+                .join(User, User.id == Client.user_id)
+                .where(DossierClient.dossier_id.in_(ids), Client.firm_id == user.firm_id)
+                .order_by(func.lower(User.nom), func.lower(User.prenom))
+            ).all():
+                names[did].append(display_name(u))
+        staff_ids = {d.interlocutor_id for d in dossiers if d.interlocutor_id}
+        staff = {u.id: u for u in s.exec(select(User).where(User.id.in_(staff_ids), User.firm_id == user.firm_id)).all()} \
+            if staff_ids else {}
+        rows = [
+            {
+                "id": str(d.id),
+                "reference": d.reference,
+                "label": d.label,
+                "clients": ", ".join(names[d.id]),
+                "interlocutor": display_name(staff[d.interlocutor_id]) if d.interlocutor_id in staff else "",
+            }
+            for d in dossiers
+        ]
+    return {"rows": rows, "total": total, "page": page, "pages": pages}
+
+
+def get_dossier(user: User, dossier_id) -> dict:
+    """The dossier's values for the edit form."""
+    require_staff(user)
+    with session_scope() as s:
+        d = dossier_in_firm(s, user, dossier_id)
+        client_ids = s.exec(
+            select(DossierClient.client_id).join(Client, Client.id == DossierClient.client_id)
+            .where(DossierClient.dossier_id == d.id, Client.firm_id == user.firm_id)
+        ).all()
+        return {
+            "id": str(d.id),
+            "reference": d.reference,
+            "label": d.label,
+            "client_ids": [str(c) for c in client_ids],
+            "interlocutor_id": str(d.interlocutor_id or ""),
+        }
+
+
+def _client_ids(raw) -> list:
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, str):
+        return [p for p in raw.split(",") if p.strip()]
+    if isinstance(raw, (list, tuple, set)):
+        return list(raw)
+    return [raw]
+
+
+def _read_form(s: Session, user: User, form) -> tuple[dict, dict[str, str], list[tuple[Client, User]], User | None]:
+    """Validated values, errors, the chosen clients and interlocutor. Ids that are
+    not of the firm raise AccessDenied (never silently dropped)."""
+    form = form if isinstance(form, dict) else {}
+    values = {"reference": _clean(form.get("reference")), "label": _clean(form.get("label"))}
+    errors: dict[str, str] = {}
+    if not values["reference"]:
+        errors["reference"] = "Ce champ est obligatoire."
+    elif len(values["reference"]) > REFERENCE_MAX:
+        errors["reference"] = f"{REFERENCE_MAX} caractères maximum."
+    if not values["label"]:
+        errors["label"] = "Ce champ est obligatoire."
+    elif len(values["label"]) > LABEL_MAX:
+        errors["label"] = f"{LABEL_MAX} caractères maximum."
+    raw_ids = _client_ids(form.get("client_ids"))
+    if len(raw_ids) > 500:
+        raise AccessDenied()
+    seen: set[int] = set()
+    clients = []
+    for raw in raw_ids:
+        client, target = client_in_firm(s, user, raw)
+        if client.id not in seen:
+            seen.add(client.id)
+            clients.append((client, target))
+    if not clients:
+        errors["clients"] = "Choisissez au moins un client."
+    interlocutor = None
+    if str(form.get("interlocutor_id") or "").strip():
+        interlocutor = _interlocutor(s, user, form.get("interlocutor_id"))
+    else:
+        errors["interlocutor"] = "Choisissez l'interlocuteur."
+    return values, errors, clients, interlocutor
+
+
+def _reference_taken(s: Session, user: User, reference: str, except_id: int | None = None) -> bool:
+    stmt = select(Dossier.id).where(Dossier.firm_id == user.firm_id, func.lower(Dossier.reference) == reference.lower())
+    if except_id is not None:
+        stmt = stmt.where(Dossier.id != except_id)
+    return s.exec(stmt).first() is not None
+
+
+def create_dossier(user: User, form) -> Result:
+    require_staff(user)
+    with session_scope() as s:
+        values, errors, clients, interlocutor = _read_form(s, user, form)
+        if not errors and _reference_taken(s, user, values["reference"]):
+            errors["reference"] = REFERENCE_TAKEN
+        if errors:
+            return Result(False, errors)
+        d = Dossier(firm_id=user.firm_id, reference=values["reference"], label=values["label"],
+                    interlocutor_id=interlocutor.id)
+        s.add(d)
+        try:
+            s.flush()
+        except IntegrityError:
+            s.rollback()
+            return Result(False, {"reference": REFERENCE_TAKEN})
+        for client, target in clients:
+            s.add(DossierClient(dossier_id=d.id, client_id=client.id))
+            audit.record(s, user, "dossier_cree", f"dossier {d.id} {d.reference} {d.label}", subject_user_id=target.id)
+        s.commit()
+        log.info("dossier created by=%s firm=%s dossier=%s", user.id, user.firm_id, d.id)
+        return Result(True, message=f"Le dossier {d.reference} a été créé.", dossier_id=d.id)
+
+
+def update_dossier(user: User, dossier_id, form) -> Result:
+    require_staff(user)
+    with session_scope() as s:
+        d = dossier_in_firm(s, user, dossier_id)  # authorise first
+        values, errors, clients, interlocutor = _read_form(s, user, form)
+        if not errors and _reference_taken(s, user, values["reference"], except_id=d.id):
+            errors["reference"] = REFERENCE_TAKEN
+        if errors:
+            return Result(False, errors, dossier_id=d.id)
+        before = {cid for cid in s.exec(select(DossierClient.client_id).where(DossierClient.dossier_id == d.id)).all()}
+        wanted = {client.id: target for client, target in clients}
+        changes = []
+        if (d.reference, d.label, d.interlocutor_id) != (values["reference"], values["label"], interlocutor.id):
+            changes.append("dossier")
+        d.reference, d.label, d.interlocutor_id = values["reference"], values["label"], interlocutor.id
+        s.add(d)
+        for cid in before - set(wanted):
+            s.exec(delete(DossierClient).where(DossierClient.dossier_id == d.id, DossierClient.client_id == cid))
+            # What was shared but not yet announced is no longer for this client.
+            s.exec(delete(ShareNotice).where(ShareNotice.dossier_id == d.id, ShareNotice.client_id == cid,
+                                             ShareNotice.notified_at.is_(None)))
+            removed = s.exec(select(Client.user_id).where(Client.id == cid)).first()
+            audit.record(s, user, "dossier_client_retire", f"dossier {d.id} {values['reference']}", subject_user_id=removed)
+        for cid, target in wanted.items():
+            if cid not in before:
+                s.add(DossierClient(dossier_id=d.id, client_id=cid))
+                audit.record(s, user, "dossier_client_ajoute", f"dossier {d.id} {values['reference']}",
+                             subject_user_id=target.id)
+            elif changes:
+                audit.record(s, user, "dossier_modifie", f"dossier {d.id} {values['reference']} {values['label']}",
+                             subject_user_id=target.id)
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            return Result(False, {"reference": REFERENCE_TAKEN}, dossier_id=d.id)
+        return Result(True, message="Le dossier a été enregistré.", dossier_id=d.id)

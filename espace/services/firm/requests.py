@@ -1,0 +1,208 @@
+"""The firm handles the clients' contact-details requests (services/contact.py):
+the pending ones side by side with the details on file, accept (the values are
+applied; the new e-mail becomes the login identifier when services/identities
+allows it) or refuse with a reason.
+The client is told by email either way.
+
+Every function takes the acting staff User first and sees only its firm's
+requests: a client, or a request of another firm, is AccessDenied."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select, update
+
+from espace.config import settings
+from espace.db import session_scope
+from espace.domain.formatting import fdate, fdatetime
+from espace.models import Client, ContactRequest, ContactStatus, Firm, User, utcnow
+from espace.services import AccessDenied, audit
+from espace.services.accounts import identities
+from espace.services.mail import outbox
+from espace.services.client.contact import FIELDS
+from espace.services.firm_scope import as_id, display_name, staff_of
+from espace.domain.names import full_name
+
+log = logging.getLogger(__name__)
+
+REASON_MAX = 1000
+PROCESSED_MAX = 50
+ALREADY = "Cette demande a déjà été traitée."
+SAME_FIRM = ("L'adresse {email} est déjà celle d'un autre compte de votre cabinet : "
+             "la demande ne peut pas être acceptée telle quelle.")
+STATUS_LABELS = {
+    ContactStatus.en_attente: "En attente",
+    ContactStatus.acceptee: "Acceptée",
+    ContactStatus.refusee: "Refusée",
+    ContactStatus.remplacee: "Remplacée par une demande plus récente",
+}
+
+
+def _stored(client: Client, u: User) -> dict[str, str]:
+    return {"nom": u.nom, "prenom": u.prenom, "email": client.email, "adresse": client.adresse,
+            "code_postal": client.code_postal, "ville": client.ville, "tel": client.tel, "mobile": client.mobile}
+
+
+def _requested(row: ContactRequest) -> dict[str, str]:
+    return {key: getattr(row, key) for key, _ in FIELDS}
+
+
+def pending_count(user: User) -> int:
+    with session_scope() as s:
+        staff = staff_of(s, user)
+        return s.exec(
+            select(func.count()).select_from(ContactRequest).where(
+                ContactRequest.firm_id == staff.firm_id, ContactRequest.status == ContactStatus.en_attente)
+        ).one()
+
+
+def list_requests(user: User, status: str = "pending") -> list[dict]:
+    """The firm's requests: "pending" (oldest first, each field with the value on
+    file and the one asked, "changed" = "1" when they differ) or "processed"
+    (accepted or refused, newest first, with the decision)."""
+    with session_scope() as s:
+        staff = staff_of(s, user)
+        q = (
+            select(ContactRequest, Client, User)
+            .join(Client, Client.id == ContactRequest.client_id)
+            .join(User, User.id == Client.user_id)
+            .where(ContactRequest.firm_id == staff.firm_id, Client.firm_id == staff.firm_id)
+        )
+        if status == "pending":
+            q = q.where(ContactRequest.status == ContactStatus.en_attente).order_by(
+                ContactRequest.created_at, ContactRequest.id)
+        else:
+            q = q.where(ContactRequest.status.in_((ContactStatus.acceptee, ContactStatus.refusee))).order_by(
+                ContactRequest.decided_at.desc(), ContactRequest.id.desc()).limit(PROCESSED_MAX)
+        rows = s.exec(q).all()
+        deciders = {
+            u.id: display_name(u)
+            for u in s.exec(select(User).where(
+                User.firm_id == staff.firm_id,
+                User.id.in_([r.decided_by_id for r, _, _ in rows if r.decided_by_id]))).all()
+        }
+        result = []
+        for row, client, u in rows:
+            asked = _requested(row)
+            on_file = _stored(client, u)
+            fields = [
+                {"key": key, "label": label, "old": on_file[key] if status == "pending" else "",
+                 "new": asked[key], "changed": "1" if status == "pending" and asked[key] != on_file[key] else ""}
+                for key, label in FIELDS
+            ]
+            result.append({
+                "id": str(row.id),
+                "client": display_name(u),
+                "client_user_id": str(u.id),
+                "date": fdatetime(row.created_at),
+                "status": STATUS_LABELS[row.status],
+                "decided": fdate(row.decided_at),
+                "by": deciders.get(row.decided_by_id, ""),
+                "reason": row.refusal_reason,
+                "fields": fields,
+                "changed": ", ".join(f["label"] for f in fields if f["changed"]),
+            })
+        return result
+
+
+def _firm_request(s: Session, staff: User, request_id) -> tuple[ContactRequest, Client, User]:
+    row = s.get(ContactRequest, as_id(request_id))
+    if row is None or row.firm_id != staff.firm_id:
+        raise AccessDenied()
+    client = s.get(Client, row.client_id)
+    if client is None or client.firm_id != staff.firm_id:
+        raise AccessDenied()
+    u = s.get(User, client.user_id)
+    if u is None or u.firm_id != staff.firm_id:
+        raise AccessDenied()
+    return row, client, u
+
+
+def _decide(s: Session, row: ContactRequest, staff: User, status: ContactStatus, reason: str = "") -> bool:
+    """Close the request if it is still pending (two lawyers may click at once)."""
+    result = s.exec(
+        update(ContactRequest)
+        .where(ContactRequest.id == row.id, ContactRequest.status == ContactStatus.en_attente)
+        .values(status=status, decided_at=utcnow(), decided_by_id=staff.id, refusal_reason=reason)
+    )
+    return result.rowcount == 1
+
+
+def _notify(s: Session, staff: User, to: list[str], template: str, subject: str, context: dict) -> None:
+    firm = s.get(Firm, staff.firm_id)
+    context = {**context, "firm_name": firm.name if firm else "", "link": f"{settings.public_url}/mon-compte/coordonnees"}
+    for address in dict.fromkeys(a for a in to if a):
+        outbox.enqueue(s, address, subject, template, context, firm_id=staff.firm_id,
+                       sender_name=firm.name if firm else None)
+
+
+def accept(user: User, request_id) -> tuple[bool, dict[str, str]]:
+    """Apply a pending request to the client's details (names on the User, the
+    rest on the Client; a new e-mail is also the new login identifier). Refused,
+    with a message under "form", when that e-mail belongs to another account or
+    the request is no longer pending."""
+    with session_scope() as s:
+        staff = staff_of(s, user)
+        row, client, u = _firm_request(s, staff, request_id)
+        if row.status != ContactStatus.en_attente:
+            return False, {"form": ALREADY}
+        values = _requested(row)
+        new_email = values["email"].strip().lower()
+        old_email = u.email
+        # Only a duplicate inside this firm is reported: whether the address has an
+        # account in another firm changes nothing in the answer (services/identities).
+        if new_email != old_email and identities.reaches_firm(s, staff.firm_id, new_email, except_user_id=u.id):
+            log.warning("contact request not applied: address of another member of the firm request=%s user=%s",
+                        row.id, user.id)
+            return False, {"form": SAME_FIRM.format(email=new_email)}
+        if not _decide(s, row, staff, ContactStatus.acceptee):
+            return False, {"form": ALREADY}
+        before = _stored(client, u)
+        identifier_changed = identities.set_email(s, u, new_email, client) if new_email != old_email else False
+        u.nom, u.prenom = values["nom"], values["prenom"]
+        for key in ("adresse", "code_postal", "ville", "tel", "mobile"):
+            setattr(client, key, values[key])
+        s.add(u)
+        s.add(client)
+        changed = [label for key, label in FIELDS if before[key] != values[key]]
+        audit.record(s, staff, "demande_traitee", f"demande {row.id} acceptée : {', '.join(changed)}",
+                     subject_user_id=u.id)
+        rows = [{"label": label, "value": values[key]} for key, label in FIELDS]
+        _notify(s, staff, [new_email, old_email], "contact_accepted", "Vos coordonnées ont été mises à jour",
+                {"client_name": f"{values['prenom']} {values['nom']}".strip(), "rows": rows,
+                 "email_changed": new_email != old_email, "identifier_changed": identifier_changed,
+                 "identifier": new_email})
+        try:
+            s.commit()
+        except IntegrityError:  # the identifier was taken in the meantime
+            s.rollback()
+            log.warning("contact request not applied: conflict at commit request=%s", request_id)
+            return False, {"form": "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."}
+    log.info("contact request accepted request=%s by=%s client_user=%s", request_id, user.id, u.id)
+    return True, {}
+
+
+def refuse(user: User, request_id, reason: str) -> tuple[bool, dict[str, str]]:
+    """Refuse a pending request; the reason (required) is emailed to the client.
+    Errors under "reason" or "form"."""
+    text = "" if reason is None else str(reason).replace("\r\n", "\n").strip()
+    text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
+    with session_scope() as s:
+        staff = staff_of(s, user)
+        row, client, u = _firm_request(s, staff, request_id)
+        if row.status != ContactStatus.en_attente:
+            return False, {"form": ALREADY}
+        if not text:
+            return False, {"reason": "Indiquez le motif du refus."}
+        if len(text) > REASON_MAX:
+            return False, {"reason": f"{REASON_MAX} caractères maximum."}
+        if not _decide(s, row, staff, ContactStatus.refusee, text):
+            return False, {"form": ALREADY}
+        audit.record(s, staff, "demande_traitee", f"demande {row.id} refusée", subject_user_id=u.id)
+        _notify(s, staff, [u.email], "contact_refused", "Votre demande de mise à jour des coordonnées",
+                {"client_name": full_name(u), "reason": text,
+                 "rows": [{"label": label, "value": getattr(row, key)} for key, label in FIELDS]})
+        s.commit()
+    log.info("contact request refused request=%s by=%s client_user=%s", request_id, user.id, u.id)
+    return True, {}

@@ -1,0 +1,274 @@
+"""The firm's people (/admin/equipe, « Équipe du cabinet »): list the colleagues;
+administrators invite a colleague (one-time link by e-mail), change a colleague's
+role, deactivate (sessions closed at once) and reactivate.
+
+Three firm roles: « Administrateur du cabinet » (settings, Stripe keys, logo,
+colleagues' accounts), « Avocat » and « Collaborateur ». Every firm user may read
+the list; every change needs an administrator (NotAdmin otherwise), and the last
+active administrator of a firm can be neither demoted nor deactivated.
+
+An address already used by an account of *another* firm gets the same answer as a
+fresh one (no cross-firm signal); an address already used in the same firm is said."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select, update
+
+from espace.config import settings
+from espace.db import session_scope
+from espace.domain.formatting import fdatetime
+from espace.models import Account, Firm, OneTimeToken, Role, User, utcnow
+from espace.services import AccessDenied, audit
+from espace.services.accounts import auth, identities
+from espace.services.mail import outbox
+from espace.services.admin_scope import ActionResult, require_admin, require_staff
+from espace.services.firm.clients import INVITE_DAYS, NEVER, display_name
+from espace.services.client.contact import _EMAIL, _clean
+from espace.services.firm_scope import STAFF_ROLES, as_id
+from espace.domain.names import full_name
+
+log = logging.getLogger(__name__)
+
+ROLE_LABELS = {
+    Role.admin: "Administrateur du cabinet",
+    Role.lawyer: "Avocat",
+    Role.staff: "Collaborateur",
+}
+ROLE_CHOICES = [{"value": r.value, "label": label} for r, label in ROLE_LABELS.items()]
+NAME_MAX = 100
+SAME_FIRM_TAKEN = "Cette adresse e-mail est déjà celle d'un compte de votre cabinet."
+LAST_ADMIN = ("Le cabinet doit garder au moins un administrateur actif : nommez d'abord un autre "
+              "administrateur.")
+
+
+@dataclass
+class Result(ActionResult):
+    user_id: int | None = None
+
+
+def parse_role(value) -> Role | None:
+    """A firm role sent by a browser ("admin", "lawyer", "staff"), or None."""
+    try:
+        role = Role(str(value).strip())
+    except ValueError:
+        return None
+    return role if role in STAFF_ROLES else None
+
+
+def _status(u: User) -> str:
+    if not u.active:
+        return "Désactivé"
+    if u.activated_at is None:  # from the membership only, never from another firm
+        return "Invitation en attente"
+    return "Actif"
+
+
+def _row(u: User, me: User) -> dict[str, str]:
+    return {
+        "id": str(u.id),
+        "name": display_name(u),
+        "email": u.email,
+        "role": u.role.value,
+        "role_label": ROLE_LABELS.get(u.role, ""),
+        "status": _status(u),
+        "last_login": fdatetime(u.last_login_at) if u.last_login_at else NEVER,
+        "active": "1" if u.active else "",
+        "me": "1" if u.id == me.id else "",
+    }
+
+
+def list_team(user: User) -> dict:
+    """The firm's lawyers, staff and administrators by name, and whether the acting
+    user may manage them."""
+    require_staff(user)
+    with session_scope() as s:
+        people = s.exec(
+            select(User).where(User.firm_id == user.firm_id, User.role.in_(STAFF_ROLES))
+            .order_by(func.lower(User.nom), func.lower(User.prenom), User.id)
+        ).all()
+        return {"rows": [_row(u, user) for u in people], "can_manage": user.role == Role.admin}
+
+
+def _acting_admin(s: Session, user: User) -> User:
+    """Serialise the firm's team changes (write lock on the firm row), then re-read the
+    acting user in this transaction: still an active administrator of this firm."""
+    require_admin(user)
+    s.exec(update(Firm).where(Firm.id == user.firm_id).values(name=Firm.name))
+    fresh = s.get(User, user.id)
+    if fresh is None or fresh.firm_id != user.firm_id or not fresh.active:
+        raise AccessDenied()
+    require_admin(fresh)
+    return fresh
+
+
+def _colleague(s: Session, admin: User, user_id) -> User:
+    target = s.get(User, as_id(user_id))
+    if target is None or target.firm_id != admin.firm_id or target.role not in STAFF_ROLES:
+        raise AccessDenied()
+    return target
+
+
+def _other_active_admins(s: Session, firm_id: int, except_id: int) -> int:
+    return s.exec(
+        select(func.count()).select_from(User)
+        .where(User.firm_id == firm_id, User.role == Role.admin, User.active.is_(True), User.id != except_id)
+    ).one()
+
+
+def _leaves_no_admin(s: Session, target: User) -> bool:
+    return target.role == Role.admin and target.active and _other_active_admins(s, target.firm_id, target.id) == 0
+
+
+# --------------------------------------------------------------------------- invite
+def _values(form) -> dict[str, str]:
+    form = form if isinstance(form, dict) else {}
+    return {
+        "nom": _clean(form.get("nom")),
+        "prenom": _clean(form.get("prenom")),
+        "email": _clean(form.get("email")).lower(),
+        "role": _clean(form.get("role")),
+    }
+
+
+def _validate(values: dict[str, str]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for key in ("nom", "prenom"):
+        if not values[key]:
+            errors[key] = "Ce champ est obligatoire."
+        elif len(values[key]) > NAME_MAX:
+            errors[key] = f"{NAME_MAX} caractères maximum."
+    if not values["email"]:
+        errors["email"] = "Ce champ est obligatoire."
+    elif len(values["email"]) > 254 or not _EMAIL.match(values["email"]):
+        errors["email"] = "Adresse e-mail invalide (exemple : prenom.nom@cabinet.fr)."
+    if parse_role(values["role"]) is None:
+        errors["role"] = "Choisissez un rôle."
+    return errors
+
+
+def _queue_invitation(s: Session, actor: User, firm: Firm, target: User) -> None:
+    """A one-time link to choose a password; a person who already logs in (to another
+    firm: one identity, memberships per firm) is told to log in as usual instead. The
+    admin's answer and the colleague's status are the same either way."""
+    s.exec(update(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite",
+                                      OneTimeToken.used_at.is_(None)).values(used_at=utcnow()))
+    token = auth.issue_one_time_token(s, target, "invite", timedelta(days=INVITE_DAYS))
+    account = s.get(Account, target.account_id)
+    known = account is not None and identities.has_own_password(account)
+    outbox.enqueue(
+        s, target.email, f"Invitation à rejoindre l'espace du {firm.name}", "colleague_invitation",
+        {"firm_name": firm.name, "name": full_name(target),
+         "inviter": full_name(actor), "role": ROLE_LABELS[target.role],
+         "identifier": account.email if account else target.email, "known": known,
+         "link": f"{settings.public_url}/connexion" if known else f"{settings.public_url}/activer?jeton={token}",
+         "valid_days": INVITE_DAYS},
+        firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name,
+    )
+
+
+def invite_colleague(user: User, form) -> Result:
+    """Create a colleague's account (no password yet) with the chosen role and queue
+    the invitation e-mail (one-time link, 7 days) in the same transaction."""
+    values = _values(form)
+    with session_scope() as s:
+        admin = _acting_admin(s, user)
+        errors = _validate(values)
+        if errors:
+            return Result(False, errors)
+        role = parse_role(values["role"])
+        sent = Result(True, message=f"Invitation envoyée à {values['email']}.")
+        firm = s.get(Firm, admin.firm_id)
+        try:
+            # Linked to the person's account when the address already has one, anywhere:
+            # the answer is the same (services/identities.py).
+            target, _, _ = identities.add_membership(s, firm_id=admin.firm_id, email=values["email"],
+                                                     nom=values["nom"], prenom=values["prenom"], role=role)
+        except identities.SameFirm:
+            return Result(False, {"email": SAME_FIRM_TAKEN})
+        except IntegrityError:
+            s.rollback()
+            log.info("colleague invitation raced with another account by=%s", admin.id)
+            return Result(False, {"form": "L'invitation n'a pas pu être enregistrée. Réessayez."})
+        _queue_invitation(s, admin, firm, target)
+        audit.record(s, admin, "collegue_invite", f"{target.email} ({ROLE_LABELS[role]})",
+                     subject_user_id=target.id)
+        s.commit()
+        log.info("colleague invited by=%s firm=%s user=%s role=%s", admin.id, admin.firm_id, target.id, role.value)
+        return Result(True, message=sent.message, user_id=target.id)
+
+
+def resend_invitation(user: User, user_id) -> Result:
+    """A new link for a colleague who has not yet chosen a password."""
+    with session_scope() as s:
+        admin = _acting_admin(s, user)
+        target = _colleague(s, admin, user_id)
+        if not target.active:
+            return Result(False, {"form": "Ce compte est désactivé : réactivez-le d'abord."}, user_id=target.id)
+        if target.activated_at is not None:
+            return Result(False, {"form": "Ce collègue a déjà activé son accès."}, user_id=target.id)
+        _queue_invitation(s, admin, s.get(Firm, admin.firm_id), target)
+        audit.record(s, admin, "collegue_invitation_renvoyee", target.email, subject_user_id=target.id)
+        s.commit()
+        return Result(True, message=f"Invitation renvoyée à {target.email}.", user_id=target.id)
+
+
+# --------------------------------------------------------------------------- role, access
+def change_role(user: User, user_id, role) -> Result:
+    """Give a colleague another firm role; effective at their next action."""
+    new_role = parse_role(role)
+    with session_scope() as s:
+        admin = _acting_admin(s, user)
+        target = _colleague(s, admin, user_id)
+        if new_role is None:
+            return Result(False, {"form": "Choisissez un rôle."}, user_id=target.id)
+        if new_role == target.role:
+            return Result(True, message="Aucune modification.", user_id=target.id)
+        if new_role != Role.admin and _leaves_no_admin(s, target):
+            return Result(False, {"form": LAST_ADMIN}, user_id=target.id)
+        old = target.role
+        target.role = new_role
+        s.add(target)
+        audit.record(s, admin, "collegue_role_modifie",
+                     f"{target.email} : {ROLE_LABELS[old]} → {ROLE_LABELS[new_role]}", subject_user_id=target.id)
+        s.commit()
+        log.info("colleague role changed by=%s user=%s %s->%s", admin.id, target.id, old.value, new_role.value)
+        return Result(True, message=f"{display_name(target)} est maintenant « {ROLE_LABELS[new_role]} ».",
+                      user_id=target.id)
+
+
+def deactivate_colleague(user: User, user_id) -> Result:
+    """Close a colleague's access now: inactive, every session revoked, links spent."""
+    with session_scope() as s:
+        admin = _acting_admin(s, user)
+        target = _colleague(s, admin, user_id)
+        if not target.active:
+            return Result(True, message="Ce compte est déjà désactivé.", user_id=target.id)
+        if _leaves_no_admin(s, target):
+            return Result(False, {"form": LAST_ADMIN}, user_id=target.id)
+        target.active = False
+        s.add(target)
+        auth.revoke_all_sessions(s, target.id)
+        s.exec(update(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.used_at.is_(None))
+               .values(used_at=utcnow()))
+        audit.record(s, admin, "collegue_desactive", target.email, subject_user_id=target.id)
+        s.commit()
+        log.info("colleague deactivated by=%s user=%s", admin.id, target.id)
+        return Result(True, message=f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.",
+                      user_id=target.id)
+
+
+def reactivate_colleague(user: User, user_id) -> Result:
+    with session_scope() as s:
+        admin = _acting_admin(s, user)
+        target = _colleague(s, admin, user_id)
+        if target.active:
+            return Result(True, message="Ce compte est déjà actif.", user_id=target.id)
+        target.active = True
+        s.add(target)
+        audit.record(s, admin, "collegue_reactive", target.email, subject_user_id=target.id)
+        s.commit()
+        return Result(True, message=f"L'accès de {display_name(target)} est réactivé.", user_id=target.id)

@@ -1,0 +1,69 @@
+"""What the portal emails, one function per email. Emails go through the durable
+outbox (services/outbox.py): pass the caller's session `s` to queue the email in
+the same transaction as what it announces; without it, it is queued on its own."""
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session
+
+from espace.config import settings
+from espace.db import session_scope
+from espace.models import OutboxEmail, User
+from espace.services.mail import outbox
+from espace.domain.names import full_name
+
+log = logging.getLogger("espace.notifications")
+
+
+def _full_name(user: User) -> str:
+    return full_name(user)
+
+
+def _queue(s: Session | None, *args, **kwargs) -> OutboxEmail:
+    if s is not None:
+        return outbox.enqueue(s, *args, **kwargs)
+    with session_scope() as own:
+        row = outbox.enqueue(own, *args, **kwargs)
+        own.commit()
+        return row
+
+
+def send_password_reset(user: User, token: str, s: Session | None = None, to: str | None = None) -> None:
+    """Queue a password reset link. Never raises: the reset page must answer the
+    same whatever happens, so failures are only logged."""
+    link = f"{settings.public_url}/reinitialiser?jeton={token}"
+    try:
+        _queue(
+            s,
+            to or user.email,  # the account's identifier
+            "Réinitialisation de votre mot de passe",
+            "password_reset",
+            {"link": link, "name": _full_name(user)},
+            firm_id=user.firm_id,
+        )
+    except Exception:
+        log.exception("password reset email failed user_id=%s", user.id)
+
+
+def send_invitation(user: User, firm_name: str, token: str, valid_days: int = 7,
+                    s: Session | None = None) -> OutboxEmail:
+    """Queue the email that gives a new client the link to choose a password.
+    The outbox worker sends it, retrying while the SMTP server refuses; the
+    returned row tells whether it left (status, last_error)."""
+    link = f"{settings.public_url}/activer?jeton={token}"
+    return _queue(
+        s,
+        user.email,
+        "Votre espace client est ouvert",
+        "invitation",
+        {
+            "firm_name": firm_name,
+            "client_name": _full_name(user),
+            "identifier": user.email,
+            "link": link,
+            "valid_days": valid_days,
+        },
+        firm_id=user.firm_id,
+        sender_name=firm_name,
+    )

@@ -1,1 +1,0 @@
-"""Thin Reflex states: each calls services and holds what one page shows."""

@@ -1,0 +1,116 @@
+"""Who is acting, for every Reflex event handler — the guard is written here once.
+
+Any browser can call any handler with any payload, so every handler of a page that
+belongs to someone says who may call it, by its decorator instead of `@rx.event`:
+
+    class MessagesState(LoadedPage, SessionState):
+        @client_event
+        def send(self, client: User, form: dict): ...
+
+    class TeamState(StaffState):
+        @staff_event
+        def load(self, staff: User): ...
+
+The decorator reads the acting user from the server-side session (the HttpOnly
+cookie of the websocket handshake, `SessionState._client()` / `_staff()`), never
+from the payload. Nobody valid → the handler does not run: the page forgets what it
+held and the tab goes to the login page (or, for a client on a firm page, to its
+home). The user is passed as the handler's first argument and is hidden from the
+signature that Reflex and the payload guard see, so a payload can never supply it.
+
+Administrator-only actions are staff handlers whose service refuses a lawyer or
+staff member with a French message (`require_admin` → NotAdmin), shown on the page.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+
+from espace.models import User
+
+Handler = Callable[..., Any]
+
+
+def _hide_user(wrapper: Handler, fn: Handler) -> Handler:
+    """The wrapper's visible signature and annotations are fn's minus its user parameter."""
+    signature = inspect.signature(fn)
+    params = list(signature.parameters.values())
+    if len(params) < 2:
+        raise TypeError(f"{fn.__qualname__}: a guarded handler takes (self, user, ...)")
+    user_param = params[1].name
+    wrapper.__signature__ = signature.replace(parameters=[params[0], *params[2:]])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != user_param}
+    return wrapper
+
+
+def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -> Callable[[Handler], Any]:
+    def decorator(fn: Handler) -> Any:
+        if inspect.isasyncgenfunction(fn):
+            @functools.wraps(fn)
+            async def agen(self, *args, **kwargs):
+                user = acting(self)
+                if user is None:
+                    yield refuse(self)
+                    return
+                async for update in fn(self, user, *args, **kwargs):
+                    yield update
+            wrapper: Handler = agen
+        elif inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def coro(self, *args, **kwargs):
+                user = acting(self)
+                if user is None:
+                    return refuse(self)
+                return await fn(self, user, *args, **kwargs)
+            wrapper = coro
+        elif inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def gen(self, *args, **kwargs):
+                user = acting(self)
+                if user is None:
+                    yield refuse(self)
+                    return
+                yield from fn(self, user, *args, **kwargs)
+            wrapper = gen
+        else:
+            @functools.wraps(fn)
+            def plain(self, *args, **kwargs):
+                user = acting(self)
+                if user is None:
+                    return refuse(self)
+                return fn(self, user, *args, **kwargs)
+            wrapper = plain
+        return rx.event(_hide_user(wrapper, fn))
+    return decorator
+
+
+def _client(state: Any) -> User | None:
+    return state._client()
+
+
+def _staff(state: Any) -> User | None:
+    return state._staff()
+
+
+def _leave(state: Any) -> Any:
+    return state._leave()
+
+
+def _refuse(state: Any) -> Any:
+    return state._refuse()
+
+
+# A client's handler: the acting client (no temporary password, second factor enrolled).
+client_event = _guard(_client, _leave)
+# A firm handler: an active administrator, lawyer or staff member of the firm.
+staff_event = _guard(_staff, _refuse)
+
+
+def acting_client(state: Any) -> User | None:
+    """The acting client inside a handler that is not guarded as a whole (e.g. after
+    an await, to check the tab still belongs to the same person)."""
+    return _client(state)

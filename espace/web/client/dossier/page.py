@@ -1,0 +1,52 @@
+"""/dossiers/<id>: label, reference, interlocutor, one tab per non-empty category."""
+import reflex as rx
+
+from espace.web.components.items import item_list
+from espace.web.components.layout import client_page
+from espace.web.components.upload_zone import upload_zone
+from espace.web.client.dossier.state import DossierState
+
+
+@client_page("/dossiers/[dossier_id]", "Dossier", DossierState.load)
+def dossier() -> rx.Component:
+    return rx.cond(
+        DossierState.not_found,
+        rx.vstack(rx.heading("Dossier introuvable", size="5", as_="h1"), rx.link("Retour à l'accueil", href="/accueil")),
+        rx.cond(
+            DossierState.loaded,
+            rx.vstack(
+                rx.link("‹ Accueil", href="/accueil", size="2"),
+                rx.heading(DossierState.label, size="6", as_="h1"),
+                rx.text("Référence : ", DossierState.reference, color="var(--gray-11)"),
+                rx.cond(DossierState.interlocutor != "", rx.text("Interlocuteur : ", DossierState.interlocutor)),
+                rx.flex(
+                    rx.link(rx.button("Contacter l'interlocuteur", variant="soft"),
+                            href="/contacter?dossier=" + DossierState.dossier_id),
+                    rx.link(rx.button("Messages", variant="soft"), href="/contacter?dossier=" + DossierState.dossier_id + "#messages"),
+                    spacing="3", wrap="wrap",
+                ),
+                rx.tabs.root(
+                    rx.scroll_area(
+                        rx.tabs.list(
+                            rx.foreach(
+                                DossierState.tabs,
+                                lambda t: rx.tabs.trigger(t["label"], " (", t["count"], ")", value=t["key"]),
+                            ),
+                            style={"flex_wrap": "wrap"},
+                        ),
+                        type="auto", scrollbars="horizontal",
+                    ),
+                    rx.foreach(
+                        DossierState.tabs,
+                        lambda t: rx.tabs.content(item_list(DossierState.tab_rows[t["key"]], show_pay=True), value=t["key"]),
+                    ),
+                    value=DossierState.active_tab,
+                    on_change=DossierState.set_tab,
+                    width="100%",
+                ),
+                upload_zone(DossierState.refresh, dossier_id=DossierState.dossier_id),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+    )

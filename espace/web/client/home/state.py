@@ -1,0 +1,29 @@
+"""The home page: the tiles and the dossiers a deposit can go to."""
+from __future__ import annotations
+
+import reflex as rx
+
+from espace.models import User
+from espace.services.client import portal
+from espace.web.access import client_event
+from espace.web.page import LoadedPage
+from espace.web.session import SessionState
+
+
+class HomeState(LoadedPage, SessionState):
+    name: str = ""
+    tiles: list[dict[str, str]] = []
+    dossier_choices: list[dict[str, str]] = []
+
+    @client_event
+    def load(self, user: User):
+        data = portal.home(user)
+        self.name = data["name"]
+        self.tiles = [{**t, "count": str(t["count"])} for t in data["tiles"]]
+        self.dossier_choices = data["dossiers"]
+        self.loaded = True
+
+    @rx.event
+    def refresh(self):
+        """After a deposit: recount the tiles."""
+        return self.load()

@@ -1,0 +1,111 @@
+"""/factures/<id>/paiement: « Payer en ligne » an invoice (Stripe card element), and
+/admin/paiements: the firm's online payments."""
+import reflex as rx
+
+from espace.web import styles
+from espace.web.components.forms import banner
+from espace.web.components.layout import admin_page, client_page
+from espace.web.client.payment.state import AdminPaymentsState as A
+from espace.web.client.payment.state import PaymentState as S
+
+
+def _fact(label: str, *value) -> rx.Component:
+    return rx.flex(
+        rx.text(label, color=styles.MUTED, size="2", min_width="80px"),
+        rx.text(*value, weight="medium", style={"overflow_wrap": "anywhere"}),
+        spacing="2", wrap="wrap", align="baseline",
+    )
+
+
+def _card_form() -> rx.Component:
+    return rx.vstack(
+        rx.el.fieldset(
+            rx.el.legend("Carte bancaire", style={"font-weight": 500, "font-size": "14px", "padding": "0 4px"}),
+            # Stripe.js mounts its card element here (assets/paiement.js); React never renders into it.
+            rx.el.div(
+                id="carte-paiement",
+                style={"display": "flex", "flex_wrap": "wrap", "gap": "6px", "align_items": "center",
+                       "min_height": "40px", "max_width": "100%", "overflow": "hidden"},
+            ),
+            style={"border": "1px solid var(--gray-7)", "border_radius": "8px", "padding": "10px 12px",
+                   "margin": 0, "width": "100%", "min_width": 0},
+        ),
+        rx.text(
+            "Paiement sécurisé par la plateforme Stripe : les données de votre carte lui sont transmises "
+            "directement, elles ne passent ni par ce site ni par votre cabinet.",
+            size="1", color=styles.MUTED,
+        ),
+        rx.button(
+            rx.cond(S.busy, "Paiement en cours…", rx.text.span("Payer ", S.amount)),
+            on_click=S.pay,
+            disabled=S.busy | ~S.card_ready,
+            loading=S.busy,
+            size="3",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+@client_page("/factures/[facture_id]/paiement", "Payer une facture", S.load)
+def payment() -> rx.Component:
+    return rx.cond(
+        S.not_found,
+        rx.vstack(rx.heading("Facture introuvable", size="5", as_="h1"), rx.link("Retour aux factures", href="/factures")),
+        rx.cond(
+            S.loaded,
+            rx.vstack(
+                rx.link("‹ Factures", href="/factures", size="2"),
+                rx.heading("Facture n° ", S.number, size="6", as_="h1"),
+                _fact("Dossier :", rx.link(S.dossier, href="/dossiers/" + S.dossier_id)),
+                _fact("Date :", S.date),
+                _fact("Montant :", S.amount),
+                rx.flex(
+                    rx.text("Statut :", color=styles.MUTED, size="2", min_width="80px"),
+                    rx.badge(S.status, color_scheme=rx.cond(S.paid, "green", "amber"), size="2"),
+                    spacing="2", align="center", role="status", aria_live="polite",
+                ),
+                banner(S.info),
+                banner(S.error, "red"),
+                rx.cond(S.payable & ~S.paid, _card_form()),
+                spacing="3",
+                width="100%",
+                max_width="560px",
+            ),
+        ),
+    )
+
+
+def _payment_item(row) -> rx.Component:
+    return rx.el.li(
+        rx.flex(
+            rx.text(row["date"], color=styles.MUTED, size="2", min_width="130px"),
+            rx.box(
+                rx.text(row["facture"], " — ", row["amount"], weight="medium"),
+                rx.text(row["client"], " · ", row["dossier"], size="2"),
+                rx.text("Stripe : ", row["stripe_id"], size="1", color=styles.MUTED,
+                        style={"word_break": "break-all"}),
+                flex="1 1 220px", min_width="0", style={"overflow_wrap": "anywhere"},
+            ),
+            rx.badge(row["status"], color_scheme=rx.cond(row["status"] == "Réussi", "green", "gray")),
+            spacing="3", wrap="wrap", align="start",
+        ),
+        style={"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none"},
+    )
+
+
+@admin_page("/admin/paiements", "Paiements", A.load)
+def admin_payments() -> rx.Component:
+    return rx.cond(
+        A.loaded,
+        rx.vstack(
+            rx.heading("Paiements en ligne", size="6", as_="h1"),
+            rx.cond(
+                A.rows.length() > 0,
+                rx.el.ul(rx.foreach(A.rows, _payment_item), style={"padding": 0, "margin": 0, "width": "100%"}),
+                rx.text("Aucun paiement en ligne pour le moment."),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+    )

@@ -1,0 +1,36 @@
+"""What a user sees when something goes wrong in an event handler: a French message
+with a short reference, the full exception in the log under the same reference (the
+firm quotes it to whoever reads the logs). Reflex's English « An error occurred.
+Contact the website administrator. » never shows. Also the French refusal of a
+malformed event payload (state/payload_guard.py)."""
+import logging
+import secrets
+
+import reflex as rx
+
+log = logging.getLogger("espace.web.errors")
+
+ERROR_MESSAGE = "Une erreur est survenue (réf. {ref}). Réessayez ou contactez votre cabinet."
+INVALID_MESSAGE = "Requête invalide : les données envoyées ne sont pas acceptées. Rien n'a été modifié."
+
+
+def new_reference() -> str:
+    return secrets.token_hex(3).upper()
+
+
+def french_toast(message: str, toast_id: str):
+    return rx.toast.error(message, id=toast_id, position="top-center", duration=10000, close_button=True,
+                          fallback_to_alert=True)
+
+
+def backend_exception_handler(exception: Exception):
+    """Reflex's backend exception handler (rx.App(backend_exception_handler=...))."""
+    ref = new_reference()
+    log.error("event handler failed ref=%s: %s: %s", ref, type(exception).__name__, exception,
+              exc_info=(type(exception), exception, exception.__traceback__))
+    return french_toast(ERROR_MESSAGE.format(ref=ref), "erreur_serveur")
+
+
+def frontend_exception_handler(exception: Exception) -> None:
+    """Errors the browser reports (rendering, scripts): logged with a reference."""
+    log.error("browser error ref=%s: %s", new_reference(), str(exception)[:2000])

@@ -1,0 +1,47 @@
+"""The firm side's base state: every /admin page state derives from StaffState,
+whose guard refuses anyone but a lawyer or staff member with a valid session."""
+from __future__ import annotations
+
+import reflex as rx
+
+from espace.domain.ids import parse_page
+from espace.models import User
+from espace.web.session import SessionState
+
+
+class StaffState(SessionState):
+    """Base of the /admin page states. Handlers call `self._require_staff()` and
+    pass the returned user to the admin services, which scope by its firm."""
+
+    def _require_staff(self) -> User | None:
+        return self._staff()
+
+    def _refuse(self):
+        """Someone who is not (or no longer) a firm user: forget what this page held,
+        then send them to the login page or to their own home."""
+        self.reset()
+        if self._user() is None:
+            return self._to_login()
+        return rx.redirect("/accueil", replace=True)
+
+
+class StaffListState(rx.State, mixin=True):
+    """Mixin of the firm's paged lists, used as `class X(StaffListState, StaffState)`:
+    one page of `rows` out of `total`, filled by X's `_fetch(user)`; `go(page)` turns the page."""
+
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    search: str = ""
+
+    def _fetch(self, user: User) -> None:
+        raise NotImplementedError
+
+    @rx.event
+    def go(self, page: int):
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        self.page = parse_page(page)
+        self._fetch(user)

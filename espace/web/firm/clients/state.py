@@ -1,0 +1,208 @@
+"""States of the firm's client pages: list, new client, one client."""
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from espace.domain.ids import parse_page
+from espace.services import AccessDenied, audit
+from espace.services.firm import clients as admin_clients
+from espace.services.client.contact import FIELDS
+from espace.web.firm.base import StaffListState, StaffState
+from espace.web.page import LoadedPage
+
+log = logging.getLogger(__name__)
+
+EMPTY = {key: "" for key, _ in FIELDS}
+
+
+def _form_values(form: dict) -> dict[str, str]:
+    return {key: str(form.get(key, ""))[:300] for key, _ in FIELDS}
+
+
+class ClientsListState(LoadedPage, StaffListState, StaffState):
+
+    def _fetch(self, user) -> None:
+        data = admin_clients.list_clients(user, self.search, self.page)
+        self.rows, self.total, self.page, self.pages = data["rows"], data["total"], data["page"], data["pages"]
+
+    @rx.event
+    def load(self):
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        self.search = self.router.url.query_parameters.get("q", "")[:100]
+        self.page = 1
+        self._fetch(user)
+        self.loaded = True
+
+    @rx.event
+    def do_search(self, form: dict):
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        self.search = str(form.get("q", ""))[:100]
+        self.page = 1
+        self._fetch(user)
+
+
+class ClientNewState(LoadedPage, StaffState):
+    values: dict[str, str] = EMPTY
+    errors: dict[str, str] = {}
+    message: str = ""
+    created_id: str = ""
+    form_key: int = 0
+
+    @rx.event
+    def load(self):
+        if self._require_staff() is None:
+            return self._refuse()
+        if self.values != EMPTY or self.errors or not self.loaded:
+            self.form_key += 1  # a fresh form (not while the user types in an identical one)
+        self.values = dict(EMPTY)
+        self.errors = {}
+        self.message = ""
+        self.created_id = ""
+        self.loaded = True
+
+    @rx.event
+    def submit(self, form: dict):
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        result = admin_clients.create_client(user, _form_values(form))
+        self.errors = result.errors
+        if result.ok:
+            self.message = "Client créé. " + result.message
+            self.created_id = str(result.client_id)
+            self.values = dict(EMPTY)
+            self.form_key += 1
+        else:
+            self.message = ""
+            self.created_id = ""
+            self.values = _form_values(form)  # a refused form keeps what was typed
+
+
+class ClientDetailState(LoadedPage, StaffState):
+    client_id: str = ""
+    name: str = ""
+    status: str = ""
+    active: bool = False
+    last_login: str = ""
+    created: str = ""
+    invitation: str = ""
+    can_resend: bool = False
+    values: dict[str, str] = EMPTY
+    dossiers: list[dict[str, str]] = []
+    events: list[dict[str, str]] = []
+    events_page: int = 1
+    events_pages: int = 1
+    events_total: int = 0
+    errors: dict[str, str] = {}
+    message: str = ""
+    action_message: str = ""
+    action_error: str = ""
+    form_key: int = 0
+    not_found: bool = False
+    _user_id: int = 0
+
+    def _fill(self, user) -> None:
+        data = admin_clients.get_client(user, self.client_id)
+        self.name, self.status, self.active = data["name"], data["status"], data["active"]
+        self.last_login, self.created, self.invitation = data["last_login"], data["created"], data["invitation"]
+        self.can_resend = data["can_resend"]
+        self.values = data["values"]
+        self.dossiers = data["dossiers"]
+        self._user_id = data["user_id"]
+        self._fill_events(user)
+
+    def _fill_events(self, user) -> None:
+        trail = audit.for_client(user, self._user_id, self.events_page)
+        self.events, self.events_page = trail["events"], trail["page"]
+        self.events_pages, self.events_total = trail["pages"], trail["total"]
+
+    @rx.event
+    def load(self):
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        key = self.form_key
+        before = (self.client_id, dict(self.values), bool(self.errors))
+        self.reset()
+        self.client_id = self.router.url.path.rstrip("/").split("/")[-1][:20]
+        self.events_page = 1
+        try:
+            self._fill(user)
+        except AccessDenied:
+            log.warning("admin client refused user=%s firm=%s client=%r", user.id, user.firm_id, self.client_id)
+            self.reset()
+            self.not_found = True
+            return
+        self.loaded = True
+        # A fresh form when what it shows changes (not while the user types in an identical one).
+        self.form_key = key + 1 if before != (self.client_id, self.values, False) else key
+
+    def _act(self, action):
+        """Run one service action on this client; refresh what the page shows."""
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        try:
+            result = action(user, self.client_id)
+            self._fill(user)
+        except AccessDenied:
+            self.reset()
+            self.not_found = True
+            return None
+        self.message = ""
+        self.errors = {}
+        self.action_message = result.message if result.ok else ""
+        self.action_error = "" if result.ok else result.errors.get("form", "")
+        return None
+
+    @rx.event
+    def save(self, form: dict):
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        values = _form_values(form)
+        try:
+            result = admin_clients.update_client(user, self.client_id, values)
+        except AccessDenied:
+            self.reset()
+            self.not_found = True
+            return
+        self.errors = result.errors
+        self.action_message = ""
+        self.action_error = ""
+        if result.ok:
+            self.message = result.message
+            self._fill(user)
+            self.form_key += 1
+        else:
+            self.message = ""
+            self.values = values
+
+    @rx.event
+    def deactivate(self):
+        return self._act(admin_clients.deactivate_client)
+
+    @rx.event
+    def reactivate(self):
+        return self._act(admin_clients.reactivate_client)
+
+    @rx.event
+    def resend(self):
+        return self._act(admin_clients.resend_invitation)
+
+    @rx.event
+    def events_go(self, page: int):
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        self.events_page = parse_page(page)
+        try:
+            self._fill_events(user)
+        except AccessDenied:
+            self.events_page = 1

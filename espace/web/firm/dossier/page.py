@@ -1,0 +1,334 @@
+"""/admin/dossiers/<id>: one tab per category with what is shared or not
+(`Partager` / `Retirer`), the forms to add items, the document upload zone, the
+clients' deposits (`Nouveau` until opened) and the dossier's messages."""
+import reflex as rx
+
+from espace.web import styles
+from espace.web.components.forms import banner, field, textarea_field
+from espace.web.components.items import file_link
+from espace.web.components.layout import admin_page
+from espace.web.components.upload_zone import upload_zone
+from espace.web.firm.dossier.state import AdminDossierState as S
+
+LABEL_STYLE = {"display": "block", "font-weight": 500, "margin_bottom": "4px", "font-size": "14px"}
+LI_STYLE = {"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none"}
+
+TAB_LABELS = [
+    ("documents", "Documents"),
+    ("deposes", "Documents déposés"),
+    ("rdv", "RDV"),
+    ("factures", "Factures"),
+    ("taches", "Tâches"),
+    ("temps-passes", "Temps passés"),
+    ("frais", "Frais"),
+]
+
+
+# --------------------------------------------------------------------------- pieces
+def _checkbox(label: str, name: str, checked: bool = True) -> rx.Component:
+    return rx.el.label(
+        rx.el.input(type="checkbox", name=name, default_checked=checked,
+                    style={"width": "18px", "height": "18px", "margin": 0}),
+        label,
+        style={"display": "flex", "gap": "8px", "align_items": "center", "margin_bottom": "12px",
+               "font-size": "14px", "cursor": "pointer"},
+    )
+
+
+def _err(name: str):
+    return S.errors.get(name, "")
+
+
+def _row(category: str, r) -> rx.Component:
+    name = (
+        file_link(r["name"], href=r["url"], target="_blank", rel="noopener", style={"font-weight": 500})
+        if category == "documents"
+        else rx.text(r["name"], weight="medium")
+    )
+    return rx.el.li(
+        rx.flex(
+            rx.text(r["date"], color=styles.MUTED, size="2", min_width="90px"),
+            rx.box(
+                name,
+                rx.cond(r["detail"] != "", rx.text(r["detail"], size="2", color=styles.MUTED)),
+                flex="1 1 200px",
+                min_width="0",
+                style={"overflow_wrap": "anywhere"},
+            ),
+            rx.flex(
+                rx.badge(r["state"], color_scheme=rx.cond(r["shared"] != "", "green", "gray"), size="2"),
+                rx.cond(
+                    r["shared"] != "",
+                    rx.button("Retirer", variant="soft", color_scheme="red", size="2",
+                              aria_label="Retirer " + r["name"].to(str),
+                              on_click=S.unshare(category, r["id"])),
+                    rx.button("Partager", size="2", aria_label="Partager " + r["name"].to(str),
+                              on_click=S.share(category, r["id"])),
+                ),
+                spacing="2",
+                align="center",
+            ),
+            spacing="3",
+            wrap="wrap",
+            align="center",
+        ),
+        style=LI_STYLE,
+    )
+
+
+def _list(category: str, label: str) -> rx.Component:
+    return rx.cond(
+        S.items[category].length() > 0,
+        rx.el.ul(rx.foreach(S.items[category], lambda r: _row(category, r)), aria_label=label,
+                 style={"padding": 0, "margin": 0, "width": "100%"}),
+        rx.text("Aucun élément pour l'instant.", color=styles.MUTED),
+    )
+
+
+def _form(title: str, handler, *fields, button: str) -> rx.Component:
+    return rx.el.section(
+        rx.heading(title, size="3", as_="h3", margin_bottom="8px"),
+        rx.form(
+            *fields,
+            rx.button(button, type="submit", size="3"),
+            on_submit=handler,
+            key=S.form_key,
+            width="100%",
+        ),
+        aria_label=title,
+        style={"border": "1px solid var(--gray-5)", "border_radius": "8px", "padding": "12px", "width": "100%",
+               "margin_top": "16px"},
+    )
+
+
+def _date(prefix: str, label: str = "Date", required: bool = True) -> rx.Component:
+    return field(label, f"{prefix}_date", type="date", error=_err(f"{prefix}_date"), required=required)
+
+
+# --------------------------------------------------------------------------- tabs
+def _documents() -> rx.Component:
+    return rx.vstack(
+        rx.box(
+            rx.el.label(
+                rx.el.input(type="checkbox", checked=S.share_uploads, on_change=S.set_share_uploads(~S.share_uploads),
+                            style={"width": "18px", "height": "18px", "margin": 0}),
+                "Partager immédiatement les documents ajoutés",
+                style={"display": "flex", "gap": "8px", "align_items": "center", "font-size": "14px",
+                       "cursor": "pointer"},
+            ),
+            upload_zone(S.refresh, dossier_id=S.current_id, upload_url=S.upload_url, title="Ajouter des documents"),
+            width="100%",
+            margin_bottom="16px",
+        ),
+        _list("documents", "Documents du dossier"),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _deposit(r) -> rx.Component:
+    return rx.el.li(
+        rx.flex(
+            rx.text(r["deposited"], color=styles.MUTED, size="2", min_width="130px"),
+            rx.box(
+                rx.flex(
+                    rx.cond(r["new"] != "", rx.badge("Nouveau", color_scheme="orange", size="2")),
+                    file_link(r["name"], href=r["url"], target="_blank", rel="noopener",
+                              style={"font-weight": 500}, on_click=S.after_download),
+                    spacing="2", align="center", wrap="wrap",
+                ),
+                rx.text("Déposé par ", r["client"], " · ", r["detail"], size="2", color=styles.MUTED),
+                flex="1 1 200px",
+                min_width="0",
+                style={"overflow_wrap": "anywhere"},
+            ),
+            # `download`: no page unload, so the live connection stays and the marker refreshes.
+            file_link("Télécharger", href=r["url"] + "?telecharger=1", style={"font-size": "14px"},
+                      aria_label="Télécharger " + r["name"].to(str), on_click=S.after_download,
+                      custom_attrs={"download": ""}),
+            spacing="3",
+            wrap="wrap",
+            align="center",
+        ),
+        style=LI_STYLE,
+    )
+
+
+def _deposits() -> rx.Component:
+    return rx.cond(
+        S.deposit_rows.length() > 0,
+        rx.el.ul(rx.foreach(S.deposit_rows, _deposit), aria_label="Documents déposés par le client",
+                 style={"padding": 0, "margin": 0, "width": "100%"}),
+        rx.text("Le client n'a déposé aucun document dans ce dossier.", color=styles.MUTED),
+    )
+
+
+def _item_tab(category: str, prefix: str, title: str, handler, *fields, button: str) -> rx.Component:
+    """A tab of dossier items: the list, then the form adding one, whose last box
+    (`{prefix}_partager`) shares the new item at once."""
+    return rx.vstack(
+        _list(category, f"{dict(TAB_LABELS)[category]} du dossier"),
+        _form(title, handler, *fields, _checkbox("Partager immédiatement", f"{prefix}_partager"), button=button),
+        width="100%",
+    )
+
+
+def _rdv() -> rx.Component:
+    return _item_tab(
+        "rdv", "rdv", "Ajouter un RDV", S.add_rdv,
+        _date("rdv"),
+        field("Heure", "rdv_heure", type="time", error=_err("rdv_heure")),
+        field("Lieu", "rdv_lieu", required=False, error=_err("rdv_lieu"), max_length=200),
+        field("Objet", "rdv_objet", error=_err("rdv_objet"), max_length=200),
+        button="Ajouter le RDV",
+    )
+
+
+def _factures() -> rx.Component:
+    return _item_tab(
+        "factures", "facture", "Ajouter une facture", S.add_facture,
+        field("Numéro", "facture_numero", error=_err("facture_numero"), max_length=50),
+        _date("facture"),
+        field("Montant TTC (€)", "facture_montant", error=_err("facture_montant"), max_length=20),
+        field("Échéance", "facture_echeance", type="date", required=False, error=_err("facture_echeance")),
+        _checkbox("Payable en ligne", "facture_payable_en_ligne", checked=False),
+        button="Ajouter la facture",
+    )
+
+
+def _taches() -> rx.Component:
+    return _item_tab(
+        "taches", "tache", "Ajouter une tâche", S.add_tache,
+        _date("tache"),
+        field("Libellé", "tache_libelle", error=_err("tache_libelle"), max_length=300),
+        button="Ajouter la tâche",
+    )
+
+
+def _temps() -> rx.Component:
+    return _item_tab(
+        "temps-passes", "temps", "Ajouter un temps passé", S.add_temps,
+        _date("temps"),
+        field("Durée (1h30 ou 90 minutes)", "temps_duree", error=_err("temps_duree"), max_length=20),
+        field("Description", "temps_description", error=_err("temps_description"), max_length=500),
+        rx.box(
+            rx.el.label("Avocat", html_for="champ-temps_avocat", style=LABEL_STYLE),
+            rx.el.select(
+                rx.foreach(S.lawyers, lambda p: rx.el.option(p["name"], value=p["id"])),
+                id="champ-temps_avocat", name="temps_avocat", default_value=S.me,
+                style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
+            ),
+            rx.cond(_err("temps_avocat") != "", rx.text(_err("temps_avocat"), color="red", size="2", role="alert")),
+            width="100%",
+            margin_bottom="12px",
+        ),
+        button="Ajouter le temps passé",
+    )
+
+
+def _frais() -> rx.Component:
+    return _item_tab(
+        "frais", "frais", "Ajouter des frais", S.add_frais,
+        _date("frais"),
+        field("Montant (€)", "frais_montant", error=_err("frais_montant"), max_length=20),
+        field("Libellé", "frais_libelle", error=_err("frais_libelle"), max_length=300),
+        button="Ajouter les frais",
+    )
+
+
+def _message(m) -> rx.Component:
+    return rx.el.li(
+        rx.card(
+            rx.text(m["date"], " — ", m["author"], rx.cond(m["direction"] == "client", " (client)", " (cabinet)"),
+                    size="2", color=styles.MUTED),
+            rx.text(m["subject"], weight="bold"),
+            # Plain text, never HTML: React escapes it; line breaks kept by CSS.
+            rx.text(m["body"], style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"}),
+            style={"background": rx.cond(m["direction"] == "cabinet", "var(--accent-2)", "var(--gray-2)")},
+        ),
+        style={"list_style": "none", "margin_bottom": "8px"},
+    )
+
+
+def _messages() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            S.thread.length() > 0,
+            rx.el.ul(rx.foreach(S.thread, _message), aria_label="Messages du dossier",
+                     style={"padding": 0, "margin": 0, "width": "100%"}),
+            rx.text("Aucun message pour ce dossier.", color=styles.MUTED),
+        ),
+        rx.el.section(
+            rx.heading("Répondre au client", size="3", as_="h3", margin_bottom="8px"),
+            rx.form(
+                field("Objet", "reponse_objet", required=False, error=_err("reponse_objet"), max_length=150),
+                textarea_field("Réponse", "reponse_message", error=_err("reponse_message"), max_length=5000),
+                rx.button("Envoyer la réponse", type="submit", size="3"),
+                on_submit=S.answer,
+                key=S.form_key,
+                width="100%",
+            ),
+            aria_label="Répondre au client",
+            width="100%",
+        ),
+        id="messages",
+        width="100%",
+        spacing="3",
+    )
+
+
+def _trigger(key: str, label: str) -> rx.Component:
+    if key == "deposes":
+        extra = rx.cond(S.new_deposits != "0", rx.text.span("\u00a0· ", S.new_deposits, " nouveau(x)"))
+        return rx.tabs.trigger(label, " (", S.counts[key], ")", extra, value=key)
+    return rx.tabs.trigger(label, " (", S.counts[key], ")", value=key)
+
+
+@admin_page("/admin/dossiers/[dossier_id]", "Dossier", S.load)
+def admin_dossier() -> rx.Component:
+    return rx.cond(
+        S.not_found,
+        rx.vstack(rx.heading("Dossier introuvable", size="5", as_="h1"),
+                  rx.link("Retour aux dossiers", href="/admin/dossiers")),
+        rx.cond(
+            S.loaded,
+            rx.vstack(
+                rx.link("‹ Dossiers", href="/admin/dossiers", size="2"),
+                rx.heading(S.label, size="6", as_="h1", style={"overflow_wrap": "anywhere"}),
+                rx.text("Référence : ", S.reference, color=styles.MUTED),
+                rx.text(
+                    "Client(s) : ",
+                    rx.cond(
+                        S.clients.length() > 0,
+                        rx.foreach(S.clients, lambda c: rx.text.span(c["name"], " (", c["email"], ") ")),
+                        "aucun",
+                    ),
+                    style={"overflow_wrap": "anywhere"},
+                ),
+                rx.cond(S.interlocutor != "", rx.text("Interlocuteur : ", S.interlocutor)),
+                banner(S.message),
+                banner(S.failure, "red"),
+                rx.tabs.root(
+                    rx.tabs.list(
+                        *[_trigger(key, label) for key, label in TAB_LABELS],
+                        rx.tabs.trigger("Messages", rx.cond(S.unread != "0", rx.text.span("\u00a0(", S.unread, " non lu(s))")),
+                                        value="messages"),
+                        style={"flex_wrap": "wrap"},
+                    ),
+                    rx.tabs.content(_documents(), value="documents", padding_top="12px"),
+                    rx.tabs.content(_deposits(), value="deposes", padding_top="12px"),
+                    rx.tabs.content(_rdv(), value="rdv", padding_top="12px"),
+                    rx.tabs.content(_factures(), value="factures", padding_top="12px"),
+                    rx.tabs.content(_taches(), value="taches", padding_top="12px"),
+                    rx.tabs.content(_temps(), value="temps-passes", padding_top="12px"),
+                    rx.tabs.content(_frais(), value="frais", padding_top="12px"),
+                    rx.tabs.content(_messages(), value="messages", padding_top="12px"),
+                    value=S.active_tab,
+                    on_change=S.set_tab,
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+    )

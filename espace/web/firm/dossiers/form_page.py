@@ -1,0 +1,94 @@
+"""/admin/dossiers/nouveau and /admin/dossiers/<id>/modifier: reference, label,
+clients (checkboxes) and interlocutor of a dossier."""
+import reflex as rx
+
+from espace.web.components.forms import banner, field
+from espace.web.components.layout import admin_page
+from espace.web.firm.dossiers.state import CLIENT_PREFIX
+from espace.web.firm.dossiers.state import DossierFormState as S
+
+LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
+
+
+def _error(key: str) -> rx.Component:
+    return rx.cond(S.errors.get(key, "") != "", rx.text(S.errors.get(key, ""), color="red", size="2", role="alert"))
+
+
+def _client_choice(c) -> rx.Component:
+    return rx.el.label(
+        rx.el.input(type="checkbox", name=CLIENT_PREFIX + c["id"].to(str), default_checked=S.selected.contains(c["id"]),
+                    style={"width": "18px", "height": "18px", "flex": "none"}),
+        rx.text.span(c["name"], " ", rx.text.span("(", c["email"], ")", color="var(--gray-11)")),
+        style={"display": "flex", "gap": "8px", "align_items": "center", "padding": "6px 0",
+               "overflow_wrap": "anywhere", "cursor": "pointer"},
+    )
+
+
+def _form() -> rx.Component:
+    return rx.form(
+        field("Référence", "reference", default_value=S.reference, error=S.errors.get("reference", ""), max_length=50,
+              autocomplete="off"),
+        field("Intitulé", "label", default_value=S.label, error=S.errors.get("label", ""), max_length=200,
+              autocomplete="off"),
+        rx.el.fieldset(
+            rx.el.legend("Clients", rx.text.span(" *", color="var(--red-11)", aria_hidden="true"),
+                         style={"font-weight": 500, "font-size": "14px", "padding": "0 4px"}),
+            rx.cond(
+                S.clients.length() > 0,
+                rx.box(rx.foreach(S.clients, _client_choice), max_height="320px", overflow_y="auto"),
+                rx.text("Aucun client : créez d'abord le client.", size="2"),
+            ),
+            _error("clients"),
+            style={"border": "1px solid var(--gray-6)", "border_radius": "6px", "padding": "8px 12px",
+                   "margin": "0 0 12px 0", "min_width": "0"},
+        ),
+        rx.box(
+            rx.el.label("Interlocuteur", rx.text.span(" *", color="var(--red-11)", aria_hidden="true"),
+                        html_for="champ-interlocuteur", style=LABEL_STYLE),
+            rx.el.select(
+                rx.el.option("Choisissez l'interlocuteur…", value=""),
+                rx.foreach(S.interlocutors, lambda i: rx.el.option(i["name"], value=i["id"])),
+                id="champ-interlocuteur", name="interlocutor_id", default_value=S.interlocutor_id,
+                style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
+            ),
+            _error("interlocutor"),
+            margin_bottom="12px",
+        ),
+        rx.button("Enregistrer", type="submit", size="3"),
+        on_submit=S.submit,
+        key=S.form_key,
+        width="100%",
+    )
+
+
+def dossier_form() -> rx.Component:
+    return rx.cond(
+        S.not_found,
+        rx.vstack(rx.heading("Dossier introuvable", size="5", as_="h1"),
+                  rx.link("Retour à la liste des dossiers", href="/admin/dossiers")),
+        rx.cond(
+            S.loaded,
+            rx.vstack(
+                rx.link("‹ Dossiers", href="/admin/dossiers", size="2"),
+                rx.heading(rx.cond(S.editing, "Modifier le dossier", "Nouveau dossier"), size="6", as_="h1"),
+                banner(S.message),
+                rx.cond(
+                    S.created_id != "",
+                    rx.flex(
+                        rx.link("Ouvrir le dossier", href="/admin/dossiers/" + S.created_id),
+                        rx.link("Voir la liste des dossiers", href="/admin/dossiers"),
+                        spacing="4", wrap="wrap",
+                    ),
+                ),
+                rx.cond(S.editing, rx.link("Ouvrir le dossier", href="/admin/dossiers/" + S.dossier_id, size="2")),
+                banner(S.errors.get("form", ""), "red"),
+                _form(),
+                width="100%",
+                spacing="3",
+            ),
+        ),
+    )
+
+
+admin_page("/admin/dossiers/nouveau", "Nouveau dossier", S.load)(dossier_form)
+admin_page("/admin/dossiers/[dossier_id]/modifier", "Modifier le dossier", S.load)(dossier_form)

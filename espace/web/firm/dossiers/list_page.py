@@ -1,0 +1,77 @@
+"""/admin/dossiers: the firm's dossiers, filtered by text, interlocutor, client."""
+import reflex as rx
+
+from espace.web.components.admin_ui import list_header, muted, pager, plain_list, row_item
+from espace.web.components.forms import banner
+from espace.web.components.layout import admin_page
+from espace.web.firm.dossiers.state import DossiersListState as S
+
+LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
+SELECT_STYLE = {"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"}
+
+
+def _row(r) -> rx.Component:
+    return row_item(
+        rx.box(
+            rx.link(r["reference"], " — ", r["label"], href="/admin/dossiers/" + r["id"].to(str), weight="bold"),
+            muted("Clients : ", rx.cond(r["clients"] != "", r["clients"], "aucun")),
+            flex="1 1 300px", min_width="0",
+        ),
+        rx.box(muted("Interlocuteur : ", r["interlocutor"]), flex="0 1 220px", min_width="0"),
+        rx.link("Modifier", href="/admin/dossiers/" + r["id"].to(str) + "/modifier", size="2",
+                aria_label="Modifier le dossier " + r["reference"].to(str)),
+    )
+
+
+def _select(label: str, name: str, html_id: str, options, value) -> rx.Component:
+    return rx.box(
+        rx.el.label(label, html_for=html_id, style=LABEL_STYLE),
+        rx.el.select(
+            rx.el.option("Tous", value=""),
+            rx.foreach(options, lambda o: rx.el.option(o["name"], value=o["id"])),
+            id=html_id, name=name, default_value=value, style=SELECT_STYLE,
+        ),
+        flex="1 1 200px", min_width="0",
+    )
+
+
+@admin_page("/admin/dossiers", "Dossiers", S.load)
+def dossiers() -> rx.Component:
+    return rx.cond(
+        S.loaded,
+        rx.vstack(
+            list_header("Dossiers", S.total, "Nouveau dossier", "/admin/dossiers/nouveau"),
+            banner(S.error, "red"),
+            rx.form(
+                rx.flex(
+                    rx.box(
+                        rx.el.label("Rechercher", html_for="recherche-dossier", style=LABEL_STYLE),
+                        rx.input(id="recherche-dossier", name="q", type="search", default_value=S.search,
+                                 placeholder="Référence, intitulé ou nom d'un client", size="3", width="100%",
+                                 max_length=100),
+                        flex="2 1 240px", min_width="0",
+                    ),
+                    _select("Interlocuteur", "interlocuteur", "filtre-interlocuteur", S.interlocutors,
+                            S.interlocutor_id),
+                    _select("Client", "client", "filtre-client", S.clients, S.client_id),
+                    rx.flex(
+                        rx.button("Filtrer", type="submit", size="3"),
+                        rx.button("Effacer", type="button", variant="soft", size="3", on_click=S.clear),
+                        spacing="2",
+                    ),
+                    align="end", spacing="3", wrap="wrap", width="100%",
+                ),
+                on_submit=S.apply,
+                key=S.form_key,
+                width="100%",
+            ),
+            rx.cond(
+                S.rows.length() > 0,
+                plain_list(rx.foreach(S.rows, _row), label="Liste des dossiers"),
+                rx.text("Aucun dossier ne correspond."),
+            ),
+            pager(S.page, S.pages, S.go),
+            width="100%",
+            spacing="3",
+        ),
+    )

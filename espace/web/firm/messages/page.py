@@ -1,0 +1,54 @@
+"""/admin/messages: one line per dossier with messages, its unread client
+messages, and a link to the dossier's `Messages` tab to read and answer."""
+import reflex as rx
+
+from espace.web import styles
+from espace.web.components.layout import admin_page
+from espace.web.firm.messages.state import AdminMessagesState as S
+
+
+def _thread(t) -> rx.Component:
+    return rx.el.li(
+        rx.flex(
+            rx.box(
+                rx.link(t["dossier"], href="/admin/dossiers/" + t["dossier_id"] + "?onglet=messages",
+                        weight="bold", aria_label="Messages du dossier " + t["dossier"]),
+                rx.text("Client(s) : ", t["clients"], size="2", color=styles.MUTED),
+                rx.text("Dernier message le ", t["last_date"], " — ", t["last_author"], " : « ", t["last_subject"], " »",
+                        size="2"),
+                flex="1 1 260px",
+                min_width="0",
+                style={"overflow_wrap": "anywhere"},
+            ),
+            rx.cond(
+                t["unread"] != "0",
+                rx.badge(t["unread"], " non lu(s)", color_scheme="orange", size="2"),
+                rx.badge("Lu", color_scheme="gray", size="2"),
+            ),
+            rx.text(t["total"], " message(s)", size="2", color=styles.MUTED),
+            spacing="3",
+            wrap="wrap",
+            align="center",
+        ),
+        style={"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none"},
+    )
+
+
+@admin_page("/admin/messages", "Messages", S.load)
+def admin_messages() -> rx.Component:
+    return rx.cond(
+        S.loaded,
+        rx.vstack(
+            rx.heading("Messages des clients", size="6", as_="h1"),
+            rx.text(rx.cond(S.unread_total > 0, S.unread_total.to_string() + " message(s) non lu(s).",
+                            "Aucun message non lu.")),
+            rx.cond(
+                S.threads.length() > 0,
+                rx.el.ul(rx.foreach(S.threads, _thread), aria_label="Fils de messages par dossier",
+                         style={"padding": 0, "margin": 0, "width": "100%"}),
+                rx.text("Aucun message pour l'instant.", color=styles.MUTED),
+            ),
+            width="100%",
+            spacing="3",
+        ),
+    )

@@ -1,0 +1,108 @@
+"""State of /admin/equipe (« Équipe du cabinet »): the firm's people; administrators
+invite, change roles, deactivate and reactivate (services/team.py decides)."""
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from espace.services import AccessDenied
+from espace.services.firm import team
+from espace.services.admin_scope import NotAdmin
+from espace.web.firm.base import StaffState
+from espace.web.page import LoadedPage
+
+log = logging.getLogger(__name__)
+
+EMPTY = {"nom": "", "prenom": "", "email": "", "role": "lawyer"}
+NOT_FOUND = "Ce collègue est introuvable."
+
+
+def _form(form) -> dict[str, str]:
+    form = form if isinstance(form, dict) else {}
+    return {key: str(form.get(key, ""))[:300] for key in EMPTY}
+
+
+class TeamState(LoadedPage, StaffState):
+    rows: list[dict[str, str]] = []
+    can_manage: bool = False
+    values: dict[str, str] = EMPTY
+    errors: dict[str, str] = {}
+    message: str = ""
+    error: str = ""
+    form_key: int = 0
+
+    def _fetch(self, user) -> None:
+        data = team.list_team(user)
+        self.rows, self.can_manage = data["rows"], data["can_manage"]
+
+    @rx.event
+    def load(self):
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        self._fetch(user)
+        self.values, self.errors, self.message, self.error = dict(EMPTY), {}, "", ""
+        self.form_key += 1
+        self.loaded = True
+
+    def _run(self, action, *args):
+        """One team action as the acting user; the list is refreshed afterwards."""
+        user = self._require_staff()
+        if user is None:
+            return self._refuse()
+        self.message, self.error = "", ""
+        try:
+            result = action(user, *args)
+        except NotAdmin as exc:
+            self.error = exc.message
+            result = None
+        except AccessDenied:
+            log.warning("team action refused user=%s action=%s args=%r", user.id, action.__name__, args)
+            self.error = NOT_FOUND
+            result = None
+        if result is not None:
+            if result.ok:
+                self.message = result.message
+            else:
+                self.error = result.errors.get("form", "") or "Vérifiez le formulaire."
+        fresh = self._require_staff()
+        if fresh is None:
+            return self._refuse()
+        self._fetch(fresh)
+        return result
+
+    @rx.event
+    def invite(self, form: dict):
+        values = _form(form)
+        result = self._run(team.invite_colleague, values)
+        if not isinstance(result, team.Result):
+            return result
+        self.errors = {} if result.ok else result.errors
+        if result.ok:
+            self.values = dict(EMPTY)
+            self.form_key += 1
+        else:
+            self.values = values
+            self.error = result.errors.get("form", "")
+
+    @rx.event
+    def change_role(self, form: dict):
+        values = form if isinstance(form, dict) else {}
+        result = self._run(team.change_role, str(values.get("user_id", ""))[:20], str(values.get("role", ""))[:20])
+        return result if not isinstance(result, team.Result) else None
+
+    @rx.event
+    def deactivate(self, user_id: str):
+        result = self._run(team.deactivate_colleague, str(user_id)[:20])
+        return result if not isinstance(result, team.Result) else None
+
+    @rx.event
+    def reactivate(self, user_id: str):
+        result = self._run(team.reactivate_colleague, str(user_id)[:20])
+        return result if not isinstance(result, team.Result) else None
+
+    @rx.event
+    def resend(self, user_id: str):
+        result = self._run(team.resend_invitation, str(user_id)[:20])
+        return result if not isinstance(result, team.Result) else None

@@ -1,0 +1,53 @@
+"""/choisir-cabinet: a person who is a member of several firms chooses the space to
+enter; the server-side session is then bound to that membership."""
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from espace.http.core import home_path_for
+from espace.services.accounts import identities
+from espace.web.page import LoadedPage
+from espace.web.session import SessionState
+
+log = logging.getLogger(__name__)
+
+
+class ChooserState(LoadedPage, SessionState):
+    # Only the person's own memberships: id, firm name, space, current ("1" or "").
+    spaces: list[dict[str, str]] = []
+    error: str = ""
+
+    def _fill(self) -> bool:
+        found = identities.choices(self._token())
+        if found is None:
+            self.spaces = []
+            return False
+        self.spaces = [{"id": c.id, "firm": c.firm, "space": c.space, "current": "1" if c.current else ""}
+                       for c in found]
+        return True
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        if not self._fill():
+            self.loaded = False
+            return self._to_login()
+        if not self.spaces:
+            self.error = "Aucun espace n'est accessible avec ce compte pour le moment."
+        self.loaded = True
+
+    @rx.event
+    def choose(self, membership_id):
+        user = identities.choose(self._token(), membership_id, self._ip())
+        if user is None:
+            if not self._fill():
+                self.loaded = False
+                return self._to_login()
+            self.error = "Cet espace n'est plus accessible. Choisissez parmi les espaces affichés."
+            return
+        # A new membership acts in this tab: the tab starts afresh (a new Reflex
+        # token, nothing of the previous firm's pages kept), as at logout.
+        return [rx.clear_session_storage(),
+                rx.call_script(f"window.location.replace('{home_path_for(user)}')")]

@@ -1,0 +1,190 @@
+"""Login, forgotten password and reset pages."""
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from espace.http.core import LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, home_path_for
+from espace.services.accounts import auth, hashing, identities, login_guard, two_factor
+from espace.web.session import SessionState
+
+log = logging.getLogger(__name__)
+
+
+PENDING_COOKIE = "espace_2fa"
+PENDING_COOKIE_PATH = "/api/webauthn"
+
+
+def open_with_ticket(result: auth.LoginResult):
+    """The browser key as a cookie of this page (a ticket alone opens nothing: login
+    CSRF), then a full navigation: the server turns the ticket into the HttpOnly cookie.
+    sessionStorage cleared first: the tab gets a new Reflex token, a fresh state tree."""
+    return rx.call_script(
+        "sessionStorage.clear();"
+        f"document.cookie = '{LOGIN_KEY_COOKIE}={result.browser_key}; path={LOGIN_KEY_PATH}; "
+        f"max-age={auth.TICKET_SECONDS}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
+        f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0; SameSite=Strict';"
+        f"window.location.replace('{LOGIN_KEY_PATH}/ouvrir?ticket={result.ticket}')"
+    )
+
+
+class LoginState(SessionState):
+    error: str = ""
+    info: str = ""
+    busy: bool = False
+    # Second factor of a correct password (services/two_factor.py): the pending
+    # login's token stays server-side in `_pending` (and, for a passkey, in a
+    # SameSite=Strict cookie scoped to /api/webauthn).
+    step: str = "password"  # "password" | "second"
+    mode: str = "totp"  # "totp" | "recovery" | "passkey"
+    has_totp: bool = False
+    has_passkey: bool = False
+    has_recovery: bool = False
+    code_key: int = 0
+    _pending: str = ""
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        self.busy = False
+        self.step = "password"
+        self._pending = ""
+        params = self.router.url.query_parameters
+        self.info = (
+            "Vous êtes déconnecté." if params.get("deconnecte")
+            else "Votre session a expiré. Veuillez vous reconnecter." if params.get("expire")
+            else ""
+        )
+        user = self._user()
+        if user is not None or identities.awaits_choice(self._token()):
+            return rx.redirect(home_path_for(user), replace=True)
+
+    @rx.event
+    async def submit(self, form: dict):
+        form = form if isinstance(form, dict) else {}
+        identifier = str(form.get("identifier", ""))[:254]
+        ip, device_cookie = self._ip(), self._device_cookie()
+        # Refused before any database work or hashing; the same answer for every identifier.
+        if not login_guard.allow_login_event(self.router.session.client_token, ip,
+                                             auth.normalize_identifier(identifier), device_cookie):
+            log.warning("login events throttled ip=%s", ip)
+            self.error = auth.TOO_MANY
+            self.info = ""
+            return
+        # argon2 in the bounded hashing pool: the event loop serves everyone else meanwhile.
+        result = await hashing.run(auth.login, identifier, str(form.get("password", "")), ip, device_cookie)
+        if result.pending:
+            return self._ask_second_factor(result.pending)
+        if not result.ok:
+            self.error = result.error
+            self.info = ""
+            return
+        self.error = ""
+        self.busy = True
+        return open_with_ticket(result)
+
+    def _ask_second_factor(self, pending: str):
+        methods = two_factor.pending_methods(pending) or {}
+        self._pending = pending
+        self.step = "second"
+        self.has_totp = bool(methods.get("totp"))
+        self.has_passkey = bool(methods.get("passkey"))
+        self.has_recovery = bool(methods.get("recovery"))
+        self.mode = "totp" if self.has_totp else "passkey"
+        self.error = ""
+        self.info = ""
+        self.code_key += 1
+        return rx.call_script(
+            f"document.cookie = '{PENDING_COOKIE}={pending}; path={PENDING_COOKIE_PATH}; "
+            f"max-age={two_factor.PENDING_MINUTES * 60}; SameSite=Strict'"
+            " + (location.protocol === 'https:' ? '; Secure' : '');"
+        )
+
+    @rx.event
+    def use_mode(self, mode: str):
+        if self.step != "second" or mode not in ("totp", "recovery", "passkey"):
+            return
+        self.mode = mode
+        self.error = ""
+        self.code_key += 1
+
+    @rx.event
+    def submit_code(self, form: dict):
+        if self.step != "second" or not self._pending:
+            return self.cancel()
+        form = form if isinstance(form, dict) else {}
+        code = form.get("code", "")
+        mode = "recovery" if self.mode == "recovery" else "totp"
+        result = two_factor.complete_login(self._pending, code if isinstance(code, str) else "", mode, self._ip(),
+                                         self._device_cookie())
+        if not result.ok:
+            self.error = result.error
+            self.code_key += 1
+            if result.error in (two_factor.EXPIRED, auth.TOO_MANY):
+                self._pending = ""
+                self.step = "password"
+            return
+        self._pending = ""
+        self.error = ""
+        self.busy = True
+        return open_with_ticket(result)
+
+    @rx.event
+    def cancel(self):
+        self._pending = ""
+        self.step = "password"
+        self.error = ""
+        self.busy = False
+        return rx.call_script(f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0'")
+
+
+class ForgotState(SessionState):
+    error: str = ""
+    message: str = ""
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        self.message = ""
+
+    @rx.event
+    def submit(self, form: dict):
+        result = auth.request_reset(str(form.get("identifier", ""))[:254], self._ip())
+        self.error = result.errors.get("identifier", "")
+        self.message = result.message
+
+
+class ResetState(SessionState):
+    """Choosing a password from an emailed link (reset or first-login invitation)."""
+
+    valid: bool = False
+    done: bool = False
+    errors: dict[str, str] = {}
+    message: str = ""
+    _jeton: str = ""
+
+    def _purpose(self) -> str:
+        return "invite" if self.router.url.path.startswith("/activer") else "reset"
+
+    @rx.event
+    def load(self):
+        self._jeton = self.router.url.query_parameters.get("jeton", "")
+        self.valid = auth.reset_link_is_valid(self._jeton, self._purpose())
+        self.done = False
+        self.errors = {}
+        self.message = ""
+
+    @rx.event
+    async def submit(self, form: dict):
+        form = form if isinstance(form, dict) else {}
+        result = await hashing.run(
+            auth.reset_password, self._jeton, str(form.get("new", "")), str(form.get("confirm", "")), self._purpose()
+        )
+        self.errors = result.errors
+        if result.ok:
+            self.done = True
+            self.message = result.message
+            self._jeton = ""
+        elif "form" in result.errors:
+            self.valid = False

@@ -1,0 +1,114 @@
+"""The base state of every page: who is acting, from the server-side session.
+
+The session token travels only in the HttpOnly cookie sent with the websocket
+handshake; it is read here on the server and never stored in a state var."""
+from __future__ import annotations
+
+import reflex as rx
+
+from espace.http.core import cookie_value, token_from_cookie_header
+from espace.models import Role, User
+from espace.services.accounts import auth, client_address, hashing, identities, login_guard, two_factor
+from espace.web import tab_identity
+from espace.domain.names import full_name
+
+LOGIN = "/connexion"
+FIRST_LOGIN = "/premiere-connexion"
+ENROL_SECOND_FACTOR = "/double-authentification"
+
+
+class SessionState(rx.State):
+    user_name: str = ""
+    firm_name: str = ""
+    has_logo: bool = False
+    # The person has memberships in several firms: « Changer d'espace » in the header.
+    can_switch: bool = False
+    _acting_id: int = 0
+    # « session id:user id » this tab's states were filled for (state/tab_identity.py).
+    _served_identity: str = ""
+
+    async def _change_password(self, form: dict) -> auth.FormResult:
+        """The password form (current, new, confirm) for this tab's own session
+        (argon2 in the hashing pool, off the event loop)."""
+        return await hashing.run(auth.change_password, self._token() or "", str(form.get("current", "")),
+                                 str(form.get("new", "")), str(form.get("confirm", "")))
+
+    def _token(self) -> str | None:
+        return token_from_cookie_header(self.router.headers.cookie)
+
+    def _ip(self) -> str:
+        """The client's address: Reflex gives the socket peer (rxconfig keeps
+        trusted_proxy_hops at 0); X-Forwarded-For counts only from TRUSTED_PROXIES."""
+        return client_address.client_ip(self.router.session.client_ip or "",
+                                         self.router.headers.raw_headers.get("x-forwarded-for"))
+
+    def _device_cookie(self) -> str | None:
+        """The device cookie(s) of this browser (services/login_guard.py), from the handshake."""
+        return cookie_value(self.router.headers.cookie, login_guard.DEVICE_COOKIE)
+
+    def _user(self) -> User | None:
+        token = self._token()
+        seen = tab_identity.seen_user(token)  # read by the middleware for this event
+        return auth.current_user(token) if seen is tab_identity.MISS else seen
+
+    def _client(self) -> User | None:
+        """The acting client, or None when there is no valid client session."""
+        user = self._user()
+        if user is None or user.role != Role.client or user.must_change_password:
+            return None  # a temporary password must be changed first (see _to_login)
+        if two_factor.enrolment_required(user):
+            return None  # the firm requires a second factor first (see _to_login)
+        self._remember(user)
+        return user
+
+    def _staff(self) -> User | None:
+        user = self._user()
+        if user is None or user.role not in (Role.admin, Role.lawyer, Role.staff):
+            return None
+        if two_factor.enrolment_required(user):
+            return None
+        self._remember(user)
+        return user
+
+    def _remember(self, user: User) -> None:
+        from espace.db import session_scope
+        from espace.models import Firm
+
+        name = full_name(user)
+        if self.user_name != name or not self.firm_name or self._acting_id != user.id:
+            with session_scope() as s:
+                firm = s.get(Firm, user.firm_id)
+            self.user_name = name
+            self.firm_name = firm.name if firm else ""
+            self.has_logo = bool(firm and firm.logo_key)
+            self.can_switch = identities.has_several(user.account_id)
+            self._acting_id = user.id
+
+    def _leave(self):
+        """No valid client session: forget what this page held and go to the login page."""
+        self.reset()
+        return self._to_login()
+
+    def _to_login(self):
+        user = self._user()
+        if user is not None and user.must_change_password:
+            return rx.redirect(FIRST_LOGIN, replace=True)
+        if user is not None and two_factor.enrolment_required(user):
+            return rx.redirect(ENROL_SECOND_FACTOR, replace=True)
+        self.user_name = ""
+        self.firm_name = ""
+        self.can_switch = False
+        self._acting_id = 0
+        if user is None and identities.awaits_choice(self._token()):
+            return rx.redirect(identities.CHOOSER, replace=True)  # logged in, no firm chosen yet
+        return rx.redirect(f"{LOGIN}?expire=1", replace=True)
+
+    @rx.event
+    def logout(self):
+        """Forget this tab's state, then post the logout form (revokes the session)."""
+        auth.logout(self._token())
+        tab_identity.forget_seen()
+        return [
+            rx.clear_session_storage(),
+            rx.call_script("document.getElementById('form-deconnexion').submit()"),
+        ]
