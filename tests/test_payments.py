@@ -332,8 +332,8 @@ def test_card_payment_marked_paid_by_the_signed_webhook_with_receipt_and_audit(s
     assert event.firm_id == shop["firm_id"] and event.user_id == luce.id and payment.stripe_payment_intent_id in event.detail
     # The firm sees it; another firm and a client do not.
     [row] = payments.list_payments(_user(shop["lawyer_id"]))
-    assert row["stripe_id"] == payment.stripe_payment_intent_id and row["status"] == "Réussi"
-    assert row["facture"] == "Facture n° FA-2024-0042" and row["client"] == "ALEXANDER Luce"
+    assert row.stripe_id == payment.stripe_payment_intent_id and row.status == "Réussi"
+    assert row.facture == "Facture n° FA-2024-0042" and row.client == "ALEXANDER Luce"
     with session_scope() as s:
         claire = s.exec(select(User).where(User.email == "claire.leroy@example.com")).one()
     assert payments.list_payments(claire) == []
@@ -411,7 +411,7 @@ def test_three_d_secure_failed_then_completed(shop):
 def test_network_failure_gives_a_french_message_and_changes_nothing(shop, monkeypatch):
     luce = _user(shop["client_user_id"])
     monkeypatch.setattr(settings, "stripe_api_base", "http://127.0.0.1:9")
-    monkeypatch.setattr(payments, "STRIPE_TIMEOUT", 2)
+    monkeypatch.setattr(payments.common, "STRIPE_TIMEOUT", 2)
     with pytest.raises(payments.PaymentError) as exc:
         payments.start_payment(luce, shop["facture_id"])
     assert exc.value.message == payments.MSG_NETWORK
@@ -533,9 +533,9 @@ def test_webhook_route_answers_400_on_bad_signature_and_200_when_handled(shop):
 def test_payment_view_of_the_client(shop):
     luce = _user(shop["client_user_id"])
     view = payments.payment_view(luce, shop["facture_id"])
-    assert view["number"] == "FA-2024-0042" and view["payable"] and not view["paid"]
-    assert view["dossier"].endswith("ALEXANDER / AGENCE IMMO") and view["status"] == "À régler"
-    assert view["amount"].replace("\u202f", " ").replace("\xa0", " ") == "1 440,00 €"
+    assert view.number == "FA-2024-0042" and view.payable and not view.paid
+    assert view.dossier.endswith("ALEXANDER / AGENCE IMMO") and view.status == "À régler"
+    assert view.amount.replace("\u202f", " ").replace("\xa0", " ") == "1 440,00 €"
 
 
 def test_demo_configuration_against_a_local_server(demo, stripe_server, monkeypatch):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import TypedDict
 
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, func, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from espace.config import settings
-from espace.domain.ids import parse_page
 from espace.db import session_scope
 from espace.domain.formatting import fdatetime
+from espace.domain.ids import parse_page
 from espace.models import AuditEvent, User, utcnow
 
 log = logging.getLogger("espace.audit")
@@ -72,7 +73,7 @@ def action_label(action: str) -> str:
 
 
 # A plain insert in the caller's transaction (every login, download and upload writes one).
-_INSERT_EVENT = AuditEvent.__table__.insert()
+_INSERT_EVENT = AuditEvent.__table__.insert()  # type: ignore[attr-defined]  # set by SQLModel on table classes
 
 
 def record(session: Session, user: User | None, action: str, detail: str = "", ip: str = "", *,
@@ -93,7 +94,26 @@ def record(session: Session, user: User | None, action: str, detail: str = "", i
               subject_user_id, detail, ip)
 
 
-def for_client(user: User, client_user_id, page: int = 1) -> dict:
+class AuditRow(TypedDict):
+    """One event of a client's trail (French display strings)."""
+
+    date: str
+    action: str
+    who: str
+    detail: str
+    ip: str
+
+
+class AuditPage(TypedDict):
+    """One page of a client's trail."""
+
+    events: list[AuditRow]
+    total: int
+    page: int
+    pages: int
+
+
+def for_client(user: User, client_user_id: object, page: int = 1) -> AuditPage:
     """The trail of one client of the acting lawyer's firm, newest first: events
     where the client is the actor or the subject. AccessDenied for a client user,
     or for a client of another firm."""
@@ -103,8 +123,8 @@ def for_client(user: User, client_user_id, page: int = 1) -> dict:
     with session_scope() as s:
         target = client_user_in_firm(s, user, client_user_id)
         where = (
-            AuditEvent.firm_id == user.firm_id,
-            or_(AuditEvent.user_id == target.id, AuditEvent.subject_user_id == target.id),
+            col(AuditEvent.firm_id) == user.firm_id,
+            or_(col(AuditEvent.user_id) == target.id, col(AuditEvent.subject_user_id) == target.id),
         )
         total = s.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
         size = settings.page_size
@@ -113,13 +133,13 @@ def for_client(user: User, client_user_id, page: int = 1) -> dict:
         actor = aliased(User)
         rows = s.exec(
             select(AuditEvent, actor.prenom, actor.nom)
-            .outerjoin(actor, actor.id == AuditEvent.user_id)
+            .outerjoin(actor, col(actor.id) == col(AuditEvent.user_id))
             .where(*where)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
             .offset((page - 1) * size)
             .limit(size)
         ).all()
-        events = [
+        events: list[AuditRow] = [
             {
                 "date": fdatetime(ev.at),
                 "action": action_label(ev.action),

@@ -13,9 +13,10 @@ import concurrent.futures
 import hashlib
 import os
 import secrets
+from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterable, Callable, Iterable, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from espace.config import settings
 
@@ -58,7 +59,7 @@ class _Writer:
     def __init__(self, max_bytes: int | None):
         self.key = secrets.token_hex(16)
         self.tmp = _root() / f".{self.key}.part"
-        self.fh = None  # created by the first disk step (not on the event loop)
+        self.fh: BinaryIO | None = None  # created by the first disk step (not on the event loop)
         self.sha = hashlib.sha256()
         self.size = 0
         self.max_bytes = max_bytes
@@ -72,9 +73,9 @@ class _Writer:
         if len(self.head) < HEAD:
             self.head += chunk[: HEAD - len(self.head)]
 
-    def _file(self):
+    def _file(self) -> BinaryIO:
         if self.fh is None:
-            self.fh = open(self.tmp, "xb")
+            self.fh = open(self.tmp, "xb")  # noqa: SIM115 (kept open across disk steps; finish or abort closes it)
         return self.fh
 
     def put(self, chunks: list[bytes]) -> None:
@@ -122,7 +123,8 @@ def save_chunks(chunks: Iterable[bytes], max_bytes: int | None = None) -> tuple[
         raise
 
 
-def _after(previous: tuple[concurrent.futures.Future | None, ...], fn, *args):
+def _after(previous: tuple[concurrent.futures.Future[None] | None, ...], fn: Callable[..., None],
+           *args: object) -> None:
     """fn(*args) once the previous disk steps of the same file have succeeded; the
     first error otherwise. (They were queued first, so they are running or done.)"""
     for step in previous:
@@ -131,7 +133,7 @@ def _after(previous: tuple[concurrent.futures.Future | None, ...], fn, *args):
     return fn(*args)
 
 
-def _abort_after(previous: tuple[concurrent.futures.Future | None, ...], w: _Writer) -> None:
+def _abort_after(previous: tuple[concurrent.futures.Future[None] | None, ...], w: _Writer) -> None:
     concurrent.futures.wait([step for step in previous if step is not None])
     w.abort()
 
@@ -139,13 +141,15 @@ def _abort_after(previous: tuple[concurrent.futures.Future | None, ...], w: _Wri
 R = TypeVar("R")
 
 
-def _finish_then(previous: tuple[concurrent.futures.Future, ...], w: _Writer, then: Callable[[Stored], R]) -> R:
+def _finish_then(previous: tuple[concurrent.futures.Future[None] | None, ...], w: _Writer,
+                 then: Callable[[Stored], R]) -> R:
     """The last disk step, once the previous ones are over: fsync and rename (the
     file is removed if they or this fail), then `then(stored)` in the same thread,
     which owns the file from there on."""
     try:
         for step in previous:
-            step.result()
+            if step is not None:
+                step.result()
         key, size, sha = w.finish()
     except BaseException:
         w.abort()
@@ -153,7 +157,7 @@ def _finish_then(previous: tuple[concurrent.futures.Future, ...], w: _Writer, th
     return then(Stored(key, size, sha, w.head))
 
 
-def _retrieve(future: asyncio.Future) -> None:
+def _retrieve(future: asyncio.Future[Any]) -> None:
     """The outcome of a last step whose request went away (`then` logs its own)."""
     if not future.cancelled():
         future.exception()
@@ -173,9 +177,10 @@ async def save_stream(chunks: AsyncIterable[bytes], then: Callable[[Stored], R],
     step waiting for the one before in its lane: the writes and the hash (either
     alone is slower than the receive). The last step waits for both."""
     w = _Writer(max_bytes)  # its file is created by the first disk step; abort removes it
-    written: concurrent.futures.Future | None = None  # the last write queued
-    hashed: concurrent.futures.Future | None = None  # the last hash step queued
-    queued: collections.deque[tuple[concurrent.futures.Future, concurrent.futures.Future]] = collections.deque()
+    written: concurrent.futures.Future[None] | None = None  # the last write queued
+    hashed: concurrent.futures.Future[None] | None = None  # the last hash step queued
+    queued: collections.deque[tuple[concurrent.futures.Future[None], concurrent.futures.Future[None]]] = \
+        collections.deque()
     batch: list[bytes] = []
     batched = 0
     try:

@@ -6,18 +6,20 @@ firm accepts or refuses it. A new request replaces ("remplacee") the pending one
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import NamedTuple
 
-from sqlmodel import Session, func, select, update
+from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain.contact import clean_text, is_email, is_phone, is_postcode
 from espace.domain.formatting import fdate
 from espace.models import Client, ContactRequest, ContactStatus, Firm, Role, User, utcnow
-from espace.services import audit
-from espace.services.mail import outbox
+from espace.services import AccessDenied, audit
 from espace.services.client import portal
+from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
@@ -48,46 +50,45 @@ PER_HOUR_MAX = 5
 TOO_MANY = ("Vous avez envoyé plusieurs demandes dans l'heure : votre cabinet les a reçues. "
             "Vous pourrez en envoyer une nouvelle un peu plus tard.")
 
-_EMAIL = re.compile(r"^[^@\s\"<>(),;:\\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
-# Metropolitan and overseas departments (01-95, 97x, 98x); Corsica is 20xxx.
-_POSTCODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|97|98)\d{3}$")
-_PHONE_FR = re.compile(r"^0[1-9]\d{8}$")
-_PHONE_FR_INTL = re.compile(r"^\+33(?:\(0\))?[1-9]\d{8}$")
-_PHONE_INTL = re.compile(r"^\+[1-9]\d{6,14}$")
+class RequestResult(NamedTuple):
+    """A request filed (ok) or not, with the errors by field ("form" for the whole form)."""
+
+    ok: bool
+    errors: dict[str, str]
 
 
-def _clean(value) -> str:
-    """Trimmed, control characters removed, runs of spaces collapsed."""
-    text = "" if value is None else str(value)
-    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
-    return re.sub(r"\s+", " ", text).strip()
+INVALID_EMAIL = "Adresse e-mail invalide (exemple : nom@domaine.fr)."
+INVALID_POSTCODE = "Code postal invalide : 5 chiffres (exemple : 34470)."
+INVALID_PHONE = ("Numéro invalide : 10 chiffres (exemple : 04 67 15 98 42) ou format international "
+                 "(+33 6 12 34 56 78).")
 
 
-def _valid_phone(value: str) -> bool:
-    compact = re.sub(r"[ .\-]", "", value)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if compact.startswith("+33"):
-        return bool(_PHONE_FR_INTL.match(compact))
-    return bool(_PHONE_FR.match(compact) or _PHONE_INTL.match(compact))
-
-
-def _validate(values: dict[str, str]) -> dict[str, str]:
+def validate_details(values: Mapping[str, str]) -> dict[str, str]:
+    """The errors of a client's details (cleaned values by FIELDS key), by field:
+    required, length, e-mail address, postcode, phone numbers. Empty when valid."""
     errors: dict[str, str] = {}
-    for key, label in FIELDS:
+    for key, _label in FIELDS:
         value = values[key]
         if not value:
             errors[key] = REQUIRED
         elif len(value) > MAX_LENGTH[key]:
             errors[key] = f"{MAX_LENGTH[key]} caractères maximum."
-    if "email" not in errors and not _EMAIL.match(values["email"]):
-        errors["email"] = "Adresse e-mail invalide (exemple : nom@domaine.fr)."
-    if "code_postal" not in errors and not _POSTCODE.match(values["code_postal"]):
-        errors["code_postal"] = "Code postal invalide : 5 chiffres (exemple : 34470)."
+    if "email" not in errors and not is_email(values["email"]):
+        errors["email"] = INVALID_EMAIL
+    if "code_postal" not in errors and not is_postcode(values["code_postal"]):
+        errors["code_postal"] = INVALID_POSTCODE
     for key in ("tel", "mobile"):
-        if key not in errors and not _valid_phone(values[key]):
-            errors[key] = "Numéro invalide : 10 chiffres (exemple : 04 67 15 98 42) ou format international (+33 6 12 34 56 78)."
+        if key not in errors and not is_phone(values[key]):
+            errors[key] = INVALID_PHONE
     return errors
+
+
+def _fresh(s: Session, user: User) -> User:
+    """The user's row as stored now (their name may have changed since the login)."""
+    fresh = s.get(User, user.id)
+    if fresh is None:
+        raise AccessDenied()
+    return fresh
 
 
 def _stored(user: User, client: Client) -> dict[str, str]:
@@ -107,19 +108,18 @@ def current_values(user: User) -> dict[str, str]:
     """The client's details as the firm has them (the form's initial values)."""
     with session_scope() as s:
         client = portal.client_of(s, user)
-        fresh = s.get(User, user.id)
-        return _stored(fresh, client)
+        return _stored(_fresh(s, user), client)
 
 
-def pending(user: User) -> dict | None:
+def pending(user: User) -> dict[str, str] | None:
     """The client's pending request: its values and "date" (dd/mm/yyyy), or None."""
     with session_scope() as s:
         client = portal.client_of(s, user)
         row = s.exec(
             select(ContactRequest)
-            .where(ContactRequest.client_id == client.id, ContactRequest.firm_id == client.firm_id,
-                   ContactRequest.status == ContactStatus.en_attente)
-            .order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
+            .where(col(ContactRequest.client_id) == client.id, col(ContactRequest.firm_id) == client.firm_id,
+                   col(ContactRequest.status) == ContactStatus.en_attente)
+            .order_by(col(ContactRequest.created_at).desc(), col(ContactRequest.id).desc())
         ).first()
         if row is None:
             return None
@@ -128,36 +128,39 @@ def pending(user: User) -> dict | None:
         return data
 
 
-def request_update(user: User, form: dict) -> tuple[bool, dict[str, str]]:
+def request_update(user: User, form: object) -> RequestResult:
     """Validate the form and file a request to the firm. Returns (ok, errors by
     field, plus "form" for a general error). The stored details are unchanged."""
     form = form if isinstance(form, dict) else {}
-    values = {key: _clean(form.get(key)) for key, _ in FIELDS}
+    values = {key: clean_text(form.get(key)) for key, _ in FIELDS}
     values["code_postal"] = values["code_postal"].replace(" ", "")
     values["email"] = values["email"].lower()
     with session_scope() as s:
         client = portal.client_of(s, user)  # authorise before anything else
-        errors = _validate(values)
+        errors = validate_details(values)
         if errors:
-            return False, errors
-        fresh = s.get(User, user.id)
-        old = _stored(fresh, client)
+            return RequestResult(False, errors)
+        old = _stored(_fresh(s, user), client)
         if values == old:
-            return False, {"form": UNCHANGED}
+            return RequestResult(False, {"form": UNCHANGED})
         recent = s.exec(
             select(func.count()).select_from(ContactRequest).where(
-                ContactRequest.client_id == client.id, ContactRequest.created_at >= utcnow() - timedelta(hours=1)
+                col(ContactRequest.client_id) == client.id,
+                col(ContactRequest.created_at) >= utcnow() - timedelta(hours=1),
             )
         ).one()
         if recent >= PER_HOUR_MAX:
             log.warning("contact request throttled user=%s client=%s recent=%s", user.id, client.id, recent)
-            return False, {"form": TOO_MANY}
+            return RequestResult(False, {"form": TOO_MANY})
         s.exec(
             update(ContactRequest)
-            .where(ContactRequest.client_id == client.id, ContactRequest.status == ContactStatus.en_attente)
+            .where(col(ContactRequest.client_id) == client.id,
+                   col(ContactRequest.status) == ContactStatus.en_attente)
             .values(status=ContactStatus.remplacee, decided_at=utcnow())
         )
-        row = ContactRequest(firm_id=client.firm_id, client_id=client.id, status=ContactStatus.en_attente, **values)
+        assert client.id is not None  # read from the database
+        row = ContactRequest(firm_id=client.firm_id, client_id=client.id, status=ContactStatus.en_attente,
+                             **values)  # type: ignore[arg-type]  # values: the FIELDS columns, all str
         s.add(row)
         s.flush()
         changed = [label for key, label in FIELDS if values[key] != old[key]]
@@ -167,8 +170,9 @@ def request_update(user: User, form: dict) -> tuple[bool, dict[str, str]]:
             (u.id, u.email)
             for u in s.exec(
                 select(User)
-                .where(User.firm_id == client.firm_id, User.role.in_((Role.admin, Role.lawyer)), User.active.is_(True))
-                .order_by(User.id)
+                .where(col(User.firm_id) == client.firm_id, col(User.role).in_((Role.admin, Role.lawyer)),
+                       col(User.active).is_(True))
+                .order_by(col(User.id))
             ).all()
         ]
         firm = s.get(Firm, client.firm_id)
@@ -176,7 +180,7 @@ def request_update(user: User, form: dict) -> tuple[bool, dict[str, str]]:
         _notify_firm(s, user, old, values, [e for _, e in lawyers] or ([firm_email] if firm_email else []))
         s.commit()
     log.info("contact request filed user=%s request=%s changed=%s", user.id, request_id, changed)
-    return True, {}
+    return RequestResult(True, {})
 
 
 def _notify_firm(s: Session, user: User, old: dict[str, str], new: dict[str, str], recipients: list[str]) -> None:

@@ -6,18 +6,20 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from typing import NamedTuple, TypedDict
 
-from sqlmodel import Session, func, select, update
+from sqlmodel import Session, col, func, select, update
 
-from espace.domain.ids import parse_id
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain.formatting import fdatetime
+from espace.domain.ids import parse_id
+from espace.domain.names import dossier_title, formal_name, full_name
 from espace.models import Dossier, Message, MessageDirection, Role, User, utcnow
 from espace.services import AccessDenied, audit
+from espace.services.client.portal import client_dossier as own_dossier
+from espace.services.client.recipients import firm_recipients
 from espace.services.mail import outbox
-from espace.services.deposits import firm_recipients, own_dossier
-from espace.domain.names import dossier_title, formal_name, full_name
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,32 @@ SUBJECT_MAX = 150
 BODY_MAX = 5000
 PER_HOUR_MAX = 30  # messages a client may send per hour (each one emails the firm)
 REQUIRED = "Ce champ est obligatoire."
+
+
+class ContactTarget(TypedDict):
+    """Who the client writes to about a dossier."""
+
+    interlocutor: str  # "NOM Prénom", "" when the dossier has none
+    dossier: str
+    dossier_id: str
+
+
+class MessageRow(TypedDict):
+    """One message of a dossier's thread (French display strings)."""
+
+    id: str
+    date: str
+    author: str
+    direction: str  # MessageDirection's value: "client" or "cabinet"
+    subject: str
+    body: str
+
+
+class SendResult(NamedTuple):
+    """A message sent (ok) or not, with the errors by field ("subject", "body", "form")."""
+
+    ok: bool
+    errors: dict[str, str]
 
 
 def _title(d: Dossier) -> str:
@@ -35,7 +63,7 @@ def _display(u: User | None) -> str:
     return full_name(u) if u else ""
 
 
-def contact_target(user: User, dossier_id) -> dict[str, str]:
+def contact_target(user: User, dossier_id: object) -> ContactTarget:
     """Who the client writes to about this dossier (interlocutor as "NOM Prénom")."""
     with session_scope() as s:
         d = own_dossier(s, user, dossier_id)
@@ -47,23 +75,25 @@ def contact_target(user: User, dossier_id) -> dict[str, str]:
         }
 
 
-def _clean_subject(value) -> str:
+def clean_subject(value: object) -> str:
+    """A message's subject on one line: no control characters, single spaces."""
     text = "" if value is None else str(value)
     return re.sub(r"\s+", " ", "".join(ch for ch in text if ch.isprintable() or ch.isspace())).strip()
 
 
-def _clean_body(value) -> str:
+def clean_body(value: object) -> str:
+    """A message's body: line ends as "\\n", no control characters but tabs, trimmed."""
     text = ("" if value is None else str(value)).replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
     return text.strip()
 
 
-def send(user: User, dossier_id, subject: str, body: str) -> tuple[bool, dict[str, str]]:
+def send(user: User, dossier_id: object, subject: str, body: str) -> SendResult:
     """Store a client's message in the dossier's thread and email the interlocutor.
     Returns (ok, errors by field: "subject", "body", or "form"). AccessDenied for a
     dossier that is not the client's."""
-    subject = _clean_subject(subject)
-    body = _clean_body(body)
+    subject = clean_subject(subject)
+    body = clean_body(body)
     with session_scope() as s:
         d = own_dossier(s, user, dossier_id)
         errors: dict[str, str] = {}
@@ -76,15 +106,16 @@ def send(user: User, dossier_id, subject: str, body: str) -> tuple[bool, dict[st
         elif len(body) > BODY_MAX:
             errors["body"] = f"Le message ne doit pas dépasser {BODY_MAX:,} caractères.".replace(",", " ")
         if errors:
-            return False, errors
+            return SendResult(False, errors)
         recent = s.exec(
             select(func.count()).select_from(Message).where(
-                Message.sender_id == user.id, Message.created_at >= utcnow() - timedelta(hours=1)
+                col(Message.sender_id) == user.id, col(Message.created_at) >= utcnow() - timedelta(hours=1)
             )
         ).one()
         if recent >= PER_HOUR_MAX:
             log.warning("message throttled user=%s dossier=%s", user.id, d.id)
-            return False, {"form": "Vous avez envoyé beaucoup de messages. Réessayez dans une heure."}
+            return SendResult(False, {"form": "Vous avez envoyé beaucoup de messages. Réessayez dans une heure."})
+        assert d.id is not None and user.id is not None  # both read from the database
         msg = Message(
             firm_id=d.firm_id, dossier_id=d.id, sender_id=user.id, direction=MessageDirection.client,
             subject=subject, body=body,
@@ -111,10 +142,10 @@ def send(user: User, dossier_id, subject: str, body: str) -> tuple[bool, dict[st
                            firm_id=d.firm_id)
         s.commit()
     log.info("message stored user=%s dossier=%s message=%s", user.id, dossier_id, message_id)
-    return True, {}
+    return SendResult(True, {})
 
 
-def _readable_dossier(s: Session, user: User, dossier_id) -> Dossier:
+def _readable_dossier(s: Session, user: User, dossier_id: object) -> Dossier:
     """A client's own dossier; for the firm's people, any dossier of their firm."""
     if user is not None and user.active and user.role in (Role.admin, Role.lawyer, Role.staff):
         did = parse_id(dossier_id)
@@ -127,18 +158,18 @@ def _readable_dossier(s: Session, user: User, dossier_id) -> Dossier:
     return own_dossier(s, user, dossier_id)
 
 
-def thread(user: User, dossier_id) -> list[dict[str, str]]:
+def thread(user: User, dossier_id: object) -> list[MessageRow]:
     """The dossier's messages, oldest first. Reading it marks the other side's
     messages as read (a client reads the firm's, the firm reads the client's)."""
     with session_scope() as s:
         d = _readable_dossier(s, user, dossier_id)
         rows = s.exec(
             select(Message, User)
-            .join(User, User.id == Message.sender_id)
-            .where(Message.dossier_id == d.id, Message.firm_id == d.firm_id)
-            .order_by(Message.created_at, Message.id)
+            .join(User, col(User.id) == col(Message.sender_id))
+            .where(col(Message.dossier_id) == d.id, col(Message.firm_id) == d.firm_id)
+            .order_by(col(Message.created_at), col(Message.id))
         ).all()
-        result = [
+        result: list[MessageRow] = [
             {
                 "id": str(m.id),
                 "date": fdatetime(m.created_at),
@@ -153,7 +184,8 @@ def thread(user: User, dossier_id) -> list[dict[str, str]]:
         if any(m.direction == incoming and m.read_at is None for m, _ in rows):
             s.exec(
                 update(Message)
-                .where(Message.dossier_id == d.id, Message.direction == incoming, Message.read_at.is_(None))
+                .where(col(Message.dossier_id) == d.id, col(Message.direction) == incoming,
+                       col(Message.read_at).is_(None))
                 .values(read_at=utcnow())
             )
             s.commit()

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain.ids import parse_id, parse_page
+from espace.domain.online_payment import accepts_online_payments
 from espace.domain.formatting import fdate, fdatetime, fduration, fmoney, fsize
 from espace.models import (
     Client,
@@ -22,6 +23,7 @@ from espace.models import (
     DossierClient,
     FactureStatus,
     Facture,
+    Firm,
     Frais,
     Rdv,
     Role,
@@ -197,9 +199,7 @@ def _row(item, dossier: Dossier | None = None, payments: bool = False) -> dict[s
 
 
 def _firm_takes_payments(s: Session, firm_id: int) -> bool:
-    from espace.services.payments import firm_accepts_payments  # payments imports this module
-
-    return firm_accepts_payments(s, firm_id)
+    return accepts_online_payments(s.get(Firm, firm_id))
 
 
 def list_category(user: User, key: str, page: int = 1) -> dict:

@@ -22,7 +22,8 @@ from espace.services import audit
 from espace.services.accounts import auth, identities
 from espace.services.mail import outbox
 from espace.services.admin_scope import ActionResult, client_in_firm, page_of, require_staff
-from espace.services.client.contact import FIELDS, REQUIRED, _clean, _validate
+from espace.domain.contact import clean_text as _clean
+from espace.services.client.contact import FIELDS, REQUIRED, validate_details as _validate
 from espace.domain.names import full_name
 
 log = logging.getLogger(__name__)

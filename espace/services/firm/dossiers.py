@@ -17,7 +17,7 @@ from espace.services.firm.clients import _like, display_name
 from espace.services.admin_scope import (
     STAFF_ROLES, ActionResult, client_in_firm, dossier_in_firm, page_of, parse_id, require_staff,
 )
-from espace.services.client.contact import _clean
+from espace.domain.contact import clean_text as _clean
 
 log = logging.getLogger(__name__)
 

@@ -95,8 +95,8 @@ def answer(user: User, dossier_id, body: str, subject: str = "") -> tuple[bool, 
     """Write to the dossier's clients: stored in the thread (direction "cabinet")
     and emailed to each active client. An empty subject becomes « Re : » the last
     client subject. Returns (ok, errors by field "subject", "body" or "form")."""
-    subject = messaging._clean_subject(subject)
-    body = messaging._clean_body(body)
+    subject = messaging.clean_subject(subject)
+    body = messaging.clean_body(body)
     with session_scope() as s:
         staff = staff_of(s, user)
         d = firm_dossier(s, staff, dossier_id)

@@ -14,7 +14,7 @@ from espace.db import session_scope
 from espace.models import Firm, User
 from espace.services import AccessDenied, audit, storage
 from espace.services.admin_scope import require_admin, require_staff
-from espace.services.client.contact import _EMAIL, _clean
+from espace.domain.contact import clean_text as _clean, is_email
 from espace.services.firm_scope import ADMIN_ROLES
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def update(user: User, form) -> tuple[bool, dict[str, str]]:
         errors["name"] = "Ce champ est obligatoire."
     elif len(name) > NAME_MAX:
         errors["name"] = f"{NAME_MAX} caractères maximum."
-    if sender and (len(sender) > 254 or not _EMAIL.match(sender)):
+    if sender and (len(sender) > 254 or not is_email(sender)):
         errors["sender_email"] = "Adresse e-mail invalide (exemple : contact@cabinet.fr)."
     if publishable and not _PUBLISHABLE.match(publishable):
         errors["publishable_key"] = "Clé publique invalide : elle commence par pk_test_ ou pk_live_."

@@ -27,7 +27,7 @@ from espace.services.accounts import auth, identities
 from espace.services.mail import outbox
 from espace.services.admin_scope import ActionResult, require_admin, require_staff
 from espace.services.firm.clients import INVITE_DAYS, NEVER, display_name
-from espace.services.client.contact import _EMAIL, _clean
+from espace.domain.contact import clean_text as _clean, is_email
 from espace.services.firm_scope import STAFF_ROLES, as_id
 from espace.domain.names import full_name
 
@@ -143,7 +143,7 @@ def _validate(values: dict[str, str]) -> dict[str, str]:
             errors[key] = f"{NAME_MAX} caractères maximum."
     if not values["email"]:
         errors["email"] = "Ce champ est obligatoire."
-    elif len(values["email"]) > 254 or not _EMAIL.match(values["email"]):
+    elif len(values["email"]) > 254 or not is_email(values["email"]):
         errors["email"] = "Adresse e-mail invalide (exemple : prenom.nom@cabinet.fr)."
     if parse_role(values["role"]) is None:
         errors["role"] = "Choisissez un rôle."
