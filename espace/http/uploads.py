@@ -19,8 +19,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from espace.http.core import client_ip, session_actor
 from espace.domain.ids import parse_id
+from espace.http.core import client_ip, session_actor
 from espace.services import AccessDenied, deposits
 
 log = logging.getLogger(__name__)
@@ -91,8 +91,8 @@ async def upload(request: Request) -> Response:
         log.warning("deposit refused: not the client's dossier user=%s dossier=%s ip=%s", user.id, dossier_id,
                     client_ip(request))
         return _error(404, NOT_FOUND, name=name)
-    status = result.pop("status", 200 if result.get("ok") else 400)
-    return JSONResponse(result, status_code=status, headers={"Cache-Control": "no-store"})
+    body = {key: value for key, value in result.items() if key != "status"}  # the answer without its status
+    return JSONResponse(body, status_code=result["status"], headers={"Cache-Control": "no-store"})
 
 
 async def finished(request: Request) -> Response:

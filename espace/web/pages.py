@@ -17,6 +17,7 @@ from espace.web.firm.settings import page as admin_settings  # noqa: F401
 from espace.web.public.first_login import page as first_login  # noqa: F401
 from espace.web.public.chooser import page as chooser  # noqa: F401
 from espace.web.client.payment import page as payment  # noqa: F401
+from espace.web.firm.payments import page as admin_payments  # noqa: F401
 from espace.web.account import firm_page as admin_account  # noqa: F401
 from espace.web.firm.team import page as admin_team  # noqa: F401
 from espace.web.account.security import page as security  # noqa: F401

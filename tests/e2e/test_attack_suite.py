@@ -325,9 +325,9 @@ HANDLERS: dict[str, Entry] = {
     "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.load_policy": firm("/admin/parametres"),
     "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.save_policy": firm("/admin/parametres", actors=("anon", "marc"), form={"exiger_collaborateurs": "on", "exiger_clients": "on"}),
     "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.setvar": tab("/admin/parametres", var_name="policy_message", value=XSS),
-    "espace.web.client.payment.state.AdminPaymentsState.load": loads("/admin/paiements?x={id}", "firm"),
-    "espace.web.client.payment.state.AdminPaymentsState.leave": tab("/admin/paiements"),
-    "espace.web.client.payment.state.AdminPaymentsState.setvar": tab("/admin/paiements", var_name="rows", value=[]),
+    "espace.web.firm.payments.state.PaymentsState.load": loads("/admin/paiements?x={id}", "firm"),
+    "espace.web.firm.payments.state.PaymentsState.leave": tab("/admin/paiements"),
+    "espace.web.firm.payments.state.PaymentsState.setvar": tab("/admin/paiements", var_name="rows", value=[]),
 }
 
 

@@ -1,9 +1,9 @@
 """/mon-compte/coordonnees: « Mettre à jour mes coordonnées » (a request to the firm)."""
 import reflex as rx
 
+from espace.web.client.contact.state import ContactDetailsState as S
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import client_page
-from espace.web.client.contact.state import ContactDetailsState as S
 
 FIELDS = [
     ("Nom", "nom", "text", "family-name"),

@@ -1,11 +1,11 @@
 """Mettre à jour mes coordonnées: a request to the firm, pending until accepted."""
 from __future__ import annotations
 
-import reflex as rx
-
+from espace.models import User
 from espace.services.client import contact
-from espace.web.session import SessionState
+from espace.web.access import client_event
 from espace.web.page import LoadedPage
+from espace.web.session import SessionState
 
 
 class ContactDetailsState(LoadedPage, SessionState):
@@ -15,11 +15,8 @@ class ContactDetailsState(LoadedPage, SessionState):
     message: str = ""
     form_key: int = 0
 
-    @rx.event
-    def load(self):
-        user = self._client()
-        if user is None:
-            return self._leave()
+    @client_event
+    def load(self, user: User):
         self.values = contact.current_values(user)
         self.pending = contact.pending(user) or {}
         self.errors = {}
@@ -27,11 +24,8 @@ class ContactDetailsState(LoadedPage, SessionState):
         self.form_key += 1
         self.loaded = True
 
-    @rx.event
-    def submit(self, form: dict):
-        user = self._client()
-        if user is None:
-            return self._to_login()
+    @client_event
+    def submit(self, user: User, form: dict):
         ok, errors = contact.request_update(user, {k: str(v) for k, v in form.items()})
         self.errors = errors
         if ok:

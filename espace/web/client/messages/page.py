@@ -1,9 +1,9 @@
 """/contacter: « Contacter l'interlocuteur » (Objet, Message) and the dossier's messages."""
 import reflex as rx
 
+from espace.web.client.messages.state import MessagesState as S
 from espace.web.components.forms import banner, field, textarea_field
 from espace.web.components.layout import client_page
-from espace.web.client.messages.state import MessagesState as S
 
 
 def _message(m) -> rx.Component:

@@ -1,12 +1,13 @@
 """Contacter l'interlocuteur: write about a dossier, and read the dossier's thread."""
 from __future__ import annotations
 
-import reflex as rx
-
+from espace.models import User
 from espace.services import AccessDenied, deposits
 from espace.services.client import messaging
-from espace.web.session import SessionState
+from espace.services.client.messaging import MessageRow
+from espace.web.access import client_event
 from espace.web.page import LoadedPage
+from espace.web.session import SessionState
 
 
 class MessagesState(LoadedPage, SessionState):
@@ -14,12 +15,12 @@ class MessagesState(LoadedPage, SessionState):
     dossier_id: str = ""
     interlocutor: str = ""
     dossier_title: str = ""
-    thread: list[dict[str, str]] = []
+    thread: list[MessageRow] = []
     errors: dict[str, str] = {}
     message: str = ""
     form_key: int = 0
 
-    def _select(self, user, dossier_id: str) -> None:
+    def _select(self, user: User, dossier_id: str) -> None:
         try:
             target = messaging.contact_target(user, dossier_id)
         except AccessDenied:
@@ -30,11 +31,8 @@ class MessagesState(LoadedPage, SessionState):
         self.dossier_title = target["dossier"]
         self.thread = messaging.thread(user, self.dossier_id)
 
-    @rx.event
-    def load(self):
-        user = self._client()
-        if user is None:
-            return self._leave()
+    @client_event
+    def load(self, user: User):
         self.reset()
         self.choices = deposits.dossier_choices(user)
         wanted = self.router.url.query_parameters.get("dossier", "")
@@ -44,19 +42,13 @@ class MessagesState(LoadedPage, SessionState):
             self._select(user, wanted)
         self.loaded = True
 
-    @rx.event
-    def choose(self, dossier_id: str):
-        user = self._client()
-        if user is None:
-            return self._to_login()
+    @client_event
+    def choose(self, user: User, dossier_id: str):
         self.errors, self.message = {}, ""
         self._select(user, str(dossier_id))
 
-    @rx.event
-    def send(self, form: dict):
-        user = self._client()
-        if user is None:
-            return self._to_login()
+    @client_event
+    def send(self, user: User, form: dict):
         if not self.dossier_id:
             self.errors = {"dossier": "Choisissez le dossier."}
             return

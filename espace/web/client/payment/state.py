@@ -1,4 +1,5 @@
-"""States of online invoice payment: the client's payment page and the firm's list.
+"""State of online invoice payment: the client's payment page (the firm's list is
+web/firm/payments/).
 
 The payment page drives Stripe.js through `assets/paiement.js` (loaded by this page
 only) with `rx.call_script`; every handler re-authorises through the payments
@@ -11,10 +12,12 @@ import logging
 
 import reflex as rx
 
+from espace.models import User
 from espace.services import AccessDenied, payments
-from espace.web.firm.base import StaffState
-from espace.web.session import SessionState
+from espace.services.payments import PaymentView
+from espace.web.access import client_event
 from espace.web.page import LoadedPage
+from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
 
@@ -67,17 +70,14 @@ class PaymentState(LoadedPage, SessionState):
         parts = [p for p in self.router.url.path.split("/") if p]
         return parts[-2] if len(parts) >= 3 else ""
 
-    def _fill(self, view: dict) -> None:
-        self.facture_id = view["id"]
-        self.number, self.date, self.amount = view["number"], view["date"], view["amount"]
-        self.dossier, self.dossier_id = view["dossier"], view["dossier_id"]
-        self.status, self.paid, self.payable = view["status"], view["paid"], view["payable"]
+    def _fill(self, view: PaymentView) -> None:
+        self.facture_id = view.id
+        self.number, self.date, self.amount = view.number, view.date, view.amount
+        self.dossier, self.dossier_id = view.dossier, view.dossier_id
+        self.status, self.paid, self.payable = view.status, view.paid, view.payable
 
-    @rx.event
-    def load(self):
-        user = self._client()
-        if user is None:
-            return self._leave()
+    @client_event
+    def load(self, user: User):
         self.reset()
         raw = self._facture_from_path()
         try:
@@ -88,9 +88,9 @@ class PaymentState(LoadedPage, SessionState):
             return
         self._fill(view)
         self.loaded = True
-        if view["paid"]:
+        if view.paid:
             return
-        if not view["payable"]:
+        if not view.payable:
             self.info = MSG_NOT_OFFERED
             return
         try:
@@ -115,11 +115,8 @@ class PaymentState(LoadedPage, SessionState):
         log.error("payment page: Stripe.js could not be loaded facture=%s result=%r", self.facture_id, result)
         self.error = payments.MSG_NETWORK
 
-    @rx.event
-    def pay(self):
-        user = self._client()
-        if user is None:
-            return self._leave()
+    @client_event
+    def pay(self, user: User):
         if self.busy or self.waiting or self.paid or not self.facture_id:
             return
         if not payments.payable(user, self.facture_id):
@@ -129,11 +126,8 @@ class PaymentState(LoadedPage, SessionState):
         return rx.call_script("window.espacePaiement ? window.espacePaiement.jeton() : {error: {code: 'network'}}",
                               callback=PaymentState.token_ready)
 
-    @rx.event
-    def token_ready(self, result: dict | None = None):
-        user = self._client()
-        if user is None:
-            return self._leave()
+    @client_event
+    def token_ready(self, user: User, result: dict | None = None):
         token = result.get("token") if isinstance(result, dict) else None
         if not token:
             code, kind = _error_of(result)
@@ -161,10 +155,8 @@ class PaymentState(LoadedPage, SessionState):
                 callback=PaymentState.auth_done)
         return PaymentState.wait_paid
 
-    @rx.event
-    def auth_done(self, result: dict | None = None):
-        if self._client() is None:
-            return self._leave()
+    @client_event
+    def auth_done(self, _user: User, result: dict | None = None):
         status = result.get("status") if isinstance(result, dict) else None
         if status in ("succeeded", "processing"):
             return PaymentState.wait_paid
@@ -173,7 +165,7 @@ class PaymentState(LoadedPage, SessionState):
         self.busy = False
         self.error = payments.message_for(code or "payment_intent_authentication_failure", kind)
 
-    def _reload_view(self, user):
+    def _reload_view(self, user: User) -> None:
         try:
             self._fill(payments.payment_view(user, self.facture_id))
         except AccessDenied:
@@ -205,22 +197,3 @@ class PaymentState(LoadedPage, SessionState):
                 return
         async with self:
             self.waiting, self.busy, self.info = False, False, MSG_LATE
-
-
-class AdminPaymentsState(LoadedPage, StaffState):
-    """/admin/paiements: the firm's online payments."""
-
-    rows: list[dict[str, str]] = []
-
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            self.rows, self.loaded = [], False
-            return self._refuse()
-        try:
-            self.rows = payments.list_payments(user)
-        except AccessDenied:
-            self.rows, self.loaded = [], False
-            return self._refuse()
-        self.loaded = True
