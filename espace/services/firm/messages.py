@@ -82,7 +82,7 @@ def threads(user: User) -> list[dict[str, str]]:
         return result
 
 
-def read_thread(user: User, dossier_id) -> list[dict[str, str]]:
+def read_thread(user: User, dossier_id) -> list[messaging.MessageRow]:
     """The dossier's messages, oldest first; the clients' messages become read."""
     with session_scope() as s:
         staff = staff_of(s, user)
