@@ -237,11 +237,11 @@ def test_failure_while_queueing_loses_nothing(demo, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(share_notices.outbox, "enqueue", broken)
+    monkeypatch.setattr(share_notices.queueing, "enqueue", broken)
     outbox.run_once()
     with session_scope() as s:
         assert s.exec(select(ShareNotice).where(ShareNotice.notified_at.is_(None))).all() != []  # rolled back
-    monkeypatch.setattr(share_notices.outbox, "enqueue", original)
+    monkeypatch.setattr(share_notices.queueing, "enqueue", original)
     [msg] = emails_to(LUCE)
     assert "- 1 document" in text(msg)
 

@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain.names import full_name
 from espace.models import OutboxEmail, User
 from espace.services.mail import outbox
-from espace.domain.names import full_name
 
 log = logging.getLogger("espace.notifications")
 

@@ -5,7 +5,7 @@ only if what it announces was committed. The worker delivers the rows:
 `run_once` (one pass), `worker_loop` (every OUTBOX_POLL_SECONDS, started by the
 app's lifespan in every backend process through `app_worker`), or the standalone
 `python -m espace worker`. Each pass also turns the due share notices into emails
-(services/share_notices.flush_due).
+(services/mail/share_notices.flush_due). `enqueue` lives in queueing.py.
 
 Life of a row: pending -> sending (claimed: claimed_by, claimed_at) -> sent.
 A refusal, an unreachable server or any other error: attempts + 1, last_error,
@@ -42,12 +42,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from espace.config import settings
 from espace.db import get_engine, session_scope
 from espace.models import OutboxEmail, utcnow
-from espace.services.mail import mailer
+from espace.services.mail import mailer, share_notices
+from espace.services.mail.queueing import enqueue as enqueue  # the callers' entry point
 
 log = logging.getLogger("espace.outbox")
 
@@ -60,16 +61,6 @@ PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 STATUSES = (PENDING, SENDING, SENT, FAILED)
 
 _PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def enqueue(s: Session, to: str, subject: str, template: str, context: dict, *, firm_id: int | None = None,
-            reply_to: str | None = None, sender_name: str | None = None) -> OutboxEmail:
-    """Queue one email; it is sent only if the caller's transaction commits."""
-    row = OutboxEmail(firm_id=firm_id, to=to, subject=subject, template=template,
-                      context_json=json.dumps(context, ensure_ascii=False, default=str),
-                      reply_to=reply_to, sender_name=sender_name)
-    s.add(row)
-    return row
 
 
 def default_worker_id() -> str:
@@ -204,8 +195,6 @@ def _release(row: OutboxEmail) -> None:
 def _pass(worker_id: str | None = None, stop: threading.Event | None = None) -> tuple[int, bool]:
     """One pass: due share notices into emails, then one batch of due emails.
     Returns (emails sent, whether the batch was full)."""
-    from espace.services.mail import share_notices
-
     worker_id = worker_id or default_worker_id()
     try:
         with session_scope() as s:
@@ -270,7 +259,7 @@ async def app_worker():
         stop.set()
         try:
             await asyncio.wait_for(task, timeout=4)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             pass
         except Exception:
             log.exception("outbox worker ended with an error")

@@ -10,26 +10,16 @@ from sqlalchemy import func, update
 from sqlmodel import Session, delete, select
 
 from espace.config import settings
-from espace.models import (Client, Document, Dossier, DossierClient, Firm, Frais, Facture, Rdv, Role, ShareNotice,
-                           Tache, TempsPasse, User, utcnow)
-from espace.services.mail import outbox
+from espace.domain import items as registry
 from espace.domain.names import dossier_title, full_name
+from espace.models import Client, Dossier, DossierClient, Firm, Role, ShareNotice, User, utcnow
+from espace.services.mail import queueing
 
 log = logging.getLogger("espace.share_notices")
 
-CATEGORY_OF = {
-    "Document": "documents",
-    "Rdv": "rdv",
-    "Facture": "factures",
-    "Tache": "taches",
-    "TempsPasse": "temps-passes",
-    "Frais": "frais",
-}
-
-
 def record(s: Session, firm_id: int, item) -> None:
     """Call in the transaction that shares `item` (shared_at just set)."""
-    category = CATEGORY_OF[type(item).__name__]
+    category = registry.kind_of(item).key
     client_ids = s.exec(select(DossierClient.client_id).where(DossierClient.dossier_id == item.dossier_id)).all()
     for client_id in client_ids:
         s.add(ShareNotice(firm_id=firm_id, client_id=client_id, dossier_id=item.dossier_id,
@@ -38,7 +28,7 @@ def record(s: Session, firm_id: int, item) -> None:
 
 def forget(s: Session, item) -> None:
     """Call in the transaction that unshares `item`: a pending notice is dropped."""
-    category = CATEGORY_OF[type(item).__name__]
+    category = registry.kind_of(item).key
     s.exec(delete(ShareNotice).where(ShareNotice.category == category, ShareNotice.item_id == item.id,
                                      ShareNotice.notified_at.is_(None)))
 
@@ -46,21 +36,12 @@ def forget(s: Session, item) -> None:
 # --------------------------------------------------------------------------- grouping
 SUBJECT = "Nouveaux éléments dans votre espace client"
 
-# Category -> (model, singular, plural), in the order of the home page tiles.
-KINDS = {
-    "documents": (Document, "document", "documents"),
-    "rdv": (Rdv, "rendez-vous", "rendez-vous"),
-    "factures": (Facture, "facture", "factures"),
-    "taches": (Tache, "tâche", "tâches"),
-    "temps-passes": (TempsPasse, "temps passé", "temps passés"),
-    "frais": (Frais, "frais", "frais"),
-}
-
-
 def count_label(category: str, n: int) -> str:
-    """"1 document", "3 documents", "2 rendez-vous", "2 temps passés"…"""
-    _, one, many = KINDS[category]
-    return f"{n} {one if n <= 1 else many}"
+    """"1 document", "3 documents", "2 rendez-vous", "2 temps passés"… (the registry's words)."""
+    kind = registry.kind(category)
+    if kind is None:
+        raise KeyError(category)
+    return f"{n} {kind.one if n <= 1 else kind.many}"
 
 
 def _window() -> timedelta:
@@ -130,12 +111,14 @@ def _flush_client(s: Session, client_id: int, now: datetime) -> int:
     )
     wanted: dict[str, set[tuple[int, int]]] = {}
     for n in notices:
-        if n.firm_id == client.firm_id and n.dossier_id in linked and n.category in KINDS:
+        if n.firm_id == client.firm_id and n.dossier_id in linked and registry.kind(n.category) is not None:
             wanted.setdefault(n.category, set()).add((n.item_id, n.dossier_id))
     counts: dict[str, int] = {}
     dossier_ids: set[int] = set()
     for category, pairs in wanted.items():
-        model = KINDS[category][0]
+        kind = registry.kind(category)
+        assert kind is not None  # filtered above
+        model = kind.model
         rows = s.exec(
             select(model.id, model.dossier_id).where(model.id.in_([i for i, _ in pairs]), model.shared_at.is_not(None))
         ).all()
@@ -153,11 +136,11 @@ def _flush_client(s: Session, client_id: int, now: datetime) -> int:
     context = {
         "client_name": full_name(user),
         "firm_name": firm.name if firm else "",
-        "items": [count_label(c, counts[c]) for c in KINDS if c in counts],
+        "items": [count_label(k.key, counts[k.key]) for k in registry.kinds() if k.key in counts],
         "dossiers": [dossier_title(d) for d in dossiers],
         "link": f"{settings.public_url}/connexion",
     }
-    row = outbox.enqueue(s, user.email, SUBJECT, "share_notice", context, firm_id=client.firm_id,
+    row = queueing.enqueue(s, user.email, SUBJECT, "share_notice", context, firm_id=client.firm_id,
                          sender_name=firm.name if firm else None, reply_to=firm.sender_email if firm else None)
     s.commit()
     log.info("share notice queued client=%s email=%s notices=%s items=%s", client_id, row.id, len(ids),
