@@ -6,10 +6,11 @@ The categories, tabs and rows come from the item-kind registry (domain/items.py)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import bindparam, literal, union_all
 from sqlalchemy import select as core_select
+from sqlalchemy.engine import Row
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -22,6 +23,7 @@ from espace.domain.names import dossier_title, formal_name, full_name
 from espace.models import Client, Document, Dossier, DossierClient, Role, User
 from espace.services import AccessDenied
 
+_Stmt = TypeVar("_Stmt", SelectOfScalar[Dossier], Select[int | None, int])
 DOSSIERS = "dossiers"  # the category of the client's dossiers themselves, second on the home page
 
 
@@ -99,7 +101,7 @@ class ClientDossier:
     items: dict[str, list[ItemRow]]  # every tab's rows, by tab key
 
 
-def client_of(s: Session, user: User) -> Client:
+def client_of(s: Session, user: User | None) -> Client:
     if user is None or user.role != Role.client or not user.active:
         raise AccessDenied()
     client = s.exec(select(Client).where(Client.user_id == user.id, Client.firm_id == user.firm_id)).first()
@@ -108,34 +110,34 @@ def client_of(s: Session, user: User) -> Client:
     return client
 
 
-def _dossier_ids(client: Client):
+def _dossier_ids(client: Client) -> SelectOfScalar[int]:
     """Subquery: ids of the dossiers of this client, in the client's firm."""
     return (
         select(DossierClient.dossier_id)
-        .join(Dossier, Dossier.id == DossierClient.dossier_id)
+        .join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
         .where(DossierClient.client_id == client.id, Dossier.firm_id == client.firm_id)
     )
 
 
-def _linked_to_client(stmt):
+def _linked_to_client(stmt: _Stmt) -> _Stmt:
     """`stmt` limited to the dossier `dossier_id` when the active client user `user_id`
     of firm `firm_id` is linked to it (bound parameters: built once, run per upload)."""
     return (
-        stmt.join(DossierClient, DossierClient.dossier_id == Dossier.id)
-        .join(Client, Client.id == DossierClient.client_id)
-        .join(User, User.id == Client.user_id)
-        .where(Dossier.id == bindparam("dossier_id"), Dossier.firm_id == Client.firm_id,
-               Client.user_id == bindparam("user_id"), Client.firm_id == bindparam("firm_id"),
-               User.active.is_(True), User.role == Role.client)
+        stmt.join(DossierClient, col(DossierClient.dossier_id) == Dossier.id)
+        .join(Client, col(Client.id) == DossierClient.client_id)
+        .join(User, col(User.id) == Client.user_id)
+        .where(col(Dossier.id) == bindparam("dossier_id"), col(Dossier.firm_id) == Client.firm_id,
+               col(Client.user_id) == bindparam("user_id"), col(Client.firm_id) == bindparam("firm_id"),
+               col(User.active).is_(True), col(User.role) == Role.client)
     )
 
 
 # Built once (building a statement costs more CPU than SQLite takes to answer it).
 _CLIENT_DOSSIER = _linked_to_client(select(Dossier))
-_CLIENT_DOSSIER_REF = _linked_to_client(core_select(Dossier.id, Dossier.firm_id).select_from(Dossier))
+_CLIENT_DOSSIER_REF = _linked_to_client(core_select(col(Dossier.id), col(Dossier.firm_id)).select_from(Dossier))
 
 
-def _client_dossier_params(user, dossier_id) -> dict:
+def _client_dossier_params(user: User | None, dossier_id: object) -> dict[str, int | None]:
     if user is None or user.role != Role.client:
         raise AccessDenied()
     did = parse_id(dossier_id)
@@ -144,17 +146,17 @@ def _client_dossier_params(user, dossier_id) -> dict:
     return {"dossier_id": did, "user_id": user.id, "firm_id": user.firm_id}
 
 
-def client_dossier(s: Session, user: User, dossier_id) -> Dossier:
+def client_dossier(s: Session, user: User | None, dossier_id: object) -> Dossier:
     """The dossier if `user` is an active client linked to it in their firm, read in ONE
     query (the user's active flag is read again, so a client deactivated during a long
     upload is refused when it ends); AccessDenied otherwise, also for a malformed id."""
-    d = s.exec(_CLIENT_DOSSIER, params=_client_dossier_params(user, dossier_id)).first()
+    d: Dossier | None = s.exec(_CLIENT_DOSSIER, params=_client_dossier_params(user, dossier_id)).first()
     if d is None:
         raise AccessDenied()
     return d
 
 
-def client_dossier_ref(s: Session, user, dossier_id):
+def client_dossier_ref(s: Session, user: User | None, dossier_id: object) -> Row[int | None, int]:
     """client_dossier's check as a plain row (`.id`, `.firm_id`), without loading the
     dossier: what an upload needs, before its body and again once it is stored."""
     ref = s.connection().execute(_CLIENT_DOSSIER_REF, _client_dossier_params(user, dossier_id)).first()
@@ -171,7 +173,7 @@ def _visible(kind: registry.ItemKind, client: Client) -> SelectOfScalar[Any]:
 def dossier_choices_of(s: Session, client: Client) -> list[DossierChoice]:
     """The client's dossiers by reference, for choosing where to deposit or write."""
     rows = s.exec(
-        select(Dossier).where(col(Dossier.id).in_(_dossier_ids(client))).order_by(Dossier.reference, Dossier.id)
+        select(Dossier).where(col(Dossier.id).in_(_dossier_ids(client))).order_by(col(Dossier.reference), col(Dossier.id))
     ).all()
     return [{"id": str(d.id), "title": dossier_title(d)} for d in rows]
 
@@ -182,7 +184,7 @@ def home(user: User) -> Home:
     with session_scope() as s:
         client = client_of(s, user)
         ids = _dossier_ids(client)
-        parts: list[Select[Any]] = [
+        parts: list[Select[str, int]] = [
             core_select(literal(c.key).label("k"), func.count().label("n"))
             .select_from(c.kind.model)
             .where(col(c.kind.model.shared_at).is_not(None), col(c.kind.model.dossier_id).in_(ids))
@@ -277,14 +279,14 @@ def dossier(user: User, dossier_id: object) -> ClientDossier:
         )
 
 
-def document_for_download(user: User, document_id: int) -> Document:
+def document_for_download(user: User | None, document_id: object) -> Document:
     """The document if this user may read it: a client of its dossier (shared only),
     or a lawyer/staff member of the dossier's firm. Raises AccessDenied otherwise."""
-    document_id = parse_id(document_id)
-    if user is None or not user.active or document_id is None:
+    number = parse_id(document_id)
+    if user is None or not user.active or number is None:
         raise AccessDenied()
     with session_scope() as s:
-        doc = s.get(Document, document_id)
+        doc = s.get(Document, number)
         if doc is None:
             raise AccessDenied()
         d = s.get(Dossier, doc.dossier_id)

@@ -97,7 +97,7 @@ def _lawyers(s: Session, firm_id: int) -> list[Person]:
     people = s.exec(
         select(User)
         .where(User.firm_id == firm_id, col(User.role).in_(STAFF_ROLES), col(User.active).is_(True))
-        .order_by(User.nom, User.prenom, User.id)
+        .order_by(col(User.nom), col(User.prenom), col(User.id))
     ).all()
     return [{"id": str(u.id), "name": display_name(u)} for u in people]
 
@@ -223,7 +223,7 @@ def _firm_item(s: Session, staff: User, category: str, item_id: object) -> tuple
     return item, d
 
 
-def share(user: User, category: str, item_id) -> bool:
+def share(user: User, category: str, item_id: object) -> bool:
     """Show an item to the dossier's clients (and queue their notification).
     Returns False when it was already shared."""
     with session_scope() as s:
@@ -241,7 +241,7 @@ def share(user: User, category: str, item_id) -> bool:
     return True
 
 
-def unshare(user: User, category: str, item_id) -> bool:
+def unshare(user: User, category: str, item_id: object) -> bool:
     """Hide an item from the dossier's clients at once (a pending notification is
     dropped). Returns False when it was not shared."""
     with session_scope() as s:
@@ -322,13 +322,13 @@ def new_deposits_count(user: User) -> int:
         return s.exec(
             select(func.count())
             .select_from(Document)
-            .join(Dossier, Dossier.id == Document.dossier_id)
+            .join(Dossier, col(Dossier.id) == Document.dossier_id)
             .where(Dossier.firm_id == staff.firm_id, Document.direction == Direction.depose,
-                   Document.opened_at.is_(None))
+                   col(Document.opened_at).is_(None))
         ).one()
 
 
-def mark_deposit_opened(s: Session, user: User, doc: Document) -> None:
+def mark_deposit_opened(s: Session, user: User | None, doc: Document) -> None:
     """Called by the download route (in its transaction): the first download of a
     client's deposit by someone of its firm clears its « Nouveau » marker."""
     if user is None or user.role not in STAFF_ROLES or doc.direction != Direction.depose:
