@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -16,11 +16,12 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import core as api, admin_sharing as api_admin_sharing
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain import french
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, make_pdf
+from espace.domain import french
+from espace.http import admin_sharing as api_admin_sharing
+from espace.http import core as api
 from espace.models import (
     AuditEvent,
     Direction,
@@ -126,7 +127,7 @@ def test_add_rdv_paris_time_is_stored_in_utc_and_shown_to_the_client(demo, peopl
     assert ok and errors == {}
     with session_scope() as s:
         rdv = s.get(Rdv, rdv_id)
-        assert rdv.starts_at.replace(tzinfo=timezone.utc) == datetime(2027, 3, 15, 13, 30, tzinfo=timezone.utc)
+        assert rdv.starts_at.replace(tzinfo=UTC) == datetime(2027, 3, 15, 13, 30, tzinfo=UTC)
         assert rdv.shared_at is not None
     rows = portal.list_category(people["luce"], "rdv").rows
     assert len(rows) == before + 1
@@ -136,7 +137,7 @@ def test_add_rdv_paris_time_is_stored_in_utc_and_shown_to_the_client(demo, peopl
     ok, _, summer = sharing.add_item(people["lawyer"], demo["dossier_ids"][1], "rdv",
                                      {"date": "2027-07-15", "heure": "14:30", "objet": "Expertise"})
     with session_scope() as s:
-        assert s.get(Rdv, summer).starts_at.replace(tzinfo=timezone.utc).hour == 12
+        assert s.get(Rdv, summer).starts_at.replace(tzinfo=UTC).hour == 12
 
 
 def test_add_facture_parses_a_french_amount(demo, people):
