@@ -81,7 +81,7 @@ def test_create_then_the_client_sees_it(demo):
     assert got["reference"] == "2026IIDOS/0001" and got["label"] == "ALEXANDER / BAIL"
     assert sorted(got["client_ids"]) == sorted([str(demo["client_id"]), str(demo["other_client_id"])])
     view = portal.dossier(user(demo["client_user_id"]), result.dossier_id)
-    assert view["label"] == "ALEXANDER / BAIL" and view["interlocutor"] == "DELMAS Fabien"
+    assert view.label == "ALEXANDER / BAIL" and view.interlocutor == "DELMAS Fabien"
     portal.dossier(user(demo["other_client_user_id"]), result.dossier_id)
     with session_scope() as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "dossier_cree")).all()
@@ -113,7 +113,7 @@ def test_update_changes_clients_and_access(demo):
     moved = admin_dossiers.update_dossier(lawyer(demo), did, {**current, "label": "BERTRAND / PRUD'HOMMES",
                                                               "client_ids": [str(demo["client_id"])]})
     assert moved.ok, moved.errors
-    assert portal.dossier(user(demo["client_user_id"]), did)["label"] == "BERTRAND / PRUD'HOMMES"
+    assert portal.dossier(user(demo["client_user_id"]), did).label == "BERTRAND / PRUD'HOMMES"
     with pytest.raises(AccessDenied):
         portal.dossier(user(demo["other_client_user_id"]), did)
 

@@ -62,7 +62,7 @@ def test_services_answer_introuvable_for_any_bad_id(demo, bad):
 def test_lists_take_any_page(demo):
     luce = _luce()
     for bad in (HUGE, int(HUGE), "1e23", 1e300, [1], None, -5):
-        assert portal.list_category(luce, "documents", bad)["page"] == 1
+        assert portal.list_category(luce, "documents", bad).page == 1
 
 
 def test_download_route_huge_or_malformed_id_is_a_french_404(demo):

@@ -35,7 +35,7 @@ def _login(identifier: str, password: str):
 
 def refs(member: User) -> list[str]:
     """The dossier references a client sees (home page's dossier choice)."""
-    return [d["title"].split(" - ")[0] for d in portal.home(member)["dossiers"]]
+    return [d["title"].split(" - ")[0] for d in portal.home(member).dossiers]
 
 
 def _view(lawyer: User, client_id: int) -> dict:

@@ -18,8 +18,8 @@ def _user(user_id: int) -> User:
 
 def test_home_counts_are_the_manuals(demo):
     data = portal.home(_user(demo["client_user_id"]))
-    assert data["name"] == "Luce ALEXANDER"
-    assert [(t["label"], t["count"]) for t in data["tiles"]] == [
+    assert data.name == "Luce ALEXANDER"
+    assert [(t.label, t.count) for t in data.tiles] == [
         ("Documents", 45), ("Dossiers", 4), ("RDV", 9), ("Factures", 1),
         ("Tâches", 8), ("Temps passés", 11), ("Frais", 1),
     ]
@@ -36,27 +36,27 @@ def test_home_runs_few_queries_and_hides_empty_categories(demo):
         event.remove(get_engine(), "before_cursor_execute", listener)
     # client row + one grouped count query + the dossier choice of the deposit zone
     assert len(statements) == 3, statements
-    assert [d["title"] for d in data["dossiers"]] == ["2022IIDOS/0555 - BERTRAND / LICENCIEMENT"]
-    labels = [t["label"] for t in data["tiles"]]
+    assert [d["title"] for d in data.dossiers] == ["2022IIDOS/0555 - BERTRAND / LICENCIEMENT"]
+    labels = [t.label for t in data.tiles]
     assert "Tâches" not in labels and "Frais" not in labels and "Documents" in labels
 
 
 def test_category_list_newest_first_with_dossier(demo):
     data = portal.list_category(_user(demo["client_user_id"]), "documents")
-    assert data["total"] == 45 and len(data["rows"]) == 45
-    first = data["rows"][0]
-    assert first["name"] == "Lettre au client AR dossier Appelant (CA 09-17)"
-    assert first["date"] == "08/01/2024" and first["dossier"] == "ALEXANDER / AGENCE IMMO"
-    assert first["url"] == f"/api/documents/{first['id']}"
+    assert data.total == 45 and len(data.rows) == 45
+    first = data.rows[0]
+    assert first.name == "Lettre au client AR dossier Appelant (CA 09-17)"
+    assert first.date == "08/01/2024" and first.dossier == "ALEXANDER / AGENCE IMMO"
+    assert first.url == f"/api/documents/{first.id}"
 
 
 def test_category_list_paginates_beyond_page_size(demo, monkeypatch):
     monkeypatch.setattr(settings, "page_size", 20)
     user = _user(demo["client_user_id"])
     pages = [portal.list_category(user, "documents", p) for p in (1, 2, 3)]
-    assert [len(p["rows"]) for p in pages] == [20, 20, 5]
-    assert pages[0]["pages"] == 3
-    ids = [r["id"] for p in pages for r in p["rows"]]
+    assert [len(p.rows) for p in pages] == [20, 20, 5]
+    assert pages[0].pages == 3
+    ids = [r.id for p in pages for r in p.rows]
     assert len(set(ids)) == 45
 
 
@@ -67,17 +67,17 @@ def test_unknown_category_is_refused(demo):
 
 def test_dossier_tabs_hide_empty_ones(demo):
     user = _user(demo["client_user_id"])
-    dossiers = portal.list_category(user, "dossiers")["rows"]
+    dossiers = portal.list_category(user, "dossiers").rows
     assert len(dossiers) == 4
-    agence = next(d for d in dossiers if d["name"] == "ALEXANDER / AGENCE IMMO")
-    data = portal.dossier(user, agence["dossier_id"])
-    assert data["interlocutor"] == "DELMAS Fabien"
-    assert data["title"].startswith("2017IIDOS/1529 - ALEXAN")
-    keys = [t["key"] for t in data["tabs"]]
+    agence = next(d for d in dossiers if d.name == "ALEXANDER / AGENCE IMMO")
+    data = portal.dossier(user, agence.dossier_id)
+    assert data.interlocutor == "DELMAS Fabien"
+    assert data.title.startswith("2017IIDOS/1529 - ALEXAN")
+    keys = [t.key for t in data.tabs]
     assert keys[0] == "recus" and "factures" in keys
-    for t in data["tabs"]:
-        assert int(t["count"]) == len(data["items"][t["key"]]) > 0
-    names = [r["name"] for r in data["items"]["recus"]]
+    for t in data.tabs:
+        assert int(t.count) == len(data.items[t.key]) > 0
+    names = [r.name for r in data.items["recus"]]
     assert names[:1] == ["Lettre au client AR dossier Appelant (CA 09-17)"]
 
 
@@ -88,7 +88,7 @@ def test_unshared_items_are_never_listed(demo):
 
         hidden = s.exec(select(Document).where(Document.shared_at.is_(None))).all()
     assert hidden
-    listed = {r["id"] for r in portal.list_category(user, "documents")["rows"]}
+    listed = {r.id for r in portal.list_category(user, "documents").rows}
     for doc in hidden:
         assert str(doc.id) not in listed
         with pytest.raises(AccessDenied):

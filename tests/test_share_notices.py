@@ -12,8 +12,20 @@ from sqlmodel import select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.models import (Direction, Document, Dossier, DossierClient, Facture, Frais, Rdv, ShareNotice, Tache,
-                           TempsPasse, User, utcnow)
+from espace.models import (
+    Direction,
+    Document,
+    Dossier,
+    DossierClient,
+    Facture,
+    Frais,
+    Rdv,
+    ShareNotice,
+    Tache,
+    TempsPasse,
+    User,
+    utcnow,
+)
 from espace.services.mail import outbox, share_notices
 
 LUCE = "academy@secib.fr"
@@ -237,11 +249,11 @@ def test_failure_while_queueing_loses_nothing(demo, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(share_notices.outbox, "enqueue", broken)
+    monkeypatch.setattr(share_notices.queueing, "enqueue", broken)
     outbox.run_once()
     with session_scope() as s:
         assert s.exec(select(ShareNotice).where(ShareNotice.notified_at.is_(None))).all() != []  # rolled back
-    monkeypatch.setattr(share_notices.outbox, "enqueue", original)
+    monkeypatch.setattr(share_notices.queueing, "enqueue", original)
     [msg] = emails_to(LUCE)
     assert "- 1 document" in text(msg)
 
@@ -259,7 +271,7 @@ def test_concurrent_flushes_send_one_email(demo):
             barrier.wait()
             with session_scope() as s:
                 share_notices.flush_due(s)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=flush) for _ in range(4)]

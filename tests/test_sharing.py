@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -16,10 +16,12 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import core as api, admin_sharing as api_admin_sharing
 from espace.config import settings
 from espace.db import session_scope
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, make_pdf
+from espace.domain import french
+from espace.http import admin_sharing as api_admin_sharing
+from espace.http import core as api
 from espace.models import (
     AuditEvent,
     Direction,
@@ -76,7 +78,7 @@ def people(demo):
 
 
 def _client_names(user: User, key: str) -> list[str]:
-    return [r["name"] for r in portal.list_category(user, key)["rows"]]
+    return [r.name for r in portal.list_category(user, key).rows]
 
 
 def _notices(category: str, item_id: int) -> list[ShareNotice]:
@@ -96,24 +98,24 @@ def _token(email: str, password: str) -> str:
 # --------------------------------------------------------------------------- overview
 def test_overview_shows_every_item_with_its_state(demo, people):
     data = sharing.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
-    assert data["label"] == "ALEXANDER / AGENCE IMMO"
-    assert data["interlocutor"] == "DELMAS Fabien"
-    assert {"name": "ALEXANDER Luce", "email": LUCE_EMAIL} in data["clients"]
-    states = {r["state"] for rows in data["items"].values() for r in rows}
+    assert data.label == "ALEXANDER / AGENCE IMMO"
+    assert data.interlocutor == "DELMAS Fabien"
+    assert {"name": "ALEXANDER Luce", "email": LUCE_EMAIL} in data.clients
+    states = {r.state for rows in data.items.values() for r in rows}
     assert states == {"Partagé", "Non partagé"}  # the demo hides a few items from Luce
-    facture = data["items"]["factures"][0]
-    assert facture["name"] == "Facture n° FA-2024-0042" and "1\u202f440,00\u00a0€" in facture["detail"]
+    facture = data.items["factures"][0]
+    assert facture.name == "Facture n° FA-2024-0042" and "1\u202f440,00\u00a0€" in facture.detail
     # Deposits are listed apart, with their « Nouveau » flag.
-    assert data["deposits"] and all(r["new"] == "1" for r in data["deposits"])
-    assert all(r["state"] for r in data["items"]["documents"])
-    hidden_docs = [r for r in data["items"]["documents"] if not r["shared"]]
+    assert data.deposits and all(r.new for r in data.deposits)
+    assert all(r.state for r in data.items["documents"])
+    hidden_docs = [r for r in data.items["documents"] if not r.shared]
     luce_docs = set(_client_names(people["luce"], "documents"))
-    assert hidden_docs and not any(r["name"] in luce_docs for r in hidden_docs)
+    assert hidden_docs and not any(r.name in luce_docs for r in hidden_docs)
 
 
 def test_lawyers_offered_for_time_entries_are_of_the_firm(demo, people):
     data = sharing.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
-    assert [p["name"] for p in data["lawyers"]] == ["DELMAS Fabien", "MOREAU Julie"]
+    assert [p["name"] for p in data.lawyers] == ["DELMAS Fabien", "MOREAU Julie"]
 
 
 # --------------------------------------------------------------------------- adding
@@ -125,17 +127,17 @@ def test_add_rdv_paris_time_is_stored_in_utc_and_shown_to_the_client(demo, peopl
     assert ok and errors == {}
     with session_scope() as s:
         rdv = s.get(Rdv, rdv_id)
-        assert rdv.starts_at.replace(tzinfo=timezone.utc) == datetime(2027, 3, 15, 13, 30, tzinfo=timezone.utc)
+        assert rdv.starts_at.replace(tzinfo=UTC) == datetime(2027, 3, 15, 13, 30, tzinfo=UTC)
         assert rdv.shared_at is not None
-    rows = portal.list_category(people["luce"], "rdv")["rows"]
+    rows = portal.list_category(people["luce"], "rdv").rows
     assert len(rows) == before + 1
-    row = next(r for r in rows if r["name"] == "Préparation de l'audience")
-    assert row["date"] == "15/03/2027 14:30" and row["detail"] == "Au cabinet"
+    row = next(r for r in rows if r.name == "Préparation de l'audience")
+    assert row.date == "15/03/2027 14:30" and row.detail == "Au cabinet"
     # Summer time: 14:30 in Paris is 12:30 UTC (an HTML date input sends ISO dates).
     ok, _, summer = sharing.add_item(people["lawyer"], demo["dossier_ids"][1], "rdv",
                                      {"date": "2027-07-15", "heure": "14:30", "objet": "Expertise"})
     with session_scope() as s:
-        assert s.get(Rdv, summer).starts_at.replace(tzinfo=timezone.utc).hour == 12
+        assert s.get(Rdv, summer).starts_at.replace(tzinfo=UTC).hour == 12
 
 
 def test_add_facture_parses_a_french_amount(demo, people):
@@ -148,8 +150,8 @@ def test_add_facture_parses_a_french_amount(demo, people):
     with session_scope() as s:
         f = s.get(Facture, fid)
         assert f.amount_cents == 144000 and f.payable_online and str(f.due_date) == "2027-02-10"
-    row = next(r for r in portal.list_category(people["luce"], "factures")["rows"] if r["id"] == str(fid))
-    assert row["detail"].startswith("1\u202f440,00\u00a0€ · À régler · échéance 10/02/2027")
+    row = next(r for r in portal.list_category(people["luce"], "factures").rows if r.id == str(fid))
+    assert row.detail.startswith("1\u202f440,00\u00a0€ · À régler · échéance 10/02/2027")
     ok, _, other = sharing.add_item(people["lawyer"], demo["dossier_ids"][0], "factures",
                                     {"numero": "FA-2027-0002", "date": "10/01/2027", "montant": "89,5 €"})
     with session_scope() as s:
@@ -160,18 +162,18 @@ def test_add_facture_parses_a_french_amount(demo, people):
 @pytest.mark.parametrize("text, cents", [("1 440,00", 144000), ("1\u202f440,00 €", 144000), ("1440", 144000),
                                          ("1440.5", 144050), ("1.440,00", 144000), ("0,99", 99)])
 def test_parse_amount(text, cents):
-    assert sharing.parse_amount(text) == cents
+    assert french.parse_amount(text) == cents
 
 
 @pytest.mark.parametrize("text", ["", "abc", "1,234", "12,345,00", "-5", "1 440,001"])
 def test_parse_amount_refuses(text):
-    assert sharing.parse_amount(text) is None
+    assert french.parse_amount(text) is None
 
 
 @pytest.mark.parametrize("text, minutes", [("1h30", 90), ("1 h 30", 90), ("90", 90), ("2h", 120), ("1:15", 75),
                                            ("45 min", 45), ("0h45", 45)])
 def test_parse_duration(text, minutes):
-    assert sharing.parse_duration(text) == minutes
+    assert french.parse_duration(text) == minutes
 
 
 def test_add_time_entry_frais_and_tache(demo, people):
@@ -190,8 +192,8 @@ def test_add_time_entry_frais_and_tache(demo, people):
         assert s.get(Tache, kid).label == "Envoyer les pièces"
     luce = people["luce"]
     assert "Rédaction des conclusions" in _client_names(luce, "temps-passes")
-    row = next(r for r in portal.list_category(luce, "temps-passes")["rows"] if r["id"] == str(tid))
-    assert row["detail"] == "1 h 30"
+    row = next(r for r in portal.list_category(luce, "temps-passes").rows if r.id == str(tid))
+    assert row.detail == "1 h 30"
     assert "Timbre" in _client_names(luce, "frais")
     assert "Envoyer les pièces" in _client_names(luce, "taches")
 
@@ -241,7 +243,7 @@ def test_share_later_then_share_notifies_every_client_and_unshare_hides_at_once(
     assert ok
     assert "Rendez-vous d'essai" not in _client_names(luce, "rdv")
     assert _notices("rdv", rdv_id) == []
-    assert sharing.dossier_overview(lawyer, did)["items"]["rdv"][0]["state"] == "Non partagé"
+    assert sharing.dossier_overview(lawyer, did).items["rdv"][0].state == "Non partagé"
 
     assert sharing.share(lawyer, "rdv", rdv_id) is True
     assert "Rendez-vous d'essai" in _client_names(luce, "rdv")
@@ -266,24 +268,24 @@ def test_share_later_then_share_notifies_every_client_and_unshare_hides_at_once(
 
 def test_unshare_a_demo_document_drops_it_from_the_client_lists_and_download(demo, people):
     lawyer, luce = people["lawyer"], people["luce"]
-    doc = next(r for r in sharing.dossier_overview(lawyer, demo["dossier_ids"][0])["items"]["documents"]
-               if r["shared"])
-    before = portal.list_category(luce, "documents")["total"]
-    sharing.unshare(lawyer, "documents", doc["id"])
-    assert portal.list_category(luce, "documents")["total"] == before - 1
-    assert doc["name"] not in [r["name"] for rows in portal.dossier(luce, demo["dossier_ids"][0])["items"].values()
+    doc = next(r for r in sharing.dossier_overview(lawyer, demo["dossier_ids"][0]).items["documents"]
+               if r.shared)
+    before = portal.list_category(luce, "documents").total
+    sharing.unshare(lawyer, "documents", doc.id)
+    assert portal.list_category(luce, "documents").total == before - 1
+    assert doc.name not in [r.name for rows in portal.dossier(luce, demo["dossier_ids"][0]).items.values()
                                for r in rows]
     with pytest.raises(AccessDenied):
-        portal.document_for_download(luce, int(doc["id"]))
-    sharing.share(lawyer, "documents", doc["id"])
-    assert portal.list_category(luce, "documents")["total"] == before
+        portal.document_for_download(luce, int(doc.id))
+    sharing.share(lawyer, "documents", doc.id)
+    assert portal.list_category(luce, "documents").total == before
 
 
 def test_a_clients_deposit_cannot_be_shared_or_unshared(demo, people):
     dep = sharing.deposits(people["lawyer"], demo["dossier_ids"][0])[0]
     for fn in (sharing.share, sharing.unshare):
         with pytest.raises(AccessDenied):
-            fn(people["lawyer"], "documents", dep["id"])
+            fn(people["lawyer"], "documents", dep.id)
 
 
 # --------------------------------------------------------------------------- attacks
@@ -291,7 +293,7 @@ def _firm1_ids(demo, people) -> dict:
     overview = sharing.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
     return {
         "dossier": demo["dossier_ids"][0],
-        "items": {k: rows[0]["id"] for k, rows in overview["items"].items() if rows},
+        "items": {k: rows[0].id for k, rows in overview.items.items() if rows},
     }
 
 
@@ -304,7 +306,7 @@ def test_other_firm_lawyer_and_client_are_refused_everything(demo, people, who):
     luce_before = portal.home(people["luce"])
     with pytest.raises(AccessDenied):
         sharing.dossier_overview(actor, did)
-    for category in sharing.ADDABLE:
+    for category in sharing.addable():
         with pytest.raises(AccessDenied):
             sharing.add_item(actor, did, category, {"date": "01/01/2027", "heure": "10:00", "objet": "x",
                                                     "numero": "Z", "montant": "1", "libelle": "x", "duree": "1",
@@ -325,7 +327,7 @@ def test_other_firm_lawyer_and_client_are_refused_everything(demo, people, who):
         with pytest.raises(AccessDenied):
             sharing.new_deposits_count(actor)
     else:  # Claire's firm-wide lists hold nothing of firm 1
-        assert all(r["dossier_id"] != str(did) for r in sharing.deposits(actor))
+        assert all(r.dossier_id != str(did) for r in sharing.deposits(actor))
     # Nothing changed, for the firm or for Luce.
     assert sharing.dossier_overview(people["lawyer"], did) == before
     assert portal.home(people["luce"]) == luce_before
@@ -428,12 +430,12 @@ def test_upload_route_shares_at_once_or_later(http, demo, people):
     did = demo["dossier_ids"][0]
     lawyer = _token(LAWYER_EMAIL, LAWYER_PASSWORD)
     url = f"/api/admin/dossiers/{did}/documents"
-    before = portal.list_category(people["luce"], "documents")["total"]
+    before = portal.list_category(people["luce"], "documents").total
     r = http.post(url, content=make_pdf("Jugement"), headers=_headers(lawyer, "C:\\Pièces\\Jugement du 12-01-2027.pdf"))
     assert r.status_code == 200 and r.json()["ok"] is True
     assert r.json()["name"] == "Jugement du 12-01-2027.pdf"  # no directory part kept
     doc_id = r.json()["id"]
-    assert portal.list_category(people["luce"], "documents")["total"] == before + 1
+    assert portal.list_category(people["luce"], "documents").total == before + 1
     assert "Jugement du 12-01-2027.pdf" in _client_names(people["luce"], "documents")
     assert [n.client_id for n in _notices("documents", doc_id)] == [demo["client_id"]]
     with session_scope() as s:
@@ -447,9 +449,9 @@ def test_upload_route_shares_at_once_or_later(http, demo, people):
     later = r.json()["id"]
     assert "Brouillon.pdf" not in _client_names(people["luce"], "documents")
     assert _notices("documents", later) == []
-    row = next(x for x in sharing.dossier_overview(people["lawyer"], did)["items"]["documents"]
-               if x["id"] == str(later))
-    assert row["state"] == "Non partagé"
+    row = next(x for x in sharing.dossier_overview(people["lawyer"], did).items["documents"]
+               if x.id == str(later))
+    assert row.state == "Non partagé"
     sharing.share(people["lawyer"], "documents", later)
     assert "Brouillon.pdf" in _client_names(people["luce"], "documents")
 
@@ -460,25 +462,25 @@ def test_deposit_is_new_until_the_firm_downloads_it(demo, people):
     result = asyncio.run(deposits.deposit_stream(people["luce"], did, "Attestation.pdf", Feed(make_pdf("a"))))
     assert result["ok"]
     rows = sharing.deposits(people["lawyer"], did)
-    row = next(r for r in rows if r["id"] == str(result["id"]))
-    assert row["new"] == "1" and row["client"] == "ALEXANDER Luce" and row["url"] == f"/api/documents/{result['id']}"
+    row = next(r for r in rows if r.id == str(result["id"]))
+    assert row.new and row.client == "ALEXANDER Luce" and row.url == f"/api/documents/{result['id']}"
     firm_wide = sharing.deposits(people["lawyer"])
-    assert any(r["id"] == row["id"] for r in firm_wide)
+    assert any(r.id == row.id for r in firm_wide)
     new_before = sharing.new_deposits_count(people["lawyer"])
 
     with TestClient(api.api) as client:
         # The client downloading her own deposit does not clear the marker.
         luce = _token(LUCE_EMAIL, LUCE_PASSWORD)
-        assert client.get(row["url"], headers={"Cookie": f"espace_session={luce}"}).status_code == 200
-        assert next(r for r in sharing.deposits(people["lawyer"], did) if r["id"] == row["id"])["new"] == "1"
+        assert client.get(row.url, headers={"Cookie": f"espace_session={luce}"}).status_code == 200
+        assert next(r for r in sharing.deposits(people["lawyer"], did) if r.id == row.id).new
         # Another firm's lawyer gets nothing and clears nothing.
         claire = _token(LEROY_EMAIL, LEROY_PASSWORD)
-        assert client.get(row["url"], headers={"Cookie": f"espace_session={claire}"}).status_code == 404
-        assert next(r for r in sharing.deposits(people["lawyer"], did) if r["id"] == row["id"])["new"] == "1"
+        assert client.get(row.url, headers={"Cookie": f"espace_session={claire}"}).status_code == 404
+        assert next(r for r in sharing.deposits(people["lawyer"], did) if r.id == row.id).new
         lawyer = _token(LAWYER_EMAIL, LAWYER_PASSWORD)
-        r = client.get(row["url"] + "?telecharger=1", headers={"Cookie": f"espace_session={lawyer}"})
+        r = client.get(row.url + "?telecharger=1", headers={"Cookie": f"espace_session={lawyer}"})
         assert r.status_code == 200 and r.content.startswith(b"%PDF")
-    assert next(r for r in sharing.deposits(people["lawyer"], did) if r["id"] == row["id"])["new"] == ""
+    assert next(r for r in sharing.deposits(people["lawyer"], did) if r.id == row.id).new is False
     assert sharing.new_deposits_count(people["lawyer"]) == new_before - 1
-    assert sharing.dossier_overview(people["lawyer"], did)["new_deposits"] == str(
-        sum(1 for r in sharing.deposits(people["lawyer"], did) if r["new"]))
+    assert sharing.dossier_overview(people["lawyer"], did).new_deposits == (
+        sum(1 for r in sharing.deposits(people["lawyer"], did) if r.new))

@@ -22,7 +22,8 @@ import sys
 from datetime import date, timedelta
 from espace.db import session_scope
 from espace.models import Direction, Document, Rdv, utcnow
-from espace.services import share_notices, storage
+from espace.services import storage
+from espace.services.mail import share_notices
 
 args = sys.argv[1:]
 for dossier_id, kind, name in zip(args[::3], args[1::3], args[2::3]):

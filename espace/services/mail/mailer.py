@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 
 import emails
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -38,7 +39,7 @@ class MailError(Exception):
     """The SMTP server could not be reached or did not accept the message."""
 
 
-def _render(template: str, context: dict) -> tuple[str, str]:
+def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
     data = {**context, "portal_url": settings.public_url}
     html = _html_env.get_template(f"{template}.html").render(data)
     text = _text_env.get_template(f"{template}.txt").render(data)
@@ -56,7 +57,7 @@ def _write_outbox(msg: emails.Message, template: str) -> str:
     return str(path)
 
 
-def _reason(response) -> str:
+def _reason(response: Any) -> str:
     """A readable cause for a failed SMTP response (server text or exception)."""
     text = getattr(response, "status_text", None)
     if text:
@@ -73,11 +74,11 @@ def send(
     to: str,
     subject: str,
     template: str,
-    context: dict,
+    context: dict[str, Any],
     *,
     reply_to: str | None = None,
     sender_name: str | None = None,
-) -> str:
+) -> str | None:
     """Render and send one email. Returns the Message-ID when sent over SMTP,
     or the path of the .eml file when written to the outbox. Raises MailError."""
     html, text = _render(template, context)

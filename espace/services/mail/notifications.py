@@ -4,14 +4,15 @@ the same transaction as what it announces; without it, it is queued on its own."
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlmodel import Session
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain.names import full_name
 from espace.models import OutboxEmail, User
 from espace.services.mail import outbox
-from espace.domain.names import full_name
 
 log = logging.getLogger("espace.notifications")
 
@@ -20,7 +21,7 @@ def _full_name(user: User) -> str:
     return full_name(user)
 
 
-def _queue(s: Session | None, *args, **kwargs) -> OutboxEmail:
+def _queue(s: Session | None, *args: Any, **kwargs: Any) -> OutboxEmail:
     if s is not None:
         return outbox.enqueue(s, *args, **kwargs)
     with session_scope() as own:

@@ -5,7 +5,7 @@ only if what it announces was committed. The worker delivers the rows:
 `run_once` (one pass), `worker_loop` (every OUTBOX_POLL_SECONDS, started by the
 app's lifespan in every backend process through `app_worker`), or the standalone
 `python -m espace worker`. Each pass also turns the due share notices into emails
-(services/share_notices.flush_due).
+(services/mail/share_notices.flush_due). `enqueue` lives in queueing.py.
 
 Life of a row: pending -> sending (claimed: claimed_by, claimed_at) -> sent.
 A refusal, an unreachable server or any other error: attempts + 1, last_error,
@@ -39,15 +39,19 @@ import secrets
 import socket
 import threading
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, update
-from sqlmodel import Session, select
+from sqlalchemy import select as core_select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col, select
 
 from espace.config import settings
 from espace.db import get_engine, session_scope
 from espace.models import OutboxEmail, utcnow
-from espace.services.mail import mailer
+from espace.services.mail import mailer, share_notices
+from espace.services.mail.queueing import enqueue as enqueue  # the callers' entry point
 
 log = logging.getLogger("espace.outbox")
 
@@ -62,16 +66,6 @@ STATUSES = (PENDING, SENDING, SENT, FAILED)
 _PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def enqueue(s: Session, to: str, subject: str, template: str, context: dict, *, firm_id: int | None = None,
-            reply_to: str | None = None, sender_name: str | None = None) -> OutboxEmail:
-    """Queue one email; it is sent only if the caller's transaction commits."""
-    row = OutboxEmail(firm_id=firm_id, to=to, subject=subject, template=template,
-                      context_json=json.dumps(context, ensure_ascii=False, default=str),
-                      reply_to=reply_to, sender_name=sender_name)
-    s.add(row)
-    return row
-
-
 def default_worker_id() -> str:
     """host:pid:random, different for every process (also after a fork)."""
     global _PROCESS_ID
@@ -80,17 +74,17 @@ def default_worker_id() -> str:
     return _PROCESS_ID
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> ColumnElement[bool]:
     return or_(
-        and_(OutboxEmail.status == PENDING, OutboxEmail.next_attempt_at <= now),
-        and_(OutboxEmail.status == SENDING, OutboxEmail.claimed_at < now - LEASE),
+        and_(col(OutboxEmail.status) == PENDING, col(OutboxEmail.next_attempt_at) <= now),
+        and_(col(OutboxEmail.status) == SENDING, col(OutboxEmail.claimed_at) < now - LEASE),
     )
 
 
-def _mine(row: OutboxEmail):
+def _mine(row: OutboxEmail) -> ColumnElement[bool]:
     """The guard of every write by the worker holding `row`'s claim."""
-    return and_(OutboxEmail.id == row.id, OutboxEmail.status == SENDING,
-                OutboxEmail.claimed_by == row.claimed_by, OutboxEmail.claimed_at == row.claimed_at)
+    return and_(col(OutboxEmail.id) == row.id, col(OutboxEmail.status) == SENDING,
+                col(OutboxEmail.claimed_by) == row.claimed_by, col(OutboxEmail.claimed_at) == row.claimed_at)
 
 
 def claim_due(limit: int = BATCH, worker_id: str | None = None) -> list[OutboxEmail]:
@@ -99,7 +93,7 @@ def claim_due(limit: int = BATCH, worker_id: str | None = None) -> list[OutboxEm
     claimed by one worker only, whatever the number of processes."""
     worker_id = worker_id or default_worker_id()
     now = utcnow()
-    order = (OutboxEmail.next_attempt_at, OutboxEmail.id)
+    order = (col(OutboxEmail.next_attempt_at), col(OutboxEmail.id))
     with session_scope() as s:
         if get_engine().dialect.name == "postgresql":
             rows = s.exec(
@@ -115,15 +109,18 @@ def claim_due(limit: int = BATCH, worker_id: str | None = None) -> list[OutboxEm
 
         # SQLite: take each candidate with an UPDATE guarded on what was seen; a
         # row claimed (or processed) by someone else in between no longer matches.
-        seen = s.exec(
-            select(OutboxEmail.id, OutboxEmail.status, OutboxEmail.attempts, OutboxEmail.claimed_by,
-                   OutboxEmail.claimed_at).where(_due(now)).order_by(*order).limit(limit)
+        seen = s.connection().execute(
+            core_select(col(OutboxEmail.id), col(OutboxEmail.status), col(OutboxEmail.attempts),
+                        col(OutboxEmail.claimed_by), col(OutboxEmail.claimed_at))
+            .where(_due(now)).order_by(*order).limit(limit)
         ).all()
         s.rollback()
-        won: list[int] = []
+        won: list[int | None] = []
         for row_id, status, attempts, claimed_by, claimed_at in seen:
-            guard = [OutboxEmail.id == row_id, OutboxEmail.status == status, OutboxEmail.attempts == attempts, _due(now),
-                     OutboxEmail.claimed_at.is_(None) if claimed_at is None else OutboxEmail.claimed_at == claimed_at]
+            guard = [col(OutboxEmail.id) == row_id, col(OutboxEmail.status) == status,
+                     col(OutboxEmail.attempts) == attempts, _due(now),
+                     col(OutboxEmail.claimed_at).is_(None) if claimed_at is None
+                     else col(OutboxEmail.claimed_at) == claimed_at]
             result = s.exec(
                 update(OutboxEmail).where(*guard).values(status=SENDING, claimed_by=worker_id, claimed_at=now)
             )
@@ -134,10 +131,10 @@ def claim_due(limit: int = BATCH, worker_id: str | None = None) -> list[OutboxEm
                 won.append(row_id)
         if not won:
             return []
-        return list(s.exec(select(OutboxEmail).where(OutboxEmail.id.in_(won)).order_by(*order)).all())
+        return list(s.exec(select(OutboxEmail).where(col(OutboxEmail.id).in_(won)).order_by(*order)).all())
 
 
-def _write(row: OutboxEmail, **values) -> bool:
+def _write(row: OutboxEmail, **values: object) -> bool:
     """Update the row if this worker still holds its claim."""
     with session_scope() as s:
         result = s.exec(update(OutboxEmail).where(_mine(row)).values(**values))
@@ -171,18 +168,19 @@ def deliver(row: OutboxEmail) -> bool:
     except Exception as exc:
         attempts = row.attempts + 1
         final = attempts >= settings.outbox_max_attempts
-        values = dict(attempts=attempts, last_error=_error_text(exc), claimed_by=None, claimed_at=None,
-                      status=FAILED if final else PENDING)
+        error = _error_text(exc)
+        retry_at = utcnow() + backoff(row.attempts)
+        values: dict[str, object] = dict(attempts=attempts, last_error=error, claimed_by=None, claimed_at=None,
+                                         status=FAILED if final else PENDING)
         if not final:
-            values["next_attempt_at"] = utcnow() + backoff(row.attempts)
+            values["next_attempt_at"] = retry_at
         recorded = _write(row, **values)
         if final:
             log.error("outbox email=%s template=%s to=%s failed for good after %s attempts: %s",
-                      row.id, row.template, row.to, attempts, values["last_error"], exc_info=exc)
+                      row.id, row.template, row.to, attempts, error, exc_info=exc)
         else:
             log.warning("outbox email=%s template=%s to=%s attempt %s failed, retry at %s: %s",
-                        row.id, row.template, row.to, attempts, values["next_attempt_at"].isoformat(),
-                        values["last_error"])
+                        row.id, row.template, row.to, attempts, retry_at.isoformat(), error)
         if not recorded:
             log.warning("outbox email=%s failure not recorded: claim lost by %s", row.id, row.claimed_by)
         return False
@@ -204,8 +202,6 @@ def _release(row: OutboxEmail) -> None:
 def _pass(worker_id: str | None = None, stop: threading.Event | None = None) -> tuple[int, bool]:
     """One pass: due share notices into emails, then one batch of due emails.
     Returns (emails sent, whether the batch was full)."""
-    from espace.services.mail import share_notices
-
     worker_id = worker_id or default_worker_id()
     try:
         with session_scope() as s:
@@ -259,7 +255,7 @@ async def worker_loop(stop_event: asyncio.Event | None = None, worker_id: str | 
 
 
 @contextlib.asynccontextmanager
-async def app_worker():
+async def app_worker() -> AsyncIterator[None]:
     """Lifespan task of the app: one worker loop per backend process, stopped
     (current email finished) when the server shuts down."""
     stop = asyncio.Event()
@@ -270,7 +266,7 @@ async def app_worker():
         stop.set()
         try:
             await asyncio.wait_for(task, timeout=4)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             pass
         except Exception:
             log.exception("outbox worker ended with an error")

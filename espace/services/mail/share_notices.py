@@ -5,62 +5,45 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from espace.config import settings
-from espace.models import (Client, Document, Dossier, DossierClient, Firm, Frais, Facture, Rdv, Role, ShareNotice,
-                           Tache, TempsPasse, User, utcnow)
-from espace.services.mail import outbox
+from espace.domain import items as registry
 from espace.domain.names import dossier_title, full_name
+from espace.models import Client, Dossier, DossierClient, Firm, Role, ShareNotice, User, utcnow
+from espace.services.mail import queueing
 
 log = logging.getLogger("espace.share_notices")
 
-CATEGORY_OF = {
-    "Document": "documents",
-    "Rdv": "rdv",
-    "Facture": "factures",
-    "Tache": "taches",
-    "TempsPasse": "temps-passes",
-    "Frais": "frais",
-}
 
-
-def record(s: Session, firm_id: int, item) -> None:
+def record(s: Session, firm_id: int, item: Any) -> None:
     """Call in the transaction that shares `item` (shared_at just set)."""
-    category = CATEGORY_OF[type(item).__name__]
+    category = registry.kind_of(item).key
     client_ids = s.exec(select(DossierClient.client_id).where(DossierClient.dossier_id == item.dossier_id)).all()
     for client_id in client_ids:
         s.add(ShareNotice(firm_id=firm_id, client_id=client_id, dossier_id=item.dossier_id,
                           category=category, item_id=item.id))
 
 
-def forget(s: Session, item) -> None:
+def forget(s: Session, item: Any) -> None:
     """Call in the transaction that unshares `item`: a pending notice is dropped."""
-    category = CATEGORY_OF[type(item).__name__]
-    s.exec(delete(ShareNotice).where(ShareNotice.category == category, ShareNotice.item_id == item.id,
-                                     ShareNotice.notified_at.is_(None)))
+    category = registry.kind_of(item).key
+    s.exec(delete(ShareNotice).where(col(ShareNotice.category) == category, col(ShareNotice.item_id) == item.id,
+                                     col(ShareNotice.notified_at).is_(None)))
 
 
 # --------------------------------------------------------------------------- grouping
 SUBJECT = "Nouveaux éléments dans votre espace client"
 
-# Category -> (model, singular, plural), in the order of the home page tiles.
-KINDS = {
-    "documents": (Document, "document", "documents"),
-    "rdv": (Rdv, "rendez-vous", "rendez-vous"),
-    "factures": (Facture, "facture", "factures"),
-    "taches": (Tache, "tâche", "tâches"),
-    "temps-passes": (TempsPasse, "temps passé", "temps passés"),
-    "frais": (Frais, "frais", "frais"),
-}
-
-
 def count_label(category: str, n: int) -> str:
-    """"1 document", "3 documents", "2 rendez-vous", "2 temps passés"…"""
-    _, one, many = KINDS[category]
-    return f"{n} {one if n <= 1 else many}"
+    """"1 document", "3 documents", "2 rendez-vous", "2 temps passés"… (the registry's words)."""
+    kind = registry.kind(category)
+    if kind is None:
+        raise KeyError(category)
+    return f"{n} {kind.one if n <= 1 else kind.many}"
 
 
 def _window() -> timedelta:
@@ -74,10 +57,10 @@ def due_groups(s: Session, now: datetime | None = None) -> list[int]:
     return list(
         s.exec(
             select(ShareNotice.client_id)
-            .where(ShareNotice.notified_at.is_(None))
-            .group_by(ShareNotice.client_id)
+            .where(col(ShareNotice.notified_at).is_(None))
+            .group_by(col(ShareNotice.client_id))
             .having(func.min(ShareNotice.created_at) <= cutoff)
-            .order_by(ShareNotice.client_id)
+            .order_by(col(ShareNotice.client_id))
         ).all()
     )
 
@@ -100,15 +83,16 @@ def flush_due(s: Session, now: datetime | None = None) -> int:
 
 def _flush_client(s: Session, client_id: int, now: datetime) -> int:
     notices = s.exec(
-        select(ShareNotice).where(ShareNotice.client_id == client_id, ShareNotice.notified_at.is_(None))
-        .order_by(ShareNotice.id)
+        select(ShareNotice).where(ShareNotice.client_id == client_id, col(ShareNotice.notified_at).is_(None))
+        .order_by(col(ShareNotice.id))
     ).all()
     if not notices:
         return 0
     ids = [n.id for n in notices]
     # Take the notices: another worker doing the same gets fewer rows and backs off.
     taken = s.exec(
-        update(ShareNotice).where(ShareNotice.id.in_(ids), ShareNotice.notified_at.is_(None)).values(notified_at=now)
+        update(ShareNotice).where(col(ShareNotice.id).in_(ids), col(ShareNotice.notified_at).is_(None))
+        .values(notified_at=now)
     )
     if taken.rowcount != len(ids):
         s.rollback()
@@ -116,7 +100,7 @@ def _flush_client(s: Session, client_id: int, now: datetime) -> int:
         return 0
     client = s.get(Client, client_id)
     user = s.get(User, client.user_id) if client else None
-    if user is None or not user.active or user.role != Role.client:
+    if client is None or user is None or not user.active or user.role != Role.client:
         s.commit()
         log.info("share notice skipped: inactive client=%s notices=%s", client_id, len(ids))
         return 0
@@ -124,20 +108,23 @@ def _flush_client(s: Session, client_id: int, now: datetime) -> int:
     # Only what is still shared, in a dossier of the client's firm still linked to the client.
     linked = set(
         s.exec(
-            select(DossierClient.dossier_id).join(Dossier, Dossier.id == DossierClient.dossier_id)
+            select(DossierClient.dossier_id).join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
             .where(DossierClient.client_id == client_id, Dossier.firm_id == client.firm_id)
         ).all()
     )
     wanted: dict[str, set[tuple[int, int]]] = {}
     for n in notices:
-        if n.firm_id == client.firm_id and n.dossier_id in linked and n.category in KINDS:
+        if n.firm_id == client.firm_id and n.dossier_id in linked and registry.kind(n.category) is not None:
             wanted.setdefault(n.category, set()).add((n.item_id, n.dossier_id))
     counts: dict[str, int] = {}
     dossier_ids: set[int] = set()
     for category, pairs in wanted.items():
-        model = KINDS[category][0]
+        kind = registry.kind(category)
+        assert kind is not None  # filtered above
+        model = kind.model
         rows = s.exec(
-            select(model.id, model.dossier_id).where(model.id.in_([i for i, _ in pairs]), model.shared_at.is_not(None))
+            select(model.id, model.dossier_id).where(col(model.id).in_([i for i, _ in pairs]),
+                                                     col(model.shared_at).is_not(None))
         ).all()
         still = {(item_id, dossier_id) for item_id, dossier_id in rows} & pairs
         if still:
@@ -148,16 +135,16 @@ def _flush_client(s: Session, client_id: int, now: datetime) -> int:
         log.info("share notice: nothing left to announce client=%s notices=%s", client_id, len(ids))
         return 0
 
-    dossiers = s.exec(select(Dossier).where(Dossier.id.in_(dossier_ids)).order_by(Dossier.reference)).all()
+    dossiers = s.exec(select(Dossier).where(col(Dossier.id).in_(dossier_ids)).order_by(col(Dossier.reference))).all()
     firm = s.get(Firm, client.firm_id)
     context = {
         "client_name": full_name(user),
         "firm_name": firm.name if firm else "",
-        "items": [count_label(c, counts[c]) for c in KINDS if c in counts],
+        "items": [count_label(k.key, counts[k.key]) for k in registry.kinds() if k.key in counts],
         "dossiers": [dossier_title(d) for d in dossiers],
         "link": f"{settings.public_url}/connexion",
     }
-    row = outbox.enqueue(s, user.email, SUBJECT, "share_notice", context, firm_id=client.firm_id,
+    row = queueing.enqueue(s, user.email, SUBJECT, "share_notice", context, firm_id=client.firm_id,
                          sender_name=firm.name if firm else None, reply_to=firm.sender_email if firm else None)
     s.commit()
     log.info("share notice queued client=%s email=%s notices=%s items=%s", client_id, row.id, len(ids),

@@ -1,4 +1,4 @@
-"""Lists of shared items and the home tiles."""
+"""Lists of shared items (portal.ItemRow) and the home tiles (portal.Tile)."""
 from __future__ import annotations
 
 import reflex as rx
@@ -16,10 +16,10 @@ def file_link(*children, **props) -> rx.Component:
 def tile(t) -> rx.Component:
     return rx.link(
         rx.card(
-            rx.text(t["label"], " (", t["count"], ")", weight="bold", size="3"),
+            rx.text(t.label, " (", t.count, ")", weight="bold", size="3"),
             width="100%",
         ),
-        href="/" + t["key"].to(str),
+        href="/" + t.key.to(str),
         underline="none",
         min_width=styles.TILE_MIN,
         flex="1 1 " + styles.TILE_MIN,
@@ -27,11 +27,11 @@ def tile(t) -> rx.Component:
 
 
 def _pay_link(row) -> rx.Component:
-    """`Payer en ligne`, on an invoice the firm lets the client pay now (row["pay"])."""
+    """`Payer en ligne`, on an invoice the firm lets the client pay now (row.pay)."""
     return rx.cond(
-        row["pay"] != "",
+        row.pay != "",
         rx.button(
-            rx.link("Payer en ligne", href=row["pay"].to(str), underline="none", color="inherit"),
+            rx.link("Payer en ligne", href=row.pay.to(str), underline="none", color="inherit"),
             as_child=True,
             size="2",
         ),
@@ -40,31 +40,31 @@ def _pay_link(row) -> rx.Component:
 
 def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
     name = rx.cond(
-        row["url"] != "",
-        file_link(row["name"], href=row["url"], target="_blank", rel="noopener", style={"font-weight": 500}),
+        row.url != "",
+        file_link(row.name, href=row.url, target="_blank", rel="noopener", style={"font-weight": 500}),
         rx.cond(
-            row["dossier_id"] != "",
+            row.dossier_id != "",
             rx.cond(
-                row["date"] == "",
-                rx.link(row["name"], href="/dossiers/" + row["dossier_id"].to(str), weight="medium"),
-                rx.text(row["name"], weight="medium"),
+                row.date == "",
+                rx.link(row.name, href="/dossiers/" + row.dossier_id.to(str), weight="medium"),
+                rx.text(row.name, weight="medium"),
             ),
-            rx.text(row["name"], weight="medium"),
+            rx.text(row.name, weight="medium"),
         ),
     )
     return rx.el.li(
         rx.flex(
-            rx.text(row["date"], color=styles.MUTED, size="2", min_width="90px"),
+            rx.text(row.date, color=styles.MUTED, size="2", min_width="90px"),
             rx.box(
                 name,
-                rx.cond(row["detail"] != "", rx.text(row["detail"], size="2", color=styles.MUTED)),
+                rx.cond(row.detail != "", rx.text(row.detail, size="2", color=styles.MUTED)),
                 *(
                     [
                         rx.cond(
-                            (row["dossier"] != "") & (row["date"] != ""),
+                            (row.dossier != "") & (row.date != ""),
                             rx.text(
                                 "Dossier : ",
-                                rx.link(row["dossier"], href="/dossiers/" + row["dossier_id"].to(str)),
+                                rx.link(row.dossier, href="/dossiers/" + row.dossier_id.to(str)),
                                 size="2",
                             ),
                         )
@@ -77,10 +77,10 @@ def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
                 style={"overflow_wrap": "anywhere"},
             ),
             rx.cond(
-                row["url"] != "",
+                row.url != "",
                 # `download`: the browser saves the file without unloading the page (live connection kept).
-                file_link("Télécharger", href=row["url"] + "?telecharger=1", style={"font-size": "14px"},
-                          aria_label="Télécharger " + row["name"].to(str), custom_attrs={"download": ""}),
+                file_link("Télécharger", href=row.url + "?telecharger=1", style={"font-size": "14px"},
+                          aria_label="Télécharger " + row.name.to(str), custom_attrs={"download": ""}),
             ),
             *([_pay_link(row)] if show_pay else []),
             spacing="3",
@@ -92,7 +92,7 @@ def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
 
 
 def item_list(rows, show_dossier: bool = False, show_pay: bool = False) -> rx.Component:
-    """`show_pay`: rows carry a "pay" key (portal rows), shown as `Payer en ligne`."""
+    """`show_pay`: an invoice's `pay` link is shown as `Payer en ligne`."""
     return rx.el.ul(
         rx.foreach(rows, lambda r: _item(r, show_dossier, show_pay)),
         style={"padding": 0, "margin": 0},

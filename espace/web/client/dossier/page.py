@@ -1,10 +1,10 @@
 """/dossiers/<id>: label, reference, interlocutor, one tab per non-empty category."""
 import reflex as rx
 
+from espace.web.client.dossier.state import DossierState
 from espace.web.components.items import item_list
 from espace.web.components.layout import client_page
 from espace.web.components.upload_zone import upload_zone
-from espace.web.client.dossier.state import DossierState
 
 
 @client_page("/dossiers/[dossier_id]", "Dossier", DossierState.load)
@@ -30,7 +30,7 @@ def dossier() -> rx.Component:
                         rx.tabs.list(
                             rx.foreach(
                                 DossierState.tabs,
-                                lambda t: rx.tabs.trigger(t["label"], " (", t["count"], ")", value=t["key"]),
+                                lambda t: rx.tabs.trigger(t.label, " (", t.count, ")", value=t.key),
                             ),
                             style={"flex_wrap": "wrap"},
                         ),
@@ -38,7 +38,7 @@ def dossier() -> rx.Component:
                     ),
                     rx.foreach(
                         DossierState.tabs,
-                        lambda t: rx.tabs.content(item_list(DossierState.tab_rows[t["key"]], show_pay=True), value=t["key"]),
+                        lambda t: rx.tabs.content(item_list(DossierState.tab_rows[t.key], show_pay=True), value=t.key),
                     ),
                     value=DossierState.active_tab,
                     on_change=DossierState.set_tab,

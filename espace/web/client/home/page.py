@@ -1,10 +1,10 @@
 """/accueil: the client's name, then « Accéder à : » and one tile per non-empty category."""
 import reflex as rx
 
+from espace.web.client.home.state import HomeState
 from espace.web.components.items import tile
 from espace.web.components.layout import client_page
 from espace.web.components.upload_zone import upload_zone
-from espace.web.client.home.state import HomeState
 
 
 @client_page("/accueil", "Accueil", HomeState.load)

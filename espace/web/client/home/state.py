@@ -12,15 +12,15 @@ from espace.web.session import SessionState
 
 class HomeState(LoadedPage, SessionState):
     name: str = ""
-    tiles: list[dict[str, str]] = []
+    tiles: list[portal.Tile] = []
     dossier_choices: list[dict[str, str]] = []
 
     @client_event
     def load(self, user: User):
         data = portal.home(user)
-        self.name = data["name"]
-        self.tiles = [{**t, "count": str(t["count"])} for t in data["tiles"]]
-        self.dossier_choices = data["dossiers"]
+        self.name = data.name
+        self.tiles = data.tiles
+        self.dossier_choices = [dict(c) for c in data.dossiers]
         self.loaded = True
 
     @rx.event

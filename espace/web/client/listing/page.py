@@ -1,10 +1,10 @@
 """One list page per category (/documents, /dossiers, /rdv…): all dossiers mixed, newest first."""
 import reflex as rx
 
+from espace.services.client import portal
+from espace.web.client.listing.state import ListState
 from espace.web.components.items import item_list
 from espace.web.components.layout import client_page
-from espace.services.client.portal import CATEGORIES
-from espace.web.client.listing.state import ListState
 
 
 def _pager() -> rx.Component:
@@ -35,5 +35,5 @@ def listing() -> rx.Component:
     )
 
 
-for _cat in CATEGORIES:
+for _cat in portal.categories():
     client_page(f"/{_cat.key}", _cat.label, ListState.load)(listing)

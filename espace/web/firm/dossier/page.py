@@ -3,25 +3,18 @@
 clients' deposits (`Nouveau` until opened) and the dossier's messages."""
 import reflex as rx
 
+from espace.domain import items as registry
 from espace.web import styles
 from espace.web.components.forms import banner, field, textarea_field
 from espace.web.components.items import file_link
 from espace.web.components.layout import admin_page
 from espace.web.components.upload_zone import upload_zone
+from espace.web.firm.dossier.state import DEPOSITS, MESSAGES
 from espace.web.firm.dossier.state import AdminDossierState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "margin_bottom": "4px", "font-size": "14px"}
 LI_STYLE = {"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none"}
 
-TAB_LABELS = [
-    ("documents", "Documents"),
-    ("deposes", "Documents déposés"),
-    ("rdv", "RDV"),
-    ("factures", "Factures"),
-    ("taches", "Tâches"),
-    ("temps-passes", "Temps passés"),
-    ("frais", "Frais"),
-]
 
 
 # --------------------------------------------------------------------------- pieces
@@ -39,31 +32,31 @@ def _err(name: str):
     return S.errors.get(name, "")
 
 
-def _row(category: str, r) -> rx.Component:
+def _row(kind: registry.ItemKind, r) -> rx.Component:
     name = (
-        file_link(r["name"], href=r["url"], target="_blank", rel="noopener", style={"font-weight": 500})
-        if category == "documents"
-        else rx.text(r["name"], weight="medium")
+        file_link(r.name, href=r.url, target="_blank", rel="noopener", style={"font-weight": 500})
+        if kind.form is None  # uploaded files: a download link
+        else rx.text(r.name, weight="medium")
     )
     return rx.el.li(
         rx.flex(
-            rx.text(r["date"], color=styles.MUTED, size="2", min_width="90px"),
+            rx.text(r.date, color=styles.MUTED, size="2", min_width="90px"),
             rx.box(
                 name,
-                rx.cond(r["detail"] != "", rx.text(r["detail"], size="2", color=styles.MUTED)),
+                rx.cond(r.detail != "", rx.text(r.detail, size="2", color=styles.MUTED)),
                 flex="1 1 200px",
                 min_width="0",
                 style={"overflow_wrap": "anywhere"},
             ),
             rx.flex(
-                rx.badge(r["state"], color_scheme=rx.cond(r["shared"] != "", "green", "gray"), size="2"),
+                rx.badge(r.state, color_scheme=rx.cond(r.shared, "green", "gray"), size="2"),
                 rx.cond(
-                    r["shared"] != "",
+                    r.shared,
                     rx.button("Retirer", variant="soft", color_scheme="red", size="2",
-                              aria_label="Retirer " + r["name"].to(str),
-                              on_click=S.unshare(category, r["id"])),
-                    rx.button("Partager", size="2", aria_label="Partager " + r["name"].to(str),
-                              on_click=S.share(category, r["id"])),
+                              aria_label="Retirer " + r.name.to(str),
+                              on_click=S.unshare(kind.key, r.id)),
+                    rx.button("Partager", size="2", aria_label="Partager " + r.name.to(str),
+                              on_click=S.share(kind.key, r.id)),
                 ),
                 spacing="2",
                 align="center",
@@ -76,10 +69,10 @@ def _row(category: str, r) -> rx.Component:
     )
 
 
-def _list(category: str, label: str) -> rx.Component:
+def _list(kind: registry.ItemKind) -> rx.Component:
     return rx.cond(
-        S.items[category].length() > 0,
-        rx.el.ul(rx.foreach(S.items[category], lambda r: _row(category, r)), aria_label=label,
+        S.items[kind.key].length() > 0,
+        rx.el.ul(rx.foreach(S.items[kind.key], lambda r: _row(kind, r)), aria_label=f"{kind.label} du dossier",
                  style={"padding": 0, "margin": 0, "width": "100%"}),
         rx.text("Aucun élément pour l'instant.", color=styles.MUTED),
     )
@@ -101,12 +94,36 @@ def _form(title: str, handler, *fields, button: str) -> rx.Component:
     )
 
 
-def _date(prefix: str, label: str = "Date", required: bool = True) -> rx.Component:
-    return field(label, f"{prefix}_date", type="date", error=_err(f"{prefix}_date"), required=required)
+def _lawyer_select(label: str, name: str) -> rx.Component:
+    return rx.box(
+        rx.el.label(label, html_for=f"champ-{name}", style=LABEL_STYLE),
+        rx.el.select(
+            rx.foreach(S.lawyers, lambda p: rx.el.option(p["name"], value=p["id"])),
+            id=f"champ-{name}", name=name, default_value=S.me,
+            style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
+        ),
+        rx.cond(_err(name) != "", rx.text(_err(name), color="red", size="2", role="alert")),
+        width="100%",
+        margin_bottom="12px",
+    )
+
+
+INPUT_TYPES = {"date": "date", "time": "time"}
+
+
+def _input(prefix: str, f: registry.FormField) -> rx.Component:
+    """One field of a registry form, named `<prefix>_<field>`."""
+    name = f"{prefix}_{f.name}"
+    if f.kind == "checkbox":
+        return _checkbox(f.label, name, checked=False)
+    if f.kind == "lawyer":
+        return _lawyer_select(f.label, name)
+    return field(f.label, name, type=INPUT_TYPES.get(f.kind, "text"), required=f.required, error=_err(name),
+                 max_length=f.max_length)
 
 
 # --------------------------------------------------------------------------- tabs
-def _documents() -> rx.Component:
+def _documents(kind: registry.ItemKind) -> rx.Component:
     return rx.vstack(
         rx.box(
             rx.el.label(
@@ -120,7 +137,7 @@ def _documents() -> rx.Component:
             width="100%",
             margin_bottom="16px",
         ),
-        _list("documents", "Documents du dossier"),
+        _list(kind),
         width="100%",
         spacing="2",
     )
@@ -129,22 +146,22 @@ def _documents() -> rx.Component:
 def _deposit(r) -> rx.Component:
     return rx.el.li(
         rx.flex(
-            rx.text(r["deposited"], color=styles.MUTED, size="2", min_width="130px"),
+            rx.text(r.deposited, color=styles.MUTED, size="2", min_width="130px"),
             rx.box(
                 rx.flex(
-                    rx.cond(r["new"] != "", rx.badge("Nouveau", color_scheme="orange", size="2")),
-                    file_link(r["name"], href=r["url"], target="_blank", rel="noopener",
+                    rx.cond(r.new, rx.badge("Nouveau", color_scheme="orange", size="2")),
+                    file_link(r.name, href=r.url, target="_blank", rel="noopener",
                               style={"font-weight": 500}, on_click=S.after_download),
                     spacing="2", align="center", wrap="wrap",
                 ),
-                rx.text("Déposé par ", r["client"], " · ", r["detail"], size="2", color=styles.MUTED),
+                rx.text("Déposé par ", r.client, " · ", r.detail, size="2", color=styles.MUTED),
                 flex="1 1 200px",
                 min_width="0",
                 style={"overflow_wrap": "anywhere"},
             ),
             # `download`: no page unload, so the live connection stays and the marker refreshes.
-            file_link("Télécharger", href=r["url"] + "?telecharger=1", style={"font-size": "14px"},
-                      aria_label="Télécharger " + r["name"].to(str), on_click=S.after_download,
+            file_link("Télécharger", href=r.url + "?telecharger=1", style={"font-size": "14px"},
+                      aria_label="Télécharger " + r.name.to(str), on_click=S.after_download,
                       custom_attrs={"download": ""}),
             spacing="3",
             wrap="wrap",
@@ -163,76 +180,17 @@ def _deposits() -> rx.Component:
     )
 
 
-def _item_tab(category: str, prefix: str, title: str, handler, *fields, button: str) -> rx.Component:
-    """A tab of dossier items: the list, then the form adding one, whose last box
-    (`{prefix}_partager`) shares the new item at once."""
+def _item_tab(kind: registry.ItemKind) -> rx.Component:
+    """A tab of dossier items: the list, then the kind's « Ajouter » form, whose last
+    box (`{prefix}_partager`) shares the new item at once."""
+    if kind.form is None:
+        return _documents(kind)
+    form = kind.form
     return rx.vstack(
-        _list(category, f"{dict(TAB_LABELS)[category]} du dossier"),
-        _form(title, handler, *fields, _checkbox("Partager immédiatement", f"{prefix}_partager"), button=button),
+        _list(kind),
+        _form(form.title, lambda data: S.add(kind.key, data), *(_input(form.prefix, f) for f in form.fields),
+              _checkbox("Partager immédiatement", f"{form.prefix}_partager"), button=form.button),
         width="100%",
-    )
-
-
-def _rdv() -> rx.Component:
-    return _item_tab(
-        "rdv", "rdv", "Ajouter un RDV", S.add_rdv,
-        _date("rdv"),
-        field("Heure", "rdv_heure", type="time", error=_err("rdv_heure")),
-        field("Lieu", "rdv_lieu", required=False, error=_err("rdv_lieu"), max_length=200),
-        field("Objet", "rdv_objet", error=_err("rdv_objet"), max_length=200),
-        button="Ajouter le RDV",
-    )
-
-
-def _factures() -> rx.Component:
-    return _item_tab(
-        "factures", "facture", "Ajouter une facture", S.add_facture,
-        field("Numéro", "facture_numero", error=_err("facture_numero"), max_length=50),
-        _date("facture"),
-        field("Montant TTC (€)", "facture_montant", error=_err("facture_montant"), max_length=20),
-        field("Échéance", "facture_echeance", type="date", required=False, error=_err("facture_echeance")),
-        _checkbox("Payable en ligne", "facture_payable_en_ligne", checked=False),
-        button="Ajouter la facture",
-    )
-
-
-def _taches() -> rx.Component:
-    return _item_tab(
-        "taches", "tache", "Ajouter une tâche", S.add_tache,
-        _date("tache"),
-        field("Libellé", "tache_libelle", error=_err("tache_libelle"), max_length=300),
-        button="Ajouter la tâche",
-    )
-
-
-def _temps() -> rx.Component:
-    return _item_tab(
-        "temps-passes", "temps", "Ajouter un temps passé", S.add_temps,
-        _date("temps"),
-        field("Durée (1h30 ou 90 minutes)", "temps_duree", error=_err("temps_duree"), max_length=20),
-        field("Description", "temps_description", error=_err("temps_description"), max_length=500),
-        rx.box(
-            rx.el.label("Avocat", html_for="champ-temps_avocat", style=LABEL_STYLE),
-            rx.el.select(
-                rx.foreach(S.lawyers, lambda p: rx.el.option(p["name"], value=p["id"])),
-                id="champ-temps_avocat", name="temps_avocat", default_value=S.me,
-                style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
-            ),
-            rx.cond(_err("temps_avocat") != "", rx.text(_err("temps_avocat"), color="red", size="2", role="alert")),
-            width="100%",
-            margin_bottom="12px",
-        ),
-        button="Ajouter le temps passé",
-    )
-
-
-def _frais() -> rx.Component:
-    return _item_tab(
-        "frais", "frais", "Ajouter des frais", S.add_frais,
-        _date("frais"),
-        field("Montant (€)", "frais_montant", error=_err("frais_montant"), max_length=20),
-        field("Libellé", "frais_libelle", error=_err("frais_libelle"), max_length=300),
-        button="Ajouter les frais",
     )
 
 
@@ -277,9 +235,23 @@ def _messages() -> rx.Component:
     )
 
 
+def _tabs() -> list[tuple[str, registry.ItemKind]]:
+    """(tab key, its kind) in order: each kind, the clients' deposits after the uploaded kind."""
+    tabs: list[tuple[str, registry.ItemKind]] = []
+    for kind in registry.kinds():
+        tabs.append((kind.key, kind))
+        if kind.form is None:
+            tabs.append((DEPOSITS, kind))
+    return tabs
+
+
+def _tab_labels() -> list[tuple[str, str]]:
+    return [(key, "Documents déposés" if key == DEPOSITS else kind.label) for key, kind in _tabs()]
+
+
 def _trigger(key: str, label: str) -> rx.Component:
-    if key == "deposes":
-        extra = rx.cond(S.new_deposits != "0", rx.text.span("\u00a0· ", S.new_deposits, " nouveau(x)"))
+    if key == DEPOSITS:
+        extra = rx.cond(S.new_deposits != 0, rx.text.span("\u00a0· ", S.new_deposits, " nouveau(x)"))
         return rx.tabs.trigger(label, " (", S.counts[key], ")", extra, value=key)
     return rx.tabs.trigger(label, " (", S.counts[key], ")", value=key)
 
@@ -310,19 +282,14 @@ def admin_dossier() -> rx.Component:
                 banner(S.failure, "red"),
                 rx.tabs.root(
                     rx.tabs.list(
-                        *[_trigger(key, label) for key, label in TAB_LABELS],
+                        *[_trigger(key, label) for key, label in _tab_labels()],
                         rx.tabs.trigger("Messages", rx.cond(S.unread != "0", rx.text.span("\u00a0(", S.unread, " non lu(s))")),
-                                        value="messages"),
+                                        value=MESSAGES),
                         style={"flex_wrap": "wrap"},
                     ),
-                    rx.tabs.content(_documents(), value="documents", padding_top="12px"),
-                    rx.tabs.content(_deposits(), value="deposes", padding_top="12px"),
-                    rx.tabs.content(_rdv(), value="rdv", padding_top="12px"),
-                    rx.tabs.content(_factures(), value="factures", padding_top="12px"),
-                    rx.tabs.content(_taches(), value="taches", padding_top="12px"),
-                    rx.tabs.content(_temps(), value="temps-passes", padding_top="12px"),
-                    rx.tabs.content(_frais(), value="frais", padding_top="12px"),
-                    rx.tabs.content(_messages(), value="messages", padding_top="12px"),
+                    *[rx.tabs.content(_deposits() if key == DEPOSITS else _item_tab(kind), value=key,
+                                      padding_top="12px") for key, kind in _tabs()],
+                    rx.tabs.content(_messages(), value=MESSAGES, padding_top="12px"),
                     value=S.active_tab,
                     on_change=S.set_tab,
                     width="100%",

@@ -1,35 +1,34 @@
 """/admin/dossiers/<id>: a dossier of the firm, what is shared in it, the forms to
-add items, the clients' deposits and the dossier's messages.
+add items (one per kind of the registry), the clients' deposits and the dossier's
+messages.
 
-Every handler re-reads the acting user from the session cookie and passes it to
-the services, which check the firm; nothing sent by the browser is trusted."""
+Every handler re-reads the acting user from the session cookie (`@staff_event`) and
+passes it to the services, which check the firm; nothing sent by the browser is trusted."""
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 
 import reflex as rx
 
+from espace.domain import french
+from espace.domain import items as registry
+from espace.models import User
 from espace.services import AccessDenied
-from espace.services.firm import messages as admin_messages, sharing
+from espace.services.firm import messages as admin_messages
+from espace.services.firm import sharing
+from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
 from espace.web.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
-# Form prefix (field names are "<prefix>_<field>") -> service category, what is said when added
-# and shared, when added only.
-FORMS = {
-    "rdv": ("rdv", "Le RDV a été ajouté et partagé avec le client.", "Le RDV a été ajouté (non partagé)."),
-    "facture": ("factures", "La facture a été ajoutée et partagée avec le client.",
-                "La facture a été ajoutée (non partagée)."),
-    "tache": ("taches", "La tâche a été ajoutée et partagée avec le client.", "La tâche a été ajoutée (non partagée)."),
-    "temps": ("temps-passes", "Le temps passé a été ajouté et partagé avec le client.",
-              "Le temps passé a été ajouté (non partagé)."),
-    "frais": ("frais", "Les frais ont été ajoutés et partagés avec le client.", "Les frais ont été ajoutés (non partagés)."),
-}
-TABS = ["documents", "deposes", "rdv", "factures", "taches", "temps-passes", "frais", "messages"]
+DEPOSITS, MESSAGES = "deposes", "messages"
+
+
+def tab_keys() -> list[str]:
+    """The page's tabs: one per item kind, the clients' deposits, the messages."""
+    return [*(k.key for k in registry.kinds()), DEPOSITS, MESSAGES]
 
 
 class AdminDossierState(LoadedPage, StaffState):
@@ -41,10 +40,10 @@ class AdminDossierState(LoadedPage, StaffState):
     clients: list[dict[str, str]] = []
     lawyers: list[dict[str, str]] = []
     me: str = ""
-    items: dict[str, list[dict[str, str]]] = {}
-    counts: dict[str, str] = {}
-    deposit_rows: list[dict[str, str]] = []
-    new_deposits: str = "0"
+    items: dict[str, list[sharing.FirmItemRow]] = {}
+    counts: dict[str, int] = {}
+    deposit_rows: list[sharing.DepositRow] = []
+    new_deposits: int = 0
     thread: list[dict[str, str]] = []
     unread: str = "0"
     active_tab: str = "documents"
@@ -59,7 +58,7 @@ class AdminDossierState(LoadedPage, StaffState):
         base = f"/api/admin/dossiers/{self.current_id}/documents"
         return base if self.share_uploads else base + "?partager=0"
 
-    def _fill(self, user) -> bool:
+    def _fill(self, user: User) -> bool:
         try:
             data = sharing.dossier_overview(user, self.current_id)
         except AccessDenied:
@@ -67,40 +66,34 @@ class AdminDossierState(LoadedPage, StaffState):
             self.not_found = True
             self.loaded = True
             return False
-        self.label, self.reference, self.interlocutor = data["label"], data["reference"], data["interlocutor"]
-        self.clients, self.lawyers = data["clients"], data["lawyers"]
-        self.items, self.counts = data["items"], data["counts"]
-        self.deposit_rows, self.new_deposits = data["deposits"], data["new_deposits"]
+        self.label, self.reference, self.interlocutor = data.label, data.reference, data.interlocutor
+        self.clients, self.lawyers = [dict(c) for c in data.clients], [dict(p) for p in data.lawyers]
+        self.items, self.counts = data.items, data.counts
+        self.deposit_rows, self.new_deposits = data.deposits, data.new_deposits
         self.me = str(user.id)
-        self.unread = str(admin_messages.unread_count(user, data["id"]))
+        self.unread = str(admin_messages.unread_count(user, data.id))
         self.loaded = True
         return True
 
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def load(self, user: User):
         self.reset()
         self.current_id = self.router.url.path.rstrip("/").split("/")[-1]
         if not self._fill(user):
             return
         wanted = self.router.url.query_parameters.get("onglet", "")
-        if wanted in TABS:
+        if wanted in tab_keys():
             self._open(user, wanted)
 
-    def _open(self, user, key: str) -> None:
+    def _open(self, user: User, key: str) -> None:
         self.active_tab = key
-        if key == "messages":
+        if key == MESSAGES:
             self.thread = admin_messages.read_thread(user, self.current_id)
             self.unread = "0"
 
-    @rx.event
-    def set_tab(self, key: str):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
-        if str(key) in TABS:
+    @staff_event
+    def set_tab(self, user: User, key: str):
+        if str(key) in tab_keys():
             self.message, self.failure, self.errors = "", "", {}
             try:
                 self._open(user, str(key))
@@ -121,30 +114,29 @@ class AdminDossierState(LoadedPage, StaffState):
             if user is not None:
                 self._fill(user)
 
-    @rx.event
-    def refresh(self):
+    @staff_event
+    def refresh(self, user: User):
         """After uploads (the zone's script clicks the hidden button)."""
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
         self._fill(user)
 
-    def _add(self, prefix: str, form: Mapping):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
-        category, shared_text, kept_text = FORMS[prefix]
-        start = prefix + "_"
+    @staff_event
+    def add(self, user: User, key: str, form: dict):
+        """The « Ajouter » form of the item kind `key`: fields `<prefix>_<name>`, and the
+        last box `<prefix>_partager` shares the new item at once."""
+        kind = registry.kind(key)
+        if kind is None or kind.form is None:
+            return
+        start = kind.form.prefix + "_"
         values = {str(k)[len(start):]: v for k, v in dict(form).items() if str(k).startswith(start)}
-        share_now = sharing._truthy(values.pop("partager", ""))
+        share_now = french.truthy(values.pop("partager", ""))
         try:
-            ok, errors, _ = sharing.add_item(user, self.current_id, category, values, share_now=share_now)
+            ok, errors, _ = sharing.add_item(user, self.current_id, kind.key, values, share_now=share_now)
         except AccessDenied:
             self.not_found = True
             return
-        self.errors = {f"{prefix}_{k}": v for k, v in errors.items()}
+        self.errors = {f"{start}{k}": v for k, v in errors.items()}
         if ok:
-            self.message = shared_text if share_now else kept_text
+            self.message = kind.form.added_shared if share_now else kind.form.added_kept
             self.failure = ""
             self.form_key += 1
             self._fill(user)
@@ -152,30 +144,7 @@ class AdminDossierState(LoadedPage, StaffState):
             self.message = ""
             self.failure = "Le formulaire contient des erreurs : corrigez les champs signalés."
 
-    @rx.event
-    def add_rdv(self, form: dict):
-        return self._add("rdv", form)
-
-    @rx.event
-    def add_facture(self, form: dict):
-        return self._add("facture", form)
-
-    @rx.event
-    def add_tache(self, form: dict):
-        return self._add("tache", form)
-
-    @rx.event
-    def add_temps(self, form: dict):
-        return self._add("temps", form)
-
-    @rx.event
-    def add_frais(self, form: dict):
-        return self._add("frais", form)
-
-    def _toggle(self, category: str, item_id: str, on: bool):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    def _toggle(self, user: User, category: str, item_id: str, on: bool):
         try:
             (sharing.share if on else sharing.unshare)(user, str(category), str(item_id))
         except AccessDenied:
@@ -186,19 +155,16 @@ class AdminDossierState(LoadedPage, StaffState):
         self.message = "Partagé avec le client." if on else "Retiré : le client ne le voit plus."
         self._fill(user)
 
-    @rx.event
-    def share(self, category: str, item_id: str):
-        return self._toggle(category, item_id, True)
+    @staff_event
+    def share(self, user: User, category: str, item_id: str):
+        return self._toggle(user, category, item_id, True)
 
-    @rx.event
-    def unshare(self, category: str, item_id: str):
-        return self._toggle(category, item_id, False)
+    @staff_event
+    def unshare(self, user: User, category: str, item_id: str):
+        return self._toggle(user, category, item_id, False)
 
-    @rx.event
-    def answer(self, form: dict):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def answer(self, user: User, form: dict):
         form = dict(form)
         try:
             ok, errors = admin_messages.answer(user, self.current_id, str(form.get("reponse_message", "")),
