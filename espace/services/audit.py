@@ -97,10 +97,10 @@ def for_client(user: User, client_user_id, page: int = 1) -> dict:
     """The trail of one client of the acting lawyer's firm, newest first: events
     where the client is the actor or the subject. AccessDenied for a client user,
     or for a client of another firm."""
-    from espace.services.admin_scope import client_user_in_firm, require_staff
+    from espace.services.access import client_user_in_firm, require_staff
 
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         target = client_user_in_firm(s, user, client_user_id)
         where = (
             AuditEvent.firm_id == user.firm_id,

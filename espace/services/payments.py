@@ -52,7 +52,7 @@ from espace.models import (
 from espace.services.crypto import decrypt_secret
 from espace.services import AccessDenied, audit
 from espace.services.mail import outbox
-from espace.services.admin_scope import require_staff
+from espace.services.access import require_staff
 from espace.services.client.portal import client_of
 from espace.domain.names import dossier_title, formal_name, full_name
 
@@ -550,8 +550,8 @@ STATUS_LABELS = {"open": "En cours", "succeeded": "Réussi", "failed": "Échoué
 
 def list_payments(user: User, limit: int = 200) -> list[dict[str, str]]:
     """The firm's online payments, newest first (date, amount, Stripe id, invoice, client)."""
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         rows = s.exec(
             select(Payment, Facture, Dossier, User)
             .join(Facture, Facture.id == Payment.facture_id)

@@ -22,7 +22,7 @@ from espace.domain.formatting import fdatetime
 from espace.models import AuthSession, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services.accounts.auth import FormResult, _live_session
-from espace.services.firm_scope import as_id
+from espace.services.access import require_id as as_id
 
 log = logging.getLogger(__name__)
 

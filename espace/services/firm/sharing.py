@@ -35,7 +35,9 @@ from espace.services import AccessDenied, audit
 from espace.services.client import portal
 from espace.services.mail import share_notices
 from espace.services import deposits as deposit_service
-from espace.services.firm_scope import STAFF_ROLES, as_id, display_name, dossier_clients, firm_dossier, staff_of
+from espace.services.access import STAFF_ROLES, dossier_clients, require_id as as_id, require_staff as staff_of
+from espace.services.access import dossier_in_firm as firm_dossier
+from espace.domain.names import formal_name as display_name
 from espace.domain.names import dossier_title
 
 log = logging.getLogger(__name__)
