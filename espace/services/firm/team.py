@@ -24,7 +24,7 @@ from espace.domain.formatting import fdatetime
 from espace.domain.names import full_name
 from espace.domain.text import clean_line
 from espace.models import Account, Firm, OneTimeToken, Role, User, utcnow
-from espace.services import audit
+from espace.services import AccessDenied, audit
 from espace.services.access import STAFF_ROLES, firm_of, require_admin, require_staff, staff_in_firm
 from espace.services.accounts import auth, identities
 from espace.services.client.contact import _EMAIL
@@ -114,9 +114,11 @@ def list_team(user: User) -> Team:
         return Team(rows=[_row(u, me) for u in people], can_manage=me.role == Role.admin)
 
 
-def _acting_admin(s: Session, user: User) -> User:
+def _acting_admin(s: Session, user: User | None) -> User:
     """Serialise the firm's team changes (write lock on the firm row), then re-read the
     acting user in this transaction: still an active administrator of this firm."""
+    if user is None:
+        raise AccessDenied()
     s.exec(update(Firm).where(col(Firm.id) == user.firm_id).values(name=Firm.name))
     return require_admin(s, user)
 

@@ -201,8 +201,9 @@ class AdminDossierState(LoadedPage, StaffState):
             return self._refuse()
         form = dict(form)
         try:
-            ok, errors = admin_messages.answer(user, self.current_id, str(form.get("reponse_message", "")),
-                                               str(form.get("reponse_objet", "")))
+            sent = admin_messages.answer(user, self.current_id, str(form.get("reponse_message", "")),
+                                         str(form.get("reponse_objet", "")))
+            ok, errors = sent.ok, sent.errors
         except AccessDenied:
             self.not_found = True
             return
