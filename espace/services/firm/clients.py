@@ -5,32 +5,25 @@ only inside that user's firm; a client user or another firm's id → AccessDenie
 from __future__ import annotations
 
 import logging
-import secrets
-import string
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, or_, select, update
+from sqlmodel import col, func, or_, select
 
-from espace.config import settings
 from espace.db import session_scope
 from espace.domain.formatting import fdate, fdatetime
-from espace.domain.names import full_name
 from espace.domain.text import clean_line
-from espace.models import Account, Client, Dossier, DossierClient, Firm, OneTimeToken, Role, User, utcnow
+from espace.models import Client, Dossier, DossierClient, Role, User
 from espace.services import audit
-from espace.services import crypto as security
 from espace.services.access import client_in_firm, firm_of, require_staff
 from espace.services.accounts import auth, identities
 from espace.services.client.contact import FIELDS, REQUIRED, _validate
+from espace.services.firm import invitations
 from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of, saved_id
-from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
-INVITE_DAYS = 7
 OPTIONAL = {"adresse", "code_postal", "ville", "tel", "mobile"}
 # Only a duplicate inside the acting firm is reported (an address known to another
 # firm is answered exactly like a new one: services/identities.py).
@@ -120,16 +113,6 @@ def _status(u: User) -> str:
     return "Actif"
 
 
-def generate_password(identifier: str) -> str:
-    """A readable temporary password that passes the password rules."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        core = "".join(secrets.choice(alphabet) for _ in range(12))
-        password = f"{core[:4]}-{core[4:8]}-{core[8:]}"
-        if not security.password_problems(password, identifier=identifier):
-            return password
-
-
 # --------------------------------------------------------------------------- list
 def list_clients(user: User, search: str = "", page: object = 1) -> Page[ClientRow]:
     """The firm's clients by name; each word of `search` must match the name,
@@ -178,22 +161,6 @@ def dashboard(user: User) -> Counts:
 
 
 # --------------------------------------------------------------------------- one client
-def _invitation_info(s: Session, target: User) -> str:
-    row = s.exec(
-        select(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite")
-        .order_by(col(OneTimeToken.created_at).desc(), col(OneTimeToken.id).desc())
-    ).first()
-    if target.activated_at is not None:
-        return "Espace activé."
-    if target.temporary_password_invite:
-        return "Mot de passe provisoire envoyé ; il devra être changé à la première connexion."
-    if row is None:
-        return "Aucune invitation envoyée."
-    if row.used_at is None and row.expires_at > utcnow():
-        return f"Invitation envoyée le {fdate(row.created_at)}, valable jusqu'au {fdatetime(row.expires_at)}."
-    return f"L'invitation envoyée le {fdate(row.created_at)} n'est plus valable : renvoyez-la."
-
-
 def get_client(user: User, client_id: object) -> ClientDetail:
     """The client's form values, status, last login, invitation state and dossiers."""
     with session_scope() as s:
@@ -217,63 +184,10 @@ def get_client(user: User, client_id: object) -> ClientDetail:
             status=_status(target),
             last_login=fdatetime(target.last_login_at) if target.last_login_at else NEVER,
             created=fdate(target.created_at),
-            invitation=_invitation_info(s, target),
+            invitation=invitations.status_line(s, target),
             can_resend=target.active and target.activated_at is None,
             dossiers=[DossierLink(id=saved_id(d.id), reference=d.reference, label=d.label) for d in dossiers],
         )
-
-
-def _invite(s: Session, actor: User, firm: Firm, target: User, *, resend: bool) -> str:
-    """Queue the invitation (one-time link, or the manual's temporary password)
-    in the caller's transaction; returns the message for the lawyer.
-
-    A person who already logs in (to another firm) is only told that this firm opened
-    a space for them, to be reached with their usual identifier; the firm's answer,
-    status, trail and invitation dates are exactly those of a new person."""
-    account = s.get(Account, target.account_id)
-    if account is None:
-        raise LookupError(f"membership {target.id} without its account")
-    known = identities.has_own_password(account)
-    context = {"firm_name": firm.name, "client_name": full_name(target),
-               "identifier": target.email}
-    target.temporary_password_invite = firm.invite_with_temporary_password
-    s.add(target)
-    if known:
-        outbox.enqueue(s, target.email, f"Le cabinet {firm.name} vous a ouvert un espace client", "membership_opened",
-                       {"firm_name": firm.name, "client_name": context["client_name"],
-                        "link": f"{settings.public_url}/connexion"},
-                       firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
-    if firm.invite_with_temporary_password:
-        if known:
-            security.burn_time_like_verify()  # as long as hashing a new temporary password
-        else:
-            password = generate_password(account.email)
-            account.password_hash = security.hash_password(password)
-            account.password_changed_at = utcnow()
-            account.must_change_password = True
-            s.add(account)
-            auth.revoke_account_sessions(s, saved_id(account.id))
-            outbox.enqueue(s, target.email, "Vos identifiants de connexion à votre espace client",
-                           "temporary_password",
-                           {**context, "identifier": account.email, "password": password,
-                            "link": f"{settings.public_url}/connexion"},
-                           firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
-        audit.record(s, actor, "mot_de_passe_provisoire_envoye", target.email, subject_user_id=target.id)
-        return f"Mot de passe provisoire envoyé à {target.email}."
-    # Only the newest link works: older unused invitations are spent.
-    s.exec(update(OneTimeToken).where(col(OneTimeToken.user_id) == target.id, col(OneTimeToken.purpose) == "invite",
-                                      col(OneTimeToken.used_at).is_(None)).values(used_at=utcnow()))
-    # Issued for a known person too (never sent): the firm's "Invitation envoyée le …,
-    # valable jusqu'au …" reads the same.
-    token = auth.issue_one_time_token(s, target, "invite", timedelta(days=INVITE_DAYS))
-    if not known:
-        outbox.enqueue(s, target.email, "Votre espace client est ouvert", "invitation",
-                       {**context, "identifier": account.email,
-                        "link": f"{settings.public_url}/activer?jeton={token}", "valid_days": INVITE_DAYS},
-                       firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
-    audit.record(s, actor, "invitation_renvoyee" if resend else "invitation_envoyee", target.email,
-                 subject_user_id=target.id)
-    return f"Invitation envoyée à {target.email}."
 
 
 def create_client(user: User, form: object) -> Result:
@@ -300,7 +214,7 @@ def create_client(user: User, form: object) -> Result:
                 s.flush()
                 audit.record(s, user, "client_cree", f"client {client.id} {target.email}",
                              subject_user_id=target.id)
-                message = _invite(s, user, firm, target, resend=False)
+                message = invitations.invite_client(s, user, firm, target, resend=False)
                 s.commit()
             except identities.SameFirm:
                 return Result(False, {"email": EMAIL_TAKEN})
@@ -390,7 +304,7 @@ def send_invitation(user: User, client_id: object, *, resend: bool = True) -> Re
                                            "utiliser « Mot de passe oublié ? » sur la page de connexion."},
                           client_id=client.id)
         firm = firm_of(s, user)
-        message = _invite(s, user, firm, target, resend=resend)
+        message = invitations.invite_client(s, user, firm, target, resend=resend)
         s.commit()
         return Result(True, message=message, client_id=client.id)
 

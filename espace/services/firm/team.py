@@ -28,8 +28,9 @@ from espace.services import AccessDenied, audit
 from espace.services.access import STAFF_ROLES, firm_of, require_admin, require_staff, staff_in_firm
 from espace.services.accounts import auth, identities
 from espace.services.client.contact import _EMAIL
-from espace.services.firm.clients import INVITE_DAYS, NEVER, display_name
+from espace.services.firm.clients import NEVER, display_name
 from espace.services.firm.common import ActionResult, saved_id
+from espace.services.firm.invitations import INVITE_DAYS
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
