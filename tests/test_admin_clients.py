@@ -14,11 +14,10 @@ from espace.db import session_scope
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD
 from espace.models import AuditEvent, Firm, OneTimeToken, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.firm import clients as admin_clients
 from espace.services.accounts import auth
+from espace.services.firm import clients as admin_clients
 from espace.services.mail import mailer
-from tests.admin_helpers import (account_by_email, claire, paul_client_id, queued, session_token, user,
-                                 user_by_email)
+from tests.admin_helpers import account_by_email, claire, paul_client_id, queued, session_token, user, user_by_email
 
 NEW = {
     "nom": "DURAND", "prenom": "Paul", "email": "Paul.Durand@Example.com", "adresse": "3 rue de la Loge",

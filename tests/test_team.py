@@ -20,14 +20,15 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import admin as api_admin
 from espace.db import session_scope
 from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD
+from espace.http import admin as api_admin
 from espace.models import AuditEvent, AuthSession, Firm, Role, User
 from espace.services import AccessDenied
-from espace.services.accounts import auth
-from espace.services.firm import settings as firm_settings, team
 from espace.services.access import NotAdmin
+from espace.services.accounts import auth
+from espace.services.firm import settings as firm_settings
+from espace.services.firm import team
 from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
 from tests.test_cli import cli  # noqa: F401  (fixture)
 from tests.test_firm_settings import PUBLISHABLE, SECRET, form, png
@@ -262,9 +263,9 @@ def test_a_deactivated_administrator_can_do_nothing(demo):
 
 # --------------------------------------------------------------------------- migration and CLI
 def test_migration_gives_every_firm_an_administrator(tmp_path, monkeypatch):
-    from alembic import command
     from alembic.config import Config
 
+    from alembic import command
     from espace.config import settings
 
     url = f"sqlite:///{tmp_path / 'm.db'}"
