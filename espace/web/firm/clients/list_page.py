@@ -9,7 +9,7 @@ from espace.web.firm.clients.state import ClientsListState as S
 def _row(r) -> rx.Component:
     return row_item(
         rx.box(
-            rx.link(r.name, href="/admin/clients/" + r.id.to(str), weight="bold"),
+            rx.link(r.name, href="/admin/clients/" + r.id.to_string(), weight="bold"),
             muted(r.email),
             flex="1 1 240px", min_width="0",
         ),

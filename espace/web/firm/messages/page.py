@@ -11,7 +11,7 @@ def _thread(t) -> rx.Component:
     return rx.el.li(
         rx.flex(
             rx.box(
-                rx.link(t.dossier, href="/admin/dossiers/" + t.dossier_id.to(str) + "?onglet=messages",
+                rx.link(t.dossier, href="/admin/dossiers/" + t.dossier_id.to_string() + "?onglet=messages",
                         weight="bold", aria_label="Messages du dossier " + t.dossier),
                 rx.text("Client(s) : ", t.clients, size="2", color=styles.MUTED),
                 rx.text("Dernier message le ", t.last_date, " — ", t.last_author, " : « ", t.last_subject, " »",

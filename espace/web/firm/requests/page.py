@@ -23,7 +23,7 @@ def _field_row(f) -> rx.Component:
 
 
 def _pending(r) -> rx.Component:
-    rid = r.id.to(str)
+    rid = r.id.to_string()
     motif_id = "motif-" + rid
     return rx.el.article(
         rx.heading(r.client, size="4", as_="h2"),

@@ -31,7 +31,7 @@ def _confirm_deactivation(r) -> rx.Component:
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Annuler", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(rx.button("Désactiver l'accès", color_scheme="red",
-                                                 on_click=S.deactivate(r.id.to(str)))),
+                                                 on_click=S.deactivate(r.id.to_string()))),
                 spacing="3", justify="end", wrap="wrap", margin_top="16px",
             ),
             max_width="440px",
@@ -42,7 +42,7 @@ def _confirm_deactivation(r) -> rx.Component:
 def _manage(r) -> rx.Component:
     return rx.flex(
         rx.form(
-            rx.el.input(type="hidden", name="user_id", value=r.id.to(str)),
+            rx.el.input(type="hidden", name="user_id", value=r.id.to_string()),
             rx.el.select(*_role_options(), name="role", default_value=r.role,
                          aria_label="Rôle de " + r.name, style=SELECT_STYLE),
             rx.button("Changer le rôle", type="submit", variant="soft", size="2"),
@@ -52,11 +52,11 @@ def _manage(r) -> rx.Component:
         rx.cond(
             r.active,
             _confirm_deactivation(r),
-            rx.button("Réactiver", color_scheme="green", variant="soft", size="2", on_click=S.reactivate(r.id.to(str)),
+            rx.button("Réactiver", color_scheme="green", variant="soft", size="2", on_click=S.reactivate(r.id.to_string()),
                       aria_label="Réactiver " + r.name),
         ),
         rx.cond((r.status == "Invitation en attente"),
-                rx.button("Renvoyer l'invitation", variant="soft", size="2", on_click=S.resend(r.id.to(str)))),
+                rx.button("Renvoyer l'invitation", variant="soft", size="2", on_click=S.resend(r.id.to_string()))),
         wrap="wrap", spacing="2", align="center", width="100%",
     )
 
