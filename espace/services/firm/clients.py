@@ -287,8 +287,6 @@ def reactivate_client(user: User, client_id: object) -> Result:
         return Result(True, message=f"L'accès de {display_name(target)} est réactivé.", client_id=client.id)
 
 
-reactivate = reactivate_client
-
 
 def send_invitation(user: User, client_id: object, *, resend: bool = True) -> Result:
     """(Re)send the invitation of a client who has not yet chosen a password. The
