@@ -14,11 +14,10 @@ from espace.db import session_scope
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD
 from espace.models import AuditEvent, Firm, OneTimeToken, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.firm import clients as admin_clients
 from espace.services.accounts import auth
+from espace.services.firm import clients as admin_clients
 from espace.services.mail import mailer
-from tests.admin_helpers import (account_by_email, claire, paul_client_id, queued, session_token, user,
-                                 user_by_email)
+from tests.admin_helpers import account_by_email, claire, paul_client_id, queued, session_token, user, user_by_email
 
 NEW = {
     "nom": "DURAND", "prenom": "Paul", "email": "Paul.Durand@Example.com", "adresse": "3 rue de la Loge",
@@ -78,9 +77,9 @@ def test_another_firm_sees_and_changes_nothing(demo):
             call()
     assert user(demo["client_user_id"]).active
     assert user(demo["client_user_id"]).nom == "ALEXANDER"
-    names = [r["name"] for r in admin_clients.list_clients(other, "")["rows"]]
+    names = [r.name for r in admin_clients.list_clients(other, "").rows]
     assert names == ["MARTIN Paul", "NOEL Sophie"]
-    assert admin_clients.list_clients(other, "alexander")["rows"] == []
+    assert admin_clients.list_clients(other, "alexander").rows == []
     # Delmas cannot reach Claire's client either.
     with pytest.raises(AccessDenied):
         admin_clients.get_client(lawyer(demo), paul_client_id())
@@ -90,21 +89,21 @@ def test_another_firm_sees_and_changes_nothing(demo):
 
 
 def test_list_search_and_last_login(demo):
-    rows = admin_clients.list_clients(lawyer(demo), "")["rows"]
-    assert [r["name"] for r in rows] == ["ALEXANDER Luce", "BERTRAND Marc", "NOEL Sophie"]
+    rows = admin_clients.list_clients(lawyer(demo), "").rows
+    assert [r.name for r in rows] == ["ALEXANDER Luce", "BERTRAND Marc", "NOEL Sophie"]
     found = admin_clients.list_clients(lawyer(demo), "  aLeXan ")
-    assert [r["name"] for r in found["rows"]] == ["ALEXANDER Luce"] and found["total"] == 1
-    assert [r["name"] for r in admin_clients.list_clients(lawyer(demo), "perols")["rows"]] == ["ALEXANDER Luce"]
-    assert admin_clients.list_clients(lawyer(demo), "%")["rows"] == []  # LIKE wildcards are literal
+    assert [r.name for r in found.rows] == ["ALEXANDER Luce"] and found.total == 1
+    assert [r.name for r in admin_clients.list_clients(lawyer(demo), "perols").rows] == ["ALEXANDER Luce"]
+    assert admin_clients.list_clients(lawyer(demo), "%").rows == []  # LIKE wildcards are literal
     with session_scope() as s:
         marc = s.get(User, demo["other_client_user_id"])
         marc.last_login_at = None
         s.add(marc)
         s.commit()
     session_token(LUCE_EMAIL, LUCE_PASSWORD)
-    rows = {r["name"]: r for r in admin_clients.list_clients(lawyer(demo), "")["rows"]}
-    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", rows["ALEXANDER Luce"]["last_login"])
-    assert rows["BERTRAND Marc"]["last_login"] == "Jamais"
+    rows = {r.name: r for r in admin_clients.list_clients(lawyer(demo), "").rows}
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", rows["ALEXANDER Luce"].last_login)
+    assert rows["BERTRAND Marc"].last_login == "Jamais"
 
 
 def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
@@ -115,8 +114,8 @@ def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
     assert new_user.role == "client" and new_user.firm_id == demo["firm_id"]
     assert account_by_email("paul.durand@example.com").password_hash is None
     detail = admin_clients.get_client(lawyer(demo), result.client_id)
-    assert detail["values"]["ville"] == "MONTPELLIER" and detail["last_login"] == "Jamais"
-    assert detail["status"] == "Invitation en attente" and detail["can_resend"]
+    assert detail.values["ville"] == "MONTPELLIER" and detail.last_login == "Jamais"
+    assert detail.status == "Invitation en attente" and detail.can_resend
     # The invitation is queued with the manual's content.
     [(row, ctx)] = queued("paul.durand@example.com")
     assert row.template == "invitation" and row.firm_id == demo["firm_id"]
@@ -137,8 +136,8 @@ def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
     assert not auth.reset_password(token, "Autre-Passe-2024!", "Autre-Passe-2024!", "invite").ok
     assert auth.login("paul.durand@example.com", "Nouveau-Passe-2024").ok
     detail = admin_clients.get_client(lawyer(demo), result.client_id)
-    assert detail["status"] == "Actif" and not detail["can_resend"]
-    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", detail["last_login"])
+    assert detail.status == "Actif" and not detail.can_resend
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", detail.last_login)
     # Once activated, resending is refused (the client uses « Mot de passe oublié ? »).
     again = admin_clients.resend_invitation(lawyer(demo), result.client_id)
     assert not again.ok and "Mot de passe oublié" in again.errors["form"]
@@ -154,7 +153,7 @@ def test_an_expired_invitation_is_refused(demo):
         s.commit()
     assert not auth.reset_link_is_valid(token, "invite")
     assert not auth.reset_password(token, "Nouveau-Passe-2024", "Nouveau-Passe-2024", "invite").ok
-    assert "n'est plus valable" in admin_clients.get_client(lawyer(demo), result.client_id)["invitation"]
+    assert "n'est plus valable" in admin_clients.get_client(lawyer(demo), result.client_id).invitation
 
 
 def test_resend_replaces_the_previous_link(demo):
@@ -191,12 +190,12 @@ def test_create_validation_keeps_nothing_and_refuses_a_taken_identifier(demo):
 
 def test_update_client(demo):
     cid = demo["other_client_id"]
-    current = admin_clients.get_client(lawyer(demo), cid)["values"]
+    current = admin_clients.get_client(lawyer(demo), cid).values
     bad = admin_clients.update_client(lawyer(demo), cid, {**current, "email": LUCE_EMAIL})
     assert not bad.ok and "déjà celle d'un compte de votre cabinet" in bad.errors["email"]
     ok = admin_clients.update_client(lawyer(demo), cid, {**current, "ville": "SETE", "code_postal": "34200"})
     assert ok.ok and ok.message == "Les coordonnées du client ont été enregistrées."
-    assert admin_clients.get_client(lawyer(demo), cid)["values"]["ville"] == "SETE"
+    assert admin_clients.get_client(lawyer(demo), cid).values["ville"] == "SETE"
     trail = audit.for_client(lawyer(demo), demo["other_client_user_id"])["events"]
     assert trail[0]["action"] == "Coordonnées modifiées par le cabinet" and "Ville" in trail[0]["detail"]
 
@@ -208,7 +207,7 @@ def test_deactivation_closes_the_sessions_at_once(demo):
     assert result.ok and "sessions ont été fermées" in result.message
     assert auth.current_user(token) is None
     assert not auth.login(LUCE_EMAIL, LUCE_PASSWORD).ok
-    assert [r["status"] for r in admin_clients.list_clients(lawyer(demo), "alexander")["rows"]] == ["Désactivé"]
+    assert [r.status for r in admin_clients.list_clients(lawyer(demo), "alexander").rows] == ["Désactivé"]
     refused = admin_clients.resend_invitation(lawyer(demo), demo["client_id"])
     assert not refused.ok and "désactivé" in refused.errors["form"]
     assert admin_clients.reactivate_client(lawyer(demo), demo["client_id"]).ok
@@ -237,7 +236,7 @@ def test_temporary_password_flow(demo):
     from espace.http.core import home_path_for
 
     assert home_path_for(opened) == "/premiere-connexion"
-    assert admin_clients.get_client(lawyer(demo), result.client_id)["can_resend"]
+    assert admin_clients.get_client(lawyer(demo), result.client_id).can_resend
     changed = auth.change_password(token, ctx["password"], "Mon-Propre-Passe-1", "Mon-Propre-Passe-1")
     assert changed.ok
     assert not account_by_email("paul.durand@example.com").must_change_password
@@ -284,8 +283,8 @@ def test_audit_trail_of_one_client(demo):
 
 def test_dashboard_counts(demo):
     admin_clients.create_client(lawyer(demo), NEW)
-    assert admin_clients.dashboard(lawyer(demo)) == {"clients": 4, "active": 4, "pending": 1, "dossiers": 6}
-    assert admin_clients.dashboard(claire()) == {"clients": 2, "active": 2, "pending": 0, "dossiers": 2}
+    assert admin_clients.dashboard(lawyer(demo)) == admin_clients.Counts(clients=4, active=4, pending=1, dossiers=6)
+    assert admin_clients.dashboard(claire()) == admin_clients.Counts(clients=2, active=2, pending=0, dossiers=2)
 
 
 def test_trail_shows_shares_and_downloads(demo):
@@ -321,7 +320,7 @@ def test_correcting_the_email_kills_the_links_sent_to_the_old_address(demo):
     result = admin_clients.create_client(lawyer(demo), {**NEW, "email": "paul.durand@exmaple.com"})
     [(row, ctx)] = queued("paul.durand@exmaple.com")
     token = _token_from(ctx["link"])
-    current = admin_clients.get_client(lawyer(demo), result.client_id)["values"]
+    current = admin_clients.get_client(lawyer(demo), result.client_id).values
     fixed = admin_clients.update_client(lawyer(demo), result.client_id, {**current, "email": "paul.durand@example.com"})
     assert fixed.ok, fixed.errors
     assert not auth.reset_link_is_valid(token, "invite")

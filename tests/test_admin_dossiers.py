@@ -3,14 +3,16 @@ reference unique per firm, clients and interlocutor of the firm only, filters,
 and what the client then sees."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 from sqlmodel import select
 
 from espace.db import session_scope
 from espace.models import AuditEvent, Dossier, User
 from espace.services import AccessDenied
-from espace.services.firm import dossiers as admin_dossiers
 from espace.services.client import portal
+from espace.services.firm import dossiers as admin_dossiers
 from tests.admin_helpers import claire, paul_client_id, user
 
 
@@ -59,9 +61,9 @@ def test_another_firm_ids_are_refused(demo):
     ]:
         with pytest.raises(AccessDenied):
             call()
-    assert [r["reference"] for r in admin_dossiers.list_dossiers(other)["rows"]] == ["2025LER/0002", "2024LER/0001"]
-    assert [c["name"] for c in admin_dossiers.options(other)["clients"]] == ["MARTIN Paul", "NOEL Sophie"]
-    assert [i["name"] for i in admin_dossiers.options(other)["interlocutors"]] == ["LEROY Claire"]
+    assert [r.reference for r in admin_dossiers.list_dossiers(other).rows] == ["2025LER/0002", "2024LER/0001"]
+    assert [c.name for c in admin_dossiers.options(other).clients] == ["MARTIN Paul", "NOEL Sophie"]
+    assert [i.name for i in admin_dossiers.options(other).interlocutors] == ["LEROY Claire"]
     with session_scope() as s:
         d = s.get(Dossier, did)
         assert d.firm_id == demo["firm_id"] and d.interlocutor_id == demo["lawyer_id"]
@@ -78,8 +80,8 @@ def test_create_then_the_client_sees_it(demo):
     assert result.ok, result.errors
     assert result.message == "Le dossier 2026IIDOS/0001 a été créé."
     got = admin_dossiers.get_dossier(lawyer(demo), result.dossier_id)
-    assert got["reference"] == "2026IIDOS/0001" and got["label"] == "ALEXANDER / BAIL"
-    assert sorted(got["client_ids"]) == sorted([str(demo["client_id"]), str(demo["other_client_id"])])
+    assert got.reference == "2026IIDOS/0001" and got.label == "ALEXANDER / BAIL"
+    assert sorted(got.client_ids) == sorted([demo["client_id"], demo["other_client_id"]])
     view = portal.dossier(user(demo["client_user_id"]), result.dossier_id)
     assert view.label == "ALEXANDER / BAIL" and view.interlocutor == "DELMAS Fabien"
     portal.dossier(user(demo["other_client_user_id"]), result.dossier_id)
@@ -105,12 +107,12 @@ def test_validation_and_reference_unique_per_firm(demo):
 def test_update_changes_clients_and_access(demo):
     did = demo["other_dossier_id"]  # Marc's dossier
     current = admin_dossiers.get_dossier(lawyer(demo), did)
-    assert current["client_ids"] == [str(demo["other_client_id"])]
-    taken = admin_dossiers.update_dossier(lawyer(demo), did, {**current, "reference": "2017IIDOS/1529"})
+    assert current.client_ids == [demo["other_client_id"]]
+    taken = admin_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "reference": "2017IIDOS/1529"})
     assert not taken.ok and "déjà utilisée" in taken.errors["reference"]
-    same = admin_dossiers.update_dossier(lawyer(demo), did, {**current, "label": "BERTRAND / PRUD'HOMMES"})
+    same = admin_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "label": "BERTRAND / PRUD'HOMMES"})
     assert same.ok
-    moved = admin_dossiers.update_dossier(lawyer(demo), did, {**current, "label": "BERTRAND / PRUD'HOMMES",
+    moved = admin_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "label": "BERTRAND / PRUD'HOMMES",
                                                               "client_ids": [str(demo["client_id"])]})
     assert moved.ok, moved.errors
     assert portal.dossier(user(demo["client_user_id"]), did).label == "BERTRAND / PRUD'HOMMES"
@@ -121,13 +123,13 @@ def test_update_changes_clients_and_access(demo):
 def test_list_filters(demo):
     me = lawyer(demo)
     everything = admin_dossiers.list_dossiers(me)
-    assert everything["total"] == 6
-    row = next(r for r in everything["rows"] if r["reference"] == "2022IIDOS/0555")
-    assert row["clients"] == "BERTRAND Marc" and row["interlocutor"] == "DELMAS Fabien"
-    assert [r["reference"] for r in admin_dossiers.list_dossiers(me, search="bertrand")["rows"]] == ["2022IIDOS/0555"]
-    assert [r["reference"] for r in admin_dossiers.list_dossiers(me, search="1529")["rows"]] == ["2017IIDOS/1529"]
-    assert admin_dossiers.list_dossiers(me, client_id=demo["client_id"])["total"] == 4
-    assert admin_dossiers.list_dossiers(me, client_id=demo["other_client_id"])["total"] == 1
-    assert admin_dossiers.list_dossiers(me, interlocutor_id=demo["lawyer_id"])["total"] == 6
-    assert admin_dossiers.list_dossiers(me, search="agence immo", client_id=demo["client_id"])["total"] == 1
-    assert admin_dossiers.list_dossiers(me, search="introuvable")["rows"] == []
+    assert everything.total == 6
+    row = next(r for r in everything.rows if r.reference == "2022IIDOS/0555")
+    assert row.clients == "BERTRAND Marc" and row.interlocutor == "DELMAS Fabien"
+    assert [r.reference for r in admin_dossiers.list_dossiers(me, search="bertrand").rows] == ["2022IIDOS/0555"]
+    assert [r.reference for r in admin_dossiers.list_dossiers(me, search="1529").rows] == ["2017IIDOS/1529"]
+    assert admin_dossiers.list_dossiers(me, client_id=demo["client_id"]).total == 4
+    assert admin_dossiers.list_dossiers(me, client_id=demo["other_client_id"]).total == 1
+    assert admin_dossiers.list_dossiers(me, interlocutor_id=demo["lawyer_id"]).total == 6
+    assert admin_dossiers.list_dossiers(me, search="agence immo", client_id=demo["client_id"]).total == 1
+    assert admin_dossiers.list_dossiers(me, search="introuvable").rows == []

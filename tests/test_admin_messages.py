@@ -11,9 +11,10 @@ from espace.db import session_scope
 from espace.demo import LUCE_EMAIL, MARC_EMAIL
 from espace.models import DossierClient, Message, MessageDirection, OutboxEmail
 from espace.services import AccessDenied
-from espace.services.firm import messages as admin_messages
-from espace.services.mail import mailer
 from espace.services.client import messaging
+from espace.services.firm import messages as admin_messages
+from espace.services.firm.common import ActionResult
+from espace.services.mail import mailer
 from tests import admin_helpers
 
 
@@ -40,19 +41,20 @@ def test_threads_count_unread_until_the_thread_is_read(people, dossier):
     threads = admin_messages.threads(people["lawyer"])
     assert len(threads) == 1
     t = threads[0]
-    assert t["dossier_id"] == str(dossier) and t["unread"] == "2" and t["total"] == "2"
-    assert t["last_subject"] == "Pièce manquante" and t["clients"] == "ALEXANDER Luce"
+    assert t.dossier_id == dossier and t.unread == 2 and t.total == 2
+    assert t.last_subject == "Pièce manquante" and t.clients == "ALEXANDER Luce"
     assert admin_messages.unread_count(people["lawyer"]) == 2
     assert admin_messages.unread_count(people["lawyer"], dossier) == 2
     thread = admin_messages.read_thread(people["lawyer"], dossier)
     assert [m["subject"] for m in thread] == ["Question sur l'audience", "Pièce manquante"]
-    assert admin_messages.threads(people["lawyer"])[0]["unread"] == "0"
+    assert admin_messages.threads(people["lawyer"])[0].unread == 0
     assert admin_messages.unread_count(people["lawyer"]) == 0
 
 
 def test_answer_appears_in_the_clients_thread_and_is_emailed_escaped(people, dossier):
     body = "Bonjour,\n<script>alert(1)</script> l'audience est fixée au 12/03."
-    ok, errors = admin_messages.answer(people["lawyer"], dossier, body, "Votre audience")
+    result = admin_messages.answer(people["lawyer"], dossier, body, "Votre audience")
+    ok, errors = result.ok, result.errors
     assert ok and errors == {}
     thread = messaging.thread(people["luce"], dossier)
     last = thread[-1]
@@ -74,7 +76,8 @@ def test_answer_goes_to_every_client_of_the_dossier(demo, people, dossier):
     with session_scope() as s:
         s.add(DossierClient(dossier_id=dossier, client_id=demo["other_client_id"]))
         s.commit()
-    ok, _ = admin_messages.answer(people["lawyer"], dossier, "À vous deux.", "")
+    result = admin_messages.answer(people["lawyer"], dossier, "À vous deux.", "")
+    ok = result.ok
     assert ok
     assert sorted(e.to for e in _answers()) == sorted([LUCE_EMAIL, MARC_EMAIL])
     # An empty subject answers the last client subject.
@@ -82,9 +85,10 @@ def test_answer_goes_to_every_client_of_the_dossier(demo, people, dossier):
 
 
 def test_answer_needs_a_body(people, dossier):
-    assert admin_messages.answer(people["lawyer"], dossier, "  \n ", "Objet") == (
+    assert admin_messages.answer(people["lawyer"], dossier, "  \n ", "Objet") == ActionResult(
         False, {"body": "Ce champ est obligatoire."})
-    ok, errors = admin_messages.answer(people["lawyer"], dossier, "x", "o" * 151)
+    result = admin_messages.answer(people["lawyer"], dossier, "x", "o" * 151)
+    ok, errors = result.ok, result.errors
     assert not ok and "150" in errors["subject"]
     assert _answers() == []
     with session_scope() as s:
@@ -110,7 +114,7 @@ def test_other_firm_lawyer_and_client_are_refused(demo, people, dossier, who):
     with pytest.raises(AccessDenied):
         admin_messages.answer(actor, dossier, "Intrusion", "x")
     # Nothing was read or written.
-    assert admin_messages.threads(people["lawyer"])[0]["unread"] == "2"
+    assert admin_messages.threads(people["lawyer"])[0].unread == 2
     assert _answers() == []
     with pytest.raises(AccessDenied):
         admin_messages.answer(people["lawyer"], demo["other_firm_dossier_id"], "x", "y")

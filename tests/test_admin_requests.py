@@ -12,9 +12,10 @@ from espace.db import session_scope
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, MARC_EMAIL
 from espace.models import AuditEvent, Client, ContactRequest, ContactStatus, OutboxEmail
 from espace.services import AccessDenied
-from espace.services.firm import requests as admin_requests
 from espace.services.accounts import auth
 from espace.services.client import contact
+from espace.services.firm import requests as admin_requests
+from espace.services.firm.common import ActionResult
 from tests import admin_helpers
 
 NEW = {
@@ -45,18 +46,19 @@ def test_pending_request_shows_old_and_new_values(people, request_id):
     rows = admin_requests.list_requests(people["lawyer"])
     assert len(rows) == 1
     row = rows[0]
-    assert row["id"] == str(request_id) and row["client"] == "ALEXANDER Luce"
-    fields = {f["label"]: f for f in row["fields"]}
-    assert fields["Ville"]["old"] == "PEROLS" and fields["Ville"]["new"] == "MONTPELLIER" and fields["Ville"]["changed"]
-    assert fields["E-mail"]["old"] == LUCE_EMAIL and fields["E-mail"]["new"] == "luce.alexander@example.com"
-    assert fields["Nom"]["changed"] == ""
-    assert row["changed"] == "E-mail, Adresse, Code postal, Ville"
+    assert row.id == request_id and row.client == "ALEXANDER Luce"
+    fields = {f.label: f for f in row.fields}
+    assert fields["Ville"].old == "PEROLS" and fields["Ville"].new == "MONTPELLIER" and fields["Ville"].changed
+    assert fields["E-mail"].old == LUCE_EMAIL and fields["E-mail"].new == "luce.alexander@example.com"
+    assert fields["Nom"].changed is False
+    assert row.changed == "E-mail, Adresse, Code postal, Ville"
     assert admin_requests.pending_count(people["lawyer"]) == 1
     assert admin_requests.list_requests(people["lawyer"], "processed") == []
 
 
 def test_accept_applies_values_changes_the_identifier_and_emails_the_client(people, request_id):
-    ok, errors = admin_requests.accept(people["lawyer"], request_id)
+    result = admin_requests.accept(people["lawyer"], request_id)
+    ok, errors = result.ok, result.errors
     assert ok and errors == {}
     luce = admin_helpers.user(people["luce"].id)
     assert luce.email == "luce.alexander@example.com"
@@ -75,18 +77,19 @@ def test_accept_applies_values_changes_the_identifier_and_emails_the_client(peop
         row = s.get(ContactRequest, request_id)
         assert row.status == ContactStatus.acceptee and row.decided_by_id == people["lawyer"].id
     processed = admin_requests.list_requests(people["lawyer"], "processed")
-    assert processed[0]["status"] == "Acceptée" and processed[0]["by"] == "DELMAS Fabien"
+    assert processed[0].status == "Acceptée" and processed[0].by == "DELMAS Fabien"
     assert admin_requests.list_requests(people["lawyer"]) == []
     # A second decision is refused.
-    assert admin_requests.accept(people["lawyer"], request_id) == (False, {"form": admin_requests.ALREADY})
-    assert admin_requests.refuse(people["lawyer"], request_id, "non")[0] is False
+    assert admin_requests.accept(people["lawyer"], request_id) == ActionResult(False, {"form": admin_requests.ALREADY})
+    assert admin_requests.refuse(people["lawyer"], request_id, "non").ok is False
 
 
 def test_accept_refused_when_the_email_is_another_member_of_the_firm(people):
     ok, _ = contact.request_update(people["luce"], {**NEW, "email": MARC_EMAIL})
     assert ok
-    rid = admin_requests.list_requests(people["lawyer"])[0]["id"]
-    ok, errors = admin_requests.accept(people["lawyer"], rid)
+    rid = admin_requests.list_requests(people["lawyer"])[0].id
+    result = admin_requests.accept(people["lawyer"], rid)
+    ok, errors = result.ok, result.errors
     assert not ok and MARC_EMAIL in errors["form"] and "déjà celle d'un autre compte de votre cabinet" in errors["form"]
     luce = admin_helpers.user(people["luce"].id)
     assert luce.email == LUCE_EMAIL and contact.current_values(luce)["ville"] == "PEROLS"
@@ -95,10 +98,11 @@ def test_accept_refused_when_the_email_is_another_member_of_the_firm(people):
 
 
 def test_refuse_needs_a_reason_and_emails_it(people, request_id):
-    assert admin_requests.refuse(people["lawyer"], request_id, "  ") == (
+    assert admin_requests.refuse(people["lawyer"], request_id, "  ") == ActionResult(
         False, {"reason": "Indiquez le motif du refus."})
     assert contact.pending(people["luce"]) is not None
-    ok, errors = admin_requests.refuse(people["lawyer"], request_id, "Merci de joindre un justificatif de domicile.")
+    result = admin_requests.refuse(people["lawyer"], request_id, "Merci de joindre un justificatif de domicile.")
+    ok, errors = result.ok, result.errors
     assert ok and errors == {}
     luce = admin_helpers.user(people["luce"].id)
     assert contact.pending(luce) is None
@@ -107,8 +111,8 @@ def test_refuse_needs_a_reason_and_emails_it(people, request_id):
     assert [e.to for e in sent] == [LUCE_EMAIL]
     assert json.loads(sent[0].context_json)["reason"] == "Merci de joindre un justificatif de domicile."
     processed = admin_requests.list_requests(people["lawyer"], "processed")
-    assert processed[0]["status"] == "Refusée"
-    assert processed[0]["reason"] == "Merci de joindre un justificatif de domicile."
+    assert processed[0].status == "Refusée"
+    assert processed[0].reason == "Merci de joindre un justificatif de domicile."
     with session_scope() as s:
         assert s.exec(select(AuditEvent.subject_user_id).where(AuditEvent.action == "demande_traitee")).one() == luce.id
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from espace.domain.contact import clean_text, is_email, is_phone, is_postcode
+from espace.domain.contact import is_email, is_phone, is_postcode
+from espace.domain.text import clean_line
 
 
 @pytest.mark.parametrize("value", ["04 67 15 98 42", "0467159843", "04.67.15.98.43", "04-67-15-98-42",
@@ -38,4 +39,4 @@ def test_email_addresses_refused(value):
 
 def test_postcode_and_cleaning():
     assert is_postcode("34470") and is_postcode("20000") and not is_postcode("2A004") and not is_postcode("96000")
-    assert clean_text("  Rue\tde la\x00 Paix \n") == "Rue de la Paix"
+    assert clean_line("  Rue\tde la\x00 Paix \n") == "Rue de la Paix"

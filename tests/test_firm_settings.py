@@ -15,13 +15,21 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import admin as api_admin
-from espace.services import crypto as security
 from espace.db import session_scope
-from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, \
-    PAUL_EMAIL, PAUL_PASSWORD
+from espace.demo import (
+    LAWYER_EMAIL,
+    LAWYER_PASSWORD,
+    LEROY_EMAIL,
+    LEROY_PASSWORD,
+    LUCE_EMAIL,
+    LUCE_PASSWORD,
+    PAUL_EMAIL,
+    PAUL_PASSWORD,
+)
+from espace.http import admin as api_admin
 from espace.models import Firm
 from espace.services import AccessDenied
+from espace.services import crypto as security
 from espace.services.firm import settings as firm_settings
 from espace.web.firm.settings.state import SettingsState
 from tests.admin_helpers import claire, session_token, user
@@ -64,19 +72,21 @@ def test_clients_are_refused(demo):
 
 
 def test_another_firm_changes_only_its_own_settings(demo):
-    ok, errors = firm_settings.update(claire(), {"name": "Cabinet LEROY & Associés", "firm_id": demo["firm_id"],
-                                                 "id": demo["firm_id"]})
+    result = firm_settings.update(claire(), {"name": "Cabinet LEROY & Associés", "firm_id": demo["firm_id"],
+                                             "id": demo["firm_id"]})
+    ok, errors = result.ok, result.errors
     assert ok, errors
     assert firm(demo["other_firm_id"]).name == "Cabinet LEROY & Associés"
     assert firm(demo["firm_id"]).name == "Cabinet DELMAS Avocats"
-    assert firm_settings.get_settings(lawyer(demo))["name"] == "Cabinet DELMAS Avocats"
+    assert firm_settings.get_settings(lawyer(demo)).name == "Cabinet DELMAS Avocats"
 
 
 def test_validation(demo):
-    ok, errors = firm_settings.update(lawyer(demo), {"name": " ", "sender_email": "pas-une-adresse",
-                                                     "publishable_key": "sk_test_123456789012",
-                                                     "secret_key": "pk_test_1234567890ab",
-                                                     "webhook_secret": "secret"})
+    result = firm_settings.update(lawyer(demo), {"name": " ", "sender_email": "pas-une-adresse",
+                                                 "publishable_key": "sk_test_123456789012",
+                                                 "secret_key": "pk_test_1234567890ab",
+                                                 "webhook_secret": "secret"})
+    ok, errors = result.ok, result.errors
     assert not ok
     assert errors == {
         "name": "Ce champ est obligatoire.",
@@ -85,19 +95,22 @@ def test_validation(demo):
         "secret_key": "Clé secrète invalide : elle commence par sk_test_, sk_live_ ou rk_.",
         "webhook_secret": "Secret de webhook invalide : il commence par whsec_.",
     }
-    ok, errors = firm_settings.update(lawyer(demo), form(payments_enabled="on"))
+    result = firm_settings.update(lawyer(demo), form(payments_enabled="on"))
+    ok, errors = result.ok, result.errors
     assert errors == {"publishable_key": "Obligatoire pour activer le paiement en ligne.",
                       "secret_key": "Obligatoire pour activer le paiement en ligne."}
-    ok, errors = firm_settings.update(lawyer(demo), form(publishable_key=PUBLISHABLE,
-                                                         secret_key="sk_live_51AbCdEfGhIjKlMnOpQr"))
+    result = firm_settings.update(lawyer(demo), form(publishable_key=PUBLISHABLE,
+                                                     secret_key="sk_live_51AbCdEfGhIjKlMnOpQr"))
+    ok, errors = result.ok, result.errors
     assert errors == {"secret_key": "La clé secrète et la clé publique doivent être du même mode (test ou live)."}
     assert firm(demo["firm_id"]).stripe_secret_key_enc is None
 
 
 def test_secrets_are_encrypted_and_never_handed_out(demo):
-    ok, errors = firm_settings.update(lawyer(demo), form(payments_enabled="on", publishable_key=PUBLISHABLE,
-                                                         secret_key=SECRET, webhook_secret=WEBHOOK,
-                                                         invite_with_temporary_password="on"))
+    result = firm_settings.update(lawyer(demo), form(payments_enabled="on", publishable_key=PUBLISHABLE,
+                                                     secret_key=SECRET, webhook_secret=WEBHOOK,
+                                                     invite_with_temporary_password="on"))
+    ok, errors = result.ok, result.errors
     assert ok, errors
     stored = firm(demo["firm_id"])
     assert stored.stripe_secret_key_enc and SECRET not in stored.stripe_secret_key_enc
@@ -110,17 +123,19 @@ def test_secrets_are_encrypted_and_never_handed_out(demo):
                                              "WHERE id = ?", (demo["firm_id"],)).one()
     assert SECRET not in raw[0] and "sk_test" not in raw[0] and WEBHOOK not in raw[1]
     shown = firm_settings.get_settings(lawyer(demo))
-    assert shown == {"name": "Cabinet DELMAS Avocats", "sender_email": "contact@cabinet-delmas.example",
-                     "has_logo": False, "payments_enabled": True, "publishable_key": PUBLISHABLE,
-                     "secret_key_saved": True, "webhook_secret_saved": True, "invite_with_temporary_password": True,
-                     "can_edit": True}
+    assert shown == firm_settings.FirmSettings(
+        name="Cabinet DELMAS Avocats", sender_email="contact@cabinet-delmas.example",
+        has_logo=False, payments_enabled=True, publishable_key=PUBLISHABLE,
+        secret_key_saved=True, webhook_secret_saved=True, invite_with_temporary_password=True,
+        can_edit=True)
     assert SECRET not in repr(shown) and WEBHOOK not in repr(shown) and stored.stripe_secret_key_enc not in repr(shown)
     # An empty secret field keeps the saved key.
-    ok, _ = firm_settings.update(lawyer(demo), form(payments_enabled="on", publishable_key=PUBLISHABLE,
-                                                    secret_key="", webhook_secret=""))
+    result = firm_settings.update(lawyer(demo), form(payments_enabled="on", publishable_key=PUBLISHABLE,
+                                                     secret_key="", webhook_secret=""))
+    ok = result.ok
     assert ok and firm_settings.stripe_secret_key(demo["firm_id"]) == SECRET
     assert firm_settings.stripe_webhook_secret(demo["firm_id"]) == WEBHOOK
-    assert firm_settings.get_settings(lawyer(demo))["invite_with_temporary_password"] is False
+    assert firm_settings.get_settings(lawyer(demo)).invite_with_temporary_password is False
     # The page state has no variable that could hold a secret.
     public = {name for name in SettingsState.base_vars if not name.startswith("_")}
     assert not {"secret_key", "webhook_secret", "stripe_secret_key_enc"} & public
@@ -128,15 +143,18 @@ def test_secrets_are_encrypted_and_never_handed_out(demo):
 
 
 def test_logo_upload_rules(demo):
-    ok, error = firm_settings.save_logo(lawyer(demo), b"%PDF-1.4\n%%EOF\n")
+    result = firm_settings.save_logo(lawyer(demo), b"%PDF-1.4\n%%EOF\n")
+    ok, error = result.ok, result.error
     assert not ok and "PNG, JPEG ou WEBP" in error
-    ok, error = firm_settings.save_logo(lawyer(demo), b"<svg xmlns='http://www.w3.org/2000/svg'></svg>")
+    result = firm_settings.save_logo(lawyer(demo), b"<svg xmlns='http://www.w3.org/2000/svg'></svg>")
+    ok, error = result.ok, result.error
     assert not ok
-    ok, error = firm_settings.save_logo(lawyer(demo), png() + b"\x00" * (2 * 1024 * 1024))
+    result = firm_settings.save_logo(lawyer(demo), png() + b"\x00" * (2 * 1024 * 1024))
+    ok, error = result.ok, result.error
     assert not ok and error == "Logo trop volumineux (2 Mo maximum)."
     assert firm(demo["firm_id"]).logo_key is None
-    assert firm_settings.save_logo(lawyer(demo), png()) == (True, "")
-    assert firm_settings.get_settings(lawyer(demo))["has_logo"] is True
+    assert firm_settings.save_logo(lawyer(demo), png()) == firm_settings.LogoResult(True, "")
+    assert firm_settings.get_settings(lawyer(demo)).has_logo is True
     assert firm_settings.logo_for(user(demo["client_user_id"]))[1] == "image/png"
     assert firm_settings.logo_for(claire()) is None
     firm_settings.remove_logo(lawyer(demo))

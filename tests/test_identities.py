@@ -12,6 +12,7 @@ from espace.demo import (LAWYER_EMAIL, LEROY_EMAIL, LUCE_EMAIL, LUCE_PASSWORD, P
 from espace.models import Account, Client, Firm, OutboxEmail, User
 from espace.services import audit
 from espace.services.firm import clients as admin_clients, requests as admin_requests
+from espace.services.firm.common import ActionResult
 from espace.services.accounts import auth, identities
 from espace.services.client import contact, portal
 from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
@@ -42,11 +43,11 @@ def _view(lawyer: User, client_id: int) -> dict:
     """What the firm sees of a client, without what differs by construction (ids,
     names, addresses, dates written as today)."""
     detail = admin_clients.get_client(lawyer, client_id)
-    row = next(r for r in admin_clients.list_clients(lawyer, "")["rows"] if r["id"] == str(client_id))
-    trail = [e["action"] for e in audit.for_client(lawyer, detail["user_id"])["events"]]
-    return {"status": detail["status"], "list_status": row["status"], "last_login": detail["last_login"],
-            "list_last_login": row["last_login"], "can_resend": detail["can_resend"], "active": detail["active"],
-            "invitation": detail["invitation"].split(" le ")[0], "trail": trail}
+    row = next(r for r in admin_clients.list_clients(lawyer, "").rows if r.id == client_id)
+    trail = [e["action"] for e in audit.for_client(lawyer, detail.user_id)["events"]]
+    return {"status": detail.status, "list_status": row.status, "last_login": detail.last_login,
+            "list_last_login": row.last_login, "can_resend": detail.can_resend, "active": detail.active,
+            "invitation": detail.invitation.split(" le ")[0], "trail": trail}
 
 
 @pytest.mark.parametrize("temporary", [False, True], ids=["link", "temporary-password"])
@@ -106,14 +107,14 @@ def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
     assert [(c.firm, c.space, c.current) for c in spaces] == [
         ("Cabinet DELMAS Avocats", "Espace client", False), ("Cabinet LEROY", "Espace client", False)]
     # LEROY's view of her is still « Invitation en attente » until she enters LEROY.
-    assert admin_clients.get_client(claire(), known.client_id)["status"] == "Invitation en attente"
+    assert admin_clients.get_client(claire(), known.client_id).status == "Invitation en attente"
     delmas_id = next(c.id for c in spaces if c.firm == "Cabinet DELMAS Avocats")
     leroy_id = next(c.id for c in spaces if c.firm == "Cabinet LEROY")
     chosen = identities.choose(token, delmas_id)
     assert chosen.firm_id == demo["firm_id"] and auth.current_user(token).id == demo["client_user_id"]
     assert len(refs(auth.current_user(token))) == 4
-    assert admin_clients.get_client(claire(), known.client_id)["status"] == "Invitation en attente"
-    assert admin_clients.get_client(claire(), known.client_id)["last_login"] == "Jamais"
+    assert admin_clients.get_client(claire(), known.client_id).status == "Invitation en attente"
+    assert admin_clients.get_client(claire(), known.client_id).last_login == "Jamais"
     # Switching to LEROY: the same session now acts as her LEROY membership only.
     chosen = identities.choose(token, leroy_id)
     me = auth.current_user(token)
@@ -121,7 +122,7 @@ def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
     assert refs(me) == []  # LEROY has no dossier for her yet; DELMAS's are not reachable
     actor = auth.current_actor(token)
     assert (actor.id, actor.firm_id) == (me.id, demo["other_firm_id"])
-    assert admin_clients.get_client(claire(), known.client_id)["status"] == "Actif"
+    assert admin_clients.get_client(claire(), known.client_id).status == "Actif"
     # A membership of someone else, another firm's id, garbage: refused, nothing changes.
     for wanted in (demo["other_client_user_id"], demo["lawyer_id"], "1 OR 1=1", None, [1], True, -1, 2**70):
         assert identities.choose(token, wanted) is None
@@ -179,8 +180,8 @@ def test_an_invitation_link_activates_its_membership_only(demo):
     links = [ctx["link"] for row, ctx in queued("double@example.com")]
     assert len(links) == 2 and all("/activer?jeton=" in link for link in links)  # neither knew of the other
     assert auth.reset_password(links[1].split("jeton=")[1], "Deux-Cabinets-2025", "Deux-Cabinets-2025", "invite").ok
-    assert admin_clients.get_client(claire(), second.client_id)["status"] == "Actif"
-    assert admin_clients.get_client(delmas(), first.client_id)["status"] == "Invitation en attente"
+    assert admin_clients.get_client(claire(), second.client_id).status == "Actif"
+    assert admin_clients.get_client(delmas(), first.client_id).status == "Invitation en attente"
     _, token, opened = _login("double@example.com", "Deux-Cabinets-2025")
     assert opened is None and len(identities.choices(token)) == 2
 
@@ -194,10 +195,10 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
                                                    "code_postal": "34200"})[0]
     base = contact.current_values(people["luce"])
     assert contact.request_update(people["luce"], {**base, "email": "luce.nouvelle@example.com"})[0]
-    requests = {r["client"]: r["id"] for r in admin_requests.list_requests(delmas())}
+    requests = {r.client: r.id for r in admin_requests.list_requests(delmas())}
     marc = admin_requests.accept(delmas(), requests["BERTRAND Marc"])
     luce = admin_requests.accept(delmas(), requests["ALEXANDER Luce"])
-    assert marc == luce == (True, {})
+    assert marc == luce == ActionResult(True, {})
     with session_scope() as s:
         marc_user = s.get(User, demo["other_client_user_id"])
         assert marc_user.email == PAUL_EMAIL  # where DELMAS writes to Marc now
@@ -219,8 +220,8 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
 
 
 def test_lawyer_edit_with_another_firms_address_is_answered_the_same(demo):
-    marc_values = admin_clients.get_client(delmas(), demo["other_client_id"])["values"]
-    luce_values = admin_clients.get_client(delmas(), demo["client_id"])["values"]
+    marc_values = admin_clients.get_client(delmas(), demo["other_client_id"]).values
+    luce_values = admin_clients.get_client(delmas(), demo["client_id"]).values
     taken = admin_clients.update_client(delmas(), demo["other_client_id"], {**marc_values, "email": LEROY_EMAIL})
     free = admin_clients.update_client(delmas(), demo["client_id"], {**luce_values, "email": "libre@example.com"})
     assert (taken.ok, taken.message, taken.errors) == (free.ok, free.message, free.errors) == (

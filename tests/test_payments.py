@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdate
+from espace.domain.french import fdate
 from espace.models import (
     AuditEvent,
     Dossier,

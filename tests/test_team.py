@@ -20,14 +20,15 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import admin as api_admin
 from espace.db import session_scope
 from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD
+from espace.http import admin as api_admin
 from espace.models import AuditEvent, AuthSession, Firm, Role, User
 from espace.services import AccessDenied
+from espace.services.access import NotAdmin
 from espace.services.accounts import auth
-from espace.services.firm import settings as firm_settings, team
-from espace.services.admin_scope import NotAdmin
+from espace.services.firm import settings as firm_settings
+from espace.services.firm import team
 from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
 from tests.test_cli import cli  # noqa: F401  (fixture)
 from tests.test_firm_settings import PUBLISHABLE, SECRET, form, png
@@ -65,7 +66,7 @@ def invite(actor: User, email: str, role: str = "lawyer", nom: str = "DURAND", p
 def test_lawyer_and_staff_read_settings_but_cannot_change_keys_or_logo(demo, role):
     someone = set_role(demo["staff_id"], role)
     shown = firm_settings.get_settings(someone)
-    assert shown["can_edit"] is False and shown["name"] == "Cabinet DELMAS Avocats"
+    assert shown.can_edit is False and shown.name == "Cabinet DELMAS Avocats"
     before = firm_settings.get_settings(admin(demo))
     for call in (lambda: firm_settings.update(someone, form(name="Pirate", publishable_key=PUBLISHABLE,
                                                             secret_key=SECRET, payments_enabled="on")),
@@ -78,9 +79,10 @@ def test_lawyer_and_staff_read_settings_but_cannot_change_keys_or_logo(demo, rol
         firm = s.get(Firm, demo["firm_id"])
         assert firm.name == "Cabinet DELMAS Avocats" and firm.stripe_secret_key_enc is None and firm.logo_key is None
     assert firm_settings.get_settings(admin(demo)) == before
-    ok, errors = firm_settings.update(admin(demo), form(name="Cabinet DELMAS & Associés"))
+    result = firm_settings.update(admin(demo), form(name="Cabinet DELMAS & Associés"))
+    ok, errors = result.ok, result.errors
     assert ok and errors == {}
-    assert firm_settings.get_settings(admin(demo))["can_edit"] is True
+    assert firm_settings.get_settings(admin(demo)).can_edit is True
 
 
 def test_logo_route_refuses_a_non_administrator_in_french(demo):
@@ -99,9 +101,9 @@ def test_every_firm_role_keeps_the_firm_side(demo):
 
     for role in (Role.admin, Role.lawyer, Role.staff):
         someone = set_role(demo["staff_id"], role)
-        assert admin_clients.list_clients(someone)["total"] == 3  # Luce, Marc, Sophie
-        assert [r["name"] for r in team.list_team(someone)["rows"]] == ["DELMAS Fabien", "MOREAU Julie"]
-        assert team.list_team(someone)["can_manage"] is (role == Role.admin)
+        assert admin_clients.list_clients(someone).total == 3  # Luce, Marc, Sophie
+        assert [r.name for r in team.list_team(someone).rows] == ["DELMAS Fabien", "MOREAU Julie"]
+        assert team.list_team(someone).can_manage is (role == Role.admin)
 
 
 # --------------------------------------------------------------------------- team
@@ -169,7 +171,7 @@ def test_an_address_of_another_firm_gets_the_same_answer_as_a_fresh_one(demo):
     with session_scope() as s:
         joined = s.exec(select(User).where(User.email == LEROY_EMAIL, User.firm_id == demo["firm_id"])).one()
     assert (joined.account_id, joined.role, joined.activated_at) == (c.account_id, Role.lawyer, None)
-    rows = {r["email"]: r["status"] for r in team.list_team(admin(demo))["rows"]}
+    rows = {r.email: r.status for r in team.list_team(admin(demo)).rows}
     assert rows[LEROY_EMAIL] == rows["nouvelle.personne@example.com"] == "Invitation en attente"
     # She is told to log in as usual: no link to choose a password (hers stays hers).
     [(row, context)] = queued(LEROY_EMAIL)
@@ -184,7 +186,7 @@ def test_role_change_takes_effect_at_the_next_action(demo):
     assert result.ok and "« Administrateur du cabinet »" in result.message
     promoted = auth.current_user(token)
     assert promoted.role == Role.admin
-    assert firm_settings.update(promoted, form(name="Cabinet DELMAS (Julie)"))[0]
+    assert firm_settings.update(promoted, form(name="Cabinet DELMAS (Julie)")).ok
     assert team.change_role(admin(demo), demo["staff_id"], "lawyer").ok
     demoted = auth.current_user(token)
     with pytest.raises(NotAdmin):
@@ -209,7 +211,7 @@ def test_deactivation_closes_the_colleague_sessions_at_once_and_reactivation(dem
     with session_scope() as s:
         assert all(r.revoked_at for r in s.exec(select(AuthSession).where(AuthSession.user_id == demo["staff_id"])))
     assert not auth.login(JULIE_EMAIL, JULIE_PASSWORD).ok
-    assert [r["status"] for r in team.list_team(admin(demo))["rows"] if r["email"] == JULIE_EMAIL] == ["Désactivé"]
+    assert [r.status for r in team.list_team(admin(demo)).rows if r.email == JULIE_EMAIL] == ["Désactivé"]
     assert team.reactivate_colleague(admin(demo), demo["staff_id"]).ok
     assert auth.login(JULIE_EMAIL, JULIE_PASSWORD).ok
     assert auth.current_user(token) is None  # closed sessions stay closed
@@ -261,9 +263,9 @@ def test_a_deactivated_administrator_can_do_nothing(demo):
 
 # --------------------------------------------------------------------------- migration and CLI
 def test_migration_gives_every_firm_an_administrator(tmp_path, monkeypatch):
-    from alembic import command
     from alembic.config import Config
 
+    from alembic import command
     from espace.config import settings
 
     url = f"sqlite:///{tmp_path / 'm.db'}"

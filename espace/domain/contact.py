@@ -24,13 +24,6 @@ _PHONE_INTL = re.compile(r"^\+[1-9]\d{6,14}$")
 PHONE_REGION = "FR"
 
 
-def clean_text(value: object) -> str:
-    """Trimmed, control characters removed, runs of spaces collapsed."""
-    text = "" if value is None else str(value)
-    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def is_email(value: str) -> bool:
     """An e-mail address one can write to (syntax only: no DNS lookup)."""
     if "@" not in value or not value.rpartition("@")[2].isascii():

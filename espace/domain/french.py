@@ -95,11 +95,6 @@ def parse_duration(value: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def truthy(value: object) -> bool:
-    """A checkbox or a yes/no field: « on », « oui », true, 1…"""
-    return value is True or str(value).strip().lower() in ("on", "true", "1", "oui", "yes")
-
-
 # --------------------------------------------------------------------------- showing
 def fdate(value: date | datetime | None) -> str:
     if value is None:

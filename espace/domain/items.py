@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from espace.domain import french
+from espace.domain.text import truthy
 from espace.models import Direction, Document, Facture, FactureStatus, Frais, Rdv, Tache, TempsPasse
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -86,7 +87,7 @@ def read_field(f: FormField, raw: object, errors: Errors) -> Any:
     """The field's value read from the form (None when missing or invalid), its
     French error put in `errors`."""
     if f.kind == "checkbox":
-        return french.truthy(raw)
+        return truthy(raw)
     if f.kind == "text":
         limit = f.max_length or 10_000
         value = _text(raw, limit)

@@ -15,8 +15,8 @@ from starlette.routing import Route
 
 from espace.http.core import session_user
 from espace.services import AccessDenied, storage
+from espace.services.access import NotAdmin
 from espace.services.firm import settings as firm_settings
-from espace.services.admin_scope import NotAdmin
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ async def upload_logo(request: Request) -> Response:
     if user is None:
         return _error(401, "Votre session a expiré. Veuillez vous reconnecter.")
     try:
-        firm_settings.require_admin(user)
+        await run_in_threadpool(firm_settings.require_editor, user)
     except NotAdmin as exc:
         log.warning("logo upload refused: not an administrator user=%s", user.id)
         return _error(403, exc.message)
@@ -58,13 +58,13 @@ async def upload_logo(request: Request) -> Response:
     except ClientDisconnect:
         return Response(status_code=400)
     try:
-        ok, error = await run_in_threadpool(firm_settings.save_logo, user, bytes(body))
+        saved = await run_in_threadpool(firm_settings.save_logo, user, bytes(body))
     except NotAdmin as exc:
         return _error(403, exc.message)
     except AccessDenied:
         return _error(403, "Requête refusée.")
-    if not ok:
-        return _error(400, error)
+    if not saved.ok:
+        return _error(400, saved.error)
     return JSONResponse({"ok": True}, headers=NO_STORE)
 
 
@@ -79,7 +79,7 @@ async def firm_logo(request: Request) -> Response:
     except ValueError:
         return PlainTextResponse("Logo introuvable.", status_code=404, headers=NO_STORE)
     if not path.exists():
-        log.error("logo file missing firm=%s key=%s", user.firm_id, key)
+        log.error("logo file missing firm=%s key=%s", user.firm_id if user else None, key)
         return PlainTextResponse("Logo introuvable.", status_code=404, headers=NO_STORE)
     return FileResponse(path, media_type=ctype,
                         headers={"Cache-Control": "private, no-cache", "Content-Security-Policy": "sandbox"})

@@ -14,8 +14,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from espace.http.uploads import FORBIDDEN, NOT_FOUND, _client_filename, _error, _guard, declared_length, malformed_length
 from espace.domain.ids import parse_id
+from espace.http.uploads import (
+    FORBIDDEN,
+    NOT_FOUND,
+    _client_filename,
+    _error,
+    _guard,
+    declared_length,
+    malformed_length,
+)
 from espace.models import Role
 from espace.services import AccessDenied
 from espace.services.firm import sharing

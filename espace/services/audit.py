@@ -11,10 +11,10 @@ from sqlmodel import Session, col, func, or_, select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdatetime
+from espace.domain.french import fdatetime
 from espace.domain.ids import parse_page
 from espace.models import AuditEvent, User, utcnow
-from espace.services.admin_scope import client_user_in_firm, require_staff
+from espace.services.access import client_user_in_firm, require_staff
 
 log = logging.getLogger("espace.audit")
 
@@ -118,8 +118,8 @@ def for_client(user: User, client_user_id: object, page: int = 1) -> AuditPage:
     """The trail of one client of the acting lawyer's firm, newest first: events
     where the client is the actor or the subject. AccessDenied for a client user,
     or for a client of another firm."""
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         target = client_user_in_firm(s, user, client_user_id)
         where = (
             col(AuditEvent.firm_id) == user.firm_id,

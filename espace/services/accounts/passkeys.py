@@ -30,7 +30,7 @@ from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, Authentica
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdatetime
+from espace.domain.french import fdatetime
 from espace.models import Account, Passkey, User, WebauthnChallenge, utcnow
 from espace.services import audit
 from espace.services.accounts import identities, two_factor

@@ -18,11 +18,11 @@ from ua_parser import parse
 from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdatetime
+from espace.domain.french import fdatetime
 from espace.models import AuthSession, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services.accounts.auth import FormResult, _live_session
-from espace.services.firm_scope import as_id
+from espace.services.access import require_id
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def revoke_session(token: str | None, session_id) -> FormResult:
         if me is None or user is None or not user.active:
             return FormResult(False, {"form": EXPIRED})
         try:
-            sid = as_id(session_id)
+            sid = require_id(session_id)
         except AccessDenied:
             log.warning("session revoke: malformed id user=%s id=%r", user.id, str(session_id)[:40])
             return FormResult(False, {"form": NOT_FOUND})

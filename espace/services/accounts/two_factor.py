@@ -302,10 +302,10 @@ def policy_for_firm(s: Session, firm_id: int) -> FirmTwoFactorPolicy:
 
 
 def get_policy(user: User) -> dict:
-    from espace.services.admin_scope import require_staff
+    from espace.services.access import require_staff
 
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         p = policy_for_firm(s, user.firm_id)
         return {"require_staff": bool(p.require_staff), "require_clients": bool(p.require_clients)}
 
@@ -313,10 +313,10 @@ def get_policy(user: User) -> dict:
 def set_policy(user: User, require_staff_2fa: bool, require_clients_2fa: bool) -> None:
     """Save the firm's policy (firm users only; the firmside branch narrows this to
     administrators in admin_scope)."""
-    from espace.services.admin_scope import require_admin
+    from espace.services.access import require_admin
 
-    require_admin(user)  # only the firm's administrators change it
     with session_scope() as s:
+        require_admin(s, user)  # only the firm's administrators change it
         p = policy_for_firm(s, user.firm_id)
         p.require_staff = bool(require_staff_2fa)
         p.require_clients = bool(require_clients_2fa)

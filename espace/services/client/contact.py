@@ -14,8 +14,9 @@ from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.contact import clean_text, is_email, is_phone, is_postcode
-from espace.domain.formatting import fdate
+from espace.domain.contact import is_email, is_phone, is_postcode
+from espace.domain.french import fdate
+from espace.domain.text import clean_line
 from espace.models import Client, ContactRequest, ContactStatus, Firm, Role, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services.client import portal
@@ -132,7 +133,7 @@ def request_update(user: User, form: object) -> RequestResult:
     """Validate the form and file a request to the firm. Returns (ok, errors by
     field, plus "form" for a general error). The stored details are unchanged."""
     form = form if isinstance(form, dict) else {}
-    values = {key: clean_text(form.get(key)) for key, _ in FIELDS}
+    values = {key: clean_line(form.get(key)) for key, _ in FIELDS}
     values["code_postal"] = values["code_postal"].replace(" ", "")
     values["email"] = values["email"].lower()
     with session_scope() as s:

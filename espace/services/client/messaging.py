@@ -4,7 +4,6 @@ firm's interlocutor is emailed each client message and answers from /admin."""
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 from typing import NamedTuple, TypedDict
 
@@ -12,9 +11,10 @@ from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdatetime
+from espace.domain.french import fdatetime
 from espace.domain.ids import parse_id
 from espace.domain.names import dossier_title, formal_name, full_name
+from espace.domain.text import clean_line, clean_text
 from espace.models import Dossier, Message, MessageDirection, Role, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services.client.portal import client_dossier as own_dossier
@@ -75,25 +75,12 @@ def contact_target(user: User, dossier_id: object) -> ContactTarget:
         }
 
 
-def clean_subject(value: object) -> str:
-    """A message's subject on one line: no control characters, single spaces."""
-    text = "" if value is None else str(value)
-    return re.sub(r"\s+", " ", "".join(ch for ch in text if ch.isprintable() or ch.isspace())).strip()
-
-
-def clean_body(value: object) -> str:
-    """A message's body: line ends as "\\n", no control characters but tabs, trimmed."""
-    text = ("" if value is None else str(value)).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
-    return text.strip()
-
-
 def send(user: User, dossier_id: object, subject: str, body: str) -> SendResult:
     """Store a client's message in the dossier's thread and email the interlocutor.
     Returns (ok, errors by field: "subject", "body", or "form"). AccessDenied for a
     dossier that is not the client's."""
-    subject = clean_subject(subject)
-    body = clean_body(body)
+    subject = clean_line(subject)
+    body = clean_text(body)
     with session_scope() as s:
         d = own_dossier(s, user, dossier_id)
         errors: dict[str, str] = {}

@@ -19,8 +19,8 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.domain import items as registry
 from espace.domain.ids import parse_id, parse_page
-from espace.domain.online_payment import accepts_online_payments
 from espace.domain.names import dossier_title, formal_name, full_name
+from espace.domain.online_payment import accepts_online_payments
 from espace.models import Client, Document, Dossier, DossierClient, Firm, Role, User
 from espace.services import AccessDenied
 

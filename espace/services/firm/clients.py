@@ -5,30 +5,25 @@ only inside that user's firm; a client user or another firm's id → AccessDenie
 from __future__ import annotations
 
 import logging
-import secrets
-import string
 from dataclasses import dataclass
-from datetime import timedelta
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, or_, select, update
+from sqlmodel import col, func, or_, select
 
-from espace.services import crypto as security
-from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdate, fdatetime
-from espace.models import Account, Client, Dossier, DossierClient, Firm, OneTimeToken, Role, User, utcnow
+from espace.domain.french import fdate, fdatetime
+from espace.domain.text import clean_line
+from espace.models import Client, Dossier, DossierClient, Role, User
 from espace.services import audit
+from espace.services.access import client_in_firm, firm_of, require_staff
 from espace.services.accounts import auth, identities
-from espace.services.mail import outbox
-from espace.services.admin_scope import ActionResult, client_in_firm, page_of, require_staff
-from espace.domain.contact import clean_text as _clean
-from espace.services.client.contact import FIELDS, REQUIRED, validate_details as _validate
-from espace.domain.names import full_name
+from espace.services.client.contact import FIELDS, REQUIRED, validate_details
+from espace.services.firm import invitations
+from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of, saved_id
 
 log = logging.getLogger(__name__)
 
-INVITE_DAYS = 7
 OPTIONAL = {"adresse", "code_postal", "ville", "tel", "mobile"}
 # Only a duplicate inside the acting firm is reported (an address known to another
 # firm is answered exactly like a new one: services/identities.py).
@@ -37,9 +32,53 @@ RETRY = "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."
 NEVER = "Jamais"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Result(ActionResult):
     client_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRow:
+    """A line of the firm's client list (/admin/clients)."""
+    id: int
+    name: str
+    email: str
+    ville: str
+    last_login: str  # dd/mm/yyyy HH:mm or « Jamais »
+    status: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """The /admin dashboard's figures."""
+    clients: int = 0
+    active: int = 0
+    pending: int = 0
+    dossiers: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DossierLink:
+    id: int
+    reference: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClientDetail:
+    """One client as /admin/clients/<id> shows it: the form values and the access."""
+    id: int
+    user_id: int
+    name: str
+    values: dict[str, str]  # the form's fields (contact.FIELDS)
+    active: bool
+    status: str
+    last_login: str
+    created: str
+    invitation: str
+    can_resend: bool
+    dossiers: list[DossierLink]
 
 
 def display_name(u: User) -> str:
@@ -47,9 +86,9 @@ def display_name(u: User) -> str:
     return f"{(u.nom or '').upper()} {u.prenom or ''}".strip()
 
 
-def _values(form) -> dict[str, str]:
-    form = form if isinstance(form, dict) else {}
-    values = {key: _clean(form.get(key)) for key, _ in FIELDS}
+def _values(form: object) -> dict[str, str]:
+    fields = form if isinstance(form, dict) else {}
+    values = {key: clean_line(fields.get(key)) for key, _ in FIELDS}
     values["code_postal"] = values["code_postal"].replace(" ", "")
     values["email"] = values["email"].lower()
     return values
@@ -58,7 +97,7 @@ def _values(form) -> dict[str, str]:
 def validate(values: dict[str, str]) -> dict[str, str]:
     """The contact-details rules of the client side; name and e-mail required,
     the address and phone numbers optional but checked when given."""
-    errors = _validate(values)
+    errors = validate_details(values)
     for key in OPTIONAL:
         if errors.get(key) == REQUIRED and not values[key]:
             del errors[key]
@@ -74,194 +113,108 @@ def _status(u: User) -> str:
     return "Actif"
 
 
-def generate_password(identifier: str) -> str:
-    """A readable temporary password that passes the password rules."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        core = "".join(secrets.choice(alphabet) for _ in range(12))
-        password = f"{core[:4]}-{core[4:8]}-{core[8:]}"
-        if not security.password_problems(password, identifier=identifier):
-            return password
-
-
 # --------------------------------------------------------------------------- list
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def list_clients(user: User, search: str = "", page: int = 1) -> dict:
+def list_clients(user: User, search: str = "", page: object = 1) -> Page[ClientRow]:
     """The firm's clients by name; each word of `search` must match the name,
     first name, e-mail or town. Rows carry the last login (dd/mm/yyyy HH:mm or « Jamais »)."""
-    require_staff(user)
-    words = _clean(search)[:100].split()
-    conditions = [Client.firm_id == user.firm_id, User.firm_id == user.firm_id, User.role == Role.client]
-    for word in words[:5]:
-        pattern = _like(word)
-        conditions.append(or_(User.nom.ilike(pattern, escape="\\"), User.prenom.ilike(pattern, escape="\\"),
-                              User.email.ilike(pattern, escape="\\"), Client.ville.ilike(pattern, escape="\\")))
     with session_scope() as s:
-        total = s.exec(select(func.count()).select_from(Client).join(User, User.id == Client.user_id)
+        staff = require_staff(s, user)
+        conditions: list[ColumnElement[bool]] = [col(Client.firm_id) == staff.firm_id, col(User.firm_id) == staff.firm_id,
+                                                 col(User.role) == Role.client]
+        for word in clean_line(search)[:SEARCH_MAX].split()[:SEARCH_WORDS]:
+            pattern = like_pattern(word)
+            conditions.append(or_(col(User.nom).ilike(pattern, escape="\\"),
+                                  col(User.prenom).ilike(pattern, escape="\\"),
+                                  col(User.email).ilike(pattern, escape="\\"),
+                                  col(Client.ville).ilike(pattern, escape="\\")))
+        total = s.exec(select(func.count()).select_from(Client).join(User, col(User.id) == Client.user_id)
                        .where(*conditions)).one()
-        page, pages, size = page_of(total, page)
+        shown, pages, size = page_of(total, page)
         rows = s.exec(
-            select(Client, User).join(User, User.id == Client.user_id).where(*conditions)
-            .order_by(func.lower(User.nom), func.lower(User.prenom), Client.id)
-            .offset((page - 1) * size).limit(size)
+            select(Client, User).join(User, col(User.id) == Client.user_id).where(*conditions)
+            .order_by(func.lower(User.nom), func.lower(User.prenom), col(Client.id))
+            .offset((shown - 1) * size).limit(size)
         ).all()
-        return {
-            "rows": [
-                {
-                    "id": str(c.id),
-                    "name": display_name(u),
-                    "email": u.email,
-                    "ville": c.ville,
-                    "last_login": fdatetime(u.last_login_at) if u.last_login_at else NEVER,
-                    "status": _status(u),
-                    "active": "1" if u.active else "",
-                }
+        return Page(
+            rows=[
+                ClientRow(id=saved_id(c.id), name=display_name(u), email=u.email, ville=c.ville,
+                          last_login=fdatetime(u.last_login_at) if u.last_login_at else NEVER,
+                          status=_status(u), active=u.active)
                 for c, u in rows
             ],
-            "total": total,
-            "page": page,
-            "pages": pages,
-        }
+            total=total, page=shown, pages=pages,
+        )
 
 
-def dashboard(user: User) -> dict[str, int]:
+def dashboard(user: User) -> Counts:
     """Counts for the /admin dashboard."""
-    require_staff(user)
     with session_scope() as s:
-        base = select(func.count()).select_from(Client).join(User, User.id == Client.user_id).where(
+        staff = require_staff(s, user)
+        base = select(func.count()).select_from(Client).join(User, col(User.id) == Client.user_id).where(
             Client.firm_id == user.firm_id, User.firm_id == user.firm_id)
-        return {
-            "clients": s.exec(base).one(),
-            "active": s.exec(base.where(User.active.is_(True))).one(),
-            "pending": s.exec(base.where(User.active.is_(True), User.activated_at.is_(None))).one(),
-            "dossiers": s.exec(select(func.count()).select_from(Dossier).where(Dossier.firm_id == user.firm_id)).one(),
-        }
+        return Counts(
+            clients=s.exec(base).one(),
+            active=s.exec(base.where(col(User.active).is_(True))).one(),
+            pending=s.exec(base.where(col(User.active).is_(True), col(User.activated_at).is_(None))).one(),
+            dossiers=s.exec(select(func.count()).select_from(Dossier).where(Dossier.firm_id == staff.firm_id)).one(),
+        )
 
 
 # --------------------------------------------------------------------------- one client
-def _invitation_info(s: Session, target: User) -> str:
-    row = s.exec(
-        select(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite")
-        .order_by(OneTimeToken.created_at.desc(), OneTimeToken.id.desc())
-    ).first()
-    if target.activated_at is not None:
-        return "Espace activé."
-    if target.temporary_password_invite:
-        return "Mot de passe provisoire envoyé ; il devra être changé à la première connexion."
-    if row is None:
-        return "Aucune invitation envoyée."
-    if row.used_at is None and row.expires_at > utcnow():
-        return f"Invitation envoyée le {fdate(row.created_at)}, valable jusqu'au {fdatetime(row.expires_at)}."
-    return f"L'invitation envoyée le {fdate(row.created_at)} n'est plus valable : renvoyez-la."
-
-
-def get_client(user: User, client_id) -> dict:
+def get_client(user: User, client_id: object) -> ClientDetail:
     """The client's form values, status, last login, invitation state and dossiers."""
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         client, target = client_in_firm(s, user, client_id)
         dossiers = s.exec(
-            select(Dossier).join(DossierClient, DossierClient.dossier_id == Dossier.id)
+            select(Dossier).join(DossierClient, col(DossierClient.dossier_id) == Dossier.id)
             .where(DossierClient.client_id == client.id, Dossier.firm_id == user.firm_id)
-            .order_by(Dossier.reference)
+            .order_by(col(Dossier.reference))
         ).all()
-        return {
-            "id": str(client.id),
-            "user_id": target.id,
-            "name": display_name(target),
-            "values": {
+        return ClientDetail(
+            id=saved_id(client.id),
+            user_id=saved_id(target.id),
+            name=display_name(target),
+            values={
                 "nom": target.nom, "prenom": target.prenom, "email": target.email, "adresse": client.adresse,
                 "code_postal": client.code_postal, "ville": client.ville, "tel": client.tel,
                 "mobile": client.mobile,
             },
-            "active": target.active,
-            "status": _status(target),
-            "last_login": fdatetime(target.last_login_at) if target.last_login_at else NEVER,
-            "created": fdate(target.created_at),
-            "invitation": _invitation_info(s, target),
-            "can_resend": target.active and target.activated_at is None,
-            "dossiers": [{"id": str(d.id), "reference": d.reference, "label": d.label} for d in dossiers],
-        }
+            active=target.active,
+            status=_status(target),
+            last_login=fdatetime(target.last_login_at) if target.last_login_at else NEVER,
+            created=fdate(target.created_at),
+            invitation=invitations.status_line(s, target),
+            can_resend=target.active and target.activated_at is None,
+            dossiers=[DossierLink(id=saved_id(d.id), reference=d.reference, label=d.label) for d in dossiers],
+        )
 
 
-def _invite(s: Session, actor: User, firm: Firm, target: User, *, resend: bool) -> str:
-    """Queue the invitation (one-time link, or the manual's temporary password)
-    in the caller's transaction; returns the message for the lawyer.
-
-    A person who already logs in (to another firm) is only told that this firm opened
-    a space for them, to be reached with their usual identifier; the firm's answer,
-    status, trail and invitation dates are exactly those of a new person."""
-    account = s.get(Account, target.account_id)
-    known = account is not None and identities.has_own_password(account)
-    context = {"firm_name": firm.name, "client_name": full_name(target),
-               "identifier": target.email}
-    target.temporary_password_invite = firm.invite_with_temporary_password
-    s.add(target)
-    if known:
-        outbox.enqueue(s, target.email, f"Le cabinet {firm.name} vous a ouvert un espace client", "membership_opened",
-                       {"firm_name": firm.name, "client_name": context["client_name"],
-                        "link": f"{settings.public_url}/connexion"},
-                       firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
-    if firm.invite_with_temporary_password:
-        if known:
-            security.burn_time_like_verify()  # as long as hashing a new temporary password
-        else:
-            password = generate_password(account.email)
-            account.password_hash = security.hash_password(password)
-            account.password_changed_at = utcnow()
-            account.must_change_password = True
-            s.add(account)
-            auth.revoke_account_sessions(s, account.id)
-            outbox.enqueue(s, target.email, "Vos identifiants de connexion à votre espace client",
-                           "temporary_password",
-                           {**context, "identifier": account.email, "password": password,
-                            "link": f"{settings.public_url}/connexion"},
-                           firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
-        audit.record(s, actor, "mot_de_passe_provisoire_envoye", target.email, subject_user_id=target.id)
-        return f"Mot de passe provisoire envoyé à {target.email}."
-    # Only the newest link works: older unused invitations are spent.
-    s.exec(update(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite",
-                                      OneTimeToken.used_at.is_(None)).values(used_at=utcnow()))
-    # Issued for a known person too (never sent): the firm's "Invitation envoyée le …,
-    # valable jusqu'au …" reads the same.
-    token = auth.issue_one_time_token(s, target, "invite", timedelta(days=INVITE_DAYS))
-    if not known:
-        outbox.enqueue(s, target.email, "Votre espace client est ouvert", "invitation",
-                       {**context, "identifier": account.email,
-                        "link": f"{settings.public_url}/activer?jeton={token}", "valid_days": INVITE_DAYS},
-                       firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
-    audit.record(s, actor, "invitation_renvoyee" if resend else "invitation_envoyee", target.email,
-                 subject_user_id=target.id)
-    return f"Invitation envoyée à {target.email}."
-
-
-def create_client(user: User, form) -> Result:
+def create_client(user: User, form: object) -> Result:
     """Create the client's membership (linked to the person's account when the address
     already has one, anywhere: the answer is the same) and details, and queue the
     invitation email in the same transaction (nothing is sent if the creation fails)."""
-    require_staff(user)
+    with session_scope() as s:
+        require_staff(s, user)
     values = _values(form)
     errors = validate(values)
     if errors:
         return Result(False, errors)
     for attempt in range(2):  # a concurrent creation of the same new account: once more
         with session_scope() as s:
-            firm = s.get(Firm, user.firm_id)
+            firm = firm_of(s, user)
             try:
                 target, _, _ = identities.add_membership(s, firm_id=user.firm_id, email=values["email"],
                                                          nom=values["nom"], prenom=values["prenom"],
                                                          role=Role.client)
-                client = Client(firm_id=user.firm_id, user_id=target.id, email=values["email"],
-                                **{k: values[k] for k in OPTIONAL})
+                client = Client(firm_id=user.firm_id, user_id=saved_id(target.id), email=values["email"],
+                                adresse=values["adresse"], code_postal=values["code_postal"],
+                                ville=values["ville"], tel=values["tel"], mobile=values["mobile"])
                 s.add(client)
                 s.flush()
                 audit.record(s, user, "client_cree", f"client {client.id} {target.email}",
                              subject_user_id=target.id)
-                message = _invite(s, user, firm, target, resend=False)
+                message = invitations.invite_client(s, user, firm, target, resend=False)
                 s.commit()
             except identities.SameFirm:
                 return Result(False, {"email": EMAIL_TAKEN})
@@ -274,11 +227,11 @@ def create_client(user: User, form) -> Result:
     return Result(False, {"form": RETRY})
 
 
-def update_client(user: User, client_id, form) -> Result:
+def update_client(user: User, client_id: object, form: object) -> Result:
     """Change the client's identity and contact details (the e-mail is the login identifier)."""
-    require_staff(user)
     values = _values(form)
     with session_scope() as s:
+        require_staff(s, user)
         client, target = client_in_firm(s, user, client_id)  # authorise before validating
         errors = validate(values)
         if errors:
@@ -308,14 +261,14 @@ def update_client(user: User, client_id, form) -> Result:
         return Result(True, message="Les coordonnées du client ont été enregistrées.", client_id=client.id)
 
 
-def deactivate_client(user: User, client_id) -> Result:
+def deactivate_client(user: User, client_id: object) -> Result:
     """Close the client's access now: inactive, and every session revoked."""
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         client, target = client_in_firm(s, user, client_id)
         target.active = False
         s.add(target)
-        auth.revoke_all_sessions(s, target.id)
+        auth.revoke_all_sessions(s, saved_id(target.id))
         audit.record(s, user, "client_desactive", target.email, subject_user_id=target.id)
         s.commit()
         log.info("client deactivated by=%s client=%s user=%s", user.id, client.id, target.id)
@@ -323,9 +276,9 @@ def deactivate_client(user: User, client_id) -> Result:
                       client_id=client.id)
 
 
-def reactivate_client(user: User, client_id) -> Result:
-    require_staff(user)
+def reactivate_client(user: User, client_id: object) -> Result:
     with session_scope() as s:
+        require_staff(s, user)
         client, target = client_in_firm(s, user, client_id)
         target.active = True
         s.add(target)
@@ -334,15 +287,13 @@ def reactivate_client(user: User, client_id) -> Result:
         return Result(True, message=f"L'accès de {display_name(target)} est réactivé.", client_id=client.id)
 
 
-reactivate = reactivate_client
 
-
-def send_invitation(user: User, client_id, *, resend: bool = True) -> Result:
+def send_invitation(user: User, client_id: object, *, resend: bool = True) -> Result:
     """(Re)send the invitation of a client who has not yet chosen a password. The
     new link replaces the previous ones; in the temporary-password flow a new
     temporary password replaces the previous one."""
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         client, target = client_in_firm(s, user, client_id)
         if not target.active:
             return Result(False, {"form": "Ce client est désactivé : réactivez-le d'abord."}, client_id=client.id)
@@ -350,11 +301,11 @@ def send_invitation(user: User, client_id, *, resend: bool = True) -> Result:
             return Result(False, {"form": "Ce client a déjà choisi son mot de passe. S'il l'a oublié, il peut "
                                            "utiliser « Mot de passe oublié ? » sur la page de connexion."},
                           client_id=client.id)
-        firm = s.get(Firm, user.firm_id)
-        message = _invite(s, user, firm, target, resend=resend)
+        firm = firm_of(s, user)
+        message = invitations.invite_client(s, user, firm, target, resend=resend)
         s.commit()
         return Result(True, message=message, client_id=client.id)
 
 
-def resend_invitation(user: User, client_id) -> Result:
+def resend_invitation(user: User, client_id: object) -> Result:
     return send_invitation(user, client_id, resend=True)

@@ -7,17 +7,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, exists, func, or_, select
+from sqlmodel import Session, col, delete, exists, func, or_, select
 
 from espace.db import session_scope
+from espace.domain.text import clean_line
 from espace.models import Client, Dossier, DossierClient, ShareNotice, User
 from espace.services import AccessDenied, audit
-from espace.services.firm.clients import _like, display_name
-from espace.services.admin_scope import (
-    STAFF_ROLES, ActionResult, client_in_firm, dossier_in_firm, page_of, parse_id, require_staff,
-)
-from espace.domain.contact import clean_text as _clean
+from espace.services.access import STAFF_ROLES, client_in_firm, dossier_in_firm, require_staff, staff_in_firm
+from espace.services.firm.clients import display_name
+from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of, saved_id
 
 log = logging.getLogger(__name__)
 
@@ -26,119 +26,141 @@ LABEL_MAX = 200
 REFERENCE_TAKEN = "Cette référence est déjà utilisée par un autre dossier du cabinet."
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Result(ActionResult):
     dossier_id: int | None = None
 
 
-def _interlocutor(s: Session, user: User, raw) -> User:
-    uid = parse_id(raw)
-    person = s.get(User, uid)
-    if person is None or person.firm_id != user.firm_id or person.role not in STAFF_ROLES:
-        raise AccessDenied()
-    return person
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A person the dossier form or a filter offers: a client (with its e-mail) or an interlocutor."""
+    id: int
+    name: str
+    email: str = ""
 
 
-def options(user: User) -> dict[str, list[dict[str, str]]]:
+@dataclass(frozen=True, slots=True)
+class Options:
+    clients: list[Choice]
+    interlocutors: list[Choice]
+
+
+@dataclass(frozen=True, slots=True)
+class DossierRow:
+    """A line of /admin/dossiers."""
+    id: int
+    reference: str
+    label: str
+    clients: str  # « NOM Prénom, NOM Prénom »
+    interlocutor: str
+
+
+@dataclass(frozen=True, slots=True)
+class DossierValues:
+    """A dossier as its edit form shows it."""
+    id: int
+    reference: str
+    label: str
+    client_ids: list[int]
+    interlocutor_id: int | None
+
+
+def options(user: User) -> Options:
     """The choices of the dossier form and filters: the firm's clients and its
     lawyers/staff (the possible interlocutors)."""
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         clients = s.exec(
-            select(Client, User).join(User, User.id == Client.user_id)
+            select(Client, User).join(User, col(User.id) == Client.user_id)
             .where(Client.firm_id == user.firm_id, User.firm_id == user.firm_id)
-            .order_by(func.lower(User.nom), func.lower(User.prenom), Client.id)
+            .order_by(func.lower(User.nom), func.lower(User.prenom), col(Client.id))
         ).all()
         staff = s.exec(
-            select(User).where(User.firm_id == user.firm_id, User.role.in_(STAFF_ROLES))
+            select(User).where(User.firm_id == user.firm_id, col(User.role).in_(STAFF_ROLES))
             .order_by(func.lower(User.nom), func.lower(User.prenom))
         ).all()
-        return {
-            "clients": [
-                {"id": str(c.id), "name": display_name(u) + ("" if u.active else " (désactivé)"), "email": u.email}
-                for c, u in clients
-            ],
-            "interlocutors": [{"id": str(u.id), "name": display_name(u)} for u in staff if u.active],
-        }
+        return Options(
+            clients=[Choice(id=saved_id(c.id), name=display_name(u) + ("" if u.active else " (désactivé)"),
+                            email=u.email) for c, u in clients],
+            interlocutors=[Choice(id=saved_id(u.id), name=display_name(u)) for u in staff if u.active],
+        )
 
 
-def list_dossiers(user: User, search: str = "", interlocutor_id="", client_id="", page: int = 1) -> dict:
+def _names(s: Session, firm_id: int | None, ids: list[int]) -> dict[int, list[str]]:
+    """The clients' names of each dossier, by name."""
+    names: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for did, u in s.exec(
+            select(DossierClient.dossier_id, User)
+            .join(Client, col(Client.id) == DossierClient.client_id)
+            .join(User, col(User.id) == Client.user_id)
+            .where(col(DossierClient.dossier_id).in_(ids), Client.firm_id == firm_id)
+            .order_by(func.lower(User.nom), func.lower(User.prenom))
+        ).all():
+            names[did].append(display_name(u))
+    return names
+
+
+def list_dossiers(user: User, search: str = "", interlocutor_id: object = "", client_id: object = "",
+                  page: object = 1) -> Page[DossierRow]:
     """The firm's dossiers, filtered: `search` on the reference, the label or a
     client's name; `interlocutor_id` (a User id) and `client_id` (a Client id), both
     of the firm (else AccessDenied); empty = no filter."""
-    require_staff(user)
-    words = _clean(search)[:100].split()
+    words = clean_line(search)[:SEARCH_MAX].split()
     with session_scope() as s:
-        conditions = [Dossier.firm_id == user.firm_id]
-        for word in words[:5]:
-            pattern = _like(word)
+        require_staff(s, user)
+        conditions: list[ColumnElement[bool]] = [col(Dossier.firm_id) == user.firm_id]
+        for word in words[:SEARCH_WORDS]:
+            pattern = like_pattern(word)
             by_client = exists(
                 select(DossierClient.dossier_id)
-                .join(Client, Client.id == DossierClient.client_id)
-                .join(User, User.id == Client.user_id)
-                .where(DossierClient.dossier_id == Dossier.id, Client.firm_id == user.firm_id,
-                       or_(User.nom.ilike(pattern, escape="\\"), User.prenom.ilike(pattern, escape="\\")))
+                .join(Client, col(Client.id) == DossierClient.client_id)
+                .join(User, col(User.id) == Client.user_id)
+                .where(col(DossierClient.dossier_id) == Dossier.id, Client.firm_id == user.firm_id,
+                       or_(col(User.nom).ilike(pattern, escape="\\"), col(User.prenom).ilike(pattern, escape="\\")))
             )
-            conditions.append(or_(Dossier.reference.ilike(pattern, escape="\\"),
-                                  Dossier.label.ilike(pattern, escape="\\"), by_client))
+            conditions.append(or_(col(Dossier.reference).ilike(pattern, escape="\\"),
+                                  col(Dossier.label).ilike(pattern, escape="\\"), by_client))
         if str(interlocutor_id or "").strip():
-            conditions.append(Dossier.interlocutor_id == _interlocutor(s, user, interlocutor_id).id)
+            conditions.append(col(Dossier.interlocutor_id) == staff_in_firm(s, user, interlocutor_id).id)
         if str(client_id or "").strip():
             client, _ = client_in_firm(s, user, client_id)
             conditions.append(exists(select(DossierClient.dossier_id).where(
-                DossierClient.dossier_id == Dossier.id, DossierClient.client_id == client.id)))
+                col(DossierClient.dossier_id) == Dossier.id, DossierClient.client_id == client.id)))
         total = s.exec(select(func.count()).select_from(Dossier).where(*conditions)).one()
-        page, pages, size = page_of(total, page)
+        shown, pages, size = page_of(total, page)
         dossiers = s.exec(
-            select(Dossier).where(*conditions).order_by(Dossier.reference.desc(), Dossier.id.desc())
-            .offset((page - 1) * size).limit(size)
+            select(Dossier).where(*conditions).order_by(col(Dossier.reference).desc(), col(Dossier.id).desc())
+            .offset((shown - 1) * size).limit(size)
         ).all()
-        ids = [d.id for d in dossiers]
-        names: dict[int, list[str]] = {i: [] for i in ids}
-        if ids:
-            for did, u in s.exec(
-                select(DossierClient.dossier_id, User)
-                .join(Client, Client.id == DossierClient.client_id)
-                .join(User, User.id == Client.user_id)
-                .where(DossierClient.dossier_id.in_(ids), Client.firm_id == user.firm_id)
-                .order_by(func.lower(User.nom), func.lower(User.prenom))
-            ).all():
-                names[did].append(display_name(u))
+        names = _names(s, user.firm_id, [saved_id(d.id) for d in dossiers])
         staff_ids = {d.interlocutor_id for d in dossiers if d.interlocutor_id}
-        staff = {u.id: u for u in s.exec(select(User).where(User.id.in_(staff_ids), User.firm_id == user.firm_id)).all()} \
+        staff = {u.id: u for u in s.exec(select(User).where(col(User.id).in_(staff_ids),
+                                                            User.firm_id == user.firm_id)).all()} \
             if staff_ids else {}
         rows = [
-            {
-                "id": str(d.id),
-                "reference": d.reference,
-                "label": d.label,
-                "clients": ", ".join(names[d.id]),
-                "interlocutor": display_name(staff[d.interlocutor_id]) if d.interlocutor_id in staff else "",
-            }
+            DossierRow(id=saved_id(d.id), reference=d.reference, label=d.label,
+                       clients=", ".join(names[saved_id(d.id)]),
+                       interlocutor=display_name(staff[d.interlocutor_id]) if d.interlocutor_id in staff else "")
             for d in dossiers
         ]
-    return {"rows": rows, "total": total, "page": page, "pages": pages}
+    return Page(rows=rows, total=total, page=shown, pages=pages)
 
 
-def get_dossier(user: User, dossier_id) -> dict:
+def get_dossier(user: User, dossier_id: object) -> DossierValues:
     """The dossier's values for the edit form."""
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         d = dossier_in_firm(s, user, dossier_id)
         client_ids = s.exec(
-            select(DossierClient.client_id).join(Client, Client.id == DossierClient.client_id)
+            select(DossierClient.client_id).join(Client, col(Client.id) == DossierClient.client_id)
             .where(DossierClient.dossier_id == d.id, Client.firm_id == user.firm_id)
         ).all()
-        return {
-            "id": str(d.id),
-            "reference": d.reference,
-            "label": d.label,
-            "client_ids": [str(c) for c in client_ids],
-            "interlocutor_id": str(d.interlocutor_id or ""),
-        }
+        return DossierValues(id=saved_id(d.id), reference=d.reference, label=d.label,
+                             client_ids=list(client_ids), interlocutor_id=d.interlocutor_id)
 
 
-def _client_ids(raw) -> list:
+def _client_ids(raw: object) -> list[object]:
     if raw is None or raw == "":
         return []
     if isinstance(raw, str):
@@ -148,11 +170,12 @@ def _client_ids(raw) -> list:
     return [raw]
 
 
-def _read_form(s: Session, user: User, form) -> tuple[dict, dict[str, str], list[tuple[Client, User]], User | None]:
+def _read_form(s: Session, user: User, form: object
+               ) -> tuple[dict[str, str], dict[str, str], list[tuple[Client, User]], User | None]:
     """Validated values, errors, the chosen clients and interlocutor. Ids that are
     not of the firm raise AccessDenied (never silently dropped)."""
-    form = form if isinstance(form, dict) else {}
-    values = {"reference": _clean(form.get("reference")), "label": _clean(form.get("label"))}
+    fields = form if isinstance(form, dict) else {}
+    values = {"reference": clean_line(fields.get("reference")), "label": clean_line(fields.get("label"))}
     errors: dict[str, str] = {}
     if not values["reference"]:
         errors["reference"] = "Ce champ est obligatoire."
@@ -162,21 +185,21 @@ def _read_form(s: Session, user: User, form) -> tuple[dict, dict[str, str], list
         errors["label"] = "Ce champ est obligatoire."
     elif len(values["label"]) > LABEL_MAX:
         errors["label"] = f"{LABEL_MAX} caractères maximum."
-    raw_ids = _client_ids(form.get("client_ids"))
+    raw_ids = _client_ids(fields.get("client_ids"))
     if len(raw_ids) > 500:
         raise AccessDenied()
     seen: set[int] = set()
     clients = []
     for raw in raw_ids:
         client, target = client_in_firm(s, user, raw)
-        if client.id not in seen:
-            seen.add(client.id)
+        if saved_id(client.id) not in seen:
+            seen.add(saved_id(client.id))
             clients.append((client, target))
     if not clients:
         errors["clients"] = "Choisissez au moins un client."
     interlocutor = None
-    if str(form.get("interlocutor_id") or "").strip():
-        interlocutor = _interlocutor(s, user, form.get("interlocutor_id"))
+    if str(fields.get("interlocutor_id") or "").strip():
+        interlocutor = staff_in_firm(s, user, fields.get("interlocutor_id"))
     else:
         errors["interlocutor"] = "Choisissez l'interlocuteur."
     return values, errors, clients, interlocutor
@@ -189,13 +212,13 @@ def _reference_taken(s: Session, user: User, reference: str, except_id: int | No
     return s.exec(stmt).first() is not None
 
 
-def create_dossier(user: User, form) -> Result:
-    require_staff(user)
+def create_dossier(user: User, form: object) -> Result:
     with session_scope() as s:
+        require_staff(s, user)
         values, errors, clients, interlocutor = _read_form(s, user, form)
         if not errors and _reference_taken(s, user, values["reference"]):
             errors["reference"] = REFERENCE_TAKEN
-        if errors:
+        if errors or interlocutor is None:  # no interlocutor: said in errors
             return Result(False, errors)
         d = Dossier(firm_id=user.firm_id, reference=values["reference"], label=values["label"],
                     interlocutor_id=interlocutor.id)
@@ -206,39 +229,40 @@ def create_dossier(user: User, form) -> Result:
             s.rollback()
             return Result(False, {"reference": REFERENCE_TAKEN})
         for client, target in clients:
-            s.add(DossierClient(dossier_id=d.id, client_id=client.id))
+            s.add(DossierClient(dossier_id=saved_id(d.id), client_id=saved_id(client.id)))
             audit.record(s, user, "dossier_cree", f"dossier {d.id} {d.reference} {d.label}", subject_user_id=target.id)
         s.commit()
         log.info("dossier created by=%s firm=%s dossier=%s", user.id, user.firm_id, d.id)
         return Result(True, message=f"Le dossier {d.reference} a été créé.", dossier_id=d.id)
 
 
-def update_dossier(user: User, dossier_id, form) -> Result:
-    require_staff(user)
+def update_dossier(user: User, dossier_id: object, form: object) -> Result:
     with session_scope() as s:
+        require_staff(s, user)
         d = dossier_in_firm(s, user, dossier_id)  # authorise first
         values, errors, clients, interlocutor = _read_form(s, user, form)
         if not errors and _reference_taken(s, user, values["reference"], except_id=d.id):
             errors["reference"] = REFERENCE_TAKEN
-        if errors:
+        if errors or interlocutor is None:  # no interlocutor: said in errors
             return Result(False, errors, dossier_id=d.id)
         before = {cid for cid in s.exec(select(DossierClient.client_id).where(DossierClient.dossier_id == d.id)).all()}
-        wanted = {client.id: target for client, target in clients}
-        changes = []
+        wanted = {saved_id(client.id): target for client, target in clients}
+        changes: list[str] = []
         if (d.reference, d.label, d.interlocutor_id) != (values["reference"], values["label"], interlocutor.id):
             changes.append("dossier")
         d.reference, d.label, d.interlocutor_id = values["reference"], values["label"], interlocutor.id
         s.add(d)
         for cid in before - set(wanted):
-            s.exec(delete(DossierClient).where(DossierClient.dossier_id == d.id, DossierClient.client_id == cid))
+            s.exec(delete(DossierClient).where(col(DossierClient.dossier_id) == d.id,
+                                               col(DossierClient.client_id) == cid))
             # What was shared but not yet announced is no longer for this client.
-            s.exec(delete(ShareNotice).where(ShareNotice.dossier_id == d.id, ShareNotice.client_id == cid,
-                                             ShareNotice.notified_at.is_(None)))
+            s.exec(delete(ShareNotice).where(col(ShareNotice.dossier_id) == d.id, col(ShareNotice.client_id) == cid,
+                                             col(ShareNotice.notified_at).is_(None)))
             removed = s.exec(select(Client.user_id).where(Client.id == cid)).first()
             audit.record(s, user, "dossier_client_retire", f"dossier {d.id} {values['reference']}", subject_user_id=removed)
         for cid, target in wanted.items():
             if cid not in before:
-                s.add(DossierClient(dossier_id=d.id, client_id=cid))
+                s.add(DossierClient(dossier_id=saved_id(d.id), client_id=cid))
                 audit.record(s, user, "dossier_client_ajoute", f"dossier {d.id} {values['reference']}",
                              subject_user_id=target.id)
             elif changes:

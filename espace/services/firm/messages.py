@@ -7,19 +7,22 @@ and reaches only its firm's dossiers: a client, or another firm's id, is AccessD
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import case
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdatetime
+from espace.domain.french import fdatetime
+from espace.domain.names import dossier_title, formal_name
+from espace.domain.text import clean_line, clean_text
 from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
+from espace.services.access import dossier_clients, dossier_in_firm, require_staff
 from espace.services.client import messaging
+from espace.services.firm.common import ActionResult, saved_id
 from espace.services.mail import outbox
-from espace.services.firm_scope import display_name, dossier_clients, firm_dossier, staff_of
-from espace.domain.names import dossier_title
 
 log = logging.getLogger(__name__)
 
@@ -30,76 +33,91 @@ DEFAULT_SUBJECT = "Message de votre avocat"
 THREADS_MAX = 200
 
 
-def unread_count(user: User, dossier_id=None) -> int:
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A dossier's message thread as /admin/messages lists it."""
+    dossier_id: int
+    dossier: str  # « référence - libellé »
+    clients: str  # « NOM Prénom, NOM Prénom »
+    total: int
+    unread: int  # client messages nobody of the firm has read
+    last_date: str
+    last_subject: str
+    last_author: str
+    last_direction: str  # "client" or "cabinet"
+
+
+def unread_count(user: User, dossier_id: object = None) -> int:
     """Client messages nobody of the firm has read yet (the firm's, or one dossier's)."""
     with session_scope() as s:
-        staff = staff_of(s, user)
+        staff = require_staff(s, user)
         q = select(func.count()).select_from(Message).where(
             Message.firm_id == staff.firm_id, Message.direction == MessageDirection.client,
-            Message.read_at.is_(None))
+            col(Message.read_at).is_(None))
         if dossier_id is not None:
-            q = q.where(Message.dossier_id == firm_dossier(s, staff, dossier_id).id)
+            q = q.where(Message.dossier_id == dossier_in_firm(s, staff, dossier_id).id)
         return s.exec(q).one()
 
 
-def threads(user: User) -> list[dict[str, str]]:
+def threads(user: User) -> list[Thread]:
     """One row per dossier of the firm with messages, the most recent first (at
     most THREADS_MAX): dossier, clients, number of messages, unread client
     messages, last message."""
     with session_scope() as s:
-        staff = staff_of(s, user)
-        unread = func.sum(case(((Message.direction == MessageDirection.client) & Message.read_at.is_(None), 1),
-                               else_=0))
+        staff = require_staff(s, user)
+        unread = func.sum(case(((col(Message.direction) == MessageDirection.client) & col(Message.read_at).is_(None),
+                                1), else_=0))
         grouped = s.exec(
             select(Message.dossier_id, func.count(), unread, func.max(Message.created_at))
-            .join(Dossier, Dossier.id == Message.dossier_id)
+            .join(Dossier, col(Dossier.id) == Message.dossier_id)
             .where(Message.firm_id == staff.firm_id, Dossier.firm_id == staff.firm_id)
-            .group_by(Message.dossier_id)
+            .group_by(col(Message.dossier_id))
             .order_by(func.max(Message.created_at).desc())
             .limit(THREADS_MAX)
         ).all()
         result = []
         for dossier_id, total, unread_n, _ in grouped:
-            d = s.get(Dossier, dossier_id)
+            d = dossier_in_firm(s, staff, dossier_id)
             last = s.exec(
                 select(Message, User)
-                .join(User, User.id == Message.sender_id)
+                .join(User, col(User.id) == Message.sender_id)
                 .where(Message.dossier_id == dossier_id, Message.firm_id == staff.firm_id)
-                .order_by(Message.created_at.desc(), Message.id.desc())
+                .order_by(col(Message.created_at).desc(), col(Message.id).desc())
             ).first()
+            if last is None:  # grouped above: the dossier has messages
+                continue
             m, author = last
-            result.append({
-                "dossier_id": str(d.id),
-                "dossier": dossier_title(d),
-                "clients": ", ".join(display_name(u) for _, u in dossier_clients(s, d)),
-                "total": str(total),
-                "unread": str(int(unread_n or 0)),
-                "last_date": fdatetime(m.created_at),
-                "last_subject": m.subject,
-                "last_author": display_name(author),
-                "last_direction": m.direction.value,
-            })
+            result.append(Thread(
+                dossier_id=saved_id(d.id),
+                dossier=dossier_title(d),
+                clients=", ".join(formal_name(u) for _, u in dossier_clients(s, d)),
+                total=total,
+                unread=int(unread_n or 0),
+                last_date=fdatetime(m.created_at),
+                last_subject=m.subject,
+                last_author=formal_name(author),
+                last_direction=m.direction.value,
+            ))
         return result
 
 
-def read_thread(user: User, dossier_id) -> list[messaging.MessageRow]:
+def read_thread(user: User, dossier_id: object) -> list[dict[str, str]]:
     """The dossier's messages, oldest first; the clients' messages become read."""
     with session_scope() as s:
-        staff = staff_of(s, user)
-        d = firm_dossier(s, staff, dossier_id)
-        did = d.id
+        staff = require_staff(s, user)
+        did = dossier_in_firm(s, staff, dossier_id).id
     return messaging.thread(staff, did)
 
 
-def answer(user: User, dossier_id, body: str, subject: str = "") -> tuple[bool, dict[str, str]]:
+def answer(user: User, dossier_id: object, body: str, subject: str = "") -> ActionResult:
     """Write to the dossier's clients: stored in the thread (direction "cabinet")
     and emailed to each active client. An empty subject becomes « Re : » the last
-    client subject. Returns (ok, errors by field "subject", "body" or "form")."""
-    subject = messaging.clean_subject(subject)
-    body = messaging.clean_body(body)
+    client subject. Refused with errors by field "subject", "body" or "form"."""
+    subject = clean_line(subject)
+    body = clean_text(body)
     with session_scope() as s:
-        staff = staff_of(s, user)
-        d = firm_dossier(s, staff, dossier_id)
+        staff = require_staff(s, user)
+        d = dossier_in_firm(s, staff, dossier_id)
         errors: dict[str, str] = {}
         if len(subject) > messaging.SUBJECT_MAX:
             errors["subject"] = f"L'objet ne doit pas dépasser {messaging.SUBJECT_MAX} caractères."
@@ -108,22 +126,22 @@ def answer(user: User, dossier_id, body: str, subject: str = "") -> tuple[bool, 
         elif len(body) > messaging.BODY_MAX:
             errors["body"] = f"Le message ne doit pas dépasser {messaging.BODY_MAX:,} caractères.".replace(",", " ")
         if errors:
-            return False, errors
+            return ActionResult(False, errors)
         if not subject:
             last = s.exec(
                 select(Message.subject)
                 .where(Message.dossier_id == d.id, Message.direction == MessageDirection.client)
-                .order_by(Message.created_at.desc(), Message.id.desc())
+                .order_by(col(Message.created_at).desc(), col(Message.id).desc())
             ).first()
             subject = f"Re : {last}"[: messaging.SUBJECT_MAX] if last else DEFAULT_SUBJECT
-        msg = Message(firm_id=d.firm_id, dossier_id=d.id, sender_id=staff.id, direction=MessageDirection.cabinet,
+        msg = Message(firm_id=d.firm_id, dossier_id=saved_id(d.id), sender_id=saved_id(staff.id), direction=MessageDirection.cabinet,
                       subject=subject, body=body)
         s.add(msg)
         s.flush()
         firm = s.get(Firm, d.firm_id)
-        recipients = [(u.id, u.email, display_name(u)) for _, u in dossier_clients(s, d) if u.active]
+        recipients = [(u.id, u.email, formal_name(u)) for _, u in dossier_clients(s, d) if u.active]
         context = {
-            "lawyer_name": display_name(staff),
+            "lawyer_name": formal_name(staff),
             "firm_name": firm.name if firm else "",
             "dossier": dossier_title(d),
             "subject": subject,
@@ -142,4 +160,4 @@ def answer(user: User, dossier_id, body: str, subject: str = "") -> tuple[bool, 
         message_id = msg.id
     log.info("answer stored user=%s dossier=%s message=%s emailed=%s", user.id, dossier_id, message_id,
              len(recipients))
-    return True, {}
+    return ActionResult(True)

@@ -9,20 +9,23 @@ requests: a client, or a request of another firm, is AccessDenied."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select, update
+from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdate, fdatetime
+from espace.domain.french import fdate, fdatetime
+from espace.domain.names import formal_name, full_name
 from espace.models import Client, ContactRequest, ContactStatus, Firm, User, utcnow
 from espace.services import AccessDenied, audit
+from espace.services.access import get_by_id, require_staff
 from espace.services.accounts import identities
-from espace.services.mail import outbox
 from espace.services.client.contact import FIELDS
-from espace.services.firm_scope import as_id, display_name, staff_of
-from espace.domain.names import full_name
+from espace.services.firm.common import ActionResult, saved_id
+from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
@@ -39,75 +42,100 @@ STATUS_LABELS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field of a request: the value on file (pending requests only) and the one asked."""
+    key: str
+    label: str
+    old: str
+    new: str
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    """A contact-details request as /admin/demandes shows it."""
+    id: int
+    client: str  # « NOM Prénom »
+    client_user_id: int
+    date: str
+    status: str
+    decided: str
+    by: str
+    reason: str
+    fields: list[FieldChange]
+    changed: str  # the labels of the changed fields, « E-mail, Ville »
+
+
 def _stored(client: Client, u: User) -> dict[str, str]:
     return {"nom": u.nom, "prenom": u.prenom, "email": client.email, "adresse": client.adresse,
             "code_postal": client.code_postal, "ville": client.ville, "tel": client.tel, "mobile": client.mobile}
 
 
 def _requested(row: ContactRequest) -> dict[str, str]:
-    return {key: getattr(row, key) for key, _ in FIELDS}
+    return {key: str(getattr(row, key)) for key, _ in FIELDS}
 
 
 def pending_count(user: User) -> int:
     with session_scope() as s:
-        staff = staff_of(s, user)
+        staff = require_staff(s, user)
         return s.exec(
             select(func.count()).select_from(ContactRequest).where(
                 ContactRequest.firm_id == staff.firm_id, ContactRequest.status == ContactStatus.en_attente)
         ).one()
 
 
-def list_requests(user: User, status: str = "pending") -> list[dict]:
+def list_requests(user: User, status: str = "pending") -> list[RequestRow]:
     """The firm's requests: "pending" (oldest first, each field with the value on
-    file and the one asked, "changed" = "1" when they differ) or "processed"
+    file and the one asked, `changed` when they differ) or "processed"
     (accepted or refused, newest first, with the decision)."""
     with session_scope() as s:
-        staff = staff_of(s, user)
+        staff = require_staff(s, user)
         q = (
             select(ContactRequest, Client, User)
-            .join(Client, Client.id == ContactRequest.client_id)
-            .join(User, User.id == Client.user_id)
+            .join(Client, col(Client.id) == ContactRequest.client_id)
+            .join(User, col(User.id) == Client.user_id)
             .where(ContactRequest.firm_id == staff.firm_id, Client.firm_id == staff.firm_id)
         )
         if status == "pending":
             q = q.where(ContactRequest.status == ContactStatus.en_attente).order_by(
-                ContactRequest.created_at, ContactRequest.id)
+                col(ContactRequest.created_at), col(ContactRequest.id))
         else:
-            q = q.where(ContactRequest.status.in_((ContactStatus.acceptee, ContactStatus.refusee))).order_by(
-                ContactRequest.decided_at.desc(), ContactRequest.id.desc()).limit(PROCESSED_MAX)
+            q = q.where(col(ContactRequest.status).in_((ContactStatus.acceptee, ContactStatus.refusee))).order_by(
+                col(ContactRequest.decided_at).desc(), col(ContactRequest.id).desc()).limit(PROCESSED_MAX)
         rows = s.exec(q).all()
         deciders = {
-            u.id: display_name(u)
+            u.id: formal_name(u)
             for u in s.exec(select(User).where(
                 User.firm_id == staff.firm_id,
-                User.id.in_([r.decided_by_id for r, _, _ in rows if r.decided_by_id]))).all()
+                col(User.id).in_([r.decided_by_id for r, _, _ in rows if r.decided_by_id]))).all()
         }
         result = []
         for row, client, u in rows:
             asked = _requested(row)
             on_file = _stored(client, u)
             fields = [
-                {"key": key, "label": label, "old": on_file[key] if status == "pending" else "",
-                 "new": asked[key], "changed": "1" if status == "pending" and asked[key] != on_file[key] else ""}
+                FieldChange(key=key, label=label, old=on_file[key] if status == "pending" else "", new=asked[key],
+                            changed=status == "pending" and asked[key] != on_file[key])
                 for key, label in FIELDS
             ]
-            result.append({
-                "id": str(row.id),
-                "client": display_name(u),
-                "client_user_id": str(u.id),
-                "date": fdatetime(row.created_at),
-                "status": STATUS_LABELS[row.status],
-                "decided": fdate(row.decided_at),
-                "by": deciders.get(row.decided_by_id, ""),
-                "reason": row.refusal_reason,
-                "fields": fields,
-                "changed": ", ".join(f["label"] for f in fields if f["changed"]),
-            })
+            result.append(RequestRow(
+                id=saved_id(row.id),
+                client=formal_name(u),
+                client_user_id=saved_id(u.id),
+                date=fdatetime(row.created_at),
+                status=STATUS_LABELS[row.status],
+                decided=fdate(row.decided_at),
+                by=deciders.get(row.decided_by_id, ""),
+                reason=row.refusal_reason,
+                fields=fields,
+                changed=", ".join(f.label for f in fields if f.changed),
+            ))
         return result
 
 
-def _firm_request(s: Session, staff: User, request_id) -> tuple[ContactRequest, Client, User]:
-    row = s.get(ContactRequest, as_id(request_id))
+def _firm_request(s: Session, staff: User, request_id: object) -> tuple[ContactRequest, Client, User]:
+    row = get_by_id(s, ContactRequest, request_id)
     if row is None or row.firm_id != staff.firm_id:
         raise AccessDenied()
     client = s.get(Client, row.client_id)
@@ -123,13 +151,13 @@ def _decide(s: Session, row: ContactRequest, staff: User, status: ContactStatus,
     """Close the request if it is still pending (two lawyers may click at once)."""
     result = s.exec(
         update(ContactRequest)
-        .where(ContactRequest.id == row.id, ContactRequest.status == ContactStatus.en_attente)
+        .where(col(ContactRequest.id) == row.id, col(ContactRequest.status) == ContactStatus.en_attente)
         .values(status=status, decided_at=utcnow(), decided_by_id=staff.id, refusal_reason=reason)
     )
     return result.rowcount == 1
 
 
-def _notify(s: Session, staff: User, to: list[str], template: str, subject: str, context: dict) -> None:
+def _notify(s: Session, staff: User, to: list[str], template: str, subject: str, context: dict[str, Any]) -> None:
     firm = s.get(Firm, staff.firm_id)
     context = {**context, "firm_name": firm.name if firm else "", "link": f"{settings.public_url}/mon-compte/coordonnees"}
     for address in dict.fromkeys(a for a in to if a):
@@ -137,16 +165,16 @@ def _notify(s: Session, staff: User, to: list[str], template: str, subject: str,
                        sender_name=firm.name if firm else None)
 
 
-def accept(user: User, request_id) -> tuple[bool, dict[str, str]]:
+def accept(user: User, request_id: object) -> ActionResult:
     """Apply a pending request to the client's details (names on the User, the
     rest on the Client; a new e-mail is also the new login identifier). Refused,
     with a message under "form", when that e-mail belongs to another account or
     the request is no longer pending."""
     with session_scope() as s:
-        staff = staff_of(s, user)
+        staff = require_staff(s, user)
         row, client, u = _firm_request(s, staff, request_id)
         if row.status != ContactStatus.en_attente:
-            return False, {"form": ALREADY}
+            return ActionResult(False, {"form": ALREADY})
         values = _requested(row)
         new_email = values["email"].strip().lower()
         old_email = u.email
@@ -155,9 +183,9 @@ def accept(user: User, request_id) -> tuple[bool, dict[str, str]]:
         if new_email != old_email and identities.reaches_firm(s, staff.firm_id, new_email, except_user_id=u.id):
             log.warning("contact request not applied: address of another member of the firm request=%s user=%s",
                         row.id, user.id)
-            return False, {"form": SAME_FIRM.format(email=new_email)}
+            return ActionResult(False, {"form": SAME_FIRM.format(email=new_email)})
         if not _decide(s, row, staff, ContactStatus.acceptee):
-            return False, {"form": ALREADY}
+            return ActionResult(False, {"form": ALREADY})
         before = _stored(client, u)
         identifier_changed = identities.set_email(s, u, new_email, client) if new_email != old_email else False
         u.nom, u.prenom = values["nom"], values["prenom"]
@@ -178,31 +206,31 @@ def accept(user: User, request_id) -> tuple[bool, dict[str, str]]:
         except IntegrityError:  # the identifier was taken in the meantime
             s.rollback()
             log.warning("contact request not applied: conflict at commit request=%s", request_id)
-            return False, {"form": "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."}
+            return ActionResult(False, {"form": "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."})
     log.info("contact request accepted request=%s by=%s client_user=%s", request_id, user.id, u.id)
-    return True, {}
+    return ActionResult(True)
 
 
-def refuse(user: User, request_id, reason: str) -> tuple[bool, dict[str, str]]:
+def refuse(user: User, request_id: object, reason: object) -> ActionResult:
     """Refuse a pending request; the reason (required) is emailed to the client.
     Errors under "reason" or "form"."""
     text = "" if reason is None else str(reason).replace("\r\n", "\n").strip()
     text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
     with session_scope() as s:
-        staff = staff_of(s, user)
-        row, client, u = _firm_request(s, staff, request_id)
+        staff = require_staff(s, user)
+        row, _, u = _firm_request(s, staff, request_id)
         if row.status != ContactStatus.en_attente:
-            return False, {"form": ALREADY}
+            return ActionResult(False, {"form": ALREADY})
         if not text:
-            return False, {"reason": "Indiquez le motif du refus."}
+            return ActionResult(False, {"reason": "Indiquez le motif du refus."})
         if len(text) > REASON_MAX:
-            return False, {"reason": f"{REASON_MAX} caractères maximum."}
+            return ActionResult(False, {"reason": f"{REASON_MAX} caractères maximum."})
         if not _decide(s, row, staff, ContactStatus.refusee, text):
-            return False, {"form": ALREADY}
+            return ActionResult(False, {"form": ALREADY})
         audit.record(s, staff, "demande_traitee", f"demande {row.id} refusée", subject_user_id=u.id)
         _notify(s, staff, [u.email], "contact_refused", "Votre demande de mise à jour des coordonnées",
                 {"client_name": full_name(u), "reason": text,
                  "rows": [{"label": label, "value": getattr(row, key)} for key, label in FIELDS]})
         s.commit()
     log.info("contact request refused request=%s by=%s client_user=%s", request_id, user.id, u.id)
-    return True, {}
+    return ActionResult(True)

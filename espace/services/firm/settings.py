@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
-from espace.services import crypto as security
 from espace.db import session_scope
+from espace.domain.contact import is_email
+from espace.domain.text import clean_line, truthy
 from espace.models import Firm, User
 from espace.services import AccessDenied, audit, storage
-from espace.services.admin_scope import require_admin, require_staff
-from espace.domain.contact import clean_text as _clean, is_email
-from espace.services.firm_scope import ADMIN_ROLES
+from espace.services import crypto as security
+from espace.services.access import ADMIN_ROLES, firm_of, require_admin, require_staff
+from espace.services.firm.common import ActionResult
 
 log = logging.getLogger(__name__)
 
@@ -28,44 +30,65 @@ _SECRET = re.compile(r"^(?:sk|rk)_(test|live)_[A-Za-z0-9]{8,200}$")
 _WEBHOOK = re.compile(r"^whsec_[A-Za-z0-9+/=]{8,200}$")
 
 
-def _truthy(value) -> bool:
-    return value is True or str(value).strip().lower() in {"on", "true", "1", "oui", "yes"}
+@dataclass(frozen=True, slots=True)
+class FirmSettings:
+    """What the browser may see of the firm's settings: whether the secrets are saved, never them."""
+    name: str
+    sender_email: str
+    has_logo: bool
+    payments_enabled: bool
+    publishable_key: str
+    secret_key_saved: bool
+    webhook_secret_saved: bool
+    invite_with_temporary_password: bool
+    can_edit: bool  # the acting user is an administrator
 
 
-def get_settings(user: User) -> dict:
+@dataclass(frozen=True, slots=True)
+class LogoResult:
+    ok: bool
+    error: str = ""
+
+
+def get_settings(user: User) -> FirmSettings:
     """What the browser may see of the firm's settings — never a secret. Every firm
     user may read them; only an administrator may change them (`can_edit`)."""
-    require_staff(user)
     with session_scope() as s:
-        firm = s.get(Firm, user.firm_id)
-        if firm is None:
-            raise AccessDenied()
-        return {
-            "name": firm.name,
-            "sender_email": firm.sender_email or "",
-            "has_logo": bool(firm.logo_key),
-            "payments_enabled": bool(firm.payments_enabled),
-            "publishable_key": firm.stripe_publishable_key or "",
-            "secret_key_saved": bool(firm.stripe_secret_key_enc),
-            "webhook_secret_saved": bool(firm.stripe_webhook_secret_enc),
-            "invite_with_temporary_password": bool(firm.invite_with_temporary_password),
-            "can_edit": user.role in ADMIN_ROLES,
-        }
+        staff = require_staff(s, user)
+        firm = firm_of(s, staff)
+        return FirmSettings(
+            name=firm.name,
+            sender_email=firm.sender_email or "",
+            has_logo=bool(firm.logo_key),
+            payments_enabled=bool(firm.payments_enabled),
+            publishable_key=firm.stripe_publishable_key or "",
+            secret_key_saved=bool(firm.stripe_secret_key_enc),
+            webhook_secret_saved=bool(firm.stripe_webhook_secret_enc),
+            invite_with_temporary_password=bool(firm.invite_with_temporary_password),
+            can_edit=staff.role in ADMIN_ROLES,
+        )
 
 
-def update(user: User, form) -> tuple[bool, dict[str, str]]:
-    """Validate and save the settings form (administrators only: NotAdmin otherwise).
-    Returns (ok, errors by field)."""
-    require_admin(user)
-    form = form if isinstance(form, dict) else {}
-    name = _clean(form.get("name"))
-    sender = _clean(form.get("sender_email")).lower()
-    publishable = _clean(form.get("publishable_key"))
+def require_editor(user: User | None) -> None:
+    """Only an administrator of the firm changes its settings: NotAdmin for a lawyer
+    or staff member, AccessDenied for anyone else."""
+    with session_scope() as s:
+        require_admin(s, user)
+
+
+def update(user: User, form: object) -> ActionResult:
+    """Validate and save the settings form (administrators only: NotAdmin otherwise);
+    refused with the errors by field."""
+    require_editor(user)
+    fields = form if isinstance(form, dict) else {}
+    name = clean_line(fields.get("name"))
+    sender = clean_line(fields.get("sender_email")).lower()
+    publishable = clean_line(fields.get("publishable_key"))
     # Secrets: no cleaning beyond trimming (a key is one token).
-    secret = str(form.get("secret_key") or "").strip()
-    webhook = str(form.get("webhook_secret") or "").strip()
-    enabled = _truthy(form.get("payments_enabled"))
-    temporary = _truthy(form.get("invite_with_temporary_password"))
+    secret = str(fields.get("secret_key") or "").strip()
+    webhook = str(fields.get("webhook_secret") or "").strip()
+    enabled = truthy(fields.get("payments_enabled"))
+    temporary = truthy(fields.get("invite_with_temporary_password"))
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = "Ce champ est obligatoire."
@@ -80,19 +103,17 @@ def update(user: User, form) -> tuple[bool, dict[str, str]]:
     if webhook and not _WEBHOOK.match(webhook):
         errors["webhook_secret"] = "Secret de webhook invalide : il commence par whsec_."
     with session_scope() as s:
-        firm = s.get(Firm, user.firm_id)
-        if firm is None:
-            raise AccessDenied()
+        firm = firm_of(s, user)
         has_secret = bool(secret) or bool(firm.stripe_secret_key_enc)
         if enabled and "publishable_key" not in errors and not publishable:
             errors["publishable_key"] = "Obligatoire pour activer le paiement en ligne."
         if enabled and "secret_key" not in errors and not has_secret:
             errors["secret_key"] = "Obligatoire pour activer le paiement en ligne."
-        if "publishable_key" not in errors and "secret_key" not in errors and publishable and secret:
-            if _PUBLISHABLE.match(publishable).group(1) != _SECRET.match(secret).group(1):
-                errors["secret_key"] = "La clé secrète et la clé publique doivent être du même mode (test ou live)."
+        if ("publishable_key" not in errors and "secret_key" not in errors and publishable and secret
+                and _mode(_PUBLISHABLE, publishable) != _mode(_SECRET, secret)):
+            errors["secret_key"] = "La clé secrète et la clé publique doivent être du même mode (test ou live)."
         if errors:
-            return False, errors
+            return ActionResult(False, errors)
         changed = []
         if firm.name != name:
             changed.append("nom")
@@ -119,7 +140,13 @@ def update(user: User, form) -> tuple[bool, dict[str, str]]:
         audit.record(s, user, "parametres_modifies", ", ".join(changed) or "aucun changement")
         s.commit()
     log.info("firm settings saved by=%s firm=%s changed=%s", user.id, user.firm_id, changed)
-    return True, {}
+    return ActionResult(True)
+
+
+def _mode(pattern: re.Pattern[str], key: str) -> str:
+    """« test » or « live », from a key that `pattern` matched."""
+    found = pattern.match(key)
+    return found.group(1) if found else ""
 
 
 def stripe_secret_key(firm_id: int) -> str | None:
@@ -137,21 +164,21 @@ def stripe_webhook_secret(firm_id: int) -> str | None:
 
 
 # --------------------------------------------------------------------------- logo
-def save_logo(user: User, data: bytes) -> tuple[bool, str]:
-    """Store a new logo (PNG, JPEG or WEBP by content, 2 MB max). (ok, error)."""
+def save_logo(user: User, data: bytes) -> LogoResult:
+    """Store a new logo (PNG, JPEG or WEBP by content, 2 MB max)."""
     from espace.services.deposits import sniff
 
-    require_admin(user)
+    require_editor(user)
     if not data:
-        return False, "Fichier vide."
+        return LogoResult(False, "Fichier vide.")
     if len(data) > LOGO_MAX_BYTES:
-        return False, "Logo trop volumineux (2 Mo maximum)."
+        return LogoResult(False, "Logo trop volumineux (2 Mo maximum).")
     try:
         ctype, _ = sniff(data[:8192], None, "logo")
     except Exception:  # a container format needing the whole file: not an image anyway
         ctype = None
     if ctype not in LOGO_TYPES:
-        return False, "Format non autorisé : le logo doit être une image PNG, JPEG ou WEBP."
+        return LogoResult(False, "Format non autorisé : le logo doit être une image PNG, JPEG ou WEBP.")
     key, _, _ = storage.save_bytes(data)
     with session_scope() as s:
         firm = s.get(Firm, user.firm_id)
@@ -168,12 +195,12 @@ def save_logo(user: User, data: bytes) -> tuple[bool, str]:
             storage.delete(old)
         except (OSError, ValueError):
             log.exception("old logo not deleted firm=%s key=%s", user.firm_id, old)
-    return True, ""
+    return LogoResult(True)
 
 
 def remove_logo(user: User) -> None:
-    require_admin(user)
     with session_scope() as s:
+        require_admin(s, user)
         firm = s.get(Firm, user.firm_id)
         old = firm.logo_key if firm else None
         if firm is None or not old:

@@ -17,11 +17,11 @@ from sqlmodel import Session, col, func, select
 from espace.db import session_scope
 from espace.domain import items as registry
 from espace.domain.french import fdate, fdatetime, fsize
-from espace.domain.names import dossier_title
+from espace.domain.names import dossier_title, formal_name
 from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services import deposits as deposit_service
-from espace.services.firm_scope import STAFF_ROLES, as_id, display_name, dossier_clients, firm_dossier, staff_of
+from espace.services.access import STAFF_ROLES, dossier_clients, dossier_in_firm, require_id, require_staff
 from espace.services.mail import share_notices
 
 log = logging.getLogger(__name__)
@@ -99,15 +99,15 @@ def _lawyers(s: Session, firm_id: int) -> list[Person]:
         .where(User.firm_id == firm_id, col(User.role).in_(STAFF_ROLES), col(User.active).is_(True))
         .order_by(col(User.nom), col(User.prenom), col(User.id))
     ).all()
-    return [{"id": str(u.id), "name": display_name(u)} for u in people]
+    return [{"id": str(u.id), "name": formal_name(u)} for u in people]
 
 
 def dossier_overview(user: User, dossier_id: object) -> FirmDossier:
     """A dossier of the firm with every item, shared or not, newest first, by kind;
     the clients' deposits apart."""
     with session_scope() as s:
-        staff = staff_of(s, user)
-        d = firm_dossier(s, staff, dossier_id)
+        staff = require_staff(s, user)
+        d = dossier_in_firm(s, staff, dossier_id)
         interlocutor = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
 
         def rows(kind: registry.ItemKind) -> list[FirmItemRow]:
@@ -122,8 +122,8 @@ def dossier_overview(user: User, dossier_id: object) -> FirmDossier:
             reference=d.reference,
             label=d.label,
             title=dossier_title(d),
-            clients=[{"name": display_name(u), "email": c.email} for c, u in dossier_clients(s, d)],
-            interlocutor=display_name(interlocutor) if interlocutor and interlocutor.firm_id == d.firm_id else "",
+            clients=[{"name": formal_name(u), "email": c.email} for c, u in dossier_clients(s, d)],
+            interlocutor=formal_name(interlocutor) if interlocutor and interlocutor.firm_id == d.firm_id else "",
             lawyers=_lawyers(s, staff.firm_id),
             items=items,
             deposits=deposit_rows,
@@ -160,7 +160,7 @@ class _Context:
 
     def firm_lawyer(self, raw: str) -> int | None:
         try:
-            person = self.s.get(User, as_id(raw))
+            person = self.s.get(User, require_id(raw))
         except AccessDenied:
             return None
         if person is None or person.firm_id != self.firm_id or person.role not in STAFF_ROLES or not person.active:
@@ -174,8 +174,8 @@ def add_item(user: User, dossier_id: object, category: str, form: Mapping[str, o
     firm, shared at once unless share_now is false."""
     values = dict(form) if isinstance(form, Mapping) else {}
     with session_scope() as s:
-        staff = staff_of(s, user)
-        d = firm_dossier(s, staff, dossier_id)
+        staff = require_staff(s, user)
+        d = dossier_in_firm(s, staff, dossier_id)
         kind = registry.kind(category)
         if kind is None or kind.form is None:
             raise AccessDenied()
@@ -214,7 +214,7 @@ def _firm_item(s: Session, staff: User, category: str, item_id: object) -> tuple
         raise AccessDenied()
     model = kind.model
     # firm_where: a client's deposit is not the firm's to share or take back
-    item = s.exec(select(model).where(model.id == as_id(item_id), *kind.firm_where)).first()
+    item = s.exec(select(model).where(model.id == require_id(item_id), *kind.firm_where)).first()
     if item is None:
         raise AccessDenied()
     d = s.get(Dossier, item.dossier_id)
@@ -227,7 +227,7 @@ def share(user: User, category: str, item_id: object) -> bool:
     """Show an item to the dossier's clients (and queue their notification).
     Returns False when it was already shared."""
     with session_scope() as s:
-        staff = staff_of(s, user)
+        staff = require_staff(s, user)
         item, d = _firm_item(s, staff, category, item_id)
         if item.shared_at is not None:
             return False
@@ -245,7 +245,7 @@ def unshare(user: User, category: str, item_id: object) -> bool:
     """Hide an item from the dossier's clients at once (a pending notification is
     dropped). Returns False when it was not shared."""
     with session_scope() as s:
-        staff = staff_of(s, user)
+        staff = require_staff(s, user)
         item, d = _firm_item(s, staff, category, item_id)
         if item.shared_at is None:
             return False
@@ -260,7 +260,7 @@ def unshare(user: User, category: str, item_id: object) -> bool:
 
 # --------------------------------------------------------------------------- documents
 def _firm_scope(s: Session, user: User, dossier_id: object) -> Dossier:
-    return firm_dossier(s, staff_of(s, user), dossier_id)
+    return dossier_in_firm(s, require_staff(s, user), dossier_id)
 
 
 async def upload_document(user: User, dossier_id: object, filename: str, chunks: AsyncIterable[bytes],
@@ -297,7 +297,7 @@ def _deposit_rows(s: Session, staff: User, dossier_id: int | None) -> list[Depos
             name=doc.name,
             detail=fsize(doc.size),
             url=f"/api/documents/{doc.id}",
-            client=display_name(u) if u is not None and u.firm_id == staff.firm_id else "",
+            client=formal_name(u) if u is not None and u.firm_id == staff.firm_id else "",
             dossier=dossier_title(d),
             dossier_id=str(d.id),
             new=doc.opened_at is None,
@@ -310,15 +310,15 @@ def deposits(user: User, dossier_id: object = None) -> list[DepositRow]:
     """Documents deposited by clients (one dossier, or the whole firm), newest
     first; `new` until someone of the firm has downloaded the file."""
     with session_scope() as s:
-        staff = staff_of(s, user)
-        did = firm_dossier(s, staff, dossier_id).id if dossier_id is not None else None
+        staff = require_staff(s, user)
+        did = dossier_in_firm(s, staff, dossier_id).id if dossier_id is not None else None
         return _deposit_rows(s, staff, did)
 
 
 def new_deposits_count(user: User) -> int:
     """Deposits of the firm nobody of the firm has opened yet."""
     with session_scope() as s:
-        staff = staff_of(s, user)
+        staff = require_staff(s, user)
         return s.exec(
             select(func.count())
             .select_from(Document)

@@ -16,20 +16,22 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select, update
+from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdatetime
+from espace.domain.contact import is_email
+from espace.domain.french import fdatetime
+from espace.domain.names import full_name
+from espace.domain.text import clean_line
 from espace.models import Account, Firm, OneTimeToken, Role, User, utcnow
 from espace.services import AccessDenied, audit
+from espace.services.access import STAFF_ROLES, firm_of, require_admin, require_staff, staff_in_firm
 from espace.services.accounts import auth, identities
+from espace.services.firm.clients import NEVER, display_name
+from espace.services.firm.common import ActionResult, saved_id
+from espace.services.firm.invitations import INVITE_DAYS
 from espace.services.mail import outbox
-from espace.services.admin_scope import ActionResult, require_admin, require_staff
-from espace.services.firm.clients import INVITE_DAYS, NEVER, display_name
-from espace.domain.contact import clean_text as _clean, is_email
-from espace.services.firm_scope import STAFF_ROLES, as_id
-from espace.domain.names import full_name
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +40,39 @@ ROLE_LABELS = {
     Role.lawyer: "Avocat",
     Role.staff: "Collaborateur",
 }
-ROLE_CHOICES = [{"value": r.value, "label": label} for r, label in ROLE_LABELS.items()]
+ROLE_CHOICES: list[tuple[str, str]] = [(r.value, label) for r, label in ROLE_LABELS.items()]  # (value, label)
 NAME_MAX = 100
 SAME_FIRM_TAKEN = "Cette adresse e-mail est déjà celle d'un compte de votre cabinet."
 LAST_ADMIN = ("Le cabinet doit garder au moins un administrateur actif : nommez d'abord un autre "
               "administrateur.")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Result(ActionResult):
     user_id: int | None = None
 
 
-def parse_role(value) -> Role | None:
+@dataclass(frozen=True, slots=True)
+class Colleague:
+    """A line of « Équipe du cabinet »."""
+    id: int
+    name: str
+    email: str
+    role: str  # Role value
+    role_label: str
+    status: str
+    last_login: str
+    active: bool
+    me: bool  # the acting user
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    rows: list[Colleague]
+    can_manage: bool  # the acting user is an administrator
+
+
+def parse_role(value: object) -> Role | None:
     """A firm role sent by a browser ("admin", "lawyer", "staff"), or None."""
     try:
         role = Role(str(value).strip())
@@ -67,55 +89,45 @@ def _status(u: User) -> str:
     return "Actif"
 
 
-def _row(u: User, me: User) -> dict[str, str]:
-    return {
-        "id": str(u.id),
-        "name": display_name(u),
-        "email": u.email,
-        "role": u.role.value,
-        "role_label": ROLE_LABELS.get(u.role, ""),
-        "status": _status(u),
-        "last_login": fdatetime(u.last_login_at) if u.last_login_at else NEVER,
-        "active": "1" if u.active else "",
-        "me": "1" if u.id == me.id else "",
-    }
+def _row(u: User, me: User) -> Colleague:
+    return Colleague(
+        id=saved_id(u.id),
+        name=display_name(u),
+        email=u.email,
+        role=u.role.value,
+        role_label=ROLE_LABELS.get(u.role, ""),
+        status=_status(u),
+        last_login=fdatetime(u.last_login_at) if u.last_login_at else NEVER,
+        active=u.active,
+        me=u.id == me.id,
+    )
 
 
-def list_team(user: User) -> dict:
+def list_team(user: User) -> Team:
     """The firm's lawyers, staff and administrators by name, and whether the acting
     user may manage them."""
-    require_staff(user)
     with session_scope() as s:
+        me = require_staff(s, user)
         people = s.exec(
-            select(User).where(User.firm_id == user.firm_id, User.role.in_(STAFF_ROLES))
-            .order_by(func.lower(User.nom), func.lower(User.prenom), User.id)
+            select(User).where(User.firm_id == me.firm_id, col(User.role).in_(STAFF_ROLES))
+            .order_by(func.lower(User.nom), func.lower(User.prenom), col(User.id))
         ).all()
-        return {"rows": [_row(u, user) for u in people], "can_manage": user.role == Role.admin}
+        return Team(rows=[_row(u, me) for u in people], can_manage=me.role == Role.admin)
 
 
-def _acting_admin(s: Session, user: User) -> User:
+def _acting_admin(s: Session, user: User | None) -> User:
     """Serialise the firm's team changes (write lock on the firm row), then re-read the
     acting user in this transaction: still an active administrator of this firm."""
-    require_admin(user)
-    s.exec(update(Firm).where(Firm.id == user.firm_id).values(name=Firm.name))
-    fresh = s.get(User, user.id)
-    if fresh is None or fresh.firm_id != user.firm_id or not fresh.active:
+    if user is None:
         raise AccessDenied()
-    require_admin(fresh)
-    return fresh
+    s.exec(update(Firm).where(col(Firm.id) == user.firm_id).values(name=Firm.name))
+    return require_admin(s, user)
 
 
-def _colleague(s: Session, admin: User, user_id) -> User:
-    target = s.get(User, as_id(user_id))
-    if target is None or target.firm_id != admin.firm_id or target.role not in STAFF_ROLES:
-        raise AccessDenied()
-    return target
-
-
-def _other_active_admins(s: Session, firm_id: int, except_id: int) -> int:
+def _other_active_admins(s: Session, firm_id: int | None, except_id: int | None) -> int:
     return s.exec(
         select(func.count()).select_from(User)
-        .where(User.firm_id == firm_id, User.role == Role.admin, User.active.is_(True), User.id != except_id)
+        .where(User.firm_id == firm_id, User.role == Role.admin, col(User.active).is_(True), User.id != except_id)
     ).one()
 
 
@@ -124,13 +136,13 @@ def _leaves_no_admin(s: Session, target: User) -> bool:
 
 
 # --------------------------------------------------------------------------- invite
-def _values(form) -> dict[str, str]:
-    form = form if isinstance(form, dict) else {}
+def _values(form: object) -> dict[str, str]:
+    fields = form if isinstance(form, dict) else {}
     return {
-        "nom": _clean(form.get("nom")),
-        "prenom": _clean(form.get("prenom")),
-        "email": _clean(form.get("email")).lower(),
-        "role": _clean(form.get("role")),
+        "nom": clean_line(fields.get("nom")),
+        "prenom": clean_line(fields.get("prenom")),
+        "email": clean_line(fields.get("email")).lower(),
+        "role": clean_line(fields.get("role")),
     }
 
 
@@ -154,8 +166,8 @@ def _queue_invitation(s: Session, actor: User, firm: Firm, target: User) -> None
     """A one-time link to choose a password; a person who already logs in (to another
     firm: one identity, memberships per firm) is told to log in as usual instead. The
     admin's answer and the colleague's status are the same either way."""
-    s.exec(update(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.purpose == "invite",
-                                      OneTimeToken.used_at.is_(None)).values(used_at=utcnow()))
+    s.exec(update(OneTimeToken).where(col(OneTimeToken.user_id) == target.id, col(OneTimeToken.purpose) == "invite",
+                                      col(OneTimeToken.used_at).is_(None)).values(used_at=utcnow()))
     token = auth.issue_one_time_token(s, target, "invite", timedelta(days=INVITE_DAYS))
     account = s.get(Account, target.account_id)
     known = account is not None and identities.has_own_password(account)
@@ -170,18 +182,18 @@ def _queue_invitation(s: Session, actor: User, firm: Firm, target: User) -> None
     )
 
 
-def invite_colleague(user: User, form) -> Result:
+def invite_colleague(user: User, form: object) -> Result:
     """Create a colleague's account (no password yet) with the chosen role and queue
     the invitation e-mail (one-time link, 7 days) in the same transaction."""
     values = _values(form)
     with session_scope() as s:
         admin = _acting_admin(s, user)
         errors = _validate(values)
-        if errors:
-            return Result(False, errors)
         role = parse_role(values["role"])
+        if errors or role is None:  # no role: said in errors
+            return Result(False, errors)
         sent = Result(True, message=f"Invitation envoyée à {values['email']}.")
-        firm = s.get(Firm, admin.firm_id)
+        firm = firm_of(s, admin)
         try:
             # Linked to the person's account when the address already has one, anywhere:
             # the answer is the same (services/identities.py).
@@ -201,28 +213,28 @@ def invite_colleague(user: User, form) -> Result:
         return Result(True, message=sent.message, user_id=target.id)
 
 
-def resend_invitation(user: User, user_id) -> Result:
+def resend_invitation(user: User, user_id: object) -> Result:
     """A new link for a colleague who has not yet chosen a password."""
     with session_scope() as s:
         admin = _acting_admin(s, user)
-        target = _colleague(s, admin, user_id)
+        target = staff_in_firm(s, admin, user_id)
         if not target.active:
             return Result(False, {"form": "Ce compte est désactivé : réactivez-le d'abord."}, user_id=target.id)
         if target.activated_at is not None:
             return Result(False, {"form": "Ce collègue a déjà activé son accès."}, user_id=target.id)
-        _queue_invitation(s, admin, s.get(Firm, admin.firm_id), target)
+        _queue_invitation(s, admin, firm_of(s, admin), target)
         audit.record(s, admin, "collegue_invitation_renvoyee", target.email, subject_user_id=target.id)
         s.commit()
         return Result(True, message=f"Invitation renvoyée à {target.email}.", user_id=target.id)
 
 
 # --------------------------------------------------------------------------- role, access
-def change_role(user: User, user_id, role) -> Result:
+def change_role(user: User, user_id: object, role: object) -> Result:
     """Give a colleague another firm role; effective at their next action."""
     new_role = parse_role(role)
     with session_scope() as s:
         admin = _acting_admin(s, user)
-        target = _colleague(s, admin, user_id)
+        target = staff_in_firm(s, admin, user_id)
         if new_role is None:
             return Result(False, {"form": "Choisissez un rôle."}, user_id=target.id)
         if new_role == target.role:
@@ -240,19 +252,19 @@ def change_role(user: User, user_id, role) -> Result:
                       user_id=target.id)
 
 
-def deactivate_colleague(user: User, user_id) -> Result:
+def deactivate_colleague(user: User, user_id: object) -> Result:
     """Close a colleague's access now: inactive, every session revoked, links spent."""
     with session_scope() as s:
         admin = _acting_admin(s, user)
-        target = _colleague(s, admin, user_id)
+        target = staff_in_firm(s, admin, user_id)
         if not target.active:
             return Result(True, message="Ce compte est déjà désactivé.", user_id=target.id)
         if _leaves_no_admin(s, target):
             return Result(False, {"form": LAST_ADMIN}, user_id=target.id)
         target.active = False
         s.add(target)
-        auth.revoke_all_sessions(s, target.id)
-        s.exec(update(OneTimeToken).where(OneTimeToken.user_id == target.id, OneTimeToken.used_at.is_(None))
+        auth.revoke_all_sessions(s, saved_id(target.id))
+        s.exec(update(OneTimeToken).where(col(OneTimeToken.user_id) == target.id, col(OneTimeToken.used_at).is_(None))
                .values(used_at=utcnow()))
         audit.record(s, admin, "collegue_desactive", target.email, subject_user_id=target.id)
         s.commit()
@@ -261,10 +273,10 @@ def deactivate_colleague(user: User, user_id) -> Result:
                       user_id=target.id)
 
 
-def reactivate_colleague(user: User, user_id) -> Result:
+def reactivate_colleague(user: User, user_id: object) -> Result:
     with session_scope() as s:
         admin = _acting_admin(s, user)
-        target = _colleague(s, admin, user_id)
+        target = staff_in_firm(s, admin, user_id)
         if target.active:
             return Result(True, message="Ce compte est déjà actif.", user_id=target.id)
         target.active = True

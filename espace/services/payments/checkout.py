@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdate, fmoney
+from espace.domain.french import fdate, fmoney
 from espace.domain.names import dossier_title, full_name
 from espace.models import Client, Dossier, DossierClient, Facture, FactureStatus, Firm, Payment, User
 from espace.services import AccessDenied

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from espace.db import session_scope
-from espace.domain.formatting import fdatetime, fmoney
+from espace.domain.french import fdatetime, fmoney
 from espace.domain.names import dossier_title, formal_name
 from espace.models import Dossier, Facture, Payment, User
-from espace.services.admin_scope import require_staff
+from espace.services.access import require_staff
 
 STATUS_LABELS = {"open": "En cours", "succeeded": "Réussi", "failed": "Échoué", "canceled": "Annulé"}
 
@@ -30,8 +30,8 @@ class PaymentRow:
 
 def list_payments(user: User, limit: int = 200) -> list[PaymentRow]:
     """The firm's online payments, newest first (date, amount, Stripe id, invoice, client)."""
-    require_staff(user)
     with session_scope() as s:
+        require_staff(s, user)
         rows = s.exec(
             select(Payment, Facture, Dossier, User)
             .join(Facture, col(Facture.id) == col(Payment.facture_id))

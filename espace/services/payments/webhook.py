@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.formatting import fdate, fmoney
+from espace.domain.french import fdate, fmoney
 from espace.domain.names import dossier_title, full_name
 from espace.models import Dossier, Facture, FactureStatus, Firm, Payment, StripeEvent, User, utcnow
 from espace.services import AccessDenied, audit

@@ -1,19 +1,22 @@
 """The firm side's base state: every /admin page state derives from StaffState,
-whose guard refuses anyone but a lawyer or staff member with a valid session."""
+whose handlers are guarded by `@staff_event` (web/access.py): anyone but a lawyer or
+staff member with a valid session is refused (`_refuse`)."""
 from __future__ import annotations
 
 import reflex as rx
 
 from espace.domain.ids import parse_page
 from espace.models import User
+from espace.web.access import staff_event
 from espace.web.session import SessionState
 
 
 class StaffState(SessionState):
-    """Base of the /admin page states. Handlers call `self._require_staff()` and
-    pass the returned user to the admin services, which scope by its firm."""
+    """Base of the /admin page states. Handlers are `@staff_event`: they receive the
+    acting staff user and pass it to the firm services, which scope by its firm."""
 
     def _require_staff(self) -> User | None:
+        """The acting staff user, for a handler that re-checks after an await."""
         return self._staff()
 
     def _refuse(self):
@@ -27,9 +30,9 @@ class StaffState(SessionState):
 
 class StaffListState(rx.State, mixin=True):
     """Mixin of the firm's paged lists, used as `class X(StaffListState, StaffState)`:
-    one page of `rows` out of `total`, filled by X's `_fetch(user)`; `go(page)` turns the page."""
+    one page of X's typed `rows` out of `total`, filled by X's `_fetch(user)`;
+    `go(page)` turns the page."""
 
-    rows: list[dict[str, str]] = []
     total: int = 0
     page: int = 1
     pages: int = 1
@@ -38,10 +41,7 @@ class StaffListState(rx.State, mixin=True):
     def _fetch(self, user: User) -> None:
         raise NotImplementedError
 
-    @rx.event
-    def go(self, page: int):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def go(self, user: User, page: int):
         self.page = parse_page(page)
         self._fetch(user)

@@ -10,7 +10,7 @@ from espace.web.firm.clients.state import ClientDetailState as S
 
 def _dossier(d) -> rx.Component:
     return row_item(
-        rx.link(d["reference"], " — ", d["label"], href="/admin/dossiers/" + d["id"].to(str), weight="medium"),
+        rx.link(d.reference, " — ", d.label, href="/admin/dossiers/" + d.id.to_string(), weight="medium"),
     )
 
 

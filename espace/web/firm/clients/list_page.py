@@ -9,13 +9,13 @@ from espace.web.firm.clients.state import ClientsListState as S
 def _row(r) -> rx.Component:
     return row_item(
         rx.box(
-            rx.link(r["name"], href="/admin/clients/" + r["id"].to(str), weight="bold"),
-            muted(r["email"]),
+            rx.link(r.name, href="/admin/clients/" + r.id.to_string(), weight="bold"),
+            muted(r.email),
             flex="1 1 240px", min_width="0",
         ),
-        rx.box(muted(r["ville"]), flex="0 1 140px", min_width="0"),
-        rx.box(muted("Dernière connexion : ", r["last_login"]), flex="0 1 230px", min_width="0"),
-        status_badge(r["status"]),
+        rx.box(muted(r.ville), flex="0 1 140px", min_width="0"),
+        rx.box(muted("Dernière connexion : ", r.last_login), flex="0 1 230px", min_width="0"),
+        status_badge(r.status),
     )
 
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 
-import reflex as rx
-
 from espace.domain.ids import parse_page
+from espace.models import User
 from espace.services import AccessDenied, audit
-from espace.services.firm import clients as admin_clients
 from espace.services.client.contact import FIELDS
+from espace.services.firm import clients as admin_clients
+from espace.services.firm.clients import ClientRow, DossierLink
+from espace.web.access import staff_event
 from espace.web.firm.base import StaffListState, StaffState
 from espace.web.page import LoadedPage
 
@@ -22,26 +23,21 @@ def _form_values(form: dict) -> dict[str, str]:
 
 
 class ClientsListState(LoadedPage, StaffListState, StaffState):
+    rows: list[ClientRow] = []
 
-    def _fetch(self, user) -> None:
+    def _fetch(self, user: User) -> None:
         data = admin_clients.list_clients(user, self.search, self.page)
-        self.rows, self.total, self.page, self.pages = data["rows"], data["total"], data["page"], data["pages"]
+        self.rows, self.total, self.page, self.pages = data.rows, data.total, data.page, data.pages
 
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def load(self, user: User):
         self.search = self.router.url.query_parameters.get("q", "")[:100]
         self.page = 1
         self._fetch(user)
         self.loaded = True
 
-    @rx.event
-    def do_search(self, form: dict):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def do_search(self, user: User, form: dict):
         self.search = str(form.get("q", ""))[:100]
         self.page = 1
         self._fetch(user)
@@ -54,10 +50,8 @@ class ClientNewState(LoadedPage, StaffState):
     created_id: str = ""
     form_key: int = 0
 
-    @rx.event
-    def load(self):
-        if self._require_staff() is None:
-            return self._refuse()
+    @staff_event
+    def load(self, user: User):
         if self.values != EMPTY or self.errors or not self.loaded:
             self.form_key += 1  # a fresh form (not while the user types in an identical one)
         self.values = dict(EMPTY)
@@ -66,11 +60,8 @@ class ClientNewState(LoadedPage, StaffState):
         self.created_id = ""
         self.loaded = True
 
-    @rx.event
-    def submit(self, form: dict):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def submit(self, user: User, form: dict):
         result = admin_clients.create_client(user, _form_values(form))
         self.errors = result.errors
         if result.ok:
@@ -94,7 +85,7 @@ class ClientDetailState(LoadedPage, StaffState):
     invitation: str = ""
     can_resend: bool = False
     values: dict[str, str] = EMPTY
-    dossiers: list[dict[str, str]] = []
+    dossiers: list[DossierLink] = []
     events: list[dict[str, str]] = []
     events_page: int = 1
     events_pages: int = 1
@@ -107,26 +98,23 @@ class ClientDetailState(LoadedPage, StaffState):
     not_found: bool = False
     _user_id: int = 0
 
-    def _fill(self, user) -> None:
+    def _fill(self, user: User) -> None:
         data = admin_clients.get_client(user, self.client_id)
-        self.name, self.status, self.active = data["name"], data["status"], data["active"]
-        self.last_login, self.created, self.invitation = data["last_login"], data["created"], data["invitation"]
-        self.can_resend = data["can_resend"]
-        self.values = data["values"]
-        self.dossiers = data["dossiers"]
-        self._user_id = data["user_id"]
+        self.name, self.status, self.active = data.name, data.status, data.active
+        self.last_login, self.created, self.invitation = data.last_login, data.created, data.invitation
+        self.can_resend = data.can_resend
+        self.values = data.values
+        self.dossiers = data.dossiers
+        self._user_id = data.user_id
         self._fill_events(user)
 
-    def _fill_events(self, user) -> None:
+    def _fill_events(self, user: User) -> None:
         trail = audit.for_client(user, self._user_id, self.events_page)
         self.events, self.events_page = trail["events"], trail["page"]
         self.events_pages, self.events_total = trail["pages"], trail["total"]
 
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def load(self, user: User):
         key = self.form_key
         before = (self.client_id, dict(self.values), bool(self.errors))
         self.reset()
@@ -143,11 +131,8 @@ class ClientDetailState(LoadedPage, StaffState):
         # A fresh form when what it shows changes (not while the user types in an identical one).
         self.form_key = key + 1 if before != (self.client_id, self.values, False) else key
 
-    def _act(self, action):
+    def _act(self, user: User, action):
         """Run one service action on this client; refresh what the page shows."""
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
         try:
             result = action(user, self.client_id)
             self._fill(user)
@@ -161,11 +146,8 @@ class ClientDetailState(LoadedPage, StaffState):
         self.action_error = "" if result.ok else result.errors.get("form", "")
         return None
 
-    @rx.event
-    def save(self, form: dict):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def save(self, user: User, form: dict):
         values = _form_values(form)
         try:
             result = admin_clients.update_client(user, self.client_id, values)
@@ -184,23 +166,20 @@ class ClientDetailState(LoadedPage, StaffState):
             self.message = ""
             self.values = values
 
-    @rx.event
-    def deactivate(self):
-        return self._act(admin_clients.deactivate_client)
+    @staff_event
+    def deactivate(self, user: User):
+        return self._act(user, admin_clients.deactivate_client)
 
-    @rx.event
-    def reactivate(self):
-        return self._act(admin_clients.reactivate_client)
+    @staff_event
+    def reactivate(self, user: User):
+        return self._act(user, admin_clients.reactivate_client)
 
-    @rx.event
-    def resend(self):
-        return self._act(admin_clients.resend_invitation)
+    @staff_event
+    def resend(self, user: User):
+        return self._act(user, admin_clients.resend_invitation)
 
-    @rx.event
-    def events_go(self, page: int):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def events_go(self, user: User, page: int):
         self.events_page = parse_page(page)
         try:
             self._fill_events(user)

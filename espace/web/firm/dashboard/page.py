@@ -30,9 +30,9 @@ def admin() -> rx.Component:
             rx.heading("Espace cabinet", size="6", as_="h1"),
             rx.text("Connecté en tant que ", SessionState.user_name, "."),
             rx.flex(
-                _card("Clients", S.counts["clients"], "/admin/clients", "dont actifs : " + S.counts["active"].to(str)),
-                _card("Invitations en attente", S.counts["pending"], "/admin/clients"),
-                _card("Dossiers", S.counts["dossiers"], "/admin/dossiers"),
+                _card("Clients", S.counts.clients, "/admin/clients", "dont actifs : " + S.counts.active.to(str)),
+                _card("Invitations en attente", S.counts.pending, "/admin/clients"),
+                _card("Dossiers", S.counts.dossiers, "/admin/dossiers"),
                 wrap="wrap", spacing="3", width="100%",
             ),
             rx.flex(

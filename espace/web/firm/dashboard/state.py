@@ -1,20 +1,18 @@
 """State of the firm's dashboard (/admin)."""
 from __future__ import annotations
 
-import reflex as rx
-
+from espace.models import User
 from espace.services.firm import clients as admin_clients
+from espace.services.firm.clients import Counts
+from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
 from espace.web.page import LoadedPage
 
 
 class DashboardState(LoadedPage, StaffState):
-    counts: dict[str, int] = {}
+    counts: Counts = Counts()
 
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def load(self, user: User):
         self.counts = admin_clients.dashboard(user)
         self.loaded = True

@@ -11,8 +11,8 @@ import logging
 
 import reflex as rx
 
-from espace.domain import french
 from espace.domain import items as registry
+from espace.domain.text import truthy
 from espace.models import User
 from espace.services import AccessDenied
 from espace.services.firm import messages as admin_messages
@@ -128,7 +128,7 @@ class AdminDossierState(LoadedPage, StaffState):
             return
         start = kind.form.prefix + "_"
         values = {str(k)[len(start):]: v for k, v in dict(form).items() if str(k).startswith(start)}
-        share_now = french.truthy(values.pop("partager", ""))
+        share_now = truthy(values.pop("partager", ""))
         try:
             ok, errors, _ = sharing.add_item(user, self.current_id, kind.key, values, share_now=share_now)
         except AccessDenied:
@@ -167,8 +167,9 @@ class AdminDossierState(LoadedPage, StaffState):
     def answer(self, user: User, form: dict):
         form = dict(form)
         try:
-            ok, errors = admin_messages.answer(user, self.current_id, str(form.get("reponse_message", "")),
-                                               str(form.get("reponse_objet", "")))
+            sent = admin_messages.answer(user, self.current_id, str(form.get("reponse_message", "")),
+                                         str(form.get("reponse_objet", "")))
+            ok, errors = sent.ok, sent.errors
         except AccessDenied:
             self.not_found = True
             return

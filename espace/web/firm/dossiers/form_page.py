@@ -16,9 +16,9 @@ def _error(key: str) -> rx.Component:
 
 def _client_choice(c) -> rx.Component:
     return rx.el.label(
-        rx.el.input(type="checkbox", name=CLIENT_PREFIX + c["id"].to(str), default_checked=S.selected.contains(c["id"]),
+        rx.el.input(type="checkbox", name=CLIENT_PREFIX + c.id.to_string(), default_checked=S.selected.contains(c.id.to_string()),
                     style={"width": "18px", "height": "18px", "flex": "none"}),
-        rx.text.span(c["name"], " ", rx.text.span("(", c["email"], ")", color="var(--gray-11)")),
+        rx.text.span(c.name, " ", rx.text.span("(", c.email, ")", color="var(--gray-11)")),
         style={"display": "flex", "gap": "8px", "align_items": "center", "padding": "6px 0",
                "overflow_wrap": "anywhere", "cursor": "pointer"},
     )
@@ -47,7 +47,7 @@ def _form() -> rx.Component:
                         html_for="champ-interlocuteur", style=LABEL_STYLE),
             rx.el.select(
                 rx.el.option("Choisissez l'interlocuteur…", value=""),
-                rx.foreach(S.interlocutors, lambda i: rx.el.option(i["name"], value=i["id"])),
+                rx.foreach(S.interlocutors, lambda i: rx.el.option(i.name, value=i.id.to_string())),
                 id="champ-interlocuteur", name="interlocutor_id", default_value=S.interlocutor_id,
                 style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
             ),

@@ -13,13 +13,13 @@ SELECT_STYLE = {"width": "100%", "padding": "8px", "font-size": "16px", "max_wid
 def _row(r) -> rx.Component:
     return row_item(
         rx.box(
-            rx.link(r["reference"], " — ", r["label"], href="/admin/dossiers/" + r["id"].to(str), weight="bold"),
-            muted("Clients : ", rx.cond(r["clients"] != "", r["clients"], "aucun")),
+            rx.link(r.reference, " — ", r.label, href="/admin/dossiers/" + r.id.to_string(), weight="bold"),
+            muted("Clients : ", rx.cond(r.clients != "", r.clients, "aucun")),
             flex="1 1 300px", min_width="0",
         ),
-        rx.box(muted("Interlocuteur : ", r["interlocutor"]), flex="0 1 220px", min_width="0"),
-        rx.link("Modifier", href="/admin/dossiers/" + r["id"].to(str) + "/modifier", size="2",
-                aria_label="Modifier le dossier " + r["reference"].to(str)),
+        rx.box(muted("Interlocuteur : ", r.interlocutor), flex="0 1 220px", min_width="0"),
+        rx.link("Modifier", href="/admin/dossiers/" + r.id.to_string() + "/modifier", size="2",
+                aria_label="Modifier le dossier " + r.reference.to(str)),
     )
 
 
@@ -28,7 +28,7 @@ def _select(label: str, name: str, html_id: str, options, value) -> rx.Component
         rx.el.label(label, html_for=html_id, style=LABEL_STYLE),
         rx.el.select(
             rx.el.option("Tous", value=""),
-            rx.foreach(options, lambda o: rx.el.option(o["name"], value=o["id"])),
+            rx.foreach(options, lambda o: rx.el.option(o.name, value=o.id.to_string())),
             id=html_id, name=name, default_value=value, style=SELECT_STYLE,
         ),
         flex="1 1 200px", min_width="0",

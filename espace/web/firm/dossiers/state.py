@@ -5,8 +5,11 @@ import logging
 
 import reflex as rx
 
+from espace.models import User
 from espace.services import AccessDenied
 from espace.services.firm import dossiers as admin_dossiers
+from espace.services.firm.dossiers import Choice, DossierRow
+from espace.web.access import staff_event
 from espace.web.firm.base import StaffListState, StaffState
 from espace.web.page import LoadedPage
 
@@ -16,14 +19,15 @@ CLIENT_PREFIX = "client_"
 
 
 class DossiersListState(LoadedPage, StaffListState, StaffState):
+    rows: list[DossierRow] = []
     interlocutor_id: str = ""
     client_id: str = ""
-    clients: list[dict[str, str]] = []
-    interlocutors: list[dict[str, str]] = []
+    clients: list[Choice] = []
+    interlocutors: list[Choice] = []
     error: str = ""
     form_key: int = 0
 
-    def _fetch(self, user) -> None:
+    def _fetch(self, user: User) -> None:
         try:
             data = admin_dossiers.list_dossiers(user, self.search, self.interlocutor_id, self.client_id, self.page)
         except AccessDenied:
@@ -32,13 +36,10 @@ class DossiersListState(LoadedPage, StaffListState, StaffState):
             self.interlocutor_id = self.client_id = ""
             self.error = "Filtre invalide : il a été retiré."
             data = admin_dossiers.list_dossiers(user, self.search, "", "", self.page)
-        self.rows, self.total, self.page, self.pages = data["rows"], data["total"], data["page"], data["pages"]
+        self.rows, self.total, self.page, self.pages = data.rows, data.total, data.page, data.pages
 
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def load(self, user: User):
         params = self.router.url.query_parameters
         before = (self.search, self.client_id, self.interlocutor_id, self.loaded)
         self.search = params.get("q", "")[:100]
@@ -47,7 +48,7 @@ class DossiersListState(LoadedPage, StaffListState, StaffState):
         self.page = 1
         self.error = ""
         opts = admin_dossiers.options(user)
-        self.clients, self.interlocutors = opts["clients"], opts["interlocutors"]
+        self.clients, self.interlocutors = opts.clients, opts.interlocutors
         self._fetch(user)
         # Re-key (remount) the filters only when their defaults change, so that a
         # choice made while the page was loading is not lost.
@@ -55,11 +56,8 @@ class DossiersListState(LoadedPage, StaffListState, StaffState):
             self.form_key += 1
         self.loaded = True
 
-    @rx.event
-    def apply(self, form: dict):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def apply(self, user: User, form: dict):
         self.search = str(form.get("q", ""))[:100]
         self.interlocutor_id = str(form.get("interlocuteur", ""))[:20]
         self.client_id = str(form.get("client", ""))[:20]
@@ -67,11 +65,8 @@ class DossiersListState(LoadedPage, StaffListState, StaffState):
         self.error = ""
         self._fetch(user)
 
-    @rx.event
-    def clear(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def clear(self, user: User):
         self.search = self.interlocutor_id = self.client_id = ""
         self.page = 1
         self.error = ""
@@ -83,10 +78,10 @@ class DossierFormState(LoadedPage, StaffState):
     dossier_id: str = ""  # empty: a new dossier
     reference: str = ""
     label: str = ""
-    selected: list[str] = []
+    selected: list[str] = []  # the chosen clients' ids, as the checkboxes send them
     interlocutor_id: str = ""
-    clients: list[dict[str, str]] = []
-    interlocutors: list[dict[str, str]] = []
+    clients: list[Choice] = []
+    interlocutors: list[Choice] = []
     errors: dict[str, str] = {}
     message: str = ""
     created_id: str = ""
@@ -101,17 +96,14 @@ class DossierFormState(LoadedPage, StaffState):
     def editing(self) -> bool:
         return self.dossier_id != ""
 
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def load(self, user: User):
         key = self.form_key
         before = self._shown()
         self.reset()
         parts = self.router.url.path.strip("/").split("/")
         opts = admin_dossiers.options(user)
-        self.clients, self.interlocutors = opts["clients"], opts["interlocutors"]
+        self.clients, self.interlocutors = opts.clients, opts.interlocutors
         if parts[-1] == "modifier" and len(parts) >= 2:
             raw = parts[-2][:20]
             try:
@@ -121,26 +113,24 @@ class DossierFormState(LoadedPage, StaffState):
                 self.reset()
                 self.not_found = True
                 return
-            self.dossier_id = data["id"]
-            self.reference, self.label = data["reference"], data["label"]
-            self.selected, self.interlocutor_id = data["client_ids"], data["interlocutor_id"]
+            self.dossier_id = str(data.id)
+            self.reference, self.label = data.reference, data.label
+            self.selected = [str(c) for c in data.client_ids]
+            self.interlocutor_id = str(data.interlocutor_id or "")
         else:
             client = self.router.url.query_parameters.get("client", "")[:20]
-            if any(c["id"] == client for c in self.clients):
+            if any(str(c.id) == client for c in self.clients):
                 self.selected = [client]
             if len(self.interlocutors) == 1:
-                self.interlocutor_id = self.interlocutors[0]["id"]
-            elif any(i["id"] == str(user.id) for i in self.interlocutors):
+                self.interlocutor_id = str(self.interlocutors[0].id)
+            elif any(i.id == user.id for i in self.interlocutors):
                 self.interlocutor_id = str(user.id)
         self.loaded = True
         # A fresh form when what it shows changes (not while the user is typing in an identical one).
         self.form_key = key + 1 if self._shown() != before else key
 
-    @rx.event
-    def submit(self, form: dict):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def submit(self, user: User, form: dict):
         client_ids = [k[len(CLIENT_PREFIX):] for k, v in form.items()
                       if str(k).startswith(CLIENT_PREFIX) and v not in (False, None, "", "false")]
         values = {

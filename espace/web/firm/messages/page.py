@@ -11,21 +11,21 @@ def _thread(t) -> rx.Component:
     return rx.el.li(
         rx.flex(
             rx.box(
-                rx.link(t["dossier"], href="/admin/dossiers/" + t["dossier_id"] + "?onglet=messages",
-                        weight="bold", aria_label="Messages du dossier " + t["dossier"]),
-                rx.text("Client(s) : ", t["clients"], size="2", color=styles.MUTED),
-                rx.text("Dernier message le ", t["last_date"], " — ", t["last_author"], " : « ", t["last_subject"], " »",
+                rx.link(t.dossier, href="/admin/dossiers/" + t.dossier_id.to_string() + "?onglet=messages",
+                        weight="bold", aria_label="Messages du dossier " + t.dossier),
+                rx.text("Client(s) : ", t.clients, size="2", color=styles.MUTED),
+                rx.text("Dernier message le ", t.last_date, " — ", t.last_author, " : « ", t.last_subject, " »",
                         size="2"),
                 flex="1 1 260px",
                 min_width="0",
                 style={"overflow_wrap": "anywhere"},
             ),
             rx.cond(
-                t["unread"] != "0",
-                rx.badge(t["unread"], " non lu(s)", color_scheme="orange", size="2"),
+                t.unread != 0,
+                rx.badge(t.unread, " non lu(s)", color_scheme="orange", size="2"),
                 rx.badge("Lu", color_scheme="gray", size="2"),
             ),
-            rx.text(t["total"], " message(s)", size="2", color=styles.MUTED),
+            rx.text(t.total, " message(s)", size="2", color=styles.MUTED),
             spacing="3",
             wrap="wrap",
             align="center",

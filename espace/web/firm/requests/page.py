@@ -13,28 +13,28 @@ CELL = {"padding": "6px 8px", "border_bottom": "1px solid var(--gray-4)", "text_
 
 
 def _field_row(f) -> rx.Component:
-    changed = f["changed"] != ""
+    changed = f.changed
     return rx.el.tr(
-        rx.el.th(f["label"], scope="row", style={**CELL, "font-weight": 500}),
-        rx.el.td(f["old"], style={**CELL, "color": styles.MUTED}),
-        rx.el.td(rx.cond(changed, rx.text.strong(f["new"]), f["new"]),
+        rx.el.th(f.label, scope="row", style={**CELL, "font-weight": 500}),
+        rx.el.td(f.old, style={**CELL, "color": styles.MUTED}),
+        rx.el.td(rx.cond(changed, rx.text.strong(f.new), f.new),
                  style={**CELL, "background": rx.cond(changed, "var(--amber-3)", "transparent")}),
     )
 
 
 def _pending(r) -> rx.Component:
-    rid = r["id"].to(str)
+    rid = r.id.to_string()
     motif_id = "motif-" + rid
     return rx.el.article(
-        rx.heading(r["client"].to(str), size="4", as_="h2"),
-        rx.text("Demande du ", r["date"].to(str), " · modifié : ", r["changed"].to(str), size="2", color=styles.MUTED),
+        rx.heading(r.client, size="4", as_="h2"),
+        rx.text("Demande du ", r.date, " · modifié : ", r.changed, size="2", color=styles.MUTED),
         rx.el.table(
             rx.el.thead(rx.el.tr(
                 rx.el.th("Champ", scope="col", style=CELL),
                 rx.el.th("Actuel", scope="col", style=CELL),
                 rx.el.th("Demandé", scope="col", style=CELL),
             )),
-            rx.el.tbody(rx.foreach(r["fields"].to(list[dict[str, str]]), _field_row)),
+            rx.el.tbody(rx.foreach(r.fields, _field_row)),
             style={"width": "100%", "border_collapse": "collapse", "font-size": "14px", "table_layout": "fixed",
                    "margin": "8px 0"},
         ),
@@ -42,14 +42,14 @@ def _pending(r) -> rx.Component:
                 rx.text(S.errors.get(rid, ""), color="red", size="2", role="alert", margin_bottom="8px")),
         rx.flex(
             rx.button("Accepter", size="3", color_scheme="green", on_click=S.accept(rid),
-                      aria_label="Accepter la demande de " + r["client"].to(str)),
+                      aria_label="Accepter la demande de " + r.client),
             rx.form(
                 rx.el.input(type="hidden", name="demande", value=rid),
                 rx.el.label("Motif", rx.text.span(" *", color="var(--red-11)", aria_hidden="true"),
                             html_for=motif_id, style=LABEL_STYLE),
                 rx.text_area(id=motif_id, name="motif", max_length=1000, rows="2", size="3", width="100%"),
                 rx.button("Refuser", type="submit", size="3", color_scheme="red", variant="soft", margin_top="8px",
-                          aria_label="Refuser la demande de " + r["client"].to(str)),
+                          aria_label="Refuser la demande de " + r.client),
                 on_submit=S.refuse,
                 key=S.form_key,
                 style={"flex": "1 1 260px", "min_width": "0"},
@@ -59,7 +59,7 @@ def _pending(r) -> rx.Component:
             align="start",
             margin_top="8px",
         ),
-        aria_label="Demande de " + r["client"].to(str),
+        aria_label="Demande de " + r.client,
         style={"border": "1px solid var(--gray-6)", "border_radius": "8px", "padding": "12px", "width": "100%",
                "margin_bottom": "16px"},
     )
@@ -67,9 +67,9 @@ def _pending(r) -> rx.Component:
 
 def _processed(r) -> rx.Component:
     return rx.el.li(
-        rx.text(rx.text.strong(r["client"].to(str)), " — ", r["status"].to(str), " le ", r["decided"].to(str),
-                rx.cond(r["by"].to(str) != "", rx.text.span(" par ", r["by"].to(str))), size="2"),
-        rx.cond(r["reason"].to(str) != "", rx.text("Motif : ", r["reason"].to(str), size="2", color=styles.MUTED,
+        rx.text(rx.text.strong(r.client), " — ", r.status, " le ", r.decided,
+                rx.cond(r.by != "", rx.text.span(" par ", r.by)), size="2"),
+        rx.cond(r.reason != "", rx.text("Motif : ", r.reason, size="2", color=styles.MUTED,
                                                  style={"white_space": "pre-wrap"})),
         style={"padding": "8px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none",
                "overflow_wrap": "anywhere"},

@@ -3,72 +3,70 @@ from __future__ import annotations
 
 import logging
 
-import reflex as rx
-
+from espace.models import User
 from espace.services import AccessDenied
 from espace.services.firm import requests as admin_requests
+from espace.services.firm.common import ActionResult
+from espace.services.firm.requests import RequestRow
+from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
 from espace.web.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
+NOT_FOUND = ActionResult(False, {"form": "Demande introuvable."})
+
 
 class AdminRequestsState(LoadedPage, StaffState):
-    pending: list[dict] = []
-    processed: list[dict] = []
+    pending: list[RequestRow] = []
+    processed: list[RequestRow] = []
     errors: dict[str, str] = {}  # "<request id>" -> message under its card
     message: str = ""
     form_key: int = 0
 
-    def _fill(self, user) -> None:
+    def _fill(self, user: User) -> None:
         self.pending = admin_requests.list_requests(user, "pending")
         self.processed = admin_requests.list_requests(user, "processed")
         self.loaded = True
 
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    def _client_of(self, rid: str) -> str:
+        return next((r.client for r in self.pending if str(r.id) == rid), "")
+
+    @staff_event
+    def load(self, user: User):
         self.reset()
         self._fill(user)
 
-    @rx.event
-    def accept(self, request_id: str):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def accept(self, user: User, request_id: str):
         rid = str(request_id)
-        who = next((r["client"] for r in self.pending if r["id"] == rid), "")
+        who = self._client_of(rid)
         try:
-            ok, errors = admin_requests.accept(user, rid)
+            result = admin_requests.accept(user, rid)
         except AccessDenied:
-            ok, errors = False, {"form": "Demande introuvable."}
-        if ok:
+            result = NOT_FOUND
+        if result.ok:
             self.errors = {}
             self.message = f"Demande de {who} acceptée : les coordonnées sont mises à jour et le client en est informé."
             self._fill(user)
         else:
             self.message = ""
-            self.errors = {rid: errors.get("form", "")}
+            self.errors = {rid: result.errors.get("form", "")}
 
-    @rx.event
-    def refuse(self, form: dict):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def refuse(self, user: User, form: dict):
         form = dict(form)
         rid = str(form.get("demande", ""))
-        who = next((r["client"] for r in self.pending if r["id"] == rid), "")
+        who = self._client_of(rid)
         try:
-            ok, errors = admin_requests.refuse(user, rid, str(form.get("motif", "")))
+            result = admin_requests.refuse(user, rid, str(form.get("motif", "")))
         except AccessDenied:
-            ok, errors = False, {"form": "Demande introuvable."}
-        if ok:
+            result = NOT_FOUND
+        if result.ok:
             self.errors = {}
             self.message = f"Demande de {who} refusée : le client reçoit le motif par e-mail."
             self.form_key += 1
             self._fill(user)
         else:
             self.message = ""
-            self.errors = {rid: errors.get("reason") or errors.get("form", "")}
+            self.errors = {rid: result.errors.get("reason") or result.errors.get("form", "")}

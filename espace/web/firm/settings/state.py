@@ -6,9 +6,11 @@ import logging
 
 import reflex as rx
 
+from espace.models import User
 from espace.services import AccessDenied
+from espace.services.access import NotAdmin
 from espace.services.firm import settings as firm_settings
-from espace.services.admin_scope import NotAdmin
+from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
 from espace.web.page import LoadedPage
 
@@ -70,22 +72,19 @@ class SettingsState(LoadedPage, StaffState):
     refusal: str = ""
     form_key: int = 0
 
-    def _fill(self, user) -> None:
+    def _fill(self, user: User) -> None:
         data = firm_settings.get_settings(user)
-        self.name, self.sender_email = data["name"], data["sender_email"]
-        self.publishable_key = data["publishable_key"]
-        self.payments_enabled = data["payments_enabled"]
-        self.invite_with_temporary_password = data["invite_with_temporary_password"]
-        self.secret_key_saved, self.webhook_secret_saved = data["secret_key_saved"], data["webhook_secret_saved"]
-        self.has_logo = data["has_logo"]  # also the header's logo (SessionState)
-        self.can_edit = data["can_edit"]
-        self.firm_name = data["name"]
+        self.name, self.sender_email = data.name, data.sender_email
+        self.publishable_key = data.publishable_key
+        self.payments_enabled = data.payments_enabled
+        self.invite_with_temporary_password = data.invite_with_temporary_password
+        self.secret_key_saved, self.webhook_secret_saved = data.secret_key_saved, data.webhook_secret_saved
+        self.has_logo = data.has_logo  # also the header's logo (SessionState)
+        self.can_edit = data.can_edit
+        self.firm_name = data.name
 
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def load(self, user: User):
         before = (self.name, self.sender_email, self.publishable_key, self.payments_enabled,
                   self.invite_with_temporary_password, self.secret_key_saved, self.webhook_secret_saved,
                   bool(self.errors), self.loaded)
@@ -100,14 +99,11 @@ class SettingsState(LoadedPage, StaffState):
         self.loaded = True
         return rx.call_script(LOGO_SCRIPT)
 
-    @rx.event
-    def save(self, form: dict):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def save(self, user: User, form: dict):
         values = {k: str(v)[:300] for k, v in form.items() if isinstance(v, (str, bool, int))}
         try:
-            ok, errors = firm_settings.update(user, values)
+            result = firm_settings.update(user, values)
         except NotAdmin as exc:
             log.warning("settings change refused: not an administrator user=%s", user.id)
             self._fill(user)
@@ -117,8 +113,8 @@ class SettingsState(LoadedPage, StaffState):
         except AccessDenied:
             self.reset()
             return self._refuse()
-        self.errors = errors
-        if ok:
+        self.errors = result.errors
+        if result.ok:
             self._fill(user)
             self.message = "Les paramètres ont été enregistrés."
             self.form_key += 1  # secret fields emptied again
@@ -130,19 +126,13 @@ class SettingsState(LoadedPage, StaffState):
             self.payments_enabled = "payments_enabled" in values
             self.invite_with_temporary_password = "invite_with_temporary_password" in values
 
-    @rx.event
-    def logo_uploaded(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def logo_uploaded(self, user: User):
         self._fill(user)
         self.logo_version += 1
 
-    @rx.event
-    def remove_logo(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def remove_logo(self, user: User):
         try:
             firm_settings.remove_logo(user)
         except NotAdmin as exc:

@@ -2,12 +2,12 @@
 factor of its staff and/or its clients (its own state, loaded when the section mounts)."""
 from __future__ import annotations
 
-import reflex as rx
-
+from espace.domain.text import truthy
+from espace.models import User
 from espace.services import AccessDenied
+from espace.services.access import NotAdmin
 from espace.services.accounts import two_factor
-from espace.services.admin_scope import NotAdmin
-from espace.services.firm.settings import _truthy
+from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
 
 
@@ -18,26 +18,20 @@ class TwoFactorPolicyState(StaffState):
     policy_message: str = ""
     policy_key: int = 0
 
-    @rx.event
-    def load_policy(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def load_policy(self, user: User):
         data = two_factor.get_policy(user)
         self.require_staff, self.require_clients = data["require_staff"], data["require_clients"]
         self.policy_message = ""
         self.policy_loaded = True
         self.policy_key += 1
 
-    @rx.event
-    def save_policy(self, form: dict):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def save_policy(self, user: User, form: dict):
         form = form if isinstance(form, dict) else {}
         try:
-            two_factor.set_policy(user, _truthy(form.get("exiger_collaborateurs")),
-                                  _truthy(form.get("exiger_clients")))
+            two_factor.set_policy(user, truthy(form.get("exiger_collaborateurs")),
+                                  truthy(form.get("exiger_clients")))
         except NotAdmin as refused:
             self.policy_message = refused.message
             return

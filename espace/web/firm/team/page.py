@@ -2,10 +2,10 @@
 staff; administrators invite a colleague, change roles, deactivate and reactivate."""
 import reflex as rx
 
+from espace.services.firm.team import ROLE_CHOICES
 from espace.web.components.admin_ui import muted, plain_list, row_item, status_badge
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import admin_page
-from espace.services.firm.team import ROLE_CHOICES
 from espace.web.firm.team.state import TeamState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
@@ -14,15 +14,15 @@ SELECT_STYLE = {"height": "40px", "padding": "0 8px", "border": "1px solid var(-
 
 
 def _role_options() -> list[rx.Component]:
-    return [rx.el.option(choice["label"], value=choice["value"]) for choice in ROLE_CHOICES]
+    return [rx.el.option(label, value=value) for value, label in ROLE_CHOICES]
 
 
 def _confirm_deactivation(r) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(rx.button("Désactiver", color_scheme="red", variant="soft", size="2",
-                                          aria_label="Désactiver " + r["name"].to(str))),
+                                          aria_label="Désactiver " + r.name)),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Désactiver l'accès de ", r["name"], " ?"),
+            rx.alert_dialog.title("Désactiver l'accès de ", r.name, " ?"),
             rx.alert_dialog.description(
                 "Ce collègue ne pourra plus se connecter et ses sessions ouvertes seront fermées immédiatement. "
                 "Vous pourrez réactiver l'accès plus tard.",
@@ -31,7 +31,7 @@ def _confirm_deactivation(r) -> rx.Component:
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Annuler", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(rx.button("Désactiver l'accès", color_scheme="red",
-                                                 on_click=S.deactivate(r["id"]))),
+                                                 on_click=S.deactivate(r.id.to_string()))),
                 spacing="3", justify="end", wrap="wrap", margin_top="16px",
             ),
             max_width="440px",
@@ -42,21 +42,21 @@ def _confirm_deactivation(r) -> rx.Component:
 def _manage(r) -> rx.Component:
     return rx.flex(
         rx.form(
-            rx.el.input(type="hidden", name="user_id", value=r["id"]),
-            rx.el.select(*_role_options(), name="role", default_value=r["role"],
-                         aria_label="Rôle de " + r["name"].to(str), style=SELECT_STYLE),
+            rx.el.input(type="hidden", name="user_id", value=r.id.to_string()),
+            rx.el.select(*_role_options(), name="role", default_value=r.role,
+                         aria_label="Rôle de " + r.name, style=SELECT_STYLE),
             rx.button("Changer le rôle", type="submit", variant="soft", size="2"),
             on_submit=S.change_role,
             style={"display": "flex", "gap": "8px", "align_items": "center", "flex_wrap": "wrap"},
         ),
         rx.cond(
-            r["active"] != "",
+            r.active,
             _confirm_deactivation(r),
-            rx.button("Réactiver", color_scheme="green", variant="soft", size="2", on_click=S.reactivate(r["id"]),
-                      aria_label="Réactiver " + r["name"].to(str)),
+            rx.button("Réactiver", color_scheme="green", variant="soft", size="2", on_click=S.reactivate(r.id.to_string()),
+                      aria_label="Réactiver " + r.name),
         ),
-        rx.cond((r["status"] == "Invitation en attente"),
-                rx.button("Renvoyer l'invitation", variant="soft", size="2", on_click=S.resend(r["id"]))),
+        rx.cond((r.status == "Invitation en attente"),
+                rx.button("Renvoyer l'invitation", variant="soft", size="2", on_click=S.resend(r.id.to_string()))),
         wrap="wrap", spacing="2", align="center", width="100%",
     )
 
@@ -64,13 +64,13 @@ def _manage(r) -> rx.Component:
 def _row(r) -> rx.Component:
     return row_item(
         rx.box(
-            rx.text(r["name"], rx.cond(r["me"] != "", " (vous)", ""), weight="bold"),
-            muted(r["email"]),
+            rx.text(r.name, rx.cond(r.me, " (vous)", ""), weight="bold"),
+            muted(r.email),
             flex="1 1 240px", min_width="0",
         ),
-        rx.box(rx.text(r["role_label"], size="2", weight="medium"), flex="0 1 200px", min_width="0"),
-        rx.box(muted("Dernière connexion : ", r["last_login"]), flex="0 1 230px", min_width="0"),
-        status_badge(r["status"]),
+        rx.box(rx.text(r.role_label, size="2", weight="medium"), flex="0 1 200px", min_width="0"),
+        rx.box(muted("Dernière connexion : ", r.last_login), flex="0 1 230px", min_width="0"),
+        status_badge(r.status),
         rx.cond(S.can_manage, _manage(r)),
     )
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-import reflex as rx
-
+from espace.models import User
 from espace.services import AccessDenied
+from espace.services.access import NotAdmin
 from espace.services.firm import team
-from espace.services.admin_scope import NotAdmin
+from espace.services.firm.team import Colleague
+from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
 from espace.web.page import LoadedPage
 
@@ -24,7 +25,7 @@ def _form(form) -> dict[str, str]:
 
 
 class TeamState(LoadedPage, StaffState):
-    rows: list[dict[str, str]] = []
+    rows: list[Colleague] = []
     can_manage: bool = False
     values: dict[str, str] = EMPTY
     errors: dict[str, str] = {}
@@ -32,25 +33,19 @@ class TeamState(LoadedPage, StaffState):
     error: str = ""
     form_key: int = 0
 
-    def _fetch(self, user) -> None:
+    def _fetch(self, user: User) -> None:
         data = team.list_team(user)
-        self.rows, self.can_manage = data["rows"], data["can_manage"]
+        self.rows, self.can_manage = data.rows, data.can_manage
 
-    @rx.event
-    def load(self):
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
+    @staff_event
+    def load(self, user: User):
         self._fetch(user)
         self.values, self.errors, self.message, self.error = dict(EMPTY), {}, "", ""
         self.form_key += 1
         self.loaded = True
 
-    def _run(self, action, *args):
+    def _run(self, user: User, action, *args):
         """One team action as the acting user; the list is refreshed afterwards."""
-        user = self._require_staff()
-        if user is None:
-            return self._refuse()
         self.message, self.error = "", ""
         try:
             result = action(user, *args)
@@ -66,16 +61,16 @@ class TeamState(LoadedPage, StaffState):
                 self.message = result.message
             else:
                 self.error = result.errors.get("form", "") or "Vérifiez le formulaire."
-        fresh = self._require_staff()
+        fresh = self._staff()  # still staff after the action (e.g. no longer an administrator)
         if fresh is None:
             return self._refuse()
         self._fetch(fresh)
         return result
 
-    @rx.event
-    def invite(self, form: dict):
+    @staff_event
+    def invite(self, user: User, form: dict):
         values = _form(form)
-        result = self._run(team.invite_colleague, values)
+        result = self._run(user, team.invite_colleague, values)
         if not isinstance(result, team.Result):
             return result
         self.errors = {} if result.ok else result.errors
@@ -86,23 +81,23 @@ class TeamState(LoadedPage, StaffState):
             self.values = values
             self.error = result.errors.get("form", "")
 
-    @rx.event
-    def change_role(self, form: dict):
+    @staff_event
+    def change_role(self, user: User, form: dict):
         values = form if isinstance(form, dict) else {}
-        result = self._run(team.change_role, str(values.get("user_id", ""))[:20], str(values.get("role", ""))[:20])
+        result = self._run(user, team.change_role, str(values.get("user_id", ""))[:20], str(values.get("role", ""))[:20])
         return result if not isinstance(result, team.Result) else None
 
-    @rx.event
-    def deactivate(self, user_id: str):
-        result = self._run(team.deactivate_colleague, str(user_id)[:20])
+    @staff_event
+    def deactivate(self, user: User, user_id: str):
+        result = self._run(user, team.deactivate_colleague, str(user_id)[:20])
         return result if not isinstance(result, team.Result) else None
 
-    @rx.event
-    def reactivate(self, user_id: str):
-        result = self._run(team.reactivate_colleague, str(user_id)[:20])
+    @staff_event
+    def reactivate(self, user: User, user_id: str):
+        result = self._run(user, team.reactivate_colleague, str(user_id)[:20])
         return result if not isinstance(result, team.Result) else None
 
-    @rx.event
-    def resend(self, user_id: str):
-        result = self._run(team.resend_invitation, str(user_id)[:20])
+    @staff_event
+    def resend(self, user: User, user_id: str):
+        result = self._run(user, team.resend_invitation, str(user_id)[:20])
         return result if not isinstance(result, team.Result) else None
