@@ -16,7 +16,7 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import core as api, uploads as api_uploads, security as http_security
+from espace.http import routes, uploads as api_uploads, security as http_security
 from espace.config import settings
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD
 from espace.services.accounts import auth
@@ -33,8 +33,8 @@ async def _page(request):
 def http(data_dir):
     """The app's HTTP layers as espace.espace assembles them: the direct upload routes
     in front, the API routes, a page, Reflex's 404 behind, all under security_headers."""
-    inner = Starlette(routes=[*api.api.routes, Route("/accueil", _page)])
-    wrapped = api.direct_routes(api_uploads.routes)(api.security_headers(inner))
+    inner = Starlette(routes=[*routes.api.routes, Route("/accueil", _page)])
+    wrapped = routes.direct_routes(api_uploads.routes)(routes.security_headers(inner))
     with TestClient(wrapped, base_url=settings.public_url) as client:
         yield client
 

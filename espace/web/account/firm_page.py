@@ -2,7 +2,7 @@
 import reflex as rx
 
 from espace.web.components.layout import admin_page
-from espace.web.components.sessions_panel import sessions_section
+from espace.web.account.sessions_panel import sessions_section
 from espace.web.account.page import password_card, security_card
 from espace.web.account.state import AccountState
 

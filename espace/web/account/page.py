@@ -3,7 +3,7 @@ import reflex as rx
 
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import client_page
-from espace.web.components.sessions_panel import sessions_section
+from espace.web.account.sessions_panel import sessions_section
 from espace.web.account.state import AccountState
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from espace.http.core import home_path_for
+from espace.services.accounts.auth import home_path_for
 from espace.web.session import SessionState
 from espace.web.page import LoadedPage
 
