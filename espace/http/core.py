@@ -18,8 +18,13 @@ from espace.models import Direction, Role, User
 from espace.services import AccessDenied, audit, storage
 from espace.services.accounts import auth, client_address, login_guard
 from espace.services.accounts.auth import home_path_for
-from espace.services.accounts.cookies import (LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, SESSION_COOKIE, cookie_value,
-                                              token_from_cookie_header)
+from espace.services.accounts.cookies import (
+    LOGIN_KEY_COOKIE,
+    LOGIN_KEY_PATH,
+    SESSION_COOKIE,
+    cookie_value,
+    token_from_cookie_header,
+)
 from espace.services.accounts.factors import enrolment_required
 from espace.services.client import portal
 
@@ -165,7 +170,7 @@ async def download_document(request: Request) -> Response:
 async def health(request: Request) -> Response:
     try:
         with session_scope() as s:
-            s.exec(text("SELECT 1"))
+            s.connection().execute(text("SELECT 1"))
     except Exception:
         log.exception("health check failed")
         return JSONResponse({"status": "error"}, status_code=503)

@@ -28,8 +28,14 @@ from starlette.routing import Route
 
 from espace.config import settings
 from espace.services.accounts import auth, passkeys
-from espace.services.accounts.cookies import (LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, PENDING_COOKIE, PENDING_COOKIE_PATH,
-                                              cookie_value, token_from_cookie_header)
+from espace.services.accounts.cookies import (
+    LOGIN_KEY_COOKIE,
+    LOGIN_KEY_PATH,
+    PENDING_COOKIE,
+    PENDING_COOKIE_PATH,
+    cookie_value,
+    token_from_cookie_header,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +125,7 @@ async def register(request: Request) -> Response:
     return _json({"ok": True})
 
 
-def _pending_token(request: Request, body: dict) -> str | None | Literal[False]:
+def _pending_token(request: Request, body: dict) -> str | Literal[False] | None:
     """None for a passwordless login; the pending token for a second factor; False
     when a second factor is asked without one."""
     if body.get("second_factor") is not True:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import reflex as rx
 
 from espace.services.accounts.sessions import SessionRow
+from espace.web.account.sessions_state import SessionsState as S
 from espace.web.components.admin_ui import muted, plain_list, row_item
 from espace.web.components.forms import banner
-from espace.web.account.sessions_state import SessionsState as S
 
 
 def _row(r: rx.Var[SessionRow]) -> rx.Component:

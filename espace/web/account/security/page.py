@@ -3,9 +3,10 @@ and /double-authentification (the enrolment a firm requires, before any other pa
 import reflex as rx
 
 from espace.services.accounts.passkeys import PasskeyRow
+from espace.web.account.security.state import ENROL_PATH
+from espace.web.account.security.state import SecurityState as S
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import admin_page, client_page
-from espace.web.account.security.state import ENROL_PATH, SecurityState as S
 
 HINT = {"size": "2", "color": "var(--gray-11)"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from espace.services.accounts.auth import home_path_for
-from espace.web.session import SessionState
 from espace.web.page import LoadedPage
+from espace.web.session import SessionState
 
 
 class FirstLoginState(LoadedPage, SessionState):
