@@ -28,11 +28,6 @@ from espace.services.accounts.cookies import (
 from espace.services.accounts.factors import enrolment_required
 from espace.services.client import portal
 
-__all__ = [  # the cookie vocabulary, read here by the routes and their tests
-    "LOGIN_KEY_COOKIE", "LOGIN_KEY_PATH", "SESSION_COOKIE", "cookie_value", "home_path_for",
-    "token_from_cookie_header",
-]
-
 log = logging.getLogger(__name__)
 
 EXTENSIONS = {

@@ -33,10 +33,6 @@ from espace.services.accounts.session_store import (
 )
 from espace.services.mail import notifications
 
-__all__ = [  # defined beside this module, called on it by the rest of the app
-    "FormResult", "LoginResult", "issue_one_time_token", "normalize_identifier", "revoke_account_sessions",
-]
-
 log = logging.getLogger(__name__)
 
 TICKET_SECONDS = 60

@@ -36,7 +36,6 @@ from espace.services.accounts import auth, identities, login_guard, passkeys
 from espace.services.accounts.factors import (
     LAST_FACTOR_REQUIRED,
     account_of,
-    enrolment_required,
     factor_count,
     has_second_factor,
     policy_for_firm,
@@ -44,26 +43,13 @@ from espace.services.accounts.factors import (
     required_for,
     totp_row,
 )
-from espace.services.accounts.pending_login import (
-    EXPIRED,
-    PENDING_MAX_ATTEMPTS,
-    PENDING_MINUTES,
-    claim_pending,
-    pending_account,
-    pending_methods,
-    record_failure,
-)
+from espace.services.accounts.factors import enrolment_required as enrolment_required  # re-exported
+from espace.services.accounts.pending_login import EXPIRED, claim_pending, pending_account, record_failure
+from espace.services.accounts.pending_login import PENDING_MAX_ATTEMPTS as PENDING_MAX_ATTEMPTS  # re-exported
+from espace.services.accounts.pending_login import pending_methods as pending_methods  # re-exported
 from espace.services.accounts.results import LoginResult, Result
 from espace.services.accounts.session_store import revoke_account_sessions, stored_id
 from espace.services.admin_scope import require_admin, require_staff
-
-__all__ = [  # what the rest of the app calls on this module (some defined beside it)
-    "EXPIRED", "LAST_FACTOR_REQUIRED", "PENDING_MAX_ATTEMPTS", "PENDING_MINUTES", "WRONG_CODE", "WRONG_RECOVERY",
-    "Enrolment", "Overview", "Policy", "Result", "account_of", "cancel_totp_enrolment", "complete_login",
-    "confirm_totp", "disable_totp", "enrolment_required", "get_policy", "has_second_factor", "overview",
-    "pending_account", "pending_methods", "recovery_codes_left", "regenerate_codes", "required_for",
-    "reset_for_identifier", "set_policy", "start_totp", "use_recovery_code", "verify_totp",
-]
 
 log = logging.getLogger(__name__)
 
