@@ -146,3 +146,14 @@ def test_same_origin_logout_works(http, token, headers):
     assert response.status_code == 303
     assert response.headers["location"] == "/connexion?deconnecte=1"
     assert auth.current_user(token) is None
+
+
+def test_one_route_index_serves_the_uploads_directly_and_the_rest_behind_reflex():
+    from espace.http import admin_sharing as api_admin_sharing
+
+    keys = [(m, r.path) for r in routes.ROUTES for m in r.methods]
+    assert len(keys) == len(set(keys))  # each route once
+    direct = [s.route for s in routes.INDEX if s.how == routes.DIRECT]
+    assert direct == api_uploads.routes + api_admin_sharing.routes
+    behind = [r for r in routes.ROUTES if r not in direct]
+    assert [r for r in routes.api.routes if isinstance(r, Route)] == behind
