@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select, update
 
@@ -182,8 +183,8 @@ _SESSION_AND_USER_BY_HASH = (
     .join(Account, col(Account.id) == User.account_id)
     .where(col(AuthSession.token_hash) == bindparam("token_hash"))
 )
-_SESSIONS, _USERS, _ACCOUNTS = (AuthSession.__table__, User.__table__,  # type: ignore[attr-defined]  # SQLModel
-                                Account.__table__)  # type: ignore[attr-defined]  # declares no __table__
+_SESSIONS, _USERS, _ACCOUNTS = (sa_inspect(AuthSession).local_table, sa_inspect(User).local_table,
+                                sa_inspect(Account).local_table)
 _S, _U, _A = _SESSIONS.c, _USERS.c, _ACCOUNTS.c
 _ACTOR_BY_HASH = (
     core_select(_S.id.label("session_id"), _S.revoked_at, _S.expires_at, _S.last_seen_at,
@@ -191,7 +192,7 @@ _ACTOR_BY_HASH = (
     .select_from(_SESSIONS.join(_USERS, _U.id == _S.user_id).join(_ACCOUNTS, _A.id == _U.account_id))
     .where(_S.token_hash == bindparam("token_hash"))
 )
-_TOUCH = update(_SESSIONS).where(_S.id == bindparam("session_id")).values(last_seen_at=bindparam("now"))
+_TOUCH = update(AuthSession).where(col(AuthSession.id) == bindparam("session_id")).values(last_seen_at=bindparam("now"))
 
 
 def _touch_if_due(connection: Connection, session_id: int, last_seen_at: datetime) -> bool:
