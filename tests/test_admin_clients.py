@@ -294,7 +294,7 @@ def test_trail_shows_shares_and_downloads(demo):
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    from espace.http import core as api
+    from espace.http import routes as api
     from espace.models import Direction, Document, Rdv
     from espace.services.firm import sharing
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from espace.http import core as api
+from espace.http import routes
 from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
@@ -219,7 +220,7 @@ def test_the_ticket_route_sets_the_session_cookie_only_with_the_browser_key(demo
         from starlette.testclient import TestClient
     result = auth.login(*CLIENT, "1.2.3.4")
     url = f"/api/session/ouvrir?ticket={result.ticket}"
-    with TestClient(api.api, follow_redirects=False) as http:
+    with TestClient(routes.api, follow_redirects=False) as http:
         forged = http.get(url)  # a link followed by a browser that did not log in
         assert forged.status_code == 303 and forged.headers["location"] == "/connexion?expire=1"
         assert "espace_session=" not in forged.headers.get("set-cookie", "")

@@ -13,7 +13,7 @@ with warnings.catch_warnings():
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-from espace.http import core as api
+from espace.http import routes
 from espace.web import errors
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD
 from espace.domain.ids import MAX_ID, parse_id, parse_page
@@ -67,7 +67,7 @@ def test_lists_take_any_page(demo):
 
 def test_download_route_huge_or_malformed_id_is_a_french_404(demo):
     token = auth.open_session(*_ticket())[0]
-    with TestClient(Starlette(routes=api.api.routes)) as http:
+    with TestClient(Starlette(routes=routes.api.routes)) as http:
         for raw in (HUGE, "-1", "abc", "1e3", "0"):
             r = http.get(f"/api/documents/{raw}", headers={"Cookie": f"espace_session={token}"})
             assert (r.status_code, r.text) == (404, "Document introuvable."), raw

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from espace.http import core as api
+from espace.http import routes
 from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
@@ -26,7 +27,7 @@ def _client():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
-    return TestClient(api.api, follow_redirects=False)
+    return TestClient(routes.api, follow_redirects=False)
 
 
 def browser_login(http, identifier, password, ip="10.0.0.1"):

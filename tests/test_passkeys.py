@@ -81,7 +81,7 @@ def test_registration_then_passwordless_login(demo):
     with session_scope() as s:
         row = s.exec(select(Passkey)).one()
     assert row.account_id == two_factor.account_of(user) and row.name == "Téléphone <script>" and row.transports == "internal"
-    assert two_factor.overview(two_factor.account_of(user))["passkeys"][0]["name"] == "Téléphone <script>"
+    assert two_factor.overview(two_factor.account_of(user)).passkeys[0].name == "Téléphone <script>"
     result = passkeys.authenticate(device.get(passkeys.login_options()), None, "10.0.0.1")
     assert result.ok and result.ticket
     token, opened = auth.open_session(result.ticket, result.browser_key)
@@ -154,7 +154,7 @@ def test_registration_challenge_belongs_to_its_account(demo):
 def test_removal_is_scoped_to_the_owner_and_respects_the_policy(demo):
     luce, marc = _user(), _user(OTHER[0])
     _registered(luce)
-    key_id = two_factor.overview(two_factor.account_of(luce))["passkeys"][0]["id"]
+    key_id = two_factor.overview(two_factor.account_of(luce)).passkeys[0].id
     assert not passkeys.remove(marc, key_id).ok
     assert not passkeys.remove(luce, "99999999999999999999999").ok
     lawyer = _user("fabien.delmas@example.com")
@@ -163,4 +163,4 @@ def test_removal_is_scoped_to_the_owner_and_respects_the_policy(demo):
     assert not refused.ok and refused.error == two_factor.LAST_FACTOR_REQUIRED
     two_factor.set_policy(lawyer, False, False)
     assert passkeys.remove(luce, key_id).ok
-    assert two_factor.overview(two_factor.account_of(luce))["passkeys"] == []
+    assert two_factor.overview(two_factor.account_of(luce)).passkeys == []

@@ -16,7 +16,7 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import core as api, uploads as api_uploads, security as http_security
+from espace.http import routes, uploads as api_uploads, security as http_security
 from espace.config import settings
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD
 from espace.services.accounts import auth
@@ -33,8 +33,8 @@ async def _page(request):
 def http(data_dir):
     """The app's HTTP layers as espace.espace assembles them: the direct upload routes
     in front, the API routes, a page, Reflex's 404 behind, all under security_headers."""
-    inner = Starlette(routes=[*api.api.routes, Route("/accueil", _page)])
-    wrapped = api.direct_routes(api_uploads.routes)(api.security_headers(inner))
+    inner = Starlette(routes=[*routes.api.routes, Route("/accueil", _page)])
+    wrapped = routes.direct_routes(api_uploads.routes)(routes.security_headers(inner))
     with TestClient(wrapped, base_url=settings.public_url) as client:
         yield client
 
@@ -146,3 +146,14 @@ def test_same_origin_logout_works(http, token, headers):
     assert response.status_code == 303
     assert response.headers["location"] == "/connexion?deconnecte=1"
     assert auth.current_user(token) is None
+
+
+def test_one_route_index_serves_the_uploads_directly_and_the_rest_behind_reflex():
+    from espace.http import admin_sharing as api_admin_sharing
+
+    keys = [(m, r.path) for r in routes.ROUTES for m in r.methods]
+    assert len(keys) == len(set(keys))  # each route once
+    direct = [s.route for s in routes.INDEX if s.how == routes.DIRECT]
+    assert direct == api_uploads.routes + api_admin_sharing.routes
+    behind = [r for r in routes.ROUTES if r not in direct]
+    assert [r for r in routes.api.routes if isinstance(r, Route)] == behind

@@ -16,6 +16,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from espace.http import core as api
+from espace.http import routes
 from espace.db import session_scope
 from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LAWYER_EMAIL, LAWYER_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, \
     MARC_EMAIL, MARC_PASSWORD
@@ -54,7 +55,7 @@ def test_device_names_from_user_agents():
 
 def test_the_ticket_route_stores_the_user_agent_and_address(demo):
     result = auth.login(LUCE_EMAIL, LUCE_PASSWORD, "127.0.0.1")
-    with TestClient(Starlette(routes=api.api.routes)) as http:
+    with TestClient(Starlette(routes=routes.api.routes)) as http:
         http.cookies.set(api.LOGIN_KEY_COOKIE, result.browser_key)
         answer = http.get(f"/api/session/ouvrir?ticket={result.ticket}", headers={"User-Agent": IPHONE},
                           follow_redirects=False)
@@ -64,7 +65,7 @@ def test_the_ticket_route_stores_the_user_agent_and_address(demo):
         row = s.get(AuthSession, session_id(token))
         assert row.user_agent == IPHONE and row.ip == "testclient"
     [mine] = sessions.list_sessions(token)
-    assert mine["device"] == "Mobile Safari 17 — iOS 17" and mine["current"] == "1"
+    assert mine.device == "Mobile Safari 17 — iOS 17" and mine.current is True
 
 
 def test_list_is_the_callers_own_sessions_current_first(demo):
@@ -73,10 +74,10 @@ def test_list_is_the_callers_own_sessions_current_first(demo):
     opened(MARC_EMAIL, MARC_PASSWORD, FIREFOX_MAC)  # another client's session: never listed
     opened(LAWYER_EMAIL, LAWYER_PASSWORD, FIREFOX_MAC)
     rows = sessions.list_sessions(first)
-    assert [(r["device"], r["ip"], r["current"]) for r in rows] == [
-        ("Chrome 131 — Windows 10", "198.51.100.1", "1"), ("Mobile Safari 17 — iOS 17", "198.51.100.2", "")]
-    assert all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", r["last_seen"]) for r in rows)
-    assert [r["current"] for r in sessions.list_sessions(second)] == ["1", ""]
+    assert [(r.device, r.ip, r.current) for r in rows] == [
+        ("Chrome 131 — Windows 10", "198.51.100.1", True), ("Mobile Safari 17 — iOS 17", "198.51.100.2", False)]
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", r.last_seen) for r in rows)
+    assert [r.current for r in sessions.list_sessions(second)] == [True, False]
     # Closed, expired and idle sessions are not listed; without a live session: AccessDenied.
     auth.logout(second)
     assert len(sessions.list_sessions(first)) == 1
@@ -99,7 +100,7 @@ def test_last_activity_is_shown_in_paris_time(demo):
     from zoneinfo import ZoneInfo
 
     expected = seen.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M")
-    assert sessions.list_sessions(token)[0]["last_seen"] == expected
+    assert sessions.list_sessions(token)[0].last_seen == expected
 
 
 def test_revoking_one_session_takes_effect_at_its_next_request(demo):
@@ -110,7 +111,7 @@ def test_revoking_one_session_takes_effect_at_its_next_request(demo):
     assert result.ok and result.message == "La session a été déconnectée."
     assert auth.current_user(other) is None
     assert auth.current_user(mine) is not None
-    assert [r["current"] for r in sessions.list_sessions(mine)] == ["1"]
+    assert [r.current for r in sessions.list_sessions(mine)] == [True]
     # Again: already closed.
     assert sessions.revoke_session(mine, session_id(other)).errors == {"form": sessions.NOT_FOUND}
     # Its own session: « Déconnexion » is the way.

@@ -16,12 +16,11 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from espace.http import routes as api, admin_sharing as api_admin_sharing
 from espace.config import settings
 from espace.db import session_scope
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, make_pdf
 from espace.domain import french
-from espace.http import admin_sharing as api_admin_sharing
-from espace.http import core as api
 from espace.models import (
     AuditEvent,
     Direction,

@@ -1,31 +1,35 @@
-"""Starlette routes beside the Reflex app: the session cookie, authorised
-downloads, health; and a middleware adding security headers to every answer."""
+"""The session cookie (open, close), authorised downloads, health; and who is acting
+for the HTTP routes (`session_user`, `session_actor`). Every route of the app is
+listed in espace/http/routes.py."""
 from __future__ import annotations
 
 import logging
 import re
-from http.cookies import SimpleCookie
 
-from starlette.applications import Starlette
+from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from espace.http import security as http_security
 from espace.config import settings
 from espace.db import session_scope
+from espace.http import security as http_security
 from espace.models import Direction, Role, User
 from espace.services import AccessDenied, audit, storage
-from espace.services.accounts import auth, client_address, login_guard, two_factor
+from espace.services.accounts import auth, client_address, login_guard
+from espace.services.accounts.auth import home_path_for
+from espace.services.accounts.cookies import (
+    LOGIN_KEY_COOKIE,
+    LOGIN_KEY_PATH,
+    SESSION_COOKIE,
+    cookie_value,
+    token_from_cookie_header,
+)
+from espace.services.accounts.factors import enrolment_required
 from espace.services.client import portal
 
 log = logging.getLogger(__name__)
 
-SESSION_COOKIE = "espace_session"
-# Set by the login page (state/login.py) for the ticket exchange only.
-LOGIN_KEY_COOKIE = "espace_connexion"
-LOGIN_KEY_PATH = "/api/session"
 EXTENSIONS = {
     "application/pdf": ".pdf",
     "image/png": ".png",
@@ -41,27 +45,11 @@ EXTENSIONS = {
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
 
 
-def cookie_value(cookie_header: str | None, name: str) -> str | None:
-    if not cookie_header:
-        return None
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except Exception:  # a malformed header carries no cookie
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
-
-
-def token_from_cookie_header(cookie_header: str | None) -> str | None:
-    return cookie_value(cookie_header, SESSION_COOKIE)
-
-
 def session_user(request: Request) -> User | None:
     """The user behind the request's session cookie, for the API routes. A user who
     must still replace a temporary password gets nothing here until they have."""
     user = auth.current_user(token_from_cookie_header(request.headers.get("cookie")))
-    if user is not None and (user.must_change_password or two_factor.enrolment_required(user)):
+    if user is not None and (user.must_change_password or enrolment_required(user)):
         return None
     return user
 
@@ -70,21 +58,9 @@ def session_actor(request: Request) -> auth.Actor | None:
     """session_user's answer in one plain read, for the upload routes (run for every
     file of a drop)."""
     actor = auth.current_actor(token_from_cookie_header(request.headers.get("cookie")))
-    if actor is not None and (actor.must_change_password or two_factor.enrolment_required(actor)):
+    if actor is not None and (actor.must_change_password or enrolment_required(actor)):
         return None
     return actor
-
-
-def home_path_for(user: User | None) -> str:
-    """Where a session lands: None = a person with several memberships who has not
-    chosen a firm yet (the chooser)."""
-    if user is None:
-        return "/choisir-cabinet"
-    if user.must_change_password:
-        return "/premiere-connexion"
-    if two_factor.enrolment_required(user):
-        return "/double-authentification"  # the firm requires a second factor first
-    return "/accueil" if user.role == Role.client else "/admin"
 
 
 def client_ip(request: Request) -> str:
@@ -187,65 +163,18 @@ async def download_document(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    from sqlalchemy import text
-
     try:
         with session_scope() as s:
-            s.exec(text("SELECT 1"))
+            s.connection().execute(text("SELECT 1"))
     except Exception:
         log.exception("health check failed")
         return JSONResponse({"status": "error"}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 
-api = Starlette(
-    routes=[
-        Route("/api/session/ouvrir", open_session, methods=["GET"]),
-        Route("/api/session/fermer", close_session, methods=["POST"]),
-        Route("/api/documents/{document_id}", download_document, methods=["GET"]),
-        Route("/api/health", health, methods=["GET"]),
-    ]
-)
-
-
-def direct_routes(routes: list[Route]):
-    """Wraps an ASGI app to serve `routes` itself (a plain Starlette app, with the
-    security headers) and pass every other request on to the app."""
-    direct = security_headers(Starlette(routes=routes))
-    prefixes = tuple(sorted({r.path.split("{", 1)[0] for r in routes}))
-
-    def transformer(app: ASGIApp) -> ASGIApp:
-        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http" and scope["path"].startswith(prefixes):
-                await direct(scope, receive, send)
-            else:
-                await app(scope, receive, send)
-
-        return dispatch
-
-    return transformer
-
-
-def security_headers(app: ASGIApp) -> ASGIApp:
-    """Add the security headers (espace/http_security.py) to every HTTP answer, 404s
-    included; refuse Reflex's public upload route."""
-
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in http_security.security_headers() if k not in names
-                ]
-            await send(message)
-
-        if scope["path"].startswith("/_upload"):
-            await PlainTextResponse("Introuvable.", status_code=404)(scope, receive, send_with_headers)
-            return
-        await app(scope, receive, send_with_headers)
-
-    return wrapped
+routes: list[Route] = [
+    Route("/api/session/ouvrir", open_session, methods=["GET"]),
+    Route("/api/session/fermer", close_session, methods=["POST"]),
+    Route("/api/documents/{document_id}", download_document, methods=["GET"]),
+    Route("/api/health", health, methods=["GET"]),
+]

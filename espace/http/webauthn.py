@@ -19,22 +19,28 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Literal
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from espace.http.core import LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, cookie_value, token_from_cookie_header
 from espace.config import settings
 from espace.services.accounts import auth, passkeys
+from espace.services.accounts.cookies import (
+    LOGIN_KEY_COOKIE,
+    LOGIN_KEY_PATH,
+    PENDING_COOKIE,
+    PENDING_COOKIE_PATH,
+    cookie_value,
+    token_from_cookie_header,
+)
 
 log = logging.getLogger(__name__)
 
 CSRF_HEADER = "x-requested-with"
 CSRF_VALUE = "espace"
-PENDING_COOKIE = "espace_2fa"
-PENDING_COOKIE_PATH = "/api/webauthn"
 BODY_MAX = 64 * 1024
 
 NOT_LOGGED_IN = "Votre session a expiré. Veuillez vous reconnecter."
@@ -119,7 +125,7 @@ async def register(request: Request) -> Response:
     return _json({"ok": True})
 
 
-def _pending_token(request: Request, body: dict) -> str | None | bool:
+def _pending_token(request: Request, body: dict) -> str | Literal[False] | None:
     """None for a passwordless login; the pending token for a second factor; False
     when a second factor is asked without one."""
     if body.get("second_factor") is not True:

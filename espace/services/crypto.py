@@ -6,6 +6,10 @@ import hashlib
 import secrets
 import warnings
 
+from cryptography.fernet import Fernet
+
+from espace.config import settings
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from passlib.context import CryptContext
@@ -18,7 +22,8 @@ MIN_PASSWORD_LENGTH = 10
 
 
 def hash_password(password: str) -> str:
-    return _pwd.hash(password)
+    hashed: str = _pwd.hash(password)
+    return hashed
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
@@ -26,7 +31,7 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _pwd.verify(password, _DUMMY_HASH)
         return False
     try:
-        return _pwd.verify(password, password_hash)
+        return bool(_pwd.verify(password, password_hash))
     except (ValueError, TypeError):
         return False
 
@@ -64,11 +69,7 @@ def password_problems(password: str, *, identifier: str = "") -> list[str]:
     return problems
 
 
-def _fernet():
-    from cryptography.fernet import Fernet
-
-    from espace.config import settings
-
+def _fernet() -> Fernet:
     key = base64.urlsafe_b64encode(hashlib.sha256(b"espace-secrets:" + settings.secret).digest())
     return Fernet(key)
 

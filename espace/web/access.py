@@ -11,6 +11,10 @@ belongs to someone says who may call it, by its decorator instead of `@rx.event`
         @staff_event
         def load(self, staff: User): ...
 
+    class SecurityState(LoadedPage, SessionState):
+        @account_event
+        def start_totp(self, member: User): ...
+
 The decorator reads the acting user from the server-side session (the HttpOnly
 cookie of the websocket handshake, `SessionState._client()` / `_staff()`), never
 from the payload. Nobody valid → the handler does not run: the page forgets what it
@@ -96,6 +100,10 @@ def _staff(state: Any) -> User | None:
     return state._staff()
 
 
+def _member(state: Any) -> User | None:
+    return state._member()
+
+
 def _leave(state: Any) -> Any:
     return state._leave()
 
@@ -108,6 +116,11 @@ def _refuse(state: Any) -> Any:
 client_event = _guard(_client, _leave)
 # A firm handler: an active administrator, lawyer or staff member of the firm.
 staff_event = _guard(_staff, _refuse)
+# A handler of the person's own account (Mon compte › Sécurité, /double-authentification):
+# any logged-in member, client or firm, also while the firm still requires a second
+# factor; not before a temporary password is replaced. Refused: the page forgets what
+# it held and the tab goes to the login page (or where the session must go first).
+account_event = _guard(_member, _leave)
 
 
 def acting_client(state: Any) -> User | None:

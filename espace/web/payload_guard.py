@@ -5,7 +5,7 @@ expected, a float or `1e300` for a page number, a 1 MB string. Reflex passes the
 payload as it came. `PayloadGuardMiddleware` checks each event of the app's states
 against its handler's signature (parameter names and annotations): a payload that
 does not fit is refused with a French message, the handler does not run, nothing
-changes. The handlers still parse what they use (ids through espace/ids.py)."""
+changes. The handlers still parse what they use (ids through espace/domain/ids.py)."""
 from __future__ import annotations
 
 import inspect
@@ -15,6 +15,12 @@ import typing
 from typing import Any
 
 from reflex.middleware import Middleware
+from reflex.state import StateUpdate
+from reflex_base.event import Event
+from reflex_base.registry import RegistrationContext
+
+from espace.web.errors import INVALID_MESSAGE, french_toast
+from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +121,6 @@ def event_fits(registered, payload: Any, app_base: type) -> bool:
 
 class PayloadGuardMiddleware(Middleware):
     async def preprocess(self, app, state, event):
-        from reflex_base.event import Event
-        from reflex_base.registry import RegistrationContext
-        from reflex.state import StateUpdate
-
-        from espace.web.errors import INVALID_MESSAGE, french_toast
-        from espace.web.session import SessionState
-
         registered = RegistrationContext.get().event_handlers.get(event.name)
         if registered is None:
             return None

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import reflex as rx
 
-from espace.http.core import cookie_value, token_from_cookie_header
-from espace.models import Role, User
-from espace.services.accounts import auth, client_address, hashing, identities, login_guard, two_factor
-from espace.web import tab_identity
+from espace.db import session_scope
 from espace.domain.names import full_name
+from espace.models import Firm, Role, User
+from espace.services.accounts import auth, client_address, hashing, identities, login_guard
+from espace.services.accounts.auth import ENROL_SECOND_FACTOR, FIRST_LOGIN
+from espace.services.accounts.cookies import cookie_value, token_from_cookie_header
+from espace.services.accounts.factors import enrolment_required
+from espace.services.accounts.results import FormResult
+from espace.web import event_session
 
 LOGIN = "/connexion"
-FIRST_LOGIN = "/premiere-connexion"
-ENROL_SECOND_FACTOR = "/double-authentification"
 
 
 class SessionState(rx.State):
@@ -24,10 +26,10 @@ class SessionState(rx.State):
     # The person has memberships in several firms: « Changer d'espace » in the header.
     can_switch: bool = False
     _acting_id: int = 0
-    # « session id:user id » this tab's states were filled for (state/tab_identity.py).
+    # « session id:user id » this tab's states were filled for (web/tab_identity.py).
     _served_identity: str = ""
 
-    async def _change_password(self, form: dict) -> auth.FormResult:
+    async def _change_password(self, form: dict) -> FormResult:
         """The password form (current, new, confirm) for this tab's own session
         (argon2 in the hashing pool, off the event loop)."""
         return await hashing.run(auth.change_password, self._token() or "", str(form.get("current", "")),
@@ -48,15 +50,15 @@ class SessionState(rx.State):
 
     def _user(self) -> User | None:
         token = self._token()
-        seen = tab_identity.seen_user(token)  # read by the middleware for this event
-        return auth.current_user(token) if seen is tab_identity.MISS else seen
+        seen = event_session.seen_user(token)  # read by the middleware for this event
+        return auth.current_user(token) if seen is event_session.MISS else seen
 
     def _client(self) -> User | None:
         """The acting client, or None when there is no valid client session."""
         user = self._user()
         if user is None or user.role != Role.client or user.must_change_password:
             return None  # a temporary password must be changed first (see _to_login)
-        if two_factor.enrolment_required(user):
+        if enrolment_required(user):
             return None  # the firm requires a second factor first (see _to_login)
         self._remember(user)
         return user
@@ -65,15 +67,22 @@ class SessionState(rx.State):
         user = self._user()
         if user is None or user.role not in (Role.admin, Role.lawyer, Role.staff):
             return None
-        if two_factor.enrolment_required(user):
+        if enrolment_required(user):
+            return None
+        self._remember(user)
+        return user
+
+    def _member(self) -> User | None:
+        """Any logged-in member acting on their own account, client or firm: also while
+        the firm still requires a second factor (Mon compte › Sécurité is where it is
+        added); not before a temporary password is replaced."""
+        user = self._user()
+        if user is None or user.must_change_password:
             return None
         self._remember(user)
         return user
 
     def _remember(self, user: User) -> None:
-        from espace.db import session_scope
-        from espace.models import Firm
-
         name = full_name(user)
         if self.user_name != name or not self.firm_name or self._acting_id != user.id:
             with session_scope() as s:
@@ -93,7 +102,7 @@ class SessionState(rx.State):
         user = self._user()
         if user is not None and user.must_change_password:
             return rx.redirect(FIRST_LOGIN, replace=True)
-        if user is not None and two_factor.enrolment_required(user):
+        if user is not None and enrolment_required(user):
             return rx.redirect(ENROL_SECOND_FACTOR, replace=True)
         self.user_name = ""
         self.firm_name = ""
@@ -107,7 +116,7 @@ class SessionState(rx.State):
     def logout(self):
         """Forget this tab's state, then post the logout form (revokes the session)."""
         auth.logout(self._token())
-        tab_identity.forget_seen()
+        event_session.forget_seen()
         return [
             rx.clear_session_storage(),
             rx.call_script("document.getElementById('form-deconnexion').submit()"),

@@ -8,7 +8,7 @@ reach the new one.
 
 `TabIdentityMiddleware` runs before every event (the hydrate of a connect included),
 before any delta is computed: it reads the session behind the event's cookie (one
-indexed read, reused by the handlers of that event through `seen_user`) and compares
+indexed read, reused by the handlers of that event: web/event_session.py) and compares
 its identity, « session row id:user id » (never the token), with the one the tab's
 state last served. When they differ, every state of the app (all substates of
 SessionState, loaded or not) is reset to its defaults first. Login (a new session row),
@@ -16,38 +16,17 @@ logout, expiry, revocation and deactivation (no live session) all change the ide
 """
 from __future__ import annotations
 
-import contextvars
 import logging
-import time
 from typing import Any
 
 from reflex.middleware import Middleware
 
-from espace.http.core import token_from_cookie_header
 from espace.services.accounts import auth
+from espace.services.accounts.cookies import token_from_cookie_header
+from espace.web import event_session
+from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
-
-# The session read of the current event: (token, monotonic time, user or None).
-_SEEN: contextvars.ContextVar[tuple[str | None, float, Any] | None] = contextvars.ContextVar(
-    "espace_seen_session", default=None)
-# A background handler runs long after its event's check: it reads the session again.
-SEEN_FOR_SECONDS = 1.0
-MISS = object()
-
-
-def seen_user(token: str | None):
-    """The user the middleware read for this event's token (None: no live session),
-    or MISS when it has not (or too long ago)."""
-    seen = _SEEN.get()
-    if seen is None or seen[0] != token or time.monotonic() - seen[1] > SEEN_FOR_SECONDS:
-        return MISS
-    return seen[2]
-
-
-def forget_seen() -> None:
-    """After this event changed the session itself (logout)."""
-    _SEEN.set(None)
 
 
 def identity_of(found: tuple[int, Any] | None) -> str:
@@ -64,8 +43,6 @@ def _app_state_classes(cls) -> list:
 
 async def forget_tab(root) -> None:
     """Reset every app state of the tab, those not loaded by this event included."""
-    from espace.web.session import SessionState
-
     base = await root.get_state(SessionState)
     for cls in _app_state_classes(SessionState):
         await root.get_state(cls)  # loads it (a no-op when the whole tree is in memory)
@@ -74,12 +51,10 @@ async def forget_tab(root) -> None:
 
 class TabIdentityMiddleware(Middleware):
     async def preprocess(self, app, state, event):
-        from espace.web.session import SessionState
-
         root = state._get_root_state()
         token = token_from_cookie_header(root.router.headers.cookie)
         found = auth.current_session(token)
-        _SEEN.set((token, time.monotonic(), found[1] if found else None))
+        event_session.remember(token, found[1] if found else None)
         identity = identity_of(found)
         base = await root.get_state(SessionState)
         if base._served_identity != identity:

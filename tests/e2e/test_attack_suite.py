@@ -1,8 +1,8 @@
 """The attack suite, built from the app itself (issue 9, item 10).
 
 Every event handler of every Reflex state (walked from `reflex.state.State` once the
-app `espace.espace` is imported) and every HTTP route (`espace.http.core.api.routes`, the
-direct routes served in front of Reflex, the `routes` list of every `espace/api*.py`)
+app `espace.espace` is imported) and every HTTP route (the one index `espace.http.routes.ROUTES`:
+the routes behind Reflex and those served directly in front of it)
 is called, on the real running app (the session `server` fixture, demo data), by:
 
   anon   no session at all;
@@ -407,20 +407,10 @@ def enumerate_handlers() -> dict[str, tuple[str, object]]:
 
 
 def enumerate_routes() -> set[str]:
-    import importlib
-    import pkgutil
+    """Every route of the app's one index (espace/http/routes.py), direct or behind Reflex."""
+    from espace.http.routes import ROUTES
 
-    import espace.espace as app_module
-    import espace.http
-    from espace.http.core import api
-
-    routes = list(api.routes)
-    for info in pkgutil.iter_modules(espace.http.__path__):
-        routes += getattr(importlib.import_module(f"espace.http.{info.name}"), "routes", [])
-    for value in vars(app_module).values():  # the route lists the app serves directly
-        if isinstance(value, list) and value and all(hasattr(r, "path") and hasattr(r, "methods") for r in value):
-            routes += value
-    return {f"{m} {r.path}" for r in routes for m in (r.methods or ()) if m != "HEAD"}
+    return {f"{m} {r.path}" for r in ROUTES for m in (r.methods or ()) if m != "HEAD"}
 
 
 HANDLER_NAMES = enumerate_handlers()

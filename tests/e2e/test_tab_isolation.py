@@ -21,7 +21,7 @@ from tests.e2e.conftest import LAWYER, LUCE, MARC, login
 _REVOKE = """
 import sys
 from sqlmodel import select
-from espace import security
+from espace.services import crypto as security
 from espace.db import session_scope
 from espace.models import AuthSession, utcnow
 with session_scope() as s:

@@ -1,20 +1,38 @@
-"""Login, server-side sessions, password change and reset, throttling."""
+"""Login, the acting user of a session, logout, password change and reset.
+
+The session rows themselves: session_store.py; a login's second factor: factors.py and
+pending_login.py (finished by two_factor.complete_login or passkeys.authenticate)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Connection, bindparam
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as core_select
-from sqlmodel import Session, func, select, update
+from sqlmodel import Session, col, func, select, update
 
-from espace.services import crypto as security
 from espace.config import settings
 from espace.db import get_engine, session_scope
 from espace.models import Account, AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
 from espace.services import audit
-from espace.services.accounts import identities, login_guard
+from espace.services import crypto as security
+from espace.services.accounts import identities, login_guard, pending_login
+from espace.services.accounts.factors import enrolment_required, has_second_factor
+from espace.services.accounts.identities import normalize_identifier
+from espace.services.accounts.one_time_links import expire_one_time_links, issue_one_time_token, valid_one_time
+from espace.services.accounts.results import FormResult, LoginResult
+from espace.services.accounts.session_store import (
+    TOKEN_MAX,
+    is_live,
+    live_session,
+    revoke_account_sessions,
+    stored_id,
+    with_account_flags,
+)
+from espace.services.mail import notifications
 
 log = logging.getLogger(__name__)
 
@@ -26,44 +44,32 @@ RESET_SENT = (
     "Si un compte correspond à cet identifiant, un email contenant un lien de "
     "réinitialisation vient de lui être envoyé. Le lien est valable 1 heure."
 )
+CHOOSER = identities.CHOOSER
+FIRST_LOGIN = "/premiere-connexion"
+ENROL_SECOND_FACTOR = "/double-authentification"
 
 
-def normalize_identifier(identifier: str) -> str:
-    # Control characters dropped: the identifier is logged (no forged log lines).
-    return "".join(c for c in (identifier or "") if c.isprintable()).strip().lower()[:254]
-
-
-@dataclass
-class LoginResult:
-    ok: bool
-    error: str = ""
-    ticket: str = ""
-    # Set as a cookie by the login page itself before it goes to /api/session/ouvrir:
-    # the ticket opens the session only with it, so a ticket alone (an attacker's own,
-    # in a link) cannot log someone else's browser into the attacker's account.
-    browser_key: str = ""
-    role: Role | None = None
-    # Set (with ok False) when the password was right and a second factor is due:
-    # the token of the pending login (services/two_factor.py).
-    pending: str = ""
-
-
-@dataclass
-class FormResult:
-    ok: bool
-    errors: dict[str, str] = field(default_factory=dict)
-    message: str = ""
+def home_path_for(user: User | None) -> str:
+    """Where a session lands: None = a person with several memberships who has not
+    chosen a firm yet (the chooser)."""
+    if user is None:
+        return CHOOSER
+    if user.must_change_password:
+        return FIRST_LOGIN
+    if enrolment_required(user):
+        return ENROL_SECOND_FACTOR  # the firm requires a second factor first
+    return "/accueil" if user.role == Role.client else "/admin"
 
 
 def _throttled(session: Session, kind: str, identifier: str, ip: str, limit_id: int) -> bool:
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
     by_id, by_ip = session.exec(
         select(
-            func.count().filter(LoginAttempt.identifier == identifier),
-            func.count().filter(LoginAttempt.ip == ip),
-        ).where(LoginAttempt.kind == kind, LoginAttempt.at >= since)
+            func.count().filter(col(LoginAttempt.identifier) == identifier),
+            func.count().filter(col(LoginAttempt.ip) == ip),
+        ).where(col(LoginAttempt.kind) == kind, col(LoginAttempt.at) >= since)
     ).one()
-    return by_id >= limit_id or by_ip >= settings.login_ip_max_failures
+    return bool(by_id >= limit_id or by_ip >= settings.login_ip_max_failures)
 
 
 def _record_attempt(session: Session, kind: str, identifier: str, ip: str) -> None:
@@ -72,7 +78,7 @@ def _record_attempt(session: Session, kind: str, identifier: str, ip: str) -> No
 
 def login(identifier: str, password: str, ip: str = "", device_cookie: str | None = None) -> LoginResult:
     """Check credentials; on success create a session and return a one-time ticket
-    that the browser exchanges for an HttpOnly cookie (api.open_session).
+    that the browser exchanges for an HttpOnly cookie (http/core.py open_session).
     `device_cookie`: the browser's device cookie (login_guard), which decides whose
     failures count. Blocking (argon2): call it through hashing.run from the event loop."""
     ident = normalize_identifier(identifier)
@@ -85,19 +91,18 @@ def login(identifier: str, password: str, ip: str = "", device_cookie: str | Non
             return LoginResult(False, TOO_MANY)
         # The identifier finds the person's account; its active memberships decide.
         account = identities.account_by_identifier(s, ident)
-        members = [u for u, _ in identities.active_memberships(s, account.id)] if account else []
+        members = [u for u, _ in identities.active_memberships(s, stored_id(account))] if account else []
         ok = security.verify_password(password[:1024], account.password_hash if account else None)
-        if not ok or not members:
+        if account is None or not ok or not members:
             login_guard.record_failure(s, verdict)
-            for member in members or [None]:
+            trail: list[User | None] = list(members) or [None]  # an unknown identifier: logged without a firm
+            for member in trail:
                 audit.record(s, member, "connexion_refusee", ident, ip)
             s.commit()
             return LoginResult(False, BAD_CREDENTIALS)
-        from espace.services.accounts import two_factor
-
-        if two_factor.has_second_factor(s, account.id):
-            # No session yet: the second factor first (services/two_factor.py).
-            pending = two_factor.start_pending(s, account, ip)
+        if has_second_factor(s, stored_id(account)):
+            # No session yet: the second factor first (pending_login.py).
+            pending = pending_login.start_pending(s, account, ip)
             s.commit()
             return LoginResult(False, pending=pending)
         result = issue_ticket(s, account, members, ip)
@@ -115,7 +120,7 @@ def issue_ticket(s: Session, account: Account, members: list[User], ip: str = ""
     now = utcnow()
     s.add(
         row := AuthSession(
-            account_id=account.id,
+            account_id=stored_id(account),
             token_hash="pending:" + security.new_token(),
             ticket_hash=_ticket_hash(ticket, browser_key),
             ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
@@ -138,10 +143,11 @@ def open_session(ticket: str, browser_key: str | None, user_agent: str = "",
     login gave with it, for the session token; with the session's membership, or None
     when the person must first choose a firm. The browser's User-Agent and address are
     kept on the session (the list of open sessions in « Mon compte »)."""
-    if not ticket or not browser_key or len(ticket) > 200 or len(browser_key) > 200:
+    if not ticket or not browser_key or len(ticket) > TOKEN_MAX or len(browser_key) > TOKEN_MAX:
         return None
     with session_scope() as s:
-        row = s.exec(select(AuthSession).where(AuthSession.ticket_hash == _ticket_hash(ticket, browser_key))).first()
+        row = s.exec(select(AuthSession)
+                     .where(col(AuthSession.ticket_hash) == _ticket_hash(ticket, browser_key))).first()
         if row is None or row.revoked_at or not row.ticket_expires_at or row.ticket_expires_at < utcnow():
             return None
         token = security.new_token()
@@ -156,57 +162,40 @@ def open_session(ticket: str, browser_key: str | None, user_agent: str = "",
         user = s.get(User, row.user_id) if row.user_id else None
         account = s.get(Account, row.account_id)
         s.commit()
-        return token, identities.with_account_flags(user, account) if user else None
+        return token, with_account_flags(user, account) if user else None
 
 
 def account_identifier(token: str) -> str:
     """The login identifier of the account behind a session token ('' if none): what the
     device cookie is bound to, also when the session still waits for a firm choice."""
-    if not token or len(token) > 200:
+    if not token or len(token) > TOKEN_MAX:
         return ""
     with session_scope() as s:
-        email = s.exec(select(Account.email).join(AuthSession, AuthSession.account_id == Account.id)
-                       .where(AuthSession.token_hash == security.token_hash(token))).first()
+        email = s.exec(select(Account.email).join(AuthSession, col(AuthSession.account_id) == Account.id)
+                       .where(col(AuthSession.token_hash) == security.token_hash(token))).first()
     return normalize_identifier(email or "")
 
 
-# Built once: every page event and API request runs it (building a statement costs
+# Built once: every page event and API request runs them (building a statement costs
 # more CPU than SQLite takes to answer it).
-_SESSION_BY_HASH = select(AuthSession).where(AuthSession.token_hash == bindparam("token_hash"))
 _SESSION_AND_USER_BY_HASH = (
-    select(AuthSession, User, Account.must_change_password).join(User, User.id == AuthSession.user_id)
-    .join(Account, Account.id == User.account_id)
-    .where(AuthSession.token_hash == bindparam("token_hash"))
+    select(AuthSession, User, Account.must_change_password).join(User, col(User.id) == AuthSession.user_id)
+    .join(Account, col(Account.id) == User.account_id)
+    .where(col(AuthSession.token_hash) == bindparam("token_hash"))
 )
-
-_S, _U, _A = AuthSession.__table__, User.__table__, Account.__table__
+_SESSIONS, _USERS, _ACCOUNTS = (sa_inspect(AuthSession).local_table, sa_inspect(User).local_table,
+                                sa_inspect(Account).local_table)
+_S, _U, _A = _SESSIONS.c, _USERS.c, _ACCOUNTS.c
 _ACTOR_BY_HASH = (
-    core_select(_S.c.id.label("session_id"), _S.c.revoked_at, _S.c.expires_at, _S.c.last_seen_at,
-                _U.c.id, _U.c.firm_id, _U.c.role, _U.c.nom, _U.c.prenom, _U.c.active, _A.c.must_change_password)
-    .select_from(_S.join(_U, _U.c.id == _S.c.user_id).join(_A, _A.c.id == _U.c.account_id))
-    .where(_S.c.token_hash == bindparam("token_hash"))
+    core_select(_S.id.label("session_id"), _S.revoked_at, _S.expires_at, _S.last_seen_at,
+                _U.id, _U.firm_id, _U.role, _U.nom, _U.prenom, _U.active, _A.must_change_password)
+    .select_from(_SESSIONS.join(_USERS, _U.id == _S.user_id).join(_ACCOUNTS, _A.id == _U.account_id))
+    .where(_S.token_hash == bindparam("token_hash"))
 )
-_TOUCH = update(_S).where(_S.c.id == bindparam("session_id")).values(last_seen_at=bindparam("now"))
+_TOUCH = update(AuthSession).where(col(AuthSession.id) == bindparam("session_id")).values(last_seen_at=bindparam("now"))
 
 
-def _is_live(row: AuthSession | None) -> bool:
-    now = utcnow()
-    return not (
-        row is None
-        or row.revoked_at is not None
-        or row.expires_at <= now
-        or row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now
-    )
-
-
-def _live_session(s: Session, token: str) -> AuthSession | None:
-    if not token or len(token) > 200:
-        return None
-    row = s.exec(_SESSION_BY_HASH, params={"token_hash": security.token_hash(token)}).first()
-    return row if _is_live(row) else None
-
-
-def _touch_if_due(connection, session_id: int, last_seen_at: datetime) -> bool:
+def _touch_if_due(connection: Connection, session_id: int, last_seen_at: datetime) -> bool:
     """Move the idle expiry forward (at most once a minute); True when written."""
     if utcnow() - last_seen_at <= TOUCH_EVERY:
         return False
@@ -223,20 +212,20 @@ def current_user(token: str | None) -> User | None:
 
 def current_session(token: str | None) -> tuple[int, User] | None:
     """(session row id, active membership) behind a session token, or None; the same
-    read as current_user (a tab's identity: see state/tab_identity.py)."""
-    if not token or len(token) > 200:
+    read as current_user (a tab's identity: see web/tab_identity.py)."""
+    if not token or len(token) > TOKEN_MAX:
         return None
     with session_scope() as s:
         found = s.exec(_SESSION_AND_USER_BY_HASH, params={"token_hash": security.token_hash(token)}).first()
         if found is None:
             return None
         row, user, must_change = found
-        if not _is_live(row) or not user.active:
+        if not is_live(row) or not user.active:
             return None
-        if _touch_if_due(s.connection(), row.id, row.last_seen_at):
+        if _touch_if_due(s.connection(), stored_id(row), row.last_seen_at):
             s.commit()
         object.__setattr__(user, "must_change_password", bool(must_change))
-        return row.id, user
+        return stored_id(row), user
 
 
 @dataclass(frozen=True)
@@ -254,11 +243,11 @@ class Actor:
 def current_actor(token: str | None) -> Actor | None:
     """current_user's check in one plain read (no ORM session): for the upload
     routes, which run it for every file of a drop."""
-    if not token or len(token) > 200:
+    if not token or len(token) > TOKEN_MAX:
         return None
     with get_engine().connect() as connection:
-        row = connection.execute(_ACTOR_BY_HASH, {"token_hash": security.token_hash(token)}).first()
-        if row is None or not _is_live(row) or not row.active:
+        row: Any = connection.execute(_ACTOR_BY_HASH, {"token_hash": security.token_hash(token)}).first()
+        if row is None or not is_live(row) or not row.active:
             return None
         if _touch_if_due(connection, row.session_id, row.last_seen_at):
             connection.commit()
@@ -269,7 +258,7 @@ def logout(token: str | None) -> None:
     if not token:
         return
     with session_scope() as s:
-        row = s.exec(select(AuthSession).where(AuthSession.token_hash == security.token_hash(token))).first()
+        row = s.exec(select(AuthSession).where(col(AuthSession.token_hash) == security.token_hash(token))).first()
         if row and row.revoked_at is None:
             row.revoked_at = utcnow()
             s.add(row)
@@ -279,37 +268,10 @@ def logout(token: str | None) -> None:
 
 def revoke_all_sessions(s: Session, user_id: int, *, except_token: str | None = None) -> None:
     """Close the sessions bound to one membership (the person's other firms keep theirs)."""
-    stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    stmt = update(AuthSession).where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
     if except_token:
-        stmt = stmt.where(AuthSession.token_hash != security.token_hash(except_token))
+        stmt = stmt.where(col(AuthSession.token_hash) != security.token_hash(except_token))
     s.exec(stmt.values(revoked_at=utcnow()))
-
-
-def revoke_account_sessions(s: Session, account_id: int, *, except_token: str | None = None) -> None:
-    """Close every session of a person, in every firm (password changed or reset)."""
-    stmt = update(AuthSession).where(AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None))
-    if except_token:
-        stmt = stmt.where(AuthSession.token_hash != security.token_hash(except_token))
-    s.exec(stmt.values(revoked_at=utcnow()))
-
-
-def _expire_one_time_links(s: Session, account_id: int, purpose: str | None = None) -> None:
-    stmt = update(OneTimeToken).where(OneTimeToken.account_id == account_id, OneTimeToken.used_at.is_(None))
-    if purpose:
-        stmt = stmt.where(OneTimeToken.purpose == purpose)
-    s.exec(stmt.values(used_at=utcnow()))
-
-
-def identifier_changed(s: Session, account: Account) -> None:
-    """Call in the transaction that changes an account's login identifier (only
-    identities.set_email does): links and a temporary password sent to the old
-    address stop working, and open sessions are closed."""
-    _expire_one_time_links(s, account.id)
-    if account.must_change_password:
-        account.password_hash = None
-        account.must_change_password = False
-        s.add(account)
-    revoke_account_sessions(s, account.id)
 
 
 def _new_password_errors(new: str, confirm: str, identifier: str) -> dict[str, str]:
@@ -325,7 +287,7 @@ def _new_password_errors(new: str, confirm: str, identifier: str) -> dict[str, s
 def change_password(token: str, current: str, new: str, confirm: str) -> FormResult:
     """Change the password of the session's user; other sessions are revoked."""
     with session_scope() as s:
-        row = _live_session(s, token)
+        row = live_session(s, token)
         user = s.get(User, row.user_id) if row and row.user_id else None
         account = s.get(Account, row.account_id) if row else None
         if user is None or account is None or not user.active:
@@ -344,32 +306,15 @@ def change_password(token: str, current: str, new: str, confirm: str) -> FormRes
         if user.activated_at is None:
             user.activated_at = utcnow()  # the temporary password of this firm's invitation is replaced
             s.add(user)
-        revoke_account_sessions(s, account.id, except_token=token)  # in every firm
-        _expire_one_time_links(s, account.id, "reset")
+        revoke_account_sessions(s, stored_id(account), except_token=token)  # in every firm
+        expire_one_time_links(s, stored_id(account), "reset")
         audit.record(s, user, "mot_de_passe_modifie")
         s.commit()
         return FormResult(True, message="Votre mot de passe a été modifié.")
 
 
-def issue_one_time_token(s: Session, owner: User | Account, purpose: str, valid_for: timedelta) -> str:
-    """A link for an account (reset) or for one membership (invitation: pass the User)."""
-    token = security.new_token()
-    s.add(
-        OneTimeToken(
-            account_id=owner.account_id if isinstance(owner, User) else owner.id,
-            user_id=owner.id if isinstance(owner, User) else None,
-            purpose=purpose,
-            token_hash=security.token_hash(token),
-            expires_at=utcnow() + valid_for,
-        )
-    )
-    return token
-
-
 def request_reset(identifier: str, ip: str = "") -> FormResult:
     """Email a reset link if the identifier exists; the answer is the same either way."""
-    from espace.services.mail import notifications
-
     ident = normalize_identifier(identifier)
     if not ident or "@" not in ident:
         return FormResult(False, {"identifier": "Veuillez saisir votre identifiant (adresse e-mail)."})
@@ -379,8 +324,8 @@ def request_reset(identifier: str, ip: str = "") -> FormResult:
             return FormResult(True, message=RESET_SENT)
         _record_attempt(s, "reset", ident, ip)
         account = identities.account_by_identifier(s, ident)
-        members = [u for u, _ in identities.active_memberships(s, account.id)] if account else []
-        if members:
+        members = [u for u, _ in identities.active_memberships(s, stored_id(account))] if account else []
+        if account is not None and members:
             token = issue_one_time_token(s, account, "reset", timedelta(minutes=settings.reset_link_minutes))
             for member in members:
                 audit.record(s, member, "reinitialisation_demandee", "", ip)
@@ -390,30 +335,17 @@ def request_reset(identifier: str, ip: str = "") -> FormResult:
     return FormResult(True, message=RESET_SENT)
 
 
-def _valid_one_time(s: Session, token: str, purpose: str) -> OneTimeToken | None:
-    if not token or len(token) > 200:
-        return None
-    row = s.exec(
-        select(OneTimeToken).where(
-            OneTimeToken.token_hash == security.token_hash(token), OneTimeToken.purpose == purpose
-        )
-    ).first()
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        return None
-    return row
-
-
 def reset_link_is_valid(token: str, purpose: str = "reset") -> bool:
     with session_scope() as s:
-        return _valid_one_time(s, token, purpose) is not None
+        return valid_one_time(s, token, purpose) is not None
 
 
 def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -> FormResult:
     """Set a new password from an emailed link; the link works once."""
     with session_scope() as s:
-        row = _valid_one_time(s, token, purpose)
+        row = valid_one_time(s, token, purpose)
         account = s.get(Account, row.account_id) if row else None
-        members = [u for u, _ in identities.active_memberships(s, account.id)] if account else []
+        members = [u for u, _ in identities.active_memberships(s, stored_id(account))] if account else []
         # An invitation is for one membership (it must still be active); a reset for the account.
         user = next((u for u in members if u.id == row.user_id), None) if row and row.user_id else (
             members[0] if members else None)
@@ -425,7 +357,7 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
         # Mark used first, guarded on used_at, so two concurrent uses cannot both win.
         claimed = s.exec(
             update(OneTimeToken)
-            .where(OneTimeToken.id == row.id, OneTimeToken.used_at.is_(None))
+            .where(col(OneTimeToken.id) == row.id, col(OneTimeToken.used_at).is_(None))
             .values(used_at=utcnow())
         )
         if claimed.rowcount != 1:
@@ -437,8 +369,8 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
         if row.user_id and user.activated_at is None:
             user.activated_at = utcnow()  # this firm's invitation is accepted
             s.add(user)
-        revoke_account_sessions(s, account.id)  # in every firm
-        _expire_one_time_links(s, account.id, "reset")
+        revoke_account_sessions(s, stored_id(account))  # in every firm
+        expire_one_time_links(s, stored_id(account), "reset")
         audit.record(s, user, "mot_de_passe_reinitialise")
         s.commit()
         return FormResult(True, message="Votre mot de passe a été enregistré. Vous pouvez vous connecter.")

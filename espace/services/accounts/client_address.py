@@ -45,7 +45,7 @@ def _parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
     return parsed.ipv4_mapped or parsed if isinstance(parsed, ipaddress.IPv6Address) else parsed
 
 
-def _trusted(address, nets: tuple[Network, ...]) -> bool:
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, nets: tuple[Network, ...]) -> bool:
     return address is not None and any(address in net for net in nets)
 
 

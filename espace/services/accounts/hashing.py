@@ -14,13 +14,17 @@ import functools
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
 
 from espace.config import settings
 
 log = logging.getLogger(__name__)
 
 NICE = 10
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _lower_priority() -> None:
@@ -34,6 +38,6 @@ WORKERS = settings.hash_workers or os.cpu_count() or 1
 _POOL = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="espace-hash", initializer=_lower_priority)
 
 
-async def run(fn, *args, **kwargs):
+async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a call that hashes or verifies a password in the pool, and await it."""
     return await asyncio.get_running_loop().run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))

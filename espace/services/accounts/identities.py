@@ -24,11 +24,20 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from espace.db import session_scope
+from espace.domain.ids import parse_id
 from espace.models import Account, AuthSession, Client, Firm, Role, User, utcnow
 from espace.services import audit
+from espace.services.accounts.one_time_links import expire_one_time_links
+from espace.services.accounts.session_store import (
+    TOKEN_MAX,
+    live_session,
+    revoke_account_sessions,
+    stored_id,
+    with_account_flags,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +45,12 @@ SAME_FIRM = "Cette adresse e-mail est déjà celle d'un compte de votre cabinet.
 CHOOSER = "/choisir-cabinet"
 ROLE_SPACE = {Role.client: "Espace client", Role.admin: "Espace cabinet", Role.lawyer: "Espace cabinet",
               Role.staff: "Espace cabinet"}
+
+
+def normalize_identifier(identifier: str) -> str:
+    """A login identifier as stored: printable, trimmed, lower-case, 254 characters at most."""
+    # Control characters dropped: the identifier is logged (no forged log lines).
+    return "".join(c for c in (identifier or "") if c.isprintable()).strip().lower()[:254]
 
 
 class SameFirm(Exception):
@@ -55,9 +70,9 @@ def has_own_password(account: Account) -> bool:
 def active_memberships(s: Session, account_id: int) -> list[tuple[User, Firm]]:
     """The account's active memberships with their firm, by firm name."""
     return list(s.exec(
-        select(User, Firm).join(Firm, Firm.id == User.firm_id)
-        .where(User.account_id == account_id, User.active.is_(True))
-        .order_by(func.lower(Firm.name), Firm.id, User.id)
+        select(User, Firm).join(Firm, col(Firm.id) == User.firm_id)
+        .where(col(User.account_id) == account_id, col(User.active).is_(True))
+        .order_by(func.lower(Firm.name), col(Firm.id), col(User.id))
     ).all())
 
 
@@ -89,7 +104,7 @@ def add_membership(s: Session, *, firm_id: int, email: str, nom: str, prenom: st
         account = Account(email=email, created_at=created)
         s.add(account)
         s.flush()
-    user = User(firm_id=firm_id, account_id=account.id, email=email, nom=nom, prenom=prenom, role=role,
+    user = User(firm_id=firm_id, account_id=stored_id(account), email=email, nom=nom, prenom=prenom, role=role,
                 created_at=created)
     s.add(user)
     s.flush()
@@ -117,12 +132,22 @@ def set_email(s: Session, user: User, new_email: str, client: Client | None = No
     if others or account_by_identifier(s, new_email) is not None:
         log.info("identifier kept on address change user=%s account=%s", user.id, account.id)
         return False
-    from espace.services.accounts import auth
-
     account.email = new_email
     s.add(account)
-    auth.identifier_changed(s, account)
+    identifier_changed(s, account)
     return True
+
+
+def identifier_changed(s: Session, account: Account) -> None:
+    """Call in the transaction that changes an account's login identifier (only
+    set_email does): links and a temporary password sent to the old address stop
+    working, and open sessions are closed."""
+    expire_one_time_links(s, stored_id(account))
+    if account.must_change_password:
+        account.password_hash = None
+        account.must_change_password = False
+        s.add(account)
+    revoke_account_sessions(s, stored_id(account))
 
 
 def bind(s: Session, row: AuthSession, user: User, ip: str = "") -> None:
@@ -140,7 +165,7 @@ def bind(s: Session, row: AuthSession, user: User, ip: str = "") -> None:
 
 
 # --------------------------------------------------------------------------- chooser
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Choice:
     id: str  # the membership's id
     firm: str
@@ -149,9 +174,7 @@ class Choice:
 
 
 def _session_row(s: Session, token: str | None) -> AuthSession | None:
-    from espace.services.accounts import auth
-
-    return auth._live_session(s, token or "")
+    return live_session(s, token or "")
 
 
 def choices(token: str | None) -> list[Choice] | None:
@@ -166,7 +189,7 @@ def choices(token: str | None) -> list[Choice] | None:
 
 def awaits_choice(token: str | None) -> bool:
     """A live session whose person has not chosen a firm yet."""
-    if not token or len(token) > 200:
+    if not token or len(token) > TOKEN_MAX:
         return False
     with session_scope() as s:
         row = _session_row(s, token)
@@ -176,17 +199,14 @@ def awaits_choice(token: str | None) -> bool:
 def has_several(account_id: int) -> bool:
     with session_scope() as s:
         return s.exec(select(func.count()).select_from(User).where(
-            User.account_id == account_id, User.active.is_(True))).one() > 1
+            col(User.account_id) == account_id, col(User.active).is_(True))).one() > 1
 
 
-def choose(token: str | None, membership_id, ip: str = "") -> User | None:
+def choose(token: str | None, membership_id: object, ip: str = "") -> User | None:
     """Bind the session to one of its person's active memberships; None when the
     session is gone or the id is not one of them (whatever was sent)."""
-    try:
-        wanted = int(str(membership_id).strip()) if not isinstance(membership_id, bool) else 0
-    except (TypeError, ValueError):
-        return None
-    if wanted <= 0 or wanted > 2**62:
+    wanted = parse_id(membership_id)
+    if wanted is None:
         return None
     with session_scope() as s:
         row = _session_row(s, token)
@@ -201,10 +221,3 @@ def choose(token: str | None, membership_id, ip: str = "") -> User | None:
         account = s.get(Account, row.account_id)
         s.commit()
         return with_account_flags(user, account)
-
-
-def with_account_flags(user: User, account: Account | None) -> User:
-    """The membership as the acting user: carries its account's must_change_password
-    (not a column of user; see models.User)."""
-    object.__setattr__(user, "must_change_password", bool(account and account.must_change_password))
-    return user

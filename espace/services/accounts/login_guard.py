@@ -25,10 +25,11 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from espace.config import settings
 from espace.models import LoginFailure, utcnow
@@ -71,7 +72,7 @@ def issue_device_cookie(cookie: str | None, identifier: str) -> str:
     for it (its past failures no longer count), the browser's other entries kept."""
     others = [f"{n}.{s}" for n, s in _entries(cookie) if not hmac.compare_digest(s, _signature(identifier, n))]
     nonce = secrets.token_urlsafe(16)
-    return _SEP.join([f"{nonce}.{_signature(identifier, nonce)}"] + others[:MAX_DEVICES - 1])
+    return _SEP.join([f"{nonce}.{_signature(identifier, nonce)}", *others[:MAX_DEVICES - 1]])
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,9 @@ class Verdict:
     device: str | None  # the nonce of a valid device cookie of the identifier
 
 
-def _count(s: Session, scope: str, key: str, since) -> int:
+def _count(s: Session, scope: str, key: str, since: datetime) -> int:
     return s.exec(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.scope == scope, LoginFailure.key == key, LoginFailure.at >= since)).one()
+        col(LoginFailure.scope) == scope, col(LoginFailure.key) == key, col(LoginFailure.at) >= since)).one()
 
 
 def check(s: Session, identifier: str, ip: str, device_cookie: str | None) -> Verdict:
@@ -109,15 +110,15 @@ def record_failure(s: Session, verdict: Verdict) -> None:
             s.add(LoginFailure(scope="address", key=verdict.ip[:64]))
     if random.random() < 0.02:  # now and then, forget what no window counts any more
         s.exec(delete(LoginFailure).where(
-            LoginFailure.at < utcnow() - timedelta(minutes=settings.login_window_minutes + 60)))
+            col(LoginFailure.at) < utcnow() - timedelta(minutes=settings.login_window_minutes + 60)))
 
 
 class RateLimiter:
     """At most `limit` hits per key within `seconds` (sliding window), in memory."""
 
-    def __init__(self, limit, seconds: float = 60.0, max_keys: int = 50_000):
+    def __init__(self, limit: int | Callable[[], int], seconds: float = 60.0, max_keys: int = 50_000):
         self._limit, self.seconds, self.max_keys = limit, seconds, max_keys
-        self._hits: dict[str, deque] = {}
+        self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     @property

@@ -11,30 +11,46 @@ the second factor of a pending login.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
-from webauthn import (generate_authentication_options, generate_registration_options, options_to_json,
-                      verify_authentication_response, verify_registration_response)
+from sqlmodel import Session, col, select
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, AuthenticatorTransport,
-                                      PublicKeyCredentialDescriptor, ResidentKeyRequirement,
-                                      UserVerificationRequirement)
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
 
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain.french import fdatetime
+from espace.domain.ids import parse_id
+from espace.domain.names import full_name
 from espace.models import Account, Passkey, User, WebauthnChallenge, utcnow
 from espace.services import audit
-from espace.services.accounts import identities, two_factor
-from espace.domain.names import full_name
+from espace.services.accounts import auth, identities, pending_login
+from espace.services.accounts.factors import LAST_FACTOR_REQUIRED, account_of, factor_count, required_for
+from espace.services.accounts.results import LoginResult, Result
+from espace.services.accounts.session_store import stored_id
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +62,14 @@ RP_NAME = "Mon espace client"
 
 REFUSED = "La clé d'accès n'a pas été reconnue."
 EXPIRED = "La demande a expiré. Réessayez."
+
+
+Json = dict[str, Any]  # a WebAuthn message as JSON, to or from the browser's script
+
+
+def _as_json(text: str) -> Json:
+    data: Json = json.loads(text)
+    return data
 
 
 def rp_id() -> str:
@@ -69,13 +93,13 @@ def _hash(challenge: bytes) -> str:
 def _store_challenge(s: Session, challenge: bytes, purpose: str, *, account_id: int | None = None,
                      pending_login_id: int | None = None) -> None:
     now = utcnow()
-    s.exec(delete(WebauthnChallenge).where(WebauthnChallenge.expires_at < now))
+    s.exec(delete(WebauthnChallenge).where(col(WebauthnChallenge.expires_at) < now))
     s.add(WebauthnChallenge(challenge_hash=_hash(challenge), purpose=purpose, account_id=account_id,
                             pending_login_id=pending_login_id,
                             expires_at=now + timedelta(seconds=CHALLENGE_SECONDS)))
 
 
-def _client_challenge(credential: dict) -> bytes | None:
+def _client_challenge(credential: Json) -> bytes | None:
     try:
         client_data = json.loads(base64url_to_bytes(credential["response"]["clientDataJSON"]))
         return base64url_to_bytes(client_data["challenge"])
@@ -83,7 +107,7 @@ def _client_challenge(credential: dict) -> bytes | None:
         return None
 
 
-def _take_challenge(s: Session, credential: dict, purpose: str) -> tuple[bytes, WebauthnChallenge] | None:
+def _take_challenge(s: Session, credential: Json, purpose: str) -> tuple[bytes, WebauthnChallenge] | None:
     """The stored challenge the credential answers (deleted: single use), if live."""
     challenge = _client_challenge(credential)
     if not challenge:
@@ -91,7 +115,7 @@ def _take_challenge(s: Session, credential: dict, purpose: str) -> tuple[bytes, 
     row = s.exec(select(WebauthnChallenge).where(WebauthnChallenge.challenge_hash == _hash(challenge))).first()
     if row is None:
         return None
-    taken = s.exec(delete(WebauthnChallenge).where(WebauthnChallenge.id == row.id))
+    taken = s.exec(delete(WebauthnChallenge).where(col(WebauthnChallenge.id) == row.id))
     if taken.rowcount != 1 or row.purpose != purpose or row.expires_at <= utcnow():
         return None
     return challenge, row
@@ -100,10 +124,8 @@ def _take_challenge(s: Session, credential: dict, purpose: str) -> tuple[bytes, 
 def _transports(raw: str) -> list[AuthenticatorTransport]:
     out = []
     for t in raw.split(","):
-        try:
+        with contextlib.suppress(ValueError):
             out.append(AuthenticatorTransport(t))
-        except ValueError:
-            pass
     return out
 
 
@@ -113,95 +135,104 @@ def _descriptors(s: Session, account_id: int) -> list[PublicKeyCredentialDescrip
             for r in rows]
 
 
-def list_for(s: Session, account_id: int) -> list[dict[str, str]]:
-    rows = s.exec(select(Passkey).where(Passkey.account_id == account_id).order_by(Passkey.id)).all()
-    return [{"id": str(r.id), "name": r.name, "created": fdatetime(r.created_at),
-             "last_used": fdatetime(r.last_used_at) if r.last_used_at else "jamais"} for r in rows]
+@dataclass(frozen=True, slots=True)
+class PasskeyRow:
+    """A passkey as Mon compte › Sécurité lists it (dates in French, Paris time)."""
+
+    id: str
+    name: str
+    created: str
+    last_used: str  # « jamais » before its first use
+
+
+def list_for(s: Session, account_id: int) -> list[PasskeyRow]:
+    rows = s.exec(select(Passkey).where(col(Passkey.account_id) == account_id).order_by(col(Passkey.id))).all()
+    return [PasskeyRow(id=str(r.id), name=r.name, created=fdatetime(r.created_at),
+                       last_used=fdatetime(r.last_used_at) if r.last_used_at else "jamais") for r in rows]
 
 
 # --- Registration ----------------------------------------------------------------
 
-def registration_options(user: User) -> dict:
+def registration_options(user: User) -> Json:
     """Options for navigator.credentials.create(): a discoverable credential with user
     verification, so that it can also log in without a password."""
     with session_scope() as s:
-        account = s.get(Account, two_factor.account_of(user))
+        account = s.get(Account, account_of(user))
         identifier = account.email if account else user.email
         options = generate_registration_options(
-            rp_id=rp_id(), rp_name=RP_NAME, user_id=_user_handle(two_factor.account_of(user)), user_name=identifier,
+            rp_id=rp_id(), rp_name=RP_NAME, user_id=_user_handle(account_of(user)), user_name=identifier,
             user_display_name=full_name(user) or identifier,
             timeout=CHALLENGE_SECONDS * 1000,
             authenticator_selection=AuthenticatorSelectionCriteria(
                 resident_key=ResidentKeyRequirement.REQUIRED, require_resident_key=True,
                 user_verification=UserVerificationRequirement.REQUIRED),
-            exclude_credentials=_descriptors(s, two_factor.account_of(user)),
+            exclude_credentials=_descriptors(s, account_of(user)),
         )
-        _store_challenge(s, options.challenge, "register", account_id=two_factor.account_of(user))
+        _store_challenge(s, options.challenge, "register", account_id=account_of(user))
         s.commit()
-    return json.loads(options_to_json(options))
+    return _as_json(options_to_json(options))
 
 
-def clean_name(name) -> str:
-    name = " ".join("".join(c if c.isprintable() else " " for c in str(name or "")[:200]).split())
-    return name[:NAME_MAX]
+def clean_name(name: object) -> str:
+    cleaned = " ".join("".join(c if c.isprintable() else " " for c in str(name or "")[:200]).split())
+    return cleaned[:NAME_MAX]
 
 
-def register(user: User, credential, name) -> two_factor.Result:
+def register(user: User, credential: object, name: object) -> Result:
     """Verify the browser's answer to registration_options and keep the passkey."""
     if not isinstance(credential, dict):
-        return two_factor.Result(False, REFUSED)
+        return Result(False, REFUSED)
     label = clean_name(name) or "Clé d'accès"
     with session_scope() as s:
         taken = _take_challenge(s, credential, "register")
         s.commit()
-        if taken is None or taken[1].account_id != two_factor.account_of(user):
-            return two_factor.Result(False, EXPIRED)
-        count = len(_descriptors(s, two_factor.account_of(user)))
+        if taken is None or taken[1].account_id != account_of(user):
+            return Result(False, EXPIRED)
+        count = len(_descriptors(s, account_of(user)))
         if count >= MAX_PER_ACCOUNT:
-            return two_factor.Result(False, f"{MAX_PER_ACCOUNT} clés d'accès au plus.")
+            return Result(False, f"{MAX_PER_ACCOUNT} clés d'accès au plus.")
         try:
             verified = verify_registration_response(
                 credential=credential, expected_challenge=taken[0], expected_rp_id=rp_id(),
                 expected_origin=origin(), require_user_verification=True)
         except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-            log.warning("passkey registration refused account=%s: %s", two_factor.account_of(user), exc)
-            return two_factor.Result(False, REFUSED)
+            log.warning("passkey registration refused account=%s: %s", account_of(user), exc)
+            return Result(False, REFUSED)
         cred_id = bytes_to_base64url(verified.credential_id)
         if s.exec(select(Passkey).where(Passkey.credential_id == cred_id)).first() is not None:
-            return two_factor.Result(False, "Cette clé d'accès est déjà enregistrée.")
+            return Result(False, "Cette clé d'accès est déjà enregistrée.")
         transports = credential.get("response", {}).get("transports") or []
         transports = [t for t in transports if isinstance(t, str)][:8] if isinstance(transports, list) else []
-        s.add(Passkey(account_id=two_factor.account_of(user), credential_id=cred_id,
+        s.add(Passkey(account_id=account_of(user), credential_id=cred_id,
                       public_key=bytes_to_base64url(verified.credential_public_key),
                       sign_count=verified.sign_count, transports=",".join(t[:20] for t in transports),
                       name=label))
         audit.record(s, user, "double_authentification_activee", f"clé d'accès « {label} »")
         s.commit()
-        log.info("passkey registered account=%s", two_factor.account_of(user))
-        return two_factor.Result(True)
+        log.info("passkey registered account=%s", account_of(user))
+        return Result(True)
 
 
-def remove(user: User, passkey_id) -> two_factor.Result:
-    try:
-        pid = int(passkey_id)
-    except (TypeError, ValueError):
-        return two_factor.Result(False, "Clé d'accès introuvable.")
+def remove(user: User, passkey_id: object) -> Result:
+    pid = parse_id(passkey_id)
+    if pid is None:
+        return Result(False, "Clé d'accès introuvable.")
     with session_scope() as s:
-        row = s.get(Passkey, pid) if 0 < pid < 2**62 else None
-        if row is None or row.account_id != two_factor.account_of(user):
-            return two_factor.Result(False, "Clé d'accès introuvable.")
-        totp, keys = two_factor._factor_count(s, two_factor.account_of(user))
-        if not totp and keys <= 1 and two_factor.required_for(s, user):
-            return two_factor.Result(False, two_factor.LAST_FACTOR_REQUIRED)
+        row = s.get(Passkey, pid)
+        if row is None or row.account_id != account_of(user):
+            return Result(False, "Clé d'accès introuvable.")
+        totp, keys = factor_count(s, account_of(user))
+        if not totp and keys <= 1 and required_for(s, user):
+            return Result(False, LAST_FACTOR_REQUIRED)
         s.delete(row)
         audit.record(s, user, "double_authentification_desactivee", f"clé d'accès « {row.name} »")
         s.commit()
-        return two_factor.Result(True)
+        return Result(True)
 
 
 # --- Authentication --------------------------------------------------------------
 
-def login_options(pending_token: str | None = None) -> dict | None:
+def login_options(pending_token: str | None = None) -> Json | None:
     """Options for navigator.credentials.get(). Without a pending login: passwordless
     (any discoverable credential, user verification required). With one: the second
     factor of that account (its credentials only). None: the pending login expired."""
@@ -218,7 +249,7 @@ def login_options(pending_token: str | None = None) -> dict | None:
                 user_verification=UserVerificationRequirement.REQUIRED)
             _store_challenge(s, options.challenge, "login")
         else:
-            pending = two_factor.pending_account(s, pending_token)
+            pending = pending_login.pending_account(s, pending_token)
             if pending is None:
                 return None
             allowed = _descriptors(s, pending.account_id)
@@ -229,32 +260,30 @@ def login_options(pending_token: str | None = None) -> dict | None:
                 user_verification=UserVerificationRequirement.PREFERRED)
             _store_challenge(s, options.challenge, "second_factor", pending_login_id=pending.id)
         s.commit()
-    return json.loads(options_to_json(options))
+    return _as_json(options_to_json(options))
 
 
-def authenticate(credential, pending_token: str | None = None, ip: str = ""):
-    """Verify the answer to login_options: an auth.LoginResult with the ticket."""
-    from espace.services.accounts import auth
-
+def authenticate(credential: object, pending_token: str | None = None, ip: str = "") -> LoginResult:
+    """Verify the answer to login_options: the ticket, or an error."""
     if not isinstance(credential, dict) or not isinstance(credential.get("id"), str):
-        return auth.LoginResult(False, REFUSED)
+        return LoginResult(False, REFUSED)
     purpose = "login" if pending_token is None else "second_factor"
     with session_scope() as s:
         taken = _take_challenge(s, credential, purpose)
         s.commit()
-        pending = two_factor.pending_account(s, pending_token) if pending_token is not None else None
+        pending = pending_login.pending_account(s, pending_token) if pending_token is not None else None
         if taken is None or (pending_token is not None and (pending is None or taken[1].pending_login_id != pending.id)):
-            return auth.LoginResult(False, EXPIRED)
+            return LoginResult(False, EXPIRED)
         row = s.exec(select(Passkey).where(Passkey.credential_id == credential["id"][:1400])).first()
         account = s.get(Account, row.account_id) if row else None
-        members = [u for u, _ in identities.active_memberships(s, account.id)] if account else []
+        members = [u for u, _ in identities.active_memberships(s, stored_id(account))] if account else []
         if pending is not None and (row is None or row.account_id != pending.account_id):
-            two_factor.record_failure(s, pending, s.get(Account, pending.account_id), ip, "clé d'accès inconnue")
+            pending_login.record_failure(s, pending, s.get(Account, pending.account_id), ip, "clé d'accès inconnue")
             s.commit()
-            return auth.LoginResult(False, REFUSED)
+            return LoginResult(False, REFUSED)
         if row is None or account is None or not members:
             log.warning("passkey login refused: unknown credential or no active membership ip=%s", ip)
-            return auth.LoginResult(False, REFUSED)
+            return LoginResult(False, REFUSED)
         try:
             verified = verify_authentication_response(
                 credential=credential, expected_challenge=taken[0], expected_rp_id=rp_id(),
@@ -263,14 +292,14 @@ def authenticate(credential, pending_token: str | None = None, ip: str = ""):
         except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
             log.warning("passkey authentication refused account=%s ip=%s: %s", row.account_id, ip, exc)
             if pending is not None:
-                two_factor.record_failure(s, pending, account, ip, "clé d'accès refusée")
+                pending_login.record_failure(s, pending, account, ip, "clé d'accès refusée")
             else:
                 for member in members:
                     audit.record(s, member, "connexion_refusee", "clé d'accès refusée", ip)
             s.commit()
-            return auth.LoginResult(False, REFUSED)
-        if pending is not None and not two_factor.claim_pending(s, pending):
-            return auth.LoginResult(False, EXPIRED)
+            return LoginResult(False, REFUSED)
+        if pending is not None and not pending_login.claim_pending(s, pending):
+            return LoginResult(False, EXPIRED)
         row.sign_count = verified.new_sign_count
         row.last_used_at = utcnow()
         s.add(row)

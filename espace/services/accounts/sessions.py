@@ -9,20 +9,22 @@ session changes nothing. A closed session is refused at its next event or reques
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlmodel import select, update
+from sqlmodel import Session, col, select, update
 from ua_parser import parse
 
-from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain.french import fdatetime
+from espace.domain.ids import parse_id
 from espace.models import AuthSession, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.accounts.auth import FormResult, _live_session
-from espace.services.access import require_id
+from espace.services import crypto as security
+from espace.services.accounts.results import FormResult
+from espace.services.accounts.session_store import live_session
 
 log = logging.getLogger(__name__)
 
@@ -46,73 +48,84 @@ def describe_device(user_agent: str) -> str:
     except Exception:  # a hostile header must not break the page
         log.warning("user agent not parsed: %r", user_agent[:120])
         return "Appareil inconnu"
-    browser = result.user_agent.family if result.user_agent else ""
+    agent, system_ua = result.user_agent, result.os
+    browser = agent.family if agent else ""
     if browser == "HeadlessChrome":
         browser = "Chrome"
-    if browser and browser != "Other" and result.user_agent.major:
-        browser = f"{browser} {result.user_agent.major}"
-    system = result.os.family if result.os else ""
-    if system and system != "Other" and result.os.major and system not in ("Linux", "Ubuntu"):
-        system = f"{system} {result.os.major}"
+    if agent and browser and browser != "Other" and agent.major:
+        browser = f"{browser} {agent.major}"
+    system = system_ua.family if system_ua else ""
+    if system_ua and system and system != "Other" and system_ua.major and system not in ("Linux", "Ubuntu"):
+        system = f"{system} {system_ua.major}"
     parts = [p for p in (browser, system) if p and not p.startswith("Other")]
     return " — ".join(parts) or "Appareil inconnu"
 
 
-def _live_rows(s, account_id: int) -> list[AuthSession]:
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """An open session as « Sessions ouvertes » lists it."""
+
+    id: str
+    device: str  # « Chrome 131 — Windows 10 »
+    ip: str
+    last_seen: str  # dd/mm/yyyy HH:mm, Paris
+    current: bool  # this browser's own session
+
+
+def _live_rows(s: Session, account_id: int) -> list[AuthSession]:
     """The person's open sessions, in every firm (one identity: services/identities.py)."""
     now = utcnow()
     idle = now - timedelta(minutes=settings.session_idle_minutes)
     return list(
         s.exec(
             select(AuthSession)
-            .where(AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None),
-                   AuthSession.expires_at > now,
-                   AuthSession.last_seen_at > idle, AuthSession.ticket_hash.is_(None))
-            .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
+            .where(col(AuthSession.account_id) == account_id, col(AuthSession.revoked_at).is_(None),
+                   col(AuthSession.expires_at) > now,
+                   col(AuthSession.last_seen_at) > idle, col(AuthSession.ticket_hash).is_(None))
+            .order_by(col(AuthSession.last_seen_at).desc(), col(AuthSession.id).desc())
         ).all()
     )
 
 
-def list_sessions(token: str | None) -> list[dict[str, str]]:
-    """The open sessions of the token's person (all their firms), the current one first: id, device,
-    address, last activity (dd/mm/yyyy HH:mm, Paris), current ("1" or "")."""
+def list_sessions(token: str | None) -> list[SessionRow]:
+    """The open sessions of the token's person (all their firms), the current one first."""
     with session_scope() as s:
-        me = _live_session(s, token or "")
+        me = live_session(s, token or "")
         user = s.get(User, me.user_id) if me else None
         if me is None or user is None or not user.active:
             raise AccessDenied()
         rows = _live_rows(s, me.account_id)
         rows.sort(key=lambda r: r.id != me.id)  # stable: the current session first
         return [
-            {
-                "id": str(r.id),
-                "device": describe_device(r.user_agent or ""),
-                "ip": r.ip or "Adresse inconnue",
-                "last_seen": fdatetime(r.last_seen_at),
-                "current": "1" if r.id == me.id else "",
-            }
+            SessionRow(
+                id=str(r.id),
+                device=describe_device(r.user_agent or ""),
+                ip=r.ip or "Adresse inconnue",
+                last_seen=fdatetime(r.last_seen_at),
+                current=r.id == me.id,
+            )
             for r in rows
         ]
 
 
-def revoke_session(token: str | None, session_id) -> FormResult:
+def revoke_session(token: str | None, session_id: object) -> FormResult:
     """Close one other session of the token's user. An id that is not one of this
     user's open sessions (another user's, closed, malformed) changes nothing."""
     with session_scope() as s:
-        me = _live_session(s, token or "")
+        me = live_session(s, token or "")
         user = s.get(User, me.user_id) if me else None
         if me is None or user is None or not user.active:
             return FormResult(False, {"form": EXPIRED})
-        try:
-            sid = require_id(session_id)
-        except AccessDenied:
+        sid = parse_id(session_id)
+        if sid is None:
             log.warning("session revoke: malformed id user=%s id=%r", user.id, str(session_id)[:40])
             return FormResult(False, {"form": NOT_FOUND})
         if sid == me.id:
             return FormResult(False, {"form": CURRENT})
         closed = s.exec(
             update(AuthSession)
-            .where(AuthSession.id == sid, AuthSession.account_id == me.account_id, AuthSession.revoked_at.is_(None))
+            .where(col(AuthSession.id) == sid, col(AuthSession.account_id) == me.account_id,
+                   col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow())
         ).rowcount
         if closed != 1:
@@ -127,14 +140,14 @@ def revoke_session(token: str | None, session_id) -> FormResult:
 def revoke_other_sessions(token: str | None) -> FormResult:
     """Close every session of the token's user except this one."""
     with session_scope() as s:
-        me = _live_session(s, token or "")
+        me = live_session(s, token or "")
         user = s.get(User, me.user_id) if me else None
         if me is None or user is None or not user.active:
             return FormResult(False, {"form": EXPIRED})
         closed = s.exec(
             update(AuthSession)
-            .where(AuthSession.account_id == me.account_id, AuthSession.revoked_at.is_(None),
-                   AuthSession.token_hash != security.token_hash(token or ""))
+            .where(col(AuthSession.account_id) == me.account_id, col(AuthSession.revoked_at).is_(None),
+                   col(AuthSession.token_hash) != security.token_hash(token or ""))
             .values(revoked_at=utcnow())
         ).rowcount
         audit.record(s, user, "autres_sessions_fermees", f"{closed} session(s)")

@@ -1,5 +1,5 @@
-"""Second factor of the login: authenticator app (TOTP), recovery codes, the login
-waiting for its second factor, and the firm's policy.
+"""Second factor of the login: authenticator app (TOTP), recovery codes, finishing a
+pending login, the firm's policy; what Mon compte › Sécurité shows and changes.
 
 Second factors belong to the account (the login identity): `account_id` everywhere.
 - The TOTP secret is encrypted at rest (security.encrypt_secret). A code is accepted
@@ -8,11 +8,9 @@ Second factors belong to the account (the login identity): `account_id` everywhe
 - 10 recovery codes per enrolment, single use, stored as HMAC-SHA256 hashes keyed with
   the app secret (a database leak alone does not give them away); a new enrolment or
   « Régénérer » replaces them.
-- After a correct password, an account with a second factor gets a pending login (a
-  random token of which only the hash is kept, 5 minutes, 5 attempts) and no session;
-  a wrong code counts as a failed login for the identifier's throttle.
-- A firm may require a second factor of its staff and/or its clients: a person without
-  one is then sent to /double-authentification before any page.
+- The login waiting for its second factor: services/accounts/pending_login.py; the
+  reads shared with passkeys (which factors an account has, the firm's rule):
+  services/accounts/factors.py.
 """
 from __future__ import annotations
 
@@ -23,18 +21,35 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict
 
 import pyotp
 import segno
-from sqlalchemy import delete, func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, or_, update
 
-from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
-from espace.models import (Account, FirmTwoFactorPolicy, Passkey, PendingLogin, RecoveryCode, Role, TotpFactor, User,
-                           utcnow)
+from espace.models import Account, Passkey, PendingLogin, RecoveryCode, TotpFactor, User, utcnow
 from espace.services import audit
+from espace.services import crypto as security
+from espace.services.accounts import auth, identities, login_guard, passkeys
+from espace.services.accounts.factors import (
+    LAST_FACTOR_REQUIRED,
+    account_of,
+    factor_count,
+    has_second_factor,
+    policy_for_firm,
+    recovery_codes_left,
+    required_for,
+    totp_row,
+)
+from espace.services.accounts.factors import enrolment_required as enrolment_required  # re-exported
+from espace.services.accounts.pending_login import EXPIRED, claim_pending, pending_account, record_failure
+from espace.services.accounts.pending_login import PENDING_MAX_ATTEMPTS as PENDING_MAX_ATTEMPTS  # re-exported
+from espace.services.accounts.pending_login import pending_methods as pending_methods  # re-exported
+from espace.services.accounts.results import LoginResult, Result
+from espace.services.accounts.session_store import revoke_account_sessions, stored_id
+from espace.services.access import require_admin, require_staff
 
 log = logging.getLogger(__name__)
 
@@ -42,62 +57,36 @@ ISSUER = "Mon espace client"
 STEP = 30
 RECOVERY_COUNT = 10
 RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-PENDING_MINUTES = 5
-PENDING_MAX_ATTEMPTS = 5
 ENROL_MINUTES = 15
 
 WRONG_CODE = "Code incorrect. Vérifiez l'heure de votre téléphone et réessayez."
 WRONG_RECOVERY = "Code de secours incorrect ou déjà utilisé."
-EXPIRED = "Votre connexion a expiré. Veuillez saisir à nouveau votre identifiant et votre mot de passe."
-LAST_FACTOR_REQUIRED = ("Votre cabinet exige la double authentification : ajoutez une autre méthode "
-                        "avant de retirer celle-ci.")
-
-
-def account_of(user) -> int:
-    """The account (login identity) of a User row (a membership), or of an Account."""
-    return user.id if isinstance(user, Account) else user.account_id
-
-
-def _account_id_of(s: Session, user) -> int | None:
-    """account_of, also for an auth.Actor (which carries the membership's id only)."""
-    if isinstance(user, (User, Account)):
-        return account_of(user)
-    return s.exec(select(User.account_id).where(User.id == user.id)).first()
 
 
 # --- TOTP -----------------------------------------------------------------------
 
-def _clean_code(code) -> str:
+def _clean_code(code: object) -> str:
     return "".join(c for c in str(code or "")[:64] if c.isdigit())
 
 
-def _match_step(secret: str, code: str, now: float | None = None) -> int | None:
+def _match_step(secret: str, code: object, now: float | None = None) -> int | None:
     """The time step (±1 around now) whose code is `code`, or None."""
-    code = _clean_code(code)
-    if len(code) != 6:
+    digits = _clean_code(code)
+    if len(digits) != 6:
         return None
     totp = pyotp.TOTP(secret)
     current = int((time.time() if now is None else now) // STEP)
     found = None
     for step in (current - 1, current, current + 1):  # all three compared: same time either way
-        if hmac.compare_digest(totp.at(step * STEP), code):
+        if hmac.compare_digest(totp.at(step * STEP), digits):
             found = step
     return found
 
 
-def _totp_row(s: Session, account_id: int) -> TotpFactor | None:
-    return s.exec(select(TotpFactor).where(TotpFactor.account_id == account_id)).first()
-
-
-def totp_enabled(s: Session, account_id: int) -> bool:
-    row = _totp_row(s, account_id)
-    return bool(row and row.secret_enc)
-
-
-def verify_totp(s: Session, account_id: int, code, now: float | None = None) -> bool:
+def verify_totp(s: Session, account_id: int, code: object, now: float | None = None) -> bool:
     """Check a code of the enabled TOTP and consume its step (no reuse). Writes in
     `s`; the caller commits."""
-    row = _totp_row(s, account_id)
+    row = totp_row(s, account_id)
     if row is None or not row.secret_enc:
         return False
     step = _match_step(security.decrypt_secret(row.secret_enc), code, now)
@@ -105,7 +94,7 @@ def verify_totp(s: Session, account_id: int, code, now: float | None = None) -> 
         return False
     claimed = s.exec(
         update(TotpFactor)
-        .where(TotpFactor.id == row.id, or_(TotpFactor.last_step.is_(None), TotpFactor.last_step < step))
+        .where(col(TotpFactor.id) == row.id, or_(col(TotpFactor.last_step).is_(None), col(TotpFactor.last_step) < step))
         .values(last_step=step)
     )
     if claimed.rowcount != 1:
@@ -117,10 +106,11 @@ def verify_totp(s: Session, account_id: int, code, now: float | None = None) -> 
 def _qr_svg(uri: str) -> str:
     qr = segno.make(uri, error="m")
     # Inline SVG, scalable, with a title for screen readers.
-    return qr.svg_inline(scale=5, border=2, title="QR code à scanner avec votre application d'authentification")
+    svg: str = qr.svg_inline(scale=5, border=2, title="QR code à scanner avec votre application d'authentification")
+    return svg
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Enrolment:
     secret: str
     uri: str
@@ -135,7 +125,7 @@ def start_totp(account_id: int, label: str | None = None) -> Enrolment:
         if label is None:
             account = s.get(Account, account_id)
             label = account.email if account else ""
-        row = _totp_row(s, account_id) or TotpFactor(account_id=account_id)
+        row = totp_row(s, account_id) or TotpFactor(account_id=account_id)
         row.pending_secret_enc = security.encrypt_secret(secret)
         row.pending_at = utcnow()
         s.add(row)
@@ -144,36 +134,11 @@ def start_totp(account_id: int, label: str | None = None) -> Enrolment:
     return Enrolment(secret, uri, _qr_svg(uri))
 
 
-def _new_recovery_codes(s: Session, account_id: int) -> list[str]:
-    s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
-    codes = []
-    for _ in range(RECOVERY_COUNT):
-        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
-        codes.append(f"{raw[:5]}-{raw[5:]}")
-        s.add(RecoveryCode(account_id=account_id, code_hash=_recovery_hash(raw)))
-    return codes
-
-
-def _recovery_hash(normalized: str) -> str:
-    return hmac.new(settings.secret, b"recovery:" + normalized.encode(), hashlib.sha256).hexdigest()
-
-
-def _normalize_recovery(code) -> str:
-    return "".join(c for c in str(code or "")[:64].upper() if c.isalnum())
-
-
-@dataclass
-class Result:
-    ok: bool
-    error: str = ""
-    codes: list[str] | None = None
-
-
-def confirm_totp(user: User, code) -> Result:
+def confirm_totp(user: User, code: object) -> Result:
     """Confirm the pending enrolment with a code from the app: the secret replaces the
     previous one (if any) and 10 new recovery codes are returned, to show once."""
     with session_scope() as s:
-        row = _totp_row(s, account_of(user))
+        row = totp_row(s, account_of(user))
         if (row is None or not row.pending_secret_enc or not row.pending_at
                 or row.pending_at + timedelta(minutes=ENROL_MINUTES) < utcnow()):
             return Result(False, "Cette activation a expiré. Recommencez.")
@@ -198,7 +163,7 @@ def confirm_totp(user: User, code) -> Result:
 
 def cancel_totp_enrolment(account_id: int) -> None:
     with session_scope() as s:
-        row = _totp_row(s, account_id)
+        row = totp_row(s, account_id)
         if row is not None and row.pending_secret_enc:
             row.pending_secret_enc = None
             row.pending_at = None
@@ -206,50 +171,75 @@ def cancel_totp_enrolment(account_id: int) -> None:
             s.commit()
 
 
-def _factor_count(s: Session, account_id: int) -> tuple[bool, int]:
-    totp = totp_enabled(s, account_id)
-    keys = s.exec(select(func.count()).select_from(Passkey).where(Passkey.account_id == account_id)).one()
-    return totp, keys
+# --- Recovery codes ----------------------------------------------------------------
+
+def _new_recovery_codes(s: Session, account_id: int) -> list[str]:
+    s.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == account_id))
+    codes = []
+    for _ in range(RECOVERY_COUNT):
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        s.add(RecoveryCode(account_id=account_id, code_hash=_recovery_hash(raw)))
+    return codes
 
 
-def has_second_factor(s: Session, account_id: int) -> bool:
-    totp, keys = _factor_count(s, account_id)
-    return totp or keys > 0
+def _recovery_hash(normalized: str) -> str:
+    return hmac.new(settings.secret, b"recovery:" + normalized.encode(), hashlib.sha256).hexdigest()
 
 
-def _check_password_or_code(s: Session, user: User, proof) -> bool:
-    proof = str(proof or "")[:1024]
-    if not proof:
+def _normalize_recovery(code: object) -> str:
+    return "".join(c for c in str(code or "")[:64].upper() if c.isalnum())
+
+
+def use_recovery_code(s: Session, account_id: int, code: object) -> bool:
+    """Consume one recovery code (single use, guarded UPDATE); the caller commits."""
+    normalized = _normalize_recovery(code)
+    if len(normalized) != 10:
         return False
-    if len(_clean_code(proof)) == 6 and len(proof.strip()) <= 7 and verify_totp(s, account_of(user), proof):
+    used = s.exec(
+        update(RecoveryCode)
+        .where(col(RecoveryCode.account_id) == account_id, col(RecoveryCode.code_hash) == _recovery_hash(normalized),
+               col(RecoveryCode.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
+    return used.rowcount == 1
+
+
+# --- Mon compte › Sécurité ------------------------------------------------------------
+
+def _check_password_or_code(s: Session, user: User, proof: object) -> bool:
+    text = str(proof or "")[:1024]
+    if not text:
+        return False
+    if len(_clean_code(text)) == 6 and len(text.strip()) <= 7 and verify_totp(s, account_of(user), text):
         return True
     account = s.get(Account, account_of(user))
-    return security.verify_password(proof, account.password_hash if account else None)
+    return security.verify_password(text, account.password_hash if account else None)
 
 
-def disable_totp(user: User, proof) -> Result:
+def disable_totp(user: User, proof: object) -> Result:
     """Turn the authenticator app off: needs the password or a current code. Refused
     when it is the last factor and the firm requires one."""
     with session_scope() as s:
-        row = _totp_row(s, account_of(user))
+        row = totp_row(s, account_of(user))
         if row is None or not row.secret_enc:
             return Result(False, "L'application d'authentification n'est pas activée.")
         if not _check_password_or_code(s, user, proof):
             s.commit()  # a consumed step stays consumed
             return Result(False, "Mot de passe ou code incorrect.")
-        totp, keys = _factor_count(s, account_of(user))
+        _totp, keys = factor_count(s, account_of(user))
         if keys == 0 and required_for(s, user):
             return Result(False, LAST_FACTOR_REQUIRED)
         s.delete(row)
         if keys == 0:
-            s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == account_of(user)))
+            s.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == account_of(user)))
         audit.record(s, user, "double_authentification_desactivee", "application d'authentification")
         s.commit()
         log.info("totp disabled account=%s", account_of(user))
         return Result(True)
 
 
-def regenerate_codes(user: User, proof) -> Result:
+def regenerate_codes(user: User, proof: object) -> Result:
     """New recovery codes (the old ones stop working): needs the password or a code."""
     with session_scope() as s:
         if not has_second_factor(s, account_of(user)):
@@ -263,47 +253,30 @@ def regenerate_codes(user: User, proof) -> Result:
         return Result(True, codes=codes)
 
 
-def use_recovery_code(s: Session, account_id: int, code) -> bool:
-    """Consume one recovery code (single use, guarded UPDATE); the caller commits."""
-    normalized = _normalize_recovery(code)
-    if len(normalized) != 10:
-        return False
-    used = s.exec(
-        update(RecoveryCode)
-        .where(RecoveryCode.account_id == account_id, RecoveryCode.code_hash == _recovery_hash(normalized),
-               RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
-    return used.rowcount == 1
-
-
-def recovery_codes_left(s: Session, account_id: int) -> int:
-    return s.exec(select(func.count()).select_from(RecoveryCode)
-                  .where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))).one()
-
-
-def overview(account_id: int) -> dict:
+@dataclass(frozen=True, slots=True)
+class Overview:
     """What Mon compte › Sécurité shows (no secret)."""
-    from espace.services.accounts import passkeys
 
+    totp_enabled: bool
+    recovery_left: int
+    passkeys: list[passkeys.PasskeyRow]
+
+
+def overview(account_id: int) -> Overview:
     with session_scope() as s:
-        row = _totp_row(s, account_id)
-        return {
-            "totp_enabled": bool(row and row.secret_enc),
-            "recovery_left": recovery_codes_left(s, account_id),
-            "passkeys": passkeys.list_for(s, account_id),
-        }
+        row = totp_row(s, account_id)
+        return Overview(totp_enabled=bool(row and row.secret_enc), recovery_left=recovery_codes_left(s, account_id),
+                        passkeys=passkeys.list_for(s, account_id))
 
 
 # --- Firm policy -----------------------------------------------------------------
 
-def policy_for_firm(s: Session, firm_id: int) -> FirmTwoFactorPolicy:
-    return s.get(FirmTwoFactorPolicy, firm_id) or FirmTwoFactorPolicy(firm_id=firm_id)
+class Policy(TypedDict):
+    require_staff: bool
+    require_clients: bool
 
 
-def get_policy(user: User) -> dict:
-    from espace.services.access import require_staff
-
+def get_policy(user: User) -> Policy:
     with session_scope() as s:
         require_staff(s, user)
         p = policy_for_firm(s, user.firm_id)
@@ -311,10 +284,7 @@ def get_policy(user: User) -> dict:
 
 
 def set_policy(user: User, require_staff_2fa: bool, require_clients_2fa: bool) -> None:
-    """Save the firm's policy (firm users only; the firmside branch narrows this to
-    administrators in admin_scope)."""
-    from espace.services.access import require_admin
-
+    """Save the firm's policy (its administrators only: require_admin)."""
     with session_scope() as s:
         require_admin(s, user)  # only the firm's administrators change it
         p = policy_for_firm(s, user.firm_id)
@@ -327,125 +297,39 @@ def set_policy(user: User, require_staff_2fa: bool, require_clients_2fa: bool) -
         s.commit()
 
 
-def required_for(s: Session, user) -> bool:
-    """Whether the user's firm requires a second factor for the user's role."""
-    p = s.get(FirmTwoFactorPolicy, user.firm_id)
-    if p is None:
-        return False
-    return bool(p.require_clients) if user.role == Role.client else bool(p.require_staff)
-
-
-def enrolment_required(user) -> bool:
-    """True when the firm requires a second factor and the account has none yet: the
-    person may reach only /double-authentification. `user`: a User or an auth.Actor."""
-    if user is None:
-        return False
-    with session_scope() as s:
-        if not required_for(s, user):
-            return False
-        account_id = _account_id_of(s, user)
-        return account_id is not None and not has_second_factor(s, account_id)
-
-
 # --- The login waiting for its second factor ------------------------------------
 
-def needs_second_factor(s: Session, user: User) -> bool:
-    return has_second_factor(s, account_of(user))
-
-
-def start_pending(s: Session, user: User, ip: str) -> str:
-    """Called by auth.login after a correct password: a pending login instead of a
-    session. Returns the token (only its hash is stored)."""
-    now = utcnow()
-    s.exec(delete(PendingLogin).where(PendingLogin.expires_at < now))
-    token = security.new_token()
-    s.add(PendingLogin(account_id=account_of(user), token_hash=security.token_hash(token), ip=ip[:64],
-                       expires_at=now + timedelta(minutes=PENDING_MINUTES)))
-    return token
-
-
-def _live_pending(s: Session, token: str) -> PendingLogin | None:
-    if not token or not isinstance(token, str) or len(token) > 200:
-        return None
-    row = s.exec(select(PendingLogin).where(PendingLogin.token_hash == security.token_hash(token))).first()
-    if (row is None or row.used_at is not None or row.expires_at <= utcnow()
-            or row.attempts >= PENDING_MAX_ATTEMPTS):
-        return None
-    return row
-
-
-def pending_methods(token: str) -> dict | None:
-    """Which second factors the pending login's account has, or None if expired."""
+def complete_login(token: str, code: object, mode: str, ip: str = "", device_cookie: str | None = None) -> LoginResult:
+    """Finish a pending login (pending_login.py) with a TOTP code (mode "totp") or a
+    recovery code (mode "recovery"): the ticket, or an error."""
     with session_scope() as s:
-        row = _live_pending(s, token)
+        row = pending_account(s, token)
         if row is None:
-            return None
-        totp, keys = _factor_count(s, row.account_id)
-        return {"totp": totp, "passkey": keys > 0, "recovery": recovery_codes_left(s, row.account_id) > 0}
-
-
-def pending_account(s: Session, token: str) -> PendingLogin | None:
-    return _live_pending(s, token)
-
-
-def record_failure(s: Session, row: PendingLogin, account: Account | None, ip: str, what: str,
-                   device_cookie: str | None = None) -> None:
-    """A wrong second factor: the pending login loses an attempt and the identifier
-    gets a failed login (the same lockout as a wrong password: the browser's device
-    cookie decides whose failures it is, services/login_guard.py), in each firm's trail."""
-    from espace.services.accounts import auth, identities, login_guard
-
-    s.exec(update(PendingLogin).where(PendingLogin.id == row.id).values(attempts=PendingLogin.attempts + 1))
-    if account is None:
-        return
-    ident = auth.normalize_identifier(account.email)
-    login_guard.record_failure(s, login_guard.Verdict(False, ident, ip, login_guard.device_nonce(device_cookie, ident)))
-    for member, _ in identities.active_memberships(s, account.id):
-        audit.record(s, member, "connexion_refusee", what, ip)
-
-
-def claim_pending(s: Session, row: PendingLogin) -> bool:
-    claimed = s.exec(update(PendingLogin).where(PendingLogin.id == row.id, PendingLogin.used_at.is_(None))
-                     .values(used_at=utcnow()))
-    return claimed.rowcount == 1
-
-
-def complete_login(token: str, code, mode: str, ip: str = "", device_cookie: str | None = None):
-    """Finish a pending login with a TOTP code (mode "totp") or a recovery code
-    (mode "recovery"): an auth.LoginResult with the ticket, or an error."""
-    from espace.services.accounts import auth
-
-    with session_scope() as s:
-        row = _live_pending(s, token)
-        if row is None:
-            return auth.LoginResult(False, EXPIRED)
-        from espace.services.accounts import identities
-
-        user = s.get(Account, row.account_id)
-        members = [u for u, _ in identities.active_memberships(s, row.account_id)] if user else []
-        if user is None or not members:
-            return auth.LoginResult(False, EXPIRED)
-        ident = auth.normalize_identifier(user.email)
-        from espace.services.accounts import login_guard
-
+            return LoginResult(False, EXPIRED)
+        account = s.get(Account, row.account_id)
+        members = [u for u, _ in identities.active_memberships(s, row.account_id)] if account else []
+        if account is None or not members:
+            return LoginResult(False, EXPIRED)
+        ident = identities.normalize_identifier(account.email)
         if login_guard.check(s, ident, ip, device_cookie).locked:
-            log.warning("second factor throttled account=%s ip=%s", account_of(user), ip)
-            return auth.LoginResult(False, auth.TOO_MANY)
+            log.warning("second factor throttled account=%s ip=%s", account_of(account), ip)
+            return LoginResult(False, auth.TOO_MANY)
         if mode == "recovery":
-            ok, error, what = use_recovery_code(s, account_of(user), code), WRONG_RECOVERY, "code de secours incorrect"
+            ok, error, what = (use_recovery_code(s, account_of(account), code), WRONG_RECOVERY,
+                               "code de secours incorrect")
         else:
-            ok, error, what = verify_totp(s, account_of(user), code), WRONG_CODE, "code d'authentification incorrect"
+            ok, error, what = verify_totp(s, account_of(account), code), WRONG_CODE, "code d'authentification incorrect"
         if not ok:
-            record_failure(s, row, user, ip, what, device_cookie)
+            record_failure(s, row, account, ip, what, device_cookie)
             s.commit()
-            log.warning("second factor refused account=%s mode=%s ip=%s", account_of(user), mode, ip)
-            return auth.LoginResult(False, error)
+            log.warning("second factor refused account=%s mode=%s ip=%s", account_of(account), mode, ip)
+            return LoginResult(False, error)
         if not claim_pending(s, row):
-            return auth.LoginResult(False, EXPIRED)
+            return LoginResult(False, EXPIRED)
         if mode == "recovery":
             for member in members:
                 audit.record(s, member, "code_de_secours_utilise", "", ip)
-        result = auth.issue_ticket(s, user, members, ip)
+        result = auth.issue_ticket(s, account, members, ip)
         s.commit()
         return result
 
@@ -454,19 +338,18 @@ def reset_for_identifier(identifier: str) -> bool:
     """Remove every second factor of an account (a person who lost both the phone and
     the recovery codes; the CLI's `reset-2fa`, after checking who asks). Its sessions
     in every firm are closed. False if the identifier is unknown."""
-    from espace.services.accounts import auth, identities
-
     with session_scope() as s:
-        account = identities.account_by_identifier(s, auth.normalize_identifier(identifier))
+        account = identities.account_by_identifier(s, identities.normalize_identifier(identifier))
         if account is None:
             return False
-        s.exec(delete(TotpFactor).where(TotpFactor.account_id == account.id))
-        s.exec(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
-        s.exec(delete(Passkey).where(Passkey.account_id == account.id))
-        s.exec(delete(PendingLogin).where(PendingLogin.account_id == account.id))
-        auth.revoke_account_sessions(s, account.id)
-        for member, _ in identities.active_memberships(s, account.id):
+        account_id = stored_id(account)
+        s.exec(delete(TotpFactor).where(col(TotpFactor.account_id) == account_id))
+        s.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == account_id))
+        s.exec(delete(Passkey).where(col(Passkey.account_id) == account_id))
+        s.exec(delete(PendingLogin).where(col(PendingLogin.account_id) == account_id))
+        revoke_account_sessions(s, account_id)
+        for member, _ in identities.active_memberships(s, account_id):
             audit.record(s, member, "double_authentification_desactivee", "réinitialisée en ligne de commande")
         s.commit()
-        log.warning("second factors reset from the command line account=%s", account.id)
+        log.warning("second factors reset from the command line account=%s", account_id)
         return True

@@ -1,10 +1,10 @@
 """/admin/compte: « Mon compte » of the firm's people — Sécurité (double authentification), password, open sessions."""
 import reflex as rx
 
-from espace.web.components.layout import admin_page
-from espace.web.components.sessions_panel import sessions_section
 from espace.web.account.page import password_card, security_card
+from espace.web.account.sessions_panel import sessions_section
 from espace.web.account.state import AccountState
+from espace.web.components.layout import admin_page
 
 
 @admin_page("/admin/compte", "Mon compte", AccountState.load)

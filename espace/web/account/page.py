@@ -1,10 +1,10 @@
 """/mon-compte: Coordonnées, Mot de passe → Modifier mon mot de passe, Sessions ouvertes."""
 import reflex as rx
 
+from espace.web.account.sessions_panel import sessions_section
+from espace.web.account.state import AccountState
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import client_page
-from espace.web.components.sessions_panel import sessions_section
-from espace.web.account.state import AccountState
 
 
 def password_card() -> rx.Component:

@@ -9,13 +9,15 @@ import reflex as rx
 
 from espace.services import AccessDenied
 from espace.services.accounts import sessions
+from espace.services.accounts.results import FormResult
+from espace.services.accounts.sessions import SessionRow
 from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
 
 
 class SessionsState(SessionState):
-    rows: list[dict[str, str]] = []
+    rows: list[SessionRow] = []
     message: str = ""
     error: str = ""
 
@@ -36,7 +38,7 @@ class SessionsState(SessionState):
         if not self._fetch():
             log.info("sessions section loaded without a live session")
 
-    def _after(self, result):
+    def _after(self, result: FormResult):
         if not result.ok and "form" in result.errors and result.errors["form"] == sessions.EXPIRED:
             self.rows = []
             return self._to_login()

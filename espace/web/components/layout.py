@@ -2,7 +2,7 @@
 decorators that register client and firm pages with their session guard."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import reflex as rx
 

@@ -2,9 +2,11 @@
 and /double-authentification (the enrolment a firm requires, before any other page)."""
 import reflex as rx
 
+from espace.services.accounts.passkeys import PasskeyRow
+from espace.web.account.security.state import ENROL_PATH
+from espace.web.account.security.state import SecurityState as S
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import admin_page, client_page
-from espace.web.account.security.state import ENROL_PATH, SecurityState as S
 
 HINT = {"size": "2", "color": "var(--gray-11)"}
 
@@ -100,17 +102,17 @@ def _totp_section(allow_disable: bool) -> rx.Component:
     )
 
 
-def _passkey_row(key: dict) -> rx.Component:
+def _passkey_row(key: rx.Var[PasskeyRow]) -> rx.Component:
     return rx.el.li(
         rx.flex(
             rx.box(
-                rx.text(key["name"], weight="medium", style={"overflow-wrap": "anywhere"}),
-                rx.text("Ajoutée le " + key["created"] + " · dernière utilisation : " + key["last_used"], **HINT),
+                rx.text(key.name, weight="medium", style={"overflow-wrap": "anywhere"}),
+                rx.text("Ajoutée le " + key.created + " · dernière utilisation : " + key.last_used, **HINT),
                 flex="1", min_width="0",
             ),
             rx.button("Supprimer", type="button", variant="soft", color_scheme="red",
-                      aria_label="Supprimer la clé d'accès " + key["name"],
-                      on_click=S.remove_passkey(key["id"])),
+                      aria_label="Supprimer la clé d'accès " + key.name,
+                      on_click=S.remove_passkey(key.id)),
             justify="between", align="center", spacing="3", wrap="wrap",
         ),
         style={"padding": "8px 0", "border-bottom": "1px solid var(--gray-5)", "list-style": "none"},

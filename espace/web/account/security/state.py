@@ -12,9 +12,12 @@ import logging
 
 import reflex as rx
 
-from espace.http.core import home_path_for
 from espace.models import Role, User
 from espace.services.accounts import passkeys, two_factor
+from espace.services.accounts.auth import home_path_for
+from espace.services.accounts.factors import account_of, enrolment_required
+from espace.services.accounts.passkeys import PasskeyRow
+from espace.web.access import account_event
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
 
@@ -26,7 +29,7 @@ ENROL_PATH = "/double-authentification"
 class SecurityState(LoadedPage, SessionState):
     totp_enabled: bool = False
     recovery_left: int = 0
-    keys: list[dict[str, str]] = []
+    keys: list[PasskeyRow] = []
     enrolling: bool = False
     qr_svg: str = ""
     secret_text: str = ""
@@ -37,32 +40,20 @@ class SecurityState(LoadedPage, SessionState):
     required: bool = False
     is_staff: bool = False
 
-    def _account_user(self) -> User | None:
-        """The session's user, also while the firm still requires an enrolment (this
-        page is where it happens); not before a temporary password is replaced."""
-        user = self._user()
-        if user is None or user.must_change_password:
-            return None
-        self._remember(user)
-        return user
+    # The handlers acting on the account are @account_event (web/access.py): the
+    # session's member, also while the firm still requires an enrolment (this page is
+    # where it happens); not before a temporary password is replaced.
 
     def _fill(self, user: User) -> None:
-        data = two_factor.overview(two_factor.account_of(user))
-        self.totp_enabled = data["totp_enabled"]
-        self.recovery_left = data["recovery_left"]
-        self.keys = data["passkeys"]
+        data = two_factor.overview(account_of(user))
+        self.totp_enabled = data.totp_enabled
+        self.recovery_left = data.recovery_left
+        self.keys = data.passkeys
         self.is_staff = user.role != Role.client
-        self.required = two_factor.enrolment_required(user)
+        self.required = enrolment_required(user)
 
-    def _gone(self):
-        self.reset()
-        return self._to_login()
-
-    @rx.event
-    def load(self):
-        user = self._account_user()
-        if user is None:
-            return self._gone()
+    @account_event
+    def load(self, user: User):
         self.enrolling = False
         self.qr_svg = ""
         self.secret_text = ""
@@ -79,12 +70,9 @@ class SecurityState(LoadedPage, SessionState):
         self.qr_svg = ""
         self.secret_text = ""
 
-    @rx.event
-    def start_totp(self):
-        user = self._account_user()
-        if user is None:
-            return self._gone()
-        enrolment = two_factor.start_totp(two_factor.account_of(user))
+    @account_event
+    def start_totp(self, user: User):
+        enrolment = two_factor.start_totp(account_of(user))
         self.qr_svg = enrolment.svg
         self.secret_text = " ".join(enrolment.secret[i:i + 4] for i in range(0, len(enrolment.secret), 4))
         self.enrolling = True
@@ -93,22 +81,16 @@ class SecurityState(LoadedPage, SessionState):
         self.error = ""
         self.form_key += 1
 
-    @rx.event
-    def cancel_totp(self):
-        user = self._account_user()
-        if user is None:
-            return self._gone()
-        two_factor.cancel_totp_enrolment(two_factor.account_of(user))
+    @account_event
+    def cancel_totp(self, user: User):
+        two_factor.cancel_totp_enrolment(account_of(user))
         self.enrolling = False
         self.qr_svg = ""
         self.secret_text = ""
         self.error = ""
 
-    @rx.event
-    def confirm_totp(self, form: dict):
-        user = self._account_user()
-        if user is None:
-            return self._gone()
+    @account_event
+    def confirm_totp(self, user: User, form: dict):
         code = form.get("code", "") if isinstance(form, dict) else ""
         result = two_factor.confirm_totp(user, code if isinstance(code, str) else "")
         if not result.ok:
@@ -124,11 +106,8 @@ class SecurityState(LoadedPage, SessionState):
                         "ils ne seront plus affichés.")
         self._fill(user)
 
-    @rx.event
-    def disable_totp(self, form: dict):
-        user = self._account_user()
-        if user is None:
-            return self._gone()
+    @account_event
+    def disable_totp(self, user: User, form: dict):
         proof = form.get("preuve", "") if isinstance(form, dict) else ""
         result = two_factor.disable_totp(user, proof if isinstance(proof, str) else "")
         self.form_key += 1
@@ -140,11 +119,8 @@ class SecurityState(LoadedPage, SessionState):
         self.message = "L'application d'authentification est désactivée."
         self._fill(user)
 
-    @rx.event
-    def regenerate_codes(self, form: dict):
-        user = self._account_user()
-        if user is None:
-            return self._gone()
+    @account_event
+    def regenerate_codes(self, user: User, form: dict):
         proof = form.get("preuve_codes", "") if isinstance(form, dict) else ""
         result = two_factor.regenerate_codes(user, proof if isinstance(proof, str) else "")
         self.form_key += 1
@@ -161,22 +137,16 @@ class SecurityState(LoadedPage, SessionState):
         self.codes = []
         self.message = ""
 
-    @rx.event
-    def passkey_added(self):
+    @account_event
+    def passkey_added(self, user: User):
         """Clicked by assets/webauthn.js after /api/webauthn/inscription said ok."""
-        user = self._account_user()
-        if user is None:
-            return self._gone()
         self._fill(user)
         self.error = ""
         self.message = "La clé d'accès est enregistrée."
         self.form_key += 1
 
-    @rx.event
-    def remove_passkey(self, passkey_id: str):
-        user = self._account_user()
-        if user is None:
-            return self._gone()
+    @account_event
+    def remove_passkey(self, user: User, passkey_id: str):
         result = passkeys.remove(user, passkey_id if isinstance(passkey_id, (str, int)) else "")
         if not result.ok:
             self.error, self.message = result.error, ""
@@ -185,14 +155,11 @@ class SecurityState(LoadedPage, SessionState):
         self.message = "La clé d'accès est supprimée."
         self._fill(user)
 
-    @rx.event
-    def go_on(self):
+    @account_event
+    def go_on(self, user: User):
         """/double-authentification › Continuer: to the home page once enrolled."""
-        user = self._account_user()
-        if user is None:
-            return self._gone()
         self.codes = []
-        if two_factor.enrolment_required(user):
+        if enrolment_required(user):
             self.error = "Activez d'abord l'application d'authentification ou une clé d'accès."
             return
         return rx.redirect(home_path_for(user), replace=True)

@@ -2,27 +2,28 @@
 « Espace cabinet »), after login and from « Changer d'espace »."""
 import reflex as rx
 
+from espace.services.accounts.identities import Choice
 from espace.web.components.forms import banner
 from espace.web.components.layout import public_frame
 from espace.web.public.chooser.state import ChooserState as S
 
 
-def _space(row) -> rx.Component:
+def _space(row: rx.Var[Choice]) -> rx.Component:
     return rx.el.li(
         rx.button(
             rx.vstack(
-                rx.text(row["firm"], weight="bold", size="3"),
-                rx.text(row["space"], rx.cond(row["current"] == "1", " (espace actuel)", ""), size="2"),
+                rx.text(row.firm, weight="bold", size="3"),
+                rx.text(row.space, rx.cond(row.current, " (espace actuel)", ""), size="2"),
                 spacing="0", align="start",
             ),
-            on_click=S.choose(row["id"]),
-            variant=rx.cond(row["current"] == "1", "soft", "outline"),
+            on_click=S.choose(row.id),
+            variant=rx.cond(row.current, "soft", "outline"),
             size="3",
             width="100%",
             height="auto",
             padding_y="10px",
             justify="start",
-            aria_label=row["firm"] + " — " + row["space"],
+            aria_label=row.firm + " — " + row.space,
         ),
         style={"list_style": "none", "width": "100%"},
     )

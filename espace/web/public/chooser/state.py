@@ -6,8 +6,9 @@ import logging
 
 import reflex as rx
 
-from espace.http.core import home_path_for
 from espace.services.accounts import identities
+from espace.services.accounts.auth import home_path_for
+from espace.services.accounts.identities import Choice
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
 
@@ -15,8 +16,8 @@ log = logging.getLogger(__name__)
 
 
 class ChooserState(LoadedPage, SessionState):
-    # Only the person's own memberships: id, firm name, space, current ("1" or "").
-    spaces: list[dict[str, str]] = []
+    # Only the person's own memberships.
+    spaces: list[Choice] = []
     error: str = ""
 
     def _fill(self) -> bool:
@@ -24,8 +25,7 @@ class ChooserState(LoadedPage, SessionState):
         if found is None:
             self.spaces = []
             return False
-        self.spaces = [{"id": c.id, "firm": c.firm, "space": c.space, "current": "1" if c.current else ""}
-                       for c in found]
+        self.spaces = found
         return True
 
     @rx.event

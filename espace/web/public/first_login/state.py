@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from espace.http.core import home_path_for
-from espace.web.session import SessionState
+from espace.services.accounts.auth import home_path_for
 from espace.web.page import LoadedPage
+from espace.web.session import SessionState
 
 
 class FirstLoginState(LoadedPage, SessionState):

@@ -5,7 +5,6 @@ from espace.web.components.forms import banner, field
 from espace.web.components.layout import public_frame
 from espace.web.public.login.state import LoginState
 
-
 LINK_BUTTON = {"background": "transparent", "border": "none", "color": "var(--accent-11)", "cursor": "pointer",
                "padding": "4px 0", "font-size": "14px", "text-align": "left", "text-decoration": "underline"}
 

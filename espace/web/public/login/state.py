@@ -5,18 +5,16 @@ import logging
 
 import reflex as rx
 
-from espace.http.core import LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, home_path_for
-from espace.services.accounts import auth, hashing, identities, login_guard, two_factor
+from espace.services.accounts import auth, hashing, identities, login_guard, pending_login, two_factor
+from espace.services.accounts.auth import home_path_for
+from espace.services.accounts.cookies import LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, PENDING_COOKIE, PENDING_COOKIE_PATH
+from espace.services.accounts.results import LoginResult
 from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
 
 
-PENDING_COOKIE = "espace_2fa"
-PENDING_COOKIE_PATH = "/api/webauthn"
-
-
-def open_with_ticket(result: auth.LoginResult):
+def open_with_ticket(result: LoginResult):
     """The browser key as a cookie of this page (a ticket alone opens nothing: login
     CSRF), then a full navigation: the server turns the ticket into the HttpOnly cookie.
     sessionStorage cleared first: the tab gets a new Reflex token, a fresh state tree."""
@@ -33,7 +31,7 @@ class LoginState(SessionState):
     error: str = ""
     info: str = ""
     busy: bool = False
-    # Second factor of a correct password (services/two_factor.py): the pending
+    # Second factor of a correct password (services/accounts/pending_login.py): the pending
     # login's token stays server-side in `_pending` (and, for a passkey, in a
     # SameSite=Strict cookie scoped to /api/webauthn).
     step: str = "password"  # "password" | "second"
@@ -85,19 +83,19 @@ class LoginState(SessionState):
         return open_with_ticket(result)
 
     def _ask_second_factor(self, pending: str):
-        methods = two_factor.pending_methods(pending) or {}
+        methods = pending_login.pending_methods(pending)
         self._pending = pending
         self.step = "second"
-        self.has_totp = bool(methods.get("totp"))
-        self.has_passkey = bool(methods.get("passkey"))
-        self.has_recovery = bool(methods.get("recovery"))
+        self.has_totp = bool(methods and methods.totp)
+        self.has_passkey = bool(methods and methods.passkey)
+        self.has_recovery = bool(methods and methods.recovery)
         self.mode = "totp" if self.has_totp else "passkey"
         self.error = ""
         self.info = ""
         self.code_key += 1
         return rx.call_script(
             f"document.cookie = '{PENDING_COOKIE}={pending}; path={PENDING_COOKIE_PATH}; "
-            f"max-age={two_factor.PENDING_MINUTES * 60}; SameSite=Strict'"
+            f"max-age={pending_login.PENDING_MINUTES * 60}; SameSite=Strict'"
             " + (location.protocol === 'https:' ? '; Secure' : '');"
         )
 
@@ -121,7 +119,7 @@ class LoginState(SessionState):
         if not result.ok:
             self.error = result.error
             self.code_key += 1
-            if result.error in (two_factor.EXPIRED, auth.TOO_MANY):
+            if result.error in (pending_login.EXPIRED, auth.TOO_MANY):
                 self._pending = ""
                 self.step = "password"
             return

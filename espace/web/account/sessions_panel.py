@@ -3,24 +3,25 @@ from __future__ import annotations
 
 import reflex as rx
 
+from espace.services.accounts.sessions import SessionRow
+from espace.web.account.sessions_state import SessionsState as S
 from espace.web.components.admin_ui import muted, plain_list, row_item
 from espace.web.components.forms import banner
-from espace.web.account.sessions_state import SessionsState as S
 
 
-def _row(r) -> rx.Component:
+def _row(r: rx.Var[SessionRow]) -> rx.Component:
     return row_item(
         rx.box(
-            rx.text(r["device"], weight="bold"),
-            muted("Adresse : ", r["ip"]),
-            muted("Dernière activité : ", r["last_seen"]),
+            rx.text(r.device, weight="bold"),
+            muted("Adresse : ", r.ip),
+            muted("Dernière activité : ", r.last_seen),
             flex="1 1 240px", min_width="0",
         ),
         rx.cond(
-            r["current"] != "",
+            r.current,
             rx.badge("Cette session", color_scheme="green", size="2"),
-            rx.button("Déconnecter", variant="soft", color_scheme="red", size="2", on_click=S.revoke(r["id"]),
-                      aria_label="Déconnecter la session " + r["device"].to(str) + " (" + r["ip"].to(str) + ")"),
+            rx.button("Déconnecter", variant="soft", color_scheme="red", size="2", on_click=S.revoke(r.id),
+                      aria_label="Déconnecter la session " + r.device + " (" + r.ip + ")"),
         ),
     )
 

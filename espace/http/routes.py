@@ -1,0 +1,104 @@
+"""THE index of the app's HTTP routes (the Reflex pages and their websocket aside).
+
+Each module of espace/http declares its own `routes`; this index lists them all and
+says how each is served:
+- BEHIND Reflex: in the Starlette app `api`, which Reflex mounts its own app into
+  (`api_transformer`): Reflex's CORS, then the security headers, then the route.
+- DIRECT: answered in front of all of Reflex's layers. Those (context, CORS, error
+  pages, mounts) cost about 1 ms a request, measured, paid for every file of a drop:
+  the upload routes are served directly. They keep the security headers; a cross-site
+  request cannot pass their CSRF header check (its CORS preflight gets 405).
+
+The attack suite (tests/e2e/test_attack_suite.py) reads ROUTES: a route missing here
+is a route the app does not serve.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from espace.http import admin, admin_sharing, core, payments, uploads, webauthn
+from espace.http import security as http_security
+
+BEHIND = "behind Reflex"
+DIRECT = "direct"
+
+
+@dataclass(frozen=True)
+class Served:
+    """One route of the index and how it is served (BEHIND or DIRECT)."""
+
+    route: Route
+    how: str
+
+
+def _served(how: str, routes: list[Route]) -> list[Served]:
+    return [Served(r, how) for r in routes]
+
+
+INDEX: list[Served] = [
+    *_served(BEHIND, core.routes),           # session cookie (open, close), document downloads, health
+    *_served(BEHIND, admin.routes),          # the firm's logo (upload, show)
+    *_served(BEHIND, payments.routes),       # Stripe's webhook
+    *_served(BEHIND, webauthn.routes),       # passkeys: registration, login
+    *_served(DIRECT, uploads.routes),        # a client's deposits (streamed, one request a file)
+    *_served(DIRECT, admin_sharing.routes),  # the firm's documents added to a dossier (idem)
+]
+ROUTES: list[Route] = [s.route for s in INDEX]
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """Add the security headers (espace/http/security.py) to every HTTP answer, 404s
+    included; refuse Reflex's public upload route."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in http_security.security_headers() if k not in names
+                ]
+            await send(message)
+
+        if scope["path"].startswith("/_upload"):
+            await PlainTextResponse("Introuvable.", status_code=404)(scope, receive, send_with_headers)
+            return
+        await app(scope, receive, send_with_headers)
+
+    return wrapped
+
+
+def direct_routes(routes: list[Route]) -> Callable[[ASGIApp], ASGIApp]:
+    """Wraps an ASGI app to serve `routes` itself (a plain Starlette app, with the
+    security headers) and pass every other request on to the app."""
+    direct = security_headers(Starlette(routes=routes))
+    prefixes = tuple(sorted({r.path.split("{", 1)[0] for r in routes}))
+
+    def transformer(app: ASGIApp) -> ASGIApp:
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"].startswith(prefixes):
+                await direct(scope, receive, send)
+            else:
+                await app(scope, receive, send)
+
+        return dispatch
+
+    return transformer
+
+
+# The routes behind Reflex: Reflex mounts its app at "" after them (App(api_transformer=...)).
+api = Starlette(routes=[s.route for s in INDEX if s.how == BEHIND])
+# For App(api_transformer=...): `api` (Reflex adds its CORS), then the headers around it.
+API_TRANSFORMERS: list[Starlette | Callable[[ASGIApp], ASGIApp]] = [api, security_headers]
+# Wraps the whole ASGI app Reflex builds (EspaceApp.__call__): the direct routes first.
+in_front = direct_routes([s.route for s in INDEX if s.how == DIRECT])

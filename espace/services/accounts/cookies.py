@@ -1,0 +1,34 @@
+"""The cookies of a login, by name, and reading them from a `Cookie` header.
+
+The Reflex states (the websocket handshake's headers) and the HTTP routes read the
+same cookies the same way: from here. The device cookie is login_guard's."""
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+# The HttpOnly session cookie (set by /api/session/ouvrir).
+SESSION_COOKIE = "espace_session"
+# Set by the login page (web/public/login/state.py) for the ticket exchange only.
+LOGIN_KEY_COOKIE = "espace_connexion"
+LOGIN_KEY_PATH = "/api/session"
+# The pending login's token for a passkey as second factor (SameSite=Strict, /api/webauthn only).
+PENDING_COOKIE = "espace_2fa"
+PENDING_COOKIE_PATH = "/api/webauthn"
+
+
+def cookie_value(cookie_header: str | None, name: str) -> str | None:
+    """The value of cookie `name` in a `Cookie` header; None when absent or malformed."""
+    if not cookie_header:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except Exception:  # a malformed header carries no cookie (whatever the parser raises)
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def token_from_cookie_header(cookie_header: str | None) -> str | None:
+    """The session token of a `Cookie` header (None without one)."""
+    return cookie_value(cookie_header, SESSION_COOKIE)
