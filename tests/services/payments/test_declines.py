@@ -13,7 +13,7 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.models import AuditEvent, DossierClient, Facture, FactureStatus, PaymentDecline, User, utcnow
 from espace.services import payments
-from tests.test_payments import (  # noqa: F401  (fixtures)
+from tests.services.payments.test_payments import (  # noqa: F401  (fixtures)
     CHARGE_DECLINED,
     DECLINED,
     VISA,

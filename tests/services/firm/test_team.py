@@ -30,7 +30,7 @@ from espace.services.firm import settings as firm_settings, team
 from espace.services.admin_scope import NotAdmin
 from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
 from tests.test_cli import cli  # noqa: F401  (fixture)
-from tests.test_firm_settings import PUBLISHABLE, SECRET, form, png
+from tests.services.firm.test_settings import PUBLISHABLE, SECRET, form, png
 
 
 def admin(demo) -> User:
@@ -267,7 +267,7 @@ def test_migration_gives_every_firm_an_administrator(tmp_path, monkeypatch):
     from espace.config import settings
 
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[3]
     cfg = Config(str(root / "alembic.ini"))
     cfg.set_main_option("script_location", str(root / "alembic"))
     cfg.set_main_option("sqlalchemy.url", url)
