@@ -1,7 +1,15 @@
-"""Fixtures for service tests: a fresh DATA_DIR and database per test."""
+"""Fixtures for service tests: a fresh DATA_DIR and database per test.
+
+The demo data set (with its PDFs) is built once per session into a template
+DATA_DIR; each test that asks for `demo` gets its own copy of it (database file
+and documents), so every test still starts from the same fresh demo.
+"""
 from __future__ import annotations
 
+import copy
+import shutil
 import warnings
+from pathlib import Path
 
 import pytest
 from sqlmodel import SQLModel
@@ -9,16 +17,23 @@ from sqlmodel import SQLModel
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
+def _point_settings_at(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from espace import db
+    from espace.config import settings
+
+    monkeypatch.setattr(settings, "data_dir", path)
+    monkeypatch.setattr(settings, "db_url", None)
+    monkeypatch.setattr(settings, "smtp_host", None)
+    settings.__dict__.pop("secret", None)
+    db.reset_engine()
+
+
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     from espace import db
     from espace.config import settings
 
-    monkeypatch.setattr(settings, "data_dir", tmp_path / "var")
-    monkeypatch.setattr(settings, "db_url", None)
-    monkeypatch.setattr(settings, "smtp_host", None)
-    settings.__dict__.pop("secret", None)
-    db.reset_engine()
+    _point_settings_at(tmp_path / "var", monkeypatch)
     yield settings.data_dir
     db.reset_engine()
 
@@ -33,9 +48,40 @@ def engine(data_dir):
     return eng
 
 
-@pytest.fixture
-def demo(engine):
-    """The demo data set (Luce ALEXANDER, DELMAS Fabien, a second client and firm)."""
-    from espace import demo as demo_module
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> tuple[Path, dict]:
+    """The demo loaded once: a DATA_DIR (database, documents) and the ids `load_demo` returned."""
+    import sqlalchemy as sa
 
-    return demo_module.load_demo()
+    import espace.models  # noqa: F401
+    from espace import db
+    from espace import demo as demo_module
+    from espace.config import settings
+
+    path = tmp_path_factory.mktemp("demo-template") / "var"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _point_settings_at(path, monkeypatch)
+        eng = db.get_engine()
+        SQLModel.metadata.create_all(eng)
+        ids = demo_module.load_demo()
+        with eng.connect() as conn:  # everything into espace.db itself, no -wal file to copy
+            conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.reset_engine()
+    # Each test keeps its own random app secret, as before.
+    (path / "secret.key").unlink(missing_ok=True)
+    return path, ids
+
+
+@pytest.fixture
+def demo(data_dir, demo_template):
+    """The demo data set (Luce ALEXANDER, DELMAS Fabien, a second client and firm)."""
+    from espace import db
+    from espace.config import settings
+
+    template, ids = demo_template
+    db.reset_engine()  # an engine opened earlier in this test (the `engine` fixture) lets go of its file
+    for leftover in ("espace.db", "espace.db-wal", "espace.db-shm"):
+        (data_dir / leftover).unlink(missing_ok=True)
+    shutil.copytree(template, data_dir, dirs_exist_ok=True)
+    settings.__dict__.pop("secret", None)
+    return copy.deepcopy(ids)
