@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from espace.services import crypto as security
 from espace.db import session_scope
 from espace.models import (
     Account,
@@ -31,6 +30,7 @@ from espace.models import (
     TempsPasse,
     User,
 )
+from espace.services import crypto as security
 from espace.services import storage
 
 LUCE_EMAIL = "academy@secib.fr"

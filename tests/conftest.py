@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, create_engine
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -38,13 +38,28 @@ def data_dir(tmp_path, monkeypatch):
     db.reset_engine()
 
 
-@pytest.fixture
-def engine(data_dir):
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory) -> Path:
+    """An empty database with every table, created once per session."""
     import espace.models  # noqa: F401
+
+    path = tmp_path_factory.mktemp("schema-template") / "espace.db"
+    eng = create_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(eng)
+    eng.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(data_dir, schema_template):
+    """The test's own empty database (a copy of the session's empty schema)."""
     from espace.db import get_engine
 
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / "espace.db").exists():
+        shutil.copyfile(schema_template, data_dir / "espace.db")
     eng = get_engine()
-    SQLModel.metadata.create_all(eng)
+    SQLModel.metadata.create_all(eng)  # no-op on a copy; kept for a database made earlier in the test
     return eng
 
 
@@ -56,7 +71,6 @@ def demo_template(tmp_path_factory) -> tuple[Path, dict]:
     import espace.models  # noqa: F401
     from espace import db
     from espace import demo as demo_module
-    from espace.config import settings
 
     path = tmp_path_factory.mktemp("demo-template") / "var"
     with pytest.MonkeyPatch.context() as monkeypatch:

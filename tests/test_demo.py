@@ -9,7 +9,6 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from espace import demo as demo_module
-from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import (
@@ -29,6 +28,7 @@ from espace.models import (
     TempsPasse,
     User,
 )
+from espace.services import crypto as security
 
 SHARED_ITEMS = (Document, Rdv, Facture, Tache, TempsPasse, Frais)
 EXPECTED_SHARED = {Document: 45, Rdv: 9, Facture: 1, Tache: 8, TempsPasse: 11, Frais: 1}

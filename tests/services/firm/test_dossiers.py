@@ -9,8 +9,8 @@ from sqlmodel import select
 from espace.db import session_scope
 from espace.models import AuditEvent, Dossier, User
 from espace.services import AccessDenied
-from espace.services.firm import dossiers as admin_dossiers
 from espace.services.client import portal
+from espace.services.firm import dossiers as admin_dossiers
 from tests.admin_helpers import claire, paul_client_id, user
 
 

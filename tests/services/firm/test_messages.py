@@ -11,9 +11,9 @@ from espace.db import session_scope
 from espace.demo import LUCE_EMAIL, MARC_EMAIL
 from espace.models import DossierClient, Message, MessageDirection, OutboxEmail
 from espace.services import AccessDenied
+from espace.services.client import messaging
 from espace.services.firm import messages as admin_messages
 from espace.services.mail import mailer
-from espace.services.client import messaging
 from tests import admin_helpers
 
 

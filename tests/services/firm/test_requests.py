@@ -12,9 +12,9 @@ from espace.db import session_scope
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, MARC_EMAIL
 from espace.models import AuditEvent, Client, ContactRequest, ContactStatus, OutboxEmail
 from espace.services import AccessDenied
-from espace.services.firm import requests as admin_requests
 from espace.services.accounts import auth
 from espace.services.client import contact
+from espace.services.firm import requests as admin_requests
 from tests import admin_helpers
 
 NEW = {

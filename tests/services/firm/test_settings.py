@@ -15,13 +15,21 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import admin as api_admin
-from espace.services import crypto as security
 from espace.db import session_scope
-from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, \
-    PAUL_EMAIL, PAUL_PASSWORD
+from espace.demo import (
+    LAWYER_EMAIL,
+    LAWYER_PASSWORD,
+    LEROY_EMAIL,
+    LEROY_PASSWORD,
+    LUCE_EMAIL,
+    LUCE_PASSWORD,
+    PAUL_EMAIL,
+    PAUL_PASSWORD,
+)
+from espace.http import admin as api_admin
 from espace.models import Firm
 from espace.services import AccessDenied
+from espace.services import crypto as security
 from espace.services.firm import settings as firm_settings
 from espace.web.firm.settings.state import SettingsState
 from tests.admin_helpers import claire, session_token, user

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -16,10 +16,11 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import core as api, admin_sharing as api_admin_sharing
 from espace.config import settings
 from espace.db import session_scope
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, make_pdf
+from espace.http import admin_sharing as api_admin_sharing
+from espace.http import core as api
 from espace.models import (
     AuditEvent,
     Direction,
@@ -38,16 +39,12 @@ from espace.services import AccessDenied, deposits
 from espace.services.accounts import auth
 from espace.services.client import portal
 from espace.services.firm import sharing
+from tests.admin_helpers import user as _user
 
 XRW = {"X-Requested-With": "espace"}
 
 
 # --------------------------------------------------------------------------- helpers
-def _user(user_id: int) -> User:
-    with session_scope() as s:
-        return s.get(User, user_id)
-
-
 def _by_email(email: str) -> User:
     with session_scope() as s:
         return s.exec(select(User).where(User.email == email)).one()
@@ -125,7 +122,7 @@ def test_add_rdv_paris_time_is_stored_in_utc_and_shown_to_the_client(demo, peopl
     assert ok and errors == {}
     with session_scope() as s:
         rdv = s.get(Rdv, rdv_id)
-        assert rdv.starts_at.replace(tzinfo=timezone.utc) == datetime(2027, 3, 15, 13, 30, tzinfo=timezone.utc)
+        assert rdv.starts_at.replace(tzinfo=UTC) == datetime(2027, 3, 15, 13, 30, tzinfo=UTC)
         assert rdv.shared_at is not None
     rows = portal.list_category(people["luce"], "rdv")["rows"]
     assert len(rows) == before + 1
@@ -135,7 +132,7 @@ def test_add_rdv_paris_time_is_stored_in_utc_and_shown_to_the_client(demo, peopl
     ok, _, summer = sharing.add_item(people["lawyer"], demo["dossier_ids"][1], "rdv",
                                      {"date": "2027-07-15", "heure": "14:30", "objet": "Expertise"})
     with session_scope() as s:
-        assert s.get(Rdv, summer).starts_at.replace(tzinfo=timezone.utc).hour == 12
+        assert s.get(Rdv, summer).starts_at.replace(tzinfo=UTC).hour == 12
 
 
 def test_add_facture_parses_a_french_amount(demo, people):

@@ -262,7 +262,7 @@ def _concurrent_workers(server: FlakyServer, count: int = 20, workers: int = 2) 
                 outbox.run_once(worker_id)
                 if all(r.status == "sent" for r in rows()):
                     return
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(f"worker-{i}",)) for i in range(workers)]

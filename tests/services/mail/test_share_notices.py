@@ -12,8 +12,20 @@ from sqlmodel import select
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.models import (Direction, Document, Dossier, DossierClient, Facture, Frais, Rdv, ShareNotice, Tache,
-                           TempsPasse, User, utcnow)
+from espace.models import (
+    Direction,
+    Document,
+    Dossier,
+    DossierClient,
+    Facture,
+    Frais,
+    Rdv,
+    ShareNotice,
+    Tache,
+    TempsPasse,
+    User,
+    utcnow,
+)
 from espace.services.mail import outbox, share_notices
 
 LUCE = "academy@secib.fr"
@@ -259,7 +271,7 @@ def test_concurrent_flushes_send_one_email(demo):
             barrier.wait()
             with session_scope() as s:
                 share_notices.flush_due(s)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=flush) for _ in range(4)]
