@@ -46,8 +46,10 @@ lint: install-dev
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
-# Service tests first, then the browser tests (Playwright's sync API keeps an event loop running).
+# The checks first (a failing lint fails the run), then the service tests (everything but
+# tests/e2e), then the browser tests (Playwright's sync API keeps an event loop running).
 test: install-dev chromium
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests
 	$(PY) -m pytest -q -p no:cacheprovider tests/e2e
 

@@ -35,6 +35,7 @@ from tests.e2e.appserver import start_app, stop_app  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reflex_socket import HOME, LOGIN, Socket  # noqa: E402
+
 # The production defaults (the e2e harness raises the per-address limit for its tests).
 PRODUCTION_LIMITS = {"LOGIN_IP_MAX_FAILURES": "30", "LOGIN_MAX_FAILURES": "5"}
 
@@ -53,7 +54,7 @@ def luce_cookie(data_dir: Path) -> str:
 
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else float("nan")
 
 
 async def measure(url: str, cookie: str) -> dict:
@@ -117,7 +118,7 @@ async def measure(url: str, cookie: str) -> dict:
         await asyncio.sleep(1)
         stop.set()
         await asyncio.wait(probes, timeout=30)
-        for a in attackers + [luce]:
+        for a in [*attackers, luce]:
             await a.close()
     return {"samples": samples, "flood_s": flood_s}
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from tests.e2e.appserver import start_app, stop_app  # noqa: E402
+from tests.e2e.appserver import start_app, stop_app
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -107,7 +107,7 @@ class RssSampler:
             self.samples.append(self._rss())
             time.sleep(SAMPLE_S)
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         for p in self.pids:
             Path(f"/proc/{p}/clear_refs").write_text("5")  # reset VmHWM to the current RSS
         self.baseline = self._rss()
@@ -155,7 +155,7 @@ class Prober:
                 self.times.append((time.perf_counter() - t) * 1000)
                 time.sleep(SAMPLE_S)
 
-    def __enter__(self) -> "Prober":
+    def __enter__(self) -> Prober:
         if self.url:
             self._thread.start()
         return self
@@ -349,13 +349,13 @@ def main() -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     print(f"\nmedian of {rounds} round(s); RSS growth: the largest over the rounds, all backend workers")
     for i, row in enumerate(rows):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
     print()
     # The machine's speed drifts between rounds (the bare endpoint's own time varies up to ×2):
     # each round's app and bare runs are back to back, so their ratio is the steadier figure.
-    ratios = {label: sorted(b["wall"] / a["wall"] for a, b in zip(runs[(label, "app")], runs[(label, "bare")]))
+    ratios = {label: sorted(b["wall"] / a["wall"] for a, b in zip(runs[(label, "app")], runs[(label, "bare")], strict=False))
               for label, *_ in SCENARIOS}
     for label, *_ in SCENARIOS:
         a, b = res[(label, "app")], res[(label, "bare")]

@@ -76,11 +76,11 @@ def _generated_password(identifier: str) -> str:
 def _create_user(args: argparse.Namespace, role) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from espace.services import crypto as security
     from espace.config import settings
     from espace.db import session_scope
     from espace.demo import now
     from espace.models import Client, Firm, Role
+    from espace.services import crypto as security
     from espace.services.accounts import identities
     from espace.services.mail import outbox
 

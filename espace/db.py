@@ -1,8 +1,8 @@
 """The database engine and sessions, shared by the app, the API routes, the CLI and tests."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine

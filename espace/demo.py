@@ -7,12 +7,11 @@ document is a real one-page PDF stored under DATA_DIR/documents.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from espace.services import crypto as security
 from espace.db import session_scope
 from espace.models import (
     Account,
@@ -31,6 +30,7 @@ from espace.models import (
     TempsPasse,
     User,
 )
+from espace.services import crypto as security
 from espace.services import storage
 
 LUCE_EMAIL = "academy@secib.fr"
@@ -114,17 +114,17 @@ _PARIS = ZoneInfo("Europe/Paris")
 
 def now() -> datetime:
     """Aware UTC: the datetime columns (sqlmodel UTCDateTime) refuse naive values."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _dt(*args: int) -> datetime:
     """An appointment time, in the firm's time zone (shown back in Europe/Paris)."""
-    return datetime(*args, tzinfo=_PARIS).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=_PARIS).astimezone(UTC)
 
 
 def _at(day: date | datetime, hour: int = 9) -> datetime:
     """A datetime for `day` (at `hour`), never later than now (shares are past events)."""
-    moment = day if isinstance(day, datetime) else datetime.combine(day, time(hour, 0), tzinfo=timezone.utc)
+    moment = day if isinstance(day, datetime) else datetime.combine(day, time(hour, 0), tzinfo=UTC)
     return min(moment, now() - timedelta(minutes=5))
 
 
@@ -285,7 +285,7 @@ def _password_hashes() -> dict[str, str]:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=len(missing)) as pool:
-            _hashes.update(zip(missing, pool.map(security.hash_password, missing)))
+            _hashes.update(zip(missing, pool.map(security.hash_password, missing), strict=True))
     return _hashes
 
 
@@ -369,7 +369,7 @@ def load_demo() -> dict:
                 s.add(d)
                 dossiers.append(d)
             s.flush()
-            for d, spec in zip(dossiers, LUCE_DOSSIERS):
+            for d, spec in zip(dossiers, LUCE_DOSSIERS, strict=True):
                 s.add(DossierClient(dossier_id=d.id, client_id=luce_client.id))
                 for name, day in spec["recu"]:
                     s.add(pdf_document(d, firm, name, day, Direction.recu, lawyer))
@@ -451,7 +451,7 @@ def load_demo() -> dict:
             s.add_all(sophie_dossiers)
             s.flush()
             for d, c, f, author, name in zip(sophie_dossiers, sophie_clients, (firm, other_firm), (lawyer, claire),
-                                             ("Déclaration de succession", "Bail commercial signé")):
+                                             ("Déclaration de succession", "Bail commercial signé"), strict=True):
                 s.add(DossierClient(dossier_id=d.id, client_id=c.id))
                 s.add(pdf_document(d, f, name, date(2025, 3, 3), Direction.recu, author))
 

@@ -1,14 +1,17 @@
-"""Helpers shared by the firm-side service tests."""
+"""Helpers shared by the service tests (people of the demo, sessions, queued and sent emails)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlmodel import select
 
+from espace.config import settings
 from espace.db import session_scope
 from espace.demo import LEROY_EMAIL, PAUL_EMAIL
 from espace.models import Account, Client, OutboxEmail, User
 from espace.services.accounts import auth
+from espace.services.mail import outbox
 
 
 def user_by_email(email: str) -> User:
@@ -55,3 +58,9 @@ def queued(to: str) -> list[tuple[OutboxEmail, dict]]:
     with session_scope() as s:
         rows = s.exec(select(OutboxEmail).where(OutboxEmail.to == to).order_by(OutboxEmail.id)).all()
         return [(r, json.loads(r.context_json)) for r in rows]
+
+
+def sent_emails() -> list[Path]:
+    """The emails written by one run of the outbox worker (DATA_DIR/outbox/*.eml), by name."""
+    outbox.run_once()
+    return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []

@@ -1,12 +1,31 @@
-"""Fixtures for service tests: a fresh DATA_DIR and database per test."""
+"""Fixtures for service tests: a fresh DATA_DIR and database per test.
+
+The demo data set (with its PDFs) is built once per session into a template
+DATA_DIR; each test that asks for `demo` gets its own copy of it (database file
+and documents), so every test still starts from the same fresh demo.
+"""
 from __future__ import annotations
 
+import copy
+import shutil
 import warnings
+from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, create_engine
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+def _point_settings_at(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from espace import db
+    from espace.config import settings
+
+    monkeypatch.setattr(settings, "data_dir", path)
+    monkeypatch.setattr(settings, "db_url", None)
+    monkeypatch.setattr(settings, "smtp_host", None)
+    settings.__dict__.pop("secret", None)
+    db.reset_engine()
 
 
 @pytest.fixture
@@ -14,28 +33,69 @@ def data_dir(tmp_path, monkeypatch):
     from espace import db
     from espace.config import settings
 
-    monkeypatch.setattr(settings, "data_dir", tmp_path / "var")
-    monkeypatch.setattr(settings, "db_url", None)
-    monkeypatch.setattr(settings, "smtp_host", None)
-    settings.__dict__.pop("secret", None)
-    db.reset_engine()
+    _point_settings_at(tmp_path / "var", monkeypatch)
     yield settings.data_dir
     db.reset_engine()
 
 
-@pytest.fixture
-def engine(data_dir):
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory) -> Path:
+    """An empty database with every table, created once per session."""
     import espace.models  # noqa: F401
+
+    path = tmp_path_factory.mktemp("schema-template") / "espace.db"
+    eng = create_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(eng)
+    eng.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(data_dir, schema_template):
+    """The test's own empty database (a copy of the session's empty schema)."""
     from espace.db import get_engine
 
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / "espace.db").exists():
+        shutil.copyfile(schema_template, data_dir / "espace.db")
     eng = get_engine()
-    SQLModel.metadata.create_all(eng)
+    SQLModel.metadata.create_all(eng)  # no-op on a copy; kept for a database made earlier in the test
     return eng
 
 
-@pytest.fixture
-def demo(engine):
-    """The demo data set (Luce ALEXANDER, DELMAS Fabien, a second client and firm)."""
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> tuple[Path, dict]:
+    """The demo loaded once: a DATA_DIR (database, documents) and the ids `load_demo` returned."""
+    import sqlalchemy as sa
+
+    import espace.models  # noqa: F401
+    from espace import db
     from espace import demo as demo_module
 
-    return demo_module.load_demo()
+    path = tmp_path_factory.mktemp("demo-template") / "var"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _point_settings_at(path, monkeypatch)
+        eng = db.get_engine()
+        SQLModel.metadata.create_all(eng)
+        ids = demo_module.load_demo()
+        with eng.connect() as conn:  # everything into espace.db itself, no -wal file to copy
+            conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.reset_engine()
+    # Each test keeps its own random app secret, as before.
+    (path / "secret.key").unlink(missing_ok=True)
+    return path, ids
+
+
+@pytest.fixture
+def demo(data_dir, demo_template):
+    """The demo data set (Luce ALEXANDER, DELMAS Fabien, a second client and firm)."""
+    from espace import db
+    from espace.config import settings
+
+    template, ids = demo_template
+    db.reset_engine()  # an engine opened earlier in this test (the `engine` fixture) lets go of its file
+    for leftover in ("espace.db", "espace.db-wal", "espace.db-shm"):
+        (data_dir / leftover).unlink(missing_ok=True)
+    shutil.copytree(template, data_dir, dirs_exist_ok=True)
+    settings.__dict__.pop("secret", None)
+    return copy.deepcopy(ids)

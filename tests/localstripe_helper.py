@@ -85,7 +85,7 @@ class LocalStripe:
 def start_localstripe(log_path: Path | None = None) -> LocalStripe:
     port = _free_port()
     exe = Path(sys.executable).parent / "localstripe"
-    log = open(log_path, "w") if log_path else subprocess.DEVNULL
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115  (open while the server runs)
     # --from-scratch: never load another run's store (localstripe keeps one in /tmp).
     proc = subprocess.Popen([str(exe), "--port", str(port), "--from-scratch"], stdout=log, stderr=subprocess.STDOUT,
                             cwd=tempfile.gettempdir(), start_new_session=True)

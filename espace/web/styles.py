@@ -1,6 +1,5 @@
 """Colours, widths and spacing, in one place."""
 
-ACCENT = "indigo"
 MAX_WIDTH = "960px"
 PAGE_PADDING = ["12px", "16px", "24px"]
 TILE_MIN = "150px"

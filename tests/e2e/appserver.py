@@ -115,7 +115,7 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
     srv = Server(f"http://localhost:{port}", data_dir, env)
     srv.cli("migrate")
     srv.cli("demo")
-    log = open(data_dir / "server.log", "w")
+    log = open(data_dir / "server.log", "w")  # noqa: SIM115  (the server writes to it while it runs)
     app_dir = app_copy(data_dir / "app")
     proc = subprocess.Popen(
         ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],

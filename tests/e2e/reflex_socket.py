@@ -6,6 +6,7 @@ any router data; it keeps every frame received so that tests can look for data
 that must not reach this connection."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -41,7 +42,7 @@ class WebSocket:
         self.sock.settimeout(timeout)
         try:
             data = self.sock.recv(1 << 20)
-        except socket.timeout:
+        except TimeoutError:
             return
         if not data:
             self.connected = False
@@ -76,10 +77,8 @@ class WebSocket:
         self.sock.sendall(self.conn.send(Message(data=text)))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.sock.sendall(self.conn.send(CloseConnection(code=1000)))
-        except Exception:
-            pass
         self.sock.close()
 
 

@@ -51,8 +51,8 @@ def _no_english(page, frames: list[str]) -> None:
 
 def _handler(state: str, name: str) -> str:
     from espace.web.client.contact.state import ContactDetailsState
-    from espace.web.public.login.state import LoginState
     from espace.web.firm.clients.state import ClientsListState
+    from espace.web.public.login.state import LoginState
 
     return {"login": LoginState, "contact": ContactDetailsState, "clients": ClientsListState}[state].get_full_name() + "." + name
 

@@ -88,7 +88,8 @@ def test_download_allowed_for_the_client_refused_otherwise(desktop, browser, ser
     with desktop.expect_download() as dl:
         desktop.get_by_role("link", name="Télécharger Lettre au client AR dossier Appelant (CA 09-17)").click()
     assert dl.value.suggested_filename == "Lettre au client AR dossier Appelant (CA 09-17).pdf"
-    assert open(dl.value.path(), "rb").read(5) == b"%PDF-"
+    with open(dl.value.path(), "rb") as f:
+        assert f.read(5) == b"%PDF-"
     # The page stays live after a download: a client-side navigation still works.
     desktop.get_by_role("link", name="‹ Accueil").click()
     expect(desktop.get_by_role("link", name="Documents (45)")).to_be_visible()

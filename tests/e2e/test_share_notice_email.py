@@ -17,7 +17,7 @@ from tests.e2e.conftest import assert_no_horizontal_scroll
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # What the firm side does when it shares: the item and its notice in one transaction.
-SHARE = """
+SHARE = f"""
 import sys
 from datetime import date, timedelta
 from espace.db import session_scope
@@ -30,7 +30,7 @@ for dossier_id, kind, name in zip(args[::3], args[1::3], args[2::3]):
     now = utcnow()
     with session_scope() as s:
         if kind == "document":
-            key, size, sha = storage.save_bytes(%r)
+            key, size, sha = storage.save_bytes({PDF!r})
             item = Document(dossier_id=int(dossier_id), direction=Direction.recu, name=name, doc_date=date.today(),
                             storage_key=key, size=size, sha256=sha, content_type="application/pdf", shared_at=now)
         else:
@@ -40,7 +40,7 @@ for dossier_id, kind, name in zip(args[::3], args[1::3], args[2::3]):
         s.flush()
         share_notices.record(s, 1, item)
         s.commit()
-""" % PDF
+"""
 
 
 def _share(server, *items: tuple[str, str, str]) -> None:

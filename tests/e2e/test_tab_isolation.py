@@ -107,7 +107,7 @@ def test_client_session_ends_then_another_client_logs_in_in_the_same_tab(desktop
     page.get_by_role("link", name=re.compile(r"^Dossiers")).click()
     page.get_by_role("link", name=re.compile("AGENCE IMMO")).first.click()
     expect(page.get_by_role("heading", name="ALEXANDER / AGENCE IMMO")).to_be_visible()
-    luce_seen = LUCE_DETAILS + ["AGENCE IMMO", "2017IIDOS/1529"]
+    luce_seen = [*LUCE_DETAILS, "AGENCE IMMO", "2017IIDOS/1529"]
     before = _leaked(frames, luce_seen)
     assert {"academy@secib.fr", "Impasse Adam", "AGENCE IMMO"} <= set(before), before
 

@@ -32,6 +32,7 @@ from espace.db import session_scope
 from espace.models import Account, Passkey, PendingLogin, RecoveryCode, TotpFactor, User, utcnow
 from espace.services import audit
 from espace.services import crypto as security
+from espace.services.access import require_admin, require_staff
 from espace.services.accounts import auth, identities, login_guard, passkeys
 from espace.services.accounts.factors import (
     LAST_FACTOR_REQUIRED,
@@ -49,7 +50,6 @@ from espace.services.accounts.pending_login import PENDING_MAX_ATTEMPTS as PENDI
 from espace.services.accounts.pending_login import pending_methods as pending_methods  # re-exported
 from espace.services.accounts.results import LoginResult, Result
 from espace.services.accounts.session_store import revoke_account_sessions, stored_id
-from espace.services.access import require_admin, require_staff
 
 log = logging.getLogger(__name__)
 

@@ -13,23 +13,15 @@ from espace.db import session_scope
 from espace.models import Client, ContactRequest, ContactStatus, User
 from espace.services import AccessDenied
 from espace.services.client import contact
-from espace.services.mail import mailer, outbox
 from espace.services.client.contact import REQUIRED
+from espace.services.mail import mailer, outbox
+from tests.admin_helpers import sent_emails as _outbox
+from tests.admin_helpers import user as _user
 
 LUCE = {
     "nom": "ALEXANDER", "prenom": "Luce", "email": "academy@secib.fr", "adresse": "Impasse Adam 1er",
     "code_postal": "34470", "ville": "PEROLS", "tel": "04 67 15 98 42", "mobile": "06 15 25 65 25",
 }
-
-
-def _user(user_id: int) -> User:
-    with session_scope() as s:
-        return s.get(User, user_id)
-
-
-def _outbox():
-    outbox.run_once()  # the outbox worker writes the queued emails
-    return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
 
 
 def _requests(client_id: int) -> list[ContactRequest]:

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from espace.http import core as api
-from espace.http import routes
-from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
+from espace.http import core as api
+from espace.http import routes
 from espace.models import AuthSession, OneTimeToken, User, utcnow
+from espace.services import crypto as security
 from espace.services.accounts import auth
 from espace.services.mail import outbox
 

@@ -11,12 +11,12 @@ import warnings
 import pytest
 from sqlmodel import select
 
-from espace.http import core as api
-from espace.http import routes
-from espace.services import crypto as security
 from espace.config import settings
 from espace.db import session_scope
+from espace.http import core as api
+from espace.http import routes
 from espace.models import LoginFailure
+from espace.services import crypto as security
 from espace.services.accounts import auth, client_address, hashing, login_guard
 
 LUCE = ("academy@secib.fr", "a12RJ3d11P")

@@ -10,7 +10,7 @@ import hmac
 import json
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -21,8 +21,6 @@ from espace.db import session_scope
 from espace.domain.french import fdate
 from espace.models import (
     AuditEvent,
-    Dossier,
-    DossierClient,
     Facture,
     FactureStatus,
     Firm,
@@ -32,10 +30,11 @@ from espace.models import (
     User,
     utcnow,
 )
-from espace.services.crypto import decrypt_secret, encrypt_secret
 from espace.services import AccessDenied, payments
-from espace.services.mail import mailer
 from espace.services.client import portal
+from espace.services.crypto import decrypt_secret, encrypt_secret
+from espace.services.mail import mailer
+from tests.admin_helpers import user as _user
 from tests.localstripe_helper import start_localstripe
 
 SECRETS = {1: "whsec_test_firm_one", 2: "whsec_test_firm_two"}
@@ -46,7 +45,7 @@ VISA, DECLINED, CHARGE_DECLINED, THREE_DS = ("4242424242424242", "40000000000000
 class _Receiver(BaseHTTPRequestHandler):
     """Stands for the app's webhook route: forwards what localstripe posts to the service."""
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("content-length", "0")))
         firm_id = self.path.rstrip("/").split("/")[-1]
         try:
@@ -96,11 +95,6 @@ def shop(demo, stripe_server, monkeypatch):
 def _facture_id(number: str) -> int:
     with session_scope() as s:
         return s.exec(select(Facture.id).where(Facture.number == number)).one()
-
-
-def _user(user_id: int) -> User:
-    with session_scope() as s:
-        return s.get(User, user_id)
 
 
 def _facture(fid: int) -> Facture:
@@ -356,7 +350,7 @@ def test_second_tab_cannot_charge_again_while_the_webhook_is_on_its_way(shop):
         payments.confirm_payment(luce, fid, shop["stripe"].card_token(VISA))
     assert exc.value.code in ("in_progress", "already_paid")
     _wait_paid(fid)
-    status, charges = shop["stripe"].request("GET", "/v1/charges", key="sk_test_firm1")
+    _status, charges = shop["stripe"].request("GET", "/v1/charges", key="sk_test_firm1")
     intent = _payments(fid)[0].stripe_payment_intent_id
     assert len([c for c in charges["data"] if c.get("payment_intent") == intent and c["status"] == "succeeded"]) == 1
     assert len(_receipts()) == 1

@@ -6,14 +6,10 @@ from sqlalchemy import event
 
 from espace.config import settings
 from espace.db import get_engine, session_scope
-from espace.models import Document, User
+from espace.models import Document
 from espace.services import AccessDenied
 from espace.services.client import portal
-
-
-def _user(user_id: int) -> User:
-    with session_scope() as s:
-        return s.get(User, user_id)
+from tests.admin_helpers import user as _user
 
 
 def test_home_counts_are_the_manuals(demo):

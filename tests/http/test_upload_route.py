@@ -15,14 +15,14 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import uploads as api_uploads
 from espace.config import settings
 from espace.db import session_scope
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, make_pdf
+from espace.http import uploads as api_uploads
 from espace.models import Direction, Document
 from espace.services.accounts import auth
-from espace.services.mail import outbox
 from espace.services.client import portal
+from espace.services.mail import outbox
 
 XRW = {"X-Requested-With": "espace"}
 

@@ -84,7 +84,7 @@ def test_registration_then_passwordless_login(demo):
     assert two_factor.overview(two_factor.account_of(user)).passkeys[0].name == "Téléphone <script>"
     result = passkeys.authenticate(device.get(passkeys.login_options()), None, "10.0.0.1")
     assert result.ok and result.ticket
-    token, opened = auth.open_session(result.ticket, result.browser_key)
+    _token, opened = auth.open_session(result.ticket, result.browser_key)
     assert opened.id == user.id
     # The user handle is opaque (not the database id).
     assert device.user_handle != b64(str(two_factor.account_of(user)).encode())

@@ -7,15 +7,24 @@ import pytest
 from sqlmodel import select
 
 from espace.db import session_scope
-from espace.demo import (LAWYER_EMAIL, LEROY_EMAIL, LUCE_EMAIL, LUCE_PASSWORD, PAUL_EMAIL, PAUL_PASSWORD,
-                         SOPHIE_EMAIL, SOPHIE_PASSWORD)
+from espace.demo import (
+    LAWYER_EMAIL,
+    LEROY_EMAIL,
+    LUCE_EMAIL,
+    LUCE_PASSWORD,
+    PAUL_EMAIL,
+    PAUL_PASSWORD,
+    SOPHIE_EMAIL,
+    SOPHIE_PASSWORD,
+)
 from espace.models import Account, Client, Firm, OutboxEmail, User
 from espace.services import audit
-from espace.services.firm import clients as admin_clients, requests as admin_requests
-from espace.services.firm.common import ActionResult
 from espace.services.accounts import auth, identities
 from espace.services.client import contact, portal
-from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
+from espace.services.firm import clients as admin_clients
+from espace.services.firm import requests as admin_requests
+from espace.services.firm.common import ActionResult
+from tests.admin_helpers import account_by_email, claire, queued, user, user_by_email
 
 
 def delmas() -> User:
@@ -164,7 +173,7 @@ def test_password_change_applies_to_the_account_in_every_firm(demo):
     assert auth.login(SOPHIE_EMAIL, "Nouveau-Passe-2025").ok
     # A reset link is for the account: one email, to the identifier.
     assert auth.request_reset(SOPHIE_EMAIL).ok
-    [(row, ctx)] = [q for q in queued(SOPHIE_EMAIL) if q[0].template == "password_reset"]
+    [(_row, ctx)] = [q for q in queued(SOPHIE_EMAIL) if q[0].template == "password_reset"]
     token_value = ctx["link"].split("jeton=")[1]
     assert auth.reset_password(token_value, "Encore-Autre-2025", "Encore-Autre-2025").ok
     assert auth.current_user(token) is None
@@ -250,7 +259,7 @@ def test_cli_links_an_existing_account_without_touching_its_password(demo, capsy
 
 
 def test_demo_person_of_both_firms(demo):
-    result, token, opened = _login(SOPHIE_EMAIL, SOPHIE_PASSWORD)
+    _result, token, opened = _login(SOPHIE_EMAIL, SOPHIE_PASSWORD)
     assert opened is None
     firms = {}
     for choice in identities.choices(token):

@@ -121,7 +121,7 @@ def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
     assert row.template == "invitation" and row.firm_id == demo["firm_id"]
     assert ctx["identifier"] == "paul.durand@example.com" and ctx["firm_name"] == "Cabinet DELMAS Avocats"
     assert ctx["valid_days"] == 7 and ctx["client_name"] == "Paul DURAND"
-    html, text = mailer._render(row.template, ctx)
+    _html, text = mailer._render(row.template, ctx)
     assert "paul.durand@example.com" in text and ctx["link"] in text
     token = _token_from(ctx["link"])
     with session_scope() as s:
@@ -318,7 +318,7 @@ def test_trail_shows_shares_and_downloads(demo):
 def test_correcting_the_email_kills_the_links_sent_to_the_old_address(demo):
     """A typo fixed by the firm: whoever got the invitation at the wrong address can no longer use it."""
     result = admin_clients.create_client(lawyer(demo), {**NEW, "email": "paul.durand@exmaple.com"})
-    [(row, ctx)] = queued("paul.durand@exmaple.com")
+    [(_row, ctx)] = queued("paul.durand@exmaple.com")
     token = _token_from(ctx["link"])
     current = admin_clients.get_client(lawyer(demo), result.client_id).values
     fixed = admin_clients.update_client(lawyer(demo), result.client_id, {**current, "email": "paul.durand@example.com"})

@@ -13,17 +13,8 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.models import AuditEvent, DossierClient, Facture, FactureStatus, PaymentDecline, User, utcnow
 from espace.services import payments
-from tests.test_payments import (  # noqa: F401  (fixtures)
-    CHARGE_DECLINED,
-    DECLINED,
-    VISA,
-    _facture,
-    _facture_id,
-    _user,
-    _wait_paid,
-    shop,
-    stripe_server,
-)
+from tests.admin_helpers import user as _user
+from tests.services.payments.test_payments import CHARGE_DECLINED, DECLINED, VISA, _facture, _facture_id, _wait_paid
 
 LIMIT = 3
 

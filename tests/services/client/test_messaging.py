@@ -9,23 +9,14 @@ import re
 import pytest
 from sqlmodel import select
 
-from espace.config import settings
 from espace.db import session_scope
-from espace.models import Message, MessageDirection, User, utcnow
+from espace.models import Message, MessageDirection, utcnow
 from espace.services import AccessDenied
-from espace.services.mail import mailer, outbox
 from espace.services.client import messaging
 from espace.services.client.messaging import BODY_MAX, SUBJECT_MAX
-
-
-def _user(user_id: int) -> User:
-    with session_scope() as s:
-        return s.get(User, user_id)
-
-
-def _outbox():
-    outbox.run_once()  # the outbox worker writes the queued emails
-    return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
+from espace.services.mail import mailer, outbox
+from tests.admin_helpers import sent_emails as _outbox
+from tests.admin_helpers import user as _user
 
 
 def _messages() -> list[Message]:

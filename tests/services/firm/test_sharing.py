@@ -16,11 +16,12 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import routes as api, admin_sharing as api_admin_sharing
 from espace.config import settings
 from espace.db import session_scope
 from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LEROY_EMAIL, LEROY_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, make_pdf
 from espace.domain import french
+from espace.http import admin_sharing as api_admin_sharing
+from espace.http import routes as api
 from espace.models import (
     AuditEvent,
     Direction,
@@ -39,16 +40,12 @@ from espace.services import AccessDenied, deposits
 from espace.services.accounts import auth
 from espace.services.client import portal
 from espace.services.firm import sharing
+from tests.admin_helpers import user as _user
 
 XRW = {"X-Requested-With": "espace"}
 
 
 # --------------------------------------------------------------------------- helpers
-def _user(user_id: int) -> User:
-    with session_scope() as s:
-        return s.get(User, user_id)
-
-
 def _by_email(email: str) -> User:
     with session_scope() as s:
         return s.exec(select(User).where(User.email == email)).one()

@@ -16,9 +16,11 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from espace.http import routes, uploads as api_uploads, security as http_security
 from espace.config import settings
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD
+from espace.http import routes
+from espace.http import security as http_security
+from espace.http import uploads as api_uploads
 from espace.services.accounts import auth
 
 EXPECTED = ["content-security-policy", "permissions-policy", "x-content-type-options", "x-frame-options",
@@ -96,7 +98,7 @@ def test_http_base_url_cookie_not_secure_unless_forced(http, demo, monkeypatch):
         result = auth.login(LUCE_EMAIL, LUCE_PASSWORD, "127.0.0.1")
         opened = http.get(f"/api/session/ouvrir?ticket={result.ticket}", follow_redirects=False,
                           headers={"Cookie": f"espace_connexion={result.browser_key}"})
-        cookie = [v for k, v in opened.headers.multi_items() if k == "set-cookie" and "espace_session=" in v][0]
+        cookie = next(v for k, v in opened.headers.multi_items() if k == "set-cookie" and "espace_session=" in v)
         assert ("Secure" in cookie) is forced
 
 

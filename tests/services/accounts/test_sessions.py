@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 from starlette.applications import Starlette
@@ -15,11 +15,19 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from espace.db import session_scope
+from espace.demo import (
+    JULIE_EMAIL,
+    JULIE_PASSWORD,
+    LAWYER_EMAIL,
+    LAWYER_PASSWORD,
+    LUCE_EMAIL,
+    LUCE_PASSWORD,
+    MARC_EMAIL,
+    MARC_PASSWORD,
+)
 from espace.http import core as api
 from espace.http import routes
-from espace.db import session_scope
-from espace.demo import JULIE_EMAIL, JULIE_PASSWORD, LAWYER_EMAIL, LAWYER_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD, \
-    MARC_EMAIL, MARC_PASSWORD
 from espace.models import AuditEvent, AuthSession
 from espace.services import AccessDenied
 from espace.services.accounts import auth, sessions
@@ -93,7 +101,7 @@ def test_last_activity_is_shown_in_paris_time(demo):
     token = opened(LUCE_EMAIL, LUCE_PASSWORD, CHROME_WIN)
     with session_scope() as s:
         row = s.get(AuthSession, session_id(token))
-        row.last_seen_at = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(minutes=1)
+        row.last_seen_at = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
         s.add(row)
         s.commit()
         seen = row.last_seen_at

@@ -21,16 +21,13 @@ from espace.db import session_scope
 from espace.demo import make_pdf
 from espace.models import Direction, Document, User
 from espace.services import AccessDenied, deposits, storage
-from espace.services.mail import mailer, outbox
 from espace.services.client import portal
+from espace.services.mail import mailer, outbox
+from tests.admin_helpers import sent_emails as _outbox
+from tests.admin_helpers import user as _user
 
 
 # --------------------------------------------------------------------------- helpers
-def _user(user_id: int) -> User:
-    with session_scope() as s:
-        return s.get(User, user_id)
-
-
 class Feed:
     """An async body in chunks that counts what was consumed; may fail mid-way."""
 
@@ -453,11 +450,6 @@ def test_sanitize_filename_keeps_extension_within_150():
 
 
 # --------------------------------------------------------------------------- notice
-def _outbox():
-    outbox.run_once()  # the outbox worker writes the queued emails
-    return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
-
-
 def test_notify_batch_sends_one_email_listing_the_files(demo):
     user = _user(demo["client_user_id"])
     did = demo["dossier_ids"][0]
@@ -467,7 +459,7 @@ def test_notify_batch_sends_one_email_listing_the_files(demo):
         result = deposit(user, did, name, data)
         assert result["ok"], result
         names.append(result["name"])
-    deposits.notify_batch(user, did, names + ["jamais déposé.pdf"])
+    deposits.notify_batch(user, did, [*names, "jamais déposé.pdf"])
     files = _outbox()
     assert len(files) == 1
     msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)

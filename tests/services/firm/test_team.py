@@ -30,8 +30,8 @@ from espace.services.accounts import auth
 from espace.services.firm import settings as firm_settings
 from espace.services.firm import team
 from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
+from tests.services.firm.test_settings import PUBLISHABLE, SECRET, form, png
 from tests.test_cli import cli  # noqa: F401  (fixture)
-from tests.test_firm_settings import PUBLISHABLE, SECRET, form, png
 
 
 def admin(demo) -> User:
@@ -110,14 +110,14 @@ def test_every_firm_role_keeps_the_firm_side(demo):
 def test_non_administrators_cannot_invite_change_roles_or_deactivate(demo):
     for role in (Role.lawyer, Role.staff):
         someone = set_role(demo["staff_id"], role)
-        for call in (lambda: invite(someone, "pirate@example.com", "admin"),
-                     lambda: team.change_role(someone, someone.id, "admin"),
-                     lambda: team.change_role(someone, demo["lawyer_id"], "staff"),
-                     lambda: team.deactivate_colleague(someone, demo["lawyer_id"]),
-                     lambda: team.reactivate_colleague(someone, demo["lawyer_id"]),
-                     lambda: team.resend_invitation(someone, demo["lawyer_id"])):
+        for call in (lambda who: invite(who, "pirate@example.com", "admin"),
+                     lambda who: team.change_role(who, who.id, "admin"),
+                     lambda who: team.change_role(who, demo["lawyer_id"], "staff"),
+                     lambda who: team.deactivate_colleague(who, demo["lawyer_id"]),
+                     lambda who: team.reactivate_colleague(who, demo["lawyer_id"]),
+                     lambda who: team.resend_invitation(who, demo["lawyer_id"])):
             with pytest.raises(NotAdmin):
-                call()
+                call(someone)
     assert user(demo["staff_id"]).role == Role.staff and user(demo["lawyer_id"]).role == Role.admin
     assert user(demo["lawyer_id"]).active
     with session_scope() as s:
@@ -174,7 +174,7 @@ def test_an_address_of_another_firm_gets_the_same_answer_as_a_fresh_one(demo):
     rows = {r.email: r.status for r in team.list_team(admin(demo)).rows}
     assert rows[LEROY_EMAIL] == rows["nouvelle.personne@example.com"] == "Invitation en attente"
     # She is told to log in as usual: no link to choose a password (hers stays hers).
-    [(row, context)] = queued(LEROY_EMAIL)
+    [(_row, context)] = queued(LEROY_EMAIL)
     assert context["known"] is True and "jeton" not in context["link"]
     assert auth.login(LEROY_EMAIL, LEROY_PASSWORD).ok
 
@@ -263,13 +263,13 @@ def test_a_deactivated_administrator_can_do_nothing(demo):
 
 # --------------------------------------------------------------------------- migration and CLI
 def test_migration_gives_every_firm_an_administrator(tmp_path, monkeypatch):
+    from alembic import command
     from alembic.config import Config
 
-    from alembic import command
     from espace.config import settings
 
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[3]
     cfg = Config(str(root / "alembic.ini"))
     cfg.set_main_option("script_location", str(root / "alembic"))
     cfg.set_main_option("sqlalchemy.url", url)

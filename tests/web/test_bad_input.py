@@ -13,14 +13,14 @@ with warnings.catch_warnings():
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-from espace.http import routes
-from espace.web import errors
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD
 from espace.domain.ids import MAX_ID, parse_id, parse_page
+from espace.http import routes
 from espace.services import AccessDenied, payments
-from espace.services.firm import clients as admin_clients
 from espace.services.accounts import auth
 from espace.services.client import portal
+from espace.services.firm import clients as admin_clients
+from espace.web import errors
 
 HUGE = "99999999999999999999999"
 
@@ -86,8 +86,8 @@ def test_backend_exception_handler_logs_a_reference_and_answers_in_french(caplog
 
 def test_payload_guard_against_handler_signatures():
     import espace.espace  # noqa: F401  (registers the states)
-    from espace.web.firm.clients.state import ClientsListState
     from espace.web.client.contact.state import ContactDetailsState
+    from espace.web.firm.clients.state import ClientsListState
     from espace.web.payload_guard import payload_fits
 
     submit = ContactDetailsState.event_handlers["submit"].fn
@@ -114,7 +114,8 @@ def test_admin_services_refuse_huge_ids(demo):
 
 
 def test_upload_routes_huge_or_malformed_dossier_id_is_a_french_404(demo):
-    from espace.http import admin_sharing as api_admin_sharing, uploads as api_uploads
+    from espace.http import admin_sharing as api_admin_sharing
+    from espace.http import uploads as api_uploads
 
     token = auth.open_session(*_ticket())[0]
     headers = {"Cookie": f"espace_session={token}", "X-Requested-With": "espace", "X-Filename": "a.pdf"}

@@ -8,9 +8,9 @@ import time
 import pyotp
 from sqlmodel import select
 
-from espace.services import crypto as security
 from espace.db import session_scope
 from espace.models import AuthSession, LoginFailure, PendingLogin, RecoveryCode, Role, TotpFactor, User
+from espace.services import crypto as security
 from espace.services.accounts import auth, two_factor
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
@@ -60,7 +60,7 @@ def test_password_alone_no_longer_opens_a_session(demo):
     assert pending.token_hash == security.token_hash(result.pending)  # only the hash is stored
     done = two_factor.complete_login(result.pending, pyotp.TOTP(secret).now(), "totp", "10.0.0.1")
     assert done.ok and done.ticket
-    token, opened = auth.open_session(done.ticket, done.browser_key)
+    _token, opened = auth.open_session(done.ticket, done.browser_key)
     assert opened.id == user.id
     # The pending login is spent.
     again = two_factor.complete_login(result.pending, pyotp.TOTP(secret).now(), "totp", "10.0.0.1")
