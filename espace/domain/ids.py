@@ -10,7 +10,7 @@ MAX_PAGE = 1_000_000
 _DECIMAL = re.compile(r"[0-9]{1,19}")  # ASCII digits only: no sign, exponent, "²" or "٣"
 
 
-def parse_id(value) -> int | None:
+def parse_id(value: object) -> int | None:
     """A positive id, from an int or a decimal string (surrounding spaces allowed),
     in 1..2**63-1; None for anything else (bool, float, list, "1e23", "-1", "")."""
     if isinstance(value, bool):
@@ -24,7 +24,7 @@ def parse_id(value) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
-def parse_page(value, default: int = 1) -> int:
+def parse_page(value: object, default: int = 1) -> int:
     """A page number as parse_id reads it, capped at MAX_PAGE; `default` when absent or
     malformed (a list page always shows something)."""
     number = parse_id(value)

@@ -41,7 +41,7 @@ from espace.services.deposits.receive import (
 )
 
 
-def dossier_choices(user: User) -> list[dict[str, str]]:
+def dossier_choices(user: User) -> list[portal.DossierChoice]:
     """The client's dossiers, by reference, for choosing where to deposit or write."""
     with session_scope() as s:
         return portal.dossier_choices_of(s, portal.client_of(s, user))

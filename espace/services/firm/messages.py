@@ -101,7 +101,7 @@ def threads(user: User) -> list[Thread]:
         return result
 
 
-def read_thread(user: User, dossier_id: object) -> list[dict[str, str]]:
+def read_thread(user: User, dossier_id: object) -> list[messaging.MessageRow]:
     """The dossier's messages, oldest first; the clients' messages become read."""
     with session_scope() as s:
         staff = require_staff(s, user)

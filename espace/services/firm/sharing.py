@@ -264,7 +264,7 @@ def _firm_scope(s: Session, user: User, dossier_id: object) -> Dossier:
 
 
 async def upload_document(user: User, dossier_id: object, filename: str, chunks: AsyncIterable[bytes],
-                          share_now: bool = True, declared_size: int | None = None) -> dict[str, Any]:
+                          share_now: bool = True, declared_size: int | None = None) -> deposit_service.DepositResult:
     """Store one document the firm adds to a dossier (direction "reçu"), with the
     clients' checks: size limit while streaming, type from the content. Shared
     at once (notices queued) unless share_now is false. Same answers as
@@ -273,7 +273,7 @@ async def upload_document(user: User, dossier_id: object, filename: str, chunks:
         share_notices.record(s, d.firm_id, doc)
         _audit_clients(s, user, "partage", f"documents {doc.id} dossier {d.id}", d)
 
-    result: dict[str, Any] = await deposit_service.receive_document(
+    result = await deposit_service.receive_document(
         user, dossier_id, filename, chunks, scope=_firm_scope, direction=Direction.recu, shared=share_now,
         action="ajout_document", on_shared=notice, declared_size=declared_size)
     return result
