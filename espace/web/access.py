@@ -122,8 +122,3 @@ staff_event = _guard(_staff, _refuse)
 # it held and the tab goes to the login page (or where the session must go first).
 account_event = _guard(_member, _leave)
 
-
-def acting_client(state: Any) -> User | None:
-    """The acting client inside a handler that is not guarded as a whole (e.g. after
-    an await, to check the tab still belongs to the same person)."""
-    return _client(state)

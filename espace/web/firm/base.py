@@ -15,10 +15,6 @@ class StaffState(SessionState):
     """Base of the /admin page states. Handlers are `@staff_event`: they receive the
     acting staff user and pass it to the firm services, which scope by its firm."""
 
-    def _require_staff(self) -> User | None:
-        """The acting staff user, for a handler that re-checks after an await."""
-        return self._staff()
-
     def _refuse(self):
         """Someone who is not (or no longer) a firm user: forget what this page held,
         then send them to the login page or to their own home."""

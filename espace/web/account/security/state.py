@@ -12,7 +12,7 @@ import logging
 
 import reflex as rx
 
-from espace.models import Role, User
+from espace.models import User
 from espace.services.accounts import passkeys, two_factor
 from espace.services.accounts.auth import home_path_for
 from espace.services.accounts.factors import account_of, enrolment_required
@@ -38,7 +38,6 @@ class SecurityState(LoadedPage, SessionState):
     error: str = ""
     form_key: int = 0
     required: bool = False
-    is_staff: bool = False
 
     # The handlers acting on the account are @account_event (web/access.py): the
     # session's member, also while the firm still requires an enrolment (this page is
@@ -49,7 +48,6 @@ class SecurityState(LoadedPage, SessionState):
         self.totp_enabled = data.totp_enabled
         self.recovery_left = data.recovery_left
         self.keys = data.passkeys
-        self.is_staff = user.role != Role.client
         self.required = enrolment_required(user)
 
     @account_event

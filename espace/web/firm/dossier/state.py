@@ -110,7 +110,7 @@ class AdminDossierState(LoadedPage, StaffState):
         marker on the server, show it."""
         await asyncio.sleep(1.5)
         async with self:
-            user = self._require_staff()
+            user = self._staff()
             if user is not None:
                 self._fill(user)
 
