@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,6 +83,7 @@ def _create_user(args: argparse.Namespace, role) -> None:
     from espace.models import Client, Firm, Role
     from espace.services import crypto as security
     from espace.services.accounts import identities
+    from espace.services.firm.common import saved_id
     from espace.services.mail import outbox
 
     email = _normalize_email(args.email)
@@ -122,7 +124,7 @@ def _create_user(args: argparse.Namespace, role) -> None:
         client = None
         if role == Role.client:
             client = Client(
-                firm_id=args.firm_id, user_id=user.id, email=email, adresse=args.adresse.strip(),
+                firm_id=args.firm_id, user_id=saved_id(user.id), email=email, adresse=args.adresse.strip(),
                 code_postal=args.code_postal.strip(), ville=args.ville.strip(), tel=args.tel.strip(),
                 mobile=args.mobile.strip(),
             )
@@ -156,10 +158,11 @@ def cmd_create_client(args: argparse.Namespace) -> None:
 
 
 def cmd_create_dossier(args: argparse.Namespace) -> None:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from espace.db import session_scope
     from espace.models import Client, Dossier, DossierClient, Firm, Role, User
+    from espace.services.firm.common import saved_id
 
     with session_scope() as s:
         if s.get(Firm, args.firm_id) is None:
@@ -172,7 +175,7 @@ def cmd_create_dossier(args: argparse.Namespace) -> None:
             raise CliError(f"La référence {args.reference} existe déjà.")
         clients = []
         for address in args.client_email or []:
-            client = s.exec(select(Client).join(User, User.id == Client.user_id).where(
+            client = s.exec(select(Client).join(User, col(User.id) == Client.user_id).where(
                 User.email == _normalize_email(address), Client.firm_id == args.firm_id)).first()
             if client is None:
                 raise CliError(f"Client introuvable dans ce cabinet : {address}.")
@@ -182,7 +185,7 @@ def cmd_create_dossier(args: argparse.Namespace) -> None:
         s.add(dossier)
         s.flush()
         for client in clients:
-            s.add(DossierClient(dossier_id=dossier.id, client_id=client.id))
+            s.add(DossierClient(dossier_id=saved_id(dossier.id), client_id=saved_id(client.id)))
         s.commit()
         print(f"Dossier créé : n° {dossier.id} ({dossier.reference} - {dossier.label})")
 
@@ -240,22 +243,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _help(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="commande", title="commandes")
-    add_parser = sub.add_parser
 
-    def sub_add_parser(name: str, **kw) -> argparse.ArgumentParser:
-        p = add_parser(name, add_help=False, description=kw.get("help"), **kw)
+    def command(name: str, **kw: Any) -> argparse.ArgumentParser:
+        """A subcommand whose description is its help line, with the French -h."""
+        p = sub.add_parser(name, add_help=False, description=kw.get("help"), **kw)
         _help(p)
         return p
 
-    sub.add_parser = sub_add_parser
-
-    p = sub.add_parser("migrate", help="met à jour le schéma de la base de données (Alembic)")
+    p = command("migrate", help="met à jour le schéma de la base de données (Alembic)")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("demo", help="charge les données de démonstration si la base est vide")
+    p = command("demo", help="charge les données de démonstration si la base est vide")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("create-firm", help="crée un cabinet et affiche son numéro")
+    p = command("create-firm", help="crée un cabinet et affiche son numéro")
     p.add_argument("--name", required=True, help="nom du cabinet")
     p.add_argument("--sender-email", default="", help="adresse d'expédition des e-mails du cabinet")
     p.set_defaults(func=cmd_create_firm)
@@ -270,14 +271,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="mot de passe (par défaut : un mot de passe aléatoire, affiché une seule fois)",
         )
 
-    p = sub.add_parser("create-lawyer", help="crée un compte avocat d'un cabinet")
+    p = command("create-lawyer", help="crée un compte avocat d'un cabinet")
     user_args(p)
     p.add_argument("--role", choices=("admin", "lawyer", "staff"), default="lawyer",
                    help="admin : administrateur du cabinet (paramètres, clés Stripe, collègues) ; "
                         "lawyer : avocat (par défaut) ; staff : collaborateur")
     p.set_defaults(func=cmd_create_lawyer)
 
-    p = sub.add_parser("create-client", help="crée un compte client d'un cabinet")
+    p = command("create-client", help="crée un compte client d'un cabinet")
     user_args(p)
     p.add_argument("--adresse", default="", help="adresse postale")
     p.add_argument("--code-postal", default="", help="code postal")
@@ -286,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mobile", default="", help="téléphone mobile")
     p.set_defaults(func=cmd_create_client)
 
-    p = sub.add_parser("create-dossier", help="crée un dossier et le rattache à ses clients")
+    p = command("create-dossier", help="crée un dossier et le rattache à ses clients")
     p.add_argument("--firm-id", type=int, required=True, help="numéro du cabinet")
     p.add_argument("--reference", required=True, help="référence du dossier, ex. 2024IIDOS/0001")
     p.add_argument("--label", required=True, help="libellé, ex. DUPONT / SUCCESSION")
@@ -294,14 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client-email", action="append", help="identifiant d'un client (répétable)")
     p.set_defaults(func=cmd_create_dossier)
 
-    p = sub.add_parser("worker", help="envoie les e-mails de la file d'attente (boucle, sans l'application)")
+    p = command("worker", help="envoie les e-mails de la file d'attente (boucle, sans l'application)")
     p.add_argument("--once", action="store_true", help="un seul passage, puis s'arrête")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("outbox-status", help="nombre d'e-mails de la file d'attente par statut")
+    p = command("outbox-status", help="nombre d'e-mails de la file d'attente par statut")
     p.set_defaults(func=cmd_outbox_status)
 
-    p = sub.add_parser("reset-2fa", help="retire la double authentification d'un compte (téléphone et codes perdus)")
+    p = command("reset-2fa", help="retire la double authentification d'un compte (téléphone et codes perdus)")
     p.add_argument("--email", required=True, help="identifiant du compte")
     p.set_defaults(func=cmd_reset_2fa)
     return parser

@@ -7,31 +7,20 @@ document is a real one-page PDF stored under DATA_DIR/documents.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from espace.db import session_scope
-from espace.models import (
-    Account,
-    Client,
-    Direction,
-    Document,
-    Dossier,
-    DossierClient,
-    Facture,
-    FactureStatus,
-    Firm,
-    Frais,
-    Rdv,
-    Role,
-    Tache,
-    TempsPasse,
-    User,
-)
+from espace.domain.items import DOCUMENTS, ItemKind, kinds
+from espace.models import Account, Client, Direction, Dossier, DossierClient, FactureStatus, Firm, Role, User
 from espace.services import crypto as security
 from espace.services import storage
+from espace.services.firm.common import saved_id
 
 LUCE_EMAIL = "academy@secib.fr"
 LUCE_PASSWORD = "a12RJ3d11P"
@@ -70,7 +59,7 @@ def _pdf_text(value: str) -> bytes:
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def make_pdf(title: str, lines: list[str] = ()) -> bytes:
+def make_pdf(title: str, lines: Sequence[str] = ()) -> bytes:
     """A valid one-page A4 PDF 1.4: `title` in Helvetica-Bold, then `lines`."""
     import textwrap
 
@@ -117,161 +106,244 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _dt(*args: int) -> datetime:
+def _dt(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     """An appointment time, in the firm's time zone (shown back in Europe/Paris)."""
-    return datetime(*args, tzinfo=_PARIS).astimezone(UTC)
+    return datetime(year, month, day, hour, minute, tzinfo=_PARIS).astimezone(UTC)
+
+
+def _on(day: date, hour: int = 9) -> datetime:
+    """`day` at `hour` (UTC)."""
+    return datetime.combine(day, time(hour, 0), tzinfo=UTC)
 
 
 def _at(day: date | datetime, hour: int = 9) -> datetime:
     """A datetime for `day` (at `hour`), never later than now (shares are past events)."""
-    moment = day if isinstance(day, datetime) else datetime.combine(day, time(hour, 0), tzinfo=UTC)
+    moment = day if isinstance(day, datetime) else _on(day, hour)
     return min(moment, now() - timedelta(minutes=5))
 
 
-# Per dossier of Luce: documents received (name, date), documents deposited by
-# Luce, RDV (start, place, subject), tasks (date, label, done), time spent
-# (date, minutes, description).
+# --------------------------------------------------------------------------- the items of the dossiers
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A row of one item kind of the registry (espace.domain.items): its own columns
+    (the loader adds its dossier, and for a document its PDF and who added it, for a
+    time spent its lawyer), the moment the firm added it, shared at that moment
+    unless `shared` is false (then only the firm sees it). `at` is kept in the past
+    by `_at`; None: the moment the demo is loaded."""
+
+    fields: Mapping[str, Any]
+    at: datetime | None
+    shared: bool = True
+
+
+def received(name: str, day: date, shared: bool = True) -> Item:
+    """A document the firm shares (the dossier's lawyer), at 10:00 on its date."""
+    return Item({"direction": Direction.recu, "name": name, "doc_date": day}, _on(day, 10), shared)
+
+
+def deposited(name: str, day: date) -> Item:
+    """A document the client deposited, at 10:00 on its date."""
+    return Item({"direction": Direction.depose, "name": name, "doc_date": day}, _on(day, 10))
+
+
+def rdv(starts_at: datetime, place: str, subject: str, shared_on: date | None = None) -> Item:
+    """An appointment, shared three weeks before (or on `shared_on`)."""
+    return Item({"starts_at": starts_at, "place": place, "subject": subject},
+                starts_at - timedelta(days=21) if shared_on is None else _on(shared_on))
+
+
+def tache(day: date, label: str, done: bool) -> Item:
+    """A task, shared two weeks before its date."""
+    return Item({"date": day, "label": label, "done": done}, _on(day - timedelta(days=14)))
+
+
+def temps(day: date, minutes: int, description: str) -> Item:
+    """Time spent by the dossier's lawyer, shared at 18:00 that day."""
+    return Item({"date": day, "minutes": minutes, "description": description}, _on(day, 18))
+
+
+def facture(number: str, day: date, cents: int, due: date, hour: int = 9) -> Item:
+    """An invoice to pay (online too), shared on its date."""
+    return Item({"number": number, "date": day, "amount_cents": cents, "status": FactureStatus.a_regler,
+                 "due_date": due, "payable_online": True}, _on(day, hour))
+
+
+def frais(day: date, cents: int, label: str, hour: int = 9) -> Item:
+    """Expenses, shared on their date."""
+    return Item({"date": day, "amount_cents": cents, "label": label}, _on(day, hour))
+
+
+def hidden(item: Item) -> Item:
+    """`item` added when the demo is loaded, not shared."""
+    return Item(item.fields, None, shared=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DossierSpec:
+    """A dossier of the demo: its reference, label, opening date and items."""
+
+    reference: str
+    label: str
+    created: date
+    items: Mapping[str, Sequence[Item]]  # by item kind key ("rdv", "temps-passes"...), oldest id first
+
+
 _MONTPELLIER_CA = "Cour d'appel de Montpellier, 1 rue Foch, 34000 Montpellier"
 _TJ = "Tribunal judiciaire de Montpellier, place Pierre Flotte, 34000 Montpellier"
 _CABINET = "Cabinet DELMAS Avocats, 12 boulevard du Jeu de Paume, 34000 Montpellier"
 _CPH = "Conseil de prud'hommes de Montpellier, 1 place Francis Ponge, 34000 Montpellier"
 
+# Luce ALEXANDER's dossiers (the manual's screens) and what the firm shared in them.
 LUCE_DOSSIERS = [
-    {
-        "reference": "2017IIDOS/1529",
-        "label": "ALEXANDER / AGENCE IMMO",
-        "created": date(2017, 2, 1),
-        "recu": [
-            ("Lettre au client AR dossier Appelant (CA 09-17)", date(2024, 1, 8)),
-            ("Lettre", date(2022, 10, 19)),
-            ("Facture avec détail", date(2021, 12, 10)),
-            ("Mandat de vente exclusif", date(2017, 2, 6)),
-            ("Assignation devant le tribunal de grande instance de Montpellier", date(2017, 3, 14)),
-            ("Bordereau de pièces communiquées", date(2017, 5, 22)),
-            ("Conclusions de l'agence immobilière", date(2017, 11, 9)),
-            ("Procès-verbal de constat d'huissier", date(2018, 2, 27)),
-            ("Jugement du tribunal de grande instance", date(2018, 10, 16)),
-            ("Déclaration d'appel", date(2018, 11, 20)),
-            ("Conclusions d'appelant", date(2019, 2, 18)),
-            ("Courrier adverse", date(2020, 6, 3)),
-            ("Ordonnance du conseiller de la mise en état", date(2021, 3, 25)),
-            ("Avis de fixation de l'affaire à l'audience", date(2023, 5, 12)),
+    DossierSpec("2017IIDOS/1529", "ALEXANDER / AGENCE IMMO", date(2017, 2, 1), {
+        "documents": [
+            received("Lettre au client AR dossier Appelant (CA 09-17)", date(2024, 1, 8)),
+            received("Lettre", date(2022, 10, 19)),
+            received("Facture avec détail", date(2021, 12, 10)),
+            received("Mandat de vente exclusif", date(2017, 2, 6)),
+            received("Assignation devant le tribunal de grande instance de Montpellier", date(2017, 3, 14)),
+            received("Bordereau de pièces communiquées", date(2017, 5, 22)),
+            received("Conclusions de l'agence immobilière", date(2017, 11, 9)),
+            received("Procès-verbal de constat d'huissier", date(2018, 2, 27)),
+            received("Jugement du tribunal de grande instance", date(2018, 10, 16)),
+            received("Déclaration d'appel", date(2018, 11, 20)),
+            received("Conclusions d'appelant", date(2019, 2, 18)),
+            received("Courrier adverse", date(2020, 6, 3)),
+            received("Ordonnance du conseiller de la mise en état", date(2021, 3, 25)),
+            received("Avis de fixation de l'affaire à l'audience", date(2023, 5, 12)),
+            deposited("Compromis de vente signé", date(2017, 2, 20)),
         ],
-        "depose": [("Compromis de vente signé", date(2017, 2, 20))],
         "rdv": [
-            (_dt(2022, 3, 15, 10, 0), _CABINET, "Rendez-vous au cabinet"),
-            (_dt(2024, 2, 6, 14, 0), _MONTPELLIER_CA, "Audience — Cour d'appel de Montpellier"),
-            (_dt(2027, 1, 19, 9, 30), _MONTPELLIER_CA, "Audience de plaidoiries — Cour d'appel de Montpellier"),
+            rdv(_dt(2022, 3, 15, 10, 0), _CABINET, "Rendez-vous au cabinet"),
+            rdv(_dt(2024, 2, 6, 14, 0), _MONTPELLIER_CA, "Audience — Cour d'appel de Montpellier"),
+            rdv(_dt(2027, 1, 19, 9, 30), _MONTPELLIER_CA, "Audience de plaidoiries — Cour d'appel de Montpellier"),
         ],
         "taches": [
-            (date(2022, 4, 1), "Transmettre l'original du mandat de vente", True),
-            (date(2026, 12, 10), "Relire le projet de conclusions récapitulatives", False),
+            tache(date(2022, 4, 1), "Transmettre l'original du mandat de vente", True),
+            tache(date(2026, 12, 10), "Relire le projet de conclusions récapitulatives", False),
         ],
-        "temps": [
-            (date(2017, 3, 2), 90, "Étude du dossier et des pièces"),
-            (date(2019, 2, 12), 180, "Rédaction des conclusions"),
-            (date(2022, 3, 15), 60, "Rendez-vous avec le client"),
-            (date(2024, 2, 6), 120, "Audience devant la cour d'appel"),
+        "temps-passes": [
+            temps(date(2017, 3, 2), 90, "Étude du dossier et des pièces"),
+            temps(date(2019, 2, 12), 180, "Rédaction des conclusions"),
+            temps(date(2022, 3, 15), 60, "Rendez-vous avec le client"),
+            temps(date(2024, 2, 6), 120, "Audience devant la cour d'appel"),
         ],
-    },
-    {
-        "reference": "2019IIDOS/0412",
-        "label": "ALEXANDER / JPA",
-        "created": date(2019, 4, 1),
-        "recu": [
-            ("Courrier de mise en demeure", date(2019, 4, 8)),
-            ("Rapport d'expertise amiable", date(2019, 6, 27)),
-            ("Assignation en référé expertise", date(2019, 9, 12)),
-            ("Ordonnance de référé", date(2019, 12, 5)),
-            ("Pré-rapport de l'expert judiciaire", date(2020, 9, 30)),
-            ("Dire à l'expert", date(2020, 11, 17)),
-            ("Rapport d'expertise judiciaire", date(2021, 5, 4)),
-            ("Assignation au fond", date(2021, 9, 21)),
-            ("Conclusions récapitulatives", date(2022, 6, 14)),
-            ("Jugement du tribunal judiciaire", date(2023, 3, 7)),
+        "factures": [facture("FA-2024-0042", date(2026, 11, 16), 144000, due=date(2026, 12, 31), hour=11)],
+        "frais": [frais(date(2018, 2, 27), 8950, "Frais d'huissier", hour=16)],
+    }),
+    DossierSpec("2019IIDOS/0412", "ALEXANDER / JPA", date(2019, 4, 1), {
+        "documents": [
+            received("Courrier de mise en demeure", date(2019, 4, 8)),
+            received("Rapport d'expertise amiable", date(2019, 6, 27)),
+            received("Assignation en référé expertise", date(2019, 9, 12)),
+            received("Ordonnance de référé", date(2019, 12, 5)),
+            received("Pré-rapport de l'expert judiciaire", date(2020, 9, 30)),
+            received("Dire à l'expert", date(2020, 11, 17)),
+            received("Rapport d'expertise judiciaire", date(2021, 5, 4)),
+            received("Assignation au fond", date(2021, 9, 21)),
+            received("Conclusions récapitulatives", date(2022, 6, 14)),
+            received("Jugement du tribunal judiciaire", date(2023, 3, 7)),
+            deposited("Devis de reprise des désordres", date(2019, 5, 15)),
         ],
-        "depose": [("Devis de reprise des désordres", date(2019, 5, 15))],
         "rdv": [
-            (_dt(2022, 5, 10, 9, 0), "Sur site, 8 rue des Salins, 34470 Pérols", "Réunion d'expertise sur site"),
-            (_dt(2026, 12, 8, 17, 0), _CABINET, "Rendez-vous au cabinet"),
+            rdv(_dt(2022, 5, 10, 9, 0), "Sur site, 8 rue des Salins, 34470 Pérols", "Réunion d'expertise sur site"),
+            rdv(_dt(2026, 12, 8, 17, 0), _CABINET, "Rendez-vous au cabinet"),
         ],
         "taches": [
-            (date(2022, 5, 2), "Transmettre les photographies des désordres", True),
-            (date(2027, 1, 15), "Fournir le devis de reprise actualisé", False),
+            tache(date(2022, 5, 2), "Transmettre les photographies des désordres", True),
+            tache(date(2027, 1, 15), "Fournir le devis de reprise actualisé", False),
         ],
-        "temps": [
-            (date(2020, 11, 16), 75, "Rédaction d'un dire à l'expert"),
-            (date(2021, 9, 14), 120, "Rédaction de l'assignation au fond"),
-            (date(2022, 5, 10), 150, "Assistance à la réunion d'expertise"),
+        "temps-passes": [
+            temps(date(2020, 11, 16), 75, "Rédaction d'un dire à l'expert"),
+            temps(date(2021, 9, 14), 120, "Rédaction de l'assignation au fond"),
+            temps(date(2022, 5, 10), 150, "Assistance à la réunion d'expertise"),
         ],
-    },
-    {
-        "reference": "2021IIDOS/0877",
-        "label": "ALEXANDER / SUCCESSION MARTIN",
-        "created": date(2021, 2, 1),
-        "recu": [
-            ("Acte de notoriété", date(2021, 2, 11)),
-            ("Attestation de dévolution successorale", date(2021, 3, 2)),
-            ("Inventaire notarié", date(2021, 4, 19)),
-            ("Projet d'acte de partage", date(2021, 7, 8)),
-            ("Courrier au notaire", date(2021, 10, 26)),
-            ("Assignation en partage judiciaire", date(2022, 1, 18)),
-            ("Conclusions en demande", date(2022, 5, 31)),
-            ("Procès-verbal de difficultés", date(2022, 9, 13)),
-            ("Courrier du conseil adverse", date(2023, 2, 22)),
+    }),
+    DossierSpec("2021IIDOS/0877", "ALEXANDER / SUCCESSION MARTIN", date(2021, 2, 1), {
+        "documents": [
+            received("Acte de notoriété", date(2021, 2, 11)),
+            received("Attestation de dévolution successorale", date(2021, 3, 2)),
+            received("Inventaire notarié", date(2021, 4, 19)),
+            received("Projet d'acte de partage", date(2021, 7, 8)),
+            received("Courrier au notaire", date(2021, 10, 26)),
+            received("Assignation en partage judiciaire", date(2022, 1, 18)),
+            received("Conclusions en demande", date(2022, 5, 31)),
+            received("Procès-verbal de difficultés", date(2022, 9, 13)),
+            received("Courrier du conseil adverse", date(2023, 2, 22)),
+            deposited("Relevés de comptes du défunt", date(2021, 3, 30)),
         ],
-        "depose": [("Relevés de comptes du défunt", date(2021, 3, 30))],
         "rdv": [
-            (_dt(2023, 3, 14, 11, 0), "Étude de Maître ROUX, notaire, 34970 Lattes", "Rendez-vous chez le notaire"),
-            (_dt(2027, 3, 2, 14, 0), _TJ, "Audience — Tribunal judiciaire de Montpellier"),
+            rdv(_dt(2023, 3, 14, 11, 0), "Étude de Maître ROUX, notaire, 34970 Lattes", "Rendez-vous chez le notaire"),
+            rdv(_dt(2027, 3, 2, 14, 0), _TJ, "Audience — Tribunal judiciaire de Montpellier"),
         ],
         "taches": [
-            (date(2023, 4, 1), "Signer la procuration notariale", True),
-            (date(2026, 12, 20), "Fournir les relevés bancaires du défunt", False),
+            tache(date(2023, 4, 1), "Signer la procuration notariale", True),
+            tache(date(2026, 12, 20), "Fournir les relevés bancaires du défunt", False),
         ],
-        "temps": [
-            (date(2021, 4, 26), 60, "Analyse de l'inventaire notarié"),
-            (date(2021, 10, 26), 30, "Correspondance avec le notaire"),
+        "temps-passes": [
+            temps(date(2021, 4, 26), 60, "Analyse de l'inventaire notarié"),
+            temps(date(2021, 10, 26), 30, "Correspondance avec le notaire"),
         ],
-    },
-    {
-        "reference": "2023IIDOS/1102",
-        "label": "ALEXANDER / PRUD'HOMMES",
-        "created": date(2023, 1, 10),
-        "recu": [
-            ("Convocation à l'entretien préalable", date(2023, 1, 16)),
-            ("Lettre de licenciement", date(2023, 2, 3)),
-            ("Requête devant le conseil de prud'hommes", date(2023, 3, 21)),
-            ("Attestation de témoin (article 202 du code de procédure civile)", date(2023, 4, 4)),
-            ("Convocation devant le bureau de conciliation", date(2023, 5, 9)),
-            ("Procès-verbal de non-conciliation", date(2023, 6, 28)),
-            ("Bordereau de pièces", date(2023, 8, 10)),
-            ("Conclusions de la salariée", date(2023, 10, 2)),
-            ("Conclusions adverses", date(2023, 11, 28)),
+    }),
+    DossierSpec("2023IIDOS/1102", "ALEXANDER / PRUD'HOMMES", date(2023, 1, 10), {
+        "documents": [
+            received("Convocation à l'entretien préalable", date(2023, 1, 16)),
+            received("Lettre de licenciement", date(2023, 2, 3)),
+            received("Requête devant le conseil de prud'hommes", date(2023, 3, 21)),
+            received("Attestation de témoin (article 202 du code de procédure civile)", date(2023, 4, 4)),
+            received("Convocation devant le bureau de conciliation", date(2023, 5, 9)),
+            received("Procès-verbal de non-conciliation", date(2023, 6, 28)),
+            received("Bordereau de pièces", date(2023, 8, 10)),
+            received("Conclusions de la salariée", date(2023, 10, 2)),
+            received("Conclusions adverses", date(2023, 11, 28)),
         ],
-        "depose": [],
         "rdv": [
-            (_dt(2023, 6, 27, 9, 0), _CPH, "Audience de conciliation — Conseil de prud'hommes"),
-            (_dt(2026, 12, 15, 13, 30), _CPH, "Audience de jugement — Conseil de prud'hommes"),
+            rdv(_dt(2023, 6, 27, 9, 0), _CPH, "Audience de conciliation — Conseil de prud'hommes"),
+            rdv(_dt(2026, 12, 15, 13, 30), _CPH, "Audience de jugement — Conseil de prud'hommes"),
         ],
         "taches": [
-            (date(2023, 3, 1), "Fournir l'attestation d'employeur", True),
-            (date(2026, 12, 5), "Fournir les bulletins de salaire de 2022", False),
+            tache(date(2023, 3, 1), "Fournir l'attestation d'employeur", True),
+            tache(date(2026, 12, 5), "Fournir les bulletins de salaire de 2022", False),
         ],
-        "temps": [
-            (date(2023, 3, 20), 90, "Rédaction de la requête"),
-            (date(2023, 6, 26), 45, "Préparation de l'audience de conciliation"),
+        "temps-passes": [
+            temps(date(2023, 3, 20), 90, "Rédaction de la requête"),
+            temps(date(2023, 6, 26), 45, "Préparation de l'audience de conciliation"),
         ],
-    },
+    }),
 ]
 
-# Items of Luce's dossiers that are NOT shared (shared_at null): index of the dossier.
-HIDDEN_DOCUMENTS = [
-    (0, "Note interne — stratégie en appel", date(2023, 12, 1)),
-    (3, "Projet de conclusions (brouillon)", date(2023, 12, 15)),
-]
-HIDDEN_RDV = (0, _dt(2026, 12, 1, 8, 30), _CABINET, "Réunion interne de préparation")
-HIDDEN_FACTURE = (1, "FA-2024-0051", date(2026, 11, 20), 60000)
+# Items of Luce's dossiers that are NOT shared (shared_at null), by kind: (index of the dossier, item).
+HIDDEN: dict[str, list[tuple[int, Item]]] = {
+    "documents": [
+        (0, received("Note interne — stratégie en appel", date(2023, 12, 1), shared=False)),
+        (3, received("Projet de conclusions (brouillon)", date(2023, 12, 15), shared=False)),
+    ],
+    "rdv": [(0, hidden(rdv(_dt(2026, 12, 1, 8, 30), _CABINET, "Réunion interne de préparation")))],
+    "factures": [(1, hidden(facture("FA-2024-0051", date(2026, 11, 20), 60000, due=date(2026, 12, 20))))],
+}
+
+# Marc BERTRAND, same firm, his own dossier.
+MARC_DOSSIER = DossierSpec("2022IIDOS/0555", "BERTRAND / LICENCIEMENT", date(2022, 9, 5), {
+    "documents": [
+        received("Lettre de licenciement", date(2022, 8, 29)),
+        received("Requête devant le conseil de prud'hommes", date(2022, 10, 11)),
+    ],
+    "rdv": [rdv(_dt(2026, 12, 9, 10, 0), _CABINET, "Rendez-vous au cabinet", shared_on=date(2026, 11, 2))],
+    "factures": [facture("FA-2024-0050", date(2026, 11, 10), 50000, due=date(2027, 1, 31))],
+})
+# Paul MARTIN, Cabinet LEROY.
+PAUL_DOSSIER = DossierSpec("2024LER/0001", "MARTIN / DIVORCE", date(2024, 3, 4), {
+    "documents": [received("Requête en divorce", date(2024, 3, 12))],
+})
+# Sophie NOEL: a dossier in each firm.
+SOPHIE_DOSSIERS = (
+    DossierSpec("2025IIDOS/0777", "NOEL / SUCCESSION", date(2025, 1, 14), {
+        "documents": [received("Déclaration de succession", date(2025, 3, 3))],
+    }),
+    DossierSpec("2025LER/0002", "NOEL / BAIL COMMERCIAL", date(2025, 2, 3), {
+        "documents": [received("Bail commercial signé", date(2025, 3, 3))],
+    }),
+)
 
 
 _hashes: dict[str, str] = {}
@@ -289,13 +361,13 @@ def _password_hashes() -> dict[str, str]:
     return _hashes
 
 
-def load_demo() -> dict:
+def load_demo() -> dict[str, Any]:
     """Load the demo data set into an empty database; return the ids created, or {}
     if the database already has a firm."""
     keys: list[str] = []
 
-    def pdf_document(dossier: Dossier, firm: Firm, name: str, doc_date: date, direction: Direction,
-                     uploader: User, shared: bool = True) -> Document:
+    def pdf_file(dossier: Dossier, firm: Firm, name: str, doc_date: date) -> dict[str, Any]:
+        """The document as a real PDF, stored: its file's columns."""
         data = make_pdf(
             name,
             [
@@ -308,12 +380,7 @@ def load_demo() -> dict:
         )
         key, size, sha = storage.save_bytes(data)
         keys.append(key)
-        moment = _at(doc_date, 10)
-        return Document(
-            dossier_id=dossier.id, direction=direction, name=name, doc_date=doc_date,
-            storage_key=key, size=size, sha256=sha, content_type="application/pdf",
-            uploaded_by_id=uploader.id, created_at=moment, shared_at=moment if shared else None,
-        )
+        return {"storage_key": key, "size": size, "sha256": sha, "content_type": "application/pdf"}
 
     try:
         with session_scope() as s:
@@ -327,10 +394,34 @@ def load_demo() -> dict:
                                       created_at=created)
                     s.add(account)
                     s.flush()
-                u = User(firm_id=firm.id, account_id=account.id, role=role, email=email, nom=nom, prenom=prenom,
-                         created_at=created, activated_at=created)
+                u = User(firm_id=saved_id(firm.id), account_id=saved_id(account.id), role=role, email=email, nom=nom,
+                         prenom=prenom, created_at=created, activated_at=created)
                 s.add(u)
                 return u
+
+            def dossier(firm: Firm, spec: DossierSpec, lawyer: User) -> Dossier:
+                d = Dossier(firm_id=saved_id(firm.id), reference=spec.reference, label=spec.label,
+                            interlocutor_id=lawyer.id, created_at=_at(spec.created))
+                s.add(d)
+                return d
+
+            def add_item(kind: ItemKind, d: Dossier, firm: Firm, client: User, item: Item) -> None:
+                """One row of `kind` in the dossier `d` of `firm`, whose client is `client`."""
+                fields = dict(item.fields)
+                if kind is DOCUMENTS:  # added by the dossier's lawyer, or deposited by the client
+                    fields |= pdf_file(d, firm, fields["name"], fields["doc_date"])
+                    fields["uploaded_by_id"] = d.interlocutor_id if fields["direction"] == Direction.recu else client.id
+                elif kind.key == "temps-passes":
+                    fields["lawyer_id"] = d.interlocutor_id
+                moment = created if item.at is None else _at(item.at)
+                s.add(kind.model(dossier_id=saved_id(d.id), **fields, created_at=moment,
+                                 shared_at=moment if item.shared else None))
+
+            def add_items(d: Dossier, firm: Firm, client: User, items: Mapping[str, Sequence[Item]]) -> None:
+                """The items of the dossier `d`, kind after kind in the registry's order."""
+                for kind in kinds():
+                    for item in items.get(kind.key, ()):
+                        add_item(kind, d, firm, client, item)
 
             # Firms and people.
             hashes = _password_hashes()
@@ -347,88 +438,40 @@ def load_demo() -> dict:
             julie = user(firm, Role.staff, JULIE_EMAIL, "MOREAU", "Julie", JULIE_PASSWORD)
             paul = user(other_firm, Role.client, PAUL_EMAIL, "MARTIN", "Paul", PAUL_PASSWORD)
             s.flush()
+            firm_id, other_firm_id = saved_id(firm.id), saved_id(other_firm.id)
             luce_client = Client(
-                firm_id=firm.id, user_id=luce.id, email=LUCE_EMAIL, adresse="Impasse Adam 1er",
+                firm_id=firm_id, user_id=saved_id(luce.id), email=LUCE_EMAIL, adresse="Impasse Adam 1er",
                 code_postal="34470", ville="PEROLS", tel="04 67 15 98 42", mobile="06 15 25 65 25",
             )
             marc_client = Client(
-                firm_id=firm.id, user_id=marc.id, email=MARC_EMAIL, adresse="3 rue de la Loge",
+                firm_id=firm_id, user_id=saved_id(marc.id), email=MARC_EMAIL, adresse="3 rue de la Loge",
                 code_postal="34000", ville="MONTPELLIER", tel="04 67 60 12 34", mobile="06 72 18 44 90",
             )
             paul_client = Client(
-                firm_id=other_firm.id, user_id=paul.id, email=PAUL_EMAIL, adresse="18 avenue de Toulouse",
+                firm_id=other_firm_id, user_id=saved_id(paul.id), email=PAUL_EMAIL, adresse="18 avenue de Toulouse",
                 code_postal="34070", ville="MONTPELLIER", tel="", mobile="06 11 22 33 44",
             )
             s.add_all([luce_client, marc_client, paul_client])
 
             # Luce's dossiers and what is shared in them.
-            dossiers = []
-            for spec in LUCE_DOSSIERS:
-                d = Dossier(firm_id=firm.id, reference=spec["reference"], label=spec["label"],
-                            interlocutor_id=lawyer.id, created_at=_at(spec["created"]))
-                s.add(d)
-                dossiers.append(d)
+            dossiers = [dossier(firm, spec, lawyer) for spec in LUCE_DOSSIERS]
             s.flush()
             for d, spec in zip(dossiers, LUCE_DOSSIERS, strict=True):
-                s.add(DossierClient(dossier_id=d.id, client_id=luce_client.id))
-                for name, day in spec["recu"]:
-                    s.add(pdf_document(d, firm, name, day, Direction.recu, lawyer))
-                for name, day in spec["depose"]:
-                    s.add(pdf_document(d, firm, name, day, Direction.depose, luce))
-                for starts_at, place, subject in spec["rdv"]:
-                    shared = _at(starts_at - timedelta(days=21))
-                    s.add(Rdv(dossier_id=d.id, starts_at=starts_at, place=place, subject=subject,
-                              created_at=shared, shared_at=shared))
-                for day, label, done in spec["taches"]:
-                    shared = _at(day - timedelta(days=14))
-                    s.add(Tache(dossier_id=d.id, date=day, label=label, done=done,
-                                created_at=shared, shared_at=shared))
-                for day, minutes, description in spec["temps"]:
-                    shared = _at(day, 18)
-                    s.add(TempsPasse(dossier_id=d.id, date=day, minutes=minutes, description=description,
-                                     lawyer_id=lawyer.id, created_at=shared, shared_at=shared))
-            immo = dossiers[0]
-            shared = _at(date(2026, 11, 16), 11)
-            s.add(Facture(dossier_id=immo.id, number="FA-2024-0042", date=date(2026, 11, 16),
-                          amount_cents=144000, status=FactureStatus.a_regler, due_date=date(2026, 12, 31),
-                          payable_online=True, created_at=shared, shared_at=shared))
-            shared = _at(date(2018, 2, 27), 16)
-            s.add(Frais(dossier_id=immo.id, date=date(2018, 2, 27), amount_cents=8950,
-                        label="Frais d'huissier", created_at=shared, shared_at=shared))
+                s.add(DossierClient(dossier_id=saved_id(d.id), client_id=saved_id(luce_client.id)))
+                add_items(d, firm, luce, spec.items)
 
             # Not shared: hidden from Luce.
-            for index, name, day in HIDDEN_DOCUMENTS:
-                s.add(pdf_document(dossiers[index], firm, name, day, Direction.recu, lawyer, shared=False))
-            index, starts_at, place, subject = HIDDEN_RDV
-            s.add(Rdv(dossier_id=dossiers[index].id, starts_at=starts_at, place=place, subject=subject,
-                      created_at=created))
-            index, number, day, cents = HIDDEN_FACTURE
-            s.add(Facture(dossier_id=dossiers[index].id, number=number, date=day, amount_cents=cents,
-                          due_date=day + timedelta(days=30), payable_online=True, created_at=created))
+            for kind in kinds():
+                for index, item in HIDDEN.get(kind.key, ()):
+                    add_item(kind, dossiers[index], firm, luce, item)
 
-            # Marc BERTRAND, same firm, his own dossier.
-            marc_dossier = Dossier(firm_id=firm.id, reference="2022IIDOS/0555", label="BERTRAND / LICENCIEMENT",
-                                   interlocutor_id=lawyer.id, created_at=_at(date(2022, 9, 5)))
-            # Paul MARTIN, Cabinet LEROY.
-            paul_dossier = Dossier(firm_id=other_firm.id, reference="2024LER/0001", label="MARTIN / DIVORCE",
-                                   interlocutor_id=claire.id, created_at=_at(date(2024, 3, 4)))
-            s.add_all([marc_dossier, paul_dossier])
+            marc_dossier = dossier(firm, MARC_DOSSIER, lawyer)
+            paul_dossier = dossier(other_firm, PAUL_DOSSIER, claire)
             s.flush()
-            s.add(DossierClient(dossier_id=marc_dossier.id, client_id=marc_client.id))
-            s.add(DossierClient(dossier_id=paul_dossier.id, client_id=paul_client.id))
-            s.add(pdf_document(marc_dossier, firm, "Lettre de licenciement", date(2022, 8, 29),
-                               Direction.recu, lawyer))
-            s.add(pdf_document(marc_dossier, firm, "Requête devant le conseil de prud'hommes",
-                               date(2022, 10, 11), Direction.recu, lawyer))
-            shared = _at(date(2026, 11, 2))
-            s.add(Rdv(dossier_id=marc_dossier.id, starts_at=_dt(2026, 12, 9, 10, 0), place=_CABINET,
-                      subject="Rendez-vous au cabinet", created_at=shared, shared_at=shared))
-            shared = _at(date(2026, 11, 10))
-            s.add(Facture(dossier_id=marc_dossier.id, number="FA-2024-0050", date=date(2026, 11, 10),
-                          amount_cents=50000, status=FactureStatus.a_regler, due_date=date(2027, 1, 31),
-                          payable_online=True, created_at=shared, shared_at=shared))
-            s.add(pdf_document(paul_dossier, other_firm, "Requête en divorce", date(2024, 3, 12),
-                               Direction.recu, claire))
+            s.add(DossierClient(dossier_id=saved_id(marc_dossier.id), client_id=saved_id(marc_client.id)))
+            s.add(DossierClient(dossier_id=saved_id(paul_dossier.id), client_id=saved_id(paul_client.id)))
+            add_items(marc_dossier, firm, marc, MARC_DOSSIER.items)
+            add_items(paul_dossier, other_firm, paul, PAUL_DOSSIER.items)
 
             # Sophie NOEL, client of both firms (one account, two memberships), a dossier in each.
             sophie = user(firm, Role.client, SOPHIE_EMAIL, "NOEL", "Sophie", SOPHIE_PASSWORD)
@@ -436,24 +479,21 @@ def load_demo() -> dict:
             sophie_leroy = user(other_firm, Role.client, SOPHIE_EMAIL, "NOEL", "Sophie", SOPHIE_PASSWORD,
                                 account=s.get(Account, sophie.account_id))
             s.flush()
+            sophie_firms = ((firm, sophie, lawyer), (other_firm, sophie_leroy, claire))
             sophie_clients = [
-                Client(firm_id=f.id, user_id=u.id, email=SOPHIE_EMAIL, adresse="7 place de la Comédie",
-                       code_postal="34000", ville="MONTPELLIER", tel="", mobile="06 48 21 37 59")
-                for f, u in ((firm, sophie), (other_firm, sophie_leroy))
+                Client(firm_id=saved_id(f.id), user_id=saved_id(u.id), email=SOPHIE_EMAIL,
+                       adresse="7 place de la Comédie", code_postal="34000", ville="MONTPELLIER", tel="",
+                       mobile="06 48 21 37 59")
+                for f, u, _ in sophie_firms
             ]
             s.add_all(sophie_clients)
-            sophie_dossiers = [
-                Dossier(firm_id=firm.id, reference="2025IIDOS/0777", label="NOEL / SUCCESSION",
-                        interlocutor_id=lawyer.id, created_at=_at(date(2025, 1, 14))),
-                Dossier(firm_id=other_firm.id, reference="2025LER/0002", label="NOEL / BAIL COMMERCIAL",
-                        interlocutor_id=claire.id, created_at=_at(date(2025, 2, 3))),
-            ]
-            s.add_all(sophie_dossiers)
+            sophie_dossiers = [dossier(f, spec, author)
+                               for (f, _, author), spec in zip(sophie_firms, SOPHIE_DOSSIERS, strict=True)]
             s.flush()
-            for d, c, f, author, name in zip(sophie_dossiers, sophie_clients, (firm, other_firm), (lawyer, claire),
-                                             ("Déclaration de succession", "Bail commercial signé"), strict=True):
-                s.add(DossierClient(dossier_id=d.id, client_id=c.id))
-                s.add(pdf_document(d, f, name, date(2025, 3, 3), Direction.recu, author))
+            for d, c, (f, u, _), spec in zip(sophie_dossiers, sophie_clients, sophie_firms, SOPHIE_DOSSIERS,
+                                             strict=True):
+                s.add(DossierClient(dossier_id=saved_id(d.id), client_id=saved_id(c.id)))
+                add_items(d, f, u, spec.items)
 
             s.commit()
             return {

@@ -53,8 +53,8 @@ async def upload(request: Request) -> Response:
     except AccessDenied:
         log.warning("admin upload refused: not a dossier of the firm user=%s dossier=%s", user.id, dossier_id)
         return _error(404, NOT_FOUND, name=name)
-    status = result.pop("status", 200 if result.get("ok") else 400)
-    return JSONResponse(result, status_code=status, headers={"Cache-Control": "no-store"})
+    body = {key: value for key, value in result.items() if key != "status"}  # the answer without its status
+    return JSONResponse(body, status_code=result["status"], headers={"Cache-Control": "no-store"})
 
 
 routes: list[Route] = [
