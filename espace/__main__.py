@@ -80,10 +80,10 @@ def _create_user(args: argparse.Namespace, role) -> None:
     from espace.config import settings
     from espace.db import session_scope
     from espace.demo import now
+    from espace.domain.ids import saved_id
     from espace.models import Client, Firm, Role
     from espace.services import crypto as security
     from espace.services.accounts import identities
-    from espace.services.firm.common import saved_id
     from espace.services.mail import outbox
 
     email = _normalize_email(args.email)
@@ -161,8 +161,8 @@ def cmd_create_dossier(args: argparse.Namespace) -> None:
     from sqlmodel import col, select
 
     from espace.db import session_scope
+    from espace.domain.ids import saved_id
     from espace.models import Client, Dossier, DossierClient, Firm, Role, User
-    from espace.services.firm.common import saved_id
 
     with session_scope() as s:
         if s.get(Firm, args.firm_id) is None:

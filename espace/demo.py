@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from espace.db import session_scope
+from espace.domain.ids import saved_id
 from espace.domain.items import DOCUMENTS, ItemKind, kinds
 from espace.models import Account, Client, Direction, Dossier, DossierClient, FactureStatus, Firm, Role, User
 from espace.services import crypto as security
 from espace.services import storage
-from espace.services.firm.common import saved_id
 
 LUCE_EMAIL = "academy@secib.fr"
 LUCE_PASSWORD = "a12RJ3d11P"

@@ -29,3 +29,11 @@ def parse_page(value: object, default: int = 1) -> int:
     malformed (a list page always shows something)."""
     number = parse_id(value)
     return default if number is None else min(number, MAX_PAGE)
+
+
+def saved_id(row_id: int | None) -> int:
+    """The id of a row read from the database (the models type it `int | None`
+    because an unsaved row has none)."""
+    if row_id is None:
+        raise ValueError("a row read from the database has an id")
+    return row_id

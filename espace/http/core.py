@@ -13,8 +13,9 @@ from starlette.routing import Route
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain.roles import is_staff
 from espace.http import security as http_security
-from espace.models import Direction, Role, User
+from espace.models import Direction, User
 from espace.services import AccessDenied, audit, storage
 from espace.services.accounts import auth, client_address, login_guard
 from espace.services.accounts.auth import home_path_for
@@ -147,7 +148,7 @@ async def download_document(request: Request) -> Response:
         return PlainTextResponse("Document introuvable.", status_code=404)
     with session_scope() as s:
         audit.record(s, user, "telechargement", f"document {doc.id} {doc.name}", _client_ip(request))
-        if user.role in (Role.admin, Role.lawyer, Role.staff) and doc.direction == Direction.depose:
+        if is_staff(user.role) and doc.direction == Direction.depose:
             from espace.services.firm.sharing import mark_deposit_opened
 
             mark_deposit_opened(s, user, doc)  # clears the deposit's « Nouveau » marker

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
@@ -35,24 +36,24 @@ FORBIDDEN = "Requête refusée."
 NOT_FOUND = "Dossier introuvable."
 
 
-def _error(status: int, message: str, **extra) -> JSONResponse:
+def upload_error(status: int, message: str, **extra) -> JSONResponse:
     return JSONResponse({"ok": False, "error": message, **extra}, status_code=status,
                         headers={"Cache-Control": "no-store"})
 
 
-def _guard(request: Request):
+def upload_guard(request: Request):
     """(user, None) when the request may proceed, else (None, error response). The
     session is one indexed read (about 0.1 ms): done here, cheaper than a thread hop."""
     if request.headers.get(CSRF_HEADER, "").strip().lower() != CSRF_VALUE:
         log.warning("deposit request without %s path=%s ip=%s", CSRF_HEADER, request.url.path, client_ip(request))
-        return None, _error(403, FORBIDDEN)
+        return None, upload_error(403, FORBIDDEN)
     user = session_actor(request)
     if user is None:
-        return None, _error(401, NOT_LOGGED_IN)
+        return None, upload_error(401, NOT_LOGGED_IN)
     return user, None
 
 
-def _client_filename(request: Request) -> str:
+def client_filename(request: Request) -> str:
     raw = request.headers.get("x-filename", "")[:FILENAME_HEADER_MAX]
     return deposits.sanitize_filename(unquote(raw, errors="replace"))
 
@@ -70,62 +71,85 @@ def declared_length(request: Request) -> int | None:
 
 
 def malformed_length(name: str) -> Response:
-    return _error(400, f"« {name} » : {deposits.REASON_FAILED}", name=name)
+    return upload_error(400, f"« {name} » : {deposits.REASON_FAILED}", name=name)
 
 
-async def upload(request: Request) -> Response:
-    user, refused = _guard(request)
-    if refused is not None:
-        return refused
+@dataclass(frozen=True, slots=True)
+class UploadTarget:
+    """What an upload request names: the dossier, the file's name, its declared size."""
+    dossier_id: int
+    name: str
+    declared: int | None
+
+
+def upload_target(request: Request) -> UploadTarget | Response:
+    """The dossier (from the path), the file name (X-Filename) and the declared size of
+    an upload; a French JSON refusal when the id or the length is malformed."""
     dossier_id = parse_id(request.path_params["dossier_id"])
-    name = _client_filename(request)
+    name = client_filename(request)
     if dossier_id is None:
-        return _error(404, NOT_FOUND, name=name)
+        return upload_error(404, NOT_FOUND, name=name)
     try:
         declared = declared_length(request)
     except ValueError:
         return malformed_length(name)
-    try:
-        result = await deposits.deposit_stream(user, dossier_id, name, request.stream(), declared_size=declared)
-    except AccessDenied:
-        log.warning("deposit refused: not the client's dossier user=%s dossier=%s ip=%s", user.id, dossier_id,
-                    client_ip(request))
-        return _error(404, NOT_FOUND, name=name)
+    return UploadTarget(dossier_id, name, declared)
+
+
+def upload_answer(result: deposits.DepositResult) -> Response:
+    """The JSON answer of a stored or refused upload, with the status the service chose."""
     body = {key: value for key, value in result.items() if key != "status"}  # the answer without its status
     return JSONResponse(body, status_code=result["status"], headers={"Cache-Control": "no-store"})
 
 
+async def upload(request: Request) -> Response:
+    user, refused = upload_guard(request)
+    if refused is not None:
+        return refused
+    target = upload_target(request)
+    if isinstance(target, Response):
+        return target
+    try:
+        result = await deposits.deposit_stream(user, target.dossier_id, target.name, request.stream(),
+                                               declared_size=target.declared)
+    except AccessDenied:
+        log.warning("deposit refused: not the client's dossier user=%s dossier=%s ip=%s", user.id, target.dossier_id,
+                    client_ip(request))
+        return upload_error(404, NOT_FOUND, name=target.name)
+    return upload_answer(result)
+
+
 async def finished(request: Request) -> Response:
-    user, refused = _guard(request)
+    user, refused = upload_guard(request)
     if refused is not None:
         return refused
     dossier_id = parse_id(request.path_params["dossier_id"])
     if dossier_id is None:
-        return _error(404, NOT_FOUND)
+        return upload_error(404, NOT_FOUND)
     try:
         declared = int(request.headers.get("content-length") or 0)
     except ValueError:
         declared = 0
     if declared > BATCH_BODY_MAX:
-        return _error(413, "Requête trop volumineuse.")
+        return upload_error(413, "Requête trop volumineuse.")
     body = bytearray()
     try:
         async for chunk in request.stream():
             body += chunk
             if len(body) > BATCH_BODY_MAX:
-                return _error(413, "Requête trop volumineuse.")
+                return upload_error(413, "Requête trop volumineuse.")
     except ClientDisconnect:
         return Response(status_code=400)
     try:
         names = json.loads(body or b"{}").get("names", [])
     except (ValueError, AttributeError):
-        return _error(400, "Requête invalide.")
+        return upload_error(400, "Requête invalide.")
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        return _error(400, "Requête invalide.")
+        return upload_error(400, "Requête invalide.")
     try:
         await run_in_threadpool(deposits.notify_batch, user, dossier_id, names)
     except AccessDenied:
-        return _error(404, NOT_FOUND)
+        return upload_error(404, NOT_FOUND)
     return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
 
 

@@ -17,11 +17,9 @@ from typing import Protocol, TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from espace.domain.ids import parse_id
+from espace.domain.roles import ADMIN_ROLES, STAFF_ROLES
 from espace.models import Client, Dossier, DossierClient, Firm, Role, User
 from espace.services import AccessDenied
-
-STAFF_ROLES = (Role.admin, Role.lawyer, Role.staff)
-ADMIN_ROLES = (Role.admin,)
 
 Row = TypeVar("Row", bound=SQLModel)
 

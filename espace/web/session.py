@@ -8,6 +8,7 @@ import reflex as rx
 
 from espace.db import session_scope
 from espace.domain.names import full_name
+from espace.domain.roles import is_staff
 from espace.models import Firm, Role, User
 from espace.services.accounts import auth, client_address, hashing, identities, login_guard
 from espace.services.accounts.auth import ENROL_SECOND_FACTOR, FIRST_LOGIN
@@ -65,7 +66,7 @@ class SessionState(rx.State):
 
     def _staff(self) -> User | None:
         user = self._user()
-        if user is None or user.role not in (Role.admin, Role.lawyer, Role.staff):
+        if user is None or not is_staff(user.role):
             return None
         if enrolment_required(user):
             return None

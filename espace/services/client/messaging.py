@@ -14,6 +14,7 @@ from espace.db import session_scope
 from espace.domain.french import fdatetime
 from espace.domain.ids import parse_id
 from espace.domain.names import dossier_title, formal_name, full_name
+from espace.domain.roles import is_staff
 from espace.domain.text import clean_line, clean_text
 from espace.models import Dossier, Message, MessageDirection, Role, User, utcnow
 from espace.services import AccessDenied, audit
@@ -134,7 +135,7 @@ def send(user: User, dossier_id: object, subject: str, body: str) -> SendResult:
 
 def _readable_dossier(s: Session, user: User, dossier_id: object) -> Dossier:
     """A client's own dossier; for the firm's people, any dossier of their firm."""
-    if user is not None and user.active and user.role in (Role.admin, Role.lawyer, Role.staff):
+    if user is not None and user.active and is_staff(user.role):
         did = parse_id(dossier_id)
         if did is None:
             raise AccessDenied()

@@ -13,6 +13,7 @@ from sqlmodel import col, func, or_, select
 
 from espace.db import session_scope
 from espace.domain.french import fdate, fdatetime
+from espace.domain.ids import saved_id
 from espace.domain.text import clean_line
 from espace.models import Client, Dossier, DossierClient, Role, User
 from espace.services import audit
@@ -20,7 +21,7 @@ from espace.services.access import client_in_firm, firm_of, require_staff
 from espace.services.accounts import auth, identities
 from espace.services.client.contact import FIELDS, REQUIRED, validate_details
 from espace.services.firm import invitations
-from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of, saved_id
+from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of
 
 log = logging.getLogger(__name__)
 

@@ -47,11 +47,3 @@ def like_pattern(word: str) -> str:
     (use with `escape="\\\\"`)."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def saved_id(row_id: int | None) -> int:
-    """The id of a row read from the database (the models type it `int | None`
-    because an unsaved row has none)."""
-    if row_id is None:
-        raise ValueError("a row read from the database has an id")
-    return row_id

@@ -12,12 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, exists, func, or_, select
 
 from espace.db import session_scope
+from espace.domain.ids import saved_id
+from espace.domain.roles import STAFF_ROLES
 from espace.domain.text import clean_line
 from espace.models import Client, Dossier, DossierClient, ShareNotice, User
 from espace.services import AccessDenied, audit
-from espace.services.access import STAFF_ROLES, client_in_firm, dossier_in_firm, require_staff, staff_in_firm
+from espace.services.access import client_in_firm, dossier_in_firm, require_staff, staff_in_firm
 from espace.services.firm.clients import display_name
-from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of, saved_id
+from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of
 
 log = logging.getLogger(__name__)
 

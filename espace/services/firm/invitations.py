@@ -11,12 +11,12 @@ from sqlmodel import Session, col, select, update
 
 from espace.config import settings
 from espace.domain.french import fdate, fdatetime
+from espace.domain.ids import saved_id
 from espace.domain.names import full_name
 from espace.models import Account, Firm, OneTimeToken, User, utcnow
 from espace.services import audit
 from espace.services import crypto as security
 from espace.services.accounts import auth, identities
-from espace.services.firm.common import saved_id
 from espace.services.mail import outbox
 
 INVITE_DAYS = 7

@@ -15,13 +15,14 @@ from sqlmodel import col, func, select
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain.french import fdatetime
+from espace.domain.ids import saved_id
 from espace.domain.names import dossier_title, formal_name
 from espace.domain.text import clean_line, clean_text
 from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
 from espace.services.access import dossier_clients, dossier_in_firm, require_staff
 from espace.services.client import messaging
-from espace.services.firm.common import ActionResult, saved_id
+from espace.services.firm.common import ActionResult
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)

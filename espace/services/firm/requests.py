@@ -18,13 +18,14 @@ from sqlmodel import Session, col, func, select, update
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain.french import fdate, fdatetime
+from espace.domain.ids import saved_id
 from espace.domain.names import formal_name, full_name
 from espace.models import Client, ContactRequest, ContactStatus, Firm, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services.access import get_by_id, require_staff
 from espace.services.accounts import identities
 from espace.services.client.contact import FIELDS
-from espace.services.firm.common import ActionResult, saved_id
+from espace.services.firm.common import ActionResult
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)

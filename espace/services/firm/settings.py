@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from espace.db import session_scope
 from espace.domain.contact import is_email
+from espace.domain.roles import ADMIN_ROLES
 from espace.domain.text import clean_line, truthy
 from espace.models import Firm, User
 from espace.services import AccessDenied, audit, storage
 from espace.services import crypto as security
-from espace.services.access import ADMIN_ROLES, firm_of, require_admin, require_staff
+from espace.services.access import firm_of, require_admin, require_staff
 from espace.services.firm.common import ActionResult
 
 log = logging.getLogger(__name__)

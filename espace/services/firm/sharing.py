@@ -18,10 +18,11 @@ from espace.db import session_scope
 from espace.domain import items as registry
 from espace.domain.french import fdate, fdatetime, fsize
 from espace.domain.names import dossier_title, formal_name
+from espace.domain.roles import STAFF_ROLES
 from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services import deposits as deposit_service
-from espace.services.access import STAFF_ROLES, dossier_clients, dossier_in_firm, require_id, require_staff
+from espace.services.access import dossier_clients, dossier_in_firm, require_id, require_staff
 from espace.services.mail import share_notices
 
 log = logging.getLogger(__name__)

@@ -22,14 +22,16 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.domain.contact import is_email
 from espace.domain.french import fdatetime
+from espace.domain.ids import saved_id
 from espace.domain.names import full_name
+from espace.domain.roles import STAFF_ROLES
 from espace.domain.text import clean_line
 from espace.models import Account, Firm, OneTimeToken, Role, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.access import STAFF_ROLES, firm_of, require_admin, require_staff, staff_in_firm
+from espace.services.access import firm_of, require_admin, require_staff, staff_in_firm
 from espace.services.accounts import auth, identities
 from espace.services.firm.clients import NEVER, display_name
-from espace.services.firm.common import ActionResult, saved_id
+from espace.services.firm.common import ActionResult
 from espace.services.firm.invitations import INVITE_DAYS
 from espace.services.mail import outbox
 
