@@ -1,23 +1,39 @@
-"""Every screen's page module; importing this registers the routes (espace/espace.py)."""
-from espace.web.account import firm_page as admin_account  # noqa: F401
-from espace.web.account import page as account  # noqa: F401
-from espace.web.account.security import page as security  # noqa: F401
-from espace.web.client.contact import page as contact  # noqa: F401
-from espace.web.client.dossier import page as dossier  # noqa: F401
-from espace.web.client.home import page as home  # noqa: F401
-from espace.web.client.listing import page as listing  # noqa: F401
-from espace.web.client.messages import page as messages  # noqa: F401
-from espace.web.client.payment import page as payment  # noqa: F401
-from espace.web.firm.clients import detail_page as admin_client  # noqa: F401
-from espace.web.firm.dashboard import page as admin  # noqa: F401
-from espace.web.firm.dossier import page as admin_dossier  # noqa: F401
-from espace.web.firm.dossiers import form_page as admin_dossier_form  # noqa: F401
-from espace.web.firm.dossiers import list_page as admin_dossiers  # noqa: F401
-from espace.web.firm.messages import page as admin_messages  # noqa: F401
-from espace.web.firm.payments import page as admin_payments  # noqa: F401
-from espace.web.firm.requests import page as admin_requests  # noqa: F401
-from espace.web.firm.settings import page as admin_settings  # noqa: F401
-from espace.web.firm.team import page as admin_team  # noqa: F401
-from espace.web.public.chooser import page as chooser  # noqa: F401
-from espace.web.public.first_login import page as first_login  # noqa: F401
-from espace.web.public.login import page as login  # noqa: F401
+"""Every screen's page module: importing this registers the routes (espace/espace.py).
+A new screen's page module is added to SCREENS."""
+from espace.web.account import firm_page as admin_account
+from espace.web.account import page as account
+from espace.web.account.security import page as security
+from espace.web.client.contact import page as contact
+from espace.web.client.dossier import page as dossier
+from espace.web.client.home import page as home
+from espace.web.client.listing import page as listing
+from espace.web.client.messages import page as messages
+from espace.web.client.payment import page as payment
+from espace.web.firm.clients import detail_page as admin_client
+from espace.web.firm.clients import list_page as admin_clients
+from espace.web.firm.clients import new_page as admin_client_new
+from espace.web.firm.dashboard import page as admin
+from espace.web.firm.dossier import page as admin_dossier
+from espace.web.firm.dossiers import form_page as admin_dossier_form
+from espace.web.firm.dossiers import list_page as admin_dossiers
+from espace.web.firm.messages import page as admin_messages
+from espace.web.firm.payments import page as admin_payments
+from espace.web.firm.requests import page as admin_requests
+from espace.web.firm.settings import page as admin_settings
+from espace.web.firm.team import page as admin_team
+from espace.web.public.chooser import page as chooser
+from espace.web.public.first_login import page as first_login
+from espace.web.public.login import page as login
+from espace.web.public.login import reset_page as reset
+
+SCREENS = (
+    # public
+    login, reset, first_login, chooser,
+    # the client's side
+    home, listing, dossier, payment, contact, messages,
+    # one's own account (both sides)
+    account, security, admin_account,
+    # the firm's side
+    admin, admin_clients, admin_client, admin_client_new, admin_dossiers, admin_dossier_form, admin_dossier,
+    admin_requests, admin_messages, admin_payments, admin_settings, admin_team,
+)
