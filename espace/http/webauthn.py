@@ -134,7 +134,9 @@ def _pending_token(request: Request, body: dict) -> str | Literal[False] | None:
     return token if token and len(token) <= 200 else False
 
 
-async def login_options(request: Request) -> Response:
+async def _login_call(request: Request) -> tuple[dict, str | None] | Response:
+    """The body and pending token of a passkey login call (same origin, JSON body, a
+    second factor with its pending login); the refusal to answer otherwise."""
     if not _same_origin(request):
         return _error(403, FORBIDDEN)
     body = await _body(request)
@@ -143,6 +145,14 @@ async def login_options(request: Request) -> Response:
     pending = _pending_token(request, body)
     if pending is False:
         return _error(401, passkeys.EXPIRED)
+    return body, pending
+
+
+async def login_options(request: Request) -> Response:
+    call = await _login_call(request)
+    if isinstance(call, Response):
+        return call
+    pending = call[1]
     options = await run_in_threadpool(passkeys.login_options, pending)
     if options is None and pending is None:
         return _error(429, auth.TOO_MANY)
@@ -153,14 +163,10 @@ async def login_options(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    if not _same_origin(request):
-        return _error(403, FORBIDDEN)
-    body = await _body(request)
-    if body is None:
-        return _error(400, INVALID)
-    pending = _pending_token(request, body)
-    if pending is False:
-        return _error(401, passkeys.EXPIRED)
+    call = await _login_call(request)
+    if isinstance(call, Response):
+        return call
+    body, pending = call
     result = await run_in_threadpool(passkeys.authenticate, body.get("credential"), pending, _client_ip(request))
     if not result.ok:
         return _error(400, result.error)
