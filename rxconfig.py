@@ -7,6 +7,11 @@ config = rx.Config(
     app_name="espace",
     db_url=settings.database_url,
     redis_url=settings.redis_url,
+    # One worker (no Redis): tab states in memory. Reflex's default "disk" manager also
+    # pickles them to .states/ and rescans that folder every ~2 s, a cost that grows with
+    # the connected clients (issue 11); a restart loses nothing a page cannot reload.
+    # With Redis (several workers), the states live there.
+    state_manager_mode="redis" if settings.redis_url else "memory",
     telemetry_enabled=False,
     show_built_with_reflex=False,
     frontend_port=settings.port,

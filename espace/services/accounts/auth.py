@@ -19,7 +19,7 @@ from espace.db import get_engine, session_scope
 from espace.models import Account, AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
 from espace.services import audit
 from espace.services import crypto as security
-from espace.services.accounts import identities, login_guard, pending_login
+from espace.services.accounts import identities, login_guard, pending_login, recent_reads
 from espace.services.accounts.factors import enrolment_required, has_second_factor
 from espace.services.accounts.identities import normalize_identifier
 from espace.services.accounts.one_time_links import expire_one_time_links, issue_one_time_token, valid_one_time
@@ -215,8 +215,16 @@ def current_session(token: str | None) -> tuple[int, User] | None:
     read as current_user (a tab's identity: see web/tab_identity.py)."""
     if not token or len(token) > TOKEN_MAX:
         return None
+    token_hash = security.token_hash(token)
+    found = recent_reads.remembered(("session", token_hash), lambda: _read_session(token_hash))
+    if found is None or not is_live(found[0]):  # a remembered row is still checked against the clock
+        return None
+    return found[1], found[2]
+
+
+def _read_session(token_hash: str) -> tuple[AuthSession, int, User] | None:
     with session_scope() as s:
-        found = s.exec(_SESSION_AND_USER_BY_HASH, params={"token_hash": security.token_hash(token)}).first()
+        found = s.exec(_SESSION_AND_USER_BY_HASH, params={"token_hash": token_hash}).first()
         if found is None:
             return None
         row, user, must_change = found
@@ -225,7 +233,7 @@ def current_session(token: str | None) -> tuple[int, User] | None:
         if _touch_if_due(s.connection(), stored_id(row), row.last_seen_at):
             s.commit()
         object.__setattr__(user, "must_change_password", bool(must_change))
-        return stored_id(row), user
+        return row, stored_id(row), user
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from espace.db import session_scope
 from espace.models import Account, FirmTwoFactorPolicy, Passkey, RecoveryCode, Role, TotpFactor, User
+from espace.services.accounts import recent_reads
 from espace.services.accounts.session_store import stored_id
 
 LAST_FACTOR_REQUIRED = ("Votre cabinet exige la double authentification : ajoutez une autre méthode "
@@ -84,6 +85,10 @@ def enrolment_required(user: Member | None) -> bool:
     person may reach only /double-authentification. `user`: a User or an auth.Actor."""
     if user is None:
         return False
+    return recent_reads.remembered(("enrolment", user.id, user.firm_id, user.role), lambda: _enrolment_required(user))
+
+
+def _enrolment_required(user: Member) -> bool:
     with session_scope() as s:
         if not required_for(s, user):
             return False

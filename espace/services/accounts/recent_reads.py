@@ -1,0 +1,49 @@
+"""Who is acting, read once per navigation instead of once per event.
+
+A page navigation is three websocket events (Reflex's on_load_internal, the page's
+load, set_is_hydrated) a few milliseconds apart, and each one checks the session
+behind its cookie (web/tab_identity.py) and the firm's second-factor rule. The checks
+keep their answer here for READ_FOR_SECONDS; any write this process makes to the
+database (a logout, a revocation, a deactivation, a password change, a 2FA policy…)
+forgets every answer at once, so a change made here is seen by the very next event.
+A change made by another process (another worker, the command line) is seen within
+READ_FOR_SECONDS."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+READ_FOR_SECONDS = 0.5
+_MAX_ENTRIES = 4096
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_answers: dict[Hashable, tuple[float, Any]] = {}
+
+T = TypeVar("T")
+
+
+def remembered(key: Hashable, read: Callable[[], T]) -> T:
+    """`read()`'s answer for `key`, reused for READ_FOR_SECONDS; None answers are not kept."""
+    now = time.monotonic()
+    hit = _answers.get(key)
+    if hit is not None and now - hit[0] <= READ_FOR_SECONDS:
+        return hit[1]  # type: ignore[no-any-return]
+    answer = read()
+    if answer is not None:
+        if len(_answers) >= _MAX_ENTRIES:
+            forget()
+        _answers[key] = (now, answer)
+    return answer
+
+
+def forget() -> None:
+    _answers.clear()
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _forget_after_writes(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    if _answers and statement.lstrip()[:7].upper().startswith(_WRITES):
+        _answers.clear()
