@@ -14,6 +14,7 @@ is a route the app does not serve.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,29 @@ INDEX: list[Served] = [
 ROUTES: list[Route] = [s.route for s in INDEX]
 
 
+# The production build's scripts and styles: their names carry a hash of their content, so
+# a browser keeps them for a year without asking again (a visit revalidated 18 files).
+HASHED_ASSETS = "/assets/"
+IMMUTABLE = b"public, max-age=31536000, immutable"
+
+
+@functools.lru_cache(maxsize=512)
+def _built_page_dir(path: str) -> bool:
+    """`path` (no trailing slash) is a page the production build wrote as `path/index.html`."""
+    if not path.startswith("/") or path.startswith(("/api/", "/_", HASHED_ASSETS)) or "." in path or len(path) > 100:
+        return False
+    return (http_security.static_dir() / path.strip("/") / "index.html").is_file()
+
+
+def _page_without_redirect(scope: Scope) -> Scope:
+    """`/accueil` served as `/accueil/` at once: the static files would first answer a
+    307 redirect to it (one more round trip on every page opened by its address)."""
+    path = scope["path"]
+    if scope.get("method") in ("GET", "HEAD") and path != "/" and not path.endswith("/") and _built_page_dir(path):
+        return {**scope, "path": path + "/", "raw_path": (path + "/").encode()}
+    return scope
+
+
 def security_headers(app: ASGIApp) -> ASGIApp:
     """Add the security headers (espace/http/security.py) to every HTTP answer, 404s
     included; refuse Reflex's public upload route."""
@@ -62,14 +86,18 @@ def security_headers(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
 
+        immutable = scope["path"].startswith(HASHED_ASSETS)
+
         async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in http_security.security_headers() if k not in names
-                ]
+                extra = list(http_security.security_headers())
+                if immutable and message.get("status") == 200:
+                    extra.append((b"cache-control", IMMUTABLE))
+                message["headers"] = list(message.get("headers", [])) + [(k, v) for k, v in extra if k not in names]
             await send(message)
 
+        scope = _page_without_redirect(scope)
         if scope["path"].startswith("/_upload"):
             await PlainTextResponse("Introuvable.", status_code=404)(scope, receive, send_with_headers)
             return

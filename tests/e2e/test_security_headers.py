@@ -88,3 +88,32 @@ def test_admin_pages_load_without_csp_violation(desktop, server):
     expect(page.get_by_role("heading", name="ALEXANDER Luce")).to_be_visible()
     page.wait_for_timeout(300)
     assert violations == []
+
+
+def test_built_scripts_are_cached_for_good_and_pages_open_without_a_redirect(desktop, server):
+    """The hashed scripts are not asked for again on the next page (a login used to
+    revalidate 18 of them), and `/connexion` answers at once, not with a 307 to `/connexion/`."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    for path in ("/connexion", "/accueil", "/admin"):
+        with opener.open(server.url + path, timeout=10) as r:
+            assert r.status == 200, path
+            assert "script-src 'self'" in r.headers["content-security-policy"]
+            assert "immutable" not in (r.headers.get("cache-control") or "")  # a page is never kept
+    page = desktop
+    scripts: list[str] = []
+    page.on("response", lambda r: scripts.append(r.headers.get("cache-control", "")) if "/assets/" in r.url else None)
+    page.goto("/connexion")
+    expect(page.get_by_role("button", name="Se connecter", exact=True)).to_be_visible()
+    assert scripts and all("max-age=31536000" in c and "immutable" in c for c in scripts), scripts
+    revalidated: list[str] = []
+    page.on("response", lambda r: revalidated.append(r.url) if "/assets/" in r.url and r.status == 304 else None)
+    page.goto("/premiere-connexion")
+    page.goto("/connexion")
+    expect(page.get_by_role("button", name="Se connecter", exact=True)).to_be_visible()
+    assert revalidated == []  # taken from the browser's cache, not asked again (was 304 × 18)
