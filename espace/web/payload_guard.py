@@ -8,6 +8,7 @@ does not fit is refused with a French message, the handler does not run, nothing
 changes. The handlers still parse what they use (ids through espace/domain/ids.py)."""
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import types
@@ -75,19 +76,31 @@ def value_fits(value: Any, hint: Any) -> bool:
     return True  # other annotations: left to the handler
 
 
-def payload_fits(fn, payload: Any) -> bool:
-    """Whether `payload` (the event's arguments by name) fits the handler function."""
-    if not isinstance(payload, dict):
-        return False
+@functools.cache
+def _shape(fn) -> tuple[list[inspect.Parameter], dict[str, Any], set[str] | None] | None:
+    """A handler's parameters (self left out), their type hints and the accepted names
+    (None: any), read once per handler (evaluating the annotations costs more than the
+    rest of the check)."""
     try:
         signature = inspect.signature(fn)
         hints = typing.get_type_hints(fn)
     except (TypeError, ValueError, NameError):
-        return True
+        return None
     params = [p for name, p in signature.parameters.items() if name != "self"]
-    names = {p.name for p in params}
+    names: set[str] | None = {p.name for p in params}
     if any(p.kind == p.VAR_KEYWORD for p in params):
         names = None
+    return params, hints, names
+
+
+def payload_fits(fn, payload: Any) -> bool:
+    """Whether `payload` (the event's arguments by name) fits the handler function."""
+    if not isinstance(payload, dict):
+        return False
+    shape = _shape(fn)
+    if shape is None:
+        return True
+    params, hints, names = shape
     if names is not None and not set(payload) <= names:
         return False
     for p in params:
