@@ -4,6 +4,7 @@ The Reflex states (the websocket handshake's headers) and the HTTP routes read t
 same cookies the same way: from here. The device cookie is login_guard's."""
 from __future__ import annotations
 
+import functools
 from http.cookies import SimpleCookie
 
 # The HttpOnly session cookie (set by /api/session/ouvrir).
@@ -20,6 +21,20 @@ def cookie_value(cookie_header: str | None, name: str) -> str | None:
     """The value of cookie `name` in a `Cookie` header; None when absent or malformed."""
     if not cookie_header:
         return None
+    if len(cookie_header) > _HEADER_KEPT:
+        return _parse(cookie_header, name)
+    return _parsed(cookie_header, name)
+
+
+_HEADER_KEPT = 4096  # a tab sends the same header with every event: parsed once, kept
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed(cookie_header: str, name: str) -> str | None:
+    return _parse(cookie_header, name)
+
+
+def _parse(cookie_header: str, name: str) -> str | None:
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(cookie_header)
