@@ -101,7 +101,7 @@ def test_a_registered_kind_is_added_shared_listed_and_announced(courriers, demo)
         ("Mise en demeure", "Lettre recommandée")]
     view = portal.dossier(luce, did)
     assert ("courriers", "Courriers", 1) in [(t.key, t.label, t.count) for t in view.tabs]
-    assert [r.name for r in view.items["courriers"]] == ["Mise en demeure"]
+    assert [r.name for r in portal.dossier_tab(luce, did, "courriers").rows] == ["Mise en demeure"]
 
     # Sharing later and taking back go through the same registry.
     assert sharing.share(lawyer, "courriers", hidden) is True
