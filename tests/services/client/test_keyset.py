@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from espace.config import settings
-from espace.db import get_engine, session_scope
+from espace.db import get_engine
 from espace.domain import items as registry
 from espace.models import Dossier, DossierClient
 from espace.services import AccessDenied
@@ -91,7 +91,7 @@ def test_list_pages_give_the_full_order_both_ways(ties, key):
     luce = _luce(ties)
     kind = registry.kind(key)
     expected = _expected(kind, ties["dossier_ids"]) if kind else _expected_dossiers(ties)
-    forward, back, pages = _walk(lambda **kw: portal.list_category(luce, key, **kw))
+    forward, back, _ = _walk(lambda **kw: portal.list_category(luce, key, **kw))
     assert forward == expected
     assert back == expected
     assert portal.list_category(luce, key).total == len(expected)
