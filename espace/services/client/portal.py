@@ -5,15 +5,11 @@ Every query starts from the acting client and only reaches items that are shared
 The categories, tabs and rows come from the item-kind registry (domain/items.py)."""
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any, TypedDict, TypeVar
 
-from sqlalchemy import Integer, bindparam, literal, tuple_, union_all
+from sqlalchemy import bindparam, literal, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
@@ -24,11 +20,13 @@ from sqlmodel.sql.expression import SelectOfScalar
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain import items as registry
-from espace.domain.ids import MAX_ID, parse_id
+from espace.domain.ids import parse_id
 from espace.domain.names import dossier_title, full_name
 from espace.domain.online_payment import accepts_online_payments
 from espace.models import Client, Document, Dossier, DossierClient, Firm, Role, User
 from espace.services import AccessDenied
+from espace.services.client import keyset
+from espace.services.client.keyset import make_cursor, read_cursor  # noqa: F401  (re-exported)
 
 _Stmt = TypeVar("_Stmt", SelectOfScalar[Dossier], Select[int | None, int])
 DOSSIERS = "dossiers"  # the category of the client's dossiers themselves, second on the home page
@@ -185,152 +183,6 @@ def client_dossier_ref(s: Session, user: User | None, dossier_id: object) -> Row
     return ref
 
 
-# --------------------------------------------------------------------------- keyset cursors
-# A page is bounded by the (order value, id) of an item, never by an offset: the
-# database reads the page from the index in display order, however far the page is.
-# A cursor is that pair written as an opaque, URL-safe string (read strictly: anything
-# malformed is no cursor, i.e. the first page). It names a position, not an item: the
-# scope (the acting client's shared items) applies whatever the cursor says.
-_DAY = re.compile(r"([0-9]{8})\.([0-9]{1,19})")  # 20240108.1234
-_MOMENT = re.compile(r"([0-9]{8})T([0-9]{6})([0-9]{6})?\.([0-9]{1,19})")  # 20240108T093000.1234 (UTC)
-_TEXT = re.compile(r"([A-Za-z0-9_-]{0,700})\.([0-9]{1,19})")  # base64url(reference).1234
-_CURSOR_MAX = 800
-# Positions before the oldest and after the newest item of a date / datetime column.
-_ENDS: dict[type, tuple[Any, Any]] = {
-    date: (date(1, 1, 1), date(9999, 12, 31)),
-    datetime: (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)),
-}
-
-
-def make_cursor(value: object, item_id: int) -> str:
-    """The cursor of an item placed at (value, item_id) in its list's order."""
-    if isinstance(value, datetime):
-        at = value.astimezone(UTC) if value.tzinfo else value
-        text = at.strftime("%Y%m%dT%H%M%S") + (f"{at.microsecond:06d}" if at.microsecond else "")
-    elif isinstance(value, date):
-        text = value.strftime("%Y%m%d")
-    else:
-        text = base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
-    return f"{text}.{item_id}"
-
-
-def read_cursor(raw: object, kind: type) -> tuple[Any, int] | None:
-    """(value, id) from a cursor whose value is of Python type `kind` (date, datetime,
-    str); None for anything else (not a string, too long, wrong shape, 31/02...)."""
-    if not isinstance(raw, str) or len(raw) > _CURSOR_MAX:
-        return None
-    try:
-        value: Any
-        if kind is datetime:
-            m = _MOMENT.fullmatch(raw)
-            if m is None:
-                return None
-            value = datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S").replace(
-                microsecond=int(m.group(3) or 0), tzinfo=UTC)
-            number = parse_id(m.group(4))
-        elif kind is date:
-            m = _DAY.fullmatch(raw)
-            if m is None:
-                return None
-            value = datetime.strptime(m.group(1), "%Y%m%d").date()
-            number = parse_id(m.group(2))
-        else:
-            m = _TEXT.fullmatch(raw)
-            if m is None:
-                return None
-            value = base64.urlsafe_b64decode(m.group(1) + "=" * (-len(m.group(1)) % 4)).decode()
-            number = parse_id(m.group(2))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-    return None if number is None else (value, number)
-
-
-@dataclass(frozen=True, slots=True)
-class _Want:
-    """Which page: the newest (no cursor), older / newer than a cursor, or the oldest."""
-
-    mode: str  # "first", "avant", "apres", "fin"
-    value: Any = None
-    id: int = 0
-
-
-def _want(kind: type, avant: object, apres: object, fin: object) -> _Want:
-    if fin is True or fin == "1":
-        return _Want("fin")
-    for mode, raw in (("avant", avant), ("apres", apres)):
-        if raw is not None:
-            cursor = read_cursor(raw, kind)
-            return _Want("first") if cursor is None else _Want(mode, *cursor)
-    return _Want("first")
-
-
-def _python_type(column: Any) -> type:
-    """date, datetime or str: what a cursor of this order column holds."""
-    sql_type = column.type
-    sql_type = getattr(sql_type, "impl", sql_type)  # a TypeDecorator (UTCDateTime): its implementation
-    try:
-        kind = sql_type.python_type
-    except NotImplementedError:  # pragma: no cover - every order column has one
-        return str
-    return kind if kind in (date, datetime) else str
-
-
-# Statements are built once per shape (building one costs more CPU than SQLite takes
-# to answer it) and kept with the registry objects they were built from.
-_STATEMENTS: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]] = {}
-
-
-def _built(key: tuple[Any, ...], owners: tuple[object, ...], build: Callable[[], Any]) -> Any:
-    hit = _STATEMENTS.get(key)
-    if hit is not None and len(hit[0]) == len(owners) and all(a is b for a, b in zip(hit[0], owners, strict=True)):
-        return hit[1]
-    stmt = build()
-    _STATEMENTS[key] = (owners, stmt)
-    return stmt
-
-
-def _bounded(stmt: Any, order: Any, ident: Any, mode: str, size: int) -> Any:
-    """`stmt` limited to one page (size + 1 rows: the extra one says there are more)."""
-    key = tuple_(order, ident)
-    cursor = tuple_(bindparam("cursor_value", type_=order.type), bindparam("cursor_id", type_=Integer))
-    if mode == "avant":
-        stmt = stmt.where(key < cursor)
-    elif mode == "apres":
-        stmt = stmt.where(key > cursor)
-    ascending = mode in ("apres", "fin")
-    return stmt.order_by(order.asc() if ascending else order.desc(),
-                         ident.asc() if ascending else ident.desc()).limit(size + 1)
-
-
-def _beyond(order: Any, ident: Any, newer: bool) -> Any:
-    """The condition "an item newer (older) than the bound (bound_value, bound_id)"."""
-    bound = tuple_(bindparam("bound_value", type_=order.type), bindparam("bound_id", type_=Integer))
-    return tuple_(order, ident) > bound if newer else tuple_(order, ident) < bound
-
-
-def _paged(rows: list[Any], want: _Want, size: int, key: Callable[[Any], tuple[Any, int]],
-           more_beyond: Callable[[bool, tuple[Any, int]], bool]) -> tuple[list[Any], str, str]:
-    """(rows newest first, newer cursor, older cursor) of what `_bounded` read.
-    `more_beyond(newer, key)`: whether items exist newer (older) than `key`, asked only
-    when the page read cannot tell."""
-    extra = len(rows) > size
-    rows = rows[:size]
-    if want.mode in ("apres", "fin"):
-        rows.reverse()
-    if not rows:
-        return rows, "", ""
-    first, last = key(rows[0]), key(rows[-1])
-    if want.mode == "first":
-        newer, older = False, extra
-    elif want.mode == "fin":
-        newer, older = extra, False
-    elif want.mode == "avant":
-        newer, older = more_beyond(True, first), extra
-    else:
-        newer, older = extra, more_beyond(False, last)
-    return rows, make_cursor(*first) if newer else "", make_cursor(*last) if older else ""
-
-
 # --------------------------------------------------------------------------- the client's scope
 _CLIENT_KEY = (
     core_select(col(Client.id), col(Client.firm_id), col(Firm.payments_enabled), col(Firm.stripe_publishable_key),
@@ -353,11 +205,14 @@ def _client_key(s: Session, user: User | None) -> Any:
 
 def _scope_ids() -> Select[int]:
     """Subquery: ids of the dossiers of the client `client_id` in its firm `firm_id`
-    (bound parameters)."""
+    (bound parameters). Read from the client's links (its index on client_id), each
+    dossier's firm checked by its primary key: `firm_id + 0` keeps SQLite's planner
+    (no statistics) from walking every dossier of the firm instead."""
     return (
         core_select(col(DossierClient.dossier_id))
         .join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
-        .where(col(DossierClient.client_id) == bindparam("client_id"), col(Dossier.firm_id) == bindparam("firm_id"))
+        .where(col(DossierClient.client_id) == bindparam("client_id"),
+               (col(Dossier.firm_id) + 0) == bindparam("firm_id"))
     )
 
 
@@ -371,7 +226,7 @@ def _choices_stmt() -> Any:
 
 
 def _choices(s: Session, client: Any) -> list[DossierChoice]:
-    rows = s.connection().execute(_built(("choices",), (), _choices_stmt), _scope(client)).all()
+    rows = s.connection().execute(keyset.built(("choices",), (), _choices_stmt), _scope(client)).all()
     return [{"id": str(r.id), "title": dossier_title(r)} for r in rows]
 
 
@@ -398,7 +253,7 @@ def home(user: User) -> Home:
     with session_scope() as s:
         client = _client_key(s, user)
         kinds = registry.kinds()
-        stmt = _built(("home",), tuple(kinds), lambda: _counts_stmt(kinds))
+        stmt = keyset.built(("home",), tuple(kinds), lambda: _counts_stmt(kinds))
         counts: dict[str, int] = {k: n for k, n in s.connection().execute(stmt, _scope(client)).all()}
         return Home(
             name=full_name(user),
@@ -422,20 +277,11 @@ def _row(kind: registry.ItemKind, r: Any, payments: bool, with_dossier: bool) ->
                    pay=view.pay if payments else "")
 
 
-def item_row(item: Any, dossier: Dossier | None = None, payments: bool = False) -> ItemRow:
-    """What a list or a tab shows of one item of a registered kind (an ORM object).
-    `payments`: the firm takes online payments (an invoice payable now gets its `pay` link)."""
-    view = registry.kind_of(item).view(item)
-    return ItemRow(id=str(item.id), date=view.date, name=view.name, detail=view.detail, url=view.url,
-                   dossier=dossier.label if dossier else "", dossier_id=str(dossier.id) if dossier else "",
-                   pay=view.pay if payments else "")
-
-
 def _exists(s: Session, stmt: Any, params: dict[str, Any]) -> bool:
     return s.connection().execute(stmt, params).first() is not None
 
 
-def _kind_page(s: Session, kind: registry.ItemKind, size: int, want: _Want, params: dict[str, Any],
+def _kind_page(s: Session, kind: registry.ItemKind, size: int, want: keyset.Want, params: dict[str, Any],
                where: Callable[[], tuple[Any, ...]], owners: tuple[object, ...], tag: tuple[Any, ...],
                payments: bool, with_dossier: bool) -> tuple[list[ItemRow], str, str]:
     """One page of a kind's shared items matching `where()` (bound parameters in
@@ -446,53 +292,45 @@ def _kind_page(s: Session, kind: registry.ItemKind, size: int, want: _Want, para
 
     def build_page() -> Any:
         if not with_dossier:
-            return _bounded(core_select(*_columns(model)).where(*where()), order, ident, bound.mode, size)
-        ids = _bounded(core_select(ident).where(*where()), order, ident, bound.mode, size).subquery()
+            return keyset.bounded(core_select(*_columns(model)).where(*where()), order, ident, bound.mode, size)
+        ids = keyset.bounded(core_select(ident).where(*where()), order, ident, bound.mode, size).subquery()
         return (core_select(*_columns(model), col(Dossier.label).label("dossier_label"))
                 .join(ids, ident == ids.c.id).join(Dossier, col(Dossier.id) == model.dossier_id))
 
     def build_beyond(newer: bool) -> Any:
-        return core_select(ident).where(*where(), _beyond(order, ident, newer)).limit(1)
+        return core_select(ident).where(*where(), keyset.beyond(order, ident, newer)).limit(1)
 
-    # The newest (oldest) page is read as the page older (newer) than a position past
-    # every item: one statement shape per direction, and a range on the index's date
-    # column, which is what makes the planner take the display-order index.
-    bound = _Want(want.mode, want.value, want.id)
-    ends = _ENDS.get(_python_type(order))
-    if ends is not None and want.mode == "first":
-        bound = _Want("avant", ends[1], MAX_ID)
-    elif ends is not None and want.mode == "fin":
-        bound = _Want("apres", ends[0], 0)
-    stmt = _built(("page", *tag, bound.mode, size), owners, build_page)
+    bound = keyset.ranged(want, order)
+    stmt = keyset.built(("page", *tag, bound.mode, size), owners, build_page)
     found = list(s.connection().execute(stmt, {**params, "cursor_value": bound.value, "cursor_id": bound.id}).all())
     if with_dossier:  # the outer join keeps no order: the page's few rows are sorted here
         found.sort(key=lambda r: (getattr(r, kind.order_col), r.id), reverse=bound.mode != "apres")
 
     def more_beyond(newer: bool, bound: tuple[Any, int]) -> bool:
-        check = _built(("beyond", *tag, newer), owners, lambda: build_beyond(newer))
+        check = keyset.built(("beyond", *tag, newer), owners, lambda: build_beyond(newer))
         return _exists(s, check, {**params, "bound_value": bound[0], "bound_id": bound[1]})
 
-    rows, newer, older = _paged(found, want, size, lambda r: (getattr(r, kind.order_col), r.id), more_beyond)
+    rows, newer, older = keyset.paged(found, want, size, lambda r: (getattr(r, kind.order_col), r.id), more_beyond)
     return [_row(kind, r, payments, with_dossier) for r in rows], newer, older
 
 
 # --------------------------------------------------------------------------- category lists
-def _dossiers_page(s: Session, size: int, want: _Want, params: dict[str, Any]) -> tuple[list[ItemRow], str, str]:
+def _dossiers_page(s: Session, size: int, want: keyset.Want, params: dict[str, Any]) -> tuple[list[ItemRow], str, str]:
     ref, ident = col(Dossier.reference), col(Dossier.id)
 
     def where() -> Any:
         return ident.in_(_scope_ids())
 
-    stmt = _built(("dossiers", want.mode, size), (),
-                  lambda: _bounded(core_select(ident, ref, col(Dossier.label)).where(where()), ref, ident, want.mode, size))
+    stmt = keyset.built(("dossiers", want.mode, size), (),
+                  lambda: keyset.bounded(core_select(ident, ref, col(Dossier.label)).where(where()), ref, ident, want.mode, size))
     found = list(s.connection().execute(stmt, {**params, "cursor_value": want.value, "cursor_id": want.id}).all())
 
     def more_beyond(newer: bool, bound: tuple[Any, int]) -> bool:
-        check = _built(("dossiers-beyond", newer), (),
-                       lambda: core_select(ident).where(where(), _beyond(ref, ident, newer)).limit(1))
+        check = keyset.built(("dossiers-beyond", newer), (),
+                       lambda: core_select(ident).where(where(), keyset.beyond(ref, ident, newer)).limit(1))
         return _exists(s, check, {**params, "bound_value": bound[0], "bound_id": bound[1]})
 
-    rows, newer, older = _paged(found, want, size, lambda r: (r.reference, r.id), more_beyond)
+    rows, newer, older = keyset.paged(found, want, size, lambda r: (r.reference, r.id), more_beyond)
     return [ItemRow(id=str(d.id), name=d.label, detail=d.reference, dossier_id=str(d.id)) for d in rows], newer, older
 
 
@@ -514,14 +352,14 @@ def list_category(user: User, key: str, avant: object = None, apres: object = No
         params = _scope(client)
         kind = cat.kind
         if kind is None:
-            total_stmt = _built(("dossiers-total",), (),
+            total_stmt = keyset.built(("dossiers-total",), (),
                                 lambda: core_select(func.count()).select_from(_scope_ids().subquery()))
-            want = _want(str, avant, apres, fin)
+            want = keyset.want(str, avant, apres, fin)
             rows, newer, older = _dossiers_page(s, size, want, params)
         else:
-            total_stmt = _built(("total", kind.key), (kind,),
+            total_stmt = keyset.built(("total", kind.key), (kind,),
                                 lambda: core_select(func.count()).select_from(kind.model).where(*_list_where(kind)))
-            want = _want(_python_type(kind.order), avant, apres, fin)
+            want = keyset.want(keyset.python_type(kind.order), avant, apres, fin)
             pays = kind.payable and accepts_online_payments(client)
             rows, newer, older = _kind_page(s, kind, size, want, params, lambda: _list_where(kind), (kind,),
                                             ("list", kind.key), pays, True)
@@ -532,14 +370,14 @@ def list_category(user: User, key: str, avant: object = None, apres: object = No
 
 
 # --------------------------------------------------------------------------- a dossier and its tabs
-Interlocutor = aliased(User)
+_Interlocutor = aliased(User)
 _DOSSIER_VIEW_COLUMNS: Any = (
     core_select(col(Dossier.id), col(Dossier.label), col(Dossier.reference), col(Dossier.firm_id),
-                col(Interlocutor.nom).label("i_nom"), col(Interlocutor.prenom).label("i_prenom"),
+                col(_Interlocutor.nom).label("i_nom"), col(_Interlocutor.prenom).label("i_prenom"),
                 col(Firm.payments_enabled), col(Firm.stripe_publishable_key), col(Firm.stripe_secret_key_enc),
                 col(Firm.stripe_webhook_secret_enc))
     .select_from(Dossier)
-    .outerjoin(Interlocutor, col(Interlocutor.id) == Dossier.interlocutor_id)
+    .outerjoin(_Interlocutor, col(_Interlocutor.id) == Dossier.interlocutor_id)
     .join(Firm, col(Firm.id) == Dossier.firm_id)
 )
 # The dossier page's header, authorised as client_dossier (one query, with the
@@ -566,7 +404,7 @@ def _tab_counts_stmt(tabs: list[tuple[registry.ItemKind, registry.Tab]]) -> Any:
 
 def _tab_page(s: Session, kind: registry.ItemKind, tab: registry.Tab, dossier_id: int, payments: bool,
               avant: object = None, apres: object = None) -> TabPage:
-    want = _want(_python_type(kind.order), avant, apres, None)
+    want = keyset.want(keyset.python_type(kind.order), avant, apres, None)
     params = {"dossier_id": dossier_id}
     rows, newer, older = _kind_page(s, kind, settings.page_size, want, params, lambda: _tab_where(kind, tab),
                                     (kind, tab), ("tab", tab.key), payments and kind.payable, False)
@@ -587,7 +425,7 @@ def dossier(user: User, dossier_id: object, tab: object = None) -> ClientDossier
         if d is None:
             raise AccessDenied()
         tabs = _tabs()
-        stmt = _built(("tab-counts",), tuple(t for _, t in tabs), lambda: _tab_counts_stmt(tabs))
+        stmt = keyset.built(("tab-counts",), tuple(t for _, t in tabs), lambda: _tab_counts_stmt(tabs))
         counts: dict[str, int] = {k: n for k, n in s.connection().execute(stmt, {"dossier_id": d.id}).all()}
         shown = [(kind, t) for kind, t in tabs if counts.get(t.key, 0) > 0]
         active = next(((k, t) for k, t in shown if t.key == tab), shown[0] if shown else None)

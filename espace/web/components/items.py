@@ -99,7 +99,7 @@ def item_list(rows, show_dossier: bool = False, show_pay: bool = False) -> rx.Co
     )
 
 
-def pager(newer, older, **links: rx.Component) -> rx.Component:
+def pager(newer, older, /, **links: rx.Component) -> rx.Component:
     """« Les plus récents », « ‹ Plus récents », « Plus anciens › », « Les plus anciens »:
     each shown when there are items that way (`newer` / `older`: the cursors, "" at an end).
     `links`: newer, older and, for a list with its own URLs, newest and oldest."""

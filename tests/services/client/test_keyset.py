@@ -307,3 +307,34 @@ def test_dossier_tab_and_list_pages_read_the_index_in_order(ties):
         assert not any("TEMP B-TREE" in step for step in plan), plan
     for plan in list_plans:
         assert any("COVERING INDEX ix_document_shown" in step for step in plan), plan
+
+
+def test_the_migration_creates_the_models_display_order_indexes(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    root = Path(__file__).resolve().parents[3]
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "alembic"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    monkeypatch.setattr(settings, "db_url", url)
+    command.upgrade(cfg, "head")
+    eng = sa.create_engine(url)
+
+    def shown() -> dict[str, str]:
+        with eng.connect() as conn:
+            return dict(conn.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                             "AND name LIKE '%\\_shown%' ESCAPE '\\'")).all())
+
+    migrated = shown()
+    declared = {ix.name for kind in registry.kinds() for ix in kind.model.__table__.indexes if "_shown" in ix.name}
+    assert set(migrated) == declared and len(declared) == 7
+    for name, sql in migrated.items():
+        assert sql.endswith("WHERE shared_at IS NOT NULL"), (name, sql)
+        assert "(dossier_id, " in sql and ", id, shared_at)" in sql, sql
+    command.downgrade(cfg, "-1")
+    assert shown() == {}
+    eng.dispose()
