@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, tuple_
+from sqlalchemy import BigInteger, bindparam, tuple_
 
 from espace.domain.ids import MAX_ID, parse_id
 
@@ -130,9 +130,11 @@ def built(key: tuple[Any, ...], owners: tuple[object, ...], build: Callable[[], 
 
 
 def bounded(stmt: Any, order: Any, ident: Any, mode: str, size: int) -> Any:
-    """`stmt` limited to one page (size + 1 rows: the extra one says there are more)."""
+    """`stmt` limited to one page (size + 1 rows: the extra one says there are more).
+    The cursor's id is bound as a BIGINT: any id parse_id accepts, even past an
+    INTEGER column's range on PostgreSQL, is a position (no "integer out of range")."""
     key = tuple_(order, ident)
-    cursor = tuple_(bindparam("cursor_value", type_=order.type), bindparam("cursor_id", type_=Integer))
+    cursor = tuple_(bindparam("cursor_value", type_=order.type), bindparam("cursor_id", type_=BigInteger))
     if mode == "avant":
         stmt = stmt.where(key < cursor)
     elif mode == "apres":
@@ -144,7 +146,7 @@ def bounded(stmt: Any, order: Any, ident: Any, mode: str, size: int) -> Any:
 
 def beyond(order: Any, ident: Any, newer: bool) -> Any:
     """The condition "an item newer (older) than the bound (bound_value, bound_id)"."""
-    bound = tuple_(bindparam("bound_value", type_=order.type), bindparam("bound_id", type_=Integer))
+    bound = tuple_(bindparam("bound_value", type_=order.type), bindparam("bound_id", type_=BigInteger))
     return tuple_(order, ident) > bound if newer else tuple_(order, ident) < bound
 
 
