@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar
 
-from sqlalchemy import bindparam, literal, union_all
+from sqlalchemy import BigInteger, bindparam, literal, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
@@ -144,7 +144,7 @@ def _linked_to_client(stmt: _Stmt) -> _Stmt:
         stmt.join(DossierClient, col(DossierClient.dossier_id) == Dossier.id)
         .join(Client, col(Client.id) == DossierClient.client_id)
         .join(User, col(User.id) == Client.user_id)
-        .where(col(Dossier.id) == bindparam("dossier_id"), col(Dossier.firm_id) == Client.firm_id,
+        .where(col(Dossier.id) == bindparam("dossier_id", type_=BigInteger), col(Dossier.firm_id) == Client.firm_id,
                col(Client.user_id) == bindparam("user_id"), col(Client.firm_id) == bindparam("firm_id"),
                col(User.active).is_(True), col(User.role) == Role.client)
     )
@@ -464,7 +464,8 @@ def document_for_download(user: User | None, document_id: object) -> Document:
     if user is None or not user.active or number is None:
         raise AccessDenied()
     with session_scope() as s:
-        doc = s.get(Document, number)
+        # (compared as a BIGINT: any id parse_id accepts is "not found", also on PostgreSQL)
+        doc = s.exec(select(Document).where(col(Document.id) == literal(number, BigInteger))).first()
         if doc is None:
             raise AccessDenied()
         d = s.get(Dossier, doc.dossier_id)
