@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime, get_timezone
 from babel.dates import parse_date as babel_parse_date
@@ -96,25 +97,42 @@ def parse_duration(value: object) -> int | None:
 
 
 # --------------------------------------------------------------------------- showing
+# Lists show the same dates and amounts again and again: each distinct value is
+# formatted by Babel once (pure functions of hashable values, bounded caches).
+_CACHE = 8192
+
+
 def fdate(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(TZ).date() if value.tzinfo else value.date()
+    return _fday(value)
+
+
+@lru_cache(maxsize=_CACHE)
+def _fday(value: date) -> str:
     return format_date(value, "dd/MM/yyyy", locale=LOCALE)
 
 
 def fdatetime(value: datetime | None) -> str:
     if value is None:
         return ""
+    return _fdatetime(value)
+
+
+@lru_cache(maxsize=_CACHE)
+def _fdatetime(value: datetime) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=TZ, locale=LOCALE)
 
 
+@lru_cache(maxsize=_CACHE)
 def fmoney(cents: int) -> str:
     # Babel uses a narrow no-break space as group separator; keep it (correct French typography).
     return format_currency(Decimal(cents) / 100, "EUR", locale=LOCALE)
 
 
+@lru_cache(maxsize=_CACHE)
 def fduration(minutes: int) -> str:
     h, m = divmod(int(minutes), 60)
     if h and m:
@@ -124,6 +142,7 @@ def fduration(minutes: int) -> str:
     return f"{m} min"
 
 
+@lru_cache(maxsize=_CACHE)
 def fsize(size: int) -> str:
     if size < 1024:
         return f"{size} o"

@@ -167,7 +167,7 @@ class ItemKind:
     many: str  # share notice: « 2 temps passés »
     model: type[Any]  # SQLModel table with id, dossier_id, shared_at
     order_col: str  # newest first on this column
-    view: Callable[[Any], ItemView]
+    view: Callable[[Any], ItemView]  # of an ORM object or a plain row with the table's columns
     form: AddForm | None = None  # None: added by upload (documents)
     client_tabs: tuple[Tab, ...] = ()  # default: one tab (key, label)
     firm_where: tuple[Any, ...] = ()  # what the firm lists, shares and takes back

@@ -6,7 +6,7 @@ import datetime as dt
 from datetime import date, datetime
 from enum import Enum
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -42,6 +42,16 @@ class DossierClient(SQLModel, table=True):
     client_id: int = Field(foreign_key="client.id", primary_key=True, index=True)
 
 
+def shown_in_order(table: str, *columns: str, name: str = "shown") -> Index:
+    """The client's reading order of a kind: its shared items of one dossier, newest
+    first on `columns` (the date), then the id, as a partial index on shared rows: a
+    dossier tab's page reads it in order (no sort), a list page picks its ids from it
+    alone (shared_at is kept in it so that it covers the list's query)."""
+    shared = text("shared_at IS NOT NULL")
+    return Index(f"ix_{table}_{name}", "dossier_id", *columns, "id", "shared_at",
+                 sqlite_where=shared, postgresql_where=shared)
+
+
 class _SharedItem(SQLModel):
     """Common columns of what a firm shares into a dossier; shared_at null = hidden."""
 
@@ -52,7 +62,9 @@ class _SharedItem(SQLModel):
 
 
 class Document(_SharedItem, table=True):
-    __table_args__ = (Index("ix_document_dossier_shared", "dossier_id", "shared_at"),)
+    __table_args__ = (Index("ix_document_dossier_shared", "dossier_id", "shared_at"),
+                      shown_in_order("document", "doc_date"),
+                      shown_in_order("document", "direction", "doc_date", name="shown_direction"))  # its tabs
 
     direction: Direction = Field(
         sa_column=Column(SAEnum(Direction, native_enum=False, length=10), nullable=False)
@@ -69,7 +81,7 @@ class Document(_SharedItem, table=True):
 
 
 class Rdv(_SharedItem, table=True):
-    __table_args__ = (Index("ix_rdv_dossier_shared", "dossier_id", "shared_at"),)
+    __table_args__ = (Index("ix_rdv_dossier_shared", "dossier_id", "shared_at"), shown_in_order("rdv", "starts_at"))
 
     starts_at: datetime
     place: str = ""
@@ -77,7 +89,7 @@ class Rdv(_SharedItem, table=True):
 
 
 class Facture(_SharedItem, table=True):
-    __table_args__ = (Index("ix_facture_dossier_shared", "dossier_id", "shared_at"),)
+    __table_args__ = (Index("ix_facture_dossier_shared", "dossier_id", "shared_at"), shown_in_order("facture", "date"))
 
     number: str
     date: date
@@ -92,7 +104,7 @@ class Facture(_SharedItem, table=True):
 
 
 class Tache(_SharedItem, table=True):
-    __table_args__ = (Index("ix_tache_dossier_shared", "dossier_id", "shared_at"),)
+    __table_args__ = (Index("ix_tache_dossier_shared", "dossier_id", "shared_at"), shown_in_order("tache", "date"))
 
     date: date
     label: str
@@ -101,7 +113,8 @@ class Tache(_SharedItem, table=True):
 
 class TempsPasse(_SharedItem, table=True):
     __tablename__ = "temps_passe"
-    __table_args__ = (Index("ix_temps_passe_dossier_shared", "dossier_id", "shared_at"),)
+    __table_args__ = (Index("ix_temps_passe_dossier_shared", "dossier_id", "shared_at"),
+                      shown_in_order("temps_passe", "date"))
 
     date: date
     minutes: int
@@ -110,7 +123,7 @@ class TempsPasse(_SharedItem, table=True):
 
 
 class Frais(_SharedItem, table=True):
-    __table_args__ = (Index("ix_frais_dossier_shared", "dossier_id", "shared_at"),)
+    __table_args__ = (Index("ix_frais_dossier_shared", "dossier_id", "shared_at"), shown_in_order("frais", "date"))
 
     date: date
     amount_cents: int

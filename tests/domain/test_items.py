@@ -101,7 +101,7 @@ def test_a_registered_kind_is_added_shared_listed_and_announced(courriers, demo)
         ("Mise en demeure", "Lettre recommandée")]
     view = portal.dossier(luce, did)
     assert ("courriers", "Courriers", 1) in [(t.key, t.label, t.count) for t in view.tabs]
-    assert [r.name for r in view.items["courriers"]] == ["Mise en demeure"]
+    assert [r.name for r in portal.dossier_tab(luce, did, "courriers").rows] == ["Mise en demeure"]
 
     # Sharing later and taking back go through the same registry.
     assert sharing.share(lawyer, "courriers", hidden) is True
@@ -130,3 +130,37 @@ def test_the_registry_refuses_a_key_twice(courriers):
         registry.register(courriers)
     assert [k.key for k in registry.kinds()] == ["documents", "rdv", "factures", "taches", "temps-passes", "frais",
                                                  "courriers"]
+
+
+def test_every_view_reads_a_plain_row_as_an_orm_object(demo):
+    """The client's lists read plain rows (Core selects of the table's columns): each
+    kind's view shows the same from one as from the ORM object."""
+    import sqlalchemy as sa
+
+    seen = 0
+    with session_scope() as s:
+        for kind in registry.kinds():
+            for item in s.exec(select(kind.model)).all():
+                row = s.connection().execute(sa.select(*kind.model.__table__.c)
+                                             .where(kind.model.__table__.c.id == item.id)).one()
+                assert kind.view(row) == kind.view(item), (kind.key, item.id)
+                seen += 1
+    assert seen > 50
+
+
+def test_cached_formatting_is_babels():
+    from decimal import Decimal
+
+    from babel.dates import format_date, format_datetime
+    from babel.numbers import format_currency
+
+    for _ in range(2):  # the second time from the caches
+        for d in (date(2024, 1, 8), date(1999, 12, 31), date(2027, 3, 15)):
+            assert french.fdate(d) == format_date(d, "dd/MM/yyyy", locale="fr_FR")
+        at = datetime(2027, 3, 15, 13, 30, tzinfo=french.TZ)
+        assert french.fdatetime(at) == "15/03/2027 13:30" == format_datetime(
+            at, "dd/MM/yyyy HH:mm", tzinfo=french.TZ, locale="fr_FR")
+        assert french.fdate(datetime(2024, 1, 7, 23, 30, tzinfo=french.TZ)) == "07/01/2024"
+        for cents in (0, 5, 144000, 123456789):
+            assert french.fmoney(cents) == format_currency(Decimal(cents) / 100, "EUR", locale="fr_FR")
+        assert french.fduration(90) == "1 h 30" and french.fsize(1331) == "1,3 Ko"

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import contextmanager
 
 from playwright.sync_api import expect
 
@@ -188,3 +190,81 @@ def test_a_login_ticket_sent_in_a_link_logs_nobody_in(desktop, browser, server):
     desktop.goto(link)
     expect(desktop).to_have_url(re.compile(r"/accueil/?$"))
     expect(desktop.get_by_role("heading", name=re.compile("MARC", re.IGNORECASE))).to_be_visible()
+
+
+PAUL = ("paul.martin@example.com", "Martin-Demo-2024")
+MANY = 57  # more than a page (PAGE_SIZE 50)
+
+
+@contextmanager
+def _many_tasks(server):
+    """MANY shared tasks in Paul MARTIN's dossier (the other firm's client: no other
+    test counts his tasks), five on each date (ids break the tie); removed afterwards."""
+    with sqlite3.connect(server.data_dir / "espace.db", timeout=30) as con:
+        [(dossier_id,)] = con.execute(
+            "SELECT dc.dossier_id FROM dossier_client dc JOIN client c ON c.id = dc.client_id "
+            "JOIN user u ON u.id = c.user_id WHERE u.email = ?", (PAUL[0],)).fetchall()
+        con.executemany(
+            "INSERT INTO tache (dossier_id, shared_at, created_at, date, label, done) VALUES (?, ?, ?, ?, ?, 0)",
+            [(dossier_id, "2026-01-01 00:00:00.000000", "2026-01-01 00:00:00.000000",
+              f"2025-{1 + n // 5:02d}-01", f"Tâche paginée {n + 1:02d}") for n in range(MANY)])
+    try:
+        yield dossier_id
+    finally:
+        with sqlite3.connect(server.data_dir / "espace.db", timeout=30) as con:
+            con.execute("DELETE FROM tache WHERE label LIKE 'Tâche paginée %'")
+
+
+def _names(page):
+    return page.get_by_role("listitem").all_inner_texts()
+
+
+def test_lists_and_tabs_page_through_with_keyset_links(desktop, server):
+    """Newest first (the date, then the id): « Plus anciens › » reaches the rest,
+    « ‹ Plus récents » comes back, « Les plus anciens » is the oldest page; the tab of
+    the dossier pages the same way, one page at a time."""
+    page = desktop
+    with _many_tasks(server) as dossier_id:
+        login(page, *PAUL)
+        page.get_by_role("link", name=f"Tâches ({MANY})").click()
+        expect(page.get_by_role("heading", name=f"Tâches ({MANY})")).to_be_visible()
+        items = page.get_by_role("listitem")
+        expect(items).to_have_count(50)
+        expect(items.first).to_contain_text(f"Tâche paginée {MANY}")
+        expect(page.get_by_role("link", name="‹ Plus récents")).to_have_count(0)
+        page.get_by_role("link", name="Plus anciens ›").click()
+        expect(page).to_have_url(re.compile(r"/taches\?avant=20250"))
+        expect(items).to_have_count(MANY - 50)
+        expect(items.first).to_contain_text("Tâche paginée 07")
+        expect(items.last).to_contain_text("Tâche paginée 01")
+        expect(page.get_by_role("heading", name=f"Tâches ({MANY})")).to_be_visible()
+        expect(page.get_by_role("link", name="Plus anciens ›")).to_have_count(0)
+        page.get_by_role("link", name="‹ Plus récents").click()
+        expect(page).to_have_url(re.compile(r"/taches\?apres="))
+        expect(items).to_have_count(50)
+        expect(items.first).to_contain_text(f"Tâche paginée {MANY}")
+        expect(items.last).to_contain_text("Tâche paginée 08")
+        page.goto("/taches")
+        page.get_by_role("link", name="Les plus anciens").click()
+        expect(page).to_have_url(re.compile(r"/taches\?fin=1"))
+        expect(items).to_have_count(50)
+        expect(items.first).to_contain_text("Tâche paginée 50")
+        expect(items.last).to_contain_text("Tâche paginée 01")
+        page.get_by_role("link", name="Les plus récents").click()
+        expect(items.first).to_contain_text(f"Tâche paginée {MANY}")
+        assert_no_horizontal_scroll(page)
+
+        page.goto(f"/dossiers/{dossier_id}")
+        page.get_by_role("tab", name=re.compile(rf"^Tâches \({MANY}\)")).click()
+        panel = page.get_by_role("tabpanel")
+        expect(panel.get_by_role("listitem")).to_have_count(50)
+        expect(panel.get_by_role("listitem").first).to_contain_text(f"Tâche paginée {MANY}")
+        panel.get_by_role("button", name="Plus anciens ›").click()
+        expect(panel.get_by_role("listitem")).to_have_count(MANY - 50)
+        expect(panel.get_by_role("listitem").last).to_contain_text("Tâche paginée 01")
+        panel.get_by_role("button", name="‹ Plus récents").click()
+        expect(panel.get_by_role("listitem")).to_have_count(50)
+        expect(panel.get_by_role("listitem").first).to_contain_text(f"Tâche paginée {MANY}")
+        # Another tab starts on its first page.
+        page.get_by_role("tab", name=re.compile(r"^Documents reçus")).click()
+        expect(page.get_by_role("tabpanel").get_by_role("button", name="Plus anciens ›")).to_have_count(0)

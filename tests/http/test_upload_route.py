@@ -158,7 +158,7 @@ def test_success_then_one_email_for_the_drop(http, demo, token):
         assert data["ok"] is True and isinstance(data["id"], int)
         names.append(data["name"])
     assert names == ["Évaluation finale.pdf", "relevé.pdf"]
-    deposes = portal.dossier(luce(demo), did).items["deposes"]
+    deposes = portal.dossier_tab(luce(demo), did, "deposes").rows
     assert {"Évaluation finale.pdf", "relevé.pdf"} <= {row.name for row in deposes}
 
     r = http.post(f"/api/depots/{did}/termine", json={"names": names}, headers=headers(token))

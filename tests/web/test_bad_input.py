@@ -59,10 +59,13 @@ def test_services_answer_introuvable_for_any_bad_id(demo, bad):
             call()
 
 
-def test_lists_take_any_page(demo):
+def test_lists_take_any_cursor(demo):
     luce = _luce()
-    for bad in (HUGE, int(HUGE), "1e23", 1e300, [1], None, -5):
-        assert portal.list_category(luce, "documents", bad).page == 1
+    first = portal.list_category(luce, "documents")
+    for bad in (HUGE, int(HUGE), "1e23", 1e300, [1], None, -5, "20240108", "20240231.1", "x" * 1_000_000):
+        for page in (portal.list_category(luce, "documents", avant=bad),
+                     portal.list_category(luce, "documents", apres=bad)):
+            assert page == first, bad
 
 
 def test_download_route_huge_or_malformed_id_is_a_french_404(demo):

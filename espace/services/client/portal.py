@@ -5,12 +5,14 @@ Every query starts from the acting client and only reaches items that are shared
 The categories, tabs and rows come from the item-kind registry (domain/items.py)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar
 
-from sqlalchemy import bindparam, literal, union_all
+from sqlalchemy import BigInteger, bindparam, literal, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Row
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -18,11 +20,13 @@ from sqlmodel.sql.expression import SelectOfScalar
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain import items as registry
-from espace.domain.ids import parse_id, parse_page
-from espace.domain.names import dossier_title, formal_name, full_name
+from espace.domain.ids import parse_id
+from espace.domain.names import dossier_title, full_name
 from espace.domain.online_payment import accepts_online_payments
 from espace.models import Client, Document, Dossier, DossierClient, Firm, Role, User
 from espace.services import AccessDenied
+from espace.services.client import keyset
+from espace.services.client.keyset import make_cursor, read_cursor  # noqa: F401  (re-exported)
 
 _Stmt = TypeVar("_Stmt", SelectOfScalar[Dossier], Select[int | None, int])
 DOSSIERS = "dossiers"  # the category of the client's dossiers themselves, second on the home page
@@ -77,11 +81,14 @@ class Home:
 
 @dataclass(frozen=True, slots=True)
 class CategoryPage:
+    """One page of a category list. `newer` / `older`: the cursors of the pages of
+    newer (`?apres=`) and older (`?avant=`) items, "" when there are none."""
+
     label: str
     rows: list[ItemRow]
     total: int
-    page: int
-    pages: int
+    newer: str = ""
+    older: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,16 @@ class TabCount:
 
 
 @dataclass(frozen=True, slots=True)
+class TabPage:
+    """One page of one dossier tab (`key`), newest first; cursors as CategoryPage's."""
+
+    key: str
+    rows: list[ItemRow]
+    newer: str = ""
+    older: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ClientDossier:
     id: str
     label: str
@@ -99,7 +116,7 @@ class ClientDossier:
     title: str
     interlocutor: str
     tabs: list[TabCount]  # the non-empty ones
-    items: dict[str, list[ItemRow]]  # every tab's rows, by tab key
+    page: TabPage  # the active tab's first page (key "" when every tab is empty)
 
 
 def client_of(s: Session, user: User | None) -> Client:
@@ -127,7 +144,7 @@ def _linked_to_client(stmt: _Stmt) -> _Stmt:
         stmt.join(DossierClient, col(DossierClient.dossier_id) == Dossier.id)
         .join(Client, col(Client.id) == DossierClient.client_id)
         .join(User, col(User.id) == Client.user_id)
-        .where(col(Dossier.id) == bindparam("dossier_id"), col(Dossier.firm_id) == Client.firm_id,
+        .where(col(Dossier.id) == bindparam("dossier_id", type_=BigInteger), col(Dossier.firm_id) == Client.firm_id,
                col(Client.user_id) == bindparam("user_id"), col(Client.firm_id) == bindparam("firm_id"),
                col(User.active).is_(True), col(User.role) == Role.client)
     )
@@ -166,116 +183,278 @@ def client_dossier_ref(s: Session, user: User | None, dossier_id: object) -> Row
     return ref
 
 
-def _visible(kind: registry.ItemKind, client: Client) -> SelectOfScalar[Any]:
-    model = kind.model
-    return select(model).where(col(model.shared_at).is_not(None), col(model.dossier_id).in_(_dossier_ids(client)))
+# --------------------------------------------------------------------------- the client's scope
+_CLIENT_KEY = (
+    core_select(col(Client.id), col(Client.firm_id), col(Firm.payments_enabled), col(Firm.stripe_publishable_key),
+                col(Firm.stripe_secret_key_enc), col(Firm.stripe_webhook_secret_enc))
+    .join(Firm, col(Firm.id) == Client.firm_id)
+    .where(col(Client.user_id) == bindparam("user_id"), col(Client.firm_id) == bindparam("firm_id"))
+)
+
+
+def _client_key(s: Session, user: User | None) -> Any:
+    """client_of as one plain row: the client's `id`, `firm_id` and the firm's payment
+    settings (what accepts_online_payments reads); AccessDenied as client_of."""
+    if user is None or user.role != Role.client or not user.active:
+        raise AccessDenied()
+    row = s.connection().execute(_CLIENT_KEY, {"user_id": user.id, "firm_id": user.firm_id}).first()
+    if row is None:
+        raise AccessDenied()
+    return row
+
+
+def _scope_ids() -> Select[int]:
+    """Subquery: ids of the dossiers of the client `client_id` in its firm `firm_id`
+    (bound parameters). Read from the client's links (its index on client_id), each
+    dossier's firm checked by its primary key: `firm_id + 0` keeps SQLite's planner
+    (no statistics) from walking every dossier of the firm instead."""
+    return (
+        core_select(col(DossierClient.dossier_id))
+        .join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
+        .where(col(DossierClient.client_id) == bindparam("client_id"),
+               (col(Dossier.firm_id) + 0) == bindparam("firm_id"))
+    )
+
+
+def _scope(client: Any) -> dict[str, Any]:
+    return {"client_id": client.id, "firm_id": client.firm_id}
+
+
+def _choices_stmt() -> Any:
+    return (core_select(col(Dossier.id), col(Dossier.reference), col(Dossier.label))
+            .where(col(Dossier.id).in_(_scope_ids())).order_by(col(Dossier.reference), col(Dossier.id)))
+
+
+def _choices(s: Session, client: Any) -> list[DossierChoice]:
+    rows = s.connection().execute(keyset.built(("choices",), (), _choices_stmt), _scope(client)).all()
+    return [{"id": str(r.id), "title": dossier_title(r)} for r in rows]
 
 
 def dossier_choices_of(s: Session, client: Client) -> list[DossierChoice]:
     """The client's dossiers by reference, for choosing where to deposit or write."""
-    rows = s.exec(
-        select(Dossier).where(col(Dossier.id).in_(_dossier_ids(client))).order_by(col(Dossier.reference), col(Dossier.id))
-    ).all()
-    return [{"id": str(d.id), "title": dossier_title(d)} for d in rows]
+    return _choices(s, client)
+
+
+def _counts_stmt(kinds: list[registry.ItemKind]) -> Any:
+    ids = _scope_ids()
+    parts: list[Any] = [
+        core_select(literal(k.key).label("k"), func.count().label("n"))
+        .select_from(k.model)
+        .where(col(k.model.shared_at).is_not(None), col(k.model.dossier_id).in_(ids))
+        for k in kinds
+    ]
+    parts.append(core_select(literal(DOSSIERS).label("k"), func.count().label("n")).select_from(ids.subquery()))
+    return union_all(*parts)
 
 
 def home(user: User) -> Home:
     """Name, per-category counts (one grouped query) and the dossier choice of the
-    deposit zone."""
+    deposit zone (ids and titles only)."""
     with session_scope() as s:
-        client = client_of(s, user)
-        ids = _dossier_ids(client)
-        parts: list[Select[str, int]] = [
-            core_select(literal(c.key).label("k"), func.count().label("n"))
-            .select_from(c.kind.model)
-            .where(col(c.kind.model.shared_at).is_not(None), col(c.kind.model.dossier_id).in_(ids))
-            for c in categories()
-            if c.kind is not None
-        ]
-        parts.append(core_select(literal(DOSSIERS).label("k"), func.count().label("n")).select_from(ids.subquery()))
-        counts: dict[str, int] = {k: n for k, n in s.connection().execute(union_all(*parts)).all()}
+        client = _client_key(s, user)
+        kinds = registry.kinds()
+        stmt = keyset.built(("home",), tuple(kinds), lambda: _counts_stmt(kinds))
+        counts: dict[str, int] = {k: n for k, n in s.connection().execute(stmt, _scope(client)).all()}
         return Home(
             name=full_name(user),
             tiles=[Tile(c.key, c.label, counts[c.key]) for c in categories() if counts.get(c.key, 0) > 0],
-            dossiers=dossier_choices_of(s, client),
+            dossiers=_choices(s, client),
         )
 
 
-def item_row(item: Any, dossier: Dossier | None = None, payments: bool = False) -> ItemRow:
-    """What a list or a tab shows of one item of a registered kind. `payments`: the
-    firm takes online payments (an invoice payable now gets its `pay` link)."""
-    view = registry.kind_of(item).view(item)
-    return ItemRow(id=str(item.id), date=view.date, name=view.name, detail=view.detail, url=view.url,
-                   dossier=dossier.label if dossier else "", dossier_id=str(dossier.id) if dossier else "",
+# --------------------------------------------------------------------------- rows
+def _columns(model: Any) -> list[Any]:
+    return list(model.__table__.c)
+
+
+def _row(kind: registry.ItemKind, r: Any, payments: bool, with_dossier: bool) -> ItemRow:
+    """What a list or a tab shows of one item (a plain row with the table's columns,
+    and `dossier_label` in a list)."""
+    view = kind.view(r)
+    return ItemRow(id=str(r.id), date=view.date, name=view.name, detail=view.detail, url=view.url,
+                   dossier=r.dossier_label if with_dossier else "",
+                   dossier_id=str(r.dossier_id) if with_dossier else "",
                    pay=view.pay if payments else "")
 
 
-def _firm_takes_payments(s: Session, firm_id: int) -> bool:
-    return accepts_online_payments(s.get(Firm, firm_id))
+def _exists(s: Session, stmt: Any, params: dict[str, Any]) -> bool:
+    return s.connection().execute(stmt, params).first() is not None
 
 
-def _pages(total: int, size: int) -> int:
-    return max(1, -(-total // size))
+def _kind_page(s: Session, kind: registry.ItemKind, size: int, want: keyset.Want, params: dict[str, Any],
+               where: Callable[[], tuple[Any, ...]], owners: tuple[object, ...], tag: tuple[Any, ...],
+               payments: bool, with_dossier: bool) -> tuple[list[ItemRow], str, str]:
+    """One page of a kind's shared items matching `where()` (bound parameters in
+    `params`). In a list (several dossiers) the page's ids are read from the index
+    first (a bounded top-N), then only those rows are read and joined to their dossier."""
+    model = kind.model
+    order, ident = kind.order, col(model.id)
+
+    def build_page() -> Any:
+        if not with_dossier:
+            return keyset.bounded(core_select(*_columns(model)).where(*where()), order, ident, bound.mode, size)
+        ids = keyset.bounded(core_select(ident).where(*where()), order, ident, bound.mode, size).subquery()
+        return (core_select(*_columns(model), col(Dossier.label).label("dossier_label"))
+                .join(ids, ident == ids.c.id).join(Dossier, col(Dossier.id) == model.dossier_id))
+
+    def build_beyond(newer: bool) -> Any:
+        return core_select(ident).where(*where(), keyset.beyond(order, ident, newer)).limit(1)
+
+    bound = keyset.ranged(want, order)
+    stmt = keyset.built(("page", *tag, bound.mode, size), owners, build_page)
+    found = list(s.connection().execute(stmt, {**params, "cursor_value": bound.value, "cursor_id": bound.id}).all())
+    if with_dossier:  # the outer join keeps no order: the page's few rows are sorted here
+        found.sort(key=lambda r: (getattr(r, kind.order_col), r.id), reverse=bound.mode != "apres")
+
+    def more_beyond(newer: bool, bound: tuple[Any, int]) -> bool:
+        check = keyset.built(("beyond", *tag, newer), owners, lambda: build_beyond(newer))
+        return _exists(s, check, {**params, "bound_value": bound[0], "bound_id": bound[1]})
+
+    rows, newer, older = keyset.paged(found, want, size, lambda r: (getattr(r, kind.order_col), r.id), more_beyond)
+    return [_row(kind, r, payments, with_dossier) for r in rows], newer, older
 
 
-def list_category(user: User, key: str, page: object = 1) -> CategoryPage:
-    """One category, all the client's dossiers mixed, newest first, paginated."""
+# --------------------------------------------------------------------------- category lists
+def _dossiers_page(s: Session, size: int, want: keyset.Want, params: dict[str, Any]) -> tuple[list[ItemRow], str, str]:
+    ref, ident = col(Dossier.reference), col(Dossier.id)
+
+    def where() -> Any:
+        return ident.in_(_scope_ids())
+
+    stmt = keyset.built(("dossiers", want.mode, size), (),
+                  lambda: keyset.bounded(core_select(ident, ref, col(Dossier.label)).where(where()), ref, ident, want.mode, size))
+    found = list(s.connection().execute(stmt, {**params, "cursor_value": want.value, "cursor_id": want.id}).all())
+
+    def more_beyond(newer: bool, bound: tuple[Any, int]) -> bool:
+        check = keyset.built(("dossiers-beyond", newer), (),
+                       lambda: core_select(ident).where(where(), keyset.beyond(ref, ident, newer)).limit(1))
+        return _exists(s, check, {**params, "bound_value": bound[0], "bound_id": bound[1]})
+
+    rows, newer, older = keyset.paged(found, want, size, lambda r: (r.reference, r.id), more_beyond)
+    return [ItemRow(id=str(d.id), name=d.label, detail=d.reference, dossier_id=str(d.id)) for d in rows], newer, older
+
+
+def _list_where(kind: registry.ItemKind) -> tuple[Any, ...]:
+    model = kind.model
+    return col(model.shared_at).is_not(None), col(model.dossier_id).in_(_scope_ids())
+
+
+def list_category(user: User, key: str, avant: object = None, apres: object = None, fin: object = None) -> CategoryPage:
+    """One category, all the client's dossiers mixed, newest first, one page: the newest
+    page, the page older than `avant` or newer than `apres` (cursors of an earlier page),
+    or the oldest page (`fin`). A malformed cursor gives the newest page."""
     cat = next((c for c in categories() if c.key == key), None)
     if cat is None:
         raise AccessDenied()
-    number = parse_page(page)
     size = settings.page_size
     with session_scope() as s:
-        client = client_of(s, user)
-        if cat.kind is None:
-            total = s.exec(select(func.count()).select_from(_dossier_ids(client).subquery())).one()
-            dossiers = s.exec(
-                select(Dossier)
-                .where(col(Dossier.id).in_(_dossier_ids(client)))
-                .order_by(col(Dossier.reference).desc())
-                .offset((number - 1) * size)
-                .limit(size)
-            ).all()
-            rows = [ItemRow(id=str(d.id), name=d.label, detail=d.reference, dossier_id=str(d.id)) for d in dossiers]
+        client = _client_key(s, user)
+        params = _scope(client)
+        kind = cat.kind
+        if kind is None:
+            total_stmt = keyset.built(("dossiers-total",), (),
+                                lambda: core_select(func.count()).select_from(_scope_ids().subquery()))
+            want = keyset.want(str, avant, apres, fin)
+            rows, newer, older = _dossiers_page(s, size, want, params)
         else:
-            model = cat.kind.model
-            total = s.exec(select(func.count()).select_from(_visible(cat.kind, client).subquery())).one()
-            q = (
-                select(model, Dossier)
-                .join(Dossier, col(Dossier.id) == model.dossier_id)
-                .where(col(model.shared_at).is_not(None), col(model.dossier_id).in_(_dossier_ids(client)))
-                .order_by(cat.kind.order.desc(), col(model.id).desc())
-                .offset((number - 1) * size)
-                .limit(size)
-            )
-            pays = cat.kind.payable and _firm_takes_payments(s, client.firm_id)
-            rows = [item_row(item, d, pays) for item, d in s.exec(q).all()]
-        pages = _pages(total, size)
-        return CategoryPage(label=cat.label, rows=rows, total=total, page=min(number, pages), pages=pages)
+            total_stmt = keyset.built(("total", kind.key), (kind,),
+                                lambda: core_select(func.count()).select_from(kind.model).where(*_list_where(kind)))
+            want = keyset.want(keyset.python_type(kind.order), avant, apres, fin)
+            pays = kind.payable and accepts_online_payments(client)
+            rows, newer, older = _kind_page(s, kind, size, want, params, lambda: _list_where(kind), (kind,),
+                                            ("list", kind.key), pays, True)
+        total = int(s.connection().execute(total_stmt, params).scalar_one())
+        if not rows and want.mode != "first":  # a cursor past either end: the newest page
+            return list_category(user, key)
+        return CategoryPage(label=cat.label, rows=rows, total=total, newer=newer, older=older)
 
 
-def dossier(user: User, dossier_id: object) -> ClientDossier:
-    """A dossier of the client with its non-empty tabs."""
+# --------------------------------------------------------------------------- a dossier and its tabs
+_Interlocutor = aliased(User)
+_DOSSIER_VIEW_COLUMNS: Any = (
+    core_select(col(Dossier.id), col(Dossier.label), col(Dossier.reference), col(Dossier.firm_id),
+                col(_Interlocutor.nom).label("i_nom"), col(_Interlocutor.prenom).label("i_prenom"),
+                col(Firm.payments_enabled), col(Firm.stripe_publishable_key), col(Firm.stripe_secret_key_enc),
+                col(Firm.stripe_webhook_secret_enc))
+    .select_from(Dossier)
+    .outerjoin(_Interlocutor, col(_Interlocutor.id) == Dossier.interlocutor_id)
+    .join(Firm, col(Firm.id) == Dossier.firm_id)
+)
+# The dossier page's header, authorised as client_dossier (one query, with the
+# interlocutor's name and the firm's payment settings).
+_DOSSIER_VIEW: Any = _linked_to_client(_DOSSIER_VIEW_COLUMNS)
+
+
+def _tabs() -> list[tuple[registry.ItemKind, registry.Tab]]:
+    return [(kind, tab) for kind in registry.kinds() for tab in kind.tabs]
+
+
+def _tab_where(kind: registry.ItemKind, tab: registry.Tab) -> tuple[Any, ...]:
+    model = kind.model
+    return (col(model.dossier_id) == bindparam("dossier_id"), col(model.shared_at).is_not(None), *tab.where)
+
+
+def _tab_counts_stmt(tabs: list[tuple[registry.ItemKind, registry.Tab]]) -> Any:
+    return union_all(*[
+        core_select(literal(tab.key).label("k"), func.count().label("n")).select_from(kind.model)
+        .where(*_tab_where(kind, tab))
+        for kind, tab in tabs
+    ])
+
+
+def _tab_page(s: Session, kind: registry.ItemKind, tab: registry.Tab, dossier_id: int, payments: bool,
+              avant: object = None, apres: object = None) -> TabPage:
+    want = keyset.want(keyset.python_type(kind.order), avant, apres, None)
+    params = {"dossier_id": dossier_id}
+    rows, newer, older = _kind_page(s, kind, settings.page_size, want, params, lambda: _tab_where(kind, tab),
+                                    (kind, tab), ("tab", tab.key), payments and kind.payable, False)
+    if not rows and want.mode != "first":  # a cursor past either end: the tab's first page
+        return _tab_page(s, kind, tab, dossier_id, payments)
+    return TabPage(key=tab.key, rows=rows, newer=newer, older=older)
+
+
+def _registered_tab(key: object) -> tuple[registry.ItemKind, registry.Tab] | None:
+    return next(((k, t) for k, t in _tabs() if t.key == key), None) if isinstance(key, str) else None
+
+
+def dossier(user: User, dossier_id: object, tab: object = None) -> ClientDossier:
+    """A dossier of the client: its non-empty tabs with their counts (one grouped
+    query) and the first page of one tab: `tab` when it is one of them, else the first."""
     with session_scope() as s:
-        d = client_dossier(s, user, dossier_id)
-        interlocutor = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
-        pays = _firm_takes_payments(s, d.firm_id)
-
-        def rows(kind: registry.ItemKind, where: tuple[Any, ...]) -> list[ItemRow]:
-            model = kind.model
-            q = select(model).where(model.dossier_id == d.id, col(model.shared_at).is_not(None), *where)
-            return [item_row(i, payments=pays) for i in s.exec(q.order_by(kind.order.desc(), col(model.id).desc())).all()]
-
-        tabs = [(tab, rows(kind, tab.where)) for kind in registry.kinds() for tab in kind.tabs]
+        d = s.connection().execute(_DOSSIER_VIEW, _client_dossier_params(user, dossier_id)).first()
+        if d is None:
+            raise AccessDenied()
+        tabs = _tabs()
+        stmt = keyset.built(("tab-counts",), tuple(t for _, t in tabs), lambda: _tab_counts_stmt(tabs))
+        counts: dict[str, int] = {k: n for k, n in s.connection().execute(stmt, {"dossier_id": d.id}).all()}
+        shown = [(kind, t) for kind, t in tabs if counts.get(t.key, 0) > 0]
+        active = next(((k, t) for k, t in shown if t.key == tab), shown[0] if shown else None)
+        page = (_tab_page(s, active[0], active[1], d.id, accepts_online_payments(d)) if active
+                else TabPage(key="", rows=[]))
         return ClientDossier(
             id=str(d.id),
             label=d.label,
             reference=d.reference,
             title=dossier_title(d),
-            interlocutor=formal_name(interlocutor),
-            tabs=[TabCount(tab.key, tab.label, len(found)) for tab, found in tabs if found],
-            items={tab.key: found for tab, found in tabs},
+            interlocutor=f"{d.i_nom} {d.i_prenom}".strip() if d.i_nom is not None else "",
+            tabs=[TabCount(t.key, t.label, counts[t.key]) for _, t in shown],
+            page=page,
         )
+
+
+def dossier_tab(user: User | None, dossier_id: object, key: object, avant: object = None,
+                apres: object = None) -> TabPage:
+    """One page of one tab of a dossier of the client (the first, or older than `avant`,
+    or newer than `apres`). The dossier is authorised again (the client may have lost
+    it since the page was loaded); a tab key that is not registered is refused."""
+    found = _registered_tab(key)
+    if found is None:
+        raise AccessDenied()
+    with session_scope() as s:
+        d = s.connection().execute(_DOSSIER_VIEW, _client_dossier_params(user, dossier_id)).first()
+        if d is None:
+            raise AccessDenied()
+        return _tab_page(s, found[0], found[1], d.id, accepts_online_payments(d), avant, apres)
 
 
 def document_for_download(user: User | None, document_id: object) -> Document:
@@ -285,7 +464,8 @@ def document_for_download(user: User | None, document_id: object) -> Document:
     if user is None or not user.active or number is None:
         raise AccessDenied()
     with session_scope() as s:
-        doc = s.get(Document, number)
+        # (compared as a BIGINT: any id parse_id accepts is "not found", also on PostgreSQL)
+        doc = s.exec(select(Document).where(col(Document.id) == literal(number, BigInteger))).first()
         if doc is None:
             raise AccessDenied()
         d = s.get(Dossier, doc.dossier_id)

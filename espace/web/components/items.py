@@ -1,4 +1,4 @@
-"""Lists of shared items (portal.ItemRow) and the home tiles (portal.Tile)."""
+"""Lists of shared items (portal.ItemRow), their pager, and the home tiles (portal.Tile)."""
 from __future__ import annotations
 
 import reflex as rx
@@ -96,4 +96,21 @@ def item_list(rows, show_dossier: bool = False, show_pay: bool = False) -> rx.Co
     return rx.el.ul(
         rx.foreach(rows, lambda r: _item(r, show_dossier, show_pay)),
         style={"padding": 0, "margin": 0},
+    )
+
+
+def pager(newer, older, /, **links: rx.Component) -> rx.Component:
+    """« Les plus récents », « ‹ Plus récents », « Plus anciens › », « Les plus anciens »:
+    each shown when there are items that way (`newer` / `older`: the cursors, "" at an end).
+    `links`: newer, older and, for a list with its own URLs, newest and oldest."""
+    parts = []
+    if "newest" in links:
+        parts.append(rx.cond(newer != "", links["newest"]))
+    parts.append(rx.cond(newer != "", links["newer"]))
+    parts.append(rx.cond(older != "", links["older"]))
+    if "oldest" in links:
+        parts.append(rx.cond(older != "", links["oldest"]))
+    return rx.cond(
+        (newer != "") | (older != ""),
+        rx.flex(*parts, spacing="4", align="center", wrap="wrap", role="navigation", aria_label="Pages"),
     )

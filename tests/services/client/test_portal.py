@@ -49,11 +49,16 @@ def test_category_list_newest_first_with_dossier(demo):
 def test_category_list_paginates_beyond_page_size(demo, monkeypatch):
     monkeypatch.setattr(settings, "page_size", 20)
     user = _user(demo["client_user_id"])
-    pages = [portal.list_category(user, "documents", p) for p in (1, 2, 3)]
+    first = portal.list_category(user, "documents")
+    second = portal.list_category(user, "documents", avant=first.older)
+    third = portal.list_category(user, "documents", avant=second.older)
+    pages = [first, second, third]
     assert [len(p.rows) for p in pages] == [20, 20, 5]
-    assert pages[0].pages == 3
+    assert [p.total for p in pages] == [45, 45, 45]
+    assert first.newer == "" and second.newer and second.older and third.older == ""
     ids = [r.id for p in pages for r in p.rows]
     assert len(set(ids)) == 45
+    assert portal.list_category(user, "documents", apres=third.newer) == second
 
 
 def test_unknown_category_is_refused(demo):
@@ -72,8 +77,10 @@ def test_dossier_tabs_hide_empty_ones(demo):
     keys = [t.key for t in data.tabs]
     assert keys[0] == "recus" and "factures" in keys
     for t in data.tabs:
-        assert int(t.count) == len(data.items[t.key]) > 0
-    names = [r.name for r in data.items["recus"]]
+        assert int(t.count) == len(portal.dossier_tab(user, agence.dossier_id, t.key).rows) > 0
+    assert data.page.key == "recus"
+    assert data.page.rows == portal.dossier_tab(user, agence.dossier_id, "recus").rows
+    names = [r.name for r in data.page.rows]
     assert names[:1] == ["Lettre au client AR dossier Appelant (CA 09-17)"]
 
 

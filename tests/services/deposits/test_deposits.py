@@ -126,7 +126,7 @@ def test_allowed_types_are_stored_as_deposits(demo, name, data, content_type):
     assert doc.uploaded_by_id == user.id and doc.size == len(data) and doc.name == name
     assert stored_files() - before_files == {doc.storage_key}
     assert deposited_count(did) == before_rows + 1
-    names = [row.name for row in portal.dossier(user, did).items["deposes"]]
+    names = [row.name for row in portal.dossier_tab(user, did, "deposes").rows]
     assert name in names
 
 

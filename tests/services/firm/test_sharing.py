@@ -269,8 +269,9 @@ def test_unshare_a_demo_document_drops_it_from_the_client_lists_and_download(dem
     before = portal.list_category(luce, "documents").total
     sharing.unshare(lawyer, "documents", doc.id)
     assert portal.list_category(luce, "documents").total == before - 1
-    assert doc.name not in [r.name for rows in portal.dossier(luce, demo["dossier_ids"][0]).items.values()
-                               for r in rows]
+    did = demo["dossier_ids"][0]
+    assert doc.name not in [r.name for t in portal.dossier(luce, did).tabs
+                            for r in portal.dossier_tab(luce, did, t.key).rows]
     with pytest.raises(AccessDenied):
         portal.document_for_download(luce, int(doc.id))
     sharing.share(lawyer, "documents", doc.id)

@@ -289,7 +289,7 @@ def test_lists_show_payer_en_ligne_only_on_payable_invoices(shop):
     marc = _user(shop["other_client_user_id"])
     [row] = portal.list_category(luce, "factures").rows
     assert row.pay == f"/factures/{shop['facture_id']}/paiement"
-    tab = portal.dossier(luce, shop["dossier_ids"][0]).items["factures"]
+    tab = portal.dossier_tab(luce, shop["dossier_ids"][0], "factures").rows
     assert [r.pay for r in tab] == [f"/factures/{shop['facture_id']}/paiement"]
     # Rows of every category keep the same keys.
     keys = {frozenset(dataclasses.asdict(r)) for key in ("documents", "dossiers", "rdv", "factures", "frais")

@@ -1,8 +1,9 @@
-"""/dossiers/<id>: label, reference, interlocutor, one tab per non-empty category."""
+"""/dossiers/<id>: label, reference, interlocutor, one tab per non-empty category (one
+page of the active tab at a time: « Plus récents » / « Plus anciens »)."""
 import reflex as rx
 
 from espace.web.client.dossier.state import DossierState
-from espace.web.components.items import item_list
+from espace.web.components.items import item_list, pager
 from espace.web.components.layout import client_page
 from espace.web.components.upload_zone import upload_zone
 
@@ -38,7 +39,17 @@ def dossier() -> rx.Component:
                     ),
                     rx.foreach(
                         DossierState.tabs,
-                        lambda t: rx.tabs.content(item_list(DossierState.tab_rows[t.key], show_pay=True), value=t.key),
+                        lambda t: rx.tabs.content(
+                            item_list(DossierState.rows, show_pay=True),
+                            pager(
+                                DossierState.newer, DossierState.older,
+                                newer=rx.button("‹ Plus récents", variant="soft", size="2",
+                                                on_click=DossierState.show_newer),
+                                older=rx.button("Plus anciens ›", variant="soft", size="2",
+                                                on_click=DossierState.show_older),
+                            ),
+                            value=t.key,
+                        ),
                     ),
                     value=DossierState.active_tab,
                     on_change=DossierState.set_tab,

@@ -1,9 +1,8 @@
-"""One dossier, its tabs of shared items."""
+"""One dossier: its non-empty tabs with their counts, and one page of one tab (the
+state holds that page only, so a large dossier sends a small delta)."""
 from __future__ import annotations
 
 import logging
-
-import reflex as rx
 
 from espace.models import User
 from espace.services import AccessDenied
@@ -21,17 +20,17 @@ class DossierState(LoadedPage, SessionState):
     reference: str = ""
     interlocutor: str = ""
     tabs: list[portal.TabCount] = []
-    tab_rows: dict[str, list[portal.ItemRow]] = {}
     active_tab: str = ""
+    rows: list[portal.ItemRow] = []  # the active tab's page
+    newer: str = ""  # cursors of the active tab's pages, "" at an end
+    older: str = ""
     dossier_id: str = ""
     not_found: bool = False
 
-    @client_event
-    def load(self, user: User):
+    def _show(self, user: User, raw: object, tab: str | None = None):
         self.reset()
-        raw = self.router.url.path.rstrip("/").split("/")[-1]
         try:
-            data = portal.dossier(user, raw)
+            data = portal.dossier(user, raw, tab)
         except AccessDenied:
             log.warning("dossier refused user=%s dossier=%r", user.id, raw)
             self.not_found = True
@@ -40,17 +39,44 @@ class DossierState(LoadedPage, SessionState):
         self.title, self.label, self.reference = data.title, data.label, data.reference
         self.interlocutor = data.interlocutor
         self.tabs = data.tabs
-        self.tab_rows = data.items
-        self.active_tab = self.tabs[0].key if self.tabs else ""
+        self._page(data.page)
         self.loaded = True
 
-    @rx.event
-    def refresh(self):
-        """After a deposit: reload and show « Documents déposés »."""
-        self.load()
-        if any(t.key == "deposes" for t in self.tabs):
-            self.active_tab = "deposes"
+    def _page(self, page: portal.TabPage):
+        self.active_tab, self.rows, self.newer, self.older = page.key, page.rows, page.newer, page.older
 
-    @rx.event
-    def set_tab(self, key: str):
-        self.active_tab = str(key)
+    def _turn(self, user: User, key: object, avant: str | None = None, apres: str | None = None):
+        """A page of a tab of the dossier loaded here, authorised again by the service
+        (the client may have lost the dossier since): refused, the page says so."""
+        try:
+            self._page(portal.dossier_tab(user, self.dossier_id, key, avant, apres))
+        except AccessDenied:
+            log.warning("dossier tab refused user=%s dossier=%r tab=%r", user.id, self.dossier_id, str(key)[:40])
+            self.reset()
+            self.not_found = True
+
+    @client_event
+    def load(self, user: User):
+        self._show(user, self.router.url.path.rstrip("/").split("/")[-1])
+
+    @client_event
+    def refresh(self, user: User):
+        """After a deposit: reload (the counts changed) and show « Documents déposés »."""
+        self._show(user, self.router.url.path.rstrip("/").split("/")[-1], "deposes")
+
+    @client_event
+    def set_tab(self, user: User, key: str):
+        """Another tab of this page: its first page (a key that is not one of the
+        page's tabs changes nothing; the service checks it against the registry too)."""
+        if self.loaded and key != self.active_tab and any(t.key == key for t in self.tabs):
+            self._turn(user, key)
+
+    @client_event
+    def show_older(self, user: User):
+        if self.loaded and self.older:
+            self._turn(user, self.active_tab, avant=self.older)
+
+    @client_event
+    def show_newer(self, user: User):
+        if self.loaded and self.newer:
+            self._turn(user, self.active_tab, apres=self.newer)

@@ -3,22 +3,12 @@ import reflex as rx
 
 from espace.services.client import portal
 from espace.web.client.listing.state import ListState
-from espace.web.components.items import item_list
+from espace.web.components.items import item_list, pager
 from espace.web.components.layout import client_page
 
 
-def _pager() -> rx.Component:
-    return rx.cond(
-        ListState.pages > 1,
-        rx.flex(
-            rx.cond(ListState.page > 1,
-                    rx.link("‹ Page précédente", href="/" + ListState.category + "?page=" + (ListState.page - 1).to(str))),
-            rx.text("Page ", ListState.page, " sur ", ListState.pages, size="2"),
-            rx.cond(ListState.page < ListState.pages,
-                    rx.link("Page suivante ›", href="/" + ListState.category + "?page=" + (ListState.page + 1).to(str))),
-            spacing="4", align="center", wrap="wrap",
-        ),
-    )
+def _href(query) -> rx.Var:
+    return "/" + ListState.category + query
 
 
 def listing() -> rx.Component:
@@ -28,7 +18,13 @@ def listing() -> rx.Component:
             rx.link("‹ Accueil", href="/accueil", size="2"),
             rx.heading(ListState.label, " (", ListState.total, ")", size="6", as_="h1"),
             item_list(ListState.rows, show_dossier=True, show_pay=True),
-            _pager(),
+            pager(
+                ListState.newer, ListState.older,
+                newer=rx.link("‹ Plus récents", href=_href("?apres=" + ListState.newer)),
+                older=rx.link("Plus anciens ›", href=_href("?avant=" + ListState.older)),
+                newest=rx.link("Les plus récents", href=_href("")),
+                oldest=rx.link("Les plus anciens", href=_href("?fin=1")),
+            ),
             spacing="3",
             width="100%",
         ),

@@ -1,9 +1,9 @@
-"""A category list (documents, RDV, factures...), one page at a time."""
+"""A category list (documents, RDV, factures...), one keyset page at a time:
+`?avant=<cursor>` older items, `?apres=<cursor>` newer ones, `?fin=1` the oldest page."""
 from __future__ import annotations
 
 import reflex as rx
 
-from espace.domain.ids import parse_page
 from espace.models import User
 from espace.services import AccessDenied
 from espace.services.client import portal
@@ -16,18 +16,19 @@ class ListState(LoadedPage, SessionState):
     label: str = ""
     rows: list[portal.ItemRow] = []
     total: int = 0
-    page: int = 1
-    pages: int = 1
+    newer: str = ""  # cursor of « Plus récents », "" on the newest page
+    older: str = ""  # cursor of « Plus anciens », "" on the oldest page
     category: str = ""
 
     @client_event
     def load(self, user: User):
         self.category = self.router.url.path.strip("/").split("/")[0]
-        page = parse_page(self.router.url.query_parameters.get("page"))
+        query = self.router.url.query_parameters
         try:
-            data = portal.list_category(user, self.category, page)
+            data = portal.list_category(user, self.category, avant=query.get("avant"), apres=query.get("apres"),
+                                        fin=query.get("fin"))
         except AccessDenied:
             return rx.redirect("/accueil", replace=True)
         self.label, self.rows, self.total = data.label, data.rows, data.total
-        self.page, self.pages = data.page, data.pages
+        self.newer, self.older = data.newer, data.older
         self.loaded = True
