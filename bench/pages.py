@@ -160,6 +160,8 @@ def _base_env() -> dict:
         "REFLEX_CHECK_LATEST_VERSION": "0",
         # `reflex run --backend-only` refuses a frontend port; rxconfig sets one from PORT.
         "REFLEX_FRONTEND_PORT": "0",
+        # One Granian worker (Reflex starts several when Redis is configured).
+        "GRANIAN_WORKERS": os.environ.get("GRANIAN_WORKERS", "1"),
     }
 
 
@@ -810,7 +812,9 @@ def verdict(ok: bool) -> str:
 async def run(args: argparse.Namespace) -> None:
     t_start = time.perf_counter()
     b = Bench(args)
-    b.say(f"bench/pages.py: app code {b.app_root}, data {args.data}, db {args.db}, levels {b.levels}, "
+    head = subprocess.run(["git", "-C", str(b.app_root), "log", "-1", "--format=%h %s"], capture_output=True,
+                          text=True).stdout.strip()
+    b.say(f"bench/pages.py: app code {b.app_root} ({head[:80]}), data {args.data}, db {args.db}, levels {b.levels}, "
           f"rate {args.rate}/s, {args.seconds:g} s per level ({args.seq} sequential navigations per page at 1 client), "
           f"work dir {b.work}")
     db = "postgres" if args.db == "postgres" else "sqlite"
@@ -942,7 +946,7 @@ async def run(args: argparse.Namespace) -> None:
 
     # ---- report
     print()
-    print(f"== page navigations: {b.app_root} ({db}, data {args.data}, state manager {mode}), "
+    print(f"== page navigations: {b.app_root} at {head.split(' ')[0]} ({db}, data {args.data}, state manager {mode}), "
           f"bare Reflex app in the same run ==")
     print(f"pages: home = /accueil, dossier = {demo.dossier} ({demo.dossier_items} items, the demo client's largest), "
           f"documents = /documents, late list = {demo.late}")
