@@ -378,6 +378,7 @@ class Level:
     rss_visited: bool = True
     connect_errors: int = 0
     rate: float = 0.0
+    load: float = 0.0  # the machine's 1-minute load average at the end of the level (2 cores)
 
     def by_page(self) -> dict[str, list[Nav]]:
         out: dict[str, list[Nav]] = {}
@@ -669,7 +670,7 @@ class Bench:
             srv.stop()
         self.say(f"    (the server settled in {settle:.1f} s after the tabs connected)")
         lvl = Level(n, navs, (cpu1 - cpu0) * 1000 / max(1, len(navs)), (rss1 - rss0) / 1024 / n, visit_all,
-                    conn_errors, len(navs) / max(1e-9, t1 - t0))
+                    conn_errors, len(navs) / max(1e-9, t1 - t0), os.getloadavg()[0])
         errs = sum(bool(x.errors) for x in navs)
         self.say(f"  {srv.name}, {n} client(s): {len(navs)} navigations ({lvl.rate:.0f}/s), "
                  f"p50 {pct([x.ms for x in navs], 50):.1f} ms, CPU {lvl.cpu_per_nav_ms:.2f} ms/nav, "
@@ -789,7 +790,7 @@ def level_table(app: dict[int, Level], bare: dict[int, Level]) -> tuple[str, dic
 
 def summary_table(app: dict[int, Level], bare: dict[int, Level], worst: dict) -> str:
     rows = [["clients", "nav/s", "CPU ms/nav", "bare CPU ms/nav", "CPU ×bare", "RSS KB/client", "bare RSS KB/client",
-             "RSS ×bare", "connect errors"]]
+             "RSS ×bare", "connect errors", "load avg app/bare"]]
     for n, lvl in app.items():
         b = bare.get(n)
         c = ratio(lvl.cpu_per_nav_ms, b.cpu_per_nav_ms) if b else math.nan
@@ -800,7 +801,7 @@ def summary_table(app: dict[int, Level], bare: dict[int, Level], worst: dict) ->
         rows.append([str(n), fmt(lvl.rate, 0), fmt(lvl.cpu_per_nav_ms, 2), fmt(b.cpu_per_nav_ms if b else math.nan, 2),
                      fmt(c), rss, fmt(b.rss_kb_per_client if b else math.nan, 0),
                      fmt(ratio(lvl.rss_kb_per_client, b.rss_kb_per_client) if b else math.nan),
-                     str(lvl.connect_errors)])
+                     str(lvl.connect_errors), f"{lvl.load:.1f}/{b.load if b else math.nan:.1f}"])
     return table(rows)
 
 
