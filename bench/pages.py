@@ -452,7 +452,11 @@ import json, warnings
 warnings.simplefilter("ignore")
 from reflex.config import get_config
 cfg = get_config()
-import espace.web.pages  # noqa
+try:
+    import espace.web.pages  # noqa
+except ImportError:
+    import importlib
+    importlib.import_module(f"{cfg.app_name}.{cfg.app_name}")
 try:
     from reflex_base.registry import RegistrationContext
     pages = RegistrationContext.ensure_context().decorated_pages
