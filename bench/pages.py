@@ -14,7 +14,8 @@ A navigation is what the browser sends on a client-side route change: the old pa
 `leave` (fired when the page frame unmounts; --no-leave drops it) and
 `on_load_internal` with the new router_data, after which the server runs the page's
 on_load and `set_is_hydrated`; its time is the round trip until the delta that sets
-`is_hydrated` arrives. One client navigates sequentially; 50, 200 and 500 clients
+`is_hydrated` arrives. One client navigates sequentially (at least --seq navigations
+per page and a third of --seconds, for the CPU figure's 10 ms clock ticks); 50, 200 and 500 clients
 navigate at a fixed total rate of 50/s (--rate) spread over the clients while all the
 tabs stay connected and answer the server's pings. The measured client (the demo's
 academy@secib.fr) logs in once through the real login (LoginState.submit over the
@@ -625,9 +626,13 @@ class Bench:
         if not pages:  # connections and RSS only
             return navs
         if len(tabs) == 1:
-            for i in range(self.args.seq * len(pages)):
+            # At least `seq` per page and at least a third of a level's time: the CPU
+            # figure comes in 10 ms clock ticks, and the bare app's navigation takes ~1 ms.
+            start, i = time.perf_counter(), 0
+            while i < self.args.seq * len(pages) or time.perf_counter() - start < self.args.seconds / 3:
                 label, path = pages[i % len(pages)]
                 navs.append(await tabs[0].navigate(path, label))
+                i += 1
             return navs
         total = int(self.args.rate * self.args.seconds)
         start = time.perf_counter()
@@ -1020,7 +1025,8 @@ def main() -> None:
     p.add_argument("--levels", default="1,50,200,500", help="connected clients per level (default 1,50,200,500)")
     p.add_argument("--rate", type=float, default=50.0, help="navigations per second over all clients (default 50)")
     p.add_argument("--seconds", type=float, default=None, help="navigation phase per level (default 30, --quick 6)")
-    p.add_argument("--seq", type=int, default=None, help="sequential navigations per page at 1 client (60, --quick 20)")
+    p.add_argument("--seq", type=int, default=None,
+                   help="sequential navigations per page at 1 client, at least (60, --quick 20)")
     p.add_argument("--heavy-tabs", type=int, default=None, help="heavy client tabs for its RSS figure (20, --quick 10)")
     p.add_argument("--late-url", default=None, help="the late list page (default: detected)")
     p.add_argument("--app-root", default=str(ROOT), help="the worktree whose app code runs (default: this one)")
