@@ -20,10 +20,12 @@ navigate at a fixed total rate of 50/s (--rate) spread over the clients while al
 tabs stay connected and answer the server's pings. The measured client (the demo's
 academy@secib.fr) logs in once through the real login (LoginState.submit over the
 socket, then /api/session/ouvrir); the other sessions are rows of auth_session
-copied from that one. Each level starts a fresh server (levels ascending; a warm-up tab
-first), measures the backend's RSS, connects the N tabs (hydrated on /accueil), makes
-every tab visit every client page (--quick: not at 500 clients), measures the RSS
-again, then navigates over home, the client's largest dossier, /documents and the
+copied from that one. Each level runs the bare app, then the app, back to back (the
+machine's load drifts; the load average is printed); each starts a fresh server (no
+frontend build: the bench speaks to the backend only; a warm-up tab first), measures
+the backend's RSS, connects the N tabs (hydrated on /accueil), makes every tab visit
+every client page (--quick: not at 500 clients), waits until the server's CPU settles,
+measures the RSS again, then navigates over home, the client's largest dossier, /documents and the
 late list page (`/documents?fin=1` when espace/web/client/listing/state.py knows
 "fin", else `/documents?page=<last>`; --late-url overrides), and reads the backend's
 CPU time (utime+stime of every process of the server, from /proc) over that phase.
