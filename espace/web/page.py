@@ -19,3 +19,13 @@ class LoadedPage(rx.State, mixin=True):
     @rx.event
     def leave(self):
         self.loaded = False
+        self._forget_rows()
+
+    def _forget_rows(self) -> None:
+        """What a page drops when it is left (its rows: a tab keeps only the page it
+        shows in the server's memory). Nothing by default."""
+
+    def _keep(self, name: str, value: object) -> None:
+        """Set a var only when its value changed: an unchanged list is not sent again."""
+        if getattr(self, name) != value:
+            setattr(self, name, value)

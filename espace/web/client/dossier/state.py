@@ -42,6 +42,9 @@ class DossierState(LoadedPage, SessionState):
         self._page(data.page)
         self.loaded = True
 
+    def _forget_rows(self) -> None:
+        self.rows = []
+
     def _page(self, page: portal.TabPage):
         self.active_tab, self.rows, self.newer, self.older = page.key, page.rows, page.newer, page.older
 

@@ -19,8 +19,8 @@ class HomeState(LoadedPage, SessionState):
     def load(self, user: User):
         data = portal.home(user)
         self.name = data.name
-        self.tiles = data.tiles
-        self.dossier_choices = [dict(c) for c in data.dossiers]
+        self._keep("tiles", data.tiles)  # coming back home: unchanged tiles and choices are not sent again
+        self._keep("dossier_choices", [dict(c) for c in data.dossiers])
         self.loaded = True
 
     @rx.event

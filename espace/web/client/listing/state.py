@@ -32,3 +32,6 @@ class ListState(LoadedPage, SessionState):
         self.label, self.rows, self.total = data.label, data.rows, data.total
         self.newer, self.older = data.newer, data.older
         self.loaded = True
+
+    def _forget_rows(self) -> None:
+        self.rows = []
