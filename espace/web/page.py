@@ -15,6 +15,7 @@ class LoadedPage(rx.State, mixin=True):
     """Mixin of the page states, used as `class X(LoadedPage, SessionState)`."""
 
     loaded: bool = False
+    _kept: dict[str, int] = {}
 
     @rx.event
     def leave(self):
@@ -26,6 +27,10 @@ class LoadedPage(rx.State, mixin=True):
         shows in the server's memory). Nothing by default."""
 
     def _keep(self, name: str, value: object) -> None:
-        """Set a var only when its value changed: an unchanged list is not sent again."""
-        if getattr(self, name) != value:
+        """Set a var only when its value changed: an unchanged list is not sent again.
+        (Compared through a fingerprint of what was last set: reading the var back
+        would wrap every element in Reflex's change-tracking proxy.)"""
+        fingerprint = hash(repr(value))
+        if self._kept.get(name) != fingerprint:
             setattr(self, name, value)
+            self._kept = {**self._kept, name: fingerprint}
