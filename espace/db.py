@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from espace.config import settings
@@ -44,3 +44,10 @@ def reset_engine() -> None:
 def session_scope() -> Iterator[Session]:
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def read_scope() -> Iterator[Connection]:
+    """A plain connection for a read path of Core selects (no ORM session to set up)."""
+    with get_engine().connect() as connection:
+        yield connection

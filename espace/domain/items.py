@@ -12,6 +12,7 @@ Adding a kind: its SQLModel table (in espace.models, with `dossier_id` and
 « Adding a shared item kind »."""
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -173,8 +174,10 @@ class ItemKind:
     firm_where: tuple[Any, ...] = ()  # what the firm lists, shares and takes back
     payable: bool = False  # its client rows may carry a payment link
 
-    @property
+    @functools.cached_property
     def tabs(self) -> tuple[Tab, ...]:
+        """The client's tabs, the same objects on every call (the read path keeps the
+        statements it built with them)."""
         return self.client_tabs or (Tab(self.key, self.label),)
 
     @property

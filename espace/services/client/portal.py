@@ -11,14 +11,14 @@ from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import BigInteger, bindparam, literal, union_all
 from sqlalchemy import select as core_select
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from espace.config import settings
-from espace.db import session_scope
+from espace.db import read_scope, session_scope
 from espace.domain import items as registry
 from espace.domain.ids import parse_id
 from espace.domain.names import dossier_title, full_name
@@ -192,12 +192,12 @@ _CLIENT_KEY = (
 )
 
 
-def _client_key(s: Session, user: User | None) -> Any:
+def _client_key(s: Connection, user: User | None) -> Any:
     """client_of as one plain row: the client's `id`, `firm_id` and the firm's payment
     settings (what accepts_online_payments reads); AccessDenied as client_of."""
     if user is None or user.role != Role.client or not user.active:
         raise AccessDenied()
-    row = s.connection().execute(_CLIENT_KEY, {"user_id": user.id, "firm_id": user.firm_id}).first()
+    row = s.execute(_CLIENT_KEY, {"user_id": user.id, "firm_id": user.firm_id}).first()
     if row is None:
         raise AccessDenied()
     return row
@@ -225,14 +225,14 @@ def _choices_stmt() -> Any:
             .where(col(Dossier.id).in_(_scope_ids())).order_by(col(Dossier.reference), col(Dossier.id)))
 
 
-def _choices(s: Session, client: Any) -> list[DossierChoice]:
-    rows = s.connection().execute(keyset.built(("choices",), (), _choices_stmt), _scope(client)).all()
+def _choices(s: Connection, client: Any) -> list[DossierChoice]:
+    rows = s.execute(keyset.built(("choices",), (), _choices_stmt), _scope(client)).all()
     return [{"id": str(r.id), "title": dossier_title(r)} for r in rows]
 
 
 def dossier_choices_of(s: Session, client: Client) -> list[DossierChoice]:
     """The client's dossiers by reference, for choosing where to deposit or write."""
-    return _choices(s, client)
+    return _choices(s.connection(), client)
 
 
 def _counts_stmt(kinds: list[registry.ItemKind]) -> Any:
@@ -250,11 +250,11 @@ def _counts_stmt(kinds: list[registry.ItemKind]) -> Any:
 def home(user: User) -> Home:
     """Name, per-category counts (one grouped query) and the dossier choice of the
     deposit zone (ids and titles only)."""
-    with session_scope() as s:
+    with read_scope() as s:
         client = _client_key(s, user)
         kinds = registry.kinds()
         stmt = keyset.built(("home",), tuple(kinds), lambda: _counts_stmt(kinds))
-        counts: dict[str, int] = {k: n for k, n in s.connection().execute(stmt, _scope(client)).all()}
+        counts: dict[str, int] = {k: n for k, n in s.execute(stmt, _scope(client)).all()}
         return Home(
             name=full_name(user),
             tiles=[Tile(c.key, c.label, counts[c.key]) for c in categories() if counts.get(c.key, 0) > 0],
@@ -277,11 +277,11 @@ def _row(kind: registry.ItemKind, r: Any, payments: bool, with_dossier: bool) ->
                    pay=view.pay if payments else "")
 
 
-def _exists(s: Session, stmt: Any, params: dict[str, Any]) -> bool:
-    return s.connection().execute(stmt, params).first() is not None
+def _exists(s: Connection, stmt: Any, params: dict[str, Any]) -> bool:
+    return s.execute(stmt, params).first() is not None
 
 
-def _kind_page(s: Session, kind: registry.ItemKind, size: int, want: keyset.Want, params: dict[str, Any],
+def _kind_page(s: Connection, kind: registry.ItemKind, size: int, want: keyset.Want, params: dict[str, Any],
                where: Callable[[], tuple[Any, ...]], owners: tuple[object, ...], tag: tuple[Any, ...],
                payments: bool, with_dossier: bool) -> tuple[list[ItemRow], str, str]:
     """One page of a kind's shared items matching `where()` (bound parameters in
@@ -302,7 +302,7 @@ def _kind_page(s: Session, kind: registry.ItemKind, size: int, want: keyset.Want
 
     bound = keyset.ranged(want, order)
     stmt = keyset.built(("page", *tag, bound.mode, size), owners, build_page)
-    found = list(s.connection().execute(stmt, {**params, "cursor_value": bound.value, "cursor_id": bound.id}).all())
+    found = list(s.execute(stmt, {**params, "cursor_value": bound.value, "cursor_id": bound.id}).all())
     if with_dossier:  # the outer join keeps no order: the page's few rows are sorted here
         found.sort(key=lambda r: (getattr(r, kind.order_col), r.id), reverse=bound.mode != "apres")
 
@@ -315,7 +315,7 @@ def _kind_page(s: Session, kind: registry.ItemKind, size: int, want: keyset.Want
 
 
 # --------------------------------------------------------------------------- category lists
-def _dossiers_page(s: Session, size: int, want: keyset.Want, params: dict[str, Any]) -> tuple[list[ItemRow], str, str]:
+def _dossiers_page(s: Connection, size: int, want: keyset.Want, params: dict[str, Any]) -> tuple[list[ItemRow], str, str]:
     ref, ident = col(Dossier.reference), col(Dossier.id)
 
     def where() -> Any:
@@ -323,7 +323,7 @@ def _dossiers_page(s: Session, size: int, want: keyset.Want, params: dict[str, A
 
     stmt = keyset.built(("dossiers", want.mode, size), (),
                   lambda: keyset.bounded(core_select(ident, ref, col(Dossier.label)).where(where()), ref, ident, want.mode, size))
-    found = list(s.connection().execute(stmt, {**params, "cursor_value": want.value, "cursor_id": want.id}).all())
+    found = list(s.execute(stmt, {**params, "cursor_value": want.value, "cursor_id": want.id}).all())
 
     def more_beyond(newer: bool, bound: tuple[Any, int]) -> bool:
         check = keyset.built(("dossiers-beyond", newer), (),
@@ -347,7 +347,7 @@ def list_category(user: User, key: str, avant: object = None, apres: object = No
     if cat is None:
         raise AccessDenied()
     size = settings.page_size
-    with session_scope() as s:
+    with read_scope() as s:
         client = _client_key(s, user)
         params = _scope(client)
         kind = cat.kind
@@ -363,7 +363,7 @@ def list_category(user: User, key: str, avant: object = None, apres: object = No
             pays = kind.payable and accepts_online_payments(client)
             rows, newer, older = _kind_page(s, kind, size, want, params, lambda: _list_where(kind), (kind,),
                                             ("list", kind.key), pays, True)
-        total = int(s.connection().execute(total_stmt, params).scalar_one())
+        total = int(s.execute(total_stmt, params).scalar_one())
         if not rows and want.mode != "first":  # a cursor past either end: the newest page
             return list_category(user, key)
         return CategoryPage(label=cat.label, rows=rows, total=total, newer=newer, older=older)
@@ -402,7 +402,7 @@ def _tab_counts_stmt(tabs: list[tuple[registry.ItemKind, registry.Tab]]) -> Any:
     ])
 
 
-def _tab_page(s: Session, kind: registry.ItemKind, tab: registry.Tab, dossier_id: int, payments: bool,
+def _tab_page(s: Connection, kind: registry.ItemKind, tab: registry.Tab, dossier_id: int, payments: bool,
               avant: object = None, apres: object = None) -> TabPage:
     want = keyset.want(keyset.python_type(kind.order), avant, apres, None)
     params = {"dossier_id": dossier_id}
@@ -420,13 +420,13 @@ def _registered_tab(key: object) -> tuple[registry.ItemKind, registry.Tab] | Non
 def dossier(user: User, dossier_id: object, tab: object = None) -> ClientDossier:
     """A dossier of the client: its non-empty tabs with their counts (one grouped
     query) and the first page of one tab: `tab` when it is one of them, else the first."""
-    with session_scope() as s:
-        d = s.connection().execute(_DOSSIER_VIEW, _client_dossier_params(user, dossier_id)).first()
+    with read_scope() as s:
+        d = s.execute(_DOSSIER_VIEW, _client_dossier_params(user, dossier_id)).first()
         if d is None:
             raise AccessDenied()
         tabs = _tabs()
         stmt = keyset.built(("tab-counts",), tuple(t for _, t in tabs), lambda: _tab_counts_stmt(tabs))
-        counts: dict[str, int] = {k: n for k, n in s.connection().execute(stmt, {"dossier_id": d.id}).all()}
+        counts: dict[str, int] = {k: n for k, n in s.execute(stmt, {"dossier_id": d.id}).all()}
         shown = [(kind, t) for kind, t in tabs if counts.get(t.key, 0) > 0]
         active = next(((k, t) for k, t in shown if t.key == tab), shown[0] if shown else None)
         page = (_tab_page(s, active[0], active[1], d.id, accepts_online_payments(d)) if active
@@ -450,8 +450,8 @@ def dossier_tab(user: User | None, dossier_id: object, key: object, avant: objec
     found = _registered_tab(key)
     if found is None:
         raise AccessDenied()
-    with session_scope() as s:
-        d = s.connection().execute(_DOSSIER_VIEW, _client_dossier_params(user, dossier_id)).first()
+    with read_scope() as s:
+        d = s.execute(_DOSSIER_VIEW, _client_dossier_params(user, dossier_id)).first()
         if d is None:
             raise AccessDenied()
         return _tab_page(s, found[0], found[1], d.id, accepts_online_payments(d), avant, apres)
