@@ -951,7 +951,7 @@ async def run(args: argparse.Namespace) -> None:
     if args.login:
         script = b.app_root / "bench" / "login_to_tiles.py"
         b.say(f"running {script} 5 (Chromium; builds the frontend) …")
-        out = subprocess.run([sys.executable, str(script), "5"], cwd=b.app_root, env=_base_env(),
+        out = subprocess.run([sys.executable, str(script), "5"], cwd=b.app_root, env=dict(os.environ),
                              capture_output=True, text=True)
         m = re.search(r"median (\d+) ms", out.stdout)
         login_ms = float(m.group(1)) if m else None
