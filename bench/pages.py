@@ -171,8 +171,8 @@ def _base_env() -> dict:
 class Server:
     """One `reflex run --env prod --backend-only` in `app_dir` (one Granian worker)."""
 
-    def __init__(self, name: str, app_dir: Path, env: dict, log: Path):
-        self.name, self.app_dir, self.env, self.log = name, app_dir, env, log
+    def __init__(self, name: str, app_dir: Path, env: dict, log: Path, nice: int = 0):
+        self.name, self.app_dir, self.env, self.log, self.nice = name, app_dir, env, log, nice
         self.proc: subprocess.Popen | None = None
         self.port = 0
 
@@ -185,7 +185,7 @@ class Server:
         env = {**self.env, "PORT": str(self.port), "BASE_URL": f"http://localhost:{self.port}"}
         with open(self.log, "a") as log:
             self.proc = subprocess.Popen(
-                [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--backend-only",
+                [*(["nice", "-n", str(self.nice)] if self.nice else []), str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--backend-only",
                  "--backend-port", str(self.port)],
                 cwd=self.app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 180
@@ -588,13 +588,13 @@ class Bench:
             self.heavy = info
             self.say(f"  {db}: heavy data: {info['items']:,} items in {info['seconds']:.1f} s "
                      f"(target: under a minute: {'MET' if info['seconds'] < 60 else 'MISSED'})")
-        return Server(f"app ({db})", app, env, data / "server.log"), env, db_url
+        return Server(f"app ({db})", app, env, data / "server.log", self.args.nice), env, db_url
 
     def bare_server(self, mode: str) -> Server:
         bare = self.work / "bare"
         shutil.copytree(BARE_DIR, bare, ignore=shutil.ignore_patterns("__pycache__", ".states", ".web"))
         env = {**_base_env(), "REFLEX_STATE_MANAGER_MODE": mode}
-        return Server("bare", bare, env, self.work / "bare.log")
+        return Server("bare", bare, env, self.work / "bare.log", self.args.nice)
 
     # ---- levels
     async def connect(self, http, srv: Server, routes: Routes, tokens: list[str], path: str,
@@ -827,7 +827,7 @@ async def run(args: argparse.Namespace) -> None:
     b = Bench(args)
     head = subprocess.run(["git", "-C", str(b.app_root), "log", "-1", "--format=%h %s"], capture_output=True,
                           text=True).stdout.strip()
-    b.say(f"bench/pages.py: app code {b.app_root} ({head[:80]}), data {args.data}, db {args.db}, levels {b.levels}, "
+    b.say(f"bench/pages.py{f' (servers at nice {args.nice})' if args.nice else ''}: app code {b.app_root} ({head[:80]}), data {args.data}, db {args.db}, levels {b.levels}, "
           f"rate {args.rate}/s, {args.seconds:g} s per level ({args.seq} sequential navigations per page at 1 client), "
           f"work dir {b.work}")
     db = "postgres" if args.db == "postgres" else "sqlite"
@@ -1035,6 +1035,8 @@ def main() -> None:
     p.add_argument("--app-root", default=str(ROOT), help="the worktree whose app code runs (default: this one)")
     p.add_argument("--no-leave", action="store_true", help="do not send the old page's `leave` with a navigation")
     p.add_argument("--login", action="store_true", help="also run bench/login_to_tiles.py (Chromium)")
+    p.add_argument("--nice", type=int, default=0,
+                   help="run both servers under `nice -n N` (e.g. -10 as root: less noise from a busy machine)")
     p.add_argument("--keep", action="store_true", help="keep the work dir (data, logs, app copy)")
     args = p.parse_args()
     args.data = args.data or ("heavy" if args.quick else "demo")
