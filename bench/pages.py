@@ -6,7 +6,7 @@ same state manager mode, driven over the real Socket.IO protocol by N connected 
     .venv/bin/python bench/pages.py --quick                 # every level briefly, heavy data (≤ 6 min)
     .venv/bin/python bench/pages.py                         # 1, 50, 200, 500 clients, 30 s each
     .venv/bin/python bench/pages.py --data heavy            # + a firm of 1,000,000 items (bench/heavy_data.py)
-    .venv/bin/python bench/pages.py --db postgres           # the same on PostgreSQL (127.0.0.1:5432, espace_bench)
+    .venv/bin/python bench/pages.py --db postgres           # the same on PostgreSQL (127.0.0.1:5432, espace_bench_<pid>)
     .venv/bin/python bench/pages.py --compare-db            # SQLite run, then PostgreSQL at 1 client: PG/SQLite
     .venv/bin/python bench/pages.py --app-root /work/wt/base   # the app code of another worktree (BEFORE figures)
 
@@ -83,7 +83,8 @@ SESSION_COOKIE = "espace_session"
 LOGIN_KEY_COOKIE = "espace_connexion"
 APP_FILES = ["rxconfig.py", "espace", "assets", "alembic", "alembic.ini", "reflex.lock", "requirements.txt"]
 BARE_DIR = ROOT / "bench" / "bare_pages_app"
-PG_DB = "espace_bench"
+# One database per run (two runs at once must not drop each other's), dropped at the end.
+PG_DB = f"espace_bench_{os.getpid()}"
 TIMEOUT_S = 15.0
 CLK = os.sysconf("SC_CLK_TCK")
 
@@ -171,8 +172,8 @@ def _base_env() -> dict:
 class Server:
     """One `reflex run --env prod --backend-only` in `app_dir` (one Granian worker)."""
 
-    def __init__(self, name: str, app_dir: Path, env: dict, log: Path):
-        self.name, self.app_dir, self.env, self.log = name, app_dir, env, log
+    def __init__(self, name: str, app_dir: Path, env: dict, log: Path, nice: int = 0):
+        self.name, self.app_dir, self.env, self.log, self.nice = name, app_dir, env, log, nice
         self.proc: subprocess.Popen | None = None
         self.port = 0
 
@@ -185,7 +186,7 @@ class Server:
         env = {**self.env, "PORT": str(self.port), "BASE_URL": f"http://localhost:{self.port}"}
         with open(self.log, "a") as log:
             self.proc = subprocess.Popen(
-                [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--backend-only",
+                [*(["nice", "-n", str(self.nice)] if self.nice else []), str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--backend-only",
                  "--backend-port", str(self.port)],
                 cwd=self.app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 180
@@ -523,6 +524,16 @@ async def real_login(http: aiohttp.ClientSession, url: str, routes: Routes, info
         return token.value
 
 
+def pg_drop(db: str) -> None:
+    import psycopg
+
+    try:
+        with psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    except psycopg.Error:
+        pass
+
+
 def pg_create(db: str) -> str:
     import psycopg
 
@@ -588,13 +599,13 @@ class Bench:
             self.heavy = info
             self.say(f"  {db}: heavy data: {info['items']:,} items in {info['seconds']:.1f} s "
                      f"(target: under a minute: {'MET' if info['seconds'] < 60 else 'MISSED'})")
-        return Server(f"app ({db})", app, env, data / "server.log"), env, db_url
+        return Server(f"app ({db})", app, env, data / "server.log", self.args.nice), env, db_url
 
     def bare_server(self, mode: str) -> Server:
         bare = self.work / "bare"
         shutil.copytree(BARE_DIR, bare, ignore=shutil.ignore_patterns("__pycache__", ".states", ".web"))
         env = {**_base_env(), "REFLEX_STATE_MANAGER_MODE": mode}
-        return Server("bare", bare, env, self.work / "bare.log")
+        return Server("bare", bare, env, self.work / "bare.log", self.args.nice)
 
     # ---- levels
     async def connect(self, http, srv: Server, routes: Routes, tokens: list[str], path: str,
@@ -689,15 +700,16 @@ class Bench:
                  f"errors {errs}")
         return lvl
 
-    async def settle(self, srv: Server, idle: float = 0.15, longest: float = 30.0) -> float:
-        """Wait until the server's CPU use falls under `idle` of a core over half a second
-        (what the connections and visits left it to do: state write-back...), at most `longest`."""
-        start = time.perf_counter()
-        await asyncio.sleep(0.5)
+    async def settle(self, srv: Server, idle: float = 0.15, least: float = 3.0, longest: float = 45.0) -> float:
+        """Wait until the server's CPU use stays under `idle` of a core for a second, and at
+        least `least` seconds (what the connections and visits left it to do: the disk state
+        manager writes states back ~2 s after their last change), at most `longest`."""
+        start, quiet = time.perf_counter(), 0
         while time.perf_counter() - start < longest:
             c0 = srv.cpu()
             await asyncio.sleep(0.5)
-            if (srv.cpu() - c0) / 0.5 < idle:
+            quiet = quiet + 1 if (srv.cpu() - c0) / 0.5 < idle else 0
+            if quiet >= 2 and time.perf_counter() - start >= least:
                 break
         return time.perf_counter() - start
 
@@ -767,7 +779,7 @@ def level_table(app: dict[int, Level], bare: dict[int, Level]) -> tuple[str, dic
     rows = [["clients", "page", "navs", "p50 ms", "p95 ms", "p99 ms", "p50 ×bare", "p95 ×bare", "p99 ×bare",
              "delta max KB", "mean KB", "errors"]]
     worst = {"p50_ratio": math.nan, "p95_500": math.nan, "errors_500": 0, "delta_kb": 0.0, "cpu_ratio": 0.0,
-             "rss_kb": 0.0}
+             "rss_kb": math.nan}
     for n, lvl in app.items():
         b = bare.get(n)
         bms = [x.ms for x in b.navs] if b else []
@@ -806,9 +818,12 @@ def summary_table(app: dict[int, Level], bare: dict[int, Level], worst: dict) ->
         b = bare.get(n)
         c = ratio(lvl.cpu_per_nav_ms, b.cpu_per_nav_ms) if b else math.nan
         worst["cpu_ratio"] = max(worst["cpu_ratio"], c if not math.isnan(c) else 0)
-        if lvl.rss_visited:
-            worst["rss_kb"] = max(worst["rss_kb"], lvl.rss_kb_per_client)
-        rss = fmt(lvl.rss_kb_per_client, 0) + ("" if lvl.rss_visited else " (connected only)")
+        # One tab's RSS growth is within the allocator's noise (the bare app's varies 180-330 KB):
+        # the target is read from 50 tabs and more (and the heavy client's tabs).
+        if lvl.rss_visited and n > 1:
+            worst["rss_kb"] = _worse(worst["rss_kb"], lvl.rss_kb_per_client)
+        rss = fmt(lvl.rss_kb_per_client, 0) + ("" if lvl.rss_visited else " (connected only)") + \
+            (" (1 tab: noise)" if n == 1 else "")
         rows.append([str(n), fmt(lvl.rate, 0), fmt(lvl.cpu_per_nav_ms, 2), fmt(b.cpu_per_nav_ms if b else math.nan, 2),
                      fmt(c), rss, fmt(b.rss_kb_per_client if b else math.nan, 0),
                      fmt(ratio(lvl.rss_kb_per_client, b.rss_kb_per_client) if b else math.nan),
@@ -826,7 +841,7 @@ async def run(args: argparse.Namespace) -> None:
     b = Bench(args)
     head = subprocess.run(["git", "-C", str(b.app_root), "log", "-1", "--format=%h %s"], capture_output=True,
                           text=True).stdout.strip()
-    b.say(f"bench/pages.py: app code {b.app_root} ({head[:80]}), data {args.data}, db {args.db}, levels {b.levels}, "
+    b.say(f"bench/pages.py{f' (servers at nice {args.nice})' if args.nice else ''}: app code {b.app_root} ({head[:80]}), data {args.data}, db {args.db}, levels {b.levels}, "
           f"rate {args.rate}/s, {args.seconds:g} s per level ({args.seq} sequential navigations per page at 1 client), "
           f"work dir {b.work}")
     db = "postgres" if args.db == "postgres" else "sqlite"
@@ -920,7 +935,7 @@ async def run(args: argparse.Namespace) -> None:
     if heavy:
         for lvl in (hl, dl):
             worst["delta_kb"] = max(worst["delta_kb"], max((s for x in lvl.navs for s in x.sizes), default=0) / 1024)
-        worst["rss_kb"] = max(worst["rss_kb"], heavy_rss)
+        worst["rss_kb"] = _worse(worst["rss_kb"], heavy_rss)
 
     pg_rows = None
     if args.compare_db:
@@ -950,7 +965,7 @@ async def run(args: argparse.Namespace) -> None:
     if args.login:
         script = b.app_root / "bench" / "login_to_tiles.py"
         b.say(f"running {script} 5 (Chromium; builds the frontend) …")
-        out = subprocess.run([sys.executable, str(script), "5"], cwd=b.app_root, env=_base_env(),
+        out = subprocess.run([sys.executable, str(script), "5"], cwd=b.app_root, env=dict(os.environ),
                              capture_output=True, text=True)
         m = re.search(r"median (\d+) ms", out.stdout)
         login_ms = float(m.group(1)) if m else None
@@ -1001,9 +1016,13 @@ async def run(args: argparse.Namespace) -> None:
         print("  heavy client ≤ 1.5× demo client: not measured (--data heavy)")
     print(f"  no state delta over {TARGETS['delta_kb']:g} KB: largest {worst['delta_kb']:.1f} KB — "
           f"{verdict(worst['delta_kb'] <= TARGETS['delta_kb'])}")
-    print(f"  RSS per connected client ≤ {TARGETS['rss_kb']:g} KB (after every client page"
-          f"{', heavy client included' if heavy else ''}): worst {worst['rss_kb']:.0f} KB — "
-          f"{verdict(worst['rss_kb'] <= TARGETS['rss_kb'])}")
+    if math.isnan(worst["rss_kb"]):
+        print(f"  RSS per connected client ≤ {TARGETS['rss_kb']:g} KB: not measured (a level of 2+ tabs, "
+              "every page visited)")
+    else:
+        print(f"  RSS per connected client ≤ {TARGETS['rss_kb']:g} KB (after every client page, 2+ tabs"
+              f"{', heavy client included' if heavy else ''}): worst {worst['rss_kb']:.0f} KB — "
+              f"{verdict(worst['rss_kb'] <= TARGETS['rss_kb'])}")
     if login_ms is not None:
         print(f"  login → tiles median ≤ {TARGETS['login_ms']:g} ms: {login_ms:.0f} ms — "
               f"{verdict(login_ms <= TARGETS['login_ms'])}")
@@ -1013,6 +1032,8 @@ async def run(args: argparse.Namespace) -> None:
           f"{' kept' if args.keep else ' removed'})")
     if not args.keep:
         shutil.rmtree(b.work, ignore_errors=True)
+        if db == "postgres" or args.compare_db:
+            pg_drop(PG_DB)
     print(f"pages: cpu_ratio={worst['cpu_ratio']:.2f} p50_ratio={worst['p50_ratio']:.2f} "
           f"p95_500_ms={worst['p95_500']:.1f} heavy_ratio={heavy_ratio:.2f} max_delta_kb={worst['delta_kb']:.1f} "
           f"rss_kb_per_client={worst['rss_kb']:.0f}")
@@ -1034,6 +1055,8 @@ def main() -> None:
     p.add_argument("--app-root", default=str(ROOT), help="the worktree whose app code runs (default: this one)")
     p.add_argument("--no-leave", action="store_true", help="do not send the old page's `leave` with a navigation")
     p.add_argument("--login", action="store_true", help="also run bench/login_to_tiles.py (Chromium)")
+    p.add_argument("--nice", type=int, default=0,
+                   help="run both servers under `nice -n N` (e.g. -10 as root: less noise from a busy machine)")
     p.add_argument("--keep", action="store_true", help="keep the work dir (data, logs, app copy)")
     args = p.parse_args()
     args.data = args.data or ("heavy" if args.quick else "demo")
