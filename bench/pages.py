@@ -1050,7 +1050,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=None, help="navigation phase per level (default 30, --quick 6)")
     p.add_argument("--seq", type=int, default=None,
                    help="sequential navigations per page at 1 client, at least (60, --quick 20)")
-    p.add_argument("--heavy-tabs", type=int, default=None, help="heavy client tabs for its RSS figure (20, --quick 10)")
+    p.add_argument("--heavy-tabs", type=int, default=None, help="heavy client tabs for its RSS figure (50, --quick 40: enough tabs that the pool connections' page caches, warmed once, do not count as per-tab memory)")
     p.add_argument("--late-url", default=None, help="the late list page (default: detected)")
     p.add_argument("--app-root", default=str(ROOT), help="the worktree whose app code runs (default: this one)")
     p.add_argument("--no-leave", action="store_true", help="do not send the old page's `leave` with a navigation")
@@ -1062,7 +1062,7 @@ def main() -> None:
     args.data = args.data or ("heavy" if args.quick else "demo")
     args.seconds = args.seconds if args.seconds is not None else (6.0 if args.quick else 30.0)
     args.seq = args.seq if args.seq is not None else (20 if args.quick else 60)
-    args.heavy_tabs = args.heavy_tabs if args.heavy_tabs is not None else (10 if args.quick else 20)
+    args.heavy_tabs = args.heavy_tabs if args.heavy_tabs is not None else (40 if args.quick else 50)
     asyncio.run(run(args))
 
 
