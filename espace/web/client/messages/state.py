@@ -42,6 +42,9 @@ class MessagesState(LoadedPage, SessionState):
             self._select(user, wanted)
         self.loaded = True
 
+    def _forget_rows(self) -> None:
+        self.choices, self.thread = [], []
+
     @client_event
     def choose(self, user: User, dossier_id: str):
         self.errors, self.message = {}, ""
