@@ -22,10 +22,12 @@ academy@secib.fr) logs in once through the real login (LoginState.submit over th
 socket, then /api/session/ouvrir); the other sessions are rows of auth_session
 copied from that one. Each level runs the bare app, then the app, back to back (the
 machine's load drifts; the load average is printed); each starts a fresh server (no
-frontend build: the bench speaks to the backend only; a warm-up tab first), measures
-the backend's RSS, connects the N tabs (hydrated on /accueil), makes every tab visit
-every client page (--quick: not at 500 clients), waits until the server's CPU settles,
-measures the RSS again, then navigates over home, the client's largest dossier, /documents and the
+frontend build: the bench speaks to the backend only; a warm-up tab first), connects
+half of the N tabs (hydrated on /accueil) and makes each visit every client page
+(--quick: not at 500 clients), measures the backend's RSS, does the same with the
+other half, waits until the server's CPU settles, measures the RSS again (RSS per
+client = the second half's growth per tab: what the server keeps whatever the number
+of clients, such as its pool's SQLite page caches, is warmed by the first half), then navigates over home, the client's largest dossier, /documents and the
 late list page (`/documents?fin=1` when espace/web/client/listing/state.py knows
 "fin", else `/documents?page=<last>`; --late-url overrides), and reads the backend's
 CPU time (utime+stime of every process of the server, from /proc) over that phase.
@@ -677,10 +679,20 @@ class Bench:
                         await warm[0].navigate(p)
                 await warm[0].close()
                 await asyncio.sleep(0.5)
-                rss0 = srv.rss()
-                tabs, conn_errors = await self.connect(http, srv, routes, tokens[:n], first, use_leave)
-                if visit_all:
+                # RSS per client is the growth of the second half of the tabs: the first
+                # half, connected and visiting the same way, has warmed what the server
+                # keeps whatever the number of clients (the pool's connections and their
+                # SQLite page caches, allocator arenas), so it is not counted per client.
+                half = n // 2 if n >= 2 else 0
+                tabs, conn_errors = await self.connect(http, srv, routes, tokens[:half], first, use_leave)
+                if visit_all and tabs:
                     await self.visit_all(tabs, visit)
+                    await self.settle(srv)
+                rss0 = srv.rss()
+                more, more_errors = await self.connect(http, srv, routes, tokens[half:n], first, use_leave)
+                tabs, conn_errors = tabs + more, conn_errors + more_errors
+                if visit_all:
+                    await self.visit_all(more, visit)
                 settle = await self.settle(srv)
                 rss1 = srv.rss()
                 cpu0, t0 = srv.cpu(), time.perf_counter()
@@ -691,7 +703,7 @@ class Bench:
         finally:
             srv.stop()
         self.say(f"    (the server settled in {settle:.1f} s after the tabs connected)")
-        lvl = Level(n, navs, (cpu1 - cpu0) * 1000 / max(1, len(navs)), (rss1 - rss0) / 1024 / n, visit_all,
+        lvl = Level(n, navs, (cpu1 - cpu0) * 1000 / max(1, len(navs)), (rss1 - rss0) / 1024 / (n - half), visit_all,
                     conn_errors, len(navs) / max(1e-9, t1 - t0), os.getloadavg()[0])
         errs = sum(bool(x.errors) for x in navs)
         self.say(f"  {srv.name}, {n} client(s): {len(navs)} navigations ({lvl.rate:.0f}/s), "
