@@ -26,7 +26,6 @@ from espace.domain.online_payment import accepts_online_payments
 from espace.models import Client, Document, Dossier, DossierClient, Firm, Role, User
 from espace.services import AccessDenied
 from espace.services.client import keyset
-from espace.services.client.keyset import make_cursor, read_cursor  # noqa: F401  (re-exported)
 
 _Stmt = TypeVar("_Stmt", SelectOfScalar[Dossier], Select[int | None, int])
 DOSSIERS = "dossiers"  # the category of the client's dossiers themselves, second on the home page
@@ -126,15 +125,6 @@ def client_of(s: Session, user: User | None) -> Client:
     if client is None:
         raise AccessDenied()
     return client
-
-
-def _dossier_ids(client: Client) -> SelectOfScalar[int]:
-    """Subquery: ids of the dossiers of this client, in the client's firm."""
-    return (
-        select(DossierClient.dossier_id)
-        .join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
-        .where(DossierClient.client_id == client.id, Dossier.firm_id == client.firm_id)
-    )
 
 
 def _linked_to_client(stmt: _Stmt) -> _Stmt:
@@ -364,9 +354,9 @@ def list_category(user: User, key: str, avant: object = None, apres: object = No
             rows, newer, older = _kind_page(s, kind, size, want, params, lambda: _list_where(kind), (kind,),
                                             ("list", kind.key), pays, True)
         total = int(s.execute(total_stmt, params).scalar_one())
-        if not rows and want.mode != "first":  # a cursor past either end: the newest page
-            return list_category(user, key)
-        return CategoryPage(label=cat.label, rows=rows, total=total, newer=newer, older=older)
+    if not rows and want.mode != "first":  # a cursor past either end: the newest page
+        return list_category(user, key)
+    return CategoryPage(label=cat.label, rows=rows, total=total, newer=newer, older=older)
 
 
 # --------------------------------------------------------------------------- a dossier and its tabs

@@ -15,7 +15,7 @@ from espace.db import get_engine
 from espace.domain import items as registry
 from espace.models import Dossier, DossierClient
 from espace.services import AccessDenied
-from espace.services.client import portal
+from espace.services.client import keyset, portal
 from tests.admin_helpers import user as _user
 
 SIZE = 4
@@ -212,7 +212,7 @@ def test_a_cursor_into_another_clients_items_reveals_nothing(ties):
         assert theirs and not set(theirs) & set(mine)
         with get_engine().connect() as conn:
             value = conn.execute(sa.select(kind.order).where(kind.model.id == int(theirs[0]))).scalar_one()
-        cursor = portal.make_cursor(value, int(theirs[0]))
+        cursor = keyset.make_cursor(value, int(theirs[0]))
         older = portal.list_category(luce, key, avant=cursor)
         newer = portal.list_category(luce, key, apres=cursor)
         shown = {r.id for r in older.rows + newer.rows}
@@ -229,7 +229,7 @@ def test_a_cursor_into_another_clients_items_reveals_nothing(ties):
         with get_engine().connect() as conn:
             value = conn.execute(sa.select(registry.kinds()[0].order)
                                  .where(registry.kinds()[0].model.id == int(elsewhere[0]))).scalar_one()
-        page = portal.dossier_tab(luce, did, "recus", avant=portal.make_cursor(value, int(elsewhere[0])))
+        page = portal.dossier_tab(luce, did, "recus", avant=keyset.make_cursor(value, int(elsewhere[0])))
         assert {r.id for r in page.rows} <= set(_expected(registry.kinds()[0], [did], recus.where))
 
 
@@ -274,9 +274,9 @@ def test_a_client_who_lost_the_dossier_is_refused_at_the_next_page(ties):
     ("2017IIDOS/1529", "MjAxN0lJRE9TLzE1Mjk.12"),
 ])
 def test_cursors_are_url_safe_and_read_back(value, expected):
-    cursor = portal.make_cursor(value, 12)
+    cursor = keyset.make_cursor(value, 12)
     assert cursor == expected
-    assert portal.read_cursor(cursor, type(value)) == (value, 12)
+    assert keyset.read_cursor(cursor, type(value)) == (value, 12)
 
 
 def test_dossier_tab_and_list_pages_read_the_index_in_order(ties):
