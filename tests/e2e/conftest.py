@@ -69,6 +69,9 @@ def desktop(browser, server):
 
 def login(page, identifier: str, password: str) -> None:
     page.goto("/connexion")
+    # Typed only once the page is live: on a loaded machine, text typed into the server-
+    # rendered form before the state arrives could be lost (CI, stop 16).
+    page.locator("form[data-hydrated='true']").wait_for()
     page.get_by_label("Identifiant").fill(identifier)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter", exact=True).click()

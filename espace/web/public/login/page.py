@@ -27,6 +27,9 @@ def _password_step() -> rx.Component:
             field("Mot de passe", "password", type="password", autocomplete="current-password", max_length=1024),
             rx.button("Se connecter", type="submit", size="3", width="100%", loading=LoginState.busy),
             on_submit=LoginState.submit,
+            # "true" once the page's state has arrived and its on_load has run: what the
+            # browser tests wait for before typing (a slow machine hydrates late).
+            custom_attrs={"data-hydrated": rx.State.is_hydrated.to_string()},
             width="100%",
         ),
         rx.button("Se connecter avec une clé d'accès", type="button", size="3", width="100%", variant="outline",
