@@ -112,3 +112,35 @@ def test_a_flood_of_login_events_from_one_tab_is_refused_before_any_check(browse
         page.get_by_role("button", name="Se connecter", exact=True).click()
     expect(page.get_by_text(TOO_MANY)).to_be_visible()
     ctx.close()
+
+
+def _address_of_this_session(page) -> str:
+    page.get_by_role("link", name="Mon compte", exact=True).click()
+    current = page.get_by_role("list", name="Sessions ouvertes").get_by_role("listitem").filter(
+        has_text="Cette session")
+    expect(current).to_contain_text("Adresse : ")
+    return re.search(r"Adresse : (\S+)", current.inner_text()).group(1)
+
+
+def test_a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored(browser, server):
+    """The default app trusts no proxy: whatever a browser puts in X-Forwarded-For, the
+    session and the audit trail record the socket peer."""
+    ctx, page = _browser(browser, server, "203.0.113.66")
+    try:
+        _logs_in(page, MARC)
+        assert _address_of_this_session(page) in ("127.0.0.1", "::1")
+        expect(page.get_by_text("203.0.113.66")).to_have_count(0)
+    finally:
+        ctx.close()
+
+
+def test_behind_a_trusted_proxy_the_client_is_the_address_the_proxy_appended(browser, guarded):
+    """Behind the proxy (TRUSTED_PROXIES=127.0.0.1): a client-prepended address is not
+    believed, the one the proxy appended is."""
+    ctx, page = _browser(browser, guarded, "203.0.113.66, 198.51.100.77")
+    try:
+        _logs_in(page, MARC)
+        assert _address_of_this_session(page) == "198.51.100.77"
+        expect(page.get_by_text("203.0.113.66")).to_have_count(0)
+    finally:
+        ctx.close()
