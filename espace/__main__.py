@@ -244,7 +244,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
                                       settings.redis_url, os.cpu_count())
         if settings.redis_url:
             server.check_redis(settings.redis_url)
-        if not args.no_build:
+        if args.no_build:
+            server.check_built(ROOT)
+        else:
             server.build_frontend(ROOT)
     except server.ServeError as exc:
         raise CliError(str(exc)) from exc

@@ -60,6 +60,12 @@ def build_frontend(root: Path) -> None:
         raise ServeError("La construction de l'interface (reflex export) a échoué : voir les messages ci-dessus.")
 
 
+def check_built(root: Path) -> None:
+    """`serve --no-build` needs a frontend built before (by `serve` or `reflex export`)."""
+    if not (root / ".web" / "build" / "client" / "index.html").exists():
+        raise ServeError("Aucune interface construite dans .web/build/client : lancez serve sans --no-build.")
+
+
 def serve(root: Path, workers: int, port: int) -> None:
     """Serve the built app on `port` with `workers` supervised Granian workers (until SIGTERM/SIGINT)."""
     import gc

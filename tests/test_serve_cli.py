@@ -83,3 +83,11 @@ def test_serve_is_listed_in_the_help(tmp_path):
     assert "serve" in r.stdout
     r = run_cli(tmp_path, "-h")
     assert "--workers" in r.stdout and "Redis" in r.stdout
+
+
+def test_no_build_is_refused_when_no_frontend_was_built(tmp_path):
+    with pytest.raises(server.ServeError, match="sans --no-build"):
+        server.check_built(tmp_path)
+    (tmp_path / ".web" / "build" / "client").mkdir(parents=True)
+    (tmp_path / ".web" / "build" / "client" / "index.html").write_text("<html></html>")
+    server.check_built(tmp_path)
