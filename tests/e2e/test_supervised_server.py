@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import redis as redis_lib
 from playwright.sync_api import expect
 
 from tests.e2e.appserver import start_app, stop_app, worker_pids
@@ -182,11 +183,26 @@ def test_the_app_recovers_from_a_redis_restart(browser, scale_app, client_page):
     expect(page).to_have_url(re.compile(r"/accueil"))
     open_dossiers(page)
 
+    token = page.evaluate("window.sessionStorage.getItem('token')")
     probe = HealthProbe(srv.url)
     probe.start()
     # Down long enough for every Redis subscriber of the workers to give up its retries.
     redis.restart(down_seconds=8)
     restarted_at = time.monotonic()
+
+    # Before any click or new connection (which would make Reflex itself start its
+    # subscribers again), the workers put back in the new, empty Redis what Reflex needs
+    # there: the keyspace notifications its subscribers listen to, and the open tab's
+    # record (which worker holds its websocket). As an operator sees it with redis-cli:
+    client = redis_lib.Redis.from_url(redis.url)
+    record = f"token_manager_socket_record_{token}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (
+            client.config_get("notify-keyspace-events")["notify-keyspace-events"] and client.exists(record)):
+        time.sleep(0.2)
+    restored_after = time.monotonic() - restarted_at
+    assert client.config_get("notify-keyspace-events")["notify-keyspace-events"]
+    assert client.exists(record), "the open tab was not registered again in the restarted Redis"
 
     # The open page goes on, same session (the states were lost with Redis: the app rebuilds
     # them from the session cookie, which is in the database).
@@ -211,5 +227,6 @@ def test_the_app_recovers_from_a_redis_restart(browser, scale_app, client_page):
     finally:
         context.close()
     outage = probe.finish()
-    print(f"\nRedis down 8 s then restarted empty: the open page answered {browser_wait:.2f} s after the restart; "
+    print(f"\nRedis down 8 s then restarted empty: notifications and the open tab registered again "
+          f"{restored_after:.2f} s after the restart; the open page answered {browser_wait:.2f} s after the restart; "
           f"longest /api/health outage {outage:.2f} s")
