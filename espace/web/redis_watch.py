@@ -45,15 +45,25 @@ async def _check(rx_app: Any, last_run_id: str | None) -> str | None:
                         "worker registered again", run_id, restored)
     except RedisError:
         return None
-    # Subscribers Reflex started and that gave up: start them again (no-ops when running).
+    # Subscribers Reflex started and that gave up: start them again.
     if isinstance(tokens, RedisTokenManager):
-        if tokens._socket_record_task is not None and tokens._socket_record_task.done():
+        if _gave_up(tokens._socket_record_task):
             tokens._ensure_socket_record_task()
-        if tokens._lost_and_found_task is not None and tokens._lost_and_found_task.done():
+        if _gave_up(tokens._lost_and_found_task):
             tokens.ensure_lost_and_found_task(namespace.emit_update)
-    if manager._lock_task is not None and manager._lock_task.done():
+    if _gave_up(manager._lock_task):
         manager._ensure_lock_task()
     return run_id
+
+
+def _gave_up(task: asyncio.Task | None) -> bool:
+    """A subscriber task that was started and ended (Reflex logged why); its exception is
+    taken so that asyncio does not log it a second time when the task is dropped."""
+    if task is None or not task.done():
+        return False
+    if not task.cancelled():
+        task.exception()
+    return True
 
 
 async def _loop(rx_app: Any) -> None:
