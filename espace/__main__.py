@@ -1,5 +1,5 @@
 """Command line: `python -m espace migrate | demo | create-firm | create-lawyer | create-client |
-create-dossier | worker | outbox-status | reset-2fa`."""
+create-dossier | worker | outbox-status | reset-2fa | serve`."""
 from __future__ import annotations
 
 import argparse
@@ -233,6 +233,28 @@ def cmd_reset_2fa(args: argparse.Namespace) -> None:
           "(ses sessions ouvertes sont fermées).")
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    import os
+
+    from espace import server
+    from espace.config import settings
+
+    try:
+        workers = server.worker_count(args.workers if args.workers is not None else settings.workers,
+                                      settings.redis_url, os.cpu_count())
+        if settings.redis_url:
+            server.check_redis(settings.redis_url)
+        if args.no_build:
+            server.check_built(ROOT)
+        else:
+            server.build_frontend(ROOT)
+    except server.ServeError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Portail servi sur le port {settings.port} par {workers} processus "
+          f"({'état des pages dans Redis' if settings.redis_url else 'état des pages en mémoire'}).", flush=True)
+    server.serve(ROOT, workers, settings.port)
+
+
 def _help(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
 
@@ -305,6 +327,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("reset-2fa", help="retire la double authentification d'un compte (téléphone et codes perdus)")
     p.add_argument("--email", required=True, help="identifiant du compte")
     p.set_defaults(func=cmd_reset_2fa)
+
+    p = command("serve", help="sert le portail en production : interface construite une fois, N processus "
+                              "supervisés (un processus arrêté est remplacé)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="nombre de processus (par défaut : WORKERS, sinon 1 sans Redis, "
+                        "min(cœurs, 4) avec REFLEX_REDIS_URL ; plus d'un exige Redis)")
+    p.add_argument("--no-build", action="store_true",
+                   help="ne reconstruit pas l'interface (déjà construite par un précédent serve ou reflex export)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

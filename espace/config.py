@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, alias="PORT")
     db_url: str | None = Field(default=None, alias="REFLEX_DB_URL")
     redis_url: str | None = Field(default=None, alias="REFLEX_REDIS_URL")
+    # Backend worker processes of `python -m espace serve` (espace/server.py): by default 1
+    # without Redis (page states in one process's memory), min(cores, 4) with Redis.
+    workers: int | None = Field(default=None, alias="WORKERS")
     # Public address of the portal, used in the links of emails.
     base_url: str | None = Field(default=None, alias="BASE_URL")
     secret_key: str = Field(default="", alias="SECRET_KEY")

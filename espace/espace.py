@@ -3,9 +3,13 @@ import logging
 
 import reflex as rx
 
+from espace.config import settings
 from espace.http import routes
 from espace.services.mail import outbox
-from espace.web import pages  # noqa: F401  (registers the pages)
+from espace.web import (
+    pages,  # noqa: F401  (registers the pages)
+    redis_watch,
+)
 from espace.web.components.banner import french_error_boundary, french_overlay
 from espace.web.errors import backend_exception_handler, frontend_exception_handler
 from espace.web.payload_guard import PayloadGuardMiddleware
@@ -45,3 +49,6 @@ app.add_middleware(TabIdentityMiddleware(), index=0)
 app.add_middleware(PayloadGuardMiddleware(), index=1)
 # One email outbox worker per backend process (claims are safe across processes).
 app.register_lifespan_task(outbox.app_worker)
+if settings.redis_url:
+    # Reflex's Redis subscribers and keyspace notifications back right after a Redis restart.
+    app.register_lifespan_task(redis_watch.watch)

@@ -1,5 +1,5 @@
-"""Start and stop the real app (`reflex run --env prod`) with its own DATA_DIR and port;
-used by the browser tests and the benchmarks."""
+"""Start and stop the real app (`reflex run --env prod`, or `python -m espace serve` with
+supervised workers) with its own DATA_DIR and port; used by the browser tests and the benchmarks."""
 from __future__ import annotations
 
 import email
@@ -109,7 +109,11 @@ def app_copy(dest: Path) -> Path:
     return dest
 
 
-def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None) -> tuple[Server, subprocess.Popen]:
+def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None, command: str = "run",
+              workers: int | None = None) -> tuple[Server, subprocess.Popen]:
+    """The app on `port`, migrated, with the demo data. command="run": `reflex run --env prod`
+    (what `make run` does); command="serve": `python -m espace serve [--workers N]`, whose
+    process is the supervisor of the worker processes (see worker_pids)."""
     port = port or _free_port()
     env = {**_env(data_dir, port), **(extra_env or {})}
     srv = Server(f"http://localhost:{port}", data_dir, env)
@@ -117,8 +121,12 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
     srv.cli("demo")
     log = open(data_dir / "server.log", "w")  # noqa: SIM115  (the server writes to it while it runs)
     app_dir = app_copy(data_dir / "app")
+    if command == "serve":
+        argv = [sys.executable, "-m", "espace", "serve", *(["--workers", str(workers)] if workers else [])]
+    else:
+        argv = ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
     proc = subprocess.Popen(
-        ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
+        argv,
         cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     deadline = time.time() + 600
@@ -136,6 +144,19 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
             raise RuntimeError("the app did not answer in time")
         time.sleep(1)
     return srv, proc
+
+
+def worker_pids(proc: subprocess.Popen) -> list[int]:
+    """The worker processes of a `serve` supervisor: its child processes, read from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == proc.pid and fields[0] != "Z":
+            children.append(int(stat.parent.name))
+    return sorted(children)
 
 
 def stop_app(proc: subprocess.Popen) -> None:
