@@ -1,5 +1,5 @@
 """Command line: `python -m espace migrate | demo | create-firm | create-lawyer | create-client |
-create-dossier | worker | outbox-status | reset-2fa`."""
+create-dossier | worker | outbox-status | reset-2fa | check-storage`."""
 from __future__ import annotations
 
 import argparse
@@ -233,6 +233,15 @@ def cmd_reset_2fa(args: argparse.Namespace) -> None:
           "(ses sessions ouvertes sont fermées).")
 
 
+def cmd_check_storage(args: argparse.Namespace) -> None:
+    from espace.services import storage_check
+
+    report = storage_check.check(remove=args.remove_orphans, grace_seconds=args.grace_minutes * 60)
+    print(storage_check.render(report))
+    if not report.clean:
+        raise SystemExit(1)
+
+
 def _help(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
 
@@ -305,6 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("reset-2fa", help="retire la double authentification d'un compte (téléphone et codes perdus)")
     p.add_argument("--email", required=True, help="identifiant du compte")
     p.set_defaults(func=cmd_reset_2fa)
+
+    p = command("check-storage", help="compare les fichiers stockés et la base : fichiers sans ligne, lignes sans "
+                                      "fichier, dépôts interrompus (code de sortie 1 s'il y a des anomalies)")
+    p.add_argument("--remove-orphans", action="store_true",
+                   help="supprime les fichiers sans ligne et les dépôts interrompus plus anciens que le délai")
+    p.add_argument("--grace-minutes", type=float, default=60,
+                   help="délai en minutes (60 par défaut) en deçà duquel un fichier sans ligne ou un dépôt "
+                        "inachevé est tenu pour un dépôt en cours et conservé")
+    p.set_defaults(func=cmd_check_storage)
     return parser
 
 

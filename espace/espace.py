@@ -4,6 +4,7 @@ import logging
 import reflex as rx
 
 from espace.http import routes
+from espace.services import storage
 from espace.services.mail import outbox
 from espace.web import pages  # noqa: F401  (registers the pages)
 from espace.web.components.banner import french_error_boundary, french_overlay
@@ -45,3 +46,5 @@ app.add_middleware(TabIdentityMiddleware(), index=0)
 app.add_middleware(PayloadGuardMiddleware(), index=1)
 # One email outbox worker per backend process (claims are safe across processes).
 app.register_lifespan_task(outbox.app_worker)
+# At every start of a backend process: the leftovers of uploads a crash interrupted are removed.
+app.register_lifespan_task(storage.app_sweep)

@@ -34,7 +34,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -739,17 +739,42 @@ def iter_entries() -> Iterator[Entry]:
 
 
 # --------------------------------------------------------------------------- leftovers
-def leftovers() -> list[Leftover]:
-    """Interrupted uploads: `.part` files of dead writers; incomplete multipart uploads
-    started more than STALE_UPLOAD_SECONDS ago."""
-    return list(backend().leftovers())
+def describe() -> str:
+    """Where the files are: the documents folder, or s3://bucket/prefix (endpoint)."""
+    store = backend()
+    if isinstance(store, _S3):
+        where = f" ({settings.s3_endpoint_url})" if settings.s3_endpoint_url else ""
+        return f"s3://{store.bucket}/{store.prefix}{where}"
+    return str(store.root.resolve())
 
 
-def remove_leftovers() -> list[Leftover]:
-    """Remove what `leftovers` lists (safe while other processes upload: a `.part`
-    file being written is locked, a recent multipart upload is left alone)."""
-    removed = backend().remove_leftovers()
+def leftovers(older_than: float = STALE_UPLOAD_SECONDS) -> list[Leftover]:
+    """Interrupted uploads: `.part` files whose writer is gone (whatever their age: a
+    running writer holds a lock); on the object store, incomplete multipart uploads
+    started more than `older_than` seconds ago (another instance may be running one)."""
+    store = backend()
+    return list(store.leftovers(older_than) if isinstance(store, _S3) else store.leftovers())
+
+
+def remove_leftovers(older_than: float = STALE_UPLOAD_SECONDS) -> list[Leftover]:
+    """Remove what `leftovers` lists (safe while other processes upload)."""
+    store = backend()
+    removed = store.remove_leftovers(older_than) if isinstance(store, _S3) else store.remove_leftovers()
     for item in removed:
         log.warning("interrupted upload removed store=%s name=%s size=%s started=%s",
-                    backend().name, item.name, item.size, item.started.isoformat(timespec="seconds"))
+                    store.name, item.name, item.size, item.started.isoformat(timespec="seconds"))
     return removed
+
+
+@contextlib.asynccontextmanager
+async def app_sweep() -> AsyncIterator[None]:
+    """Lifespan task of the app (every backend process, each start): removes the
+    leftovers of uploads interrupted by a crash before serving. Several processes
+    may sweep at once: a `.part` file being written is locked, and only multipart
+    uploads older than STALE_UPLOAD_SECONDS are aborted. A store that does not answer
+    is logged, it does not stop the app."""
+    try:
+        await asyncio.to_thread(remove_leftovers)
+    except Exception:
+        log.exception("interrupted uploads not swept store=%s", backend().name)
+    yield
