@@ -59,6 +59,10 @@ STALE_UPLOAD_SECONDS = 24 * 3600
 _disk = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="stockage")
 
 
+def _now() -> float:
+    return time.time()
+
+
 class TooLarge(Exception):
     pass
 
@@ -274,26 +278,24 @@ def _not_found(exc: Exception) -> bool:
 
 class _S3Sink:
     """A single PUT for a file smaller than one part; otherwise a multipart upload
-    (parts of PART bytes) that the object store shows only once completed."""
+    (parts of PART bytes, filled in one buffer) that the object store shows only
+    once completed."""
 
     def __init__(self, store: _S3, key: str):
         self.store = store
         self.key = key
-        self.buffer: list[bytes] = []
-        self.buffered = 0
+        self.buffer = bytearray()
         self.upload_id: str | None = None
         self.parts: list[dict[str, Any]] = []
         self.committed = False
 
     def write(self, chunk: bytes) -> None:
-        self.buffer.append(chunk)
-        self.buffered += len(chunk)
-        if self.buffered >= PART:
+        self.buffer += chunk
+        if len(self.buffer) >= PART:
             self._upload_part()
 
     def _upload_part(self) -> None:
-        body = b"".join(self.buffer)
-        self.buffer, self.buffered = [], 0
+        body, self.buffer = self.buffer, bytearray()
         client = self.store.client
         if self.upload_id is None:
             self.upload_id = client.create_multipart_upload(Bucket=self.store.bucket,
@@ -306,18 +308,17 @@ class _S3Sink:
     def commit(self) -> None:
         client = self.store.client
         if self.upload_id is None:
-            client.put_object(Bucket=self.store.bucket, Key=self.store.object_key(self.key),
-                              Body=b"".join(self.buffer))
+            client.put_object(Bucket=self.store.bucket, Key=self.store.object_key(self.key), Body=self.buffer)
         else:
-            if self.buffered:
+            if self.buffer:
                 self._upload_part()
             client.complete_multipart_upload(Bucket=self.store.bucket, Key=self.store.object_key(self.key),
                                              UploadId=self.upload_id, MultipartUpload={"Parts": self.parts})
-        self.buffer, self.buffered = [], 0
+        self.buffer = bytearray()
         self.committed = True
 
     def abort(self) -> None:
-        self.buffer, self.buffered = [], 0
+        self.buffer = bytearray()
         client = self.store.client
         if self.upload_id is not None and not self.committed:
             try:
@@ -461,7 +462,7 @@ class _S3:
 
     def leftovers(self, older_than: float = STALE_UPLOAD_SECONDS) -> Iterator[Leftover]:
         """Incomplete multipart uploads started more than `older_than` seconds ago."""
-        now = time.time()
+        now = _now()
         for up in self._uploads():
             started = up["Initiated"]
             if now - started.timestamp() >= older_than:
@@ -469,7 +470,7 @@ class _S3:
 
     def remove_leftovers(self, older_than: float = STALE_UPLOAD_SECONDS) -> list[Leftover]:
         removed = []
-        now = time.time()
+        now = _now()
         for up in list(self._uploads()):
             started = up["Initiated"]
             if now - started.timestamp() < older_than:
