@@ -109,12 +109,17 @@ def app_copy(dest: Path) -> Path:
     return dest
 
 
-def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None) -> tuple[Server, subprocess.Popen]:
+def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None,
+              prepare: bool = True) -> tuple[Server, subprocess.Popen]:
+    """`prepare=False`: no `migrate`/`demo` (a second instance on a shared database,
+    or a restart)."""
     port = port or _free_port()
     env = {**_env(data_dir, port), **(extra_env or {})}
     srv = Server(f"http://localhost:{port}", data_dir, env)
-    srv.cli("migrate")
-    srv.cli("demo")
+    if prepare:
+        srv.cli("migrate")
+        srv.cli("demo")
+    data_dir.mkdir(parents=True, exist_ok=True)
     log = open(data_dir / "server.log", "w")  # noqa: SIM115  (the server writes to it while it runs)
     app_dir = app_copy(data_dir / "app")
     proc = subprocess.Popen(
