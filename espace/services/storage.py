@@ -767,15 +767,26 @@ def remove_leftovers(older_than: float = STALE_UPLOAD_SECONDS) -> list[Leftover]
     return removed
 
 
-@contextlib.asynccontextmanager
-async def app_sweep() -> AsyncIterator[None]:
-    """Lifespan task of the app (every backend process, each start): removes the
-    leftovers of uploads interrupted by a crash before serving. Several processes
-    may sweep at once: a `.part` file being written is locked, and only multipart
-    uploads older than STALE_UPLOAD_SECONDS are aborted. A store that does not answer
-    is logged, it does not stop the app."""
+async def _sweep() -> None:
     try:
         await asyncio.to_thread(remove_leftovers)
     except Exception:
         log.exception("interrupted uploads not swept store=%s", backend().name)
-    yield
+
+
+@contextlib.asynccontextmanager
+async def app_sweep() -> AsyncIterator[None]:
+    """Lifespan task of the app (every backend process, each start): removes the
+    leftovers of uploads interrupted by a crash. Local files: before serving (a
+    glob); the object store: beside serving (a store that does not answer would
+    otherwise hold the start up for its retries; it is logged, the app runs).
+    Several processes may sweep at once: a `.part` file being written is locked,
+    and only multipart uploads older than STALE_UPLOAD_SECONDS are aborted."""
+    task = asyncio.create_task(_sweep(), name="storage-sweep")
+    if not isinstance(backend(), _S3):
+        await task
+    try:
+        yield
+    finally:
+        if not task.done():
+            task.cancel()

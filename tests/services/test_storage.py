@@ -335,3 +335,22 @@ def test_check_storage_reports_orphans_missing_files_and_interrupted_uploads(sto
     assert report.removed_orphans == [orphan] and not storage.exists(orphan)
     again = storage_check.check()
     assert again.orphans == [] and again.leftovers == [] and again.missing == report.missing
+
+
+def test_app_start_sweeps_the_leftovers_of_a_crash(data_dir):
+    """The app's lifespan task: a `.part` file of a dead process is gone before the
+    app serves; one being written (locked) stays."""
+    dead = storage.backend().root / ".0000dead.part"
+    dead.write_bytes(b"x" * 100)
+    running = storage._Writer(None)
+    running.write(b"en cours")
+
+    async def start():
+        async with storage.app_sweep():
+            return dead.exists()
+
+    try:
+        assert asyncio.run(start()) is False
+        assert [p.name for p in storage.backend().root.glob(".*.part")] == [f".{running.key}.part"]
+    finally:
+        running.abort()
