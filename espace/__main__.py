@@ -1,5 +1,5 @@
 """Command line: `python -m espace migrate | demo | create-firm | create-lawyer | create-client |
-create-dossier | worker | outbox-status | reset-2fa | serve`."""
+create-dossier | worker | outbox-status | reset-2fa | serve | check-storage`."""
 from __future__ import annotations
 
 import argparse
@@ -253,6 +253,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"Portail servi sur le port {settings.port} par {workers} processus "
           f"({'état des pages dans Redis' if settings.redis_url else 'état des pages en mémoire'}).", flush=True)
     server.serve(ROOT, workers, settings.port)
+def cmd_check_storage(args: argparse.Namespace) -> None:
+    from espace.services import storage_check
+
+    report = storage_check.check(remove=args.remove_orphans, grace_seconds=args.grace_minutes * 60)
+    print(storage_check.render(report))
+    if not report.clean:
+        raise SystemExit(1)
 
 
 def _help(parser: argparse.ArgumentParser) -> None:
@@ -336,6 +343,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-build", action="store_true",
                    help="ne reconstruit pas l'interface (déjà construite par un précédent serve ou reflex export)")
     p.set_defaults(func=cmd_serve)
+    p = command("check-storage", help="compare les fichiers stockés et la base : fichiers sans ligne, lignes sans "
+                                      "fichier, dépôts interrompus (code de sortie 1 s'il y a des anomalies)")
+    p.add_argument("--remove-orphans", action="store_true",
+                   help="supprime les fichiers sans ligne et les dépôts interrompus plus anciens que le délai")
+    p.add_argument("--grace-minutes", type=float, default=60,
+                   help="délai en minutes (60 par défaut) en deçà duquel un fichier sans ligne ou un dépôt "
+                        "inachevé est tenu pour un dépôt en cours et conservé")
+    p.set_defaults(func=cmd_check_storage)
     return parser
 
 

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     hash_workers: int = Field(default=0, alias="HASH_WORKERS")
     page_size: int = Field(default=50, alias="PAGE_SIZE")
     max_upload_mb: int = Field(default=50, alias="MAX_UPLOAD_MB")
+    # Documents in an S3-compatible object store when S3_BUCKET is set (local files under
+    # DATA_DIR/documents otherwise); credentials from the standard AWS variables
+    # (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...), read by boto3.
+    s3_bucket: str | None = Field(default=None, alias="S3_BUCKET")
+    s3_endpoint_url: str | None = Field(default=None, alias="S3_ENDPOINT_URL")
+    s3_region: str | None = Field(default=None, alias="S3_REGION")
+    s3_prefix: str = Field(default="", alias="S3_PREFIX")
 
     @property
     def database_url(self) -> str:

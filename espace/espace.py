@@ -5,6 +5,7 @@ import reflex as rx
 
 from espace.config import settings
 from espace.http import routes
+from espace.services import storage
 from espace.services.mail import outbox
 from espace.web import (
     pages,  # noqa: F401  (registers the pages)
@@ -52,3 +53,5 @@ app.register_lifespan_task(outbox.app_worker)
 if settings.redis_url:
     # Reflex's Redis subscribers and keyspace notifications back right after a Redis restart.
     app.register_lifespan_task(redis_watch.watch)
+# At every start of a backend process: the leftovers of uploads a crash interrupted are removed.
+app.register_lifespan_task(storage.app_sweep)

@@ -99,3 +99,28 @@ def demo(data_dir, demo_template):
     shutil.copytree(template, data_dir, dirs_exist_ok=True)
     settings.__dict__.pop("secret", None)
     return copy.deepcopy(ids)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3 server (moto_server, a process of its own) for the session."""
+    from tests.s3server import moto_server
+
+    with moto_server(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server, data_dir, monkeypatch) -> str:
+    """The documents go to a fresh bucket of the S3 server (settings and AWS credentials)."""
+    from espace.config import settings
+
+    bucket = s3_server.new_bucket()
+    env = s3_server.env(bucket)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.setattr(settings, "s3_bucket", env["S3_BUCKET"])
+    monkeypatch.setattr(settings, "s3_endpoint_url", env["S3_ENDPOINT_URL"])
+    monkeypatch.setattr(settings, "s3_region", env["S3_REGION"])
+    monkeypatch.setattr(settings, "s3_prefix", env["S3_PREFIX"])
+    return bucket

@@ -10,7 +10,7 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from espace.http.core import session_user
@@ -75,14 +75,13 @@ async def firm_logo(request: Request) -> Response:
         return PlainTextResponse("Logo introuvable.", status_code=404, headers=NO_STORE)
     key, ctype = found
     try:
-        path = storage.path_for(key)
-    except ValueError:
-        return PlainTextResponse("Logo introuvable.", status_code=404, headers=NO_STORE)
-    if not path.exists():
+        chunks = await run_in_threadpool(storage.open_chunks, key)
+    except (storage.Missing, ValueError):
         log.error("logo file missing firm=%s key=%s", user.firm_id if user else None, key)
         return PlainTextResponse("Logo introuvable.", status_code=404, headers=NO_STORE)
-    return FileResponse(path, media_type=ctype,
-                        headers={"Cache-Control": "private, no-cache", "Content-Security-Policy": "sandbox"})
+    return StreamingResponse(chunks, media_type=ctype,
+                             headers={"Content-Length": str(chunks.size), "Cache-Control": "private, no-cache",
+                                      "Content-Security-Policy": "sandbox"})
 
 
 routes: list[Route] = [

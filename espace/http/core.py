@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import quote
 
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from espace.config import settings
@@ -139,28 +141,44 @@ async def download_document(request: Request) -> Response:
         return PlainTextResponse("Veuillez vous connecter pour accéder à ce document.", status_code=401)
     try:
         doc = portal.document_for_download(user, request.path_params["document_id"])  # ids.parse_id
-        path = storage.path_for(doc.storage_key)
     except (AccessDenied, ValueError):
         log.warning("download refused user=%s document=%r", user.id, request.path_params["document_id"][:40])
         return PlainTextResponse("Document introuvable.", status_code=404)
-    if not path.exists():
+    try:
+        # Opened before anything is recorded; read as it is sent (no whole file in memory).
+        chunks = await run_in_threadpool(storage.open_chunks, doc.storage_key)
+    except (storage.Missing, ValueError):
         log.error("document file missing document=%s key=%s", doc.id, doc.storage_key)
         return PlainTextResponse("Document introuvable.", status_code=404)
-    with session_scope() as s:
-        audit.record(s, user, "telechargement", f"document {doc.id} {doc.name}", _client_ip(request))
-        if is_staff(user.role) and doc.direction == Direction.depose:
-            from espace.services.firm.sharing import mark_deposit_opened
+    try:
+        with session_scope() as s:
+            audit.record(s, user, "telechargement", f"document {doc.id} {doc.name}", _client_ip(request))
+            if is_staff(user.role) and doc.direction == Direction.depose:
+                from espace.services.firm.sharing import mark_deposit_opened
 
-            mark_deposit_opened(s, user, doc)  # clears the deposit's « Nouveau » marker
-        s.commit()
+                mark_deposit_opened(s, user, doc)  # clears the deposit's « Nouveau » marker
+            s.commit()
+    except BaseException:
+        chunks.close()
+        raise
     inline = doc.content_type in INLINE_TYPES and request.query_params.get("telecharger") is None
-    return FileResponse(
-        path,
-        media_type=doc.content_type if doc.content_type in EXTENSIONS else "application/octet-stream",
-        filename=_download_name(doc.name, doc.content_type),
-        content_disposition_type="inline" if inline else "attachment",
-        headers={"Cache-Control": "private, no-store", "Content-Security-Policy": "sandbox"},
+    media_type = doc.content_type if doc.content_type in EXTENSIONS else "application/octet-stream"
+    disposition = "inline" if inline else "attachment"
+    return StreamingResponse(
+        chunks,
+        media_type=media_type,
+        headers={"Content-Length": str(chunks.size),
+                 "Content-Disposition": _content_disposition(disposition, _download_name(doc.name, doc.content_type)),
+                 "Cache-Control": "private, no-store", "Content-Security-Policy": "sandbox"},
     )
+
+
+def _content_disposition(kind: str, filename: str) -> str:
+    """As Starlette's FileResponse writes it (RFC 6266: an RFC 5987 name when not ASCII)."""
+    quoted = quote(filename)
+    if quoted != filename:
+        return f"{kind}; filename*=utf-8''{quoted}"
+    return f'{kind}; filename="{filename}"'
 
 
 async def health(request: Request) -> Response:

@@ -110,15 +110,18 @@ def app_copy(dest: Path) -> Path:
 
 
 def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None, command: str = "run",
-              workers: int | None = None) -> tuple[Server, subprocess.Popen]:
+              workers: int | None = None, prepare: bool = True) -> tuple[Server, subprocess.Popen]:
     """The app on `port`, migrated, with the demo data. command="run": `reflex run --env prod`
     (what `make run` does); command="serve": `python -m espace serve [--workers N]`, whose
-    process is the supervisor of the worker processes (see worker_pids)."""
+    process is the supervisor of the worker processes (see worker_pids). `prepare=False`:
+    no `migrate`/`demo` (a second instance on a shared database, or a restart)."""
     port = port or _free_port()
     env = {**_env(data_dir, port), **(extra_env or {})}
     srv = Server(f"http://localhost:{port}", data_dir, env)
-    srv.cli("migrate")
-    srv.cli("demo")
+    if prepare:
+        srv.cli("migrate")
+        srv.cli("demo")
+    data_dir.mkdir(parents=True, exist_ok=True)
     log = open(data_dir / "server.log", "w")  # noqa: SIM115  (the server writes to it while it runs)
     app_dir = app_copy(data_dir / "app")
     if command == "serve":

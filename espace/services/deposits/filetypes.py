@@ -9,10 +9,12 @@ must decide). olefile (maintained) reads the OLE2 workbook stream.
 """
 from __future__ import annotations
 
+import contextlib
 import struct
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import olefile
 
@@ -20,6 +22,16 @@ from espace.config import settings
 from espace.services.deposits.filenames import extension
 
 Sniffed = tuple[str | None, str | None]  # (content type, None) if allowed, (None, French reason) if refused
+# The stored file for the checks that read more than its head: a path, or a seekable
+# binary file (storage.open_file: ranged reads on the object store).
+Source = Path | str | BinaryIO | None
+
+
+def _seekable(source: Path | str | BinaryIO) -> Path | BinaryIO:
+    if isinstance(source, str | Path):
+        return Path(source)
+    source.seek(0)
+    return source
 
 # What may be deposited: content type -> what the client is told it is.
 ALLOWED: dict[str, str] = {
@@ -100,11 +112,11 @@ def reason_too_large() -> str:
 
 
 # --------------------------------------------------------------------------- type
-def _zip_type(path: Path | None, ext: str) -> Sniffed:
-    if path is None:
+def _zip_type(source: Source, ext: str) -> Sniffed:
+    if source is None:
         return None, REASON_BROKEN
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(_seekable(source)) as zf:
             infos = zf.infolist()
             names = [i.filename for i in infos]
             if not names:
@@ -142,11 +154,12 @@ VBA_MARK = "_VBA_PROJECT".encode("utf-16-le")
 BIFF_BOUNDSHEET, BIFF_EOF, BIFF_MACRO_SHEET = 0x0085, 0x000A, 0x01
 
 
-def _ole_has_xlm(path: Path) -> bool:
+def _ole_has_xlm(source: Path | str | BinaryIO) -> bool:
     """True if an Excel 97–2003 (or 95) workbook has an Excel 4.0 macro sheet (olefile
     reads the workbook stream whole: at most the upload limit, in a disk thread).
     Raises olefile's errors for a file that is not a readable OLE2 file."""
-    with olefile.OleFileIO(str(path)) as ole:
+    src = _seekable(source)
+    with olefile.OleFileIO(str(src) if isinstance(src, Path) else src) as ole:
         for name in ("Workbook", "Book"):
             if not ole.exists(name):
                 continue
@@ -162,13 +175,14 @@ def _ole_has_xlm(path: Path) -> bool:
     return False
 
 
-def _ole_has_vba(path: Path | None, head: bytes) -> bool:
+def _ole_has_vba(source: Source, head: bytes) -> bool:
     """True if the OLE2 file names a VBA project anywhere (read 1 MB at a time)."""
-    if path is None:
+    if source is None:
         return VBA_MARK in head
     keep = len(VBA_MARK) - 1
     tail = b""
-    with open(path, "rb") as fh:
+    src = _seekable(source)
+    with open(src, "rb") if isinstance(src, Path) else contextlib.nullcontext(src) as fh:
         while chunk := fh.read(1024 * 1024):
             if VBA_MARK in tail + chunk[: keep * 2] or VBA_MARK in chunk:
                 return True
@@ -197,7 +211,7 @@ def _text_type(head: bytes) -> Sniffed:
     return "text/plain", None
 
 
-def sniff(head: bytes, path: Path | str | None, filename: str) -> Sniffed:
+def sniff(head: bytes, path: Source, filename: str) -> Sniffed:
     """Decide the type of a stored file from its first bytes (and, for ZIP-based
     formats, its entries): (content_type, None) if allowed, (None, reason in
     French) if refused."""
@@ -223,16 +237,16 @@ def sniff(head: bytes, path: Path | str | None, filename: str) -> Sniffed:
     if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
         return "image/heic", None
     if head.startswith(b"PK\x03\x04"):
-        return _zip_type(Path(path) if path is not None else None, ext)
+        return _zip_type(path, ext)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         ctype = OLE_TYPES.get(ext)
         if ctype is None:
             return None, REASON_TYPE
-        if _ole_has_vba(Path(path) if path is not None else None, head):
+        if _ole_has_vba(path, head):
             return None, REASON_MACROS
         if path is not None:
             try:
-                if _ole_has_xlm(Path(path)):
+                if _ole_has_xlm(path):
                     return None, REASON_MACROS
             except Exception:  # olefile's errors for a damaged or crafted file
                 return None, REASON_UNREADABLE

@@ -1,7 +1,7 @@
 """Documents deposited by a client into one of their dossiers (and the firm's own
 uploads, which go through the same `receive_document`).
 
-The body is streamed to private storage (temporary file, then rename) with the
+The body is streamed to private storage (storage.py: nothing visible until complete) with the
 size limit enforced while reading; the type is decided on the stored CONTENT
 (filetypes.sniff). Anything refused, too large or interrupted leaves neither a
 file nor a row."""
@@ -145,7 +145,8 @@ def _record_document(user: User, did: int, name: str, stored: storage.Stored, *,
     """In a disk thread, right after the body's fsync: decide the type, check the
     scope again, write the Document row; remove the file on any refusal or failure."""
     try:
-        content_type, reason = sniff(stored.head, storage.path_for(stored.key), name)
+        with storage.open_file(stored.key, stored.size) as stored_file:  # ranged reads on the object store
+            content_type, reason = sniff(stored.head, stored_file, name)
         if reason is not None:
             storage.delete(stored.key)
             log.warning("%s refused type user=%s dossier=%s name=%r size=%s reason=%s head=%r",

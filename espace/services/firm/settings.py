@@ -181,20 +181,23 @@ def save_logo(user: User, data: bytes) -> LogoResult:
     if ctype not in LOGO_TYPES:
         return LogoResult(False, "Format non autorisé : le logo doit être une image PNG, JPEG ou WEBP.")
     key, _, _ = storage.save_bytes(data)
-    with session_scope() as s:
-        firm = s.get(Firm, user.firm_id)
-        if firm is None:
-            storage.delete(key)
-            raise AccessDenied()
-        old = firm.logo_key
-        firm.logo_key, firm.logo_content_type = key, ctype
-        s.add(firm)
-        audit.record(s, user, "logo_modifie", ctype)
-        s.commit()
+    try:
+        with session_scope() as s:
+            firm = s.get(Firm, user.firm_id)
+            if firm is None:
+                raise AccessDenied()
+            old = firm.logo_key
+            firm.logo_key, firm.logo_content_type = key, ctype
+            s.add(firm)
+            audit.record(s, user, "logo_modifie", ctype)
+            s.commit()
+    except BaseException:
+        storage.delete(key)  # not recorded: no orphan left
+        raise
     if old:
         try:
             storage.delete(old)
-        except (OSError, ValueError):
+        except Exception:  # the disk or the object store: an orphan for check-storage, the new logo is in
             log.exception("old logo not deleted firm=%s key=%s", user.firm_id, old)
     return LogoResult(True)
 
@@ -212,7 +215,7 @@ def remove_logo(user: User) -> None:
         s.commit()
     try:
         storage.delete(old)
-    except (OSError, ValueError):
+    except Exception:  # the disk or the object store: an orphan for check-storage
         log.exception("logo not deleted firm=%s key=%s", user.firm_id, old)
 
 
