@@ -13,7 +13,7 @@ import concurrent.futures
 import hashlib
 import os
 import secrets
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -214,3 +214,45 @@ def save_bytes(data: bytes) -> tuple[str, int, str]:
 
 def delete(key: str) -> None:
     path_for(key).unlink(missing_ok=True)
+
+
+# --- Backup/restore API (ops branch) ------------------------------------------------------------
+# Thin local-file versions of the three functions `espace.services.backup` uses. The storage
+# branch (S3 backend) provides the real ones with the same names and signatures: keep ITS
+# versions when merging, drop these.
+
+def iter_keys() -> Iterator[str]:
+    """Every stored key (no temporary `.part` file)."""
+    root = _root()
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if entry.is_file() and not entry.name.startswith("."):
+            yield entry.name
+
+
+def open_chunks(key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+    """The stored bytes of `key`, streamed (FileNotFoundError when there is none)."""
+    with open(path_for(key), "rb") as fh:
+        while chunk := fh.read(chunk_size):
+            yield chunk
+
+
+def restore_object(key: str, chunks: Iterable[bytes]) -> None:
+    """Store `chunks` under the given key (a restore): temporary file, fsync, rename."""
+    path = path_for(key)
+    tmp = path.with_name(f".{key}.restore.part")
+    try:
+        with open(tmp, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+# --- end of the backup/restore API (ops branch) -------------------------------------------------
