@@ -439,7 +439,7 @@ def restore(src: Path, force: bool = False, out: IO[str] | None = None) -> Summa
                 summary.rows = _insert_all(conn, src, manifest, force)
         except sa.exc.SQLAlchemyError as exc:
             raise BackupError("La base a refusé les données de la sauvegarde ; rien n'a été restauré "
-                              f"(la base est inchangée) : {str(getattr(exc, "orig", None) or exc).splitlines()[0]}") from exc
+                              f"(la base est inchangée) : {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}") from exc
     except BaseException:
         for key in written:  # files nobody references: the database was not changed
             storage.delete(key)
