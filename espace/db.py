@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from espace.config import settings
@@ -51,3 +52,17 @@ def read_scope() -> Iterator[Connection]:
     """A plain connection for a read path of Core selects (no ORM session to set up)."""
     with get_engine().connect() as connection:
         yield connection
+
+
+def connection_lost(exc: BaseException | None) -> bool:
+    """Whether `exc` (or an exception it comes from) is a database connection that died (a
+    PostgreSQL restart or failover, a killed backend, a network cut): SQLAlchemy has then
+    invalidated the connection, its transaction was rolled back by the server, and the pool
+    opens a new one for the next checkout."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
