@@ -1,8 +1,10 @@
 """The database engine and sessions, shared by the app, the API routes, the CLI and tests."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -11,6 +13,9 @@ from sqlmodel import Session, create_engine
 
 from espace.config import settings
 
+log = logging.getLogger("espace.db")
+
+R = TypeVar("R")
 _engine: Engine | None = None
 
 
@@ -66,3 +71,16 @@ def connection_lost(exc: BaseException | None) -> bool:
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return False
+
+
+def read_again_if_lost(read: Callable[..., R], *args: Any) -> R:
+    """`read(*args)`, run once more on a new connection when its connection died. Only for
+    reads (or writes that are safe to repeat): the server rolled back what the dead
+    connection had begun."""
+    try:
+        return read(*args)
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+        log.warning("database connection lost during %s, read again", getattr(read, "__qualname__", read))
+    return read(*args)

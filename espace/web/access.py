@@ -35,7 +35,7 @@ from typing import Any
 
 import reflex as rx
 
-from espace.db import connection_lost
+from espace.db import connection_lost, read_again_if_lost
 from espace.models import User
 
 log = logging.getLogger("espace.web.access")
@@ -96,7 +96,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
         if inspect.isasyncgenfunction(fn):
             @functools.wraps(fn)
             async def agen(self, *args, **kwargs):
-                user = acting(self)
+                user = read_again_if_lost(acting, self)
                 if user is None:
                     yield refuse(self)
                     return
@@ -106,7 +106,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
         elif inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
             async def coro(self, *args, **kwargs):
-                user = acting(self)
+                user = read_again_if_lost(acting, self)
                 if user is None:
                     return refuse(self)
                 return await fn(self, user, *args, **kwargs)
@@ -114,7 +114,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
         elif inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
             def gen(self, *args, **kwargs):
-                user = acting(self)
+                user = read_again_if_lost(acting, self)
                 if user is None:
                     yield refuse(self)
                     return
@@ -123,7 +123,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
         else:
             @functools.wraps(fn)
             def plain(self, *args, **kwargs):
-                user = acting(self)
+                user = read_again_if_lost(acting, self)
                 if user is None:
                     return refuse(self)
                 return fn(self, user, *args, **kwargs)

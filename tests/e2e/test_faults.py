@@ -96,6 +96,10 @@ class Faulty:
             time.sleep(0.05)
         raise AssertionError(f"{waiting} app connections wait on the lock, {count} expected")
 
+    def log_count(self, text: str) -> int:
+        """Lines of the app's log that contain `text`."""
+        return sum(text in line for line in (self.srv.data_dir / "server.log").read_text().splitlines())
+
     def wait_until(self, query: str, params: tuple, what: str, timeout: float = 90) -> None:
         deadline = time.time() + timeout
         while not self.one(query, params):
@@ -187,8 +191,19 @@ def test_smtp_down_for_a_while_then_back_each_email_delivered_once(faulty, luce)
 
 # ------------------------------------------------------------------------------- database blips
 
+LOST = "lost its database connection ref="  # a handler failed: the user got DB_LOST
+RETRIED = "read again"  # or "run again": a read retried on a new connection
+
+
+def _no_error_shown(page) -> None:
+    expect(page.get_by_text(DB_LOST)).to_have_count(0)
+    expect(page.get_by_text("Une erreur est survenue")).to_have_count(0)
+    _no_english_error(page)
+
+
 def test_database_blips_while_browsing(faulty, luce):
     seen = []
+    failed = faulty.log_count(LOST)
     # Idle connections killed between clicks: the pool's pre-ping replaces them.
     for link, heading in (("Dossiers (4)", "Dossiers (4)"), ("Documents (45)", "Documents (45)"),
                           ("RDV (9)", "RDV (9)")):
@@ -196,12 +211,14 @@ def test_database_blips_while_browsing(faulty, luce):
         luce.goto("/accueil")
         luce.get_by_role("link", name=link).click()
         expect(luce.get_by_role("heading", name=heading)).to_be_visible()
+        _no_error_shown(luce)
         seen.append(f"{killed} connections killed before « {link} »: page shown")
-        _no_english_error(luce)
+    assert faulty.log_count(LOST) == failed, "a handler failed after idle connections were killed"
 
     # Killed in the middle of a page load (it waits on a lock the test holds): loaded again.
     luce.goto("/accueil")
     expect(luce.get_by_role("link", name="Documents (45)")).to_be_visible()
+    reloaded = faulty.log_count("page load lost its database connection, run again: ListState.load")
     with psycopg.connect(faulty.dsn) as holder:
         holder_pid = holder.info.backend_pid
         holder.execute("LOCK TABLE document IN ACCESS EXCLUSIVE MODE")
@@ -210,9 +227,10 @@ def test_database_blips_while_browsing(faulty, luce):
         killed = faulty.kill_app_connections(spare=holder_pid)
         holder.rollback()
     expect(luce.get_by_role("heading", name="Documents (45)")).to_be_visible()
-    expect(luce.get_by_text(DB_LOST)).to_have_count(0)
-    _no_english_error(luce)
-    seen.append(f"{killed} connections killed during the load of /documents: page shown (retried)")
+    _no_error_shown(luce)
+    assert faulty.log_count(LOST) == failed
+    assert faulty.log_count("page load lost its database connection, run again: ListState.load") > reloaded
+    seen.append(f"{killed} connections killed during the load of /documents: page shown (the load ran again)")
 
     # Killed in the middle of a write (the message is inserted, its email waits on a lock).
     counts = ("SELECT (SELECT count(*) FROM message), (SELECT count(*) FROM outbox_email), "
@@ -234,6 +252,7 @@ def test_database_blips_while_browsing(faulty, luce):
     _no_english_error(luce)
     assert faulty.sql(counts)[0] == before, "half of the message was written"
     assert faulty.one("SELECT count(*) FROM message WHERE subject = %s", (subject,)) == 0
+    assert faulty.log_count(LOST) == failed + 1
     seen.append(f"{killed} connections killed while sending a message: « {toast} »; nothing written")
     # Sending again works, once.
     luce.get_by_role("button", name="Envoyer").click()
@@ -256,8 +275,11 @@ def test_database_blips_while_browsing(faulty, luce):
     expect(luce.get_by_text(DB_LOST)).to_be_visible()
     _no_english_error(luce)
     assert faulty.one("SELECT count(*) FROM contact_request") == before, "half of the request was written"
+    assert faulty.log_count(LOST) == failed + 2
     seen.append(f"{killed} connections killed while sending a contact-details request: French message; "
                 "nothing written")
+    seen.append(f"reads run again on a new connection (app log): {faulty.log_count(RETRIED)} + "
+                f"{faulty.log_count('run again')} page loads")
     print("\nDatabase blips:\n  " + "\n  ".join(seen))
 
 
