@@ -230,3 +230,38 @@ def test_restore_refuses_another_secret_key(saved, monkeypatch, capsys):
     settings.__dict__.pop("secret", None)
     assert "SECRET_KEY n'est pas la clé de l'application sauvegardée" in _refused(["restore", str(saved)], capsys)
     _target_is_untouched()
+
+
+# --------------------------------------------------------------------------------- consistency
+
+def _rows_seen_by_a_snapshot_while_another_connection_writes() -> tuple[int, int, int]:
+    """(messages seen by the backup's transaction before, after another connection committed a
+    message, and by a fresh connection)."""
+    from espace.models import Message
+
+    engine = db.get_engine()
+    count = sa.select(sa.func.count()).select_from(Message.__table__)
+    with engine.connect() as snap:
+        backup._snapshot(snap)
+        before = snap.execute(count).scalar_one()
+        _extras()  # commits a message (and two files) from another connection
+        during = snap.execute(count).scalar_one()
+        snap.rollback()
+    with engine.connect() as fresh:
+        after = fresh.execute(count).scalar_one()
+    return before, during, after
+
+
+def test_the_backup_reads_one_snapshot_on_sqlite(demo):
+    _stamp_head()
+    before, during, after = _rows_seen_by_a_snapshot_while_another_connection_writes()
+    assert (during, after) == (before, before + 1)
+
+
+def test_the_backup_reads_one_snapshot_on_postgres(data_dir, tmp_path, monkeypatch):
+    with postgres_database() as source:
+        _use(tmp_path / "source", source, monkeypatch)
+        _load_demo_into_postgres()
+        before, during, after = _rows_seen_by_a_snapshot_while_another_connection_writes()
+        db.reset_engine()
+    assert (during, after) == (before, before + 1)
