@@ -1,5 +1,5 @@
 """Command line: `python -m espace migrate | demo | create-firm | create-lawyer | create-client |
-create-dossier | worker | outbox-status | reset-2fa | serve | check-storage`."""
+create-dossier | worker | outbox-status | reset-2fa | serve | check-storage | backup | restore`."""
 from __future__ import annotations
 
 import argparse
@@ -253,6 +253,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"Portail servi sur le port {settings.port} par {workers} processus "
           f"({'état des pages dans Redis' if settings.redis_url else 'état des pages en mémoire'}).", flush=True)
     server.serve(ROOT, workers, settings.port)
+
+
 def cmd_check_storage(args: argparse.Namespace) -> None:
     from espace.services import storage_check
 
@@ -260,6 +262,47 @@ def cmd_check_storage(args: argparse.Namespace) -> None:
     print(storage_check.render(report))
     if not report.clean:
         raise SystemExit(1)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} Mo".replace(".", ",")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    import time
+
+    from espace.services import backup
+
+    started = time.monotonic()
+    try:
+        summary = backup.backup(Path(args.dest))
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Sauvegarde écrite dans {summary.path} ({summary.dialect}, révision {summary.revision}) : "
+          f"{sum(summary.rows.values())} lignes dans {len(summary.rows)} tables, {summary.documents} documents "
+          f"({_size(summary.document_bytes)}) en {time.monotonic() - started:.1f} s.")
+    if summary.secret_included:
+        print("Elle contient la clé de l'application (secret.key) : conservez-la en lieu sûr.")
+    if summary.missing_documents:
+        print(f"Attention : {len(summary.missing_documents)} documents référencés par la base sont absents du "
+              "stockage : " + ", ".join(summary.missing_documents))
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    import time
+
+    from espace.services import backup
+
+    started = time.monotonic()
+    try:
+        summary = backup.restore(Path(args.src), force=args.force, out=sys.stdout)
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Restauration terminée ({summary.dialect}) : {sum(summary.rows.values())} lignes dans "
+          f"{len(summary.rows)} tables, {summary.documents} documents ({_size(summary.document_bytes)}) "
+          f"en {time.monotonic() - started:.1f} s.")
+    if summary.secret_included:
+        print("Clé de l'application (secret.key) restaurée dans DATA_DIR.")
 
 
 def _help(parser: argparse.ArgumentParser) -> None:
@@ -351,6 +394,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="délai en minutes (60 par défaut) en deçà duquel un fichier sans ligne ou un dépôt "
                         "inachevé est tenu pour un dépôt en cours et conservé")
     p.set_defaults(func=cmd_check_storage)
+    p = command("backup", help="sauvegarde la base de données et les documents dans un nouveau dossier")
+    p.add_argument("dest", help="dossier de la sauvegarde (nouveau ou vide)")
+    p.set_defaults(func=cmd_backup)
+
+    p = command("restore", help="restaure une sauvegarde (base de données et documents)")
+    p.add_argument("src", help="dossier de la sauvegarde")
+    p.add_argument("--force", action="store_true", help="écrase une base qui contient déjà des données")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -1,15 +1,21 @@
 """The database engine and sessions, shared by the app, the API routes, the CLI and tests."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from espace.config import settings
 
+log = logging.getLogger("espace.db")
+
+R = TypeVar("R")
 _engine: Engine | None = None
 
 
@@ -51,3 +57,30 @@ def read_scope() -> Iterator[Connection]:
     """A plain connection for a read path of Core selects (no ORM session to set up)."""
     with get_engine().connect() as connection:
         yield connection
+
+
+def connection_lost(exc: BaseException | None) -> bool:
+    """Whether `exc` (or an exception it comes from) is a database connection that died (a
+    PostgreSQL restart or failover, a killed backend, a network cut): SQLAlchemy has then
+    invalidated the connection, its transaction was rolled back by the server, and the pool
+    opens a new one for the next checkout."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def read_again_if_lost(read: Callable[..., R], *args: Any) -> R:
+    """`read(*args)`, run once more on a new connection when its connection died. Only for
+    reads (or writes that are safe to repeat): the server rolled back what the dead
+    connection had begun."""
+    try:
+        return read(*args)
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+        log.warning("database connection lost during %s, read again", getattr(read, "__qualname__", read))
+    return read(*args)

@@ -29,12 +29,16 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
 
+from espace.db import connection_lost, read_again_if_lost
 from espace.models import User
+
+log = logging.getLogger("espace.web.access")
 
 Handler = Callable[..., Any]
 
@@ -51,12 +55,48 @@ def _hide_user(wrapper: Handler, fn: Handler) -> Handler:
     return wrapper
 
 
+def _retrying(fn: Handler) -> Handler:
+    """A page load (`load`: it reads what the page shows) whose database connection died is run
+    once more, on a new connection: the user sees the page, not an error. The server rolled back
+    whatever the dead connection had begun, so nothing is done twice. Other handlers (writes)
+    are not retried: the user gets errors.DB_LOST_MESSAGE and decides."""
+    if fn.__name__ != "load":
+        return fn
+    if inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn):
+        return fn  # no page load is a generator; a retry after a first update could repeat it
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def coro(self, *args, **kwargs):
+            try:
+                return await fn(self, *args, **kwargs)
+            except Exception as exc:
+                if not connection_lost(exc):
+                    raise
+                log.warning("page load lost its database connection, run again: %s.%s", type(self).__name__,
+                            fn.__name__)
+            return await fn(self, *args, **kwargs)
+        return coro
+
+    @functools.wraps(fn)
+    def plain(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except Exception as exc:
+            if not connection_lost(exc):
+                raise
+            log.warning("page load lost its database connection, run again: %s.%s", type(self).__name__,
+                        fn.__name__)
+        return fn(self, *args, **kwargs)
+    return plain
+
+
 def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -> Callable[[Handler], Any]:
     def decorator(fn: Handler) -> Any:
+        fn = _retrying(fn)
         if inspect.isasyncgenfunction(fn):
             @functools.wraps(fn)
             async def agen(self, *args, **kwargs):
-                user = acting(self)
+                user = read_again_if_lost(acting, self)
                 if user is None:
                     yield refuse(self)
                     return
@@ -66,7 +106,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
         elif inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
             async def coro(self, *args, **kwargs):
-                user = acting(self)
+                user = read_again_if_lost(acting, self)
                 if user is None:
                     return refuse(self)
                 return await fn(self, user, *args, **kwargs)
@@ -74,7 +114,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
         elif inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
             def gen(self, *args, **kwargs):
-                user = acting(self)
+                user = read_again_if_lost(acting, self)
                 if user is None:
                     yield refuse(self)
                     return
@@ -83,7 +123,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
         else:
             @functools.wraps(fn)
             def plain(self, *args, **kwargs):
-                user = acting(self)
+                user = read_again_if_lost(acting, self)
                 if user is None:
                     return refuse(self)
                 return fn(self, user, *args, **kwargs)

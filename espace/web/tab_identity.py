@@ -21,6 +21,7 @@ from typing import Any
 
 from reflex.middleware import Middleware
 
+from espace.db import read_again_if_lost
 from espace.services.accounts import auth
 from espace.services.accounts.cookies import token_from_cookie_header
 from espace.web import event_session
@@ -53,7 +54,7 @@ class TabIdentityMiddleware(Middleware):
     async def preprocess(self, app, state, event):
         root = state._get_root_state()
         token = token_from_cookie_header(root.router.headers.cookie)
-        found = auth.current_session(token)
+        found = read_again_if_lost(auth.current_session, token)  # a database blip: read on a new connection
         event_session.remember(token, found[1] if found else None)
         identity = identity_of(found)
         base = await root.get_state(SessionState)

@@ -59,26 +59,32 @@ def handle_webhook(payload: bytes | str, sig_header: str, firm_id: object) -> Ou
         if s.get(StripeEvent, event_id) is not None:
             log.info("stripe event already handled firm=%s event=%s type=%s", fid, event_id, event_type)
             return "duplicate"
+        # The event's row is written first: a second delivery of the same event at the same
+        # time waits here on its primary key until this transaction ends, then finds it
+        # (IntegrityError: applied by the other) or, if this one failed, applies it itself.
         s.add(StripeEvent(id=event_id, firm_id=fid, type=event_type))
+        try:
+            s.flush()
+        except IntegrityError:
+            s.rollback()
+            log.info("stripe event handled concurrently firm=%s event=%s", fid, event_id)
+            return "duplicate"
         outcome: Outcome = "ignored"
         if event_type in HANDLED_EVENTS and isinstance(obj, dict):
             outcome = _apply(s, fid, event_type, obj, event_id)
         else:
             log.info("stripe event ignored firm=%s event=%s type=%s", fid, event_id, event_type)
-        try:
-            s.commit()
-        except IntegrityError:
-            # The same event delivered twice at once: the other delivery handled it.
-            s.rollback()
-            log.info("stripe event handled concurrently firm=%s event=%s", fid, event_id)
-            return "duplicate"
+        s.commit()
         return outcome
 
 
 def _apply(s: Session, firm_id: int, event_type: str, intent: dict[str, Any], event_id: str) -> Outcome:
     intent_id = str(intent.get("id", ""))
+    # Locked (PostgreSQL): two events for the same intent are applied one after the other, the
+    # second one reading what the first one wrote.
     payment = s.exec(
         select(Payment).where(col(Payment.stripe_payment_intent_id) == intent_id, col(Payment.firm_id) == firm_id)
+        .with_for_update()
     ).first()
     if payment is None:
         log.warning("stripe event for an unknown intent ignored firm=%s event=%s intent=%s", firm_id, event_id,
