@@ -1,5 +1,11 @@
 """Start and stop the real app (`reflex run --env prod`, or `python -m espace serve` with
-supervised workers) with its own DATA_DIR and port; used by the browser tests and the benchmarks."""
+supervised workers) with its own DATA_DIR and port; used by the browser tests and the benchmarks.
+
+With `ESPACE_TEST_SCALE=1` (`make test-scale`) every app started here runs the
+scale path: a fresh PostgreSQL database of its own (migrated with Alembic by
+`python -m espace migrate`, demo loaded), a private Redis (tests/infra.py) and
+`python -m espace serve --workers 2`; both are removed by `stop_app`. A PostgreSQL or
+Redis that cannot be reached fails the run."""
 from __future__ import annotations
 
 import email
@@ -46,11 +52,34 @@ def _env(data_dir: Path, port: int) -> dict:
     }
 
 
+SCALE = os.environ.get("ESPACE_TEST_SCALE") == "1"
+SCALE_WORKERS = 2
+
+
 class Server:
     def __init__(self, url: str, data_dir: Path, env: dict):
         self.url = url
         self.data_dir = data_dir
         self.env = env
+
+    @property
+    def db_url(self) -> str:
+        """The app's database (SQLite in DATA_DIR, or REFLEX_DB_URL)."""
+        return self.env.get("REFLEX_DB_URL") or f"sqlite:///{(self.data_dir / 'espace.db').resolve()}"
+
+    def sql(self, statement: str, params: dict | None = None) -> list[tuple]:
+        """Run one SQL statement on the app's database (committed); its rows, if any.
+        Portable SQL only: `"user"` quoted, named parameters (`:name`)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.db_url, poolclass=sa.pool.NullPool,
+                                  **({"connect_args": {"timeout": 30}} if self.db_url.startswith("sqlite") else {}))
+        try:
+            with engine.begin() as conn:
+                result = conn.execute(sa.text(statement), params or {})
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
 
     @property
     def outbox(self) -> Path:
@@ -109,32 +138,67 @@ def app_copy(dest: Path) -> Path:
     return dest
 
 
-def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None, command: str = "run",
-              workers: int | None = None, prepare: bool = True) -> tuple[Server, subprocess.Popen]:
-    """The app on `port`, migrated, with the demo data. command="run": `reflex run --env prod`
-    (what `make run` does); command="serve": `python -m espace serve [--workers N]`, whose
-    process is the supervisor of the worker processes (see worker_pids). `prepare=False`:
-    no `migrate`/`demo` (a second instance on a shared database, or a restart)."""
+# What stop_app must remove after the app of a process id (its database, its Redis).
+_CLEANUPS: dict[int, list] = {}
+
+
+def _server_command(port: int, command: str, workers: int | None) -> list[str]:
+    """THE place that chooses how the app is served. "run": `reflex run --env prod` (what
+    `make run` does); "serve": `python -m espace serve [--workers N]`, whose process is the
+    supervisor of the worker processes (see worker_pids)."""
+    if command == "serve":
+        return [sys.executable, "-m", "espace", "serve", *(["--workers", str(workers)] if workers else [])]
+    return ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
+
+
+def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None, command: str | None = None,
+              workers: int | None = None, prepare: bool = True,
+              scale: bool | None = None) -> tuple[Server, subprocess.Popen]:
+    """The app on `port` with its own DATA_DIR, migrated, demo loaded (`prepare=False`: no
+    `migrate`/`demo`, for a second instance on a shared database, or a restart). `scale`
+    (default: env ESPACE_TEST_SCALE=1): on a new PostgreSQL database + a private Redis
+    (unless `extra_env` names them), served by `espace serve` with `workers` (default 2)."""
+    from tests import infra
+
     port = port or _free_port()
-    env = {**_env(data_dir, port), **(extra_env or {})}
+    scale = SCALE if scale is None else scale
+    cleanups: list = []
+    scale_env: dict = {}
+    given = extra_env or {}
+    if scale:
+        workers = workers or SCALE_WORKERS
+        command = command or "serve"
+        if "REFLEX_DB_URL" not in given:
+            db_name, db_url = infra.create_database("espace_test_app")
+            cleanups.append(lambda: infra.drop_database(db_name))
+            scale_env["REFLEX_DB_URL"] = db_url
+        if "REFLEX_REDIS_URL" not in given:
+            redis = infra.RedisServer(data_dir / "redis")
+            redis.start()
+            cleanups.append(redis.stop)
+            scale_env["REFLEX_REDIS_URL"] = redis.url
+    argv = _server_command(port, command or "run", workers)
+    env = {**_env(data_dir, port), **scale_env, **given}
     srv = Server(f"http://localhost:{port}", data_dir, env)
-    if prepare:
-        srv.cli("migrate")
-        srv.cli("demo")
+    try:
+        if prepare:
+            srv.cli("migrate")
+            srv.cli("demo")
+    except BaseException:
+        for cleanup in reversed(cleanups):
+            cleanup()
+        raise
     data_dir.mkdir(parents=True, exist_ok=True)
     log = open(data_dir / "server.log", "w")  # noqa: SIM115  (the server writes to it while it runs)
     app_dir = app_copy(data_dir / "app")
-    if command == "serve":
-        argv = [sys.executable, "-m", "espace", "serve", *(["--workers", str(workers)] if workers else [])]
-    else:
-        argv = ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
-    proc = subprocess.Popen(
-        argv,
-        cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    proc = subprocess.Popen(argv, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    _CLEANUPS[proc.pid] = cleanups
     deadline = time.time() + 600
     while True:
         if proc.poll() is not None:
+            for cleanup in reversed(_CLEANUPS.pop(proc.pid, [])):
+                cleanup()
             raise RuntimeError("the app did not start:\n" + (data_dir / "server.log").read_text()[-3000:])
         try:
             with urllib.request.urlopen(f"{srv.url}/connexion", timeout=2) as r:
@@ -170,3 +234,6 @@ def stop_app(proc: subprocess.Popen) -> None:
         pass
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+    for cleanup in reversed(_CLEANUPS.pop(proc.pid, [])):
+        cleanup()
