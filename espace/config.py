@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, alias="PORT")
     db_url: str | None = Field(default=None, alias="REFLEX_DB_URL")
     redis_url: str | None = Field(default=None, alias="REFLEX_REDIS_URL")
+    # PostgreSQL connections of each process: a pool of DB_POOL_SIZE kept open, up to
+    # DB_MAX_OVERFLOW more under load (so at most WORKERS × (size + overflow) in all).
+    db_pool_size: int = Field(default=5, ge=1, alias="DB_POOL_SIZE")
+    db_max_overflow: int = Field(default=10, ge=0, alias="DB_MAX_OVERFLOW")
     # Backend worker processes of `python -m espace serve` (espace/server.py): by default 1
     # without Redis (page states in one process's memory), min(cores, 4) with Redis.
     workers: int | None = Field(default=None, alias="WORKERS")

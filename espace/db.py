@@ -34,7 +34,8 @@ def get_engine() -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.close()
         else:
-            _engine = create_engine(url, pool_pre_ping=True)
+            _engine = create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+                                    max_overflow=settings.db_max_overflow)
     return _engine
 
 
