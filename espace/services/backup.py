@@ -237,8 +237,8 @@ def backup(dest: Path) -> Summary:
     # has its final content now (a key deleted since then is reported, not invented).
     documents: dict[str, dict[str, object]] = {}
     for key in sorted(keys):
-        hashing = _Hashing(storage.open_chunks(key))
         try:
+            hashing = _Hashing(storage.open_chunks(key))  # FileNotFoundError here or at the first chunk
             with open(dest / "documents" / key, "xb") as fh:
                 for chunk in hashing:
                     fh.write(chunk)
