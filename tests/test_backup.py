@@ -265,3 +265,19 @@ def test_the_backup_reads_one_snapshot_on_postgres(data_dir, tmp_path, monkeypat
         before, during, after = _rows_seen_by_a_snapshot_while_another_connection_writes()
         db.reset_engine()
     assert (during, after) == (before, before + 1)
+
+
+def test_a_document_missing_from_the_storage_is_reported_not_invented(demo, tmp_path, monkeypatch, capsys):
+    _stamp_head()
+    rows, files = _everything()
+    lost = sorted(files)[0]
+    storage.delete(lost)
+    assert cli(["backup", str(tmp_path / "sauvegarde")]) == 0
+    out = capsys.readouterr().out
+    assert f"Attention : 1 documents référencés par la base sont absents du stockage : {lost}" in out
+    assert json.loads((tmp_path / "sauvegarde" / "manifest.json").read_text())["missing_documents"] == [lost]
+    _use(tmp_path / "cible", None, monkeypatch)
+    assert cli(["restore", str(tmp_path / "sauvegarde")]) == 0
+    assert sorted(storage.iter_keys()) == sorted(set(files) - {lost})
+    with db.get_engine().connect() as conn:
+        assert list(backup.table_rows(conn, backup._tables()[0])) == rows[backup._tables()[0].name]

@@ -238,7 +238,7 @@ def backup(dest: Path) -> Summary:
     documents: dict[str, dict[str, object]] = {}
     for key in sorted(keys):
         try:
-            hashing = _Hashing(storage.open_chunks(key))  # storage.Missing (a FileNotFoundError) at once
+            hashing = _Hashing(storage.open_chunks(key))  # FileNotFoundError here or at the first chunk
             with open(dest / "documents" / key, "xb") as fh:
                 for chunk in hashing:
                     fh.write(chunk)
