@@ -11,14 +11,15 @@ Local files are written to `.<key>.part` (held under an exclusive flock while it
 written), fsynced, renamed to `<key>` and the directory fsynced. A `.part` file
 whose lock nobody holds is the leftover of a crashed process (`remove_leftovers`,
 run at every app start). On the object store a file is a multipart upload (parts
-of PART bytes, never the whole file in memory) that becomes visible only when it
-is completed, or a single PUT when it is smaller than one part; a failure aborts it.
+of PART bytes, one sent while the next is filled, never the whole file in memory)
+that becomes visible only when it is completed, or a single PUT when it is smaller
+than one part; a failure aborts it.
 
 Uploads (`save_stream`) are a pipeline: the event loop receives the body and
 enforces the size limit; worker threads hash and write the previous batches
 meanwhile, then fsync (or complete the upload). The event loop, which also serves
 every open page's websocket, never waits on the disk or the network, and at most
-DEPTH + 1 batches (+ one part on the object store) are held."""
+DEPTH + 1 batches (+ two parts on the object store) are held."""
 from __future__ import annotations
 
 import asyncio
@@ -57,6 +58,9 @@ STALE_UPLOAD_SECONDS = 24 * 3600
 
 # hashlib, file writes and the network release the GIL: the work of uploads runs beside the loop.
 _disk = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="stockage")
+# Object store: the part being sent while the disk step fills the next one (its own
+# pool: a disk step waits on it).
+_net = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="stockage-s3")
 
 
 def _now() -> float:
@@ -278,8 +282,9 @@ def _not_found(exc: Exception) -> bool:
 
 class _S3Sink:
     """A single PUT for a file smaller than one part; otherwise a multipart upload
-    (parts of PART bytes, filled in one buffer) that the object store shows only
-    once completed."""
+    that the object store shows only once completed: parts of PART bytes, filled in
+    one buffer while the previous part is sent (one in flight at most: two parts
+    held)."""
 
     def __init__(self, store: _S3, key: str):
         self.store = store
@@ -287,6 +292,7 @@ class _S3Sink:
         self.buffer = bytearray()
         self.upload_id: str | None = None
         self.parts: list[dict[str, Any]] = []
+        self.sending: concurrent.futures.Future[dict[str, Any]] | None = None
         self.committed = False
 
     def write(self, chunk: bytes) -> None:
@@ -294,16 +300,24 @@ class _S3Sink:
         if len(self.buffer) >= PART:
             self._upload_part()
 
+    def _send(self, number: int, body: bytearray) -> dict[str, Any]:
+        etag = self.store.client.upload_part(Bucket=self.store.bucket, Key=self.store.object_key(self.key),
+                                             UploadId=self.upload_id, PartNumber=number, Body=body)["ETag"]
+        return {"PartNumber": number, "ETag": etag}
+
+    def _sent(self) -> None:
+        """Wait for the part in flight (its error, if any, is raised here)."""
+        if self.sending is not None:
+            sending, self.sending = self.sending, None
+            self.parts.append(sending.result())
+
     def _upload_part(self) -> None:
         body, self.buffer = self.buffer, bytearray()
-        client = self.store.client
         if self.upload_id is None:
-            self.upload_id = client.create_multipart_upload(Bucket=self.store.bucket,
-                                                            Key=self.store.object_key(self.key))["UploadId"]
-        number = len(self.parts) + 1
-        etag = client.upload_part(Bucket=self.store.bucket, Key=self.store.object_key(self.key),
-                                  UploadId=self.upload_id, PartNumber=number, Body=body)["ETag"]
-        self.parts.append({"PartNumber": number, "ETag": etag})
+            self.upload_id = self.store.client.create_multipart_upload(
+                Bucket=self.store.bucket, Key=self.store.object_key(self.key))["UploadId"]
+        self._sent()
+        self.sending = _net.submit(self._send, len(self.parts) + 1, body)
 
     def commit(self) -> None:
         client = self.store.client
@@ -312,6 +326,7 @@ class _S3Sink:
         else:
             if self.buffer:
                 self._upload_part()
+            self._sent()
             client.complete_multipart_upload(Bucket=self.store.bucket, Key=self.store.object_key(self.key),
                                              UploadId=self.upload_id, MultipartUpload={"Parts": self.parts})
         self.buffer = bytearray()
@@ -319,6 +334,9 @@ class _S3Sink:
 
     def abort(self) -> None:
         self.buffer = bytearray()
+        if self.sending is not None:
+            concurrent.futures.wait([self.sending])
+            self.sending = None
         client = self.store.client
         if self.upload_id is not None and not self.committed:
             try:

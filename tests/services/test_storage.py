@@ -88,8 +88,8 @@ def test_round_trip(store):
 
 def test_big_file_is_streamed_both_ways_in_bounded_memory(store):
     """40 MB through save_stream and back through open_chunks: the Python heap never
-    holds more than one part and a few batches (a whole-file read or write would
-    show 40 MB); on
+    holds more than two parts (one sent, one filled) and a few batches (a whole-file
+    read or write would show 40 MB); on
     the object store it is a multipart upload (its ETag counts the parts)."""
     size = 40 * MB
     tracemalloc.start()
@@ -105,7 +105,7 @@ def test_big_file_is_streamed_both_ways_in_bounded_memory(store):
     assert got == (size, stored.sha256) == sha_of(pattern(size))
     assert stored.size == size and stored.head == b"".join(pattern(storage.HEAD))[: storage.HEAD]
     print(f"{store}: peak {peak_up / MB:.1f} MB up, {peak_down / MB:.1f} MB down")
-    assert peak_up < 2 * storage.PART, f"upload peak {peak_up / MB:.1f} MB"
+    assert peak_up < 3 * storage.PART, f"upload peak {peak_up / MB:.1f} MB"
     assert peak_down < 4 * storage.CHUNK, f"download peak {peak_down / MB:.1f} MB"
     if store == "s3":
         s3 = storage.backend()
