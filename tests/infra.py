@@ -83,40 +83,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class RedisServer:
-    """A private redis-server (no persistence) that a test may stop and start again
-    on the same port."""
+class ServerProcess:
+    """A server the tests start in a process of its own on a free port, wait for, and
+    may stop and start again on the same port. Subclasses give `argv()` and `ready()`."""
+
+    name = "server"
+    start_seconds = 10.0
 
     def __init__(self, workdir: Path, port: int | None = None):
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server is required by this test and is not installed")
-        self.binary = binary
         self.port = port or free_port()
         self.workdir = workdir
         self.proc: subprocess.Popen | None = None
 
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def ready(self) -> bool:
+        raise NotImplementedError
+
     @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+    def log_path(self) -> Path:
+        return self.workdir / f"{self.name}-{self.port}.log"
 
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        log = open(self.workdir / f"redis-{self.port}.log", "a")  # noqa: SIM115 (the server writes to it)
-        self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 10
+        log = open(self.log_path, "a")  # noqa: SIM115 (the server writes to it)
+        self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + self.start_seconds
         while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} did not start:\n" + self.log_path.read_text()[-3000:])
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
+                if self.ready():
+                    return
             except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not answer on port {self.port}")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -132,6 +135,32 @@ class RedisServer:
         self.stop()
         time.sleep(down_seconds)
         self.start()
+
+
+class RedisServer(ServerProcess):
+    """A private redis-server (no persistence)."""
+
+    name = "redis"
+
+    def __init__(self, workdir: Path, port: int | None = None):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is required by this test and is not installed")
+        self.binary = binary
+        super().__init__(workdir, port)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def argv(self) -> list[str]:
+        return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", str(self.workdir)]
+
+    def ready(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
 
 
 @contextlib.contextmanager
