@@ -35,7 +35,7 @@ from tests.e2e.appserver import start_app, stop_app
 from tests.e2e.conftest import LUCE, VIEWPORTS, login
 from tests.infra import create_database, drop_database, free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.production_path]
 
 SECRET_KEY = "cle-de-test-des-pannes-" + "0" * 32
 WEBHOOK_SECRET = "whsec_faults"

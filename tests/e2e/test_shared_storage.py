@@ -16,6 +16,9 @@ from tests.e2e.appserver import start_app, stop_app
 from tests.e2e.conftest import LAWYER, VIEWPORTS, login
 from tests.infra import postgres_database, redis_server
 
+# Starts its own PostgreSQL / Redis / S3 apps: run once, by `make test` (not again by test-scale).
+pytestmark = pytest.mark.production_path
+
 MB = 1024 * 1024
 
 

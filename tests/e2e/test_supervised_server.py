@@ -19,6 +19,9 @@ from tests.e2e.appserver import start_app, stop_app, worker_pids
 from tests.e2e.conftest import LUCE, VIEWPORTS, login
 from tests.infra import postgres_database, redis_server
 
+# Starts its own PostgreSQL / Redis / S3 apps: run once, by `make test` (not again by test-scale).
+pytestmark = pytest.mark.production_path
+
 
 @pytest.fixture(scope="module")
 def scale_app(tmp_path_factory):

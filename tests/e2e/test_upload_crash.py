@@ -12,10 +12,14 @@ import signal
 import time
 from urllib.parse import quote
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.appserver import start_app, stop_app
 from tests.e2e.conftest import VIEWPORTS, login
+
+# Starts its own PostgreSQL / Redis / S3 apps: run once, by `make test` (not again by test-scale).
+pytestmark = pytest.mark.production_path
 
 MB = 1024 * 1024
 SIZE = 40 * MB
