@@ -1,12 +1,20 @@
 """Fixtures for service tests: a fresh DATA_DIR and database per test.
 
 The demo data set (with its PDFs) is built once per session into a template
-DATA_DIR; each test that asks for `demo` gets its own copy of it (database file
-and documents), so every test still starts from the same fresh demo.
+DATA_DIR; each test that asks for `demo` gets its own copy of it (database and
+documents), so every test still starts from the same fresh demo.
+
+With `ESPACE_TEST_SCALE=1` (`make test-scale`) the databases are on PostgreSQL
+(tests/infra.py, `ESPACE_TEST_PG`): an empty template database migrated with Alembic
+(as `python -m espace migrate` does, never `create_all`) and a demo template made
+from it are built once per session; each test gets its own database copied from one
+of them (`CREATE DATABASE … TEMPLATE …`, about 0.1 s) and dropped afterwards. A
+PostgreSQL that does not answer fails the run.
 """
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -14,18 +22,39 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel, create_engine
 
+from tests import infra
+
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
+SCALE = os.environ.get("ESPACE_TEST_SCALE") == "1"
+ROOT = Path(__file__).resolve().parent.parent
 
-def _point_settings_at(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def _point_settings_at(path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str | None = None) -> None:
     from espace import db
     from espace.config import settings
 
     monkeypatch.setattr(settings, "data_dir", path)
-    monkeypatch.setattr(settings, "db_url", None)
+    monkeypatch.setattr(settings, "db_url", db_url)
     monkeypatch.setattr(settings, "smtp_host", None)
     settings.__dict__.pop("secret", None)
     db.reset_engine()
+
+
+def alembic_upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` as `python -m espace migrate` does (the app's
+    alembic/env.py reads settings.database_url). No alembic.ini: its logging setup
+    would replace pytest's."""
+    from alembic import command
+    from alembic.config import Config
+
+    from espace.config import settings
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(settings, "db_url", url)
+        command.upgrade(cfg, revision)
 
 
 @pytest.fixture
@@ -39,23 +68,58 @@ def data_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def schema_template(tmp_path_factory) -> Path:
-    """An empty database with every table, created once per session."""
+def schema_template(tmp_path_factory):
+    """An empty database with every table, created once per session: a SQLite file
+    (create_all), or with ESPACE_TEST_SCALE=1 the name of a PostgreSQL database
+    migrated with Alembic."""
     import espace.models  # noqa: F401
 
+    if SCALE:
+        name, url = infra.create_database("espace_test_schema")
+        try:
+            alembic_upgrade(url)
+            yield name
+        finally:
+            infra.drop_database(name)
+        return
     path = tmp_path_factory.mktemp("schema-template") / "espace.db"
     eng = create_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(eng)
     eng.dispose()
-    return path
+    yield path
 
 
 @pytest.fixture
-def engine(data_dir, schema_template):
+def pg_copy(monkeypatch):
+    """With ESPACE_TEST_SCALE=1: `pg_copy(template)` gives the test a PostgreSQL
+    database copied from `template` (settings point at it); dropped after the test."""
+    from espace import db
+    from espace.config import settings
+
+    made: list[str] = []
+
+    def copy_of(template: str) -> str:
+        name, url = infra.create_database("espace_test", template=template)
+        made.append(name)
+        monkeypatch.setattr(settings, "db_url", url)
+        db.reset_engine()
+        return url
+
+    yield copy_of
+    db.reset_engine()
+    for name in made:
+        infra.drop_database(name)
+
+
+@pytest.fixture
+def engine(data_dir, schema_template, pg_copy):
     """The test's own empty database (a copy of the session's empty schema)."""
     from espace.db import get_engine
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    if SCALE:
+        pg_copy(schema_template)
+        return get_engine()
     if not (data_dir / "espace.db").exists():
         shutil.copyfile(schema_template, data_dir / "espace.db")
     eng = get_engine()
@@ -64,8 +128,10 @@ def engine(data_dir, schema_template):
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> tuple[Path, dict]:
-    """The demo loaded once: a DATA_DIR (database, documents) and the ids `load_demo` returned."""
+def demo_template(tmp_path_factory, schema_template):
+    """The demo loaded once: a DATA_DIR (database, documents) and the ids `load_demo`
+    returned; with ESPACE_TEST_SCALE=1 the database is a PostgreSQL template (its name
+    is in the ids under "_pg_template")."""
     import sqlalchemy as sa
 
     import espace.models  # noqa: F401
@@ -73,29 +139,41 @@ def demo_template(tmp_path_factory) -> tuple[Path, dict]:
     from espace import demo as demo_module
 
     path = tmp_path_factory.mktemp("demo-template") / "var"
+    pg_name = None
     with pytest.MonkeyPatch.context() as monkeypatch:
-        _point_settings_at(path, monkeypatch)
-        eng = db.get_engine()
-        SQLModel.metadata.create_all(eng)
-        ids = demo_module.load_demo()
-        with eng.connect() as conn:  # everything into espace.db itself, no -wal file to copy
-            conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        if SCALE:
+            pg_name, url = infra.create_database("espace_test_demo", template=schema_template)
+            _point_settings_at(path, monkeypatch, db_url=url)
+            ids = demo_module.load_demo()
+        else:
+            _point_settings_at(path, monkeypatch)
+            eng = db.get_engine()
+            SQLModel.metadata.create_all(eng)
+            ids = demo_module.load_demo()
+            with eng.connect() as conn:  # everything into espace.db itself, no -wal file to copy
+                conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.reset_engine()
     # Each test keeps its own random app secret, as before.
     (path / "secret.key").unlink(missing_ok=True)
-    return path, ids
+    try:
+        yield path, ids, pg_name
+    finally:
+        if pg_name:
+            infra.drop_database(pg_name)
 
 
 @pytest.fixture
-def demo(data_dir, demo_template):
+def demo(data_dir, demo_template, pg_copy):
     """The demo data set (Luce ALEXANDER, DELMAS Fabien, a second client and firm)."""
     from espace import db
     from espace.config import settings
 
-    template, ids = demo_template
+    template, ids, pg_name = demo_template
     db.reset_engine()  # an engine opened earlier in this test (the `engine` fixture) lets go of its file
     for leftover in ("espace.db", "espace.db-wal", "espace.db-shm"):
         (data_dir / leftover).unlink(missing_ok=True)
     shutil.copytree(template, data_dir, dirs_exist_ok=True)
+    if pg_name:
+        pg_copy(pg_name)
     settings.__dict__.pop("secret", None)
     return copy.deepcopy(ids)

@@ -1,5 +1,11 @@
 """Start and stop the real app (`reflex run --env prod`) with its own DATA_DIR and port;
-used by the browser tests and the benchmarks."""
+used by the browser tests and the benchmarks.
+
+With `ESPACE_TEST_SCALE=1` (`make test-scale`) every app started here runs the
+scale path: a fresh PostgreSQL database of its own (migrated with Alembic by
+`python -m espace migrate`, demo loaded), a private Redis (tests/infra.py) and 2 backend
+workers; both are removed by `stop_app`. A PostgreSQL or Redis that cannot be reached
+fails the run."""
 from __future__ import annotations
 
 import email
@@ -46,11 +52,34 @@ def _env(data_dir: Path, port: int) -> dict:
     }
 
 
+SCALE = os.environ.get("ESPACE_TEST_SCALE") == "1"
+SCALE_WORKERS = 2
+
+
 class Server:
     def __init__(self, url: str, data_dir: Path, env: dict):
         self.url = url
         self.data_dir = data_dir
         self.env = env
+
+    @property
+    def db_url(self) -> str:
+        """The app's database (SQLite in DATA_DIR, or REFLEX_DB_URL)."""
+        return self.env.get("REFLEX_DB_URL") or f"sqlite:///{(self.data_dir / 'espace.db').resolve()}"
+
+    def sql(self, statement: str, params: dict | None = None) -> list[tuple]:
+        """Run one SQL statement on the app's database (committed); its rows, if any.
+        Portable SQL only: `"user"` quoted, named parameters (`:name`)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.db_url, poolclass=sa.pool.NullPool,
+                                  **({"connect_args": {"timeout": 30}} if self.db_url.startswith("sqlite") else {}))
+        try:
+            with engine.begin() as conn:
+                result = conn.execute(sa.text(statement), params or {})
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
 
     @property
     def outbox(self) -> Path:
@@ -109,21 +138,56 @@ def app_copy(dest: Path) -> Path:
     return dest
 
 
-def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None) -> tuple[Server, subprocess.Popen]:
+# What stop_app must remove after the app of a process id (its database, its Redis).
+_CLEANUPS: dict[int, list] = {}
+
+
+def _server_command(port: int, workers: int | None) -> tuple[list[str], dict]:
+    """THE place that chooses how the app is served: the command and its extra env.
+    `workers` backend processes (None: Reflex's own choice, 1 without Redis)."""
+    env = {"GRANIAN_WORKERS": str(workers)} if workers else {}
+    return ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)], env
+
+
+def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None,
+              workers: int | None = None, scale: bool | None = None) -> tuple[Server, subprocess.Popen]:
+    """The app on `port` with its own DATA_DIR, demo loaded. `scale` (default: env
+    ESPACE_TEST_SCALE=1): on a new PostgreSQL database + a private Redis, with
+    `workers` (default 2) backend workers."""
+    from tests import infra
+
     port = port or _free_port()
-    env = {**_env(data_dir, port), **(extra_env or {})}
+    scale = SCALE if scale is None else scale
+    cleanups: list = []
+    scale_env: dict = {}
+    if scale:
+        workers = workers or SCALE_WORKERS
+        db_name, db_url = infra.create_database("espace_test_app")
+        cleanups.append(lambda: infra.drop_database(db_name))
+        redis = infra.RedisServer(data_dir / "redis")
+        redis.start()
+        cleanups.append(redis.stop)
+        scale_env = {"REFLEX_DB_URL": db_url, "REFLEX_REDIS_URL": redis.url}
+    command, command_env = _server_command(port, workers)
+    env = {**_env(data_dir, port), **scale_env, **command_env, **(extra_env or {})}
     srv = Server(f"http://localhost:{port}", data_dir, env)
-    srv.cli("migrate")
-    srv.cli("demo")
+    try:
+        srv.cli("migrate")
+        srv.cli("demo")
+    except BaseException:
+        for cleanup in reversed(cleanups):
+            cleanup()
+        raise
     log = open(data_dir / "server.log", "w")  # noqa: SIM115  (the server writes to it while it runs)
     app_dir = app_copy(data_dir / "app")
-    proc = subprocess.Popen(
-        ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
-        cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    proc = subprocess.Popen(command, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    _CLEANUPS[proc.pid] = cleanups
     deadline = time.time() + 600
     while True:
         if proc.poll() is not None:
+            for cleanup in reversed(_CLEANUPS.pop(proc.pid, [])):
+                cleanup()
             raise RuntimeError("the app did not start:\n" + (data_dir / "server.log").read_text()[-3000:])
         try:
             with urllib.request.urlopen(f"{srv.url}/connexion", timeout=2) as r:
@@ -146,3 +210,6 @@ def stop_app(proc: subprocess.Popen) -> None:
         pass
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+    for cleanup in reversed(_CLEANUPS.pop(proc.pid, [])):
+        cleanup()

@@ -58,7 +58,6 @@ import hashlib
 import inspect
 import json
 import os
-import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -66,6 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.e2e.conftest import LUCE, MARC
 from tests.e2e.reflex_socket import ROOT, ReflexSocket, login_cookie
@@ -505,7 +505,7 @@ class Lab:
     def __init__(self, server, ids):
         self.server = server
         self.ids = ids
-        self.db = server.data_dir / "espace.db"
+        self.engine = _engine(server)
         self.log = server.data_dir / "server.log"
         self.cookies = {"anon": ""}
         self.sockets: dict[str, ReflexSocket] = {}
@@ -529,18 +529,19 @@ class Lab:
 
     def table_sums(self) -> dict[str, str]:
         sums = {}
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30) as con:
-            for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+        with self.engine.connect() as con:
+            for table in sorted(sa.inspect(con).get_table_names()):
                 if table in BOOKKEEPING:
                     continue
-                cols = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")')
-                        if r[1] not in IGNORED_COLUMNS.get(table, ())]
+                cols = [c["name"] for c in sa.inspect(con).get_columns(table)
+                        if c["name"] not in IGNORED_COLUMNS.get(table, ())]
                 # Grouped share emails are written by the app's worker minutes after the
                 # shares of earlier tests (the shares themselves are in the item tables and
                 # share_notice): not something a case did.
                 where = " WHERE template != 'share_notice'" if table == "outbox_email" else ""
-                rows = con.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in cols)} FROM "{table}"{where} ORDER BY 1')
-                sums[table] = hashlib.sha256(repr(rows.fetchall()).encode()).hexdigest()
+                rows = con.execute(sa.text(f'SELECT {", ".join(chr(34) + c + chr(34) for c in cols)} FROM "{table}"{where}'))
+                # Sorted here: the same rows in any order (PostgreSQL has no rowid order).
+                sums[table] = hashlib.sha256(repr(sorted(map(repr, rows.fetchall()))).encode()).hexdigest()
         return sums
 
     def log_size(self) -> int:
@@ -552,24 +553,33 @@ class Lab:
             return f.read().decode("utf-8", "replace")
 
 
-def _ids(db) -> dict:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    one = lambda sql, *a: con.execute(sql, a).fetchone()[0]  # noqa: E731
-    luce_user = one("SELECT id FROM user WHERE email=?", LUCE[0])
-    ids = {
-        "luce_user": luce_user,
-        "luce_client": one("SELECT id FROM client WHERE user_id=?", luce_user),
-        "delmas": one("SELECT id FROM user WHERE email='fabien.delmas@example.com'"),
-        "julie": one("SELECT id FROM user WHERE email='julie.moreau@example.com'"),
-        "luce_session": one("SELECT id FROM auth_session WHERE user_id=? ORDER BY id DESC", luce_user),
-        "firm1": one("SELECT firm_id FROM user WHERE email='fabien.delmas@example.com'"),
-        "luce_dossier": one("SELECT id FROM dossier WHERE label='ALEXANDER / AGENCE IMMO'"),
-        "luce_document": one("SELECT id FROM document WHERE name='Mandat de vente exclusif'"),
-        "luce_hidden_document": one("SELECT id FROM document WHERE name LIKE 'Note interne%'"),
-        "luce_facture": one("SELECT id FROM facture WHERE number='FA-2024-0042'"),
-        "luce_request": one("SELECT id FROM contact_request WHERE adresse=? ORDER BY id DESC", SECRET_ADDRESS),
-    }
-    con.close()
+def _engine(server):
+    """The app's database (SQLite in its DATA_DIR, or PostgreSQL in scale mode), read-only use."""
+    url = server.env.get("REFLEX_DB_URL") or f"sqlite:///file:{server.data_dir / 'espace.db'}?mode=ro&uri=true"
+    return sa.create_engine(url, poolclass=sa.pool.NullPool,
+                            **({"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}))
+
+
+def _ids(engine) -> dict:
+    with engine.connect() as con:
+        def one(sql, **params):
+            return con.execute(sa.text(sql), params).first()[0]
+
+        luce_user = one('SELECT id FROM "user" WHERE email=:e', e=LUCE[0])
+        ids = {
+            "luce_user": luce_user,
+            "luce_client": one("SELECT id FROM client WHERE user_id=:u", u=luce_user),
+            "delmas": one("""SELECT id FROM "user" WHERE email='fabien.delmas@example.com'"""),
+            "julie": one("""SELECT id FROM "user" WHERE email='julie.moreau@example.com'"""),
+            "luce_session": one("SELECT id FROM auth_session WHERE user_id=:u ORDER BY id DESC", u=luce_user),
+            "firm1": one("""SELECT firm_id FROM "user" WHERE email='fabien.delmas@example.com'"""),
+            "luce_dossier": one("SELECT id FROM dossier WHERE label='ALEXANDER / AGENCE IMMO'"),
+            "luce_document": one("SELECT id FROM document WHERE name='Mandat de vente exclusif'"),
+            "luce_hidden_document": one("SELECT id FROM document WHERE name LIKE 'Note interne%'"),
+            "luce_facture": one("SELECT id FROM facture WHERE number='FA-2024-0042'"),
+            "luce_request": one("SELECT id FROM contact_request WHERE adresse=:a ORDER BY id DESC",
+                                a=SECRET_ADDRESS),
+        }
     return ids
 
 
@@ -581,10 +591,9 @@ def lab(server):
     luce = ReflexSocket(server.url, luce_cookie, "/contacter")
     messages = f"{ROOT}.espace___web___session____session_state.espace___web___client___messages___state____messages_state"
     contact = f"{ROOT}.espace___web___session____session_state.espace___web___client___contact___state____contact_details_state"
-    db = server.data_dir / "espace.db"
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    dossier = con.execute("SELECT id FROM dossier WHERE label='ALEXANDER / AGENCE IMMO'").fetchone()[0]
-    con.close()
+    engine = _engine(server)
+    with engine.connect() as con:
+        dossier = con.execute(sa.text("SELECT id FROM dossier WHERE label='ALEXANDER / AGENCE IMMO'")).scalar_one()
     luce.send(f"{messages}.load", {}, f"/contacter?dossier={dossier}")
     luce.send(f"{messages}.send", {"form": {"objet": SECRET_SUBJECT, "message": "Bonjour, " + SECRET_SUBJECT}},
               f"/contacter?dossier={dossier}")
@@ -594,7 +603,7 @@ def lab(server):
               "/mon-compte/coordonnees")
     luce.settle()
     luce.close()
-    result = Lab(server, _ids(db))
+    result = Lab(server, _ids(engine))
     result.cookies["marc"] = login_cookie(server.url, *MARC)
     result.cookies["claire"] = login_cookie(server.url, *CLAIRE)
     started = time.monotonic()

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from contextlib import contextmanager
+from datetime import date, datetime
 
 from playwright.sync_api import expect
 
@@ -200,19 +200,18 @@ MANY = 57  # more than a page (PAGE_SIZE 50)
 def _many_tasks(server):
     """MANY shared tasks in Paul MARTIN's dossier (the other firm's client: no other
     test counts his tasks), five on each date (ids break the tie); removed afterwards."""
-    with sqlite3.connect(server.data_dir / "espace.db", timeout=30) as con:
-        [(dossier_id,)] = con.execute(
-            "SELECT dc.dossier_id FROM dossier_client dc JOIN client c ON c.id = dc.client_id "
-            "JOIN user u ON u.id = c.user_id WHERE u.email = ?", (PAUL[0],)).fetchall()
-        con.executemany(
-            "INSERT INTO tache (dossier_id, shared_at, created_at, date, label, done) VALUES (?, ?, ?, ?, ?, 0)",
-            [(dossier_id, "2026-01-01 00:00:00.000000", "2026-01-01 00:00:00.000000",
-              f"2025-{1 + n // 5:02d}-01", f"Tâche paginée {n + 1:02d}") for n in range(MANY)])
+    [(dossier_id,)] = server.sql(
+        'SELECT dc.dossier_id FROM dossier_client dc JOIN client c ON c.id = dc.client_id '
+        'JOIN "user" u ON u.id = c.user_id WHERE u.email = :email', {"email": PAUL[0]})
+    for n in range(MANY):
+        server.sql("INSERT INTO tache (dossier_id, shared_at, created_at, date, label, done) "
+                   "VALUES (:d, :at, :at, :day, :label, false)",
+                   {"d": dossier_id, "at": datetime(2026, 1, 1), "day": date(2025, 1 + n // 5, 1),
+                    "label": f"Tâche paginée {n + 1:02d}"})
     try:
         yield dossier_id
     finally:
-        with sqlite3.connect(server.data_dir / "espace.db", timeout=30) as con:
-            con.execute("DELETE FROM tache WHERE label LIKE 'Tâche paginée %'")
+        server.sql("DELETE FROM tache WHERE label LIKE 'Tâche paginée %'")
 
 
 def _names(page):

@@ -5,7 +5,6 @@ forged one are refused. Its own app: the lockout must not leak into other test f
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 from playwright.sync_api import expect
@@ -74,8 +73,7 @@ def test_an_attacker_cannot_lock_out_the_browser_luce_logged_in_with(browser, gu
         ctx.close()
     assert all("incorrect" in a for a in answers[:5]), answers
     assert all("Trop de tentatives" in a for a in answers[5:]), answers
-    with sqlite3.connect(guarded.data_dir / "espace.db") as db:
-        refused_from = {ip for (ip,) in db.execute("SELECT ip FROM audit_event WHERE action = 'connexion_refusee'")}
+    refused_from = {ip for (ip,) in guarded.sql("SELECT ip FROM audit_event WHERE action = 'connexion_refusee'")}
     assert refused_from == {f"203.0.113.{i}" for i in range(1, 6)}, "the addresses behind the proxy were counted"
 
     # Luce's browser logs in at once with her password, from anywhere.
