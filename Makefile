@@ -14,7 +14,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export PORT DATA_DIR CHROMIUM_PATH
 
-.PHONY: run test lint install install-dev chromium migrate clean
+.PHONY: run test test-scale lint install install-dev chromium migrate clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -52,6 +52,14 @@ test: install-dev chromium
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests
 	$(PY) -m pytest -q -p no:cacheprovider tests/e2e
+
+# The same suites a second time on the scale path (no lint): databases on PostgreSQL
+# (ESPACE_TEST_PG, default 127.0.0.1:5432 user postgres) migrated with Alembic, and the
+# browser tests' app on PostgreSQL + a private Redis + 2 workers. A PostgreSQL or Redis
+# that does not answer fails the run.
+test-scale: install-dev chromium
+	ESPACE_TEST_SCALE=1 $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests
+	ESPACE_TEST_SCALE=1 $(PY) -m pytest -q -p no:cacheprovider tests/e2e
 
 clean:
 	rm -rf .web .states $(DATA_DIR)

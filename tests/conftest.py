@@ -27,7 +27,6 @@ from tests import infra
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 SCALE = os.environ.get("ESPACE_TEST_SCALE") == "1"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _point_settings_at(path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str | None = None) -> None:
@@ -39,22 +38,6 @@ def _point_settings_at(path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str 
     monkeypatch.setattr(settings, "smtp_host", None)
     settings.__dict__.pop("secret", None)
     db.reset_engine()
-
-
-def alembic_upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at `url` as `python -m espace migrate` does (the app's
-    alembic/env.py reads settings.database_url). No alembic.ini: its logging setup
-    would replace pytest's."""
-    from alembic import command
-    from alembic.config import Config
-
-    from espace.config import settings
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "alembic"))
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(settings, "db_url", url)
-        command.upgrade(cfg, revision)
 
 
 @pytest.fixture
@@ -77,7 +60,7 @@ def schema_template(tmp_path_factory):
     if SCALE:
         name, url = infra.create_database("espace_test_schema")
         try:
-            alembic_upgrade(url)
+            infra.migrate(url)
             yield name
         finally:
             infra.drop_database(name)

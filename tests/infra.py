@@ -58,6 +58,25 @@ def postgres_database(prefix: str = "espace_test") -> Iterator[str]:
         drop_database(name)
 
 
+def migrate(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` with Alembic, as `python -m espace migrate` does
+    (the app's alembic/env.py reads settings.database_url). No alembic.ini: its logging
+    setup would replace pytest's."""
+    from alembic import command
+    from alembic.config import Config
+
+    from espace.config import settings
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parent.parent / "alembic"))
+    previous = settings.db_url
+    settings.db_url = url
+    try:
+        command.upgrade(cfg, revision)
+    finally:
+        settings.db_url = previous
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

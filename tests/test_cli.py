@@ -3,20 +3,29 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from tests import infra
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def cli(tmp_path):
+    """`cli(*args)` runs the command line on an empty DATA_DIR: a SQLite database in it,
+    or with ESPACE_TEST_SCALE=1 an empty PostgreSQL database (REFLEX_DB_URL, dropped
+    afterwards). `cli.query(sql, **params)` reads that database."""
     env = {k: v for k, v in os.environ.items() if k not in {"REFLEX_DB_URL", "SECRET_KEY", "DEMO"}}
     env.update(DATA_DIR=str(tmp_path / "var"), PYTHONWARNINGS="ignore")
+    pg_name = None
+    if os.environ.get("ESPACE_TEST_SCALE") == "1":
+        pg_name, env["REFLEX_DB_URL"] = infra.create_database("espace_test_cli")
+    url = env.get("REFLEX_DB_URL") or f"sqlite:///{tmp_path / 'var' / 'espace.db'}"
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -24,20 +33,29 @@ def cli(tmp_path):
             timeout=120,
         )
 
-    run.db = tmp_path / "var" / "espace.db"
+    def query(statement: str, **params) -> list[tuple]:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(sa.text(statement), params)]
+        finally:
+            engine.dispose()
+
+    run.query = query
     run.env = env
-    return run
+    yield run
+    if pg_name:
+        infra.drop_database(pg_name)
 
 
-def users(db: Path) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT email, role, firm_id, nom, prenom FROM user ORDER BY id").fetchall()
+def users(cli) -> list[tuple]:
+    return cli.query('SELECT email, role, firm_id, nom, prenom FROM "user" ORDER BY id')
 
 
 def test_migrate_then_create_firm_lawyer_client(cli):
     r = cli("migrate")
     assert r.returncode == 0, r.stderr
-    assert cli.db.exists()
+    assert cli.query("SELECT version_num FROM alembic_version")
 
     r = cli("create-firm", "--name", "Cabinet TEST", "--sender-email", "contact@test.example")
     assert r.returncode == 0, r.stderr
@@ -58,14 +76,12 @@ def test_migrate_then_create_firm_lawyer_client(cli):
     assert r.returncode == 0, r.stderr
     assert "Petit-Jean-2024" not in r.stdout  # a chosen password is not echoed
 
-    assert users(cli.db) == [
+    assert users(cli) == [
         ("avocat@test.example", "lawyer", int(firm_id), "DURAND", "Anne"),
         ("client@test.example", "client", int(firm_id), "PETIT", "Jean"),
     ]
-    with sqlite3.connect(cli.db) as conn:
-        hashes = dict(conn.execute("SELECT email, password_hash FROM account").fetchall())
-        client = conn.execute(
-            "SELECT email, adresse, code_postal, ville, tel, mobile FROM client").fetchall()
+    hashes = dict(cli.query("SELECT email, password_hash FROM account"))
+    client = cli.query("SELECT email, adresse, code_postal, ville, tel, mobile FROM client")
     assert security.verify_password(password, hashes["avocat@test.example"])
     assert security.verify_password("Petit-Jean-2024", hashes["client@test.example"])
     assert client == [("client@test.example", "1 rue Haute", "34000", "MONTPELLIER", "04 00 00 00 00",
@@ -82,15 +98,14 @@ def test_migrate_then_create_firm_lawyer_client(cli):
             "--prenom", "Y", "--password", "motdepasse")
     assert r.returncode == 2
     assert "Mot de passe refusé" in r.stderr
-    assert len(users(cli.db)) == 2
+    assert len(users(cli)) == 2
 
 
 def test_demo_loads_nothing_outside_demo_mode(cli):
     assert cli("migrate").returncode == 0
     r = cli("demo")
     assert r.returncode == 0 and "désactivé" in r.stdout and "a12RJ3d11P" not in r.stdout
-    with sqlite3.connect(cli.db) as conn:
-        assert conn.execute("SELECT count(*) FROM user").fetchone() == (0,)
+    assert cli.query('SELECT count(*) FROM "user"') == [(0,)]
 
 
 def test_demo_loads_once_and_prints_hints(cli):
@@ -103,9 +118,8 @@ def test_demo_loads_once_and_prints_hints(cli):
     second = cli("demo")
     assert second.returncode == 0, second.stderr
     assert "academy@secib.fr" in second.stdout
-    with sqlite3.connect(cli.db) as conn:
-        assert conn.execute("SELECT count(*) FROM firm").fetchone() == (2,)
-        assert conn.execute("SELECT count(*) FROM document").fetchone() == (52,)
+    assert cli.query("SELECT count(*) FROM firm") == [(2,)]
+    assert cli.query("SELECT count(*) FROM document") == [(52,)]
 
 
 def test_help_is_french(cli):

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import re
 
-MAX_ID = 2**63 - 1  # the largest BIGINT: nothing larger can exist in any table
+# The largest INTEGER: every id column is INTEGER (SERIAL on PostgreSQL), so nothing
+# larger can exist in any table; PostgreSQL would refuse a larger bound value
+# ("integer out of range") instead of finding nothing.
+MAX_ID = 2**31 - 1
 MAX_PAGE = 1_000_000
 _DECIMAL = re.compile(r"[0-9]{1,19}")  # ASCII digits only: no sign, exponent, "²" or "٣"
 
 
 def parse_id(value: object) -> int | None:
     """A positive id, from an int or a decimal string (surrounding spaces allowed),
-    in 1..2**63-1; None for anything else (bool, float, list, "1e23", "-1", "")."""
+    in 1..2**31-1 (MAX_ID); None for anything else (bool, float, list, "1e23", "-1", "")."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

@@ -50,7 +50,9 @@ def _ticket():
     return result.ticket, result.browser_key
 
 
-@pytest.mark.parametrize("bad", [HUGE, int(HUGE), "1e23", 2**63, [1], {"a": 1}, 1.5, True, None])
+# 2**31 and 2**40: beyond the INTEGER id columns (PostgreSQL refuses to compare them).
+@pytest.mark.parametrize("bad", [HUGE, int(HUGE), "1e23", 2**63, 2**31, str(2**40), [1], {"a": 1}, 1.5, True,
+                                 None])
 def test_services_answer_introuvable_for_any_bad_id(demo, bad):
     luce = _luce()
     for call in (lambda: portal.dossier(luce, bad), lambda: portal.document_for_download(luce, bad),

@@ -7,7 +7,6 @@ administrator; the CLI creates an account with a role."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import warnings
 from pathlib import Path
 
@@ -312,6 +311,5 @@ def test_cli_create_lawyer_with_a_role(cli):  # noqa: F811
     r = cli("create-lawyer", "--firm-id", firm_id, "--email", "c@roles.example", "--nom", "X", "--prenom", "Y",
             "--role", "client")
     assert r.returncode == 2 and re.search(r"invalid choice|choix invalide", r.stderr)
-    with sqlite3.connect(cli.db) as conn:
-        roles = dict(conn.execute("SELECT email, role FROM user").fetchall())
+    roles = dict(cli.query('SELECT email, role FROM "user"'))
     assert roles == {"admin@roles.example": "admin", "collab@roles.example": "staff", "avocat@roles.example": "lawyer"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import secrets
 import socket
 import subprocess
 import sys
@@ -16,13 +15,14 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from espace import db
 from espace.config import settings
 from espace.db import session_scope
 from espace.models import OutboxEmail, utcnow
 from espace.services.mail import outbox
+from tests import infra
 
 LINK = "https://portail.example.org/reinitialiser?jeton=abc"
 
@@ -280,25 +280,17 @@ def test_two_workers_on_sqlite_deliver_each_email_once(engine, smtp, no_backoff)
 
 @pytest.fixture
 def postgres(data_dir, monkeypatch):
-    psycopg = pytest.importorskip("psycopg")
-    name = f"espace_test_{secrets.token_hex(4)}"
+    """A PostgreSQL database of its own, migrated with Alembic (fails when PostgreSQL
+    does not answer: tests/infra.py)."""
+    name, url = infra.create_database()
     try:
-        admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
-                                connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL unavailable: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    monkeypatch.setattr(settings, "db_url", f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
-    db.reset_engine()
-    import espace.models  # noqa: F401
-
-    SQLModel.metadata.create_all(db.get_engine())
-    try:
+        infra.migrate(url)
+        monkeypatch.setattr(settings, "db_url", url)
+        db.reset_engine()
         yield name
     finally:
         db.reset_engine()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        infra.drop_database(name)
 
 
 def test_two_workers_on_postgresql_deliver_each_email_once(postgres, smtp, no_backoff):
