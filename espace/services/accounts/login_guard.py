@@ -11,15 +11,18 @@ login events.
   LOGIN_MAX_FAILURES failures from untrusted browsers, or the address
   LOGIN_IP_MAX_FAILURES, within the window. Trusted devices are never locked by them.
 - The failures live in the database (table login_failure): every worker sees them.
-- Before any of that, in memory (per process): at most LOGIN_EVENTS_PER_CONNECTION
-  login events a minute per tab, and LOGIN_EVENTS_PER_ADDRESS per address for
-  browsers without a device cookie of the identifier (per device cookie with one).
+- Before any of that: at most LOGIN_EVENTS_PER_CONNECTION login events a minute per
+  tab, and LOGIN_EVENTS_PER_ADDRESS per address for browsers without a device cookie
+  of the identifier (per device cookie with one). Counted in Redis when REFLEX_REDIS_URL
+  is set, so that N workers allow the same rate as one (a tab or an address may reach
+  any worker); in memory otherwise, and while Redis does not answer.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import logging
 import random
 import secrets
 import threading
@@ -28,11 +31,14 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, delete, func, select
 
 from espace.config import settings
 from espace.models import LoginFailure, utcnow
+
+log = logging.getLogger("espace.login_guard")
 
 DEVICE_COOKIE = "espace_appareil"
 MAX_DEVICES = 5
@@ -113,11 +119,40 @@ def record_failure(s: Session, verdict: Verdict) -> None:
             col(LoginFailure.at) < utcnow() - timedelta(minutes=settings.login_window_minutes + 60)))
 
 
-class RateLimiter:
-    """At most `limit` hits per key within `seconds` (sliding window), in memory."""
+# A sliding window in one sorted set per key: drop the hits older than the window,
+# refuse when `limit` remain, else add this one. Atomic (a script), shared by the workers.
+_SLIDING_WINDOW = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then return 0 end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+return 1
+"""
+_shared: dict[str, Any] = {}  # redis URL -> the script bound to its client
+_shared_lock = threading.Lock()
+_shared_warned_at = [0.0]
 
-    def __init__(self, limit: int | Callable[[], int], seconds: float = 60.0, max_keys: int = 50_000):
-        self._limit, self.seconds, self.max_keys = limit, seconds, max_keys
+
+def _shared_window(url: str) -> Any:
+    with _shared_lock:
+        found = _shared.get(url)
+        if found is None:
+            import redis
+
+            client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            found = _shared[url] = client.register_script(_SLIDING_WINDOW)
+        return found
+
+
+class RateLimiter:
+    """At most `limit` hits per key within `seconds` (sliding window). A limiter with a
+    `name` counts in Redis when REFLEX_REDIS_URL is set (every worker sees the same
+    hits), in memory when it is not or while Redis does not answer."""
+
+    def __init__(self, limit: int | Callable[[], int], seconds: float = 60.0, max_keys: int = 50_000,
+                 name: str = ""):
+        self._limit, self.seconds, self.max_keys, self.name = limit, seconds, max_keys, name
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -126,6 +161,28 @@ class RateLimiter:
         return self._limit() if callable(self._limit) else self._limit
 
     def allow(self, key: str) -> bool:
+        if self.name and settings.redis_url:
+            shared = self._allow_shared(settings.redis_url, key)
+            if shared is not None:
+                return shared
+        return self._allow_here(key)
+
+    def _allow_shared(self, url: str, key: str) -> bool | None:
+        from redis.exceptions import RedisError
+
+        digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
+        now = time.time()
+        try:
+            window = _shared_window(url)
+            return bool(window(keys=[f"espace:rate:{self.name}:{digest}"],
+                               args=[now, self.seconds, self.limit, f"{now:.6f}:{secrets.token_hex(4)}"]))
+        except RedisError as exc:
+            if time.monotonic() - _shared_warned_at[0] > 60:
+                _shared_warned_at[0] = time.monotonic()
+                log.warning("login rate limits counted in memory (Redis does not answer): %s", exc)
+            return None
+
+    def _allow_here(self, key: str) -> bool:
         now = time.monotonic()
         with self._lock:
             hits = self._hits.get(key)
@@ -147,9 +204,9 @@ class RateLimiter:
             self._hits.clear()
 
 
-_per_connection = RateLimiter(lambda: settings.login_events_per_connection)
-_per_address = RateLimiter(lambda: settings.login_events_per_address)
-_per_device = RateLimiter(lambda: settings.login_events_per_connection)
+_per_connection = RateLimiter(lambda: settings.login_events_per_connection, name="tab")
+_per_address = RateLimiter(lambda: settings.login_events_per_address, name="address")
+_per_device = RateLimiter(lambda: settings.login_events_per_connection, name="device")
 
 
 def allow_login_event(connection: str, ip: str, identifier: str, device_cookie: str | None) -> bool:

@@ -18,6 +18,7 @@ from espace.http import routes
 from espace.models import LoginFailure
 from espace.services import crypto as security
 from espace.services.accounts import auth, client_address, hashing, login_guard
+from tests.infra import redis_server
 
 LUCE = ("academy@secib.fr", "a12RJ3d11P")
 MARC = ("marc.bertrand@example.com", "Bertrand-Demo-2024")
@@ -220,6 +221,26 @@ def test_the_rate_limiter_forgets_old_hits_and_bounds_its_memory():
     for i in range(1000):
         limiter.allow(f"fresh-{i}")
     assert len(limiter._hits) <= 100
+
+
+def test_with_redis_the_login_rate_limits_are_shared_by_the_workers(tmp_path, monkeypatch):
+    """Two limiters of the same name stand for two worker processes: with Redis they
+    allow `limit` events between them, not `limit` each; while Redis is down each counts
+    in memory again, and once it is back they share again."""
+    with redis_server(tmp_path / "redis") as redis:
+        monkeypatch.setattr(settings, "redis_url", redis.url)
+        worker_a = login_guard.RateLimiter(3, name="test-shared")
+        worker_b = login_guard.RateLimiter(3, name="test-shared")
+        assert [worker_a.allow("6.6.6.6"), worker_b.allow("6.6.6.6"), worker_a.allow("6.6.6.6"),
+                worker_b.allow("6.6.6.6"), worker_a.allow("6.6.6.6")] == [True, True, True, False, False]
+        assert worker_b.allow("7.7.7.7")  # per key
+        assert login_guard.RateLimiter(3).allow("6.6.6.6")  # a limiter without a name stays in memory
+
+        redis.stop()
+        assert [worker_a.allow("8.8.8.8") for _ in range(4)] == [True, True, True, False]
+        redis.start()
+        assert [worker_b.allow("9.9.9.9") for _ in range(2)] + [worker_a.allow("9.9.9.9") for _ in range(2)] == [
+            True, True, True, False]
 
 
 def test_the_hashing_pool_runs_at_most_as_many_verifications_as_workers():
