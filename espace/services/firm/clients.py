@@ -170,7 +170,7 @@ def get_client(user: User, client_id: object) -> ClientDetail:
         dossiers = s.exec(
             select(Dossier).join(DossierClient, col(DossierClient.dossier_id) == Dossier.id)
             .where(DossierClient.client_id == client.id, Dossier.firm_id == user.firm_id)
-            .order_by(col(Dossier.reference))
+            .order_by(col(Dossier.reference), col(Dossier.id))
         ).all()
         return ClientDetail(
             id=saved_id(client.id),

@@ -79,7 +79,7 @@ def options(user: User) -> Options:
         ).all()
         staff = s.exec(
             select(User).where(User.firm_id == user.firm_id, col(User.role).in_(STAFF_ROLES))
-            .order_by(func.lower(User.nom), func.lower(User.prenom))
+            .order_by(func.lower(User.nom), func.lower(User.prenom), col(User.id))
         ).all()
         return Options(
             clients=[Choice(id=saved_id(c.id), name=display_name(u) + ("" if u.active else " (désactivé)"),
@@ -97,7 +97,7 @@ def _names(s: Session, firm_id: int | None, ids: list[int]) -> dict[int, list[st
             .join(Client, col(Client.id) == DossierClient.client_id)
             .join(User, col(User.id) == Client.user_id)
             .where(col(DossierClient.dossier_id).in_(ids), Client.firm_id == firm_id)
-            .order_by(func.lower(User.nom), func.lower(User.prenom))
+            .order_by(func.lower(User.nom), func.lower(User.prenom), col(User.id))
         ).all():
             names[did].append(display_name(u))
     return names

@@ -73,7 +73,7 @@ def threads(user: User) -> list[Thread]:
             .join(Dossier, col(Dossier.id) == Message.dossier_id)
             .where(Message.firm_id == staff.firm_id, Dossier.firm_id == staff.firm_id)
             .group_by(col(Message.dossier_id))
-            .order_by(func.max(Message.created_at).desc())
+            .order_by(func.max(Message.created_at).desc(), col(Message.dossier_id).desc())
             .limit(THREADS_MAX)
         ).all()
         result = []
