@@ -16,6 +16,17 @@ _DECIMAL = re.compile(r"[0-9]{1,19}")  # ASCII digits only: no sign, exponent, "
 def parse_id(value: object) -> int | None:
     """A positive id, from an int or a decimal string (surrounding spaces allowed),
     in 1..2**31-1 (MAX_ID); None for anything else (bool, float, list, "1e23", "-1", "")."""
+    return _positive(value, MAX_ID)
+
+
+def parse_page(value: object, default: int = 1) -> int:
+    """A page number read like an id (up to 2**63-1), capped at MAX_PAGE; `default`
+    when absent or malformed (a list page always shows something)."""
+    number = _positive(value, 2**63 - 1)
+    return default if number is None else min(number, MAX_PAGE)
+
+
+def _positive(value: object, maximum: int) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -24,14 +35,7 @@ def parse_id(value: object) -> int | None:
         number = int(value.strip())
     else:
         return None
-    return number if 1 <= number <= MAX_ID else None
-
-
-def parse_page(value: object, default: int = 1) -> int:
-    """A page number as parse_id reads it, capped at MAX_PAGE; `default` when absent or
-    malformed (a list page always shows something)."""
-    number = parse_id(value)
-    return default if number is None else min(number, MAX_PAGE)
+    return number if 1 <= number <= maximum else None
 
 
 def saved_id(row_id: int | None) -> int:

@@ -9,6 +9,7 @@ import warnings
 import zlib
 
 import pytest
+import sqlalchemy as sa
 from starlette.applications import Starlette
 
 with warnings.catch_warnings():
@@ -119,8 +120,8 @@ def test_secrets_are_encrypted_and_never_handed_out(demo):
     assert firm_settings.stripe_secret_key(demo["firm_id"]) == SECRET
     assert firm_settings.stripe_webhook_secret(demo["firm_id"]) == WEBHOOK
     with session_scope() as s:  # the raw database value
-        raw = s.connection().exec_driver_sql("SELECT stripe_secret_key_enc, stripe_webhook_secret_enc FROM firm "
-                                             "WHERE id = ?", (demo["firm_id"],)).one()
+        raw = s.connection().execute(sa.text("SELECT stripe_secret_key_enc, stripe_webhook_secret_enc FROM firm "
+                                             "WHERE id = :id"), {"id": demo["firm_id"]}).one()
     assert SECRET not in raw[0] and "sk_test" not in raw[0] and WEBHOOK not in raw[1]
     shown = firm_settings.get_settings(lawyer(demo))
     assert shown == firm_settings.FirmSettings(

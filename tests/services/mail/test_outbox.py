@@ -239,7 +239,8 @@ def test_worker_loop_delivers_and_stops(engine, smtp, no_backoff, monkeypatch):
 
 def test_cli_outbox_status_and_worker_once(engine, data_dir):
     queue("a@example.org")
-    env = {"DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"}
+    env = {"DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin",
+           **({"REFLEX_DB_URL": settings.db_url} if settings.db_url else {})}  # PostgreSQL in scale mode
     run = lambda *a: subprocess.run([sys.executable, "-m", "espace", *a], env=env, capture_output=True,  # noqa: E731
                                     text=True, check=True).stdout
     assert "pending       1" in run("outbox-status")
