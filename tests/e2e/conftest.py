@@ -1,5 +1,7 @@
 """Browser tests: the real app (`reflex run --env prod`, demo data, own DATA_DIR)
-driven by Playwright in Debian's Chromium, on desktop and at 375 px."""
+driven by Playwright in Debian's Chromium, on desktop and at 375 px. With
+ESPACE_TEST_SCALE=1 (`make test-scale`) the app runs on PostgreSQL + a private Redis +
+2 workers (tests/e2e/appserver.py `start_app`)."""
 from __future__ import annotations
 
 import os
