@@ -33,8 +33,10 @@ from espace.models.dossiers import (
 )
 from espace.models.firm import Account, AuditEvent, Client, Firm, Role, User
 from espace.models.messages import (
+    CalendarFeed,
     ContactRequest,
     ContactStatus,
+    ItemSeen,
     Message,
     MessageDirection,
     OutboxEmail,
@@ -47,6 +49,7 @@ __all__ = [
     "Account",
     "AuditEvent",
     "AuthSession",
+    "CalendarFeed",
     "Client",
     "ContactRequest",
     "ContactStatus",
@@ -59,6 +62,7 @@ __all__ = [
     "Firm",
     "FirmTwoFactorPolicy",
     "Frais",
+    "ItemSeen",
     "LoginAttempt",
     "LoginFailure",
     "Message",

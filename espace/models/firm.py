@@ -68,6 +68,8 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None  # last login to THIS firm
+    # The login before the last one: the home's « depuis votre dernière visite » (issue 13).
+    previous_login_at: datetime | None = None
     # First login to this firm (or password chosen from this membership's invitation):
     # until then the firm sees « Invitation en attente » / « Mot de passe provisoire ».
     activated_at: datetime | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -110,3 +110,32 @@ class ShareNotice(SQLModel, table=True):
     item_id: int
     created_at: datetime = Field(default_factory=utcnow)
     notified_at: datetime | None = None
+
+
+class ItemSeen(SQLModel, table=True):
+    """The first time a person opened a shared item (issue 13): a document downloaded,
+    an RDV / invoice / other item shown to them. Absent = still « nouveau » for them;
+    the firm reads it as the client's read receipt. `kind` is the registry key
+    (espace/domain/items.py: "documents", "rdv", …)."""
+
+    __tablename__ = "item_seen"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "item_id", name="uq_item_seen_user_kind_item"),
+                      Index("ix_item_seen_kind_item", "kind", "item_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=40)
+    item_id: int
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A client's subscription address for their RDV (issue 13): only the token's
+    sha256 is kept; revoking sets revoked_at (the address then answers 404)."""
+
+    __tablename__ = "calendar_feed"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
