@@ -7,7 +7,7 @@ most two decimals, and refuses the "1.440,00" a firm may paste from a spreadshee
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -149,3 +149,19 @@ def fsize(size: int) -> str:
     if size < 1024 * 1024:
         return f"{format_decimal(size / 1024, format='#,##0.#', locale=LOCALE)} Ko"
     return f"{format_decimal(size / 1024 / 1024, format='#,##0.#', locale=LOCALE)} Mo"
+
+
+def fweekday_time(value: datetime | None) -> str:
+    """An appointment as a client reads it, Paris time: « mardi 08/01/2024 à 14 h 30 »
+    (« à 9 h » on the hour)."""
+    if value is None:
+        return ""
+    return _fweekday_time(value)
+
+
+@lru_cache(maxsize=_CACHE)
+def _fweekday_time(value: datetime) -> str:
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(TZ)  # naive = UTC, as Babel reads it
+    day = format_date(local.date(), "EEEE dd/MM/yyyy", locale=LOCALE)
+    hour = f"{local.hour} h {local.minute:02d}" if local.minute else f"{local.hour} h"
+    return f"{day} à {hour}"

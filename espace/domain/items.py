@@ -151,6 +151,7 @@ class ItemView:
     url: str = ""  # a document's download route
     pay: str = ""  # an invoice's payment page, when it can be paid online now
     firm_note: str = ""  # added to the detail on the firm's side
+    agenda: str = ""  # an appointment's .ics (« Ajouter à mon agenda »)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,9 @@ class ItemKind:
     client_tabs: tuple[Tab, ...] = ()  # default: one tab (key, label)
     firm_where: tuple[Any, ...] = ()  # what the firm lists, shares and takes back
     payable: bool = False  # its client rows may carry a payment link
+    # The client reads it as an agenda: upcoming items first (soonest at the top), then
+    # past ones (most recent first), split at « now » on `order_col` (services/client/portal.py).
+    upcoming_first: bool = False
 
     @functools.cached_property
     def tabs(self) -> tuple[Tab, ...]:
@@ -222,7 +226,7 @@ def _document(d: Document) -> ItemView:
 
 
 def _rdv(r: Rdv) -> ItemView:
-    return ItemView(french.fdatetime(r.starts_at), r.subject, r.place)
+    return ItemView(french.fweekday_time(r.starts_at), r.subject, r.place, agenda=f"/api/rdv/{r.id}/agenda.ics")
 
 
 def _facture(f: Facture) -> ItemView:
@@ -274,7 +278,7 @@ DOCUMENTS = register(ItemKind(
     firm_where=(Document.direction == Direction.recu,),  # a client's deposit is not the firm's to share
 ))
 register(ItemKind(
-    "rdv", "RDV", "rendez-vous", "rendez-vous", Rdv, "starts_at", _rdv,
+    "rdv", "RDV", "rendez-vous", "rendez-vous", Rdv, "starts_at", _rdv, upcoming_first=True,
     form=AddForm("rdv", "Ajouter un RDV", "Ajouter le RDV",
                  (_date(), FormField("heure", "Heure", "time"),
                   FormField("lieu", "Lieu", required=False, max_length=200),

@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from espace.http import admin, admin_sharing, core, payments, uploads, webauthn
+from espace.http import admin, admin_sharing, agenda, core, payments, uploads, webauthn
 from espace.http import security as http_security
 
 BEHIND = "behind Reflex"
@@ -45,6 +45,7 @@ def _served(how: str, routes: list[Route]) -> list[Served]:
 
 INDEX: list[Served] = [
     *_served(BEHIND, core.routes),           # session cookie (open, close), document downloads, health
+    *_served(BEHIND, agenda.routes),         # the client's RDV: one .ics (cookie), the subscription feed (token)
     *_served(BEHIND, admin.routes),          # the firm's logo (upload, show)
     *_served(BEHIND, payments.routes),       # Stripe's webhook
     *_served(BEHIND, webauthn.routes),       # passkeys: registration, login

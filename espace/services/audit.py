@@ -66,6 +66,8 @@ ACTION_LABELS: dict[str, str] = {
     "autres_sessions_fermees": "Autres sessions fermées depuis « Mon compte »",
     "paiement_refuse": "Paiement par carte refusé",
     "paiements_bloques": "Paiement bloqué (trop de refus de carte)",
+    "agenda_abonnement_cree": "Adresse d'abonnement à l'agenda créée",
+    "agenda_abonnement_revoque": "Adresse d'abonnement à l'agenda révoquée",
 }
 
 

@@ -85,7 +85,7 @@ def test_share_documents_and_rdv_then_unshare(page, client_page, server, tmp_pat
     expect(page.get_by_text("Le RDV a été ajouté (non partagé).")).to_be_visible()
     rdv = page.get_by_role("list", name="RDV du dossier").get_by_role("listitem").filter(
         has_text="Audience de plaidoirie")
-    expect(rdv).to_contain_text("15/03/2027 14:30")
+    expect(rdv).to_contain_text("lundi 15/03/2027 à 14 h 30")
     expect(rdv).to_contain_text("Non partagé")
     rdv.get_by_role("button", name="Partager Audience de plaidoirie").click()
     expect(rdv).to_contain_text("Partagé")
@@ -102,7 +102,7 @@ def test_share_documents_and_rdv_then_unshare(page, client_page, server, tmp_pat
     expect(client_page.get_by_role("tabpanel")).to_contain_text("Conclusions adverses.pdf")
     client_page.get_by_role("tab", name=re.compile(r"^RDV \(1\)")).click()
     expect(client_page.get_by_role("tabpanel")).to_contain_text("Audience de plaidoirie")
-    expect(client_page.get_by_role("tabpanel")).to_contain_text("15/03/2027 14:30")
+    expect(client_page.get_by_role("tabpanel")).to_contain_text("lundi 15/03/2027 à 14 h 30")
 
     # The lawyer takes one document back: gone for the client at the next load.
     page.get_by_role("tab", name=re.compile(r"^Documents \(2\)")).click()

@@ -150,6 +150,13 @@ def beyond(order: Any, ident: Any, newer: bool) -> Any:
     return tuple_(order, ident) > bound if newer else tuple_(order, ident) < bound
 
 
+def edge(order: Any, ident: Any, above: bool) -> Any:
+    """The condition "an item after (before) the edge (edge_value, edge_id)": the split
+    of a list read in two runs (an agenda: upcoming items, then past ones)."""
+    bound = tuple_(bindparam("edge_value", type_=order.type), bindparam("edge_id", type_=BigInteger))
+    return tuple_(order, ident) > bound if above else tuple_(order, ident) < bound
+
+
 def paged(rows: list[Any], want: Want, size: int, key: Callable[[Any], tuple[Any, int]],
           more_beyond: Callable[[bool, tuple[Any, int]], bool]) -> tuple[list[Any], str, str]:
     """(rows newest first, newer cursor, older cursor) of what `bounded` read.

@@ -47,12 +47,16 @@ def _luce(demo):
 
 
 def _expected(kind: registry.ItemKind, dossier_ids: list[int], where: tuple = ()) -> list[str]:
-    """The full, unpaginated order (as before: ORDER BY date DESC, id DESC)."""
+    """The full, unpaginated order (as before: ORDER BY date DESC, id DESC); for an
+    agenda (RDV): the upcoming ones ascending, then the past ones descending."""
     model = kind.model
     with get_engine().connect() as conn:
-        rows = conn.execute(sa.select(model.id).where(model.dossier_id.in_(dossier_ids), model.shared_at.is_not(None),
-                                                      *where)
+        rows = conn.execute(sa.select(model.id, kind.order.label("at"))
+                            .where(model.dossier_id.in_(dossier_ids), model.shared_at.is_not(None), *where)
                             .order_by(kind.order.desc(), model.id.desc())).all()
+    if kind.upcoming_first:
+        split = portal.now()
+        return [str(r.id) for r in reversed(rows) if r.at >= split] + [str(r.id) for r in rows if r.at < split]
     return [str(r.id) for r in rows]
 
 

@@ -128,7 +128,7 @@ def test_add_rdv_paris_time_is_stored_in_utc_and_shown_to_the_client(demo, peopl
     rows = portal.list_category(people["luce"], "rdv").rows
     assert len(rows) == before + 1
     row = next(r for r in rows if r.name == "Préparation de l'audience")
-    assert row.date == "15/03/2027 14:30" and row.detail == "Au cabinet"
+    assert row.date == "lundi 15/03/2027 à 14 h 30" and row.detail == "Au cabinet"
     # Summer time: 14:30 in Paris is 12:30 UTC (an HTML date input sends ISO dates).
     ok, _, summer = sharing.add_item(people["lawyer"], demo["dossier_ids"][1], "rdv",
                                      {"date": "2027-07-15", "heure": "14:30", "objet": "Expertise"})
