@@ -47,7 +47,7 @@ def agenda_demo(demo, monkeypatch):
     did = demo["dossier_ids"][0]
     offsets = [-400, -2, -1, 0, 1, 2, 300]  # days from now; 0: exactly now (upcoming)
     with session_scope() as s:
-        for n, days in enumerate(offsets):
+        for days in offsets:
             s.add(Rdv(dossier_id=did, starts_at=split + timedelta(days=days), subject=f"RDV-test {days}",
                       place="Au cabinet", shared_at=split))
         s.add(Rdv(dossier_id=did, starts_at=split + timedelta(days=5), subject="RDV-cache", shared_at=None))
@@ -167,7 +167,7 @@ def test_subscription_address_lists_the_clients_rdv_until_revoked(agenda_demo):
         feeds = s.exec(select(CalendarFeed).where(CalendarFeed.user_id == luce.id)).all()
         assert [f.token_hash for f in feeds] == [hashlib.sha256(token.encode()).hexdigest()]
         assert token not in str([f.model_dump() for f in feeds])
-    cal, events = _event_of(agenda.feed_ics(token))
+    _, events = _event_of(agenda.feed_ics(token))
     shared = _rdv_ids(agenda_demo["dossier_ids"])
     assert sorted(str(e["UID"]) for e in events) == sorted(f"rdv-{i}@localhost" for i in shared)
     assert "RDV-cache" not in str([e["SUMMARY"] for e in events])
