@@ -200,6 +200,12 @@ HANDLERS: dict[str, Entry] = {
     "espace.web.account.sessions_state.SessionsState.revoke": own("/mon-compte", session_id="{luce_session}"),
     "espace.web.account.sessions_state.SessionsState.revoke_others": own("/mon-compte"),
     "espace.web.account.sessions_state.SessionsState.setvar": tab("/mon-compte", var_name="message", value=XSS),
+    # Agenda (Mon compte, clients): the subscription address of one's own RDV only.
+    "espace.web.account.agenda_state.AgendaState.load": client("/mon-compte"),
+    "espace.web.account.agenda_state.AgendaState.create": client("/mon-compte", allow=("calendar_feed",)),
+    "espace.web.account.agenda_state.AgendaState.revoke": client("/mon-compte", allow=("calendar_feed",)),
+    "espace.web.account.agenda_state.AgendaState.forget": tab("/mon-compte"),
+    "espace.web.account.agenda_state.AgendaState.setvar": tab("/mon-compte", var_name="url", value=XSS),
     # Double authentification (the attacker's own account only; starting an enrolment of
     # one's own account writes its pending secret).
     "espace.web.account.security.state.SecurityState.load": loads("/mon-compte/securite?x={id}", "own"),
@@ -349,6 +355,10 @@ ROUTES: dict[str, RouteEntry] = {
     "POST /api/session/fermer": route("POST", "/api/session/fermer?x={id}", (303,), actors=("anon",)),
     "GET /api/documents/{document_id}": route("GET", "/api/documents/{id}", (401, 404)),
     "GET /api/health": route("GET", "/api/health?x={id}", (200,)),
+    # One RDV's .ics (session cookie): Luce's shared RDV is a 404 for anyone else.
+    "GET /api/rdv/{rdv_id}/agenda.ics": route("GET", "/api/rdv/{id}/agenda.ics", (401, 404)),
+    # The subscription address: the token is the credential; a guessed one reads nothing.
+    "GET /api/agenda/{token}.ics": route("GET", "/api/agenda/{id}.ics", (404,)),
     "POST /api/admin/logo": route("POST", "/api/admin/logo?x={id}", (400, 401, 403, 413), csrf=True),
     # Only the caller's own firm's logo (claire's firm may have one: 200, hers).
     "GET /api/logo": route("GET", "/api/logo?x={id}", (200, 404)),
@@ -370,6 +380,7 @@ ROUTES: dict[str, RouteEntry] = {
 # The victim's id for each route's `{id}`.
 ROUTE_VICTIM = {
     "GET /api/documents/{document_id}": "luce_hidden_document",
+    "GET /api/rdv/{rdv_id}/agenda.ics": "luce_rdv",
     "POST /api/stripe/webhook/{firm_id:int}": "firm1",
     "POST /api/depots/{dossier_id}": "luce_dossier",
     "POST /api/depots/{dossier_id}/termine": "luce_dossier",
@@ -577,6 +588,8 @@ def _ids(engine) -> dict:
             "luce_document": one("SELECT id FROM document WHERE name='Mandat de vente exclusif'"),
             "luce_hidden_document": one("SELECT id FROM document WHERE name LIKE 'Note interne%'"),
             "luce_facture": one("SELECT id FROM facture WHERE number='FA-2024-0042'"),
+            "luce_rdv": one("SELECT rdv.id FROM rdv JOIN dossier ON dossier.id = rdv.dossier_id "
+                            "WHERE dossier.label='ALEXANDER / AGENCE IMMO' AND rdv.shared_at IS NOT NULL ORDER BY rdv.id"),
             "luce_request": one("SELECT id FROM contact_request WHERE adresse=:a ORDER BY id DESC",
                                 a=SECRET_ADDRESS),
         }

@@ -1,6 +1,7 @@
-"""/mon-compte: Coordonnées, Mot de passe → Modifier mon mot de passe, Sessions ouvertes."""
+"""/mon-compte: Coordonnées, Sécurité, Agenda (subscription address of the RDV), Mot de passe → Modifier mon mot de passe, Sessions ouvertes."""
 import reflex as rx
 
+from espace.web.account.agenda_panel import agenda_section
 from espace.web.account.sessions_panel import sessions_section
 from espace.web.account.state import AccountState
 from espace.web.components.forms import banner, field
@@ -52,6 +53,7 @@ def account() -> rx.Component:
             width="100%",
         ),
         security_card("/mon-compte/securite"),
+        agenda_section(),
         password_card(),
         sessions_section(),
         spacing="4",

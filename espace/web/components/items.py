@@ -82,6 +82,13 @@ def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
                 file_link("Télécharger", href=row.url + "?telecharger=1", style={"font-size": "14px"},
                           aria_label="Télécharger " + row.name.to(str), custom_attrs={"download": ""}),
             ),
+            rx.cond(
+                row.agenda != "",
+                # an .ics file: the browser hands it to the calendar app (or saves it), the page stays
+                file_link("Ajouter à mon agenda", href=row.agenda, style={"font-size": "14px"},
+                          aria_label="Ajouter à mon agenda : " + row.name.to(str) + ", " + row.date.to(str),
+                          custom_attrs={"download": ""}),
+            ),
             *([_pay_link(row)] if show_pay else []),
             spacing="3",
             wrap="wrap",

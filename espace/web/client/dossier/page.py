@@ -43,10 +43,11 @@ def dossier() -> rx.Component:
                             item_list(DossierState.rows, show_pay=True),
                             pager(
                                 DossierState.newer, DossierState.older,
-                                newer=rx.button("‹ Plus récents", variant="soft", size="2",
-                                                on_click=DossierState.show_newer),
-                                older=rx.button("Plus anciens ›", variant="soft", size="2",
-                                                on_click=DossierState.show_older),
+                                # the RDV tab reads as an agenda (upcoming first): « Précédents / Suivants »
+                                newer=rx.button(rx.cond(t.key == "rdv", "‹ Précédents", "‹ Plus récents"),
+                                                variant="soft", size="2", on_click=DossierState.show_newer),
+                                older=rx.button(rx.cond(t.key == "rdv", "Suivants ›", "Plus anciens ›"),
+                                                variant="soft", size="2", on_click=DossierState.show_older),
                             ),
                             value=t.key,
                         ),

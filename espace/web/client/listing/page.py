@@ -1,4 +1,5 @@
-"""One list page per category (/documents, /dossiers, /rdv…): all dossiers mixed, newest first."""
+"""One list page per category (/documents, /dossiers, /rdv…): all dossiers mixed, newest first
+(the RDV: upcoming first, soonest at the top, then past ones)."""
 import reflex as rx
 
 from espace.services.client import portal
@@ -11,6 +12,11 @@ def _href(query) -> rx.Var:
     return "/" + ListState.category + query
 
 
+def _words(dated: str, agenda: str) -> rx.Component:
+    """The pager's words: the RDV list reads as an agenda (upcoming first, then past)."""
+    return rx.cond(ListState.category == "rdv", agenda, dated)
+
+
 def listing() -> rx.Component:
     return rx.cond(
         ListState.loaded,
@@ -20,10 +26,10 @@ def listing() -> rx.Component:
             item_list(ListState.rows, show_dossier=True, show_pay=True),
             pager(
                 ListState.newer, ListState.older,
-                newer=rx.link("‹ Plus récents", href=_href("?apres=" + ListState.newer)),
-                older=rx.link("Plus anciens ›", href=_href("?avant=" + ListState.older)),
-                newest=rx.link("Les plus récents", href=_href("")),
-                oldest=rx.link("Les plus anciens", href=_href("?fin=1")),
+                newer=rx.link(_words("‹ Plus récents", "‹ Précédents"), href=_href("?apres=" + ListState.newer)),
+                older=rx.link(_words("Plus anciens ›", "Suivants ›"), href=_href("?avant=" + ListState.older)),
+                newest=rx.link(_words("Les plus récents", "Prochains rendez-vous"), href=_href("")),
+                oldest=rx.link(_words("Les plus anciens", "Les plus anciens"), href=_href("?fin=1")),
             ),
             spacing="3",
             width="100%",
