@@ -66,6 +66,9 @@ ACTION_LABELS: dict[str, str] = {
     "autres_sessions_fermees": "Autres sessions fermées depuis « Mon compte »",
     "paiement_refuse": "Paiement par carte refusé",
     "paiements_bloques": "Paiement bloqué (trop de refus de carte)",
+    "document_ouvert": "Document ouvert par le client (première fois)",
+    "document_consulte": "Document déposé consulté par le cabinet",
+    "messages_lus": "Messages lus",
 }
 
 

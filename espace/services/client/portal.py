@@ -47,7 +47,8 @@ def categories() -> list[Category]:
 @dataclass(frozen=True, slots=True)
 class ItemRow:
     """One line of a list or a tab, as display strings. `pay`: the payment page of an
-    invoice payable online now (firm payments on), else ""."""
+    invoice payable online now (firm payments on), else "". `new` and `receipt` (a
+    deposit's « Consulté par le cabinet le … »): set by services/client/news.annotate."""
 
     id: str
     date: str = ""
@@ -57,6 +58,8 @@ class ItemRow:
     dossier: str = ""
     dossier_id: str = ""
     pay: str = ""
+    new: bool = False
+    receipt: str = ""
 
 
 @dataclass(frozen=True, slots=True)
