@@ -13,12 +13,24 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from espace.db import session_scope
 from espace.domain.ids import saved_id
 from espace.domain.items import DOCUMENTS, ItemKind, kinds
-from espace.models import Account, Client, Direction, Dossier, DossierClient, FactureStatus, Firm, Role, User
+from espace.models import (
+    Account,
+    Client,
+    Direction,
+    Document,
+    Dossier,
+    DossierClient,
+    FactureStatus,
+    Firm,
+    ItemSeen,
+    Role,
+    User,
+)
 from espace.services import crypto as security
 from espace.services import storage
 
@@ -346,6 +358,11 @@ SOPHIE_DOSSIERS = (
 )
 
 
+# Shared in the last NEWS_DAYS days: not opened yet by the client (their home's news);
+# UNOPENED: a document of Luce's she has not opened either (its tile's « 1 nouveau »).
+NEWS_DAYS = 30
+UNOPENED = "Lettre au client AR dossier Appelant (CA 09-17)"
+
 _hashes: dict[str, str] = {}
 
 
@@ -494,6 +511,22 @@ def load_demo() -> dict[str, Any]:
                                              strict=True):
                 s.add(DossierClient(dossier_id=saved_id(d.id), client_id=saved_id(c.id)))
                 add_items(d, f, u, spec.items)
+
+            # What the clients have already opened (issue 13): what was shared more than
+            # NEWS_DAYS ago, but Luce's latest letter; the rest is « nouveau » on their home.
+            s.flush()
+            cutoff = created - timedelta(days=NEWS_DAYS)
+            for member, their in ((luce, dossiers), (marc, [marc_dossier]), (paul, [paul_dossier]),
+                                  (sophie, sophie_dossiers[:1]), (sophie_leroy, sophie_dossiers[1:])):
+                for kind in kinds():
+                    model = kind.model
+                    for item in s.exec(select(model).where(col(model.dossier_id).in_([d.id for d in their]),
+                                                           col(model.shared_at).is_not(None),
+                                                           col(model.shared_at) < cutoff)).all():
+                        if model is Document and (item.direction == Direction.depose or item.name == UNOPENED):
+                            continue
+                        s.add(ItemSeen(user_id=saved_id(member.id), kind=kind.key, item_id=saved_id(item.id),
+                                       seen_at=item.shared_at + timedelta(days=1)))
 
             s.commit()
             return {

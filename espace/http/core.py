@@ -29,7 +29,7 @@ from espace.services.accounts.cookies import (
     token_from_cookie_header,
 )
 from espace.services.accounts.factors import enrolment_required
-from espace.services.client import portal
+from espace.services.client import news, portal
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +152,13 @@ async def download_document(request: Request) -> Response:
         return PlainTextResponse("Document introuvable.", status_code=404)
     try:
         with session_scope() as s:
-            audit.record(s, user, "telechargement", f"document {doc.id} {doc.name}", _client_ip(request))
             if is_staff(user.role) and doc.direction == Direction.depose:
                 from espace.services.firm.sharing import mark_deposit_opened
 
                 mark_deposit_opened(s, user, doc)  # clears the deposit's « Nouveau » marker
+            elif doc.direction == Direction.recu:
+                news.mark_seen(s, user, "documents", [doc.id])  # the client's « Nouveau », the firm's receipt
+            audit.record(s, user, "telechargement", f"document {doc.id} {doc.name}", _client_ip(request))
             s.commit()
     except BaseException:
         chunks.close()

@@ -68,6 +68,9 @@ ACTION_LABELS: dict[str, str] = {
     "paiements_bloques": "Paiement bloqué (trop de refus de carte)",
     "agenda_abonnement_cree": "Adresse d'abonnement à l'agenda créée",
     "agenda_abonnement_revoque": "Adresse d'abonnement à l'agenda révoquée",
+    "document_ouvert": "Document ouvert par le client (première fois)",
+    "document_consulte": "Document déposé consulté par le cabinet",
+    "messages_lus": "Messages lus",
 }
 
 

@@ -15,6 +15,7 @@ from espace.services.accounts.auth import ENROL_SECOND_FACTOR, FIRST_LOGIN
 from espace.services.accounts.cookies import cookie_value, token_from_cookie_header
 from espace.services.accounts.factors import enrolment_required
 from espace.services.accounts.results import FormResult
+from espace.services.client import news
 from espace.web import event_session
 
 LOGIN = "/connexion"
@@ -26,6 +27,8 @@ class SessionState(rx.State):
     has_logo: bool = False
     # The person has memberships in several firms: « Changer d'espace » in the header.
     can_switch: bool = False
+    # The firm's answers the client has not read: the count beside `Messages` in the header.
+    unread_answers: int = 0
     _acting_id: int = 0
     # « session id:user id » this tab's states were filled for (web/tab_identity.py).
     _served_identity: str = ""
@@ -93,6 +96,10 @@ class SessionState(rx.State):
             self.has_logo = bool(firm and firm.logo_key)
             self.can_switch = identities.has_several(user.account_id)
             self._acting_id = user.id
+
+    def _count_answers(self, user: User) -> None:
+        """Refresh the header's unread count (a client page's load calls it)."""
+        self.unread_answers = news.unread_answers(user)
 
     def _leave(self):
         """No valid client session: forget what this page held and go to the login page."""

@@ -156,6 +156,7 @@ def bind(s: Session, row: AuthSession, user: User, ip: str = "") -> None:
     now = utcnow()
     row.user_id = user.id
     s.add(row)
+    user.previous_login_at = user.last_login_at  # the home's « depuis votre dernière visite »
     user.last_login_at = now
     account = s.get(Account, row.account_id)
     if user.activated_at is None and account is not None and has_own_password(account):

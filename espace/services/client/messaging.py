@@ -47,6 +47,7 @@ class MessageRow(TypedDict):
     direction: str  # MessageDirection's value: "client" or "cabinet"
     subject: str
     body: str
+    read: str  # « Lu le 30/11/2026 14:05 » once the other side read it, else ""
 
 
 class SendResult(NamedTuple):
@@ -165,16 +166,20 @@ def thread(user: User, dossier_id: object) -> list[MessageRow]:
                 "direction": m.direction.value,
                 "subject": m.subject,
                 "body": m.body,
+                "read": f"Lu le {fdatetime(m.read_at)}" if m.read_at else "",
             }
             for m, u in rows
         ]
         incoming = MessageDirection.cabinet if user.role == Role.client else MessageDirection.client
-        if any(m.direction == incoming and m.read_at is None for m, _ in rows):
+        unread = [m.id for m, _ in rows if m.direction == incoming and m.read_at is None]
+        if unread:
             s.exec(
                 update(Message)
                 .where(col(Message.dossier_id) == d.id, col(Message.direction) == incoming,
                        col(Message.read_at).is_(None))
                 .values(read_at=utcnow())
             )
+            # The read receipt (« Lu le … » on the other side) in the trail.
+            audit.record(s, user, "messages_lus", f"dossier {d.id} : {len(unread)} message(s)")
             s.commit()
         return result

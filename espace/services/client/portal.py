@@ -48,7 +48,8 @@ def categories() -> list[Category]:
 @dataclass(frozen=True, slots=True)
 class ItemRow:
     """One line of a list or a tab, as display strings. `pay`: the payment page of an
-    invoice payable online now (firm payments on), else ""."""
+    invoice payable online now (firm payments on), else "". `new` and `receipt` (a
+    deposit's « Consulté par le cabinet le … »): set by services/client/news.annotate."""
 
     id: str
     date: str = ""
@@ -59,6 +60,8 @@ class ItemRow:
     dossier_id: str = ""
     pay: str = ""
     agenda: str = ""  # an appointment's .ics route (« Ajouter à mon agenda »)
+    new: bool = False
+    receipt: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ Every function takes the acting staff User first and reaches only the dossiers o
 that user's firm: a client, or an id of another firm, is AccessDenied."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services import deposits as deposit_service
 from espace.services.access import dossier_clients, dossier_in_firm, require_id, require_staff
+from espace.services.client import news
 from espace.services.mail import share_notices
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class FirmItemRow:
     shared: bool
     state: str  # « Partagé » / « Non partagé »
     shared_on: str
+    opened: str = ""  # a document: « Ouvert par le client le … » (its first download by a client)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,13 @@ def dossier_overview(user: User, dossier_id: object) -> FirmDossier:
             return [item_row(i) for i in s.exec(q.order_by(kind.order.desc(), col(model.id).desc())).all()]
 
         items = {k.key: rows(k) for k in registry.kinds()}
+        docs = items.get(news.DOCUMENTS, [])
+        opened = news.first_opened_by_clients(s, staff.firm_id, news.DOCUMENTS, [int(r.id) for r in docs])
+        items[news.DOCUMENTS] = [
+            dataclasses.replace(r, opened=f"Ouvert par le client le {fdatetime(opened[int(r.id)])}")
+            if int(r.id) in opened else r
+            for r in docs
+        ]
         deposit_rows = _deposit_rows(s, staff, d.id)
         return FirmDossier(
             id=str(d.id),
@@ -342,3 +352,6 @@ def mark_deposit_opened(s: Session, user: User | None, doc: Document) -> None:
         return
     row.opened_at = utcnow()
     s.add(row)
+    # The client's read receipt (« Consulté par le cabinet le … »), in the trail too.
+    audit.record(s, user, "document_consulte", f"document {row.id} dossier {d.id}",
+                 subject_user_id=row.uploaded_by_id)

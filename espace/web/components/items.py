@@ -56,8 +56,11 @@ def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
         rx.flex(
             rx.text(row.date, color=styles.MUTED, size="2", min_width="90px"),
             rx.box(
-                name,
+                # « Nouveau »: not opened yet by the client (services/client/news.annotate)
+                rx.cond(row.new, rx.flex(rx.badge("Nouveau", color_scheme="orange", variant="soft", high_contrast=True, size="1"),
+                                         name, spacing="2", align="center", wrap="wrap"), name),
                 rx.cond(row.detail != "", rx.text(row.detail, size="2", color=styles.MUTED)),
+                rx.cond(row.receipt != "", rx.text(row.receipt, size="2", color=styles.MUTED)),
                 *(
                     [
                         rx.cond(

@@ -11,7 +11,21 @@ from espace.web.session import SessionState
 
 
 def _nav_link(label: str, href: str) -> rx.Component:
+    if href == MESSAGES_HREF:
+        return _messages_link(label, href)
     return rx.link(label, href=href, color=styles.HEADER_FG, weight="medium", size="2", underline="hover")
+
+
+def _messages_link(label: str, href: str) -> rx.Component:
+    """The client's `Messages`, with the number of the firm's answers not read yet."""
+    unread = SessionState.unread_answers
+    return rx.link(
+        label,
+        rx.cond(unread > 0, rx.badge(unread, color_scheme="orange", variant="solid", high_contrast=True, radius="full", size="1",
+                                     margin_left="6px", aria_hidden="true")),
+        href=href, color=styles.HEADER_FG, weight="medium", size="2", underline="hover",
+        aria_label=rx.cond(unread > 0, label + " (" + unread.to_string() + " non lu(s))", label),
+    )
 
 
 def logout_form() -> rx.Component:
@@ -84,7 +98,8 @@ def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None) ->
     )
 
 
-CLIENT_LINKS = [("Accueil", "/accueil"), ("Mon compte", "/mon-compte")]
+MESSAGES_HREF = "/contacter"
+CLIENT_LINKS = [("Accueil", "/accueil"), ("Messages", MESSAGES_HREF), ("Mon compte", "/mon-compte")]
 ADMIN_LINKS = [
     ("Tableau de bord", "/admin"),
     ("Clients", "/admin/clients"),

@@ -294,6 +294,7 @@ def test_trail_shows_shares_and_downloads(demo):
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
+    from espace.demo import UNOPENED  # a document Luce has not opened yet
     from espace.http import routes as api
     from espace.models import Direction, Document, Rdv
     from espace.services.firm import sharing
@@ -301,7 +302,7 @@ def test_trail_shows_shares_and_downloads(demo):
     with session_scope() as s:
         rdv = s.exec(select(Rdv).where(Rdv.dossier_id == demo["dossier_ids"][0], Rdv.shared_at.is_not(None))).first()
         doc = s.exec(select(Document).where(Document.dossier_id.in_(demo["dossier_ids"]),
-                                            Document.direction == Direction.recu,
+                                            Document.direction == Direction.recu, Document.name == UNOPENED,
                                             Document.shared_at.is_not(None))).first()
     assert sharing.unshare(lawyer(demo), "rdv", rdv.id)
     assert sharing.share(lawyer(demo), "rdv", rdv.id)
@@ -309,9 +310,11 @@ def test_trail_shows_shares_and_downloads(demo):
     with TestClient(api.api) as http:
         assert http.get(f"/api/documents/{doc.id}", headers={"Cookie": f"espace_session={token}"}).status_code == 200
     events = audit.for_client(lawyer(demo), demo["client_user_id"])["events"]
-    assert [e["action"] for e in events[:4]] == ["Téléchargement", "Connexion", "Partage", "Partage retiré"]
+    # (the first download of a document is also its first opening: the firm's read receipt)
+    assert [e["action"] for e in events[:5]] == ["Téléchargement", "Document ouvert par le client (première fois)",
+                                                 "Connexion", "Partage", "Partage retiré"]
     assert events[0]["who"] == "le client" and doc.name in events[0]["detail"]
-    assert events[2]["who"] == "DELMAS Fabien"
+    assert events[3]["who"] == "DELMAS Fabien"
     assert audit.for_client(lawyer(demo), demo["other_client_user_id"])["events"] == []
 
 

@@ -6,7 +6,7 @@ import logging
 
 from espace.models import User
 from espace.services import AccessDenied
-from espace.services.client import portal
+from espace.services.client import news, portal
 from espace.web.access import client_event
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
@@ -39,20 +39,23 @@ class DossierState(LoadedPage, SessionState):
         self.title, self.label, self.reference = data.title, data.label, data.reference
         self.interlocutor = data.interlocutor
         self.tabs = data.tabs
-        self._page(data.page)
+        self._page(user, data.page)
+        self._count_answers(user)
         self.loaded = True
 
     def _forget_rows(self) -> None:
         self.rows = []
 
-    def _page(self, page: portal.TabPage):
-        self.active_tab, self.rows, self.newer, self.older = page.key, page.rows, page.newer, page.older
+    def _page(self, user: User, page: portal.TabPage):
+        """Show a tab's page: its unseen rows get « Nouveau » (and are seen from now on)."""
+        rows = news.annotate(user, page.key, page.rows)
+        self.active_tab, self.rows, self.newer, self.older = page.key, rows, page.newer, page.older
 
     def _turn(self, user: User, key: object, avant: str | None = None, apres: str | None = None):
         """A page of a tab of the dossier loaded here, authorised again by the service
         (the client may have lost the dossier since): refused, the page says so."""
         try:
-            self._page(portal.dossier_tab(user, self.dossier_id, key, avant, apres))
+            self._page(user, portal.dossier_tab(user, self.dossier_id, key, avant, apres))
         except AccessDenied:
             log.warning("dossier tab refused user=%s dossier=%r tab=%r", user.id, self.dossier_id, str(key)[:40])
             self.reset()
@@ -60,7 +63,9 @@ class DossierState(LoadedPage, SessionState):
 
     @client_event
     def load(self, user: User):
-        self._show(user, self.router.url.path.rstrip("/").split("/")[-1])
+        # `?onglet=`: the tab a link of the home page opens (a key that is not a tab: the first)
+        self._show(user, self.router.url.path.rstrip("/").split("/")[-1],
+                   self.router.url.query_parameters.get("onglet") or None)
 
     @client_event
     def refresh(self, user: User):

@@ -1,26 +1,50 @@
-"""The home page: the tiles and the dossiers a deposit can go to."""
+"""The home page: what is new and what is next, the tiles (with their « N nouveaux »
+badges) and the dossiers a deposit can go to."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import reflex as rx
 
 from espace.models import User
-from espace.services.client import portal
+from espace.services.client import news, portal
 from espace.web.access import client_event
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
 
 
+@dataclass(frozen=True, slots=True)
+class HomeTile:
+    key: str
+    label: str
+    count: int
+    new: int  # items of the category the client has not opened yet
+
+
 class HomeState(LoadedPage, SessionState):
     name: str = ""
-    tiles: list[portal.Tile] = []
+    tiles: list[HomeTile] = []
     dossier_choices: list[dict[str, str]] = []
+    since: str = ""
+    news_items: list[news.NewsItem] = []
+    upcoming: list[news.Upcoming] = []
+    to_pay: list[news.ToPay] = []
+    answers: list[news.Answer] = []
 
     @client_event
     def load(self, user: User):
         data = portal.home(user)
+        fresh = news.news(user)
         self.name = data.name
-        self._keep("tiles", data.tiles)  # coming back home: unchanged tiles and choices are not sent again
+        tiles = [HomeTile(t.key, t.label, t.count, fresh.new_counts.get(t.key, 0)) for t in data.tiles]
+        self._keep("tiles", tiles)  # coming back home: unchanged tiles and choices are not sent again
         self._keep("dossier_choices", [dict(c) for c in data.dossiers])
+        self.since = fresh.since
+        self._keep("news_items", fresh.items)
+        self._keep("upcoming", fresh.upcoming)
+        self._keep("to_pay", fresh.to_pay)
+        self._keep("answers", fresh.answers)
+        self.unread_answers = fresh.unread
         self.loaded = True
 
     @rx.event

@@ -6,7 +6,7 @@ import reflex as rx
 
 from espace.models import User
 from espace.services import AccessDenied
-from espace.services.client import portal
+from espace.services.client import news, portal
 from espace.web.access import client_event
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
@@ -29,7 +29,8 @@ class ListState(LoadedPage, SessionState):
                                         fin=query.get("fin"))
         except AccessDenied:
             return rx.redirect("/accueil", replace=True)
-        self.label, self.rows, self.total = data.label, data.rows, data.total
+        self.label, self.rows, self.total = data.label, news.annotate(user, self.category, data.rows), data.total
+        self._count_answers(user)
         self.newer, self.older = data.newer, data.older
         self.loaded = True
 

@@ -13,6 +13,9 @@ def _message(m) -> rx.Component:
             rx.text(m["subject"], weight="bold"),
             # Plain text, never HTML: React escapes it; line breaks kept by CSS.
             rx.text(m["body"], style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"}),
+            # The firm's read receipt of the client's own message
+            rx.cond((m["direction"] == "client") & (m["read"] != ""),
+                    rx.text(m["read"], " par le cabinet", size="2", color="var(--gray-11)")),
             style={"background": rx.cond(m["direction"] == "cabinet", "var(--accent-2)", "var(--gray-2)")},
         ),
         style={"list_style": "none", "margin_bottom": "8px"},

@@ -40,6 +40,7 @@ class MessagesState(LoadedPage, SessionState):
             wanted = self.choices[0]["id"]
         if wanted:
             self._select(user, wanted)
+        self._count_answers(user)
         self.loaded = True
 
     def _forget_rows(self) -> None:
@@ -49,6 +50,7 @@ class MessagesState(LoadedPage, SessionState):
     def choose(self, user: User, dossier_id: str):
         self.errors, self.message = {}, ""
         self._select(user, str(dossier_id))
+        self._count_answers(user)
 
     @client_event
     def send(self, user: User, form: dict):

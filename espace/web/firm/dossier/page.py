@@ -44,6 +44,7 @@ def _row(kind: registry.ItemKind, r) -> rx.Component:
             rx.box(
                 name,
                 rx.cond(r.detail != "", rx.text(r.detail, size="2", color=styles.MUTED)),
+                rx.cond(r.opened != "", rx.text(r.opened, size="2", color=styles.MUTED)),  # the client's receipt
                 flex="1 1 200px",
                 min_width="0",
                 style={"overflow_wrap": "anywhere"},
@@ -202,6 +203,11 @@ def _message(m) -> rx.Component:
             rx.text(m["subject"], weight="bold"),
             # Plain text, never HTML: React escapes it; line breaks kept by CSS.
             rx.text(m["body"], style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"}),
+            # The client's read receipt of an answer
+            rx.cond((m["direction"] == "cabinet") & (m["read"] != ""),
+                    rx.text(m["read"], " par le client", size="2", color=styles.MUTED)),
+            rx.cond((m["direction"] == "cabinet") & (m["read"] == ""),
+                    rx.text("Pas encore lu par le client", size="2", color=styles.MUTED)),
             style={"background": rx.cond(m["direction"] == "cabinet", "var(--accent-2)", "var(--gray-2)")},
         ),
         style={"list_style": "none", "margin_bottom": "8px"},

@@ -1,0 +1,330 @@
+"""What is new and what is next for a client (issue 13): per-kind counts of new items,
+the « Nouveautés » list, « À venir » (next RDV, invoices to pay), the firm's unread
+answers; `mark_seen` / `annotate` (the « Nouveau » badge of a row, cleared once the
+item was opened), and the client's read receipts of their own deposits.
+
+An item is « nouveau » for a client until an ItemSeen row says they opened it: a
+document when downloaded (the download route), any other kind when shown to them in
+a list or a dossier tab. The client's own deposits are never new to them. Every
+query starts from the acting client: their active membership, the dossiers of their
+firm they are linked to, shared items only."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_datetime
+from sqlalchemy import BigInteger, literal
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, func, select
+
+from espace.db import session_scope
+from espace.domain import items as registry
+from espace.domain.french import fdate, fdatetime, fmoney
+from espace.domain.ids import parse_id
+from espace.domain.names import dossier_title, formal_name
+from espace.models import (
+    Client,
+    Direction,
+    Document,
+    Dossier,
+    DossierClient,
+    Facture,
+    FactureStatus,
+    ItemSeen,
+    Message,
+    MessageDirection,
+    Rdv,
+    Role,
+    User,
+    utcnow,
+)
+from espace.services import AccessDenied, audit
+from espace.services.client.portal import ItemRow
+
+NEWS_MAX = 8
+UPCOMING_MAX = 3
+TO_PAY_MAX = 5
+ANSWERS_MAX = 5
+DOCUMENTS = "documents"
+
+
+@dataclass(frozen=True, slots=True)
+class NewsItem:
+    """One line of « Nouveautés »: what, in which dossier, where to open it."""
+
+    kind: str
+    kind_label: str  # « Documents », « RDV »…
+    name: str
+    date: str
+    shared_on: str  # « 28/11/2026 »
+    dossier: str
+    href: str  # the dossier's tab, or the document itself
+
+
+@dataclass(frozen=True, slots=True)
+class Upcoming:
+    when: str  # « mardi 08/12/2026 à 17 h 00 »
+    subject: str
+    place: str
+    dossier: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToPay:
+    name: str  # « Facture n° FA-2024-0042 »
+    amount: str
+    due: str  # « échéance 31/12/2026 » or ""
+    dossier: str
+    href: str  # the payment page when payable online now, else the invoices list
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    date: str
+    author: str
+    subject: str
+    dossier: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class News:
+    since: str  # « 20/11/2026 à 09:00 », "" on a first visit
+    new_counts: dict[str, int]  # by kind key, only kinds with new items
+    items: list[NewsItem]
+    upcoming: list[Upcoming]
+    to_pay: list[ToPay]
+    answers: list[Answer]
+    unread: int  # the firm's answers the client has not read
+
+
+# --------------------------------------------------------------------------- scope
+def _client_user(s: Session, user: User | None) -> User:
+    """The acting client, read again (active, client of their firm); AccessDenied otherwise."""
+    if user is None or user.role != Role.client or user.id is None:
+        raise AccessDenied()
+    fresh = s.get(User, user.id)
+    if fresh is None or not fresh.active or fresh.role != Role.client or fresh.firm_id != user.firm_id:
+        raise AccessDenied()
+    return fresh
+
+
+def _dossier_ids(user: User) -> Any:
+    """Subquery: the ids of the dossiers of the client's firm linked to the client."""
+    return (
+        select(DossierClient.dossier_id)
+        .join(Client, col(Client.id) == DossierClient.client_id)
+        .join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
+        .where(col(Client.user_id) == user.id, col(Client.firm_id) == user.firm_id,
+               col(Dossier.firm_id) == user.firm_id)
+    )
+
+
+def _unseen(kind: registry.ItemKind, user: User) -> tuple[Any, ...]:
+    """The conditions of a kind's new items for `user`: shared in their dossiers, no
+    ItemSeen row, and not a deposit (a client's own documents are not news to them)."""
+    model = kind.model
+    seen = select(ItemSeen.item_id).where(col(ItemSeen.user_id) == user.id, col(ItemSeen.kind) == kind.key)
+    conditions: list[Any] = [col(model.shared_at).is_not(None), col(model.dossier_id).in_(_dossier_ids(user)),
+                             col(model.id).not_in(seen)]
+    if model is Document:
+        conditions.append(col(Document.direction) == Direction.recu)
+    return tuple(conditions)
+
+
+def weekday_datetime(value: datetime) -> str:
+    """« mardi 08/12/2026 à 17 h 00 » (Paris time)."""
+    return format_datetime(value, "EEEE dd/MM/yyyy 'à' HH 'h' mm", tzinfo=registry.PARIS, locale="fr_FR")
+
+
+def _tab_of(kind: registry.ItemKind) -> str:
+    return kind.tabs[0].key
+
+
+# --------------------------------------------------------------------------- the home
+def news(user: User) -> News:
+    """What the client's home shows of what is new and what is next."""
+    with session_scope() as s:
+        me = _client_user(s, user)
+        counts: dict[str, int] = {}
+        found: list[tuple[datetime, NewsItem]] = []
+        since = me.previous_login_at
+        for kind in registry.kinds():
+            model = kind.model
+            n = s.exec(select(func.count()).select_from(model).where(*_unseen(kind, me))).one()
+            if not n:
+                continue
+            counts[kind.key] = n
+            recent = select(model, Dossier).join(Dossier, col(Dossier.id) == model.dossier_id).where(*_unseen(kind, me))
+            if since is not None:
+                recent = recent.where(col(model.shared_at) >= since)
+            for item, d in s.exec(recent.order_by(col(model.shared_at).desc(), col(model.id).desc())
+                                  .limit(NEWS_MAX)).all():
+                view = kind.view(item)
+                href = view.url or f"/dossiers/{d.id}?onglet={_tab_of(kind)}"
+                found.append((item.shared_at, NewsItem(kind.key, kind.label, view.name, view.date,
+                                                       fdate(item.shared_at), dossier_title(d), href)))
+        found.sort(key=lambda p: p[0], reverse=True)
+        now = utcnow()
+        upcoming = [
+            Upcoming(weekday_datetime(r.starts_at), r.subject, r.place, dossier_title(d), f"/dossiers/{d.id}?onglet=rdv")
+            for r, d in s.exec(
+                select(Rdv, Dossier).join(Dossier, col(Dossier.id) == Rdv.dossier_id)
+                .where(col(Rdv.shared_at).is_not(None), col(Rdv.dossier_id).in_(_dossier_ids(me)),
+                       col(Rdv.starts_at) >= now)
+                .order_by(col(Rdv.starts_at), col(Rdv.id)).limit(UPCOMING_MAX)
+            ).all()
+        ]
+        to_pay = [
+            ToPay(f"Facture n° {f.number}", fmoney(f.amount_cents),
+                  f"échéance {fdate(f.due_date)}" if f.due_date else "", dossier_title(d),
+                  registry.kind_of(f).view(f).pay or "/factures")
+            for f, d in s.exec(
+                select(Facture, Dossier).join(Dossier, col(Dossier.id) == Facture.dossier_id)
+                .where(col(Facture.shared_at).is_not(None), col(Facture.dossier_id).in_(_dossier_ids(me)),
+                       col(Facture.status) == FactureStatus.a_regler)
+                .order_by(col(Facture.due_date), col(Facture.date), col(Facture.id)).limit(TO_PAY_MAX)
+            ).all()
+        ]
+        unread_q = _unread_answers(me)
+        unread = s.exec(select(func.count()).select_from(unread_q.subquery())).one()
+        answers = [
+            Answer(fdatetime(m.created_at), formal_name(author), m.subject, dossier_title(d),
+                   f"/contacter?dossier={d.id}#messages")
+            for m, author, d in s.exec(
+                select(Message, User, Dossier).join(User, col(User.id) == Message.sender_id)
+                .join(Dossier, col(Dossier.id) == Message.dossier_id)
+                .where(col(Message.id).in_(unread_q))
+                .order_by(col(Message.created_at).desc(), col(Message.id).desc()).limit(ANSWERS_MAX)
+            ).all()
+        ]
+        return News(
+            since=fdatetime(since) if since else "",
+            new_counts=counts,
+            items=[item for _, item in found[:NEWS_MAX]],
+            upcoming=upcoming,
+            to_pay=to_pay,
+            answers=answers,
+            unread=unread,
+        )
+
+
+def _unread_answers(user: User) -> Any:
+    """Select of the ids of the firm's messages in the client's dossiers not read yet."""
+    return select(Message.id).where(
+        col(Message.firm_id) == user.firm_id, col(Message.dossier_id).in_(_dossier_ids(user)),
+        col(Message.direction) == MessageDirection.cabinet, col(Message.read_at).is_(None))
+
+
+def unread_answers(user: User | None) -> int:
+    """The count beside `Messages` in the client's header (0 for anyone else)."""
+    if user is None or user.role != Role.client:
+        return 0
+    with session_scope() as s:
+        try:
+            me = _client_user(s, user)
+        except AccessDenied:
+            return 0
+        return s.exec(select(func.count()).select_from(_unread_answers(me).subquery())).one()
+
+
+# --------------------------------------------------------------------------- seen
+def _insert_ignore(s: Session, rows: list[dict[str, Any]]) -> None:
+    table: Any = ItemSeen.__table__  # type: ignore[attr-defined]  # set by SQLModel on table classes
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    s.connection().execute(insert(table).on_conflict_do_nothing(), rows)
+
+
+def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object]) -> list[int]:
+    """Record that `user` (a client) opened these items of `kind_key`, in the caller's
+    transaction. Idempotent: returns the ids seen for the first time. Only the user's
+    shared items count (others are ignored); a document's first opening is audited."""
+    kind = registry.kind(kind_key)
+    if kind is None or user is None or user.role != Role.client or user.id is None:
+        return []
+    wanted = {i for i in (_as_id(x) for x in ids) if i is not None}
+    if not wanted:
+        return []
+    model = kind.model
+    allowed = set(s.exec(select(model.id).where(
+        col(model.id).in_([literal(i, BigInteger) for i in wanted]), col(model.shared_at).is_not(None),
+        col(model.dossier_id).in_(_dossier_ids(user)))).all())
+    already = set(s.exec(select(ItemSeen.item_id).where(
+        col(ItemSeen.user_id) == user.id, col(ItemSeen.kind) == kind.key,
+        col(ItemSeen.item_id).in_(list(allowed)))).all()) if allowed else set()
+    fresh = sorted(allowed - already)
+    if not fresh:
+        return []
+    now = utcnow()
+    _insert_ignore(s, [{"user_id": user.id, "kind": kind.key, "item_id": i, "seen_at": now} for i in fresh])
+    if model is Document:
+        for i in fresh:
+            audit.record(s, user, "document_ouvert", f"document {i}")
+    return fresh
+
+
+def _as_id(value: object) -> int | None:
+    return parse_id(value)
+
+
+def kind_of_tab(key: str) -> registry.ItemKind | None:
+    """The kind of a client tab key (« recus » and « deposes » are documents) or of a list key."""
+    return next((k for k in registry.kinds() if k.key == key or any(t.key == key for t in k.tabs)), None)
+
+
+def annotate(user: User, key: str, rows: Sequence[ItemRow]) -> list[ItemRow]:
+    """The rows of a list or a dossier tab (`key`: a category or a tab key) as shown to
+    the client: `new` on the unseen ones, and on their own deposits `receipt`
+    (« Consulté par le cabinet le … »). Shown rows of a kind other than documents are
+    recorded as seen now (they keep their badge on this page)."""
+    kind = kind_of_tab(key)
+    if kind is None or not rows:
+        return list(rows)
+    ids = [i for i in (_as_id(r.id) for r in rows) if i is not None]
+    with session_scope() as s:
+        try:
+            me = _client_user(s, user)
+        except AccessDenied:
+            return list(rows)
+        seen = set(s.exec(select(ItemSeen.item_id).where(
+            col(ItemSeen.user_id) == me.id, col(ItemSeen.kind) == kind.key, col(ItemSeen.item_id).in_(ids))).all())
+        deposits: dict[int, datetime | None] = {}
+        if kind.model is Document:
+            deposits = {i: opened for i, opened in s.exec(select(Document.id, Document.opened_at).where(
+                col(Document.id).in_(ids), col(Document.direction) == Direction.depose,
+                col(Document.dossier_id).in_(_dossier_ids(me)))).all() if i is not None}
+        else:
+            mark_seen(s, me, kind.key, [i for i in ids if i not in seen])
+            s.commit()
+    result = []
+    for r in rows:
+        i = _as_id(r.id)
+        if i in deposits:
+            opened = deposits[i]
+            receipt = f"Consulté par le cabinet le {fdatetime(opened)}" if opened else "Pas encore consulté par le cabinet"
+            result.append(dataclasses.replace(r, receipt=receipt))
+        else:
+            result.append(dataclasses.replace(r, new=i not in seen))
+    return result
+
+
+# --------------------------------------------------------------------------- the firm's receipts
+def first_opened_by_clients(s: Session, firm_id: int, kind_key: str, ids: Sequence[int]) -> dict[int, datetime]:
+    """For the firm's dossier page: when a client first opened each of these items
+    (the earliest ItemSeen of a client of the firm)."""
+    if not ids:
+        return {}
+    rows = s.exec(
+        select(ItemSeen.item_id, func.min(ItemSeen.seen_at))
+        .join(User, col(User.id) == ItemSeen.user_id)
+        .where(col(ItemSeen.kind) == kind_key, col(ItemSeen.item_id).in_(list(ids)),
+               col(User.firm_id) == firm_id, col(User.role) == Role.client)
+        .group_by(col(ItemSeen.item_id))
+    ).all()
+    return {i: at for i, at in rows if at is not None}

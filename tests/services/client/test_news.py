@@ -1,0 +1,148 @@
+"""What is new and what is next for a client: counts of unseen items, « Nouveautés »
+since the previous visit, « À venir », unread answers; mark_seen idempotent and scoped;
+read receipts both ways, in the audit trail."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from espace.db import session_scope
+from espace.models import AuditEvent, Direction, Document, ItemSeen, Rdv, User, utcnow
+from espace.services.client import messaging, news, portal
+from espace.services.firm import messages as admin_messages
+from espace.services.firm import sharing
+from tests import admin_helpers
+from tests.admin_helpers import user as _user
+
+
+def _luce(demo) -> User:
+    return _user(demo["client_user_id"])
+
+
+def _forget_seen() -> None:
+    with session_scope() as s:
+        for row in s.exec(select(ItemSeen)).all():
+            s.delete(row)
+        s.commit()
+
+
+def _received(demo, dossier: int = 0) -> list[Document]:
+    with session_scope() as s:
+        return list(s.exec(select(Document).where(
+            Document.dossier_id == demo["dossier_ids"][dossier], Document.direction == Direction.recu,
+            col(Document.shared_at).is_not(None)).order_by(col(Document.id))).all())
+
+
+def test_everything_unseen_is_new_until_opened_and_marking_is_idempotent(demo):
+    _forget_seen()
+    luce = _luce(demo)
+    data = news.news(luce)
+    # shared received documents only (her 3 deposits are not news to her)
+    assert data.new_counts == {"documents": 42, "rdv": 9, "factures": 1, "taches": 8, "temps-passes": 11, "frais": 1}
+    assert len(data.items) == news.NEWS_MAX and data.since == ""
+    doc = _received(demo)[0]
+    with session_scope() as s:
+        assert news.mark_seen(s, luce, "documents", [doc.id, str(doc.id)]) == [doc.id]
+        assert news.mark_seen(s, luce, "documents", [doc.id]) == []
+        s.commit()
+    assert news.news(luce).new_counts["documents"] == 41
+    with session_scope() as s:
+        opened = s.exec(select(AuditEvent).where(AuditEvent.action == "document_ouvert")).all()
+    assert [e.detail for e in opened] == [f"document {doc.id}"]
+
+
+def test_mark_seen_ignores_other_clients_items_hidden_items_and_bad_ids(demo):
+    _forget_seen()
+    luce = _luce(demo)
+    with session_scope() as s:
+        marc_doc = s.exec(select(Document.id).where(Document.dossier_id == demo["other_dossier_id"])).first()
+        hidden = s.exec(select(Document.id).where(col(Document.shared_at).is_(None))).first()
+        assert news.mark_seen(s, luce, "documents", [marc_doc, hidden, "abc", -1, 10**30, None]) == []
+        assert news.mark_seen(s, luce, "nope", [1]) == []
+        lawyer = _user(demo["lawyer_id"])
+        assert news.mark_seen(s, lawyer, "documents", [_received(demo)[0].id]) == []
+        s.commit()
+        assert s.exec(select(ItemSeen)).all() == []
+
+
+def test_annotate_marks_shown_rows_and_shows_the_deposit_receipt(demo):
+    _forget_seen()
+    luce, lawyer = _luce(demo), _user(demo["lawyer_id"])
+    did = demo["dossier_ids"][0]
+    tab = portal.dossier_tab(luce, did, "rdv")
+    rows = news.annotate(luce, "rdv", tab.rows)
+    assert rows and all(r.new for r in rows)  # badge on this visit…
+    assert not any(r.new for r in news.annotate(luce, "rdv", tab.rows))  # …not on the next one
+    docs = news.annotate(luce, "recus", portal.dossier_tab(luce, did, "recus").rows)
+    assert all(r.new for r in docs)
+    assert all(r.new for r in news.annotate(luce, "recus", portal.dossier_tab(luce, did, "recus").rows))
+    deposits = portal.dossier_tab(luce, did, "deposes").rows
+    shown = news.annotate(luce, "deposes", deposits)
+    assert [r.receipt for r in shown] == ["Pas encore consulté par le cabinet"] and not shown[0].new
+    with session_scope() as s:
+        doc = s.get(Document, int(deposits[0].id))
+        sharing.mark_deposit_opened(s, lawyer, doc)
+        s.commit()
+    shown = news.annotate(luce, "deposes", deposits)
+    assert shown[0].receipt.startswith("Consulté par le cabinet le ")
+    with session_scope() as s:
+        trail = s.exec(select(AuditEvent).where(AuditEvent.action == "document_consulte")).all()
+    assert [(e.user_id, e.subject_user_id) for e in trail] == [(lawyer.id, luce.id)]
+
+
+def test_firm_sees_when_the_client_first_opened_a_document(demo):
+    _forget_seen()
+    luce, lawyer = _luce(demo), _user(demo["lawyer_id"])
+    doc = _received(demo)[0]
+    with session_scope() as s:
+        news.mark_seen(s, luce, "documents", [doc.id])
+        s.commit()
+    rows = sharing.dossier_overview(lawyer, demo["dossier_ids"][0]).items["documents"]
+    opened = {r.id: r.opened for r in rows}
+    assert opened[str(doc.id)].startswith("Ouvert par le client le ")
+    assert sum(1 for v in opened.values() if v) == 1
+
+
+def test_news_since_previous_visit_upcoming_to_pay_and_unread_answers(demo):
+    _forget_seen()
+    luce, lawyer = _luce(demo), _user(demo["lawyer_id"])
+    with session_scope() as s:
+        u = s.get(User, luce.id)
+        u.previous_login_at = utcnow() - timedelta(days=10)
+        s.add(u)
+        s.commit()
+        recent = s.exec(select(Rdv).where(col(Rdv.shared_at) >= u.previous_login_at,
+                                          col(Rdv.dossier_id).in_(demo["dossier_ids"]))).all()
+    luce = _luce(demo)
+    did = demo["dossier_ids"][0]
+    assert admin_messages.answer(lawyer, did, "Votre audience est confirmée.", "Audience").ok
+    data = news.news(luce)
+    assert data.since
+    assert {i.name for i in data.items if i.kind == "rdv"} == {r.subject for r in recent}
+    assert all(i.kind != "documents" for i in data.items)  # the documents are all older
+    assert len(data.upcoming) == news.UPCOMING_MAX
+    assert data.upcoming[0].when.split()[0] in {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
+                                                "dimanche"}
+    assert [p.name for p in data.to_pay] == ["Facture n° FA-2024-0042"]
+    assert data.unread == 1 and news.unread_answers(luce) == 1
+    assert [(a.subject, a.author) for a in data.answers] == [("Audience", "DELMAS Fabien")]
+    # Marc sees none of it
+    marc = _user(demo["other_client_user_id"])
+    assert news.unread_answers(marc) == 0 and all("ALEXANDER" not in i.dossier for i in news.news(marc).items)
+    # reading the thread: « Lu le … » for the firm, in the trail
+    messaging.thread(luce, did)
+    assert news.unread_answers(luce) == 0
+    answer = admin_messages.read_thread(lawyer, did)[-1]
+    assert answer["read"].startswith("Lu le ")
+    with session_scope() as s:
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "messages_lus",
+                                               AuditEvent.user_id == luce.id)).first() is not None
+
+
+def test_login_keeps_the_previous_visit(demo):
+    admin_helpers.session_token("academy@secib.fr", "a12RJ3d11P")
+    first = _luce(demo).last_login_at
+    admin_helpers.session_token("academy@secib.fr", "a12RJ3d11P")
+    luce = _luce(demo)
+    assert luce.previous_login_at == first and luce.last_login_at >= first
