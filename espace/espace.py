@@ -35,7 +35,7 @@ app = EspaceApp(
         rx.script(src="/depot.js", defer=True),
         rx.script(src="/webauthn.js", defer=True),
     ],
-    stylesheets=["/depot.css"],
+    stylesheets=["/depot.css", "/listes.css"],
     # French messages with a reference id instead of Reflex's English toast (espace/errors.py).
     backend_exception_handler=backend_exception_handler,
     frontend_exception_handler=frontend_exception_handler,

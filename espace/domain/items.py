@@ -177,6 +177,7 @@ class ItemKind:
     # The client reads it as an agenda: upcoming items first (soonest at the top), then
     # past ones (most recent first), split at « now » on `order_col` (services/client/portal.py).
     upcoming_first: bool = False
+    search: tuple[str, ...] = ()  # the columns the client's search (/recherche) looks in
 
     @functools.cached_property
     def tabs(self) -> tuple[Tab, ...]:
@@ -272,13 +273,13 @@ def _starts(v: Values) -> datetime:
 
 
 DOCUMENTS = register(ItemKind(
-    "documents", "Documents", "document", "documents", Document, "doc_date", _document,
+    "documents", "Documents", "document", "documents", Document, "doc_date", _document, search=("name",),
     client_tabs=(Tab("recus", "Documents reçus", (Document.direction == Direction.recu,)),
                  Tab("deposes", "Documents déposés", (Document.direction == Direction.depose,))),
     firm_where=(Document.direction == Direction.recu,),  # a client's deposit is not the firm's to share
 ))
 register(ItemKind(
-    "rdv", "RDV", "rendez-vous", "rendez-vous", Rdv, "starts_at", _rdv, upcoming_first=True,
+    "rdv", "RDV", "rendez-vous", "rendez-vous", Rdv, "starts_at", _rdv, upcoming_first=True, search=("subject", "place"),
     form=AddForm("rdv", "Ajouter un RDV", "Ajouter le RDV",
                  (_date(), FormField("heure", "Heure", "time"),
                   FormField("lieu", "Lieu", required=False, max_length=200),
@@ -288,7 +289,7 @@ register(ItemKind(
                  "Le RDV a été ajouté et partagé avec le client.", "Le RDV a été ajouté (non partagé)."),
 ))
 register(ItemKind(
-    "factures", "Factures", "facture", "factures", Facture, "date", _facture, payable=True,
+    "factures", "Factures", "facture", "factures", Facture, "date", _facture, payable=True, search=("number",),
     form=AddForm("facture", "Ajouter une facture", "Ajouter la facture",
                  (FormField("numero", "Numéro", max_length=50), _date(),
                   FormField("montant", "Montant TTC (€)", "amount", max_length=20),
@@ -301,14 +302,14 @@ register(ItemKind(
                  check=_check_facture),
 ))
 register(ItemKind(
-    "taches", "Tâches", "tâche", "tâches", Tache, "date", _tache,
+    "taches", "Tâches", "tâche", "tâches", Tache, "date", _tache, search=("label",),
     form=AddForm("tache", "Ajouter une tâche", "Ajouter la tâche",
                  (_date(), FormField("libelle", "Libellé", max_length=300)),
                  lambda v, ctx: Tache(dossier_id=ctx.dossier_id, date=v["date"], label=v["libelle"]),
                  "La tâche a été ajoutée et partagée avec le client.", "La tâche a été ajoutée (non partagée)."),
 ))
 register(ItemKind(
-    "temps-passes", "Temps passés", "temps passé", "temps passés", TempsPasse, "date", _temps,
+    "temps-passes", "Temps passés", "temps passé", "temps passés", TempsPasse, "date", _temps, search=("description",),
     form=AddForm("temps", "Ajouter un temps passé", "Ajouter le temps passé",
                  (_date(), FormField("duree", "Durée (1h30 ou 90 minutes)", "duration", max_length=20),
                   FormField("description", "Description", max_length=500),
@@ -320,7 +321,7 @@ register(ItemKind(
                  check=_check_lawyer),
 ))
 register(ItemKind(
-    "frais", "Frais", "frais", "frais", Frais, "date", _frais,
+    "frais", "Frais", "frais", "frais", Frais, "date", _frais, search=("label",),
     form=AddForm("frais", "Ajouter des frais", "Ajouter les frais",
                  (_date(), FormField("montant", "Montant (€)", "amount", max_length=20),
                   FormField("libelle", "Libellé", max_length=300)),

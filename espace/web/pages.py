@@ -9,6 +9,7 @@ from espace.web.client.home import page as home
 from espace.web.client.listing import page as listing
 from espace.web.client.messages import page as messages
 from espace.web.client.payment import page as payment
+from espace.web.client.search import page as search
 from espace.web.firm.clients import detail_page as admin_client
 from espace.web.firm.clients import list_page as admin_clients
 from espace.web.firm.clients import new_page as admin_client_new
@@ -30,7 +31,7 @@ SCREENS = (
     # public
     login, reset, first_login, chooser,
     # the client's side
-    home, listing, dossier, payment, contact, messages,
+    home, listing, dossier, payment, contact, messages, search,
     # one's own account (both sides)
     account, security, admin_account,
     # the firm's side

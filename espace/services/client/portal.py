@@ -6,7 +6,7 @@ The categories, tabs and rows come from the item-kind registry (domain/items.py)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypedDict, TypeVar
 
@@ -93,6 +93,8 @@ class CategoryPage:
     total: int
     newer: str = ""
     older: str = ""
+    dossier: str = ""  # the dossier filter applied (`?dossier=<id>`), "" for all the client's dossiers
+    choices: list[DossierChoice] = field(default_factory=list)  # the filter's dossiers (none for /dossiers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,9 +396,16 @@ def _dossiers_page(s: Connection, size: int, want: keyset.Want, params: dict[str
     def where() -> Any:
         return ident.in_(_scope_ids())
 
-    stmt = keyset.built(("dossiers", want.mode, size), (),
-                  lambda: keyset.bounded(core_select(ident, ref, col(Dossier.label)).where(where()), ref, ident, want.mode, size))
+    def build_page() -> Any:
+        ids = keyset.bounded(core_select(ident, ref).where(where()), ref, ident, want.mode, size).subquery()
+        return (core_select(ident, ref, col(Dossier.label), col(_Interlocutor.nom).label("i_nom"),
+                            col(_Interlocutor.prenom).label("i_prenom"))
+                .join(ids, ident == ids.c.id)
+                .outerjoin(_Interlocutor, col(_Interlocutor.id) == Dossier.interlocutor_id))
+
+    stmt = keyset.built(("dossiers", want.mode, size), (), build_page)
     found = list(s.execute(stmt, {**params, "cursor_value": want.value, "cursor_id": want.id}).all())
+    found.sort(key=lambda r: (r.reference, r.id), reverse=want.mode not in ("apres", "fin"))
 
     def more_beyond(newer: bool, bound: tuple[Any, int]) -> bool:
         check = keyset.built(("dossiers-beyond", newer), (),
@@ -404,18 +413,29 @@ def _dossiers_page(s: Connection, size: int, want: keyset.Want, params: dict[str
         return _exists(s, check, {**params, "bound_value": bound[0], "bound_id": bound[1]})
 
     rows, newer, older = keyset.paged(found, want, size, lambda r: (r.reference, r.id), more_beyond)
-    return [ItemRow(id=str(d.id), name=d.label, detail=d.reference, dossier_id=str(d.id)) for d in rows], newer, older
+    return [ItemRow(id=str(d.id), name=d.label, detail=_dossier_detail(d), dossier_id=str(d.id)) for d in rows], newer, older
 
 
-def _list_where(kind: registry.ItemKind) -> tuple[Any, ...]:
+def _dossier_detail(d: Any) -> str:
+    """« 2024/0001 · Interlocuteur : DURAND Paul » (the reference alone without one)."""
+    who = f"{d.i_nom} {d.i_prenom or ''}".strip() if d.i_nom is not None else ""
+    return f"{d.reference} · Interlocuteur : {who}" if who else d.reference
+
+
+def _list_where(kind: registry.ItemKind, filtered: bool = False) -> tuple[Any, ...]:
+    """A list's rows: shared, in the client's dossiers; `filtered`: in the one dossier
+    `filter_dossier` too (bound parameter; checked against the client's dossiers first)."""
     model = kind.model
-    return col(model.shared_at).is_not(None), col(model.dossier_id).in_(_scope_ids())
+    scoped = (col(model.shared_at).is_not(None), col(model.dossier_id).in_(_scope_ids()))
+    return (*scoped, col(model.dossier_id) == bindparam("filter_dossier", type_=BigInteger)) if filtered else scoped
 
 
-def list_category(user: User, key: str, avant: object = None, apres: object = None, fin: object = None) -> CategoryPage:
-    """One category, all the client's dossiers mixed, newest first, one page: the newest
-    page, the page older than `avant` or newer than `apres` (cursors of an earlier page),
-    or the oldest page (`fin`). A malformed cursor gives the newest page."""
+def list_category(user: User, key: str, avant: object = None, apres: object = None, fin: object = None,
+                  dossier: object = None) -> CategoryPage:
+    """One category, all the client's dossiers mixed (or the one dossier `dossier` of the
+    client: any other id, malformed or not theirs, is no filter), newest first, one page:
+    the newest page, the page older than `avant` or newer than `apres` (cursors of an
+    earlier page), or the oldest page (`fin`). A malformed cursor gives the newest page."""
     cat = next((c for c in categories() if c.key == key), None)
     if cat is None:
         raise AccessDenied()
@@ -429,17 +449,26 @@ def list_category(user: User, key: str, avant: object = None, apres: object = No
                                 lambda: core_select(func.count()).select_from(_scope_ids().subquery()))
             want = keyset.want(str, avant, apres, fin)
             rows, newer, older = _dossiers_page(s, size, want, params)
+            choices: list[DossierChoice] = []
+            chosen = ""
         else:
-            total_stmt = keyset.built(("total", kind.key), (kind,),
-                                lambda: core_select(func.count()).select_from(kind.model).where(*_list_where(kind)))
+            choices = _choices(s, client)
+            wanted = parse_id(dossier)
+            chosen = str(wanted) if wanted is not None and any(c["id"] == str(wanted) for c in choices) else ""
+            if chosen:
+                params = {**params, "filter_dossier": wanted}
+            tag = ("list-dossier" if chosen else "list", kind.key)
+            total_stmt = keyset.built(("total", *tag), (kind,), lambda: core_select(func.count())
+                                      .select_from(kind.model).where(*_list_where(kind, bool(chosen))))
             want = keyset.want(keyset.python_type(kind.order), avant, apres, fin)
             pays = kind.payable and accepts_online_payments(client)
-            rows, newer, older = _kind_page(s, kind, size, want, params, lambda: _list_where(kind), (kind,),
-                                            ("list", kind.key), pays, True)
+            rows, newer, older = _kind_page(s, kind, size, want, params, lambda: _list_where(kind, bool(chosen)),
+                                            (kind,), tag, pays, True)
         total = int(s.execute(total_stmt, params).scalar_one())
     if not rows and want.mode != "first":  # a cursor past either end: the newest page
-        return list_category(user, key)
-    return CategoryPage(label=cat.label, rows=rows, total=total, newer=newer, older=older)
+        return list_category(user, key, dossier=chosen or None)
+    return CategoryPage(label=cat.label, rows=rows, total=total, newer=newer, older=older, dossier=chosen,
+                        choices=choices)
 
 
 # --------------------------------------------------------------------------- a dossier and its tabs

@@ -39,73 +39,74 @@ def _pay_link(row) -> rx.Component:
 
 
 def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
+    """One row (assets/listes.css): its date, its name and details, its actions at the
+    right. On a phone the date goes above the name and the actions stay beside them,
+    each at least 44 px high."""
     name = rx.cond(
         row.url != "",
-        file_link(row.name, href=row.url, target="_blank", rel="noopener", style={"font-weight": 500}),
+        file_link(row.name, href=row.url, target="_blank", rel="noopener", class_name="row-name",
+                  style={"font-weight": 500}),
         rx.cond(
             row.dossier_id != "",
             rx.cond(
                 row.date == "",
-                rx.link(row.name, href="/dossiers/" + row.dossier_id.to(str), weight="medium"),
+                rx.link(row.name, href="/dossiers/" + row.dossier_id.to(str), weight="medium", class_name="row-name"),
                 rx.text(row.name, weight="medium"),
             ),
             rx.text(row.name, weight="medium"),
         ),
     )
     return rx.el.li(
-        rx.flex(
-            rx.text(row.date, color=styles.MUTED, size="2", min_width="90px"),
-            rx.box(
-                # « Nouveau »: not opened yet by the client (services/client/news.annotate)
-                rx.cond(row.new, rx.flex(rx.badge("Nouveau", color_scheme="orange", variant="soft", high_contrast=True, size="1"),
-                                         name, spacing="2", align="center", wrap="wrap"), name),
-                rx.cond(row.detail != "", rx.text(row.detail, size="2", color=styles.MUTED)),
-                rx.cond(row.receipt != "", rx.text(row.receipt, size="2", color=styles.MUTED)),
-                *(
-                    [
-                        rx.cond(
-                            (row.dossier != "") & (row.date != ""),
-                            rx.text(
-                                "Dossier : ",
-                                rx.link(row.dossier, href="/dossiers/" + row.dossier_id.to(str)),
-                                size="2",
-                            ),
-                        )
-                    ]
-                    if show_dossier
-                    else []
-                ),
-                flex="1 1 200px",
-                min_width="0",
-                style={"overflow_wrap": "anywhere"},
+        rx.cond(row.date != "", rx.text(row.date, color=styles.MUTED, size="2", class_name="row-date")),
+        rx.box(
+            # « Nouveau »: not opened yet by the client (services/client/news.annotate)
+            rx.cond(row.new, rx.flex(rx.badge("Nouveau", color_scheme="orange", variant="soft", high_contrast=True, size="1"),
+                                     name, spacing="2", align="center", wrap="wrap"), name),
+            rx.cond(row.detail != "", rx.text(row.detail, size="2", color=styles.MUTED)),
+            rx.cond(row.receipt != "", rx.text(row.receipt, size="2", color=styles.MUTED)),
+            *(
+                [
+                    rx.cond(
+                        (row.dossier != "") & (row.date != ""),
+                        rx.text(
+                            "Dossier : ",
+                            rx.link(row.dossier, href="/dossiers/" + row.dossier_id.to(str)),
+                            size="2",
+                        ),
+                    )
+                ]
+                if show_dossier
+                else []
             ),
+            class_name="row-main",
+        ),
+        rx.box(
             rx.cond(
                 row.url != "",
                 # `download`: the browser saves the file without unloading the page (live connection kept).
-                file_link("Télécharger", href=row.url + "?telecharger=1", style={"font-size": "14px"},
+                file_link("Télécharger", href=row.url + "?telecharger=1", class_name="row-action",
                           aria_label="Télécharger " + row.name.to(str), custom_attrs={"download": ""}),
             ),
             rx.cond(
                 row.agenda != "",
                 # an .ics file: the browser hands it to the calendar app (or saves it), the page stays
-                file_link("Ajouter à mon agenda", href=row.agenda, style={"font-size": "14px"},
+                file_link("Ajouter à mon agenda", href=row.agenda, class_name="row-action",
                           aria_label="Ajouter à mon agenda : " + row.name.to(str) + ", " + row.date.to(str),
                           custom_attrs={"download": ""}),
             ),
             *([_pay_link(row)] if show_pay else []),
-            spacing="3",
-            wrap="wrap",
-            align="start",
+            class_name="row-actions",
         ),
-        style={"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none"},
+        class_name=rx.cond(row.date != "", "row", "row row-nodate"),
     )
 
 
-def item_list(rows, show_dossier: bool = False, show_pay: bool = False) -> rx.Component:
+def item_list(rows, show_dossier: bool = False, show_pay: bool = False, label: str | None = None) -> rx.Component:
     """`show_pay`: an invoice's `pay` link is shown as `Payer en ligne`."""
     return rx.el.ul(
         rx.foreach(rows, lambda r: _item(r, show_dossier, show_pay)),
-        style={"padding": 0, "margin": 0},
+        class_name="rows",
+        **({"aria_label": label} if label else {}),
     )
 
 

@@ -45,7 +45,7 @@ def logout_form() -> rx.Component:
     )
 
 
-def header(links: list[tuple[str, str]]) -> rx.Component:
+def header(links: list[tuple[str, str]], max_width: str = styles.MAX_WIDTH) -> rx.Component:
     return rx.el.header(
         rx.flex(
             rx.flex(
@@ -71,7 +71,7 @@ def header(links: list[tuple[str, str]]) -> rx.Component:
             align="center",
             wrap="wrap",
             spacing="2",
-            max_width=styles.MAX_WIDTH,
+            max_width=max_width,
             margin="0 auto",
             padding_x=styles.PAGE_PADDING,
             padding_y="10px",
@@ -80,15 +80,17 @@ def header(links: list[tuple[str, str]]) -> rx.Component:
     )
 
 
-def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None) -> rx.Component:
-    """`on_leave`: the page state's `leave`, fired when the page unmounts (see state/page.py)."""
+def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None,
+          max_width: str = styles.MAX_WIDTH) -> rx.Component:
+    """`on_leave`: the page state's `leave`, fired when the page unmounts (see state/page.py).
+    `max_width`: the column's (the firm's workbench is wider: styles.ADMIN_MAX_WIDTH)."""
     events = {"on_unmount": on_leave} if on_leave is not None else {}
     return rx.box(
-        header(links),
+        header(links, max_width),
         rx.el.main(
             content,
             **events,
-            max_width=styles.MAX_WIDTH,
+            max_width=max_width,
             margin="0 auto",
             padding=styles.PAGE_PADDING,
             width="100%",
@@ -99,7 +101,8 @@ def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None) ->
 
 
 MESSAGES_HREF = "/contacter"
-CLIENT_LINKS = [("Accueil", "/accueil"), ("Messages", MESSAGES_HREF), ("Mon compte", "/mon-compte")]
+CLIENT_LINKS = [("Accueil", "/accueil"), ("Messages", MESSAGES_HREF), ("Rechercher", "/recherche"),
+                ("Mon compte", "/mon-compte")]
 ADMIN_LINKS = [
     ("Tableau de bord", "/admin"),
     ("Clients", "/admin/clients"),
@@ -129,10 +132,10 @@ def _leave_of(on_load):
     return getattr(state, "leave", None) if state is not None and "leave" in state.event_handlers else None
 
 
-def _page(links, route: str, title: str, on_load) -> Callable:
+def _page(links, route: str, title: str, on_load, max_width: str = styles.MAX_WIDTH) -> Callable:
     def decorator(fn: Callable[[], rx.Component]):
         def render() -> rx.Component:
-            return frame(fn(), links, _leave_of(on_load))
+            return frame(fn(), links, _leave_of(on_load), max_width)
 
         render.__name__ = fn.__name__
         rx.page(route=route, title=f"{title} — Mon espace client", on_load=on_load)(render)
@@ -148,4 +151,4 @@ def client_page(route: str, title: str, on_load) -> Callable:
 
 def admin_page(route: str, title: str, on_load) -> Callable:
     """Register a firm page (/admin…) in the layout; its on_load checks the role."""
-    return _page(ADMIN_LINKS, route, title, on_load)
+    return _page(ADMIN_LINKS, route, title, on_load, styles.ADMIN_MAX_WIDTH)

@@ -27,15 +27,13 @@ def dossier() -> rx.Component:
                     spacing="3", wrap="wrap",
                 ),
                 rx.tabs.root(
-                    rx.scroll_area(
-                        rx.tabs.list(
-                            rx.foreach(
-                                DossierState.tabs,
-                                lambda t: rx.tabs.trigger(t.label, " (", t.count, ")", value=t.key),
-                            ),
-                            style={"flex_wrap": "wrap"},
+                    # One row of tabs, scrolled sideways on a phone (assets/listes.css).
+                    rx.tabs.list(
+                        rx.foreach(
+                            DossierState.tabs,
+                            lambda t: rx.tabs.trigger(t.label, " (", t.count, ")", value=t.key),
                         ),
-                        type="auto", scrollbars="horizontal",
+                        class_name="tabs-scroll",
                     ),
                     rx.foreach(
                         DossierState.tabs,

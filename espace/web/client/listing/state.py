@@ -1,5 +1,6 @@
 """A category list (documents, RDV, factures...), one keyset page at a time:
-`?avant=<cursor>` older items, `?apres=<cursor>` newer ones, `?fin=1` the oldest page."""
+`?avant=<cursor>` older items, `?apres=<cursor>` newer ones, `?fin=1` the oldest page;
+`?dossier=<id>` only one dossier of the client (kept in the pages' links)."""
 from __future__ import annotations
 
 import reflex as rx
@@ -19,6 +20,8 @@ class ListState(LoadedPage, SessionState):
     newer: str = ""  # cursor of « Plus récents », "" on the newest page
     older: str = ""  # cursor of « Plus anciens », "" on the oldest page
     category: str = ""
+    dossier: str = ""  # the dossier filter (`?dossier=<id>`), "" for all
+    choices: list[portal.DossierChoice] = []  # the filter's dossiers
 
     @client_event
     def load(self, user: User):
@@ -26,12 +29,14 @@ class ListState(LoadedPage, SessionState):
         query = self.router.url.query_parameters
         try:
             data = portal.list_category(user, self.category, avant=query.get("avant"), apres=query.get("apres"),
-                                        fin=query.get("fin"))
+                                        fin=query.get("fin"), dossier=query.get("dossier"))
         except AccessDenied:
             return rx.redirect("/accueil", replace=True)
         self.label, self.rows, self.total = data.label, news.annotate(user, self.category, data.rows), data.total
         self._count_answers(user)
         self.newer, self.older = data.newer, data.older
+        self.dossier = data.dossier
+        self._keep("choices", data.choices)
         self.loaded = True
 
     def _forget_rows(self) -> None:

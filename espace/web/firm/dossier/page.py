@@ -262,6 +262,14 @@ def _trigger(key: str, label: str) -> rx.Component:
     return rx.tabs.trigger(label, " (", S.counts[key], ")", value=key)
 
 
+def _glance(label: str, value: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.text(label, size="1", weight="bold", color=styles.MUTED, as_="div"),
+        value,
+        style={"overflow_wrap": "anywhere"},
+    )
+
+
 @admin_page("/admin/dossiers/[dossier_id]", "Dossier", S.load)
 def admin_dossier() -> rx.Component:
     return rx.cond(
@@ -273,17 +281,20 @@ def admin_dossier() -> rx.Component:
             rx.vstack(
                 rx.link("‹ Dossiers", href="/admin/dossiers", size="2"),
                 rx.heading(S.label, size="6", as_="h1", style={"overflow_wrap": "anywhere"}),
-                rx.text("Référence : ", S.reference, color=styles.MUTED),
-                rx.text(
-                    "Client(s) : ",
-                    rx.cond(
+                # The dossier at a glance: reference, clients and interlocutor side by side from 768 px.
+                rx.grid(
+                    _glance("Référence", rx.text(S.reference)),
+                    _glance("Client(s)", rx.cond(
                         S.clients.length() > 0,
-                        rx.foreach(S.clients, lambda c: rx.text.span(c["name"], " (", c["email"], ") ")),
-                        "aucun",
-                    ),
-                    style={"overflow_wrap": "anywhere"},
+                        rx.vstack(rx.foreach(S.clients, lambda c: rx.text(c["name"], " (", c["email"], ")")),
+                                  spacing="0"),
+                        rx.text("aucun"),
+                    )),
+                    _glance("Interlocuteur", rx.text(rx.cond(S.interlocutor != "", S.interlocutor, "aucun"))),
+                    columns=rx.breakpoints(initial="1", sm="3"),
+                    spacing="3",
+                    width="100%",
                 ),
-                rx.cond(S.interlocutor != "", rx.text("Interlocuteur : ", S.interlocutor)),
                 banner(S.message),
                 banner(S.failure, "red"),
                 rx.tabs.root(
@@ -291,7 +302,7 @@ def admin_dossier() -> rx.Component:
                         *[_trigger(key, label) for key, label in _tab_labels()],
                         rx.tabs.trigger("Messages", rx.cond(S.unread != "0", rx.text.span("\u00a0(", S.unread, " non lu(s))")),
                                         value=MESSAGES),
-                        style={"flex_wrap": "wrap"},
+                        class_name="tabs-scroll",  # one row, scrolled sideways on a phone (assets/listes.css)
                     ),
                     *[rx.tabs.content(_deposits() if key == DEPOSITS else _item_tab(kind), value=key,
                                       padding_top="12px") for key, kind in _tabs()],
