@@ -5,7 +5,7 @@ Zero serious or critical violation is allowed; the counts by impact are printed
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -23,6 +23,7 @@ class Audit:
         self.viewport = viewport
         self.totals: Counter[str] = Counter()  # violations (one rule failing on one page run)
         self.nodes: Counter[str] = Counter()  # elements concerned
+        self.rules: defaultdict[str, list[str]] = defaultdict(list)  # "impact rule" → pages
         self.pages = 0
         self.blocking: list[str] = []
 
@@ -34,6 +35,7 @@ class Audit:
             impact = violation.get("impact") or "minor"
             self.totals[impact] += 1
             self.nodes[impact] += len(violation["nodes"])
+            self.rules[f"{impact} {violation['id']}"].append(name)
             if impact in BLOCKING:
                 targets = [", ".join(n["target"]) for n in violation["nodes"][:4]]
                 self.blocking.append(f"{name} [{self.viewport}] {impact} {violation['id']}: {targets}")
@@ -135,6 +137,8 @@ def test_axe_every_page(browser, server, viewport):
     totals = ", ".join(f"{impact} {audit.totals[impact]} ({audit.nodes[impact]} elements)"
                        for impact in ("critical", "serious", "moderate", "minor"))
     print(f"\naxe [{viewport}] {audit.pages} runs, violations by impact: {totals}")
+    for rule, names in sorted(audit.rules.items()):
+        print(f"   {rule}: {len(names)} — {', '.join(sorted(set(names)))[:300]}")
     for line in audit.blocking:
         print("  ", line)
     assert not audit.blocking, f"{len(audit.blocking)} serious/critical violations:\n" + "\n".join(audit.blocking)

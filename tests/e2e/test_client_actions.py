@@ -123,7 +123,7 @@ def test_contact_details_update_request(page, server):
     identifier, password = _new_client_with_dossier(server)
     login(page, identifier, password)
     page.get_by_role("link", name="Mon compte", exact=True).click()
-    page.get_by_role("button", name="Mettre à jour mes coordonnées").click()
+    page.get_by_role("link", name="Mettre à jour mes coordonnées").click()
     expect(page.get_by_role("heading", name="Mettre à jour mes coordonnées")).to_be_visible()
     expect(page.get_by_role("textbox", name="Nom", exact=True)).to_have_value("DEPOT")
     expect(page.get_by_label("E-mail")).to_have_value(identifier)
@@ -146,7 +146,7 @@ def test_message_to_the_interlocutor(page, server):
     login(page, *LUCE)
     page.get_by_role("link", name="Dossiers (4)").click()
     page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
-    page.get_by_role("button", name="Contacter l'interlocuteur").click()
+    page.get_by_role("link", name="Contacter l'interlocuteur").click()
     expect(page.get_by_text("Contacter l'interlocuteur : DELMAS Fabien")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Dossier : 2017IIDOS/1529 - ALEXAN"))).to_be_visible()
     page.get_by_role("button", name="Envoyer").click()  # empty: the browser's required check stops it
