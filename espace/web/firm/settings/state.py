@@ -41,7 +41,7 @@ LOGO_SCRIPT = r"""
     e.preventDefault();
     zone.removeAttribute("data-dragging");
     var input = zone.querySelector("input[data-logo-input]");
-    if (input && !input.disabled) send(input, e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0]);
+    if (input && !input.matches(":disabled")) send(input, e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0]);
   });
   document.addEventListener("change", function (e) {
     var input = e.target;
