@@ -27,9 +27,24 @@
     var name = document.createElement("span");
     name.className = "depot-name";
     name.textContent = file.name + " (" + fmtSize(file.size) + ")";
-    var bar = document.createElement("progress");
-    bar.max = 100; bar.value = 0;
+    // A themed bar (role progressbar) and its percentage in words; a refused file shows no bar.
+    var bar = document.createElement("span");
+    bar.className = "depot-bar";
+    bar.setAttribute("role", "progressbar");
     bar.setAttribute("aria-label", "Progression de " + file.name);
+    bar.setAttribute("aria-valuemin", "0");
+    bar.setAttribute("aria-valuemax", "100");
+    var fill = document.createElement("span");
+    fill.className = "depot-fill";
+    bar.appendChild(fill);
+    var pct = document.createElement("span");
+    pct.className = "depot-pct";
+    function progress(value) {
+      bar.setAttribute("aria-valuenow", String(value));
+      fill.style.width = value + "%";
+      pct.textContent = value + " %";
+    }
+    progress(0);
     var status = document.createElement("span");
     status.className = "depot-status";
     status.textContent = "Envoi…";
@@ -37,7 +52,7 @@
     cancel.type = "button";
     cancel.textContent = "Annuler";
     cancel.setAttribute("aria-label", "Annuler l'envoi de " + file.name);
-    li.append(name, bar, status, cancel);
+    li.append(name, bar, pct, status, cancel);
     list.appendChild(li);
 
     return new Promise(function (resolve) {
@@ -45,6 +60,7 @@
         status.textContent = text;
         li.setAttribute("data-state", ok ? "ok" : "error");
         cancel.remove();
+        if (!ok) { bar.remove(); pct.remove(); }
         if (ok) batch.push(storedName || file.name);
         resolve();
       }
@@ -59,12 +75,13 @@
       xhr.setRequestHeader("X-Filename", encodeURIComponent(file.name));
       xhr.setRequestHeader("Content-Type", "application/octet-stream");
       xhr.upload.onprogress = function (e) {
-        if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+        // 99 % at most until the server has answered (the whole body sent is not yet a deposit).
+        if (e.lengthComputable) progress(Math.min(99, Math.round((e.loaded / e.total) * 100)));
       };
       xhr.onload = function () {
         var data = {};
         try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
-        if (xhr.status === 200 && data.ok) { bar.value = 100; finish(true, "Déposé", data.name); }
+        if (xhr.status === 200 && data.ok) { progress(100); finish(true, "Déposé", data.name); }
         else if (xhr.status === 401) finish(false, "Refusé : votre session a expiré, reconnectez-vous.");
         else finish(false, "Refusé : " + (data.error || "« " + file.name + " » n'a pas pu être déposé."));
       };

@@ -5,6 +5,7 @@ the Stripe secret key out of every page; the logo shows on the client pages; the
 temporary-password flow forces a new password at first login."""
 from __future__ import annotations
 
+import base64
 import re
 import struct
 import time
@@ -255,7 +256,12 @@ def test_logo_shows_on_the_client_pages(desktop, server, browser, tmp_path):
     expect(desktop.get_by_role("heading", name="Paramètres du cabinet")).to_be_visible()
     desktop.get_by_label("Choisir un logo").set_input_files(str(tmp_path / "faux.png"))
     expect(desktop.get_by_text("Format non autorisé : le logo doit être une image PNG, JPEG ou WEBP.")).to_be_visible()
-    desktop.get_by_label("Choisir un logo").set_input_files(str(tmp_path / "logo.png"))
+    # The logo picker is a drop zone: the image dropped onto it is sent.
+    drop = desktop.evaluate_handle(
+        "b64 => { const dt = new DataTransfer(); const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));"
+        " dt.items.add(new File([bytes], 'logo.png', {type: 'image/png'})); return dt; }",
+        base64.b64encode(png_bytes()).decode())
+    desktop.locator("[data-logo-zone]").dispatch_event("drop", {"dataTransfer": drop})
     expect(desktop.get_by_text("Logo enregistré.")).to_be_visible()
     expect(desktop.get_by_role("img", name="Logo actuel du cabinet")).to_be_visible()
 

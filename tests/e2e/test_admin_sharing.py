@@ -108,7 +108,15 @@ def test_share_documents_and_rdv_then_unshare(page, client_page, server, tmp_pat
     page.get_by_role("tab", name=re.compile(r"^Documents \(2\)")).click()
     item = page.get_by_role("list", name="Documents du dossier").get_by_role("listitem").filter(
         has_text="Assignation.pdf")
+    # `Retirer` asks first; « Annuler » leaves it shared.
     item.get_by_role("button", name="Retirer Assignation.pdf").click()
+    dialog = page.get_by_role("alertdialog", name="Retirer « Assignation.pdf » du partage ?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Annuler").click()
+    expect(dialog).to_have_count(0)
+    expect(item.get_by_text("Partagé", exact=True)).to_be_visible()
+    item.get_by_role("button", name="Retirer Assignation.pdf").click()
+    dialog.get_by_role("button", name="Retirer du partage").click()
     expect(item).to_contain_text("Non partagé")
     expect(page.get_by_text("Retiré : le client ne le voit plus.")).to_be_visible()
     client_page.reload()

@@ -41,7 +41,11 @@ def test_deposit_several_files_one_refused(page, server, tmp_path):
     (tmp_path / "notes.txt").write_text("Mes notes pour le rendez-vous.\n", encoding="utf-8")
     (tmp_path / "facture.pdf.exe").write_bytes(b"MZ\x90\x00" + b"\x00" * 100)
     before = len(server.emails_to("fabien.delmas@example.com"))
-    page.get_by_label("Glissez-déposez vos documents ici ou cliquez pour les sélectionner").set_input_files(
+    chooser = page.get_by_label("Glissez-déposez vos documents ici ou cliquez pour les sélectionner")
+    # The file input is hidden in its label: the keyboard focus shows on the label (:focus-within).
+    chooser.focus()
+    assert chooser.evaluate("i => getComputedStyle(i.closest('label')).outlineStyle") == "solid"
+    chooser.set_input_files(
         [str(tmp_path / "Attestation employeur.pdf"), str(tmp_path / "notes.txt"), str(tmp_path / "facture.pdf.exe")]
     )
     uploads = page.get_by_role("list", name="Envois en cours")
@@ -50,6 +54,14 @@ def test_deposit_several_files_one_refused(page, server, tmp_path):
     expect(uploads.get_by_role("listitem").filter(has_text="notes.txt")).to_contain_text("Déposé")
     refused = uploads.get_by_role("listitem").filter(has_text="facture.pdf.exe")
     expect(refused).to_contain_text(re.compile(r"Refusé : « facture\.pdf\.exe » : .+"))
+    # A refused file shows as refused (red, no bar); a deposited one says 100 %.
+    expect(refused.get_by_role("progressbar")).to_have_count(0)
+    assert refused.evaluate("li => getComputedStyle(li).color") == page.evaluate(
+        "() => { const s = document.createElement('span'); s.style.color = 'var(--red-11)';"
+        " document.body.append(s); const c = getComputedStyle(s).color; s.remove(); return c; }")
+    done = uploads.get_by_role("listitem").filter(has_text="notes.txt")
+    expect(done.get_by_role("progressbar", name="Progression de notes.txt")).to_have_attribute("aria-valuenow", "100")
+    expect(done).to_contain_text("100 %")
     tab = page.get_by_role("tab", name=re.compile(r"^Documents déposés \(2\)"))
     expect(tab).to_have_attribute("aria-selected", "true")
     panel = page.get_by_role("tabpanel")
@@ -123,7 +135,7 @@ def test_contact_details_update_request(page, server):
     identifier, password = _new_client_with_dossier(server)
     login(page, identifier, password)
     page.get_by_role("link", name="Mon compte", exact=True).click()
-    page.get_by_role("button", name="Mettre à jour mes coordonnées").click()
+    page.get_by_role("link", name="Mettre à jour mes coordonnées").click()
     expect(page.get_by_role("heading", name="Mettre à jour mes coordonnées")).to_be_visible()
     expect(page.get_by_role("textbox", name="Nom", exact=True)).to_have_value("DEPOT")
     expect(page.get_by_label("E-mail")).to_have_value(identifier)
@@ -146,7 +158,7 @@ def test_message_to_the_interlocutor(page, server):
     login(page, *LUCE)
     page.get_by_role("link", name="Dossiers (4)").click()
     page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
-    page.get_by_role("button", name="Contacter l'interlocuteur").click()
+    page.get_by_role("link", name="Contacter l'interlocuteur").click()
     expect(page.get_by_text("Contacter l'interlocuteur : DELMAS Fabien")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Dossier : 2017IIDOS/1529 - ALEXAN"))).to_be_visible()
     page.get_by_role("button", name="Envoyer").click()  # empty: the browser's required check stops it

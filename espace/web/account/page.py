@@ -4,6 +4,7 @@ import reflex as rx
 from espace.web.account.agenda_panel import agenda_section
 from espace.web.account.sessions_panel import sessions_section
 from espace.web.account.state import AccountState
+from espace.web.components.actions import link_button
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import client_page
 
@@ -38,7 +39,7 @@ def security_card(href: str) -> rx.Component:
         rx.heading("Sécurité", size="4", as_="h2", margin_bottom="8px"),
         rx.text("Double authentification : application d'authentification, codes de secours, clés d'accès.",
                 size="2", margin_bottom="8px"),
-        rx.link(rx.button("Gérer la double authentification", variant="soft"), href=href),
+        link_button("Gérer la double authentification", href, variant="soft"),
         width="100%",
     )
 
@@ -49,7 +50,7 @@ def account() -> rx.Component:
         rx.heading("Mon compte", size="6", as_="h1"),
         rx.card(
             rx.heading("Coordonnées", size="4", as_="h2", margin_bottom="8px"),
-            rx.link(rx.button("Mettre à jour mes coordonnées", variant="soft"), href="/mon-compte/coordonnees"),
+            link_button("Mettre à jour mes coordonnées", "/mon-compte/coordonnees", variant="soft"),
             width="100%",
         ),
         security_card("/mon-compte/securite"),

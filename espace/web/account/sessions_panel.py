@@ -19,7 +19,7 @@ def _row(r: rx.Var[SessionRow]) -> rx.Component:
         ),
         rx.cond(
             r.current,
-            rx.badge("Cette session", color_scheme="green", size="2"),
+            rx.badge("Cette session", high_contrast=True, color_scheme="green", size="2"),
             rx.button("Déconnecter", variant="soft", color_scheme="red", size="2", on_click=S.revoke(r.id),
                       aria_label="Déconnecter la session " + r.device + " (" + r.ip + ")"),
         ),

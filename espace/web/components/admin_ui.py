@@ -4,6 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from espace.web import styles
+from espace.web.components.actions import link_button
 from espace.web.components.forms import field
 
 CLIENT_FIELDS = [
@@ -32,7 +33,7 @@ def list_header(title: str, total, new_label: str, new_href: str) -> rx.Componen
     """A list page's heading « Title (total) » and its button to create a new one."""
     return rx.flex(
         rx.heading(title, " (", total, ")", size="6", as_="h1"),
-        rx.link(rx.button(new_label, size="3"), href=new_href),
+        link_button(new_label, new_href, size="3"),
         justify="between", align="center", wrap="wrap", spacing="3", width="100%",
     )
 
@@ -73,5 +74,6 @@ def status_badge(status) -> rx.Component:
     return rx.badge(
         status,
         color_scheme=rx.match(status, ("Actif", "green"), ("Désactivé", "red"), "amber"),
+        high_contrast=True,
         size="2",
     )

@@ -25,7 +25,7 @@ def field(label: str, name: str, *, type: str = "text", required: bool = True, e
             size="3",
             width="100%",
         ),
-        rx.cond(error is not None and error != "", rx.text(error, color="red", size="2", role="alert"))
+        rx.cond(error is not None and error != "", rx.text(error, color="var(--red-11)", size="2", role="alert"))
         if error is not None
         else rx.fragment(),
         width="100%",
@@ -64,7 +64,7 @@ def textarea_field(label: str, name: str, *, error=None, max_length: int | None 
         ),
         rx.text_area(id=input_id, name=name, required=True, max_length=max_length, rows=str(rows), size="3",
                      width="100%"),
-        rx.cond(error != "", rx.text(error, color="red", size="2", role="alert")) if error is not None else rx.fragment(),
+        rx.cond(error != "", rx.text(error, color="var(--red-11)", size="2", role="alert")) if error is not None else rx.fragment(),
         width="100%",
         margin_bottom="12px",
     )

@@ -5,6 +5,7 @@ import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 from espace.web import styles
+from espace.web.components.actions import link_button
 
 
 def file_link(*children, **props) -> rx.Component:
@@ -30,11 +31,7 @@ def _pay_link(row) -> rx.Component:
     """`Payer en ligne`, on an invoice the firm lets the client pay now (row.pay)."""
     return rx.cond(
         row.pay != "",
-        rx.button(
-            rx.link("Payer en ligne", href=row.pay.to(str), underline="none", color="inherit"),
-            as_child=True,
-            size="2",
-        ),
+        link_button("Payer en ligne", row.pay.to(str), size="2"),
     )
 
 

@@ -117,9 +117,9 @@ ADMIN_LINKS = [
 
 
 def public_frame(content: rx.Component) -> rx.Component:
-    """Pages seen before login: centred card, no navigation."""
+    """Pages seen before login: centred card, no navigation; the card is the page's <main>."""
     return rx.center(
-        rx.card(content, width="100%", max_width="420px", size="3"),
+        rx.el.main(rx.card(content, width="100%", size="3"), style={"width": "100%", "max_width": "420px"}),
         min_height="100vh",
         padding="16px",
         background="var(--gray-2)",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from espace.config import settings
+from espace.web import styles
 
 HINT = "PDF, images, documents Office ou OpenDocument, texte, ZIP"
 
@@ -25,7 +26,7 @@ def upload_zone(on_refresh, dossier_id=None, choices=None, upload_url=None,
                 rx.foreach(choices, lambda c: rx.el.option(c["title"], value=c["id"])),
                 id="depot-dossier",
                 name="dossier",
-                style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
+                style=styles.SELECT,
             ),
             margin_bottom="8px",
             width="100%",
@@ -42,6 +43,7 @@ def upload_zone(on_refresh, dossier_id=None, choices=None, upload_url=None,
             ),
             rx.icon("upload", size=22),
             rx.text("Glissez-déposez vos documents ici ou cliquez pour les sélectionner", weight="medium"),
+            class_name="drop-zone",
             style={
                 "display": "flex", "flex_direction": "column", "align_items": "center", "gap": "6px",
                 "border": "2px dashed var(--accent-8)", "border_radius": "8px", "padding": "20px 12px",

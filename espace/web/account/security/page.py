@@ -187,7 +187,7 @@ def staff_security() -> rx.Component:
 @rx.page(route=ENROL_PATH, title="Double authentification — Mon espace client", on_load=S.load)
 def enrolment() -> rx.Component:
     return rx.center(
-        rx.card(
+        rx.el.main(rx.card(
             rx.cond(
                 S.loaded,
                 rx.vstack(
@@ -210,8 +210,8 @@ def enrolment() -> rx.Component:
                     width="100%",
                 ),
             ),
-            width="100%", max_width="640px", size="3",
-        ),
+            width="100%", size="3",
+        ), style={"width": "100%", "max_width": "640px"}),
         min_height="100vh", padding="16px", background="var(--gray-2)",
         on_unmount=S.leave,
     )

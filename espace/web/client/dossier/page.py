@@ -3,6 +3,7 @@ page of the active tab at a time: « Plus récents » / « Plus anciens »)."""
 import reflex as rx
 
 from espace.web.client.dossier.state import DossierState
+from espace.web.components.actions import link_button
 from espace.web.components.items import item_list, pager
 from espace.web.components.layout import client_page
 from espace.web.components.upload_zone import upload_zone
@@ -21,9 +22,8 @@ def dossier() -> rx.Component:
                 rx.text("Référence : ", DossierState.reference, color="var(--gray-11)"),
                 rx.cond(DossierState.interlocutor != "", rx.text("Interlocuteur : ", DossierState.interlocutor)),
                 rx.flex(
-                    rx.link(rx.button("Contacter l'interlocuteur", variant="soft"),
-                            href="/contacter?dossier=" + DossierState.dossier_id),
-                    rx.link(rx.button("Messages", variant="soft"), href="/contacter?dossier=" + DossierState.dossier_id + "#messages"),
+                    link_button("Contacter l'interlocuteur", "/contacter?dossier=" + DossierState.dossier_id, variant="soft"),
+                    link_button("Messages", "/contacter?dossier=" + DossierState.dossier_id + "#messages", variant="soft"),
                     spacing="3", wrap="wrap",
                 ),
                 rx.tabs.root(

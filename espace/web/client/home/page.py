@@ -6,6 +6,7 @@ import reflex as rx
 
 from espace.web import styles
 from espace.web.client.home.state import HomeState as S
+from espace.web.components.actions import link_button
 from espace.web.components.items import file_link
 from espace.web.components.layout import client_page
 from espace.web.components.upload_zone import upload_zone
@@ -147,9 +148,8 @@ def home() -> rx.Component:
             rx.cond(
                 S.dossier_choices.length() > 0,
                 rx.flex(
-                    rx.link(rx.button("Contacter l'interlocuteur", variant="soft", size="3"), href="/contacter"),
-                    rx.link(rx.button("Mettre à jour mes coordonnées", variant="soft", size="3"),
-                            href="/mon-compte/coordonnees"),
+                    link_button("Contacter l'interlocuteur", "/contacter", variant="soft", size="3"),
+                    link_button("Mettre à jour mes coordonnées", "/mon-compte/coordonnees", variant="soft", size="3"),
                     spacing="3", wrap="wrap",
                 ),
             ),

@@ -1,6 +1,7 @@
 """/contacter: « Contacter l'interlocuteur » (Objet, Message) and the dossier's messages."""
 import reflex as rx
 
+from espace.web import styles
 from espace.web.client.messages.state import MessagesState as S
 from espace.web.components.forms import banner, field, textarea_field
 from espace.web.components.layout import client_page
@@ -40,7 +41,7 @@ def contact() -> rx.Component:
                         id="contact-dossier",
                         value=S.dossier_id,
                         on_change=S.choose,
-                        style={"width": "100%", "padding": "8px", "font-size": "16px"},
+                        style=styles.SELECT,
                     ),
                     width="100%",
                 ),

@@ -60,7 +60,7 @@ def payment() -> rx.Component:
                 _fact("Montant :", S.amount),
                 rx.flex(
                     rx.text("Statut :", color=styles.MUTED, size="2", min_width="80px"),
-                    rx.badge(S.status, color_scheme=rx.cond(S.paid, "green", "amber"), size="2"),
+                    rx.badge(S.status, high_contrast=True, color_scheme=rx.cond(S.paid, "green", "amber"), size="2"),
                     spacing="2", align="center", role="status", aria_live="polite",
                 ),
                 banner(S.info),

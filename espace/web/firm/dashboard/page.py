@@ -1,6 +1,7 @@
 """/admin: the firm's dashboard (lawyers and staff): counts and where to go."""
 import reflex as rx
 
+from espace.web.components.actions import link_button
 from espace.web.components.layout import admin_page
 from espace.web.firm.dashboard.state import DashboardState as S
 from espace.web.session import SessionState
@@ -36,10 +37,10 @@ def admin() -> rx.Component:
                 wrap="wrap", spacing="3", width="100%",
             ),
             rx.flex(
-                rx.link(rx.button("Nouveau client", size="3"), href="/admin/clients/nouveau"),
-                rx.link(rx.button("Nouveau dossier", size="3", variant="soft"), href="/admin/dossiers/nouveau"),
-                rx.link(rx.button("Paramètres du cabinet", size="3", variant="soft"), href="/admin/parametres"),
-                rx.link(rx.button("Équipe du cabinet", size="3", variant="soft"), href="/admin/equipe"),
+                link_button("Nouveau client", "/admin/clients/nouveau", size="3"),
+                link_button("Nouveau dossier", "/admin/dossiers/nouveau", size="3", variant="soft"),
+                link_button("Paramètres du cabinet", "/admin/parametres", size="3", variant="soft"),
+                link_button("Équipe du cabinet", "/admin/equipe", size="3", variant="soft"),
                 wrap="wrap", spacing="3",
             ),
             width="100%",

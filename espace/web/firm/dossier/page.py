@@ -32,6 +32,27 @@ def _err(name: str):
     return S.errors.get(name, "")
 
 
+def _confirm_unshare(kind: registry.ItemKind, r) -> rx.Component:
+    """`Retirer` asks first (Radix alert dialog): the client stops seeing the item at once."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Retirer", variant="soft", color_scheme="red", size="2",
+                                          aria_label="Retirer " + r.name.to(str))),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Retirer « ", r.name, " » du partage ?"),
+            rx.alert_dialog.description(
+                "Le client ne le verra plus dans son espace. Vous pourrez le partager à nouveau.", size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Annuler", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Retirer du partage", color_scheme="red",
+                                                 on_click=S.unshare(kind.key, r.id))),
+                spacing="3", justify="end", wrap="wrap", margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+    )
+
+
 def _row(kind: registry.ItemKind, r) -> rx.Component:
     name = (
         file_link(r.name, href=r.url, target="_blank", rel="noopener", style={"font-weight": 500})
@@ -50,12 +71,10 @@ def _row(kind: registry.ItemKind, r) -> rx.Component:
                 style={"overflow_wrap": "anywhere"},
             ),
             rx.flex(
-                rx.badge(r.state, color_scheme=rx.cond(r.shared, "green", "gray"), size="2"),
+                rx.badge(r.state, high_contrast=True, color_scheme=rx.cond(r.shared, "green", "gray"), size="2"),
                 rx.cond(
                     r.shared,
-                    rx.button("Retirer", variant="soft", color_scheme="red", size="2",
-                              aria_label="Retirer " + r.name.to(str),
-                              on_click=S.unshare(kind.key, r.id)),
+                    _confirm_unshare(kind, r),
                     rx.button("Partager", size="2", aria_label="Partager " + r.name.to(str),
                               on_click=S.share(kind.key, r.id)),
                 ),
@@ -81,7 +100,7 @@ def _list(kind: registry.ItemKind) -> rx.Component:
 
 def _form(title: str, handler, *fields, button: str) -> rx.Component:
     return rx.el.section(
-        rx.heading(title, size="3", as_="h3", margin_bottom="8px"),
+        rx.heading(title, size="3", as_="h2", margin_bottom="8px"),
         rx.form(
             *fields,
             rx.button(button, type="submit", size="3"),
@@ -101,9 +120,9 @@ def _lawyer_select(label: str, name: str) -> rx.Component:
         rx.el.select(
             rx.foreach(S.lawyers, lambda p: rx.el.option(p["name"], value=p["id"])),
             id=f"champ-{name}", name=name, default_value=S.me,
-            style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
+            style=styles.SELECT,
         ),
-        rx.cond(_err(name) != "", rx.text(_err(name), color="red", size="2", role="alert")),
+        rx.cond(_err(name) != "", rx.text(_err(name), color="var(--red-11)", size="2", role="alert")),
         width="100%",
         margin_bottom="12px",
     )
@@ -150,7 +169,7 @@ def _deposit(r) -> rx.Component:
             rx.text(r.deposited, color=styles.MUTED, size="2", min_width="130px"),
             rx.box(
                 rx.flex(
-                    rx.cond(r.new, rx.badge("Nouveau", color_scheme="orange", size="2")),
+                    rx.cond(r.new, rx.badge("Nouveau", high_contrast=True, color_scheme="orange", size="2")),
                     file_link(r.name, href=r.url, target="_blank", rel="noopener",
                               style={"font-weight": 500}, on_click=S.after_download),
                     spacing="2", align="center", wrap="wrap",
@@ -223,7 +242,7 @@ def _messages() -> rx.Component:
             rx.text("Aucun message pour ce dossier.", color=styles.MUTED),
         ),
         rx.el.section(
-            rx.heading("Répondre au client", size="3", as_="h3", margin_bottom="8px"),
+            rx.heading("Répondre au client", size="3", as_="h2", margin_bottom="8px"),
             rx.form(
                 field("Objet", "reponse_objet", required=False, error=_err("reponse_objet"), max_length=150),
                 textarea_field("Réponse", "reponse_message", error=_err("reponse_message"), max_length=5000),

@@ -2,6 +2,7 @@
 clients (checkboxes) and interlocutor of a dossier."""
 import reflex as rx
 
+from espace.web import styles
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import admin_page
 from espace.web.firm.dossiers.state import CLIENT_PREFIX
@@ -11,7 +12,7 @@ LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "mar
 
 
 def _error(key: str) -> rx.Component:
-    return rx.cond(S.errors.get(key, "") != "", rx.text(S.errors.get(key, ""), color="red", size="2", role="alert"))
+    return rx.cond(S.errors.get(key, "") != "", rx.text(S.errors.get(key, ""), color="var(--red-11)", size="2", role="alert"))
 
 
 def _client_choice(c) -> rx.Component:
@@ -49,7 +50,7 @@ def _form() -> rx.Component:
                 rx.el.option("Choisissez l'interlocuteur…", value=""),
                 rx.foreach(S.interlocutors, lambda i: rx.el.option(i.name, value=i.id.to_string())),
                 id="champ-interlocuteur", name="interlocutor_id", default_value=S.interlocutor_id,
-                style={"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"},
+                style=styles.SELECT,
             ),
             _error("interlocutor"),
             margin_bottom="12px",

@@ -1,13 +1,14 @@
 """/admin/dossiers: the firm's dossiers, filtered by text, interlocutor, client."""
 import reflex as rx
 
+from espace.web import styles
 from espace.web.components.admin_ui import list_header, muted, pager, plain_list, row_item
 from espace.web.components.forms import banner
 from espace.web.components.layout import admin_page
 from espace.web.firm.dossiers.state import DossiersListState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
-SELECT_STYLE = {"width": "100%", "padding": "8px", "font-size": "16px", "max_width": "100%"}
+SELECT_STYLE = styles.SELECT
 
 
 def _row(r) -> rx.Component:

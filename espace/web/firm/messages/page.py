@@ -22,8 +22,8 @@ def _thread(t) -> rx.Component:
             ),
             rx.cond(
                 t.unread != 0,
-                rx.badge(t.unread, " non lu(s)", color_scheme="orange", size="2"),
-                rx.badge("Lu", color_scheme="gray", size="2"),
+                rx.badge(t.unread, " non lu(s)", high_contrast=True, color_scheme="orange", size="2"),
+                rx.badge("Lu", high_contrast=True, color_scheme="gray", size="2"),
             ),
             rx.text(t.total, " message(s)", size="2", color=styles.MUTED),
             spacing="3",

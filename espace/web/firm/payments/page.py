@@ -19,7 +19,7 @@ def _payment_item(row: Var[PaymentRow]) -> rx.Component:
                         style={"word_break": "break-all"}),
                 flex="1 1 220px", min_width="0", style={"overflow_wrap": "anywhere"},
             ),
-            rx.badge(row.status, color_scheme=rx.cond(row.status == "Réussi", "green", "gray")),
+            rx.badge(row.status, high_contrast=True, color_scheme=rx.cond(row.status == "Réussi", "green", "gray")),
             spacing="3", wrap="wrap", align="start",
         ),
         style={"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none"},

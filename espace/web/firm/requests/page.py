@@ -39,9 +39,9 @@ def _pending(r) -> rx.Component:
                    "margin": "8px 0"},
         ),
         rx.cond(S.errors.get(rid, "") != "",
-                rx.text(S.errors.get(rid, ""), color="red", size="2", role="alert", margin_bottom="8px")),
+                rx.text(S.errors.get(rid, ""), color="var(--red-11)", size="2", role="alert", margin_bottom="8px")),
         rx.flex(
-            rx.button("Accepter", size="3", color_scheme="green", on_click=S.accept(rid),
+            rx.button("Accepter", size="3", color_scheme="green", high_contrast=True, on_click=S.accept(rid),
                       aria_label="Accepter la demande de " + r.client),
             rx.form(
                 rx.el.input(type="hidden", name="demande", value=rid),

@@ -22,10 +22,33 @@ LOGO_SCRIPT = r"""
 (function () {
   if (window.__espaceLogo) return;
   window.__espaceLogo = true;
+  function zoneOf(el) { return el && el.closest ? el.closest("[data-logo-zone]") : null; }
+  ["dragenter", "dragover"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      var zone = zoneOf(e.target);
+      if (!zone) return;
+      e.preventDefault();
+      zone.setAttribute("data-dragging", "true");
+    });
+  });
+  document.addEventListener("dragleave", function (e) {
+    var zone = zoneOf(e.target);
+    if (zone && !zone.contains(e.relatedTarget)) zone.removeAttribute("data-dragging");
+  });
+  document.addEventListener("drop", function (e) {
+    var zone = zoneOf(e.target);
+    if (!zone) return;
+    e.preventDefault();
+    zone.removeAttribute("data-dragging");
+    var input = zone.querySelector("input[data-logo-input]");
+    if (input && !input.matches(":disabled")) send(input, e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0]);
+  });
   document.addEventListener("change", function (e) {
     var input = e.target;
     if (!input.matches || !input.matches("input[data-logo-input]")) return;
-    var file = input.files && input.files[0];
+    send(input, input.files && input.files[0]);
+  });
+  function send(input, file) {
     var status = document.querySelector("[data-logo-status]");
     function say(text) { if (status) status.textContent = text; }
     if (!file) return;
@@ -51,7 +74,7 @@ LOGO_SCRIPT = r"""
     xhr.onerror = function () { say("Échec : la connexion a été interrompue. Réessayez."); };
     xhr.send(file);
     input.value = "";
-  });
+  }
 })();
 """
 

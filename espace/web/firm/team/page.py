@@ -3,14 +3,14 @@ staff; administrators invite a colleague, change roles, deactivate and reactivat
 import reflex as rx
 
 from espace.services.firm.team import ROLE_CHOICES
+from espace.web import styles
 from espace.web.components.admin_ui import muted, plain_list, row_item, status_badge
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import admin_page
 from espace.web.firm.team.state import TeamState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
-SELECT_STYLE = {"height": "40px", "padding": "0 8px", "border": "1px solid var(--gray-7)", "border_radius": "6px",
-                "background": "var(--color-surface)", "font-size": "15px", "max_width": "100%"}
+SELECT_STYLE = {**styles.SELECT, "width": "auto"}
 
 
 def _role_options() -> list[rx.Component]:
@@ -91,7 +91,7 @@ def _invite() -> rx.Component:
                 rx.el.select(*_role_options(), id="champ-role", name="role", default_value=S.values["role"],
                              style=SELECT_STYLE),
                 rx.cond(S.errors.get("role", "") != "",
-                        rx.text(S.errors.get("role", ""), color="red", size="2", role="alert")),
+                        rx.text(S.errors.get("role", ""), color="var(--red-11)", size="2", role="alert")),
                 margin_bottom="12px",
             ),
             rx.button("Envoyer l'invitation", type="submit", size="3"),
