@@ -32,6 +32,7 @@ app = EspaceApp(
     api_transformer=routes.API_TRANSFORMERS,
     head_components=[
         rx.el.meta(name="viewport", content="width=device-width, initial-scale=1"),
+        rx.script(src="/cadre.js"),  # not deferred: the firm's name at the first paint (assets/cadre.js)
         rx.script(src="/depot.js", defer=True),
         rx.script(src="/webauthn.js", defer=True),
     ],
