@@ -17,5 +17,12 @@
     style.setAttribute("data-cadre", "");
     style.textContent = css;
     document.head.appendChild(style);
+    // React may rebuild the document's head when it renders the page: put it back.
+    new MutationObserver(function () {
+      if (!style.isConnected && document.head) document.head.appendChild(style);
+    }).observe(document.documentElement, { childList: true, subtree: false });
+    new MutationObserver(function () {
+      if (!style.isConnected) document.head.appendChild(style);
+    }).observe(document.head, { childList: true });
   } catch (e) { /* no label: the name comes with the page's state */ }
 })();
