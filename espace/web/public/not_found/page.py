@@ -19,7 +19,8 @@ def not_found() -> rx.Component:
                 rx.heading("Page introuvable", size="6", as_="h1"),
                 rx.text("L'adresse demandée n'existe pas ou n'est plus disponible. "
                         "Vérifiez le lien, ou revenez à votre espace."),
-                rx.link("Revenir à mon espace", href="/accueil", size="3", weight="medium", underline="always"),
+                # /connexion sends a logged-in person to their own home (client or firm).
+                rx.link("Revenir à mon espace", href="/connexion", size="3", weight="medium", underline="always"),
                 spacing="4",
             ),
             max_width=styles.MAX_WIDTH, margin="0 auto", padding=styles.PAGE_PADDING, width="100%",
