@@ -32,6 +32,9 @@ app = EspaceApp(
     api_transformer=routes.API_TRANSFORMERS,
     head_components=[
         rx.el.meta(name="viewport", content="width=device-width, initial-scale=1"),
+        # Not deferred, a plain element (rx.script is inserted later by Helmet): in the built pages'
+        # <head>, it runs before the body is painted (the firm's name at the first paint, assets/cadre.js).
+        rx.el.script(src="/cadre.js"),
         rx.script(src="/depot.js", defer=True),
         rx.script(src="/webauthn.js", defer=True),
     ],

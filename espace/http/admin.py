@@ -3,7 +3,9 @@
 `POST /api/admin/logo`: the image as the raw request body (PNG, JPEG or WEBP by
 content, 2 MB max); an administrator's session (« Administrateur du cabinet ») and the header
 `X-Requested-With: espace` (CSRF defence) are required.
-`GET /api/logo`: the logo of the logged-in user's own firm (client or lawyer)."""
+`GET /api/logo`: the logo of the logged-in user's own firm (client or lawyer).
+`GET /favicon.ico`: that logo as the tab's icon when the firm has one, a default icon
+otherwise (never a 404)."""
 from __future__ import annotations
 
 import logging
@@ -84,7 +86,32 @@ async def firm_logo(request: Request) -> Response:
                                       "Content-Security-Policy": "sandbox"})
 
 
+# The default tab icon: the header's indigo with a white « e ».
+DEFAULT_FAVICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+                   b'<rect width="32" height="32" rx="6" fill="#3e63dd"/>'
+                   b'<text x="16" y="23" font-family="Arial,sans-serif" font-size="20" font-weight="700" '
+                   b'fill="#fff" text-anchor="middle">e</text></svg>')
+
+
+async def favicon(request: Request) -> Response:
+    """The firm's logo when the visitor's session has one, the default icon otherwise."""
+    user = await run_in_threadpool(session_user, request)
+    found = await run_in_threadpool(firm_settings.logo_for, user) if user is not None else None
+    if found is not None:
+        key, ctype = found
+        try:
+            chunks = await run_in_threadpool(storage.open_chunks, key)
+            return StreamingResponse(chunks, media_type=ctype,
+                                     headers={"Content-Length": str(chunks.size), "Cache-Control": "private, no-cache",
+                                              "Content-Security-Policy": "sandbox"})
+        except (storage.Missing, ValueError):
+            log.error("logo file missing (favicon) firm=%s key=%s", user.firm_id if user else None, key)
+    return Response(DEFAULT_FAVICON, media_type="image/svg+xml",
+                    headers={"Cache-Control": "private, no-cache", "Content-Security-Policy": "sandbox"})
+
+
 routes: list[Route] = [
     Route("/api/admin/logo", upload_logo, methods=["POST"]),
     Route("/api/logo", firm_logo, methods=["GET"]),
+    Route("/favicon.ico", favicon, methods=["GET"]),
 ]

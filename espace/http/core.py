@@ -22,10 +22,12 @@ from espace.services import AccessDenied, audit, storage
 from espace.services.accounts import auth, client_address, login_guard
 from espace.services.accounts.auth import home_path_for
 from espace.services.accounts.cookies import (
+    FIRM_LABEL_COOKIE,
     LOGIN_KEY_COOKIE,
     LOGIN_KEY_PATH,
     SESSION_COOKIE,
     cookie_value,
+    firm_label_for,
     token_from_cookie_header,
 )
 from espace.services.accounts.factors import enrolment_required
@@ -90,6 +92,11 @@ async def open_session(request: Request) -> Response:
     token, user = opened
     response = RedirectResponse(home_path_for(user), status_code=303)
     response.delete_cookie(LOGIN_KEY_COOKIE, path=LOGIN_KEY_PATH)
+    # The firm's name in the header from the first paint (web/components/layout.py).
+    label = await run_in_threadpool(firm_label_for, user.firm_id if user else None)
+    if label:
+        response.set_cookie(FIRM_LABEL_COOKIE, label, samesite="lax", secure=http_security.secure_cookies(),
+                            path="/", max_age=settings.session_max_hours * 3600)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -124,6 +131,7 @@ async def close_session(request: Request) -> Response:
     auth.logout(token_from_cookie_header(request.headers.get("cookie")))
     response = RedirectResponse("/connexion?deconnecte=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(FIRM_LABEL_COOKIE, path="/")
     return response
 
 

@@ -1,7 +1,8 @@
 """Colours, widths and spacing, in one place."""
 
 MAX_WIDTH = "960px"
-ADMIN_MAX_WIDTH = "1320px"  # the firm's workbench: wide tables at 1280 px and more
+# The firm's workbench: wide tables at 1280 px and more; its header's nine links on one line.
+ADMIN_MAX_WIDTH = "1320px"
 PAGE_PADDING = ["12px", "16px", "24px"]
 TILE_MIN = "150px"
 HEADER_BG = "var(--indigo-9)"

@@ -82,3 +82,18 @@ def login(page, identifier: str, password: str) -> None:
 def assert_no_horizontal_scroll(page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the viewport"
+
+
+def nav(page, label: str) -> None:
+    """Go to a header destination (or « Déconnexion »): the header's link or button, or on
+    a phone the item of the firm's compact « Menu » (web/components/layout.py)."""
+    page.locator("nav[aria-label='Navigation principale']").first.wait_for(state="attached")
+    menu = page.get_by_role("button", name="Menu", exact=True)
+    if menu.is_visible():
+        menu.click()
+        page.get_by_role("menuitem", name=label, exact=True).click()
+    elif label == "Déconnexion":
+        page.get_by_role("button", name="Déconnexion").click()
+    else:
+        page.get_by_role("navigation", name="Navigation principale").get_by_role(
+            "link", name=label, exact=True).click()

@@ -14,7 +14,7 @@ import zlib
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, assert_no_horizontal_scroll, login, nav
 
 CLAIRE = ("claire.leroy@example.com", "Leroy-Demo-2024")
 PAUL = ("paul.martin@example.com", "Martin-Demo-2024")
@@ -54,7 +54,7 @@ def fill_client_form(page, nom: str, prenom: str, email: str) -> None:
 
 def client_href(page, name: str) -> str:
     """The /admin/clients/<id> address of a client, from the lawyer's list."""
-    page.get_by_role("link", name="Clients", exact=True).click()
+    nav(page, "Clients")
     expect(page.get_by_role("heading", name=re.compile(r"^Clients \(\d+\)"))).to_be_visible()
     link = page.get_by_role("list", name="Liste des clients").get_by_role("link", name=name, exact=True)
     return link.get_attribute("href")
@@ -74,7 +74,7 @@ def test_lawyer_invites_a_client_who_activates_the_account(page, server, browser
     identifier = f"invite-{uuid.uuid4().hex[:8]}@example.com"
     login(page, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    page.get_by_role("link", name="Clients", exact=True).click()
+    nav(page, "Clients")
     expect(page.get_by_role("heading", name=re.compile(r"^Clients \(\d+\)"))).to_be_visible()
     expect(page.get_by_role("list", name="Liste des clients")).to_contain_text("ALEXANDER Luce")
     assert_no_horizontal_scroll(page)
@@ -140,7 +140,7 @@ def test_deactivation_closes_the_client_session(desktop, server, browser):
 
     login(desktop, *LAWYER)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    desktop.get_by_role("link", name="Clients", exact=True).click()
+    nav(desktop, "Clients")
     desktop.get_by_role("searchbox", name="Rechercher un client").fill(identifier)
     desktop.get_by_role("button", name="Rechercher").click()
     listing = desktop.get_by_role("list", name="Liste des clients")
@@ -155,7 +155,7 @@ def test_deactivation_closes_the_client_session(desktop, server, browser):
     dialog.get_by_role("button", name="Annuler").click()
     expect(dialog).to_be_hidden()
     expect(desktop.get_by_role("button", name="Réactiver")).to_have_count(0)
-    client.get_by_role("link", name="Mon compte", exact=True).click()
+    nav(client, "Mon compte")
     expect(client).to_have_url(re.compile(r"/mon-compte/?$"))  # still logged in
     desktop.get_by_role("button", name="Désactiver").click()
     desktop.get_by_role("alertdialog").get_by_role("button", name="Désactiver l'accès").click()
@@ -194,7 +194,7 @@ def test_another_firm_sees_introuvable(desktop, server, browser):
     login(desktop, *LAWYER)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     luce_href = client_href(desktop, "ALEXANDER Luce")
-    desktop.get_by_role("link", name="Dossiers", exact=True).click()
+    nav(desktop, "Dossiers")
     expect(desktop.get_by_role("heading", name=re.compile(r"^Dossiers \("))).to_be_visible()
     edit_href = desktop.get_by_role("link", name="Modifier le dossier 2017IIDOS/1529").get_attribute("href")
 
@@ -205,9 +205,9 @@ def test_another_firm_sees_introuvable(desktop, server, browser):
     expect(other.get_by_role("heading", name="Client introuvable")).to_be_visible()
     other.goto(edit_href)
     expect(other.get_by_role("heading", name="Dossier introuvable")).to_be_visible()
-    other.get_by_role("link", name="Clients", exact=True).click()
+    nav(other, "Clients")
     expect(other.get_by_role("list", name="Liste des clients")).to_contain_text("MARTIN Paul")
-    other.get_by_role("link", name="Dossiers", exact=True).click()
+    nav(other, "Dossiers")
     expect(other.get_by_role("list", name="Liste des dossiers")).to_contain_text("2024LER/0001")
     for path in (luce_href, edit_href, "/admin/clients", "/admin/dossiers"):
         other.goto(path)
@@ -224,7 +224,7 @@ def test_settings_never_send_the_secret_key_to_the_browser(desktop, server):
     desktop.on("websocket", lambda ws: ws.on("framereceived", lambda data: frames.append(str(data))))
     login(desktop, *CLAIRE)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    desktop.get_by_role("link", name="Paramètres", exact=True).click()
+    nav(desktop, "Paramètres")
     expect(desktop.get_by_role("heading", name="Paramètres du cabinet")).to_be_visible()
     textbox(desktop, "Clé publique Stripe").fill("pk_test_" + uuid.uuid4().hex)
     desktop.get_by_label("Clé secrète Stripe").fill("pk_live_mauvaise_cle")
@@ -252,7 +252,7 @@ def test_logo_shows_on_the_client_pages(desktop, server, browser, tmp_path):
     (tmp_path / "faux.png").write_bytes(b"%PDF-1.4\n%%EOF\n")
     login(desktop, *CLAIRE)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    desktop.get_by_role("link", name="Paramètres", exact=True).click()
+    nav(desktop, "Paramètres")
     expect(desktop.get_by_role("heading", name="Paramètres du cabinet")).to_be_visible()
     desktop.get_by_label("Choisir un logo").set_input_files(str(tmp_path / "faux.png"))
     expect(desktop.get_by_text("Format non autorisé : le logo doit être une image PNG, JPEG ou WEBP.")).to_be_visible()
@@ -285,7 +285,7 @@ def test_temporary_password_must_be_changed_at_first_login(desktop, server, brow
     identifier = f"provisoire-{uuid.uuid4().hex[:8]}@example.com"
     login(desktop, *CLAIRE)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    desktop.get_by_role("link", name="Paramètres", exact=True).click()
+    nav(desktop, "Paramètres")
     expect(desktop.get_by_role("heading", name="Paramètres du cabinet")).to_be_visible()
     desktop.get_by_label("Inviter avec un mot de passe provisoire").check()
     desktop.get_by_role("button", name="Enregistrer", exact=True).click()

@@ -7,7 +7,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LAWYER, assert_no_horizontal_scroll, login, nav
 
 
 def test_create_filter_and_edit_a_dossier(page, server):
@@ -18,7 +18,7 @@ def test_create_filter_and_edit_a_dossier(page, server):
     reference = f"2026IIDOS/{tag}"
     login(page, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    page.get_by_role("link", name="Dossiers", exact=True).click()
+    nav(page, "Dossiers")
     expect(page.get_by_role("heading", name=re.compile(r"^Dossiers \("))).to_be_visible()
     assert_no_horizontal_scroll(page)
     page.get_by_role("link", name="Nouveau dossier").click()
@@ -92,7 +92,7 @@ def test_coming_back_to_the_form_waits_for_its_load_so_nothing_typed_is_lost(des
     page.route_web_socket(re.compile(r"/_event"), route)
     login(page, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    page.get_by_role("link", name="Dossiers", exact=True).click()
+    nav(page, "Dossiers")
     page.get_by_role("link", name="Nouveau dossier").click()
     expect(page.get_by_role("heading", name="Nouveau dossier")).to_be_visible()
     page.get_by_role("link", name="‹ Dossiers").click()

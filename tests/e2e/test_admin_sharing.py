@@ -12,7 +12,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, assert_no_horizontal_scroll, login, nav
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 LEROY = ("claire.leroy@example.com", "Leroy-Demo-2024")
@@ -237,7 +237,7 @@ def test_lawyer_answers_a_client_message(page, client_page, server):
 
     login(page, *LAWYER)
     expect(page).to_have_url(re.compile(r"/admin/?$"))
-    page.get_by_role("link", name="Messages", exact=True).click()
+    nav(page, "Messages")
     expect(page.get_by_role("heading", name="Messages des clients")).to_be_visible()
     thread = page.get_by_role("listitem").filter(has_text=dossier["label"])
     expect(thread).to_contain_text("1 non lu(s)")
@@ -253,7 +253,7 @@ def test_lawyer_answers_a_client_message(page, client_page, server):
     expect(messages.get_by_role("listitem")).to_have_count(2)
     expect(messages).to_contain_text(f"Re : {subject}")
     assert_no_horizontal_scroll(page)
-    page.get_by_role("link", name="Messages", exact=True).click()
+    nav(page, "Messages")
     expect(page.get_by_role("listitem").filter(has_text=dossier["label"])).to_contain_text("Lu")
 
     client_page.reload()
@@ -269,7 +269,7 @@ def test_admin_dossier_page_is_refused_to_a_client_and_another_firm(desktop, ser
     resp = desktop.request.post("/api/admin/dossiers/1/documents", data=PDF,
                                 headers={"X-Requested-With": "espace", "X-Filename": "x.pdf"})
     assert resp.status == 403
-    desktop.get_by_role("button", name="Déconnexion").click()
+    nav(desktop, "Déconnexion")
     expect(desktop).to_have_url(re.compile(r"/connexion"))
     login(desktop, *LEROY)
     expect(desktop).to_have_url(re.compile(r"/admin/?$"))

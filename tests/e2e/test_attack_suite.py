@@ -366,6 +366,8 @@ ROUTES: dict[str, RouteEntry] = {
     "POST /api/admin/logo": route("POST", "/api/admin/logo?x={id}", (400, 401, 403, 413), csrf=True),
     # Only the caller's own firm's logo (claire's firm may have one: 200, hers).
     "GET /api/logo": route("GET", "/api/logo?x={id}", (200, 404)),
+    # The caller's own firm's logo, or the default icon.
+    "GET /favicon.ico": route("GET", "/favicon.ico?x={id}", (200,)),
     "POST /api/stripe/webhook/{firm_id:int}": route("POST", "/api/stripe/webhook/{id}", (400, 404, 413)),
     "POST /api/depots/{dossier_id}": route("POST", "/api/depots/{id}", (401, 403, 404, 413), csrf=True),
     "POST /api/depots/{dossier_id}/termine": route("POST", "/api/depots/{id}/termine", (400, 401, 403, 404, 413), csrf=True,

@@ -10,7 +10,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LUCE, MARC, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LUCE, MARC, assert_no_horizontal_scroll, login, nav
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -134,7 +134,7 @@ def test_deposit_into_another_clients_dossier_is_refused(desktop, server):
 def test_contact_details_update_request(page, server):
     identifier, password = _new_client_with_dossier(server)
     login(page, identifier, password)
-    page.get_by_role("link", name="Mon compte", exact=True).click()
+    nav(page, "Mon compte")
     page.get_by_role("link", name="Mettre à jour mes coordonnées").click()
     expect(page.get_by_role("heading", name="Mettre à jour mes coordonnées")).to_be_visible()
     expect(page.get_by_role("textbox", name="Nom", exact=True)).to_have_value("DEPOT")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, MARC, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LAWYER, LUCE, MARC, assert_no_horizontal_scroll, login, nav
 
 TILES = ["Documents (45)", "Dossiers (4)", "RDV (9)", "Factures (1)", "Tâches (8)", "Temps passés (11)", "Frais (1)"]
 
@@ -27,8 +27,8 @@ def test_login_shows_home_with_the_manuals_tiles(page):
     expect(page.get_by_text("Accéder à :")).to_be_visible()
     for tile in TILES:
         expect(page.get_by_role("link", name=tile)).to_be_visible()
-    for nav in ("Accueil", "Mon compte"):
-        expect(page.get_by_role("link", name=nav, exact=True)).to_be_visible()
+    for label in ("Accueil", "Mon compte"):
+        expect(page.get_by_role("link", name=label, exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Déconnexion")).to_be_visible()
     assert_no_horizontal_scroll(page)
 
@@ -136,7 +136,7 @@ def test_logout_then_back_shows_no_data(page):
     login(page, *LUCE)
     page.get_by_role("link", name="Documents (45)").click()
     expect(page.get_by_text("Lettre au client AR dossier Appelant (CA 09-17)")).to_be_visible()
-    page.get_by_role("button", name="Déconnexion").click()
+    nav(page, "Déconnexion")
     expect(page).to_have_url(re.compile(r"/connexion"))
     expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
     page.go_back()

@@ -8,7 +8,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LUCE, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LUCE, assert_no_horizontal_scroll, login, nav
 from tests.e2e.test_admin_clients import fill_client_form, new_context_page, wait_for_email
 
 SOPHIE = ("sophie.noel@example.com", "Noel-Demo-2024")
@@ -41,7 +41,7 @@ def test_the_client_of_two_firms_chooses_and_switches(page):
     expect(page.get_by_text("NOEL / SUCCESSION")).to_have_count(0)
     assert_no_horizontal_scroll(page)
 
-    page.get_by_role("link", name="Changer d'espace").click()
+    nav(page, "Changer d'espace")
     expect(page).to_have_url(re.compile(r"/choisir-cabinet/?$"))
     expect(page.get_by_role("button", name=LEROY_SPACE)).to_contain_text("(espace actuel)")
     page.get_by_role("button", name=DELMAS_SPACE).click()
@@ -74,7 +74,7 @@ def test_another_firms_client_is_invited_like_anyone_and_chooses(desktop, server
                "--password", "Deux-Cabinets-2025")
     login(desktop, *LEROY)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    desktop.get_by_role("link", name="Clients", exact=True).click()
+    nav(desktop, "Clients")
     desktop.get_by_role("link", name="Nouveau client").click()
     fill_client_form(desktop, "DOUBLE", "Alix", identifier)
     desktop.get_by_role("button", name="Créer le client").click()

@@ -11,14 +11,14 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, login
+from tests.e2e.conftest import LAWYER, login, nav
 from tests.e2e.test_admin_clients import fill_client_form, new_context_page, textbox, wait_for_email
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _create_dossier(page, reference: str, label: str, client_name: str) -> str:
-    page.get_by_role("link", name="Dossiers", exact=True).click()
+    nav(page, "Dossiers")
     page.get_by_role("link", name="Nouveau dossier").click()
     expect(page.get_by_role("heading", name="Nouveau dossier")).to_be_visible()
     textbox(page, "Référence").fill(reference)
@@ -49,7 +49,7 @@ def test_invite_then_share_three_documents_and_one_rdv_in_two_dossiers(desktop, 
     page = desktop
     login(page, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    page.get_by_role("link", name="Clients", exact=True).click()
+    nav(page, "Clients")
     page.get_by_role("link", name="Nouveau client").click()
     fill_client_form(page, f"SCENARIO{tag}", "Claude", identifier)
     page.get_by_role("button", name="Créer le client").click()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.appserver import start_app, stop_app
-from tests.e2e.conftest import LUCE, MARC, VIEWPORTS, login
+from tests.e2e.conftest import LUCE, MARC, VIEWPORTS, login, nav
 
 DEVICE_COOKIE = "espace_appareil"
 TOO_MANY = re.compile("Trop de tentatives")
@@ -42,7 +42,7 @@ def _logs_in(page, who) -> None:
 
 
 def _log_out(page) -> None:
-    page.get_by_role("button", name="Déconnexion").click()
+    nav(page, "Déconnexion")
     expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
 
 
@@ -113,7 +113,7 @@ def test_a_flood_of_login_events_from_one_tab_is_refused_before_any_check(browse
 
 
 def _address_of_this_session(page) -> str:
-    page.get_by_role("link", name="Mon compte", exact=True).click()
+    nav(page, "Mon compte")
     current = page.get_by_role("list", name="Sessions ouvertes").get_by_role("listitem").filter(
         has_text="Cette session")
     expect(current).to_contain_text("Adresse : ")

@@ -6,7 +6,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_horizontal_scroll, login
+from tests.e2e.conftest import assert_no_horizontal_scroll, login, nav
 
 
 def _new_client(server) -> tuple[str, str]:
@@ -21,7 +21,7 @@ def test_change_password(page, server):
     identifier, password = _new_client(server)
     login(page, identifier, password)
     expect(page).to_have_url(re.compile("/accueil"))
-    page.get_by_role("link", name="Mon compte", exact=True).click()
+    nav(page, "Mon compte")
     expect(page.get_by_role("heading", name="Mot de passe")).to_be_visible()
     page.get_by_label("Mot de passe actuel").fill("pas-le-bon")
     page.get_by_role("textbox", name="Nouveau mot de passe", exact=True).fill("Nouveau-Mot2passe")
@@ -39,7 +39,7 @@ def test_change_password(page, server):
     page.get_by_role("button", name="Modifier mon mot de passe").click()
     expect(page.get_by_text("Votre mot de passe a été modifié.")).to_be_visible()
     assert_no_horizontal_scroll(page)
-    page.get_by_role("button", name="Déconnexion").click()
+    nav(page, "Déconnexion")
     expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
     login(page, identifier, password)
     expect(page.get_by_text("Identifiant ou mot de passe incorrect.")).to_be_visible()

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, login
+from tests.e2e.conftest import LAWYER, LUCE, login, nav
 
 WATCH = """
 document.addEventListener('securitypolicyviolation', (e) => {
@@ -67,7 +67,7 @@ def test_client_pages_and_payment_load_without_csp_violation(desktop, server):
 
     # Logging out (the header's form, posted from the page itself) still works.
     page.goto("/accueil")
-    page.get_by_role("button", name="Déconnexion").click()
+    nav(page, "Déconnexion")
     expect(page).to_have_url(re.compile(r"/connexion"))
     expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
 

@@ -14,7 +14,7 @@ import sys
 from playwright.sync_api import expect
 
 from tests.e2e.appserver import ROOT
-from tests.e2e.conftest import LAWYER, LUCE, MARC, login
+from tests.e2e.conftest import LAWYER, LUCE, MARC, login, nav
 
 # Revoke the session of one cookie (its token is stored hashed), as the firm or an
 # expiry would end it: the browser is told nothing.
@@ -66,7 +66,7 @@ def _marc_logs_in_same_tab(page) -> None:
     login(page, *MARC)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     expect(page.get_by_role("heading", name=re.compile("BERTRAND"))).to_be_visible()
-    page.get_by_role("link", name="Mon compte", exact=True).click()
+    nav(page, "Mon compte")
     expect(page).to_have_url(re.compile(r"/mon-compte/?$"))
     page.wait_for_timeout(1000)  # let every delta of the pages arrive
 
@@ -76,7 +76,7 @@ def test_lawyer_session_ends_then_a_client_logs_in_in_the_same_tab(desktop, serv
     frames = _record_frames(page)
     login(page, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    page.get_by_role("link", name="Clients", exact=True).click()
+    nav(page, "Clients")
     listing = page.get_by_role("list", name="Liste des clients")
     listing.get_by_role("link", name="ALEXANDER Luce").click()
     expect(page.get_by_role("heading", name="ALEXANDER Luce")).to_be_visible()

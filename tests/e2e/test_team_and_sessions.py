@@ -12,7 +12,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, MARC, VIEWPORTS, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LAWYER, MARC, VIEWPORTS, assert_no_horizontal_scroll, login, nav
 
 IPHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
              "Version/17.1 Mobile/15E148 Safari/604.1")
@@ -72,7 +72,7 @@ def test_administrator_invites_changes_role_and_deactivates_a_colleague(page, se
     expect(colleague.get_by_role("heading", name="Espace cabinet")).to_be_visible()
 
     # Not an administrator: the settings are read-only, the team cannot be managed.
-    colleague.get_by_role("link", name="Paramètres", exact=True).click()
+    nav(colleague, "Paramètres")
     expect(colleague.get_by_role("heading", name="Paramètres du cabinet")).to_be_visible()
     expect(colleague.get_by_text("Seul un administrateur du cabinet peut modifier ces paramètres")).to_be_visible()
     expect(colleague.get_by_label("Nom du cabinet")).to_be_disabled()
@@ -80,7 +80,7 @@ def test_administrator_invites_changes_role_and_deactivates_a_colleague(page, se
     expect(colleague.get_by_role("button", name="Enregistrer", exact=True)).to_have_count(0)
     expect(colleague.get_by_label("Choisir un logo")).to_have_count(0)
     assert_no_horizontal_scroll(colleague)
-    colleague.get_by_role("link", name="Équipe", exact=True).click()
+    nav(colleague, "Équipe")
     expect(colleague.get_by_role("heading", name="Équipe du cabinet")).to_be_visible()
     expect(colleague.get_by_text("Seul un administrateur du cabinet peut inviter un collègue")).to_be_visible()
     expect(colleague.get_by_role("button", name="Envoyer l'invitation")).to_have_count(0)
@@ -113,7 +113,7 @@ def test_administrator_invites_changes_role_and_deactivates_a_colleague(page, se
     expect(row).to_contain_text("Désactivé")
     expect(row.get_by_role("button", name=f"Réactiver {name}")).to_be_visible()
     assert_no_horizontal_scroll(page)
-    colleague.get_by_role("link", name="Clients", exact=True).click()
+    nav(colleague, "Clients")
     expect(colleague).to_have_url(re.compile(r"/connexion"))
     login(colleague, identifier, password)
     expect(colleague.get_by_text("Identifiant ou mot de passe incorrect.")).to_be_visible()
@@ -131,7 +131,7 @@ def test_client_closes_another_session_from_mon_compte(page, server, browser, vi
     expect(other).to_have_url(re.compile(r"/accueil/?$"))
     login(page, *MARC)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
-    page.get_by_role("link", name="Mon compte").click()
+    nav(page, "Mon compte")
     expect(page.get_by_role("heading", name="Sessions ouvertes")).to_be_visible()
     sessions = page.get_by_role("list", name="Sessions ouvertes")
     expect(sessions.get_by_role("listitem").first).to_contain_text("Cette session")
@@ -143,7 +143,7 @@ def test_client_closes_another_session_from_mon_compte(page, server, browser, vi
     expect(page.get_by_role("status")).to_contain_text("La session a été déconnectée.")
     expect(iphone).to_have_count(0)
     # The other browser is logged out at its next action.
-    other.get_by_role("link", name="Mon compte").click()
+    nav(other, "Mon compte")
     expect(other).to_have_url(re.compile(r"/connexion"))
     # This one is still logged in.
     page.reload()
@@ -158,7 +158,7 @@ def test_staff_closes_all_other_sessions_from_admin_compte(page, server, browser
     expect(other.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     login(page, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
-    page.get_by_role("link", name="Mon compte").click()
+    nav(page, "Mon compte")
     expect(page.get_by_role("heading", name="Mon compte")).to_be_visible()
     expect(page.get_by_role("button", name="Modifier mon mot de passe")).to_be_visible()
     sessions = page.get_by_role("list", name="Sessions ouvertes")
@@ -168,8 +168,8 @@ def test_staff_closes_all_other_sessions_from_admin_compte(page, server, browser
     expect(page.get_by_role("status")).to_contain_text("Toutes les autres sessions ont été déconnectées.")
     expect(sessions.get_by_role("listitem")).to_have_count(1)
     expect(page.get_by_role("button", name="Déconnecter toutes les autres sessions")).to_have_count(0)
-    other.get_by_role("link", name="Clients", exact=True).click()
+    nav(other, "Clients")
     expect(other).to_have_url(re.compile(r"/connexion"))
-    page.get_by_role("link", name="Clients", exact=True).click()
+    nav(page, "Clients")
     expect(page.get_by_role("heading", name=re.compile(r"^Clients \(\d+\)"))).to_be_visible()
     other_ctx.close()

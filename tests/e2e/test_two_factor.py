@@ -11,7 +11,7 @@ import uuid
 import pyotp
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_horizontal_scroll, login
+from tests.e2e.conftest import assert_no_horizontal_scroll, login, nav
 
 PASSWORD = "Deux-Facteurs-2026"
 
@@ -33,7 +33,7 @@ def _virtual_authenticator(page) -> dict:
 
 
 def _logout(page) -> None:
-    page.get_by_role("button", name="Déconnexion").click()
+    nav(page, "Déconnexion")
     expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
 
 
@@ -69,7 +69,7 @@ def test_authenticator_app_and_recovery_codes(page, server):
     identifier = _new_user(server)
     login(page, identifier, PASSWORD)
     expect(page).to_have_url(re.compile("/accueil"))
-    page.get_by_role("link", name="Mon compte", exact=True).click()
+    nav(page, "Mon compte")
     page.get_by_role("link", name="Gérer la double authentification").click()
     expect(page.get_by_role("heading", name="Sécurité du compte")).to_be_visible()
     totp, codes, used = _enrol_totp(page)
@@ -213,7 +213,7 @@ def test_firm_policy_forces_enrolment(page, server, viewport):
     page.get_by_role("button", name="Continuer").click()
     expect(page).to_have_url(re.compile("/admin"))
     # Staff find it under Mon compte › Sécurité.
-    page.get_by_role("link", name="Mon compte", exact=True).click()
+    nav(page, "Mon compte")
     expect(page).to_have_url(re.compile("/admin/compte"))
     page.get_by_role("link", name="Gérer la double authentification").click()
     expect(page.get_by_text("10 code(s) de secours restant(s).")).to_be_visible()

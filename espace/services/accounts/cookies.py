@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from http.cookies import SimpleCookie
+from urllib.parse import quote
 
 # The HttpOnly session cookie (set by /api/session/ouvrir).
 SESSION_COOKIE = "espace_session"
@@ -47,3 +48,27 @@ def _parse(cookie_header: str, name: str) -> str | None:
 def token_from_cookie_header(cookie_header: str | None) -> str | None:
     """The session token of a `Cookie` header (None without one)."""
     return cookie_value(cookie_header, SESSION_COOKIE)
+
+
+# Not secret, not HttpOnly: the firm's name (and whether it has a logo) for the page
+# frame's header at the first paint after login, before the websocket has answered
+# (web/components/layout.py reads it in the browser). Set at login and at a change of
+# space, cleared at logout.
+FIRM_LABEL_COOKIE = "espace_cabinet"
+
+
+def firm_label_value(firm_name: str, has_logo: bool) -> str:
+    """The cookie's value: « 1|name » (logo) or « 0|name », percent-encoded (no quoting needed)."""
+    return quote(f"{1 if has_logo else 0}|{firm_name[:120]}", safe="")
+
+
+def firm_label_for(firm_id: int | None) -> str:
+    """The label cookie's value for a member of firm `firm_id` ("" when there is none)."""
+    from espace.db import session_scope
+    from espace.models import Firm
+
+    if not firm_id:
+        return ""
+    with session_scope() as s:
+        firm = s.get(Firm, firm_id)
+        return firm_label_value(firm.name, bool(firm.logo_key)) if firm else ""

@@ -10,21 +10,37 @@ from espace.web import styles
 from espace.web.session import SessionState
 
 
-def _nav_link(label: str, href: str) -> rx.Component:
+def _current_style(current: bool) -> dict:
+    """The active link: bold, underlined by a 2 px bar (not by colour alone)."""
+    return {"border_bottom": "2px solid currentColor" if current else "2px solid transparent",
+            "padding_bottom": "2px", "white_space": "nowrap", "font_weight": 700 if current else 500}
+
+
+def _nav_link(label: str, href: str, current: bool = False) -> rx.Component:
     if href == MESSAGES_HREF:
-        return _messages_link(label, href)
-    return rx.link(label, href=href, color=styles.HEADER_FG, weight="medium", size="2", underline="hover")
+        return _messages_link(label, href, current)
+    extra = {"aria_current": "page"} if current else {}
+    return rx.link(label, href=href, color=styles.HEADER_FG, size="2", underline="hover",
+                   style=_current_style(current), **extra)
 
 
-def _messages_link(label: str, href: str) -> rx.Component:
+def current_href(links: list[tuple[str, str]], route: str) -> str:
+    """The header link the page `route` belongs to (the longest matching prefix), or ""."""
+    matching = [href for _, href in links if route == href or route.startswith(href.rstrip("/") + "/")]
+    return max(matching, key=len, default="")
+
+
+def _messages_link(label: str, href: str, current: bool = False) -> rx.Component:
     """The client's `Messages`, with the number of the firm's answers not read yet."""
     unread = SessionState.unread_answers
+    extra = {"aria_current": "page"} if current else {}
     return rx.link(
         label,
         rx.cond(unread > 0, rx.badge(unread, color_scheme="orange", variant="solid", high_contrast=True, radius="full", size="1",
                                      margin_left="6px", aria_hidden="true")),
-        href=href, color=styles.HEADER_FG, weight="medium", size="2", underline="hover",
+        href=href, color=styles.HEADER_FG, size="2", underline="hover", style=_current_style(current),
         aria_label=rx.cond(unread > 0, label + " (" + unread.to_string() + " non lu(s))", label),
+        **extra,
     )
 
 
@@ -45,33 +61,75 @@ def logout_form() -> rx.Component:
     )
 
 
-def header(links: list[tuple[str, str]], max_width: str = styles.MAX_WIDTH) -> rx.Component:
+def brand() -> rx.Component:
+    """Logo and name of the firm. Before the state has arrived, assets/cadre.js shows them
+    from the label cookie set at login (the empty name's ::before, the early logo)."""
+    return rx.flex(
+        rx.cond(
+            SessionState.has_logo,
+            rx.image(src="/api/logo", alt="Logo du cabinet", height="32px", width="auto", max_width="140px",
+                     style={"object_fit": "contain", "background": "white", "border_radius": "4px"}),
+        ),
+        rx.el.span(class_name="firm-logo-early", aria_hidden="true"),
+        rx.text(SessionState.firm_name, weight="bold", color=styles.HEADER_FG,
+                size="3", class_name="firm-name",
+                style={"white_space": "nowrap", "overflow": "hidden", "text_overflow": "ellipsis",
+                       "max_width": "min(40vw, 320px)"}),
+        align="center", spacing="2", min_width="0",
+    )
+
+
+def _menu(links: list[tuple[str, str]], current: str) -> rx.Component:
+    """The compact navigation of phones and tablets: a Radix dropdown « Menu »."""
+    items = [
+        rx.dropdown_menu.item(
+            label, on_select=rx.redirect(href),
+            aria_current="page" if href == current else None,
+            style={"font_weight": 700} if href == current else {},
+        )
+        for label, href in links
+    ]
+    return rx.dropdown_menu.root(
+        rx.dropdown_menu.trigger(
+            rx.button("Menu", rx.icon("menu", size=18), variant="surface", color_scheme="gray", size="3",
+                      aria_label="Menu", style={"min_height": "44px"}),
+        ),
+        rx.dropdown_menu.content(
+            *items,
+            rx.cond(SessionState.can_switch,
+                    rx.dropdown_menu.item("Changer d'espace", on_select=rx.redirect("/choisir-cabinet"))),
+            rx.dropdown_menu.separator(),
+            rx.dropdown_menu.item("Déconnexion", on_select=SessionState.logout),
+            size="2",
+        ),
+    )
+
+
+def header(links: list[tuple[str, str]], current: str = "", compact: bool = False) -> rx.Component:
+    """`compact` (the firm's nine links): one line from 1280 px, a « Menu » dropdown below."""
+    inline = rx.el.nav(
+        rx.flex(
+            *[_nav_link(label, href, href == current) for label, href in links],
+            rx.cond(SessionState.can_switch, _nav_link("Changer d'espace", "/choisir-cabinet")),
+            logout_form(),
+            align="center",
+            wrap="nowrap" if compact else "wrap",
+            style={"gap": "8px 16px" if compact else "8px 20px"},
+        ),
+        aria_label="Navigation principale",
+        display=["none", "none", "none", "none", "block"] if compact else "block",
+    )
     return rx.el.header(
         rx.flex(
-            rx.flex(
-                rx.cond(SessionState.has_logo, rx.image(src="/api/logo", alt="Logo du cabinet", height="32px",
-                                                        width="auto", max_width="140px",
-                                                        style={"object_fit": "contain", "background": "white",
-                                                               "border_radius": "4px"})),
-                rx.text(SessionState.firm_name, weight="bold", color=styles.HEADER_FG, size="3"),
-                align="center", spacing="2",
-            ),
-            rx.el.nav(
-                rx.flex(
-                    *[_nav_link(label, href) for label, href in links],
-                    rx.cond(SessionState.can_switch, _nav_link("Changer d'espace", "/choisir-cabinet")),
-                    logout_form(),
-                    align="center",
-                    wrap="wrap",
-                    style={"gap": "8px 20px"},
-                ),
-                aria_label="Navigation principale",
-            ),
+            brand(),
+            inline,
+            *([rx.box(_menu(links, current), display=["block", "block", "block", "block", "none"])]
+              if compact else []),
             justify="between",
             align="center",
-            wrap="wrap",
-            spacing="2",
-            max_width=max_width,
+            wrap="nowrap" if compact else "wrap",
+            spacing="3",
+            max_width=styles.ADMIN_MAX_WIDTH if compact else styles.MAX_WIDTH,
             margin="0 auto",
             padding_x=styles.PAGE_PADDING,
             padding_y="10px",
@@ -80,15 +138,35 @@ def header(links: list[tuple[str, str]], max_width: str = styles.MAX_WIDTH) -> r
     )
 
 
-def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None,
+def skeleton() -> rx.Component:
+    """What a page shows while its on_load runs: grey bars in the shape of a page. Shown
+    only when it is the only child of its container (assets/depot.css), that is while the
+    page's content renders nothing; after a few seconds it says the connection is slow
+    (the red banner of components/banner.py covers a lost connection)."""
+    return rx.el.div(
+        rx.el.div(class_name="sq-bar sq-title"),
+        rx.el.div(class_name="sq-bar"),
+        rx.el.div(class_name="sq-bar"),
+        rx.el.div(class_name="sq-bar sq-short"),
+        rx.el.div(class_name="sq-bar"),
+        rx.el.p("Chargement de la page… La connexion au serveur est lente.", class_name="sq-slow"),
+        class_name="page-skeleton",
+        role="status",
+        aria_label="Chargement de la page",
+    )
+
+
+def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None, current: str = "",
           max_width: str = styles.MAX_WIDTH) -> rx.Component:
     """`on_leave`: the page state's `leave`, fired when the page unmounts (see state/page.py).
+    `current`: the href of the header link of this page (aria-current).
     `max_width`: the column's (the firm's workbench is wider: styles.ADMIN_MAX_WIDTH)."""
     events = {"on_unmount": on_leave} if on_leave is not None else {}
     return rx.box(
-        header(links, max_width),
+        header(links, current, compact=links is ADMIN_LINKS),
         rx.el.main(
             content,
+            skeleton(),
             **events,
             max_width=max_width,
             margin="0 auto",
@@ -119,7 +197,8 @@ ADMIN_LINKS = [
 def public_frame(content: rx.Component) -> rx.Component:
     """Pages seen before login: centred card, no navigation; the card is the page's <main>."""
     return rx.center(
-        rx.el.main(rx.card(content, width="100%", size="3"), style={"width": "100%", "max_width": "420px"}),
+        rx.el.main(rx.card(rx.box(content, skeleton()), width="100%", size="3"),
+                   style={"width": "100%", "max_width": "420px"}),
         min_height="100vh",
         padding="16px",
         background="var(--gray-2)",
@@ -135,7 +214,7 @@ def _leave_of(on_load):
 def _page(links, route: str, title: str, on_load, max_width: str = styles.MAX_WIDTH) -> Callable:
     def decorator(fn: Callable[[], rx.Component]):
         def render() -> rx.Component:
-            return frame(fn(), links, _leave_of(on_load), max_width)
+            return frame(fn(), links, _leave_of(on_load), current_href(links, route), max_width)
 
         render.__name__ = fn.__name__
         rx.page(route=route, title=f"{title} — Mon espace client", on_load=on_load)(render)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from espace.services.accounts import identities
 from espace.services.accounts.auth import home_path_for
+from espace.services.accounts.cookies import FIRM_LABEL_COOKIE, firm_label_for
 from espace.services.accounts.identities import Choice
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
@@ -49,5 +50,7 @@ class ChooserState(LoadedPage, SessionState):
             return
         # A new membership acts in this tab: the tab starts afresh (a new Reflex
         # token, nothing of the previous firm's pages kept), as at logout.
+        label = firm_label_for(user.firm_id)  # the new firm's name in the header at once
         return [rx.clear_session_storage(),
-                rx.call_script(f"window.location.replace('{home_path_for(user)}')")]
+                rx.call_script(f"document.cookie = '{FIRM_LABEL_COOKIE}={label}; path=/; samesite=lax'; "
+                               f"window.location.replace('{home_path_for(user)}')")]
