@@ -63,6 +63,9 @@ def test_rdv_upcoming_first_with_weekday_and_an_ics_per_rdv(page, browser, serve
     assert str(event["SUMMARY"]) in first.inner_text()
     href = add.get_attribute("href")
     assert href and re.fullmatch(r"/api/rdv/\d+/agenda\.ics", href)
+    mine = page.request.get(href)
+    assert mine.status == 200 and mine.headers["content-type"].startswith("text/calendar")
+    assert mine.headers["x-content-type-options"] == "nosniff" and "no-store" in mine.headers["cache-control"]
 
     # Nobody else gets it: no session → 401, Marc → 404 (as an unknown id).
     anonymous = browser.new_context(base_url=server.url)

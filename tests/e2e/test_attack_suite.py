@@ -201,7 +201,7 @@ HANDLERS: dict[str, Entry] = {
     "espace.web.account.sessions_state.SessionsState.revoke_others": own("/mon-compte"),
     "espace.web.account.sessions_state.SessionsState.setvar": tab("/mon-compte", var_name="message", value=XSS),
     # Agenda (Mon compte, clients): the subscription address of one's own RDV only.
-    "espace.web.account.agenda_state.AgendaState.load": client("/mon-compte"),
+    "espace.web.account.agenda_state.AgendaState.load": own("/mon-compte"),
     "espace.web.account.agenda_state.AgendaState.create": client("/mon-compte", allow=("calendar_feed",)),
     "espace.web.account.agenda_state.AgendaState.revoke": client("/mon-compte", allow=("calendar_feed",)),
     "espace.web.account.agenda_state.AgendaState.forget": tab("/mon-compte"),

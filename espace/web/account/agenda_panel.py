@@ -10,7 +10,7 @@ from espace.web.components.forms import banner
 
 def agenda_section() -> rx.Component:
     return rx.el.section(
-        rx.card(
+        rx.cond(A.shown, rx.card(
             rx.heading("Agenda", size="4", as_="h2", margin_bottom="4px"),
             muted("Abonnez votre application d'agenda (Google Agenda, Outlook, Calendrier d'Apple…) à vos "
                   "rendez-vous : elle les affichera et suivra leurs changements. Gardez cette adresse pour vous : "
@@ -41,7 +41,7 @@ def agenda_section() -> rx.Component:
                 spacing="3", wrap="wrap", margin_top="12px",
             ),
             width="100%",
-        ),
+        )),
         on_mount=A.load,
         on_unmount=A.forget,
         width="100%",

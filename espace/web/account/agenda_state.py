@@ -8,11 +8,12 @@ import reflex as rx
 from espace.models import User
 from espace.services import AccessDenied
 from espace.services.client import agenda
-from espace.web.access import client_event
+from espace.web.access import account_event, client_event
 from espace.web.session import SessionState
 
 
 class AgendaState(SessionState):
+    shown: bool = False  # the card is a client's (a firm member opening /mon-compte does not see it)
     active: bool = False
     created: str = ""
     last_used: str = ""
@@ -23,14 +24,16 @@ class AgendaState(SessionState):
         status = agenda.feed_status(user)
         self.active, self.created, self.last_used = status.active, status.created, status.last_used
 
-    @client_event
-    def load(self, user: User):
+    @account_event
+    def load(self, member: User):
+        """Fired when the card mounts, for anyone logged in: a client sees their address's
+        state; for anyone else the card stays hidden (the page's own load guards the page)."""
         self.url, self.message = "", ""
         try:
-            self._show(user)
+            self._show(member)
+            self.shown = True
         except AccessDenied:
-            return self._leave()
-        return None
+            self.shown = False
 
     @client_event
     def create(self, user: User):

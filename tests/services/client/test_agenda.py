@@ -239,3 +239,18 @@ def test_the_routes_answer_ics_to_the_client_and_404_to_others(agenda_demo, http
     agenda.revoke_feed(luce)
     assert http.get(path).status_code == 404
     assert http.get("/api/agenda/inconnu.ics").status_code == 404
+
+
+def test_hostile_subjects_stay_text_in_the_ics(agenda_demo):
+    """Line breaks, ; , and markup in a subject or place cannot add properties or events."""
+    luce = _user(agenda_demo["client_user_id"])
+    hostile = "x\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:pirate; a, b <img src=x onerror=alert(1)>"
+    with session_scope() as s:
+        rdv = Rdv(dossier_id=agenda_demo["dossier_ids"][0], starts_at=agenda_demo["split"], subject=hostile,
+                  place="Lieu\nATTENDEE:mailto:x@example.com", shared_at=agenda_demo["split"])
+        s.add(rdv)
+        s.commit()
+        rid = rdv.id
+    (event,) = Calendar.from_ical(agenda.rdv_ics(luce, rid).body).walk("VEVENT")
+    assert str(event["SUMMARY"]) == hostile.replace("\r\n", "\n")  # one event, its subject kept as text
+    assert "ATTENDEE" not in event and str(event["LOCATION"]).startswith("Lieu")
