@@ -319,6 +319,18 @@ def kind_of_tab(key: str) -> registry.ItemKind | None:
     return next((k for k in registry.kinds() if k.key == key or any(t.key == key for t in k.tabs)), None)
 
 
+def _seen_stmt() -> Any:
+    return core_select(col(ItemSeen.item_id)).where(
+        col(ItemSeen.user_id) == bindparam("uid"), col(ItemSeen.kind) == bindparam("kind"),
+        col(ItemSeen.item_id).in_(bindparam("ids", expanding=True)))
+
+
+def _deposits_stmt() -> Any:
+    return core_select(col(Document.id), col(Document.opened_at)).where(
+        col(Document.id).in_(bindparam("ids", expanding=True)), col(Document.direction) == Direction.depose,
+        col(Document.dossier_id).in_(_dossier_ids()))
+
+
 def annotate(user: User, key: str, rows: Sequence[ItemRow]) -> list[ItemRow]:
     """The rows of a list or a dossier tab (`key`: a category or a tab key) as shown to
     the client: `new` on the unseen ones, and on their own deposits `receipt`
@@ -333,13 +345,13 @@ def annotate(user: User, key: str, rows: Sequence[ItemRow]) -> list[ItemRow]:
             me = _client_user(s, user)
         except AccessDenied:
             return list(rows)
-        seen = set(s.exec(select(ItemSeen.item_id).where(
-            col(ItemSeen.user_id) == me.id, col(ItemSeen.kind) == kind.key, col(ItemSeen.item_id).in_(ids))).all())
+        conn = s.connection()
+        params = {"uid": me.id, "firm_id": me.firm_id, "kind": kind.key, "ids": ids}
+        seen = {i for (i,) in conn.execute(keyset.built(("news-seen",), (), _seen_stmt), params).all()}
         deposits: dict[int, datetime | None] = {}
         if kind.model is Document:
-            deposits = {i: opened for i, opened in s.exec(select(Document.id, Document.opened_at).where(
-                col(Document.id).in_(ids), col(Document.direction) == Direction.depose,
-                col(Document.dossier_id).in_(_dossier_ids(me)))).all() if i is not None}
+            deposits = {i: opened for i, opened in conn.execute(keyset.built(("news-deposits",), (), _deposits_stmt),
+                                                                params).all()}
         else:
             mark_seen(s, me, kind.key, [i for i in ids if i not in seen])
             s.commit()
