@@ -93,11 +93,12 @@ MARKERS = [
 # earlier tests' actions while a case runs; every email a case could cause comes with
 # a business row (message, request, client, share) that the checksum sees.
 BOOKKEEPING = {"auth_session", "login_attempt", "login_failure", "pending_login", "webauthn_challenge",
-               "audit_event", "one_time_token", "alembic_version", "outbox_email"}
+               "audit_event", "one_time_token", "alembic_version", "outbox_email",
+               "item_seen"}  # what a client was shown of their own items (their « Nouveau » badges)
 IGNORED_COLUMNS = {
     "outbox_email": {"status", "attempts", "next_attempt_at", "claimed_at", "claimed_by", "sent_at", "last_error"},
     "share_notice": {"notified_at"},
-    "user": {"last_login_at"},
+    "user": {"last_login_at", "previous_login_at"},
 }
 
 

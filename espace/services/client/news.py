@@ -13,11 +13,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from babel.dates import format_datetime
-from sqlalchemy import BigInteger, literal
+from sqlalchemy import BigInteger, bindparam, literal, union_all
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
@@ -25,7 +26,6 @@ from espace.db import session_scope
 from espace.domain import items as registry
 from espace.domain.french import fdate, fdatetime, fmoney
 from espace.domain.ids import parse_id
-from espace.domain.names import dossier_title, formal_name
 from espace.models import (
     Client,
     Direction,
@@ -43,6 +43,7 @@ from espace.models import (
     utcnow,
 )
 from espace.services import AccessDenied, audit
+from espace.services.client import keyset
 from espace.services.client.portal import ItemRow
 
 NEWS_MAX = 8
@@ -114,23 +115,26 @@ def _client_user(s: Session, user: User | None) -> User:
     return fresh
 
 
-def _dossier_ids(user: User) -> Any:
-    """Subquery: the ids of the dossiers of the client's firm linked to the client."""
+def _dossier_ids(user: User | None = None) -> Any:
+    """Subquery: the ids of the dossiers of the client's firm linked to the client
+    (`user`'s, or the bound parameters `uid` / `firm_id` of a statement built once)."""
+    uid = bindparam("uid") if user is None else literal(user.id)
+    firm_id = bindparam("firm_id") if user is None else literal(user.firm_id)
     return (
-        select(DossierClient.dossier_id)
+        core_select(col(DossierClient.dossier_id))
         .join(Client, col(Client.id) == DossierClient.client_id)
         .join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
-        .where(col(Client.user_id) == user.id, col(Client.firm_id) == user.firm_id,
-               col(Dossier.firm_id) == user.firm_id)
+        .where(col(Client.user_id) == uid, col(Client.firm_id) == firm_id, col(Dossier.firm_id) == firm_id)
     )
 
 
-def _unseen(kind: registry.ItemKind, user: User) -> tuple[Any, ...]:
-    """The conditions of a kind's new items for `user`: shared in their dossiers, no
-    ItemSeen row, and not a deposit (a client's own documents are not news to them)."""
+def _unseen(kind: registry.ItemKind) -> tuple[Any, ...]:
+    """The conditions of a kind's new items for the client `uid`: shared in their
+    dossiers, no ItemSeen row, and not a deposit (their own documents are not news)."""
     model = kind.model
-    seen = select(ItemSeen.item_id).where(col(ItemSeen.user_id) == user.id, col(ItemSeen.kind) == kind.key)
-    conditions: list[Any] = [col(model.shared_at).is_not(None), col(model.dossier_id).in_(_dossier_ids(user)),
+    seen = core_select(col(ItemSeen.item_id)).where(col(ItemSeen.user_id) == bindparam("uid"),
+                                                     col(ItemSeen.kind) == kind.key)
+    conditions: list[Any] = [col(model.shared_at).is_not(None), col(model.dossier_id).in_(_dossier_ids()),
                              col(model.id).not_in(seen)]
     if model is Document:
         conditions.append(col(Document.direction) == Direction.recu)
@@ -146,62 +150,105 @@ def _tab_of(kind: registry.ItemKind) -> str:
     return kind.tabs[0].key
 
 
+# The statements are built once (building one costs more CPU than SQLite takes to
+# answer it), with bound parameters: uid, firm_id, since, now.
+def _counts_stmt(kinds: list[registry.ItemKind]) -> Any:
+    return union_all(*[
+        core_select(literal(k.key).label("k"), func.count().label("n")).select_from(k.model).where(*_unseen(k))
+        for k in kinds
+    ])
+
+
+def _recent_stmt(kind: registry.ItemKind) -> Any:
+    model = kind.model
+    return (core_select(*model.__table__.c, col(Dossier.reference).label("d_reference"),
+                        col(Dossier.label).label("d_label"))
+            .join(Dossier, col(Dossier.id) == model.dossier_id)
+            .where(*_unseen(kind), col(model.shared_at) >= bindparam("since", type_=model.shared_at.type))
+            .order_by(col(model.shared_at).desc(), col(model.id).desc()).limit(NEWS_MAX))
+
+
+def _with_dossier(*columns: Any) -> Any:
+    return core_select(*columns, col(Dossier.id).label("d_id"), col(Dossier.reference).label("d_reference"),
+                       col(Dossier.label).label("d_label"))
+
+
+def _upcoming_stmt() -> Any:
+    return (_with_dossier(*Rdv.__table__.c).join(Dossier, col(Dossier.id) == Rdv.dossier_id)  # type: ignore[attr-defined]
+            .where(col(Rdv.shared_at).is_not(None), col(Rdv.dossier_id).in_(_dossier_ids()),
+                   col(Rdv.starts_at) >= bindparam("now", type_=Rdv.starts_at.type))  # type: ignore[attr-defined]
+            .order_by(col(Rdv.starts_at), col(Rdv.id)).limit(UPCOMING_MAX))
+
+
+def _to_pay_stmt() -> Any:
+    return (_with_dossier(*Facture.__table__.c).join(Dossier, col(Dossier.id) == Facture.dossier_id)  # type: ignore[attr-defined]
+            .where(col(Facture.shared_at).is_not(None), col(Facture.dossier_id).in_(_dossier_ids()),
+                   col(Facture.status) == FactureStatus.a_regler)
+            .order_by(col(Facture.due_date), col(Facture.date), col(Facture.id)).limit(TO_PAY_MAX))
+
+
+def _unread_ids() -> Any:
+    return core_select(col(Message.id)).where(
+        col(Message.firm_id) == bindparam("firm_id"), col(Message.dossier_id).in_(_dossier_ids()),
+        col(Message.direction) == MessageDirection.cabinet, col(Message.read_at).is_(None))
+
+
+def _unread_count_stmt() -> Any:
+    return core_select(func.count()).select_from(_unread_ids().subquery())
+
+
+def _answers_stmt() -> Any:
+    return (_with_dossier(col(Message.created_at), col(Message.subject), col(User.nom), col(User.prenom))
+            .select_from(Message).join(User, col(User.id) == Message.sender_id)
+            .join(Dossier, col(Dossier.id) == Message.dossier_id)
+            .where(col(Message.id).in_(_unread_ids()))
+            .order_by(col(Message.created_at).desc(), col(Message.id).desc()).limit(ANSWERS_MAX))
+
+
+def _title(r: Any) -> str:
+    return f"{r.d_reference} - {r.d_label}"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 # --------------------------------------------------------------------------- the home
 def news(user: User) -> News:
     """What the client's home shows of what is new and what is next."""
     with session_scope() as s:
         me = _client_user(s, user)
-        counts: dict[str, int] = {}
-        found: list[tuple[datetime, NewsItem]] = []
+        conn = s.connection()
         since = me.previous_login_at
-        for kind in registry.kinds():
-            model = kind.model
-            n = s.exec(select(func.count()).select_from(model).where(*_unseen(kind, me))).one()
-            if not n:
+        params = {"uid": me.id, "firm_id": me.firm_id, "since": since or _EPOCH, "now": utcnow()}
+        kinds = registry.kinds()
+        counts_stmt = keyset.built(("news-counts",), tuple(kinds), lambda: _counts_stmt(kinds))
+        counts: dict[str, int] = {k: n for k, n in conn.execute(counts_stmt, params).all() if n}
+        found: list[tuple[datetime, NewsItem]] = []
+        for kind in kinds:
+            if kind.key not in counts:
                 continue
-            counts[kind.key] = n
-            recent = select(model, Dossier).join(Dossier, col(Dossier.id) == model.dossier_id).where(*_unseen(kind, me))
-            if since is not None:
-                recent = recent.where(col(model.shared_at) >= since)
-            for item, d in s.exec(recent.order_by(col(model.shared_at).desc(), col(model.id).desc())
-                                  .limit(NEWS_MAX)).all():
-                view = kind.view(item)
-                href = view.url or f"/dossiers/{d.id}?onglet={_tab_of(kind)}"
-                found.append((item.shared_at, NewsItem(kind.key, kind.label, view.name, view.date,
-                                                       fdate(item.shared_at), dossier_title(d), href)))
+            stmt = keyset.built(("news-recent", kind.key), (kind,), lambda kind=kind: _recent_stmt(kind))  # type: ignore[misc]
+            for r in conn.execute(stmt, params).all():
+                view = kind.view(r)
+                href = view.url or f"/dossiers/{r.dossier_id}?onglet={_tab_of(kind)}"
+                found.append((r.shared_at, NewsItem(kind.key, kind.label, view.name, view.date, fdate(r.shared_at),
+                                                    _title(r), href)))
         found.sort(key=lambda p: p[0], reverse=True)
-        now = utcnow()
         upcoming = [
-            Upcoming(weekday_datetime(r.starts_at), r.subject, r.place, dossier_title(d), f"/dossiers/{d.id}?onglet=rdv")
-            for r, d in s.exec(
-                select(Rdv, Dossier).join(Dossier, col(Dossier.id) == Rdv.dossier_id)
-                .where(col(Rdv.shared_at).is_not(None), col(Rdv.dossier_id).in_(_dossier_ids(me)),
-                       col(Rdv.starts_at) >= now)
-                .order_by(col(Rdv.starts_at), col(Rdv.id)).limit(UPCOMING_MAX)
-            ).all()
+            Upcoming(weekday_datetime(r.starts_at), r.subject, r.place, _title(r), f"/dossiers/{r.d_id}?onglet=rdv")
+            for r in conn.execute(keyset.built(("news-upcoming",), (), _upcoming_stmt), params).all()
         ]
+        invoices = registry.kind("factures")
         to_pay = [
-            ToPay(f"Facture n° {f.number}", fmoney(f.amount_cents),
-                  f"échéance {fdate(f.due_date)}" if f.due_date else "", dossier_title(d),
-                  registry.kind_of(f).view(f).pay or "/factures")
-            for f, d in s.exec(
-                select(Facture, Dossier).join(Dossier, col(Dossier.id) == Facture.dossier_id)
-                .where(col(Facture.shared_at).is_not(None), col(Facture.dossier_id).in_(_dossier_ids(me)),
-                       col(Facture.status) == FactureStatus.a_regler)
-                .order_by(col(Facture.due_date), col(Facture.date), col(Facture.id)).limit(TO_PAY_MAX)
-            ).all()
+            ToPay(f"Facture n° {r.number}", fmoney(r.amount_cents), f"échéance {fdate(r.due_date)}" if r.due_date else "",
+                  _title(r), (invoices.view(r).pay if invoices else "") or "/factures")
+            for r in conn.execute(keyset.built(("news-to-pay",), (), _to_pay_stmt), params).all()
         ]
-        unread_q = _unread_answers(me)
-        unread = s.exec(select(func.count()).select_from(unread_q.subquery())).one()
+        unread = int(conn.execute(keyset.built(("news-unread",), (), _unread_count_stmt), params).scalar_one())
         answers = [
-            Answer(fdatetime(m.created_at), formal_name(author), m.subject, dossier_title(d),
-                   f"/contacter?dossier={d.id}#messages")
-            for m, author, d in s.exec(
-                select(Message, User, Dossier).join(User, col(User.id) == Message.sender_id)
-                .join(Dossier, col(Dossier.id) == Message.dossier_id)
-                .where(col(Message.id).in_(unread_q))
-                .order_by(col(Message.created_at).desc(), col(Message.id).desc()).limit(ANSWERS_MAX)
-            ).all()
+            Answer(fdatetime(r.created_at), f"{r.nom} {r.prenom}".strip(), r.subject, _title(r),
+                   f"/contacter?dossier={r.d_id}#messages")
+            for r in (conn.execute(keyset.built(("news-answers",), (), _answers_stmt), params).all() if unread else [])
         ]
         return News(
             since=fdatetime(since) if since else "",
@@ -214,13 +261,6 @@ def news(user: User) -> News:
         )
 
 
-def _unread_answers(user: User) -> Any:
-    """Select of the ids of the firm's messages in the client's dossiers not read yet."""
-    return select(Message.id).where(
-        col(Message.firm_id) == user.firm_id, col(Message.dossier_id).in_(_dossier_ids(user)),
-        col(Message.direction) == MessageDirection.cabinet, col(Message.read_at).is_(None))
-
-
 def unread_answers(user: User | None) -> int:
     """The count beside `Messages` in the client's header (0 for anyone else)."""
     if user is None or user.role != Role.client:
@@ -230,7 +270,8 @@ def unread_answers(user: User | None) -> int:
             me = _client_user(s, user)
         except AccessDenied:
             return 0
-        return s.exec(select(func.count()).select_from(_unread_answers(me).subquery())).one()
+        stmt = keyset.built(("news-unread",), (), _unread_count_stmt)
+        return int(s.connection().execute(stmt, {"uid": me.id, "firm_id": me.firm_id}).scalar_one())
 
 
 # --------------------------------------------------------------------------- seen
@@ -278,6 +319,18 @@ def kind_of_tab(key: str) -> registry.ItemKind | None:
     return next((k for k in registry.kinds() if k.key == key or any(t.key == key for t in k.tabs)), None)
 
 
+def _seen_stmt() -> Any:
+    return core_select(col(ItemSeen.item_id)).where(
+        col(ItemSeen.user_id) == bindparam("uid"), col(ItemSeen.kind) == bindparam("kind"),
+        col(ItemSeen.item_id).in_(bindparam("ids", expanding=True)))
+
+
+def _deposits_stmt() -> Any:
+    return core_select(col(Document.id), col(Document.opened_at)).where(
+        col(Document.id).in_(bindparam("ids", expanding=True)), col(Document.direction) == Direction.depose,
+        col(Document.dossier_id).in_(_dossier_ids()))
+
+
 def annotate(user: User, key: str, rows: Sequence[ItemRow]) -> list[ItemRow]:
     """The rows of a list or a dossier tab (`key`: a category or a tab key) as shown to
     the client: `new` on the unseen ones, and on their own deposits `receipt`
@@ -292,13 +345,13 @@ def annotate(user: User, key: str, rows: Sequence[ItemRow]) -> list[ItemRow]:
             me = _client_user(s, user)
         except AccessDenied:
             return list(rows)
-        seen = set(s.exec(select(ItemSeen.item_id).where(
-            col(ItemSeen.user_id) == me.id, col(ItemSeen.kind) == kind.key, col(ItemSeen.item_id).in_(ids))).all())
+        conn = s.connection()
+        params = {"uid": me.id, "firm_id": me.firm_id, "kind": kind.key, "ids": ids}
+        seen = {i for (i,) in conn.execute(keyset.built(("news-seen",), (), _seen_stmt), params).all()}
         deposits: dict[int, datetime | None] = {}
         if kind.model is Document:
-            deposits = {i: opened for i, opened in s.exec(select(Document.id, Document.opened_at).where(
-                col(Document.id).in_(ids), col(Document.direction) == Direction.depose,
-                col(Document.dossier_id).in_(_dossier_ids(me)))).all() if i is not None}
+            deposits = {i: opened for i, opened in conn.execute(keyset.built(("news-deposits",), (), _deposits_stmt),
+                                                                params).all()}
         else:
             mark_seen(s, me, kind.key, [i for i in ids if i not in seen])
             s.commit()

@@ -31,17 +31,24 @@ def current_href(links: list[tuple[str, str]], route: str) -> str:
 
 
 def _messages_link(label: str, href: str, current: bool = False) -> rx.Component:
-    """The client's `Messages`, with the number of the firm's answers not read yet."""
+    """The client's `Messages`, with the number of the firm's answers not read yet
+    (named « Messages 2 non lu(s) »; no aria-label, which a form's label search would match)."""
     unread = SessionState.unread_answers
     extra = {"aria_current": "page"} if current else {}
     return rx.link(
         label,
-        rx.cond(unread > 0, rx.badge(unread, color_scheme="orange", variant="solid", high_contrast=True, radius="full", size="1",
-                                     margin_left="6px", aria_hidden="true")),
+        rx.cond(unread > 0, rx.fragment(
+            rx.badge(unread, color_scheme="orange", variant="solid", high_contrast=True, radius="full", size="1",
+                     margin_left="6px"),
+            rx.el.span(" non lu(s)", style=VISUALLY_HIDDEN),
+        )),
         href=href, color=styles.HEADER_FG, size="2", underline="hover", style=_current_style(current),
-        aria_label=rx.cond(unread > 0, label + " (" + unread.to_string() + " non lu(s))", label),
         **extra,
     )
+
+
+VISUALLY_HIDDEN = {"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden",
+                   "clip": "rect(0 0 0 0)", "white_space": "nowrap", "margin": "-1px", "padding": 0, "border": 0}
 
 
 def logout_form() -> rx.Component:
