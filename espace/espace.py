@@ -34,6 +34,7 @@ app = EspaceApp(
         rx.el.meta(name="viewport", content="width=device-width, initial-scale=1"),
         rx.script(src="/depot.js", defer=True),
         rx.script(src="/webauthn.js", defer=True),
+        rx.script(src="/onglets.js", defer=True),  # the open dossier tab in the window's title
     ],
     stylesheets=["/depot.css", "/listes.css"],
     # French messages with a reference id instead of Reflex's English toast (espace/errors.py).

@@ -103,6 +103,7 @@ def test_client_searches_filters_and_reads_lists_on_any_width(page, viewport):
     frais = page.get_by_role("tab", name="Frais (1)")
     frais.click()
     expect(frais).to_have_attribute("aria-selected", "true")
+    expect(page).to_have_title("Frais — ALEXANDER / AGENCE IMMO — Mon espace client")
     expect(page.get_by_role("tabpanel")).to_be_visible()
 
 
@@ -123,3 +124,4 @@ def test_lawyer_workbench_is_wide_and_its_tabs_one_row(page, viewport):
     messages = page.get_by_role("tab", name=re.compile("^Messages"))
     messages.click()
     expect(messages).to_have_attribute("aria-selected", "true")
+    expect(page).to_have_title("Messages — ALEXANDER / AGENCE IMMO — Mon espace client")
