@@ -57,10 +57,11 @@ def _timed(label: str, call) -> float:
 
 def main() -> None:
     url = _prepare()
-    from espace.models import User
-    from espace.db import session_scope
-    from espace.services.client import portal, search
     from sqlmodel import select
+
+    from espace.db import session_scope
+    from espace.models import User
+    from espace.services.client import portal, search
 
     with session_scope() as s:
         user = s.exec(select(User).where(User.email == heavy_data.HEAVY_EMAIL)).one()

@@ -37,6 +37,7 @@ app = EspaceApp(
         rx.el.script(src="/cadre.js"),
         rx.script(src="/depot.js", defer=True),
         rx.script(src="/webauthn.js", defer=True),
+        rx.script(src="/onglets.js", defer=True),  # the open dossier tab in the window's title
     ],
     stylesheets=["/depot.css", "/listes.css"],
     # French messages with a reference id instead of Reflex's English toast (espace/errors.py).

@@ -44,7 +44,7 @@ def test_client_pages_and_payment_load_without_csp_violation(desktop, server):
     for path, heading in [("/accueil", "LUCE ALEXANDER"), ("/documents", "Documents"), ("/dossiers", "Dossiers"),
                           ("/rdv", "RDV"), ("/mon-compte", "Mon compte"),
                           ("/mon-compte/coordonnees", "Mettre à jour mes coordonnées"),
-                          ("/contacter", "Contacter l'interlocuteur")]:
+                          ("/contacter", "Contacter l'interlocuteur"), ("/recherche?q=lettre", "Recherche")]:
         _visit(page, path, re.compile(heading, re.I))
     page.goto("/dossiers")
     page.get_by_role("link", name=re.compile("AGENCE IMMO")).first.click()
