@@ -5,6 +5,7 @@ Zero serious or critical violation is allowed; the counts by impact are printed
 from __future__ import annotations
 
 import re
+import uuid
 from collections import Counter, defaultdict
 
 from axe_playwright_python.sync_playwright import Axe
@@ -110,6 +111,29 @@ def test_axe_every_page(browser, server, viewport):
     audit.visit(page, "/une-page-qui-n-existe-pas", "404", ready="text=/404|introuvable/i")
     ctx.close()
 
+    # A fresh client asks for a contact-details change, so that the firm's requests page
+    # shows its `Accepter` / `Refuser` (Luce's own data stay as the other tests expect).
+    identifier = f"a11y-{uuid.uuid4().hex[:8]}@example.com"
+    server.cli("create-client", "--firm-id", "1", "--email", identifier, "--nom", "ACCES", "--prenom", "Alex",
+               "--password", "Acces-Mot2passe")
+    server.cli("create-dossier", "--firm-id", "1", "--reference", f"2026A11Y/{uuid.uuid4().hex[:4]}",
+               "--label", "ACCES / ESSAI", "--client-email", identifier,
+               "--interlocutor-email", "fabien.delmas@example.com")
+    ctx = context()
+    page = ctx.new_page()
+    login(page, identifier, "Acces-Mot2passe")
+    expect(page).to_have_url(re.compile(r"/accueil/?$"))
+    page.goto("/mon-compte/coordonnees")
+    expect(page.get_by_label("E-mail")).to_have_value(identifier)
+    page.get_by_label("Adresse").fill("Impasse Adam 1er")
+    page.get_by_label("Code postal").fill("34470")
+    page.get_by_label("Ville").fill("PEROLS")
+    page.get_by_role("textbox", name="Tél", exact=True).fill("04 67 15 98 42")
+    page.get_by_label("Mobile").fill("06 15 25 65 25")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.get_by_text("en attente de validation").first).to_be_visible()
+    ctx.close()
+
     # The firm's side.
     ctx = context()
     page = ctx.new_page()
@@ -117,9 +141,12 @@ def test_axe_every_page(browser, server, viewport):
     expect(page).to_have_url(re.compile(r"/admin/?$"))
     page.locator("main h1").wait_for()
     for path in ("/admin", "/admin/clients", "/admin/dossiers", "/admin/dossiers/1",
-                 "/admin/dossiers/1/modifier", "/admin/demandes", "/admin/messages", "/admin/paiements",
+                 "/admin/dossiers/1/modifier", "/admin/messages", "/admin/paiements",
                  "/admin/equipe", "/admin/parametres", "/admin/compte", "/admin/compte/securite"):
         audit.visit(page, path)
+    page.goto("/admin/demandes")
+    expect(page.get_by_role("button", name=re.compile(r"^Accepter la demande de ACCES")).first).to_be_visible()
+    audit.run(page, "/admin/demandes")
     page.goto("/admin/clients")
     page.get_by_role("link", name=re.compile("LUCE", re.I)).first.click()
     expect(page).to_have_url(re.compile(r"/admin/clients/\d+"))
