@@ -14,7 +14,7 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from espace.domain.french import fweekday_time
-from tests.e2e.conftest import LUCE, MARC, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LAWYER, LUCE, MARC, assert_no_horizontal_scroll, login
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -122,3 +122,14 @@ def test_subscription_address_shown_once_works_without_cookie_and_dies_when_revo
     assert gone.status == 404 and b"BEGIN:VCALENDAR" not in gone.body()
     assert app.request.get(path.replace(".ics", "x.ics")).status == 404
     app.close()
+
+    # The card is a client's: a lawyer opening /mon-compte keeps the page, without it.
+    firm = browser.new_context(base_url=server.url)
+    lawyer = firm.new_page()
+    login(lawyer, *LAWYER)
+    expect(lawyer.get_by_role("heading", name="Espace cabinet")).to_be_visible()
+    lawyer.goto("/mon-compte")
+    expect(lawyer.get_by_role("heading", name="Sessions ouvertes")).to_be_visible()
+    expect(lawyer.get_by_role("heading", name="Agenda")).to_have_count(0)
+    expect(lawyer).to_have_url(re.compile(r"/mon-compte/?$"))
+    firm.close()
