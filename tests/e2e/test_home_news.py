@@ -96,6 +96,10 @@ def test_home_news_badges_and_read_receipts(page, lawyer_page, server, tmp_path,
     expect(lawyer.get_by_role("list", name="Messages du dossier")).to_contain_text(
         re.compile(r"Lu le \d\d/\d\d/\d{4} \d\d:\d\d par le client"))
 
+    lawyer.get_by_role("link", name="Messages", exact=True).click()
+    expect(lawyer.get_by_role("listitem").filter(has_text=dossier["label"])).to_contain_text(
+        re.compile(r"Lu le \d\d/\d\d/\d{4} \d\d:\d\d par le client"))
+
     # Another client of the firm sees none of it.
     if viewport == "bureau":
         lawyer.context.clear_cookies()

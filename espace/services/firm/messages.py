@@ -46,6 +46,7 @@ class Thread:
     last_subject: str
     last_author: str
     last_direction: str  # "client" or "cabinet"
+    last_read: str = ""  # the last message is the firm's: « Lu le … » once a client read it
 
 
 def unread_count(user: User, dossier_id: object = None) -> int:
@@ -98,6 +99,8 @@ def threads(user: User) -> list[Thread]:
                 last_subject=m.subject,
                 last_author=formal_name(author),
                 last_direction=m.direction.value,
+                last_read=f"Lu le {fdatetime(m.read_at)}" if m.read_at and m.direction == MessageDirection.cabinet
+                else "",
             ))
         return result
 

@@ -146,3 +146,12 @@ def test_login_keeps_the_previous_visit(demo):
     admin_helpers.session_token("academy@secib.fr", "a12RJ3d11P")
     luce = _luce(demo)
     assert luce.previous_login_at == first and luce.last_login_at >= first
+
+
+def test_the_firms_thread_list_says_when_its_last_answer_was_read(demo):
+    luce, lawyer = _luce(demo), _user(demo["lawyer_id"])
+    did = demo["dossier_ids"][1]
+    assert admin_messages.answer(lawyer, did, "Bonjour, la date est fixée.", "Date").ok
+    assert admin_messages.threads(lawyer)[0].last_read == ""
+    messaging.thread(luce, did)
+    assert admin_messages.threads(lawyer)[0].last_read.startswith("Lu le ")

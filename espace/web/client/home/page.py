@@ -91,11 +91,13 @@ def _tile(t) -> rx.Component:
 def _news() -> rx.Component:
     return _section(
         "Nouveautés",
-        rx.cond(S.since != "", rx.text("Depuis votre dernière visite, le ", S.since, " :", size="2",
-                                        color=styles.MUTED)),
         rx.cond(
             S.news_items.length() > 0,
-            rx.el.ul(rx.foreach(S.news_items, _news_item), aria_label="Nouveautés", style=UL),
+            rx.fragment(
+                rx.cond(S.since != "", rx.text("Depuis votre dernière visite, le ", S.since, " :", size="2",
+                                                color=styles.MUTED)),
+                rx.el.ul(rx.foreach(S.news_items, _news_item), aria_label="Nouveautés", style=UL),
+            ),
             rx.text("Rien de nouveau depuis votre dernière visite.", color=styles.MUTED),
         ),
     )

@@ -16,6 +16,7 @@ def _thread(t) -> rx.Component:
                 rx.text("Client(s) : ", t.clients, size="2", color=styles.MUTED),
                 rx.text("Dernier message le ", t.last_date, " — ", t.last_author, " : « ", t.last_subject, " »",
                         size="2"),
+                rx.cond(t.last_read != "", rx.text(t.last_read, " par le client", size="2", color=styles.MUTED)),
                 flex="1 1 260px",
                 min_width="0",
                 style={"overflow_wrap": "anywhere"},
