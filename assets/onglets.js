@@ -6,7 +6,9 @@
     var tab = document.querySelector("main [role=tablist] [role=tab][aria-selected=true]");
     if (!tab) return;
     var h1 = document.querySelector("main h1");
-    var label = tab.textContent.replace(/\s*\(.*$/, "").trim();
+    // (Radix writes the label twice: a visible copy and a hidden one keeping the bold width.)
+    var inner = tab.querySelector(".rt-TabsTriggerInner") || tab;
+    var label = inner.textContent.replace(/\s*\(.*$/, "").trim();
     var title = label + (h1 && h1.textContent.trim() ? " — " + h1.textContent.trim() : "") + SUFFIX;
     if (document.title !== title) document.title = title;
   }

@@ -76,6 +76,7 @@ def test_client_searches_filters_and_reads_lists_on_any_width(page, viewport):
 
     # Search, from the header; what is typed is text, never markup; nothing of others.
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Rechercher").click()
+    page.locator("form[role=search][data-pret='true']").wait_for()
     box = page.get_by_role("searchbox", name="Rechercher dans mon espace")
     box.fill("lettre au client")
     page.get_by_role("button", name="Rechercher", exact=True).click()
@@ -91,6 +92,7 @@ def test_client_searches_filters_and_reads_lists_on_any_width(page, viewport):
         page.get_by_role("searchbox", name="Rechercher dans mon espace").fill(text)
         page.get_by_role("button", name="Rechercher", exact=True).click()
         expect(page.get_by_role("status")).to_have_text(f"Aucun résultat pour « {text} ».")
+        expect(page.get_by_role("searchbox", name="Rechercher dans mon espace")).to_have_value(text)
     assert page.evaluate("window.__xss") is None
     assert_no_horizontal_scroll(page)
 

@@ -8,7 +8,7 @@ from espace.web.components.items import item_list
 from espace.web.components.layout import client_page
 
 
-def search_box(value=None) -> rx.Component:
+def search_box() -> rx.Component:
     """« Rechercher dans mon espace »: goes to /recherche?q=… (server-side search)."""
     return rx.el.form(
         rx.flex(
@@ -16,12 +16,15 @@ def search_box(value=None) -> rx.Component:
                         style={"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden",
                                "clip": "rect(0 0 0 0)", "white_space": "nowrap"}),
             rx.input(id="champ-recherche", name="q", type="search", placeholder="Rechercher (nom, dossier, n° de facture…)",
-                     default_value=value, max_length=search.MAX_LENGTH, size="3", auto_complete="off",
+                     # remounted (key) only when the searched text changes: what is typed meanwhile stays
+                     default_value=SearchState.query, key=SearchState.query, max_length=search.MAX_LENGTH,
+                     size="3", auto_complete="off",
                      style={"flex": "1 1 180px", "min_width": "0"}),
             rx.button("Rechercher", type="submit", size="3"),
             spacing="2", width="100%",
         ),
         role="search",
+        custom_attrs={"data-pret": SearchState.loaded.to_string()},  # the page's load has answered
         on_submit=SearchState.go,
         reset_on_submit=False,
         width="100%",
@@ -43,7 +46,7 @@ def search_page() -> rx.Component:
     return rx.vstack(
         rx.link("‹ Accueil", href="/accueil", size="2"),
         rx.heading("Recherche", size="6", as_="h1"),
-        rx.cond(SearchState.loaded, search_box(SearchState.query), search_box()),
+        search_box(),
         rx.cond(
             SearchState.loaded,
             rx.cond(
