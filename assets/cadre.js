@@ -1,7 +1,8 @@
 /* The page frame at the first paint: the firm's name (and logo) in the header from the
    non-secret label cookie set at login (services/accounts/cookies.py FIRM_LABEL_COOKIE),
-   before the page's state has arrived. Loaded in <head> without defer: it runs before
-   the body is painted. Once the state gives the name, the header's own text replaces it
+   before the page's state has arrived. Inlined in the head of the built pages by
+   espace/espace.py (no request; the CSP hashes it): it runs before the body is painted.
+   (No ampersand, angle bracket or backtick in this file: it is inlined as is.) Once the state gives the name, the header's own text replaces it
    (assets/depot.css: `.firm-name:empty::before`). */
 (function () {
   "use strict";
@@ -18,11 +19,10 @@
     style.textContent = css;
     document.head.appendChild(style);
     // React may rebuild the document's head when it renders the page: put it back.
-    new MutationObserver(function () {
-      if (!style.isConnected && document.head) document.head.appendChild(style);
-    }).observe(document.documentElement, { childList: true, subtree: false });
-    new MutationObserver(function () {
-      if (!style.isConnected) document.head.appendChild(style);
-    }).observe(document.head, { childList: true });
+    var keep = function () {
+      if (!style.isConnected) { if (document.head) document.head.appendChild(style); }
+    };
+    new MutationObserver(keep).observe(document.documentElement, { childList: true });
+    new MutationObserver(keep).observe(document.head, { childList: true });
   } catch (e) { /* no label: the name comes with the page's state */ }
 })();

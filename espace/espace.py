@@ -1,5 +1,6 @@
 """The Reflex app: pages, HTTP routes (espace/http/routes.py) and middleware, French connection banner."""
 import logging
+from pathlib import Path
 
 import reflex as rx
 
@@ -15,6 +16,9 @@ from espace.web.components.banner import french_error_boundary, french_overlay
 from espace.web.errors import backend_exception_handler, frontend_exception_handler
 from espace.web.payload_guard import PayloadGuardMiddleware
 from espace.web.tab_identity import TabIdentityMiddleware
+
+# The frame's first-paint script, inlined (one request less before the first paint).
+CADRE_JS = (Path(__file__).resolve().parents[1] / "assets" / "cadre.js").read_text(encoding="utf-8").split("*/", 1)[1]
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -32,9 +36,9 @@ app = EspaceApp(
     api_transformer=routes.API_TRANSFORMERS,
     head_components=[
         rx.el.meta(name="viewport", content="width=device-width, initial-scale=1"),
-        # Not deferred, a plain element (rx.script is inserted later by Helmet): in the built pages'
-        # <head>, it runs before the body is painted (the firm's name at the first paint, assets/cadre.js).
-        rx.el.script(src="/cadre.js"),
+        # Inline in the built pages' <head> (rx.script would be inserted later by Helmet): it runs
+        # before the body is painted (the firm's name at the first paint, assets/cadre.js).
+        rx.el.script(CADRE_JS),
         rx.script(src="/depot.js", defer=True),
         rx.script(src="/webauthn.js", defer=True),
         rx.script(src="/onglets.js", defer=True),  # the open dossier tab in the window's title
