@@ -9,6 +9,7 @@ otherwise (never a 404)."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -18,6 +19,7 @@ from starlette.routing import Route
 from espace.http.core import session_user
 from espace.services import AccessDenied, storage
 from espace.services.access import NotAdmin
+from espace.services.accounts.cookies import FIRM_LABEL_COOKIE, cookie_value
 from espace.services.firm import settings as firm_settings
 
 log = logging.getLogger(__name__)
@@ -94,8 +96,10 @@ DEFAULT_FAVICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"
 
 
 async def favicon(request: Request) -> Response:
-    """The firm's logo when the visitor's session has one, the default icon otherwise."""
-    user = await run_in_threadpool(session_user, request)
+    """The firm's logo when the visitor's session has one, the default icon otherwise. The
+    label cookie says whether there is a logo: without « 1| », no database read."""
+    label = unquote(cookie_value(request.headers.get("cookie"), FIRM_LABEL_COOKIE) or "")
+    user = await run_in_threadpool(session_user, request) if label.startswith("1|") else None
     found = await run_in_threadpool(firm_settings.logo_for, user) if user is not None else None
     if found is not None:
         key, ctype = found

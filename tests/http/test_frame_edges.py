@@ -77,7 +77,8 @@ def test_favicon_is_the_default_icon_then_the_firms_logo(http, demo):
         firm = s.exec(select(Firm).where(Firm.name == "Cabinet DELMAS Avocats")).one()
         firm.logo_key, firm.logo_content_type = "logos/absent.png", "image/png"
         s.add(firm)
-    missing = http.get("/favicon.ico", headers={"Cookie": f"espace_session={session}"})
+    with_logo = f"espace_session={session}; {FIRM_LABEL_COOKIE}={firm_label_value('Cabinet DELMAS Avocats', True)}"
+    missing = http.get("/favicon.ico", headers={"Cookie": with_logo})
     assert missing.status_code == 200 and missing.headers["content-type"].startswith("image/svg+xml")
 
 
