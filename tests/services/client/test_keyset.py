@@ -343,6 +343,6 @@ def test_the_migration_creates_the_models_display_order_indexes(tmp_path, monkey
     for name, sql in migrated.items():
         assert sql.endswith("WHERE shared_at IS NOT NULL"), (name, sql)
         assert "(dossier_id, " in sql and ", id, shared_at)" in sql, sql
-    command.downgrade(cfg, "-1")
+    command.downgrade(cfg, "f1c2a3b4d5e6")  # the revision before the indexes' migration (a7c41e9d3b20)
     assert shown() == {}
     eng.dispose()
