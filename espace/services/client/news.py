@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from babel.dates import format_datetime
 from sqlalchemy import BigInteger, bindparam, literal, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,7 +23,7 @@ from sqlmodel import Session, col, func, select
 
 from espace.db import session_scope
 from espace.domain import items as registry
-from espace.domain.french import fdate, fdatetime, fmoney
+from espace.domain.french import fdate, fdatetime, fmoney, fweekday_time
 from espace.domain.ids import parse_id
 from espace.models import (
     Client,
@@ -141,11 +140,6 @@ def _unseen(kind: registry.ItemKind) -> tuple[Any, ...]:
     return tuple(conditions)
 
 
-def weekday_datetime(value: datetime) -> str:
-    """« mardi 08/12/2026 à 17 h 00 » (Paris time)."""
-    return format_datetime(value, "EEEE dd/MM/yyyy 'à' HH 'h' mm", tzinfo=registry.PARIS, locale="fr_FR")
-
-
 def _tab_of(kind: registry.ItemKind) -> str:
     return kind.tabs[0].key
 
@@ -235,7 +229,7 @@ def news(user: User) -> News:
                                                     _title(r), href)))
         found.sort(key=lambda p: p[0], reverse=True)
         upcoming = [
-            Upcoming(weekday_datetime(r.starts_at), r.subject, r.place, _title(r), f"/dossiers/{r.d_id}?onglet=rdv")
+            Upcoming(fweekday_time(r.starts_at), r.subject, r.place, _title(r), f"/dossiers/{r.d_id}?onglet=rdv")
             for r in conn.execute(keyset.built(("news-upcoming",), (), _upcoming_stmt), params).all()
         ]
         invoices = registry.kind("factures")

@@ -14,19 +14,6 @@ def file_link(*children, **props) -> rx.Component:
     return ReactRouterLink.create(*children, reload_document=True, style=style, **props)
 
 
-def tile(t) -> rx.Component:
-    return rx.link(
-        rx.card(
-            rx.text(t.label, " (", t.count, ")", weight="bold", size="3"),
-            width="100%",
-        ),
-        href="/" + t.key.to(str),
-        underline="none",
-        min_width=styles.TILE_MIN,
-        flex="1 1 " + styles.TILE_MIN,
-    )
-
-
 def _pay_link(row) -> rx.Component:
     """`Payer en ligne`, on an invoice the firm lets the client pay now (row.pay)."""
     return rx.cond(
