@@ -127,7 +127,10 @@ def test_hostile_texts_are_shown_as_text_everywhere(desktop, browser, server, tm
     lawyer.get_by_role("button", name="Ajouter la tâche").click()
     expect(lawyer.get_by_role("list", name="Tâches du dossier")).to_contain_text(t["tache"])
     lawyer.get_by_role("tab", name=re.compile(r"^Frais")).click()
-    expect(textbox(lawyer, "Libellé")).to_be_visible()
+    # The Tâches form has a « Libellé » too: wait for the Frais tab itself (its « Montant »),
+    # or the date could be typed into the form that is about to be replaced.
+    expect(lawyer.get_by_role("tab", name=re.compile(r"^Frais"))).to_have_attribute("aria-selected", "true")
+    expect(textbox(lawyer, "Montant (€)")).to_be_visible()
     lawyer.get_by_label("Date").fill("2027-04-10")
     textbox(lawyer, "Montant (€)").fill("12,50")
     textbox(lawyer, "Libellé").fill(hostile(t["frais"]))
