@@ -59,7 +59,7 @@ test: install-dev chromium
 # that does not answer fails the run.
 test-scale: install-dev chromium
 	ESPACE_TEST_SCALE=1 $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests
-	ESPACE_TEST_SCALE=1 $(PY) -m pytest -q -p no:cacheprovider -m "not production_path" tests/e2e
+	ESPACE_TEST_SCALE=1 $(PY) -m pytest -q -p no:cacheprovider -m "not production_path and not single_run" tests/e2e
 
 clean:
 	rm -rf .web .states $(DATA_DIR)
