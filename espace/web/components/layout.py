@@ -81,7 +81,7 @@ def brand() -> rx.Component:
         rx.text(SessionState.firm_name, weight="bold", color=styles.HEADER_FG,
                 size="3", class_name="firm-name",
                 style={"white_space": "nowrap", "overflow": "hidden", "text_overflow": "ellipsis",
-                       "max_width": "min(40vw, 320px)"}),
+                       "max_width": "min(60vw, 320px)"}),
         align="center", spacing="2", min_width="0",
     )
 
