@@ -82,7 +82,8 @@ def test_rdv_upcoming_first_with_weekday_and_an_ics_per_rdv(page, browser, serve
 
     # The dossier's RDV tab: the same order, with its « Précédents / Suivants » pager words.
     page.goto("/dossiers")
-    page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
+    page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").first.click()
+    expect(page).to_have_url(re.compile(r"/dossiers/\d+$"))
     page.get_by_role("tab", name=re.compile(r"^RDV")).click()
     tab_rows = page.get_by_role("tabpanel").get_by_role("listitem")
     expect(tab_rows).to_have_count(3)
