@@ -93,6 +93,8 @@ def _open_payment_page(page, email: str, number: str):
     login(page, email, PASSWORD)
     expect(page.get_by_role("link", name="Factures (1)")).to_be_visible()
     page.get_by_role("link", name="Factures (1)").click()
+    # The home lists the invoice too (« Nouveautés », « À venir »): read the list page's row.
+    expect(page.get_by_role("heading", name="Factures (1)")).to_be_visible()
     row = page.get_by_role("listitem").filter(has_text=f"Facture n° {number}")
     expect(row).to_contain_text("À régler")
     row.get_by_role("link", name="Payer en ligne").click()
@@ -243,6 +245,7 @@ def test_no_payment_control_when_the_firm_turns_payment_off(desktop, server):
     try:
         login(desktop, email, PASSWORD)
         desktop.get_by_role("link", name="Factures (1)").click()
+        expect(desktop.get_by_role("heading", name="Factures (1)")).to_be_visible()
         row = desktop.get_by_role("listitem").filter(has_text=f"Facture n° {number}")
         expect(row).to_contain_text("À régler")
         expect(row.get_by_role("link", name="Payer en ligne")).to_have_count(0)
