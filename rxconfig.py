@@ -2,6 +2,7 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from espace.config import settings
+from espace.web.same_origin import SameOriginBackend
 
 config = rx.Config(
     app_name="espace",
@@ -23,6 +24,9 @@ config = rx.Config(
     # Reflex would take X-Forwarded-For from any peer: the client address comes from
     # espace.services.accounts.client_address (TRUSTED_PROXIES) instead.
     trusted_proxy_hops=0,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    # The bundle talks to its page's own origin (espace/web/same_origin.py): one build serves
+    # every port and host, so it is built once and reused (espace/frontend.py).
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium")),
+             SameOriginBackend()],
     disable_plugins=[SitemapPlugin],
 )

@@ -244,15 +244,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
                                       settings.redis_url, os.cpu_count())
         if settings.redis_url:
             server.check_redis(settings.redis_url)
-        if args.no_build:
-            server.check_built(ROOT)
-        else:
-            server.build_frontend(ROOT)
+        web_dir = server.check_built(ROOT) if args.no_build else server.build_frontend(ROOT)
     except server.ServeError as exc:
         raise CliError(str(exc)) from exc
     print(f"Portail servi sur le port {settings.port} par {workers} processus "
           f"({'état des pages dans Redis' if settings.redis_url else 'état des pages en mémoire'}).", flush=True)
-    server.serve(ROOT, workers, settings.port)
+    server.serve(ROOT, web_dir, workers, settings.port)
 
 
 def cmd_check_storage(args: argparse.Namespace) -> None:
@@ -384,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="nombre de processus (par défaut : WORKERS, sinon 1 sans Redis, "
                         "min(cœurs, 4) avec REFLEX_REDIS_URL ; plus d'un exige Redis)")
     p.add_argument("--no-build", action="store_true",
-                   help="ne reconstruit pas l'interface (déjà construite par un précédent serve ou reflex export)")
+                   help="ne construit pas l'interface : sert celle qu'un précédent serve (ou make run) a construite pour cette version du code")
     p.set_defaults(func=cmd_serve)
     p = command("check-storage", help="compare les fichiers stockés et la base : fichiers sans ligne, lignes sans "
                                       "fichier, dépôts interrompus (code de sortie 1 s'il y a des anomalies)")

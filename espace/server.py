@@ -2,8 +2,8 @@
 
 `reflex run --env prod` builds Granian's server without `respawn_failed_workers`: when one
 worker dies (killed, out of memory), Granian stops all of them and nothing restarts the
-portal. Here the frontend is built once, the same way (`reflex export --frontend-only`:
-Reflex's compile and `react-router build` into `.web/build/client`), then Granian serves
+portal. Here the frontend is built once per version of the code, the same way (`reflex export
+--frontend-only`: Reflex's compile and `react-router build`, espace/frontend.py's cache), then Granian serves
 the Reflex app — backend and compiled frontend on the same port, as `reflex run --env prod`
 does — with a supervisor that replaces a dead worker while the others keep serving.
 
@@ -11,8 +11,6 @@ Several workers need Redis (`REFLEX_REDIS_URL`): a tab's state must be readable 
 whichever worker serves its next event."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 # Default worker count with Redis: one per core, at most this many (a worker holds ~150 MB).
@@ -51,23 +49,31 @@ def check_redis(redis_url: str) -> None:
         raise ServeError(f"Redis ne répond pas ({redis_url}) : {exc}") from exc
 
 
-def build_frontend(root: Path) -> None:
-    """Compile the app and build the production frontend into root/.web/build/client."""
-    reflex = Path(sys.executable).with_name("reflex")
-    command = [str(reflex) if reflex.exists() else "reflex", "export", "--frontend-only", "--no-zip",
-               "--env", "prod"]
-    if subprocess.run(command, cwd=root, check=False).returncode != 0:
-        raise ServeError("La construction de l'interface (reflex export) a échoué : voir les messages ci-dessus.")
+def build_frontend(root: Path) -> Path:
+    """The production frontend of the current sources (espace/frontend.py: built once per
+    version into the build cache, reused by every later start); its web directory."""
+    from espace import frontend
+
+    try:
+        return frontend.ensure_built(root)
+    except frontend.BuildError as exc:
+        raise ServeError(str(exc)) from exc
 
 
-def check_built(root: Path) -> None:
-    """`serve --no-build` needs a frontend built before (by `serve` or `reflex export`)."""
-    if not (root / ".web" / "build" / "client" / "index.html").exists():
-        raise ServeError("Aucune interface construite dans .web/build/client : lancez serve sans --no-build.")
+def check_built(root: Path) -> Path:
+    """`serve --no-build` needs the frontend of the current sources built before (by `serve`,
+    `make run` or a test run); its web directory."""
+    from espace import frontend
+
+    web_dir = frontend.built_dir(root)
+    if not frontend.is_built(web_dir):
+        raise ServeError("Aucune interface construite pour cette version du code : lancez serve sans --no-build.")
+    return web_dir
 
 
-def serve(root: Path, workers: int, port: int) -> None:
-    """Serve the built app on `port` with `workers` supervised Granian workers (until SIGTERM/SIGINT)."""
+def serve(root: Path, web_dir: Path, workers: int, port: int) -> None:
+    """Serve the app, its frontend built in `web_dir` (build_frontend), on `port` with `workers`
+    supervised Granian workers (until SIGTERM/SIGINT)."""
     import gc
     import multiprocessing
     import os
@@ -79,8 +85,11 @@ def serve(root: Path, workers: int, port: int) -> None:
     from reflex_base.config import get_config
     from reflex_base.environment import environment
 
-    os.chdir(root)  # Reflex finds rxconfig.py and .web/ from the working directory
+    os.chdir(root)  # Reflex finds rxconfig.py from the working directory
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
+    # The build cache's directory, never the checkout's .web (the workers inherit it).
+    os.environ["REFLEX_WEB_WORKDIR"] = str(web_dir)
+    environment.REFLEX_WEB_WORKDIR.set(web_dir)
     # Built by build_frontend: the workers neither compile nor build, they mount .web/build/client.
     environment.REFLEX_SKIP_COMPILE.set(True)
     environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.set(True)

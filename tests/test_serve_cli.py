@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from espace import server
+from espace import frontend, server
 from espace.config import Settings
 from tests.infra import free_port
 
@@ -85,9 +85,17 @@ def test_serve_is_listed_in_the_help(tmp_path):
     assert "--workers" in r.stdout and "Redis" in r.stdout
 
 
-def test_no_build_is_refused_when_no_frontend_was_built(tmp_path):
+def test_no_build_is_refused_when_no_frontend_was_built(tmp_path, monkeypatch):
+    monkeypatch.setenv("ESPACE_FRONTEND_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "espace").mkdir()
+    (tmp_path / "espace" / "page.py").write_text("TITLE = 'Accueil'\n")
     with pytest.raises(server.ServeError, match="sans --no-build"):
         server.check_built(tmp_path)
-    (tmp_path / ".web" / "build" / "client").mkdir(parents=True)
-    (tmp_path / ".web" / "build" / "client" / "index.html").write_text("<html></html>")
-    server.check_built(tmp_path)
+    built = frontend.built_dir(tmp_path) / "build" / "client"
+    built.mkdir(parents=True)
+    (built / "index.html").write_text("<html></html>")
+    assert server.check_built(tmp_path) == frontend.built_dir(tmp_path)
+    # A changed page is a new version: its frontend was never built.
+    (tmp_path / "espace" / "page.py").write_text("TITLE = 'Mon accueil'\n")
+    with pytest.raises(server.ServeError, match="sans --no-build"):
+        server.check_built(tmp_path)

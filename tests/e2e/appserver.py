@@ -1,11 +1,19 @@
-"""Start and stop the real app (`reflex run --env prod`, or `python -m espace serve` with
-supervised workers) with its own DATA_DIR and port; used by the browser tests and the benchmarks.
+"""Start and stop the real app (`python -m espace serve`) with its own DATA_DIR and port; used
+by the browser tests and the benchmarks.
 
-With `ESPACE_TEST_SCALE=1` (`make test-scale`) every app started here runs the
-scale path: a fresh PostgreSQL database of its own (migrated with Alembic by
-`python -m espace migrate`, demo loaded), a private Redis (tests/infra.py) and
-`python -m espace serve --workers 2`; both are removed by `stop_app`. A PostgreSQL or
-Redis that cannot be reached fails the run."""
+Every app serves the SAME compiled frontend: built once per version of the code
+(espace/frontend.py, `.cache/frontend/<key>`), port-independent (the bundle talks to its
+page's own origin, espace/web/same_origin.py). An app start is a migration, the demo and
+the workers' start: seconds, not a frontend build.
+
+Two paths (`ESPACE_E2E_PATH`, or `start_app(path=...)`):
+- "production": a fresh PostgreSQL database of its own (migrated with Alembic by
+  `python -m espace migrate`, demo loaded), a private Redis (tests/infra.py) and
+  `python -m espace serve --workers 2`; both are removed by `stop_app`. A PostgreSQL or
+  Redis that cannot be reached fails the run. The browser tests' default
+  (tests/e2e/conftest.py).
+- "embedded": SQLite in DATA_DIR, one process, tab states in memory: what `make run`
+  serves. The benches' default; the browser tests marked `embedded` run on it too."""
 from __future__ import annotations
 
 import email
@@ -52,7 +60,11 @@ def _env(data_dir: Path, port: int) -> dict:
     }
 
 
-SCALE = os.environ.get("ESPACE_TEST_SCALE") == "1"
+PATHS = ("production", "embedded")
+E2E_PATH = os.environ.get("ESPACE_E2E_PATH", "embedded")
+if E2E_PATH not in PATHS:
+    raise RuntimeError(f"ESPACE_E2E_PATH={E2E_PATH!r}: one of {PATHS}")
+SCALE = E2E_PATH == "production"
 SCALE_WORKERS = 2
 
 
@@ -61,6 +73,8 @@ class Server:
         self.url = url
         self.data_dir = data_dir
         self.env = env
+        self.proc: subprocess.Popen | None = None
+        self.argv: list[str] = []
 
     @property
     def db_url(self) -> str:
@@ -115,49 +129,39 @@ class Server:
         return match.group(0)
 
 
-APP_FILES = ["rxconfig.py", "espace", "assets", "alembic", "alembic.ini", "reflex.lock", "requirements.txt"]
+_BUILT: dict[str, Path] = {}
 
 
-def app_copy(dest: Path) -> Path:
-    """A private copy of the app to build and run, so that parallel runs (and a
-    developer's `make run`) never share Reflex's `.web` build folder."""
-    import shutil
+def frontend_for(env: dict) -> Path:
+    """The compiled frontend the app of `env` serves: built once per version (and per
+    compile-time setting, e.g. MAX_UPLOAD_MB), printed on the terminal when it is built."""
+    from espace import frontend
 
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in APP_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
-        elif src.exists():
-            shutil.copy2(src, dest / name)
-    node_modules = ROOT / ".web" / "node_modules"
-    if node_modules.is_dir() and not (dest / ".web" / "node_modules").exists():
-        (dest / ".web").mkdir(exist_ok=True)
-        # Hard links: a second of copying instead of a full npm install.
-        subprocess.run(["cp", "-al", str(node_modules), str(dest / ".web" / "node_modules")], check=False)
-    return dest
+    key = frontend.source_key(ROOT, env)
+    if key not in _BUILT:
+        _BUILT[key] = frontend.ensure_built(ROOT, env=env)
+    return _BUILT[key]
 
 
 # What stop_app must remove after the app of a process id (its database, its Redis).
 _CLEANUPS: dict[int, list] = {}
 
 
-def _server_command(port: int, command: str, workers: int | None) -> list[str]:
-    """THE place that chooses how the app is served. "run": `reflex run --env prod` (what
-    `make run` does); "serve": `python -m espace serve [--workers N]`, whose process is the
-    supervisor of the worker processes (see worker_pids)."""
-    if command == "serve":
-        return [sys.executable, "-m", "espace", "serve", *(["--workers", str(workers)] if workers else [])]
-    return ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
+def _server_command(workers: int) -> list[str]:
+    """THE place that chooses how the app is served: `python -m espace serve --no-build`
+    (its process is the supervisor of the worker processes, see worker_pids), on the
+    frontend built by frontend_for."""
+    return [sys.executable, "-m", "espace", "serve", "--no-build", "--workers", str(workers)]
 
 
-def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None, command: str | None = None,
+def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = None,
               workers: int | None = None, prepare: bool = True,
               scale: bool | None = None) -> tuple[Server, subprocess.Popen]:
     """The app on `port` with its own DATA_DIR, migrated, demo loaded (`prepare=False`: no
     `migrate`/`demo`, for a second instance on a shared database, or a restart). `scale`
-    (default: env ESPACE_TEST_SCALE=1): on a new PostgreSQL database + a private Redis
-    (unless `extra_env` names them), served by `espace serve` with `workers` (default 2)."""
+    (default: ESPACE_E2E_PATH=production): on a new PostgreSQL database + a private Redis
+    (unless `extra_env` names them), served with `workers` (default 2); else SQLite, one
+    worker."""
     from tests import infra
 
     port = port or _free_port()
@@ -167,7 +171,6 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
     given = extra_env or {}
     if scale:
         workers = workers or SCALE_WORKERS
-        command = command or "serve"
         if "REFLEX_DB_URL" not in given:
             db_name, db_url = infra.create_database("espace_test_app")
             cleanups.append(lambda: infra.drop_database(db_name))
@@ -177,10 +180,11 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
             redis.start()
             cleanups.append(redis.stop)
             scale_env["REFLEX_REDIS_URL"] = redis.url
-    argv = _server_command(port, command or "run", workers)
     env = {**_env(data_dir, port), **scale_env, **given}
+    argv = _server_command(workers or 1)
     srv = Server(f"http://localhost:{port}", data_dir, env)
     try:
+        frontend_for(env)
         if prepare:
             srv.cli("migrate")
             srv.cli("demo")
@@ -190,11 +194,11 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
         raise
     data_dir.mkdir(parents=True, exist_ok=True)
     log = open(data_dir / "server.log", "w")  # noqa: SIM115  (the server writes to it while it runs)
-    app_dir = app_copy(data_dir / "app")
-    proc = subprocess.Popen(argv, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     _CLEANUPS[proc.pid] = cleanups
-    deadline = time.time() + 600
+    srv.proc, srv.argv = proc, argv
+    deadline = time.time() + 120
     while True:
         if proc.poll() is not None:
             for cleanup in reversed(_CLEANUPS.pop(proc.pid, [])):
@@ -209,7 +213,7 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
         if time.time() > deadline:
             stop_app(proc)
             raise RuntimeError("the app did not answer in time")
-        time.sleep(1)
+        time.sleep(0.2)
     return srv, proc
 
 

@@ -1,10 +1,14 @@
-"""Browser tests: the real app (`reflex run --env prod`, demo data, own DATA_DIR)
-driven by Playwright in Debian's Chromium, on desktop and at 375 px. With
-ESPACE_TEST_SCALE=1 (`make test-scale`) the app runs on PostgreSQL + a private Redis +
-2 workers (tests/e2e/appserver.py `start_app`)."""
+"""Browser tests: the real app (`python -m espace serve`, demo data, own DATA_DIR) driven
+by Playwright in Debian's Chromium, on desktop and at 375 px. The app runs on the
+production path (PostgreSQL + a private Redis + 2 workers) unless ESPACE_E2E_PATH=embedded
+(SQLite, one process: what `make run` serves), see tests/e2e/appserver.py. `make
+test-browser` runs every test on the production path, then the files marked `embedded` on
+the embedded path."""
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("ESPACE_E2E_PATH", "production")
 
 import pytest
 from playwright.sync_api import expect

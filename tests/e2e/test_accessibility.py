@@ -8,7 +8,6 @@ import re
 import uuid
 from collections import Counter, defaultdict
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
@@ -16,7 +15,6 @@ from espace.domain.items import kinds
 from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, login
 
 # What the browser renders does not depend on the server's topology: run once, by `make test`.
-pytestmark = pytest.mark.single_run
 
 AXE = Axe()
 BLOCKING = {"serious", "critical"}

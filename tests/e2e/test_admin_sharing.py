@@ -14,6 +14,9 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, assert_no_horizontal_scroll, login, nav
 
+# Depends on the embedded path too (README « Tests »): run on both paths by make test-browser.
+pytestmark = pytest.mark.embedded
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 LEROY = ("claire.leroy@example.com", "Leroy-Demo-2024")
 

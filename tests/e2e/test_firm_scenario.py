@@ -9,10 +9,14 @@ import re
 import time
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import LAWYER, login, nav
 from tests.e2e.test_admin_clients import fill_client_form, new_context_page, textbox, wait_for_email
+
+# Depends on the embedded path too (README « Tests »): run on both paths by make test-browser.
+pytestmark = pytest.mark.embedded
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -30,7 +30,7 @@ def scale_app(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("serve")
     with postgres_database() as db_url, redis_server(data_dir / "redis") as redis:
         srv, proc = start_app(data_dir, extra_env={"REFLEX_DB_URL": db_url, "REFLEX_REDIS_URL": redis.url},
-                              command="serve", workers=2)
+                              workers=2)
         try:
             yield srv, proc, redis
         finally:

@@ -19,7 +19,8 @@ from tests.e2e.appserver import start_app, stop_app
 from tests.e2e.conftest import VIEWPORTS, login
 
 # Starts its own PostgreSQL / Redis / S3 apps: run once, by `make test` (not again by test-scale).
-pytestmark = pytest.mark.production_path
+# Local files on the embedded path, the shared database on the production path: both.
+pytestmark = [pytest.mark.production_path, pytest.mark.embedded]
 
 MB = 1024 * 1024
 SIZE = 40 * MB
