@@ -14,7 +14,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export PORT DATA_DIR CHROMIUM_PATH
 
-.PHONY: run test test-scale lint install install-dev chromium migrate clean
+.PHONY: run test test-services test-browser frontend lint install install-dev chromium migrate clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,9 +36,16 @@ migrate: install
 	mkdir -p $(DATA_DIR)
 	$(PY) -m espace migrate
 
+# The portal on http://localhost:$(PORT): SQLite in $(DATA_DIR), one process, emails to
+# $(DATA_DIR)/outbox. The frontend is built once per version of the code (.cache/frontend,
+# espace/frontend.py): the first start takes a minute more, the next ones seconds.
 run: migrate
 	DEMO=$(DEMO) $(PY) -m espace demo
-	DEMO=$(DEMO) reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+	DEMO=$(DEMO) $(PY) -m espace serve
+
+# The compiled frontend of this version of the code, if no earlier start built it.
+frontend: install
+	$(PY) -m espace.frontend
 
 # The rules that hold themselves (pyproject.toml): lint, types, architecture contracts.
 lint: install-dev
@@ -46,20 +53,21 @@ lint: install-dev
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
-# The checks first (a failing lint fails the run), then the service tests (everything but
-# tests/e2e), then the browser tests (Playwright's sync API keeps an event loop running).
+# Everything CI runs, phase by phase, each timed (.ci/test says which): lint and the
+# frontend build side by side, the service tests on SQLite then PostgreSQL (both cores),
+# the attack suite, every browser test on the production path (PostgreSQL + Redis + 2
+# workers), the files marked `embedded` again on SQLite.
 test: install-dev chromium
-	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests
-	$(PY) -m pytest -q -p no:cacheprovider tests/e2e
+	bash .ci/test
 
-# The same suites a second time on the scale path (no lint): databases on PostgreSQL
-# (ESPACE_TEST_PG, default 127.0.0.1:5432 user postgres) migrated with Alembic, and the
-# browser tests' app on PostgreSQL + a private Redis + 2 workers. A PostgreSQL or Redis
-# that does not answer fails the run.
-test-scale: install-dev chromium
-	ESPACE_TEST_SCALE=1 $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests
-	ESPACE_TEST_SCALE=1 $(PY) -m pytest -q -p no:cacheprovider -m "not production_path and not single_run" tests/e2e
+# One part of it (PostgreSQL at ESPACE_TEST_PG, default 127.0.0.1:5432).
+test-services: install-dev
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --ignore=tests/e2e --ignore=tests/attack tests
+	ESPACE_TEST_SCALE=1 $(PY) -m pytest -q -p no:cacheprovider -n 2 --ignore=tests/e2e --ignore=tests/attack tests
+
+test-browser: install-dev chromium frontend
+	ESPACE_E2E_PATH=production $(PY) -m pytest -q -p no:cacheprovider tests/e2e
+	ESPACE_E2E_PATH=embedded $(PY) -m pytest -q -p no:cacheprovider -m embedded tests/e2e
 
 clean:
-	rm -rf .web .states $(DATA_DIR)
+	rm -rf .web .states .cache $(DATA_DIR)

@@ -160,3 +160,7 @@ def prune(root: Path = ROOT, keep: int = 3) -> list[Path]:
     for path in removed:
         shutil.rmtree(path, ignore_errors=True)
     return removed
+
+
+if __name__ == "__main__":  # `make frontend`: build this version's frontend if it is not built yet
+    print(ensure_built())

@@ -32,13 +32,19 @@ async def _page(request):
 
 
 @pytest.fixture
-def http(data_dir):
+def http(data_dir, tmp_path, monkeypatch):
     """The app's HTTP layers as espace.espace assembles them: the direct upload routes
-    in front, the API routes, a page, Reflex's 404 behind, all under security_headers."""
+    in front, the API routes, a page, Reflex's 404 behind, all under security_headers.
+    No built page: whatever frontend build the checkout or the cache holds is not read."""
+    (tmp_path / "no-build").mkdir()
+    monkeypatch.setattr(http_security, "static_dir", lambda: tmp_path / "no-build")
+    monkeypatch.setattr(http_security, "_hashes", None)
+    routes._built_page_dir.cache_clear()
     inner = Starlette(routes=[*routes.api.routes, Route("/accueil", _page)])
     wrapped = routes.direct_routes(api_uploads.routes)(routes.security_headers(inner))
     with TestClient(wrapped, base_url=settings.public_url) as client:
         yield client
+    routes._built_page_dir.cache_clear()
 
 
 @pytest.fixture
