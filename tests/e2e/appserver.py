@@ -192,9 +192,27 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
         for cleanup in reversed(cleanups):
             cleanup()
         raise
+    return _spawn(srv, argv, cleanups)
+
+
+def restart_app(srv: Server, proc: subprocess.Popen) -> tuple[Server, subprocess.Popen]:
+    """The app of `srv` started again after `proc` ended (killed): the same DATA_DIR,
+    database and Redis (what `stop_app` removes passes to the new process), a new port."""
+    if proc.poll() is None:
+        raise RuntimeError("restart_app: the app is still running (stop or kill it first)")
+    cleanups = _CLEANUPS.pop(proc.pid, [])
+    port = _free_port()
+    env = {**srv.env, "PORT": str(port), "BASE_URL": f"http://localhost:{port}"}
+    again = Server(f"http://localhost:{port}", srv.data_dir, env)
+    return _spawn(again, srv.argv, cleanups)
+
+
+def _spawn(srv: Server, argv: list[str], cleanups: list) -> tuple[Server, subprocess.Popen]:
+    """Start the server process of `srv` and wait until it answers."""
+    data_dir = srv.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115  (the server writes to it while it runs)
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    log = open(data_dir / "server.log", "a")  # noqa: SIM115  (the server writes to it while it runs)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=srv.env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     _CLEANUPS[proc.pid] = cleanups
     srv.proc, srv.argv = proc, argv

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.appserver import start_app, stop_app
+from tests.e2e.appserver import restart_app, start_app, stop_app
 from tests.e2e.conftest import VIEWPORTS, login
 
 # Starts its own PostgreSQL / Redis / S3 apps: run once, by `make test` (not again by test-scale).
@@ -87,7 +87,7 @@ def test_upload_interrupted_by_a_crash_leaves_nothing_after_restart(browser, tmp
         leftovers = part_files()
         assert len(leftovers) == 1 and leftovers[0].stat().st_size >= 10 * MB  # what the crash left
 
-        srv, proc = start_app(data_dir, prepare=False)
+        srv, proc = restart_app(srv, proc)  # same DATA_DIR and database
         assert part_files() == []  # removed at start, before the app answered
         assert sorted(p.name for p in documents.iterdir()) == files_before
         out = srv.cli("check-storage")  # exit code 0: nothing wrong
