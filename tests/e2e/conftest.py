@@ -97,3 +97,52 @@ def nav(page, label: str) -> None:
     else:
         page.get_by_role("navigation", name="Navigation principale").get_by_role(
             "link", name=label, exact=True).click()
+
+
+# Every wait in a browser test waits for a state the page shows (a heading, a row, a URL,
+# an enabled button, `data-hydrated`) or for a condition polled with a deadline, never for
+# a time: see the README's « Tests ».
+
+# Kept on the window by an init script (`watch_sockets`): the tab's websockets, each
+# marked `hydrated` once a delta with is_hydrated = true (the page's load done) came on it.
+SOCKET_WATCH = r"""(() => {
+  const Native = window.WebSocket;
+  const opened = (window.__espaceSockets = []);
+  class Watched extends Native {
+    constructor(...args) {
+      super(...args);
+      this.hydrated = false;
+      opened.push(this);
+      this.addEventListener("message", (e) => {
+        if (typeof e.data === "string" && /is_hydrated_rx_state_\\?"\s*:\s*true/.test(e.data)) {
+          this.hydrated = true;
+        }
+      });
+    }
+  }
+  window.WebSocket = Watched;
+})();"""
+
+
+def watch_sockets(page) -> None:
+    """From the next navigation on, the page's websockets are watched (for `reconnect`)."""
+    page.add_init_script(SOCKET_WATCH)
+
+
+def wait_live(page) -> None:
+    """Until the page's state is live on its current websocket: its on_load handlers have
+    answered (Reflex sets is_hydrated after them, and unsets it while a reconnect
+    rehydrates). Needs `watch_sockets` before the page was opened."""
+    page.wait_for_function("() => window.__espaceSockets?.at(-1)?.readyState === 1"
+                           " && window.__espaceSockets.at(-1).hydrated")
+
+
+def reconnect(page) -> None:
+    """The tab's websocket drops (as on a network cut or a proxy's idle timeout) and Reflex
+    reconnects: returns once the new connection is open and the page's load, which Reflex
+    runs again on a reconnect, has answered on it. Needs `watch_sockets`."""
+    wait_live(page)
+    count = page.evaluate("window.__espaceSockets.length")
+    page.evaluate("window.__espaceSockets.at(-1).close()")
+    page.wait_for_function("n => window.__espaceSockets.length > n", arg=count)
+    wait_live(page)
