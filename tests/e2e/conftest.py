@@ -5,6 +5,8 @@ ESPACE_TEST_SCALE=1 (`make test-scale`) the app runs on PostgreSQL + a private R
 from __future__ import annotations
 
 import os
+import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -103,11 +105,16 @@ def nav(page, label: str) -> None:
 # an enabled button, `data-hydrated`) or for a condition polled with a deadline, never for
 # a time: see the README's « Tests ».
 
+# A delta setting is_hydrated to true, in a websocket frame: the page's load has answered.
+HYDRATED = re.compile(r'is_hydrated_rx_state_\\?"\s*:\s*true')
+
 # Kept on the window by an init script (`watch_sockets`): the tab's websockets, each
-# marked `hydrated` once a delta with is_hydrated = true (the page's load done) came on it.
+# marked `hydrated` once a delta with is_hydrated = true (the page's load done) came on it,
+# and the count of such deltas (one per page load, in-app navigation or reconnect).
 SOCKET_WATCH = r"""(() => {
   const Native = window.WebSocket;
   const opened = (window.__espaceSockets = []);
+  window.__espaceHydrations = 0;
   class Watched extends Native {
     constructor(...args) {
       super(...args);
@@ -116,6 +123,7 @@ SOCKET_WATCH = r"""(() => {
       this.addEventListener("message", (e) => {
         if (typeof e.data === "string" && /is_hydrated_rx_state_\\?"\s*:\s*true/.test(e.data)) {
           this.hydrated = true;
+          window.__espaceHydrations += 1;
         }
       });
     }
@@ -146,3 +154,24 @@ def reconnect(page) -> None:
     page.evaluate("window.__espaceSockets.at(-1).close()")
     page.wait_for_function("n => window.__espaceSockets.length > n", arg=count)
     wait_live(page)
+
+
+def hydrations(page) -> int:
+    """How many times a page's load has answered in this tab so far (`watch_sockets`)."""
+    return page.evaluate("window.__espaceHydrations")
+
+
+def wait_hydrated_after(page, count: int) -> None:
+    """Until a page's load answered after the `count`-th: the navigation in progress
+    has its state (`watch_sockets`)."""
+    page.wait_for_function("n => window.__espaceHydrations > n", arg=count)
+
+
+def wait_until(page, condition, what: str, timeout: float = 15) -> None:
+    """Polls a condition fed by the page's events (a routed websocket's messages, the
+    console) until it holds, with a deadline. Each round trip to the page (one animation
+    frame) lets Playwright deliver the events that arrived meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"after {timeout} s, still waiting for {what}"
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
