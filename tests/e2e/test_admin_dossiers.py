@@ -7,8 +7,17 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import (HYDRATED, LAWYER, assert_no_horizontal_scroll, hydrations, login, nav,
-                               wait_hydrated_after, wait_until, watch_sockets)
+from tests.e2e.conftest import (
+    HYDRATED,
+    LAWYER,
+    assert_no_horizontal_scroll,
+    hydrations,
+    login,
+    nav,
+    wait_hydrated_after,
+    wait_until,
+    watch_sockets,
+)
 
 
 def test_create_filter_and_edit_a_dossier(page, server):

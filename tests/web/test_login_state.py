@@ -14,8 +14,8 @@ import pyotp
 from sqlalchemy import update
 
 from espace.db import session_scope
-from espace.models.base import utcnow
 from espace.models import PendingLogin
+from espace.models.base import utcnow
 from espace.web.public.login.state import LoginState
 from tests.services.accounts.test_two_factor import CLIENT, _enrol, _user
 
@@ -71,7 +71,7 @@ def test_a_submit_handled_before_the_first_load_keeps_the_code_step(demo):
 
 
 def test_a_reconnect_on_the_code_step_keeps_the_step_its_mode_and_its_error(demo):
-    secret, codes = _enrol(_user())
+    _, codes = _enrol(_user())
     tab = Tab({"deconnecte": "1"})
     _load(tab)
     assert tab.info == "Vous êtes déconnecté."
