@@ -84,7 +84,10 @@ def test_authenticator_app_and_recovery_codes(page, server):
     assert_no_horizontal_scroll(page)
     page.goto("/accueil")
     expect(page).to_have_url(re.compile("/connexion"))
-    _password_then_second_step(page, identifier)
+    # Back on the login page in the same tab, once its load has run, the person is still on
+    # the code step of their pending login (« Annuler » goes back to the password).
+    expect(page.locator("form[data-hydrated='true']")).to_have_count(1)
+    expect(page.get_by_role("heading", name="Double authentification")).to_be_visible()
     code_field = page.get_by_label("Code de l'application d'authentification")
     # The code used to activate is spent: typed again, it is refused.
     code_field.fill(used)
