@@ -58,7 +58,8 @@ class LoginState(SessionState):
         # `load` runs again on every websocket (re)connect (Reflex's hydrate_and_load), and
         # a submit queued before the page's first load is handled before it: neither may
         # send a person back from the step they are on (the code step, its error, its
-        # mode). A fresh visit, or an expired pending login, starts from the password.
+        # mode), nor a reload or a return to /connexion in the same tab. Without a pending
+        # login, or once it has expired or been used up, the page starts from the password.
         if self._step_in_progress():
             return None
         self.error = ""
