@@ -7,6 +7,8 @@ the embedded path."""
 from __future__ import annotations
 
 import os
+import re
+import time
 
 os.environ.setdefault("ESPACE_E2E_PATH", "production")
 
@@ -101,3 +103,79 @@ def nav(page, label: str) -> None:
     else:
         page.get_by_role("navigation", name="Navigation principale").get_by_role(
             "link", name=label, exact=True).click()
+
+
+# Every wait in a browser test waits for a state the page shows (a heading, a row, a URL,
+# an enabled button, `data-hydrated`) or for a condition polled with a deadline, never for
+# a time: see the README's « Tests ».
+
+# A delta setting is_hydrated to true, in a websocket frame: the page's load has answered.
+HYDRATED = re.compile(r'is_hydrated_rx_state_\\?"\s*:\s*true')
+
+# Kept on the window by an init script (`watch_sockets`): the tab's websockets, each
+# marked `hydrated` once a delta with is_hydrated = true (the page's load done) came on it,
+# and the count of such deltas (one per page load, in-app navigation or reconnect).
+SOCKET_WATCH = r"""(() => {
+  const Native = window.WebSocket;
+  const opened = (window.__espaceSockets = []);
+  window.__espaceHydrations = 0;
+  class Watched extends Native {
+    constructor(...args) {
+      super(...args);
+      this.hydrated = false;
+      opened.push(this);
+      this.addEventListener("message", (e) => {
+        if (typeof e.data === "string" && /is_hydrated_rx_state_\\?"\s*:\s*true/.test(e.data)) {
+          this.hydrated = true;
+          window.__espaceHydrations += 1;
+        }
+      });
+    }
+  }
+  window.WebSocket = Watched;
+})();"""
+
+
+def watch_sockets(page) -> None:
+    """From the next navigation on, the page's websockets are watched (for `reconnect`)."""
+    page.add_init_script(SOCKET_WATCH)
+
+
+def wait_live(page) -> None:
+    """Until the page's state is live on its current websocket: its on_load handlers have
+    answered (Reflex sets is_hydrated after them, and unsets it while a reconnect
+    rehydrates). Needs `watch_sockets` before the page was opened."""
+    page.wait_for_function("() => window.__espaceSockets?.at(-1)?.readyState === 1"
+                           " && window.__espaceSockets.at(-1).hydrated")
+
+
+def reconnect(page) -> None:
+    """The tab's websocket drops (as on a network cut or a proxy's idle timeout) and Reflex
+    reconnects: returns once the new connection is open and the page's load, which Reflex
+    runs again on a reconnect, has answered on it. Needs `watch_sockets`."""
+    wait_live(page)
+    count = page.evaluate("window.__espaceSockets.length")
+    page.evaluate("window.__espaceSockets.at(-1).close()")
+    page.wait_for_function("n => window.__espaceSockets.length > n", arg=count)
+    wait_live(page)
+
+
+def hydrations(page) -> int:
+    """How many times a page's load has answered in this tab so far (`watch_sockets`)."""
+    return page.evaluate("window.__espaceHydrations")
+
+
+def wait_hydrated_after(page, count: int) -> None:
+    """Until a page's load answered after the `count`-th: the navigation in progress
+    has its state (`watch_sockets`)."""
+    page.wait_for_function("n => window.__espaceHydrations > n", arg=count)
+
+
+def wait_until(page, condition, what: str, timeout: float = 15) -> None:
+    """Polls a condition fed by the page's events (a routed websocket's messages, the
+    console) until it holds, with a deadline. Each round trip to the page (one animation
+    frame) lets Playwright deliver the events that arrived meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"after {timeout} s, still waiting for {what}"
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")

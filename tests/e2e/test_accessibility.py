@@ -31,7 +31,10 @@ class Audit:
         self.blocking: list[str] = []
 
     def run(self, page, name: str) -> None:
-        page.wait_for_timeout(400)  # Radix transitions (opacity) settle before colours are measured
+        # Radix transitions (opacity) have ended before colours are measured: no finite
+        # animation or transition is still running (a looping one, a spinner, never ends).
+        page.wait_for_function("""() => document.getAnimations().every((a) =>
+            a.playState !== "running" || a.effect?.getComputedTiming().iterations === Infinity)""")
         results = AXE.run(page).response
         self.pages += 1
         # One tab stop per action: no link inside a button or button inside a link (axe only

@@ -7,7 +7,17 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, assert_no_horizontal_scroll, login, nav
+from tests.e2e.conftest import (
+    HYDRATED,
+    LAWYER,
+    assert_no_horizontal_scroll,
+    hydrations,
+    login,
+    nav,
+    wait_hydrated_after,
+    wait_until,
+    watch_sockets,
+)
 
 
 def test_create_filter_and_edit_a_dossier(page, server):
@@ -90,6 +100,7 @@ def test_coming_back_to_the_form_waits_for_its_load_so_nothing_typed_is_lost(des
         to_server.on_message(from_server)
 
     page.route_web_socket(re.compile(r"/_event"), route)
+    watch_sockets(page)
     login(page, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     nav(page, "Dossiers")
@@ -101,12 +112,16 @@ def test_coming_back_to_the_form_waits_for_its_load_so_nothing_typed_is_lost(des
     hold["on"] = True
     page.get_by_role("link", name="Nouveau dossier").click()
     expect(page).to_have_url(re.compile(r"/admin/dossiers/nouveau/?$"))
-    page.wait_for_timeout(500)  # the replies to the page's load are held meanwhile
+    # The page's load has answered (its last reply, is_hydrated, is held with the others).
+    wait_until(page, lambda: any(HYDRATED.search(str(message)) for _, message in held),
+               "the held reply of the page's load")
     expect(page.get_by_role("textbox", name="Référence", exact=True)).to_have_count(0)
+    before = hydrations(page)
     hold["on"] = False
     for ws, message in held:
         ws.send(message)
+    wait_hydrated_after(page, before)  # every held reply has reached the page
     reference = page.get_by_role("textbox", name="Référence", exact=True)
     reference.fill("2026TAPE/1")
-    page.wait_for_timeout(500)
+    expect(page.get_by_role("heading", name="Nouveau dossier")).to_be_visible()
     expect(reference).to_have_value("2026TAPE/1")

@@ -81,10 +81,18 @@ def test_rdv_upcoming_first_with_weekday_and_an_ics_per_rdv(page, browser, serve
     other.close()
 
     # The dossier's RDV tab: the same order, with its « Précédents / Suivants » pager words.
+    # A full load of /dossiers first shows the tab's previous list (the RDV above, whose rows
+    # also link to the dossier, to its RDV tab) until the page's load answers: its own
+    # heading proves the list is the dossiers'.
     page.goto("/dossiers")
-    page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").first.click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Dossiers \(\d+\)$"))).to_be_visible()
+    page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
     expect(page).to_have_url(re.compile(r"/dossiers/\d+$"))
+    # The dossier's page (its heading) before its tab: a click before the page's load
+    # would be dropped (set_tab waits for `loaded`).
+    expect(page.get_by_role("heading", name="ALEXANDER / AGENCE IMMO", level=1)).to_be_visible()
     page.get_by_role("tab", name=re.compile(r"^RDV")).click()
+    expect(page.get_by_role("tab", name=re.compile(r"^RDV"))).to_have_attribute("aria-selected", "true")
     tab_rows = page.get_by_role("tabpanel").get_by_role("listitem")
     expect(tab_rows).to_have_count(3)
     for text, when in zip(tab_rows.all_inner_texts(), _agenda_order(AGENCE_IMMO), strict=True):

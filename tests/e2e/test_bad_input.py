@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, login
+from tests.e2e.conftest import HYDRATED, LAWYER, LUCE, login, wait_until
 
 HUGE = "99999999999999999999999"
 ENGLISH = ["An error occurred", "Contact the website administrator"]
@@ -42,6 +42,18 @@ def _record(page) -> list[str]:
     return frames
 
 
+def _loaded(page, frames: list[str], since: int) -> None:
+    """The current page's load has answered on the websocket since frame `since` (its
+    last reply sets is_hydrated): the frames of that page are all in `frames`."""
+    wait_until(page, lambda: any(HYDRATED.search(f) for f in frames[since:]), "the page's load answer")
+
+
+def _all_received(page, frames: list[str], got: str) -> None:
+    """The frames a hand-made socket received (SEND's answer) have all reached `frames`
+    (Playwright reports them a little after the page's answer)."""
+    wait_until(page, lambda: all(f in frames for f in got.split("\n") if f), "the hand-made socket's frames")
+
+
 def _no_english(page, frames: list[str]) -> None:
     text = page.locator("body").inner_text()
     for words in ENGLISH:
@@ -67,12 +79,13 @@ def test_huge_ids_and_hostile_pages_answer_in_french(desktop, server):
     for query in ("1e23", HUGE, "-1", "abc", "0x10", "2.5"):
         page.goto(f"/documents?page={query}")
         expect(page.get_by_role("heading", name=re.compile(r"^Documents \(\d+\)"))).to_be_visible()
+    since = len(frames)
     page.goto(f"/factures/{HUGE}/paiement")
     expect(page.get_by_role("heading", name="Facture introuvable")).to_be_visible()
     for path in (f"/api/documents/{HUGE}", "/api/documents/-1", "/api/documents/abc", "/api/documents/1e3"):
         answer = page.request.get(path)
         assert answer.status == 404 and answer.text() == "Document introuvable.", (path, answer.status)
-    page.wait_for_timeout(500)
+    _loaded(page, frames, since)
     _no_english(page, frames)
 
 
@@ -94,7 +107,7 @@ def test_admin_huge_ids_answer_introuvable(desktop, server):
         got = page.evaluate(SEND, [_handler("clients", "go"), payload, "/admin/clients"])
         assert REFUSED in got, (payload, got[-500:])
         assert "An error occurred" not in got
-    page.wait_for_timeout(300)
+        _all_received(page, frames, got)
     _no_english(page, frames)
 
 
@@ -124,8 +137,9 @@ def test_wrong_payload_types_are_refused_in_french(desktop, server):
                                "/mon-compte/coordonnees"])
     assert "An error occurred" not in got and REFUSED not in got
     # Nothing changed: no contact-details request reached the firm.
+    since = len(frames)
     page.reload()
     expect(page.get_by_role("textbox", name="Adresse", exact=True)).to_have_value("Impasse Adam 1er")
-    page.wait_for_timeout(500)
+    _loaded(page, frames, since)
     assert page.get_by_text("en attente de validation").count() == pending_before
     _no_english(page, frames)

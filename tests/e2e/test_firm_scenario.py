@@ -6,7 +6,6 @@ both dossiers, and sees the items."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 
 import pytest
@@ -14,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import LAWYER, login, nav
 from tests.e2e.test_admin_clients import fill_client_form, new_context_page, textbox, wait_for_email
+from tests.e2e.test_share_notice_email import assert_sent_once_after_another_pass
 
 # Depends on the embedded path too (README « Tests »): run on both paths by make test-browser.
 pytestmark = pytest.mark.embedded
@@ -94,9 +94,8 @@ def test_invite_then_share_three_documents_and_one_rdv_in_two_dossiers(desktop, 
 
     # Exactly one email for these shares (grouping window of the test server: 15 s).
     mails = server.wait_for_emails(identifier, emails_before_shares + 1, timeout=60)
-    time.sleep(5)  # a second email would have been sent by now
+    assert_sent_once_after_another_pass(server, identifier, emails_before_shares + 1)
     mails = server.emails_to(identifier)
-    assert len(mails) == emails_before_shares + 1
     text = mails[-1].get_body(preferencelist=("plain",)).get_content()
     assert "3 documents" in text and "1 rendez-vous" in text
     assert f"{first[0]} - {first[1]}" in text and f"{second[0]} - {second[1]}" in text

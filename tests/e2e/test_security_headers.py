@@ -25,13 +25,23 @@ def _watch(page) -> list[str]:
     return violations
 
 
+def _settled(page) -> None:
+    """Every request of the page has been answered (network idle: a blocked load is reported
+    when it is attempted), then a console message posted after them has come back: a
+    violation the page reported before it has reached `violations` (console messages
+    arrive in order)."""
+    page.wait_for_load_state("networkidle")
+    with page.expect_console_message(lambda m: m.text == "CSP-SETTLED"):
+        page.evaluate("setTimeout(() => console.log('CSP-SETTLED'))")
+
+
 def _visit(page, path: str, heading) -> None:
     response = page.goto(path)
     csp = response.headers.get("content-security-policy", "")
     assert "script-src 'self' 'sha256-" in csp, (path, csp)
     assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
     expect(page.get_by_role("heading", name=heading).first).to_be_visible()
-    page.wait_for_timeout(300)
+    _settled(page)
 
 
 def test_client_pages_and_payment_load_without_csp_violation(desktop, server):
@@ -50,18 +60,19 @@ def test_client_pages_and_payment_load_without_csp_violation(desktop, server):
     page.get_by_role("link", name=re.compile("AGENCE IMMO")).first.click()
     expect(page.get_by_role("heading", name="ALEXANDER / AGENCE IMMO")).to_be_visible()
     page.get_by_role("tab", name=re.compile("RDV")).click()
+    expect(page.get_by_role("tab", name=re.compile("RDV"))).to_have_attribute("aria-selected", "true")
     # The payment page: Stripe.js (localstripe's here) and its card element.
     page.goto("/factures")
     page.get_by_role("link", name="Payer en ligne").first.click()
     expect(page.get_by_role("heading", name=re.compile("Facture n°"))).to_be_visible()
     expect(page.locator("#carte-paiement input").first).to_be_visible()
-    page.wait_for_timeout(500)
+    _settled(page)
     assert violations == []
 
     # What the policy is for: a script injected into the page does not run.
-    page.evaluate("""() => { const s = document.createElement('script');
-        s.textContent = 'window.__injected = true'; document.body.appendChild(s); }""")
-    page.wait_for_timeout(300)
+    with page.expect_console_message(lambda m: "CSP-VIOLATION" in m.text and "script-src" in m.text):
+        page.evaluate("""() => { const s = document.createElement('script');
+            s.textContent = 'window.__injected = true'; document.body.appendChild(s); }""")
     assert page.evaluate("window.__injected === undefined")
     assert any("script-src" in v for v in violations), violations
 
@@ -86,7 +97,7 @@ def test_admin_pages_load_without_csp_violation(desktop, server):
     page.goto("/admin/clients")
     page.get_by_role("list", name="Liste des clients").get_by_role("link", name="ALEXANDER Luce").click()
     expect(page.get_by_role("heading", name="ALEXANDER Luce")).to_be_visible()
-    page.wait_for_timeout(300)
+    _settled(page)
     assert violations == []
 
 

@@ -14,7 +14,7 @@ import sys
 from playwright.sync_api import expect
 
 from tests.e2e.appserver import ROOT
-from tests.e2e.conftest import LAWYER, LUCE, MARC, login, nav
+from tests.e2e.conftest import HYDRATED, LAWYER, LUCE, MARC, login, nav, wait_until
 
 # Revoke the session of one cookie (its token is stored hashed), as the firm or an
 # expiry would end it: the browser is told nothing.
@@ -62,13 +62,16 @@ def _leaked(frames: list[str], needles: list[str]) -> dict[str, str]:
     return found
 
 
-def _marc_logs_in_same_tab(page) -> None:
+def _marc_logs_in_same_tab(page, frames: list[str]) -> None:
     login(page, *MARC)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     expect(page.get_by_role("heading", name=re.compile("BERTRAND"))).to_be_visible()
+    since = len(frames)
     nav(page, "Mon compte")
     expect(page).to_have_url(re.compile(r"/mon-compte/?$"))
-    page.wait_for_timeout(1000)  # let every delta of the pages arrive
+    # Every delta of the pages has arrived: the last page's load has answered (its last
+    # reply sets is_hydrated), and frames come in order on the socket.
+    wait_until(page, lambda: any(HYDRATED.search(f) for f in frames[since:]), "the load of « Mon compte »")
 
 
 def test_lawyer_session_ends_then_a_client_logs_in_in_the_same_tab(desktop, server):
@@ -90,7 +93,7 @@ def test_lawyer_session_ends_then_a_client_logs_in_in_the_same_tab(desktop, serv
 
     _end_session_on_server(page, server)
     switch = len(frames)
-    _marc_logs_in_same_tab(page)
+    _marc_logs_in_same_tab(page, frames)
     after = frames[switch:]
     assert len(after) > 3, "no frame recorded after the switch"
     assert _leaked(after, LUCE_DETAILS + UNSHARED) == {}
@@ -113,7 +116,7 @@ def test_client_session_ends_then_another_client_logs_in_in_the_same_tab(desktop
 
     _end_session_on_server(page, server)
     switch = len(frames)
-    _marc_logs_in_same_tab(page)
+    _marc_logs_in_same_tab(page, frames)
     after = frames[switch:]
     assert len(after) > 3, "no frame recorded after the switch"
     assert _leaked(after, luce_seen) == {}

@@ -11,7 +11,7 @@ import uuid
 import pyotp
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_horizontal_scroll, login, nav
+from tests.e2e.conftest import assert_no_horizontal_scroll, login, nav, reconnect, wait_live, watch_sockets
 
 PASSWORD = "Deux-Facteurs-2026"
 
@@ -84,7 +84,10 @@ def test_authenticator_app_and_recovery_codes(page, server):
     assert_no_horizontal_scroll(page)
     page.goto("/accueil")
     expect(page).to_have_url(re.compile("/connexion"))
-    _password_then_second_step(page, identifier)
+    # Back on the login page in the same tab, once its load has run, the person is still on
+    # the code step of their pending login (« Annuler » goes back to the password).
+    expect(page.locator("form[data-hydrated='true']")).to_have_count(1)
+    expect(page.get_by_role("heading", name="Double authentification")).to_be_visible()
     code_field = page.get_by_label("Code de l'application d'authentification")
     # The code used to activate is spent: typed again, it is refused.
     code_field.fill(used)
@@ -238,5 +241,78 @@ def test_firm_policy_forces_enrolment(page, server, viewport):
     _logout(page)
     _password_then_second_step(page, client)
     page.get_by_label("Code de l'application d'authentification").fill(totp.at(time.time() + 30))
+    page.get_by_role("button", name="Vérifier").click()
+    expect(page).to_have_url(re.compile("/accueil"))
+
+
+def test_login_is_live_before_it_can_be_sent_and_a_reconnect_keeps_the_code_step(page, server):
+    """The login page's two races, as a person meets them: typing and pressing « Se
+    connecter » while the page's state is still on its way (a slow machine or network),
+    and the connection dropping and coming back while on the code step (Reflex then runs
+    the page's load again)."""
+    identifier = _new_user(server)
+    login(page, identifier, PASSWORD)
+    expect(page).to_have_url(re.compile("/accueil"))
+    page.goto("/mon-compte/securite")
+    totp, _, used = _enrol_totp(page)
+    page.get_by_role("button", name="J'ai conservé mes codes").click()
+    expect(page.get_by_text("10 code(s) de secours restant(s).")).to_be_visible()
+    _logout(page)
+
+    # The page's state is held on its way: the form shows, takes what is typed, but
+    # cannot be sent (neither the button nor Enter) until the state is live.
+    held: list = []
+    hold = {"on": True}
+
+    def route(ws):
+        to_server = ws.connect_to_server()
+        ws.on_message(lambda message: to_server.send(message))
+
+        def from_server(message):
+            if hold["on"]:
+                held.append((ws, message))
+            else:
+                ws.send(message)
+
+        to_server.on_message(from_server)
+
+    watch_sockets(page)
+    page.route_web_socket(re.compile(r"/_event"), route)
+    page.goto("/connexion")
+    send = page.get_by_role("button", name="Se connecter", exact=True)
+    expect(send).to_be_disabled()
+    page.get_by_label("Identifiant").fill(identifier)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_label("Mot de passe").press("Enter")
+    expect(send).to_be_disabled()
+    assert "Deux-Facteurs" not in page.url  # no native submission either
+    hold["on"] = False
+    for ws, message in held:
+        ws.send(message)
+    expect(send).to_be_enabled()
+    wait_live(page)
+    expect(page.get_by_label("Identifiant")).to_have_value(identifier)
+    expect(page.get_by_label("Mot de passe")).to_have_value(PASSWORD)
+    expect(page.get_by_role("heading", name="Double authentification")).to_be_hidden()
+
+    # A reconnect on the password step, then the login; reconnects on the code step keep
+    # it, with its error, and the code typed afterwards opens the portal.
+    reconnect(page)
+    expect(page.get_by_label("Mot de passe")).to_have_value(PASSWORD)
+    send.click()
+    second = page.get_by_role("heading", name="Double authentification")
+    expect(second).to_be_visible()
+    reconnect(page)
+    expect(second).to_be_visible()
+    code = page.get_by_label("Code de l'application d'authentification")
+    code.fill(used)  # spent when the app was activated
+    page.get_by_role("button", name="Vérifier").click()
+    refused = page.get_by_text(re.compile("Code incorrect"))
+    expect(refused).to_be_visible()
+    reconnect(page)
+    expect(second).to_be_visible()
+    expect(refused).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    code.fill(totp.at(time.time() + 30))
     page.get_by_role("button", name="Vérifier").click()
     expect(page).to_have_url(re.compile("/accueil"))

@@ -25,6 +25,18 @@ def hostile(tag: str, long: bool = True) -> str:
     return f"{tag} {LONG if long else SHORT}"
 
 
+def open_tab_form(page, tab: str, title: str):
+    """A tab of the firm's dossier page and its « Ajouter » form. The tabs follow the
+    page's state (a click is a round trip), and every tab's form has a « Date » (Tâches and
+    Frais a « Libellé » too): typing by label before the answer fills the previous tab's
+    form, about to be replaced. So: the tab shown as selected, then its own form."""
+    page.get_by_role("tab", name=re.compile(rf"^{tab}")).click()
+    expect(page.get_by_role("tab", name=re.compile(rf"^{tab}"))).to_have_attribute("aria-selected", "true")
+    form = page.get_by_role("region", name=title)
+    expect(form).to_be_visible()
+    return form
+
+
 def assert_inert(page, *tags: str, as_typed: bool = True) -> None:
     """Each tagged payload is on the page as text (as typed; file names are shown
     sanitised), and none of them ran or made an element."""
@@ -113,28 +125,23 @@ def test_hostile_texts_are_shown_as_text_everywhere(desktop, browser, server, tm
     lawyer.get_by_label("Glissez-déposez vos documents ici ou cliquez pour les sélectionner").set_input_files(
         str(tmp_path / doc_name))
     expect(lawyer.get_by_role("list", name="Envois en cours")).to_contain_text("Déposé")
-    lawyer.get_by_role("tab", name=re.compile(r"^RDV")).click()
-    lawyer.get_by_label("Date").fill("2027-04-20")
-    lawyer.get_by_label("Heure").fill("10:00")
-    textbox(lawyer, "Lieu").fill("Cabinet")
-    textbox(lawyer, "Objet").fill(hostile(t["rdv"]))
-    lawyer.get_by_role("button", name="Ajouter le RDV").click()
+    rdv = open_tab_form(lawyer, "RDV", "Ajouter un RDV")
+    rdv.get_by_label("Date").fill("2027-04-20")
+    rdv.get_by_label("Heure").fill("10:00")
+    textbox(rdv, "Lieu").fill("Cabinet")
+    textbox(rdv, "Objet").fill(hostile(t["rdv"]))
+    rdv.get_by_role("button", name="Ajouter le RDV").click()
     expect(lawyer.get_by_role("list", name="RDV du dossier")).to_contain_text(t["rdv"])
-    lawyer.get_by_role("tab", name=re.compile(r"^Tâches")).click()
-    expect(textbox(lawyer, "Libellé")).to_be_visible()
-    lawyer.get_by_label("Date").fill("2027-04-10")
-    textbox(lawyer, "Libellé").fill(hostile(t["tache"]))
-    lawyer.get_by_role("button", name="Ajouter la tâche").click()
+    tache = open_tab_form(lawyer, "Tâches", "Ajouter une tâche")
+    tache.get_by_label("Date").fill("2027-04-10")
+    textbox(tache, "Libellé").fill(hostile(t["tache"]))
+    tache.get_by_role("button", name="Ajouter la tâche").click()
     expect(lawyer.get_by_role("list", name="Tâches du dossier")).to_contain_text(t["tache"])
-    lawyer.get_by_role("tab", name=re.compile(r"^Frais")).click()
-    # The Tâches form has a « Libellé » too: wait for the Frais tab itself (its « Montant »),
-    # or the date could be typed into the form that is about to be replaced.
-    expect(lawyer.get_by_role("tab", name=re.compile(r"^Frais"))).to_have_attribute("aria-selected", "true")
-    expect(textbox(lawyer, "Montant (€)")).to_be_visible()
-    lawyer.get_by_label("Date").fill("2027-04-10")
-    textbox(lawyer, "Montant (€)").fill("12,50")
-    textbox(lawyer, "Libellé").fill(hostile(t["frais"]))
-    lawyer.get_by_role("button", name="Ajouter les frais").click()
+    frais = open_tab_form(lawyer, "Frais", "Ajouter des frais")
+    frais.get_by_label("Date").fill("2027-04-10")
+    textbox(frais, "Montant (€)").fill("12,50")
+    textbox(frais, "Libellé").fill(hostile(t["frais"]))
+    frais.get_by_role("button", name="Ajouter les frais").click()
     expect(lawyer.get_by_role("list", name="Frais du dossier")).to_contain_text(t["frais"])
     assert_inert(lawyer, t["frais"])
 

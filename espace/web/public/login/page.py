@@ -9,6 +9,13 @@ LINK_BUTTON = {"background": "transparent", "border": "none", "color": "var(--ac
                "padding": "4px 0", "font-size": "14px", "text-align": "left", "text-decoration": "underline"}
 
 
+# The submit buttons wait for the page's state to be live (its `load` has run: Reflex sets
+# is_hydrated after the on_load handlers, and unsets it while a reconnect rehydrates): a
+# click or an Enter before then would be handled before `load`, which would undo it. A
+# disabled default button also blocks the form's implicit submission (Enter).
+NOT_LIVE = ~rx.State.is_hydrated
+
+
 # A long label wraps inside the button on a phone instead of overflowing it.
 WRAPPING_BUTTON = {"height": "auto", "min_height": "var(--space-7)", "padding_top": "8px", "padding_bottom": "8px",
                    "white_space": "normal", "line_height": "1.3"}
@@ -25,7 +32,8 @@ def _password_step() -> rx.Component:
             field("Identifiant", "identifier", type="email", autocomplete="username webauthn",
                   max_length=254),
             field("Mot de passe", "password", type="password", autocomplete="current-password", max_length=1024),
-            rx.button("Se connecter", type="submit", size="3", width="100%", loading=LoginState.busy),
+            rx.button("Se connecter", type="submit", size="3", width="100%", loading=LoginState.busy,
+                      disabled=NOT_LIVE),
             on_submit=LoginState.submit,
             # "true" once the page's state has arrived and its on_load has run: what the
             # browser tests wait for before typing (a slow machine hydrates late).
@@ -45,7 +53,7 @@ def _code_form(label: str, hint: str) -> rx.Component:
     return rx.form(
         rx.text(hint, size="2", margin_bottom="8px"),
         field(label, "code", autocomplete="one-time-code", max_length=20),
-        rx.button("Vérifier", type="submit", size="3", width="100%", loading=LoginState.busy),
+        rx.button("Vérifier", type="submit", size="3", width="100%", loading=LoginState.busy, disabled=NOT_LIVE),
         on_submit=LoginState.submit_code,
         key=LoginState.code_key,
         width="100%",

@@ -42,8 +42,26 @@ class LoginState(SessionState):
     code_key: int = 0
     _pending: str = ""
 
+    def _step_in_progress(self) -> bool:
+        """This tab is past the password: on the code step of a pending login that is still
+        valid, or opening its session (`busy`, the ticket's navigation is under way)."""
+        if self.busy:
+            return True
+        return (self.step == "second" and bool(self._pending)
+                and pending_login.pending_methods(self._pending) is not None)
+
     @rx.event
     def load(self):
+        user = self._user()
+        if user is not None or identities.awaits_choice(self._token()):
+            return rx.redirect(home_path_for(user), replace=True)
+        # `load` runs again on every websocket (re)connect (Reflex's hydrate_and_load), and
+        # a submit queued before the page's first load is handled before it: neither may
+        # send a person back from the step they are on (the code step, its error, its
+        # mode), nor a reload or a return to /connexion in the same tab. Without a pending
+        # login, or once it has expired or been used up, the page starts from the password.
+        if self._step_in_progress():
+            return None
         self.error = ""
         self.busy = False
         self.step = "password"
@@ -54,9 +72,7 @@ class LoginState(SessionState):
             else "Votre session a expiré. Veuillez vous reconnecter." if params.get("expire")
             else ""
         )
-        user = self._user()
-        if user is not None or identities.awaits_choice(self._token()):
-            return rx.redirect(home_path_for(user), replace=True)
+        return None
 
     @rx.event
     async def submit(self, form: dict):
