@@ -100,6 +100,22 @@ class Faulty:
         """Lines of the app's log that contain `text`."""
         return sum(text in line for line in (self.srv.data_dir / "server.log").read_text().splitlines())
 
+    def witness(self, timeout: float = 60) -> None:
+        """Queue one more email (to a witness address) and wait until the SMTP server has it.
+        The outbox sends in queue order: once the witness is delivered, the workers have made
+        their passes over every email queued before it, so an email sent twice would be in
+        the mailbox by now (a wait on what the app does, not on a time)."""
+        address = f"temoin-{len(self.mailbox.messages)}-{time.monotonic_ns()}@example.com"
+        self.sql("INSERT INTO outbox_email (\"to\", subject, template, context_json, status, attempts, "
+                 "next_attempt_at, created_at) VALUES (%s, 'Témoin', 'password_reset', "
+                 "'{\"link\": \"http://localhost/reinitialiser?jeton=t\", \"name\": \"Témoin\"}', 'pending', 0, "
+                 "now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc')", (address,))
+        deadline = time.time() + timeout
+        while not self.mailbox.count(address, "Témoin"):
+            if time.time() > deadline:
+                raise AssertionError("the witness email was never delivered")
+            time.sleep(0.1)
+
     def wait_until(self, query: str, params: tuple, what: str, timeout: float = 90) -> None:
         deadline = time.time() + timeout
         while not self.one(query, params):
@@ -179,7 +195,7 @@ def test_smtp_down_for_a_while_then_back_each_email_delivered_once(faulty, luce)
     faulty.start_smtp()
     faulty.wait_until(f"SELECT count(*) = %s FROM outbox_email WHERE {ours} AND status = 'sent'", (n, *args),
                       "every email sent once SMTP is back")
-    time.sleep(3)  # a few more passes of the workers: nothing is sent a second time
+    faulty.witness()  # later passes of the workers: nothing was sent a second time
     attempts = faulty.sql(f"SELECT attempts FROM outbox_email WHERE {ours} ORDER BY id", args)
     delivered = Counter((to, subj) for _, to, subj in rows
                         for m in faulty.mailbox.messages if to in str(m["To"]) and str(m["Subject"]) == subj)
@@ -339,7 +355,7 @@ def test_the_same_webhook_twice_at_once_is_applied_once(faulty, monkeypatch):
     assert applied == ("payee", "succeeded", 1, 1, 1)
     faulty.wait_until("SELECT count(*) = 1 FROM outbox_email WHERE template = 'payment_receipt' AND status = 'sent'",
                       (), "the receipt email sent")
-    time.sleep(2)
+    faulty.witness()  # later passes of the workers: the receipt was not sent again
     receipts = faulty.mailbox.count(LUCE[0], "Reçu de paiement")
     print(f"\nStripe webhook twice at once: {waiting} deliveries waiting together; answers {answers}; "
           f"invoice/payment {applied[:2]}, audit entries {applied[2]}, receipts queued {applied[3]}, "
