@@ -96,11 +96,14 @@ def business_write(statement: str) -> str | None:
 
 
 class WriteRecorder:
-    """Every INSERT/UPDATE/DELETE of a business table that changed rows, from any
-    connection of the process (the app's threads included), in order."""
+    """Every committed INSERT/UPDATE/DELETE of a business table that changed rows, from
+    any connection of the process (the app's threads included), in commit order. A
+    write rolled back (a refusal after a row lock, `UPDATE firm SET name=name`) changed
+    nothing: it is dropped with its transaction."""
 
     def __init__(self):
         self.writes: list[tuple[str, str]] = []
+        self._pending: dict[int, list[tuple[str, str]]] = {}
         self._lock = threading.Lock()
 
     def after_cursor_execute(self, conn, cursor, statement, parameters, context, executemany):
@@ -112,7 +115,29 @@ class WriteRecorder:
         if verb in ("UPDATE", "DELETE") and cursor.rowcount == 0:
             return
         with self._lock:
-            self.writes.append((table, statement.split("\n", 1)[0][:200]))
+            self._pending.setdefault(id(conn), []).append((table, " ".join(statement.split())[:200]))
+
+    def commit(self, conn):
+        with self._lock:
+            self.writes += self._pending.pop(id(conn), [])
+
+    def rollback(self, conn):
+        with self._lock:
+            self._pending.pop(id(conn), None)
+
+    EVENTS = ("after_cursor_execute", "commit", "rollback")
+
+    def listen(self) -> None:
+        import sqlalchemy as sa
+
+        for name in self.EVENTS:
+            sa.event.listen(sa.engine.Engine, name, getattr(self, name))
+
+    def remove(self) -> None:
+        import sqlalchemy as sa
+
+        for name in self.EVENTS:
+            sa.event.remove(sa.engine.Engine, name, getattr(self, name))
 
     def mark(self) -> int:
         return len(self.writes)
@@ -208,8 +233,6 @@ def _prepare_data(data_dir: Path, env: dict) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import sqlalchemy as sa
-
     from espace import db
     from espace.config import settings
 
@@ -261,13 +284,13 @@ def server(tmp_path_factory):
                                                   exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
 
             threading.excepthook = thread_hook
-            sa.event.listen(sa.engine.Engine, "after_cursor_execute", writes.after_cursor_execute)
+            writes.listen()
             try:
                 thread.start(url)
                 yield Server(url, settings.public_url, data_dir, env, writes, log, {"app": app})
             finally:
                 thread.stop()
-                sa.event.remove(sa.engine.Engine, "after_cursor_execute", writes.after_cursor_execute)
+                writes.remove()
                 threading.excepthook = old_hook
                 for logger in loggers:
                     logger.removeHandler(log)
