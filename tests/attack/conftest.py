@@ -160,7 +160,7 @@ class LogCapture(logging.Handler):
     def emit(self, record):
         try:
             text = self.format(record)
-        except Exception:  # noqa: BLE001  (a record that cannot be formatted is still an error)
+        except Exception:
             text = f"ERROR {record.name} unformattable record {record.msg!r}"
         self.lines.append(text)
 
@@ -201,7 +201,7 @@ class _GranianThread:
         asyncio.set_event_loop(self.loop)
         try:
             self.loop.run_until_complete(self.server.serve())
-        except BaseException as exc:  # noqa: BLE001  (reported by start/stop)
+        except BaseException as exc:
             self.error = exc
             logging.getLogger("attack-app").error("the server thread ended:\n%s", traceback.format_exc())
 
