@@ -1,9 +1,11 @@
-"""The attack suite, built from the app itself (issue 9, item 10).
+"""The attack suite, built from the app itself (issue 9, item 10; issue 19, item 2).
 
 Every event handler of every Reflex state (walked from `reflex.state.State` once the
 app `espace.espace` is imported) and every HTTP route (the one index `espace.http.routes.ROUTES`:
 the routes behind Reflex and those served directly in front of it)
-is called, on the real running app (the session `server` fixture, demo data), by:
+is called, on the real app (the module's `server` fixture, tests/attack/conftest.py: the
+ASGI app Granian runs in production, served from a thread of this process, demo data; no
+frontend, no browser), by:
 
   anon   no session at all;
   marc   a client of firm 1 (Marc BERTRAND) who is on none of Luce ALEXANDER's dossiers,
@@ -11,16 +13,24 @@ is called, on the real running app (the session `server` fixture, demo data), by
   claire a lawyer of another firm (Claire LEROY), with firm 1's ids (Luce's, DELMAS's).
 
 Each attacker logs in once through the real login flow and keeps one websocket (the
-real Socket.IO protocol, `tests/e2e/reflex_socket.py`) for all its events. Each case
+real Socket.IO protocol, `tests/attack/reflex_socket.py`) for all its events. Each case
 sends the page's `load` for the victim's page (so the state is what an attacker can
 make it), then the handler with one payload. After each case:
   - no victim marker (Luce's e-mail, phone, address, dossier labels, document names,
     the unshared internal note, her message and her contact request) in any frame
     the attacker received;
-  - the business tables are unchanged (a checksum; audit, login attempts, sessions,
-    one-time tokens and the outbox's delivery columns are bookkeeping);
-  - no English error toast (« An error occurred »), no traceback/ERROR in the server
-    log, and for HTTP no 5xx.
+  - the business tables are unchanged: no committed INSERT/UPDATE/DELETE of a business
+    table during the case (a SQLAlchemy listener on every engine of the process; audit,
+    login attempts, sessions, one-time tokens and the outbox's delivery columns are
+    bookkeeping), and as a net a full checksum of the business tables before the first
+    case of each handler (or route) and after its last;
+  - no English error toast (« An error occurred »), no traceback in the app's log (a
+    `logging.Handler` on the process's loggers), and for HTTP no 5xx.
+
+`setvar` of the app's own states is refused by the payload guard whatever the payload:
+that decision is proven where it is made, for every app state and every payload
+(test_setvar_guard.py); here each actor sends it once (`guard_decides`). Reflex's own
+states keep their full `setvar` matrix on the network (the guard lets some through).
 
 THE REGISTRY (`HANDLERS`, `ROUTES` below) must have one entry per handler and per
 route: `test_registry_covers_the_app` fails, naming them, when one is missing (or
@@ -433,7 +443,7 @@ def test_registry_covers_the_app():
         problems.append("HTTP routes without an entry in ROUTES:\n  " + "\n  ".join(missing_routes))
     if stale or stale_routes:
         problems.append("entries for handlers/routes the app no longer has:\n  " + "\n  ".join(stale + stale_routes))
-    assert not problems, "\n".join(problems) + "\n(see the docstring of tests/e2e/test_attack_suite.py)"
+    assert not problems, "\n".join(problems) + "\n(see the docstring of tests/attack/test_attack_suite.py)"
 
 
 # --------------------------------------------------------------------------- cases
