@@ -265,6 +265,11 @@ def server(tmp_path_factory):
             mp.setenv(environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.name, "false")
 
             app = prerequisites.get_app().app
+            # `app()` mounts Reflex's app in the shared `routes.api` (App(api_transformer=...)):
+            # put it back as it was for the tests that run after this module.
+            from espace.http import routes
+
+            api_before = (list(routes.api.router.routes), list(routes.api.user_middleware), routes.api.middleware_stack)
             asgi = app()
             port = _free_port()
             url = f"http://127.0.0.1:{port}"
@@ -297,6 +302,9 @@ def server(tmp_path_factory):
                 root.setLevel(old_level)
                 db.reset_engine()
                 settings.__dict__.pop("secret", None)
+                routes.api.router.routes[:] = api_before[0]
+                routes.api.user_middleware[:] = api_before[1]
+                routes.api.middleware_stack = api_before[2]
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
