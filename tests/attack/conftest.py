@@ -240,7 +240,6 @@ def server(tmp_path_factory):
     stripe = start_localstripe(data_dir / "localstripe.log")
     cleanups = [stripe.stop]
     writes, log = WriteRecorder(), LogCapture()
-    thread = None
     try:
         db_url = None
         if SCALE:
