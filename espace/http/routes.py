@@ -9,7 +9,7 @@ says how each is served:
   the upload routes are served directly. They keep the security headers; a cross-site
   request cannot pass their CSRF header check (its CORS preflight gets 405).
 
-The attack suite (tests/e2e/test_attack_suite.py) reads ROUTES: a route missing here
+The attack suite (tests/attack/test_attack_suite.py) reads ROUTES: a route missing here
 is a route the app does not serve.
 """
 from __future__ import annotations

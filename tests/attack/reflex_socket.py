@@ -1,5 +1,5 @@
 """A minimal Reflex browser, speaking the real event protocol over a websocket
-(Engine.IO v4 / Socket.IO, namespace `/_event`), for the attack suite.
+(Engine.IO v4 / Socket.IO, namespace `/_event`), for the attack suite (tests/attack).
 
 It sends what a browser (or an attacker) can send: any handler name, any payload,
 any router data; it keeps every frame received so that tests can look for data
@@ -83,7 +83,9 @@ class WebSocket:
 
 
 class ReflexSocket:
-    def __init__(self, base_url: str, cookie: str = "", page: str = "/connexion"):
+    def __init__(self, base_url: str, cookie: str = "", page: str = "/connexion", origin: str | None = None):
+        """`origin`: the Origin header (default: `base_url`; the app's public address
+        when it listens elsewhere)."""
         self.base_url = base_url
         self.token = str(uuid.uuid4())
         self.cookie = cookie
@@ -91,7 +93,7 @@ class ReflexSocket:
         self.updates: list[dict] = []  # the decoded state updates
         self._nonce = 0
         ws_url = base_url.replace("http", "ws", 1) + f"/_event/?token={self.token}&EIO=4&transport=websocket"
-        headers = {"Origin": base_url}
+        headers = {"Origin": origin or base_url}
         if cookie:
             headers["Cookie"] = cookie
         self.ws = WebSocket(ws_url, headers)
@@ -186,11 +188,11 @@ class ReflexSocket:
         self.ws.close()
 
 
-def login_cookie(base_url: str, identifier: str, password: str) -> str:
+def login_cookie(base_url: str, identifier: str, password: str, origin: str | None = None) -> str:
     """Log in through the real flow: the login form's event, then the ticket exchange
     (the login page's browser key cookie + /api/session/ouvrir). Returns the
     `espace_session=...` cookie pair."""
-    sock = ReflexSocket(base_url, page="/connexion")
+    sock = ReflexSocket(base_url, page="/connexion", origin=origin)
     try:
         start = len(sock.frames)
         sock.send(f"{ROOT}.espace___web___session____session_state.espace___web___public___login___state____login_state.submit",
