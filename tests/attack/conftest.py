@@ -262,6 +262,8 @@ def server(tmp_path_factory):
             mp.setenv(environment.REFLEX_ENV_MODE.name, "prod")
             mp.setenv(environment.REFLEX_SKIP_COMPILE.name, "true")
             mp.setenv(environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.name, "false")
+            # Reflex's backend writes its web directory (stateful pages): a private one, not the checkout's.
+            mp.setenv(environment.REFLEX_WEB_WORKDIR.name, str(data_dir / "web"))
 
             app = prerequisites.get_app().app
             # `app()` mounts Reflex's app in the shared `routes.api` (App(api_transformer=...)):
