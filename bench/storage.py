@@ -8,7 +8,7 @@ and, with --http, through the real app's upload and download routes.
 API: `save_stream` fed 256 KiB chunks (as the upload route gets them), then
 `open_chunks` read to the end (as the download route sends it), sha256 checked.
 HTTP: `POST /api/depots/{id}` streamed with httpx, then `GET /api/documents/{id}`
-streamed, by a logged-in client of the demo, against `reflex run --env prod` with
+streamed, by a logged-in client of the demo, against the app (`python -m espace serve`) with
 DATA_DIR/documents, then with the moto bucket. Median MB/s (1 MB = 10^6 bytes) over
 the rounds. moto keeps its objects in memory in one Python process: a real object
 store (S3, MinIO, Garage...) is another machine away, so the figures say what the

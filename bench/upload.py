@@ -1,6 +1,6 @@
 """Deposit upload cost: one 200 MB file, then 50 files of 1 MB one after the other,
 then the same 50 files 6 at a time (as the browser sends a drop: all its files at
-once, over at most 6 connections in Chromium), streamed with httpx to the real app (`POST /api/depots/{id}`, `reflex run --env prod`) and to a bare
+once, over at most 6 connections in Chromium), streamed with httpx to the real app (`POST /api/depots/{id}`, `python -m espace serve`, one process) and to a bare
 Starlette endpoint served by granian that streams to disk (bench/bare_upload_app.py).
 For each: wall time, throughput, and the peak RSS growth of the backend worker
 process(es), sampled every 20 ms from /proc and cross-checked with the kernel's
@@ -235,7 +235,7 @@ def deposits_count(dossier_id: int) -> int:
 @contextmanager
 def app_server():
     data_dir = Path(tempfile.mkdtemp(prefix="bench-upload-app-"))
-    print(f"app: starting reflex run --env prod (DATA_DIR={data_dir}) …", flush=True)
+    print(f"app: starting python -m espace serve (DATA_DIR={data_dir}) …", flush=True)
     srv, proc = start_app(data_dir, extra_env={"MAX_UPLOAD_MB": "300"})
     try:
         token, dossier_id = app_session(data_dir)
