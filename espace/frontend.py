@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,20 +58,20 @@ def _files(root: Path):
                         yield Path(dirpath) / filename
 
 
-def source_key(root: Path = ROOT, env: dict | None = None) -> str:
+def source_key(root: Path = ROOT, env: Mapping[str, str] | None = None) -> str:
     """SHA-256 of every source file (path and content) and of the compile-time settings
     (read from `env`, by default this process's environment)."""
-    env = os.environ if env is None else env
+    values: Mapping[str, str] = os.environ if env is None else env
     digest = hashlib.sha256()
     for path in _files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     for name in COMPILE_SETTINGS:
-        digest.update(f"{name}={env.get(name, '')}\0".encode())
+        digest.update(f"{name}={values.get(name, '')}\0".encode())
     return digest.hexdigest()[:20]
 
 
-def built_dir(root: Path = ROOT, key: str | None = None, env: dict | None = None) -> Path:
+def built_dir(root: Path = ROOT, key: str | None = None, env: Mapping[str, str] | None = None) -> Path:
     """Reflex's web directory of this version: `<it>/build/client` is what is served."""
     return cache_dir(root) / (key or source_key(root, env))
 
@@ -96,11 +97,11 @@ def _copy_app(root: Path, dest: Path) -> None:
             shutil.copy2(src, dest / name)
 
 
-def ensure_built(root: Path = ROOT, log=None, env: dict | None = None) -> Path:
+def ensure_built(root: Path = ROOT, log=None, env: Mapping[str, str] | None = None) -> Path:
     """The web directory of the current sources, built now if no earlier start built it
     (`env`: the environment the app will run with, by default this process's)."""
-    env = dict(os.environ if env is None else env)
-    key = source_key(root, env)
+    values = dict(os.environ if env is None else env)
+    key = source_key(root, values)
     target = built_dir(root, key)
     if is_built(target):
         return target
@@ -109,7 +110,7 @@ def ensure_built(root: Path = ROOT, log=None, env: dict | None = None) -> Path:
     with open(cache / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building the same version
         if not is_built(target):
-            _build(root, key, cache, target, log, env)
+            _build(root, key, cache, target, log, values)
     return target
 
 
