@@ -51,7 +51,31 @@ def browser_type_launch_args():
     }
 
 
-@pytest.fixture(params=list(VIEWPORTS))
+# Every width on the production path; on the embedded path, which re-runs the files that
+# depend on the server's topology (not on the width), the phone's alone.
+WIDTHS = ["mobile"] if os.environ["ESPACE_E2E_PATH"] == "embedded" else list(VIEWPORTS)
+
+# The files that take longest (seconds measured in CI, 2026-12-07) go first, so that the two
+# test processes (pytest-xdist) end together instead of one waiting for the other's last file.
+LONGEST_FIRST = ["test_accessibility.py", "test_faults.py", "test_share_notice_email.py", "test_login_lockout.py",
+                 "test_two_factor.py", "test_firm_scenario.py", "test_shared_storage.py", "test_payment.py",
+                 "test_supervised_server.py", "test_xss.py", "test_bad_input.py", "test_admin_sharing.py",
+                 "test_team_and_sessions.py", "test_upload_crash.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest files first; the tests of a file whose fixtures start apps for the module
+    (faults, shared storage, supervised server, lockout) stay on one test process (xdist's
+    `loadgroup`), every other test goes to whichever process is free."""
+    order = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    for item in items:
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        if any(d.scope in ("module", "class", "package") for ds in defs.values() for d in ds):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    items.sort(key=lambda item: order.get(item.path.name, len(order)))
+
+
+@pytest.fixture(params=WIDTHS)
 def viewport(request) -> str:
     return request.param
 
