@@ -31,6 +31,10 @@ class Audit:
         self.blocking: list[str] = []
 
     def run(self, page, name: str) -> None:
+        # Colours at rest: the pointer left where the last click put it would hover whatever
+        # the new page draws there (a hover colour is no reason for a test to pass or fail
+        # by chance; the red « Désactiver »/« Déconnecter » are high-contrast on hover too).
+        page.mouse.move(0, 0)
         # Radix transitions (opacity) have ended before colours are measured: no finite
         # animation or transition is still running (a looping one, a spinner, never ends).
         page.wait_for_function("""() => document.getAnimations().every((a) =>

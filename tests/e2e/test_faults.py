@@ -85,12 +85,14 @@ class Faulty:
                         "AND pid <> pg_backend_pid() AND pid IS DISTINCT FROM %s", (self.dbname, spare))
         return sum(1 for (ok,) in rows if ok)
 
-    def wait_for_lock_waiters(self, count: int, holder: int) -> int:
+    def wait_for_lock_waiters(self, count: int, holder: int, query: str = "") -> int:
+        """Wait until `count` app connections wait on the test's lock (with `query`: only
+        statements that start so, e.g. the handler's INSERT and not the outbox worker's poll)."""
         deadline = time.time() + 30
         waiting = 0
         while time.time() < deadline:
             waiting = self.one("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> %s "
-                               "AND wait_event_type = 'Lock'", (self.dbname, holder))
+                               "AND wait_event_type = 'Lock' AND query ILIKE %s", (self.dbname, holder, query + "%"))
             if waiting >= count:
                 return waiting
             time.sleep(0.05)
@@ -260,7 +262,8 @@ def test_database_blips_while_browsing(faulty, luce):
         holder_pid = holder.info.backend_pid
         holder.execute("LOCK TABLE outbox_email IN ACCESS EXCLUSIVE MODE")
         luce.get_by_role("button", name="Envoyer").click()
-        faulty.wait_for_lock_waiters(1, holder_pid)
+        # The handler's email insert (the outbox worker's poll waits on the lock too).
+        faulty.wait_for_lock_waiters(1, holder_pid, query="INSERT INTO outbox_email")
         killed = faulty.kill_app_connections(spare=holder_pid)
         holder.rollback()
     expect(luce.get_by_text(DB_LOST)).to_be_visible()
@@ -285,7 +288,8 @@ def test_database_blips_while_browsing(faulty, luce):
         holder_pid = holder.info.backend_pid
         holder.execute("LOCK TABLE outbox_email IN ACCESS EXCLUSIVE MODE")
         luce.get_by_role("button", name="Envoyer").click()
-        faulty.wait_for_lock_waiters(1, holder_pid)
+        # The handler's email insert (the outbox worker's poll waits on the lock too).
+        faulty.wait_for_lock_waiters(1, holder_pid, query="INSERT INTO outbox_email")
         killed = faulty.kill_app_connections(spare=holder_pid)
         holder.rollback()
     expect(luce.get_by_text(DB_LOST)).to_be_visible()

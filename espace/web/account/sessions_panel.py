@@ -20,8 +20,8 @@ def _row(r: rx.Var[SessionRow]) -> rx.Component:
         rx.cond(
             r.current,
             rx.badge("Cette session", high_contrast=True, color_scheme="green", size="2"),
-            rx.button("Déconnecter", variant="soft", color_scheme="red", size="2", on_click=S.revoke(r.id),
-                      aria_label="Déconnecter la session " + r.device + " (" + r.ip + ")"),
+            rx.button("Déconnecter", variant="soft", color_scheme="red", high_contrast=True, size="2",
+                      on_click=S.revoke(r.id), aria_label="Déconnecter la session " + r.device + " (" + r.ip + ")"),
         ),
     )
 
@@ -37,8 +37,8 @@ def sessions_section() -> rx.Component:
             plain_list(rx.foreach(S.rows, _row), label="Sessions ouvertes"),
             rx.cond(
                 S.rows.length() > 1,
-                rx.button("Déconnecter toutes les autres sessions", variant="soft", color_scheme="red", size="3",
-                          on_click=S.revoke_others, margin_top="12px"),
+                rx.button("Déconnecter toutes les autres sessions", variant="soft", color_scheme="red",
+                          high_contrast=True, size="3", on_click=S.revoke_others, margin_top="12px"),
             ),
             width="100%",
         ),

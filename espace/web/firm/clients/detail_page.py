@@ -28,7 +28,7 @@ def _event(e) -> rx.Component:
 def _confirm_deactivation() -> rx.Component:
     """« Désactiver » asks first: the client's open sessions are closed at once."""
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button("Désactiver", color_scheme="red", variant="soft", size="3")),
+        rx.alert_dialog.trigger(rx.button("Désactiver", color_scheme="red", variant="soft", high_contrast=True, size="3")),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Désactiver l'accès de ", S.name, " ?"),
             rx.alert_dialog.description(
