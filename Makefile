@@ -66,8 +66,8 @@ test-services: install-dev
 	ESPACE_TEST_SCALE=1 $(PY) -m pytest -q -p no:cacheprovider -n 2 --ignore=tests/e2e --ignore=tests/attack tests
 
 test-browser: install-dev chromium frontend
-	ESPACE_E2E_PATH=production $(PY) -m pytest -q -p no:cacheprovider tests/e2e
-	ESPACE_E2E_PATH=embedded $(PY) -m pytest -q -p no:cacheprovider -m embedded tests/e2e
+	ESPACE_E2E_PATH=production $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup tests/e2e
+	ESPACE_E2E_PATH=embedded $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup -m embedded tests/e2e
 
 clean:
 	rm -rf .web .states .cache $(DATA_DIR)
