@@ -10,6 +10,7 @@ from espace.services.accounts import identities
 from espace.services.accounts.auth import home_path_for
 from espace.services.accounts.cookies import FIRM_LABEL_COOKIE, firm_label_for
 from espace.services.accounts.identities import Choice
+from espace.web import event_session
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
 
@@ -42,6 +43,8 @@ class ChooserState(LoadedPage, SessionState):
     @rx.event
     def choose(self, membership_id):
         user = identities.choose(self._token(), membership_id, self._ip())
+        # The session now acts as another membership: no later read may reuse this event's.
+        event_session.forget_seen()
         if user is None:
             if not self._fill():
                 self.loaded = False
