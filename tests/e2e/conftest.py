@@ -203,3 +203,30 @@ def wait_until(page, condition, what: str, timeout: float = 15) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"after {timeout} s, still waiting for {what}"
         page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
+
+
+class HeldReplies:
+    """The server's websocket replies to `page` held back while `on` is true (the page's
+    state on its way, as on a slow network); `release()` lets them through, in order."""
+
+    def __init__(self, page, on: bool):
+        self.on = on
+        self.messages: list = []
+        page.route_web_socket(re.compile(r"/_event"), self._route)
+
+    def _route(self, ws) -> None:
+        to_server = ws.connect_to_server()
+        ws.on_message(lambda message: to_server.send(message))
+
+        def from_server(message):
+            if self.on:
+                self.messages.append((ws, message))
+            else:
+                ws.send(message)
+
+        to_server.on_message(from_server)
+
+    def release(self) -> None:
+        self.on = False
+        for ws, message in self.messages:
+            ws.send(message)

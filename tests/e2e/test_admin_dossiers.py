@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import (
     HYDRATED,
     LAWYER,
+    HeldReplies,
     assert_no_horizontal_scroll,
     hydrations,
     login,
@@ -84,22 +85,7 @@ def test_coming_back_to_the_form_waits_for_its_load_so_nothing_typed_is_lost(des
     visit's form must not be shown (a quick user would type into it, then lose it when the
     load replaces it). Once the replies arrive, the form is there and keeps what is typed."""
     page = desktop
-    held: list = []
-    hold = {"on": False}
-
-    def route(ws):
-        to_server = ws.connect_to_server()
-        ws.on_message(lambda message: to_server.send(message))
-
-        def from_server(message):
-            if hold["on"]:
-                held.append((ws, message))
-            else:
-                ws.send(message)
-
-        to_server.on_message(from_server)
-
-    page.route_web_socket(re.compile(r"/_event"), route)
+    held = HeldReplies(page, on=False)
     watch_sockets(page)
     login(page, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
@@ -109,17 +95,15 @@ def test_coming_back_to_the_form_waits_for_its_load_so_nothing_typed_is_lost(des
     page.get_by_role("link", name="‹ Dossiers").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Dossiers \("))).to_be_visible()
 
-    hold["on"] = True
+    held.on = True
     page.get_by_role("link", name="Nouveau dossier").click()
     expect(page).to_have_url(re.compile(r"/admin/dossiers/nouveau/?$"))
     # The page's load has answered (its last reply, is_hydrated, is held with the others).
-    wait_until(page, lambda: any(HYDRATED.search(str(message)) for _, message in held),
+    wait_until(page, lambda: any(HYDRATED.search(str(message)) for _, message in held.messages),
                "the held reply of the page's load")
     expect(page.get_by_role("textbox", name="Référence", exact=True)).to_have_count(0)
     before = hydrations(page)
-    hold["on"] = False
-    for ws, message in held:
-        ws.send(message)
+    held.release()
     wait_hydrated_after(page, before)  # every held reply has reached the page
     reference = page.get_by_role("textbox", name="Référence", exact=True)
     reference.fill("2026TAPE/1")

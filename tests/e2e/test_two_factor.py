@@ -11,7 +11,15 @@ import uuid
 import pyotp
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_horizontal_scroll, login, nav, reconnect, wait_live, watch_sockets
+from tests.e2e.conftest import (
+    HeldReplies,
+    assert_no_horizontal_scroll,
+    login,
+    nav,
+    reconnect,
+    wait_live,
+    watch_sockets,
+)
 
 PASSWORD = "Deux-Facteurs-2026"
 
@@ -261,23 +269,8 @@ def test_login_is_live_before_it_can_be_sent_and_a_reconnect_keeps_the_code_step
 
     # The page's state is held on its way: the form shows, takes what is typed, but
     # cannot be sent (neither the button nor Enter) until the state is live.
-    held: list = []
-    hold = {"on": True}
-
-    def route(ws):
-        to_server = ws.connect_to_server()
-        ws.on_message(lambda message: to_server.send(message))
-
-        def from_server(message):
-            if hold["on"]:
-                held.append((ws, message))
-            else:
-                ws.send(message)
-
-        to_server.on_message(from_server)
-
     watch_sockets(page)
-    page.route_web_socket(re.compile(r"/_event"), route)
+    held = HeldReplies(page, on=True)
     page.goto("/connexion")
     send = page.get_by_role("button", name="Se connecter", exact=True)
     expect(send).to_be_disabled()
@@ -286,9 +279,7 @@ def test_login_is_live_before_it_can_be_sent_and_a_reconnect_keeps_the_code_step
     page.get_by_label("Mot de passe").press("Enter")
     expect(send).to_be_disabled()
     assert "Deux-Facteurs" not in page.url  # no native submission either
-    hold["on"] = False
-    for ws, message in held:
-        ws.send(message)
+    held.release()
     expect(send).to_be_enabled()
     wait_live(page)
     expect(page.get_by_label("Identifiant")).to_have_value(identifier)
