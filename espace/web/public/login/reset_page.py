@@ -4,6 +4,7 @@ import reflex as rx
 
 from espace.web.components.forms import banner, field, new_password_fields
 from espace.web.components.layout import public_frame
+from espace.web.public.login.page import NOT_LIVE  # sent only once the page's load has run
 from espace.web.public.login.state import ForgotState, ResetState
 
 
@@ -18,7 +19,7 @@ def forgot() -> rx.Component:
             rx.form(
                 field("Identifiant", "identifier", type="email", autocomplete="username",
                       error=ForgotState.error, max_length=254),
-                rx.button("Envoyer le lien", type="submit", size="3", width="100%"),
+                rx.button("Envoyer le lien", type="submit", size="3", width="100%", disabled=NOT_LIVE),
                 on_submit=ForgotState.submit,
                 width="100%",
             ),
@@ -40,7 +41,7 @@ def _reset_form(title: str) -> rx.Component:
                     ResetState.valid,
                     rx.form(
                         *new_password_fields(ResetState.errors),
-                        rx.button("Enregistrer", type="submit", size="3", width="100%"),
+                        rx.button("Enregistrer", type="submit", size="3", width="100%", disabled=NOT_LIVE),
                         on_submit=ResetState.submit,
                         width="100%",
                     ),
