@@ -88,7 +88,7 @@ def _lock_key(root: Path) -> str:
 
 
 def _copy_app(root: Path, dest: Path) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".web", ".states", "external")
+    ignore = shutil.ignore_patterns(*_SKIP_DIRS, "*.pyc", "*.pyo")
     for name in SOURCES:
         src = root / name
         if src.is_dir():
@@ -111,6 +111,7 @@ def ensure_built(root: Path = ROOT, log=None, env: Mapping[str, str] | None = No
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building the same version
         if not is_built(target):
             _build(root, key, cache, target, log, values)
+            prune(root, current=target)  # the cache keeps the last few versions, not every one
     return target
 
 
@@ -151,10 +152,11 @@ def _build(root: Path, key: str, cache: Path, target: Path, log, base_env: dict)
     print(f"Interface construite : {target}", file=out, flush=True)
 
 
-def prune(root: Path = ROOT, keep: int = 3) -> list[Path]:
-    """Remove all but the `keep` most recent builds (never the current one); what was removed."""
+def prune(root: Path = ROOT, keep: int = 3, current: Path | None = None) -> list[Path]:
+    """Remove all but the `keep` most recent builds (never `current`, by default this
+    process's version); what was removed. Called after each new build."""
     cache = cache_dir(root)
-    current = built_dir(root)
+    current = current or built_dir(root)
     builds = sorted((p for p in cache.glob("*") if p.is_dir() and is_built(p) and p != current),
                     key=lambda p: p.stat().st_mtime, reverse=True)
     removed = builds[max(keep - 1, 0):]
