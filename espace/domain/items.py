@@ -8,7 +8,7 @@ home tiles, category lists and dossier tabs, the firm's dossier tabs and forms, 
 share notices and the demo all iterate `kinds()`.
 
 Adding a kind: its SQLModel table (in espace.models, with `dossier_id` and
-`shared_at`) and one `register(ItemKind(...))` below — see the README section
+`shared_at`) and one `register(ItemKind(...))` below — see docs/architecture.md
 « Adding a shared item kind »."""
 from __future__ import annotations
 

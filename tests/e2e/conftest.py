@@ -131,7 +131,7 @@ def nav(page, label: str) -> None:
 
 # Every wait in a browser test waits for a state the page shows (a heading, a row, a URL,
 # an enabled button, `data-hydrated`) or for a condition polled with a deadline, never for
-# a time: see the README's « Tests ».
+# a time: see docs/testing.md « Every wait waits for a visible state ».
 
 # A delta setting is_hydrated to true, in a websocket frame: the page's load has answered.
 HYDRATED = re.compile(r'is_hydrated_rx_state_\\?"\s*:\s*true')

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import LUCE, MARC, assert_no_horizontal_scroll, login, nav
 
-# Depends on the embedded path too (README « Tests »): run on both paths by make test-browser.
+# Depends on the embedded path too (docs/testing.md « Two paths for the browser tests »): run on both paths by make test-browser.
 pytestmark = pytest.mark.embedded
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

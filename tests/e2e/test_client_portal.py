@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import LAWYER, LUCE, MARC, assert_no_horizontal_scroll, login, nav
 
-# Depends on the embedded path too (README « Tests »): run on both paths by make test-browser.
+# Depends on the embedded path too (docs/testing.md « Two paths for the browser tests »): run on both paths by make test-browser.
 pytestmark = pytest.mark.embedded
 
 TILES = ["Documents (45)", "Dossiers (4)", "RDV (9)", "Factures (1)", "Tâches (8)", "Temps passés (11)", "Frais (1)"]

@@ -15,7 +15,7 @@ from tests.e2e.conftest import LAWYER, login, nav
 from tests.e2e.test_admin_clients import fill_client_form, new_context_page, textbox, wait_for_email
 from tests.e2e.test_share_notice_email import assert_sent_once_after_another_pass
 
-# Depends on the embedded path too (README « Tests »): run on both paths by make test-browser.
+# Depends on the embedded path too (docs/testing.md « Two paths for the browser tests »): run on both paths by make test-browser.
 pytestmark = pytest.mark.embedded
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
