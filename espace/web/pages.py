@@ -1,6 +1,6 @@
 """Every screen's page module: importing this registers the routes (espace/espace.py).
 A new screen's page module is added to SCREENS."""
-from espace.web.account import firm_page as admin_account
+from espace.web.account import firm_page as firm_account
 from espace.web.account import page as account
 from espace.web.account.security import page as security
 from espace.web.client.contact import page as contact
@@ -10,18 +10,18 @@ from espace.web.client.listing import page as listing
 from espace.web.client.messages import page as messages
 from espace.web.client.payment import page as payment
 from espace.web.client.search import page as search
-from espace.web.firm.clients import detail_page as admin_client
-from espace.web.firm.clients import list_page as admin_clients
-from espace.web.firm.clients import new_page as admin_client_new
-from espace.web.firm.dashboard import page as admin
-from espace.web.firm.dossier import page as admin_dossier
-from espace.web.firm.dossiers import form_page as admin_dossier_form
-from espace.web.firm.dossiers import list_page as admin_dossiers
-from espace.web.firm.messages import page as admin_messages
-from espace.web.firm.payments import page as admin_payments
-from espace.web.firm.requests import page as admin_requests
-from espace.web.firm.settings import page as admin_settings
-from espace.web.firm.team import page as admin_team
+from espace.web.firm.clients import detail_page as firm_client
+from espace.web.firm.clients import list_page as firm_clients
+from espace.web.firm.clients import new_page as firm_client_new
+from espace.web.firm.dashboard import page as firm_dashboard
+from espace.web.firm.dossier import page as firm_dossier
+from espace.web.firm.dossiers import form_page as firm_dossier_form
+from espace.web.firm.dossiers import list_page as firm_dossiers
+from espace.web.firm.messages import page as firm_messages
+from espace.web.firm.payments import page as firm_payments
+from espace.web.firm.requests import page as firm_requests
+from espace.web.firm.settings import page as firm_settings
+from espace.web.firm.team import page as firm_team
 from espace.web.public.chooser import page as chooser
 from espace.web.public.first_login import page as first_login
 from espace.web.public.login import page as login
@@ -34,8 +34,8 @@ SCREENS = (
     # the client's side
     home, listing, dossier, payment, contact, messages, search,
     # one's own account (both sides)
-    account, security, admin_account,
+    account, security, firm_account,
     # the firm's side
-    admin, admin_clients, admin_client, admin_client_new, admin_dossiers, admin_dossier_form, admin_dossier,
-    admin_requests, admin_messages, admin_payments, admin_settings, admin_team,
+    firm_dashboard, firm_clients, firm_client, firm_client_new, firm_dossiers, firm_dossier_form, firm_dossier,
+    firm_requests, firm_messages, firm_payments, firm_settings, firm_team,
 )

@@ -2,7 +2,7 @@
 
 MAX_WIDTH = "960px"
 # The firm's workbench: wide tables at 1280 px and more; its header's nine links on one line.
-ADMIN_MAX_WIDTH = "1320px"
+FIRM_MAX_WIDTH = "1320px"
 PAGE_PADDING = ["12px", "16px", "24px"]
 TILE_MIN = "150px"
 HEADER_BG = "var(--indigo-9)"

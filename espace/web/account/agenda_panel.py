@@ -4,7 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from espace.web.account.agenda_state import AgendaState as A
-from espace.web.components.admin_ui import muted
+from espace.web.components.firm_ui import muted
 from espace.web.components.forms import banner
 
 

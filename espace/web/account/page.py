@@ -44,10 +44,9 @@ def security_card(href: str) -> rx.Component:
     )
 
 
-@client_page("/mon-compte", "Mon compte", AccountState.load)
-def account() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Mon compte", size="6", as_="h1"),
+@client_page("/mon-compte", "Mon compte", AccountState.load, spacing="4")
+def account() -> list[rx.Component]:
+    return [
         rx.card(
             rx.heading("Coordonnées", size="4", as_="h2", margin_bottom="8px"),
             link_button("Mettre à jour mes coordonnées", "/mon-compte/coordonnees", variant="soft"),
@@ -57,6 +56,4 @@ def account() -> rx.Component:
         agenda_section(),
         password_card(),
         sessions_section(),
-        spacing="4",
-        width="100%",
-    )
+    ]

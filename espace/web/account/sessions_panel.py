@@ -5,7 +5,7 @@ import reflex as rx
 
 from espace.services.accounts.sessions import SessionRow
 from espace.web.account.sessions_state import SessionsState as S
-from espace.web.components.admin_ui import muted, plain_list, row_item
+from espace.web.components.firm_ui import muted, plain_list, row_item
 from espace.web.components.forms import banner
 
 

@@ -3,10 +3,13 @@ decorators that register client and firm pages with their session guard."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 import reflex as rx
 
 from espace.web import styles
+from espace.web.components.actions import link_button
 from espace.web.session import SessionState
 
 
@@ -136,7 +139,7 @@ def header(links: list[tuple[str, str]], current: str = "", compact: bool = Fals
             align="center",
             wrap="nowrap" if compact else "wrap",
             spacing="3",
-            max_width=styles.ADMIN_MAX_WIDTH if compact else styles.MAX_WIDTH,
+            max_width=styles.FIRM_MAX_WIDTH if compact else styles.MAX_WIDTH,
             margin="0 auto",
             padding_x=styles.PAGE_PADDING,
             padding_y="10px",
@@ -167,10 +170,10 @@ def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None, cu
           max_width: str = styles.MAX_WIDTH) -> rx.Component:
     """`on_leave`: the page state's `leave`, fired when the page unmounts (see state/page.py).
     `current`: the href of the header link of this page (aria-current).
-    `max_width`: the column's (the firm's workbench is wider: styles.ADMIN_MAX_WIDTH)."""
+    `max_width`: the column's (the firm's workbench is wider: styles.FIRM_MAX_WIDTH)."""
     events = {"on_unmount": on_leave} if on_leave is not None else {}
     return rx.box(
-        header(links, current, compact=links is ADMIN_LINKS),
+        header(links, current, compact=links is FIRM_LINKS),
         rx.el.main(
             content,
             skeleton(),
@@ -188,7 +191,7 @@ def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None, cu
 MESSAGES_HREF = "/contacter"
 CLIENT_LINKS = [("Accueil", "/accueil"), ("Messages", MESSAGES_HREF), ("Rechercher", "/recherche"),
                 ("Mon compte", "/mon-compte")]
-ADMIN_LINKS = [
+FIRM_LINKS = [
     ("Tableau de bord", "/admin"),
     ("Clients", "/admin/clients"),
     ("Dossiers", "/admin/dossiers"),
@@ -212,16 +215,84 @@ def public_frame(content: rx.Component) -> rx.Component:
     )
 
 
-def _leave_of(on_load):
-    """The `leave` handler of the state whose `load` is the page's on_load, if it has one."""
+@dataclass(frozen=True)
+class Missing:
+    """What a page shows instead of its content when its object is not found (or not the
+    user's): an h1 and the way back."""
+
+    when: rx.Var
+    h1: str
+    back: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Shell:
+    """The part every signed-in page shares around its content, in this order: the `back`
+    link (label, href), the h1 (`h1`: text, a var or a tuple of both; the page's title by
+    default) with the `action` button beside it (label, href), then the content, in a
+    column of `spacing` (at most `width` wide). `wait`: the column waits for the page
+    state's `loaded` (the frame's skeleton shows meanwhile); a var to wait for another
+    flag, False to show at once (the page's own parts then wait). `missing`: what shows
+    instead when the page's object is not found."""
+
+    h1: Any = None
+    back: tuple[str, str] | None = None
+    action: tuple[str, str] | None = None
+    missing: Missing | None = None
+    spacing: str = "3"
+    width: str | None = None
+    wait: Any = True
+
+
+# The h1 is often a name or a label typed by someone: a long word wraps instead of overflowing a phone.
+H1_STYLE = {"overflow_wrap": "anywhere"}
+
+
+def _heading(h1: Any, action: tuple[str, str] | None) -> rx.Component:
+    heading = rx.heading(*(h1 if isinstance(h1, tuple) else (h1,)), size="6", as_="h1", style=H1_STYLE)
+    if action is None:
+        return heading
+    label, href = action
+    return rx.flex(heading, link_button(label, href, size="3"),
+                   justify="between", align="center", wrap="wrap", spacing="3", width="100%")
+
+
+def _column(content: list[rx.Component], shell: Shell, title: str, loaded: rx.Var | None) -> rx.Component:
+    """The page's column (see Shell), behind its loaded switch and its not-found branch."""
+    back = [rx.link(shell.back[0], href=shell.back[1], size="2")] if shell.back else []
+    width = {"max_width": shell.width} if shell.width else {}
+    column: rx.Component = rx.vstack(*back, _heading(shell.h1 if shell.h1 is not None else title, shell.action),
+                                     *content, spacing=shell.spacing, width="100%", **width)
+    if shell.wait is not False:
+        column = rx.cond(loaded if shell.wait is True else shell.wait, column)
+    if shell.missing is not None:
+        missing = shell.missing
+        column = rx.cond(missing.when, rx.vstack(rx.heading(missing.h1, size="5", as_="h1"),
+                                                 rx.link(missing.back, href=missing.href)), column)
+    return column
+
+
+def _page_state(on_load):
+    """The state whose `load` is the page's on_load, if it is a page state (web/page.py:
+    with `loaded` and `leave`)."""
     state = getattr(on_load, "state", None)
-    return getattr(state, "leave", None) if state is not None and "leave" in state.event_handlers else None
+    return state if state is not None and "leave" in state.event_handlers else None
 
 
-def _page(links, route: str, title: str, on_load, max_width: str = styles.MAX_WIDTH) -> Callable:
-    def decorator(fn: Callable[[], rx.Component]):
+Content = Callable[[], list[rx.Component]]
+
+
+def _page(links, route: str, title: str, on_load, max_width: str, shell: Shell) -> Callable[[Content], Content]:
+    state = _page_state(on_load)
+    if shell.wait is True and state is None:
+        shell = replace(shell, wait=False)  # a state without `loaded` (the account's): nothing to wait for
+
+    def decorator(fn: Content) -> Content:
         def render() -> rx.Component:
-            return frame(fn(), links, _leave_of(on_load), current_href(links, route), max_width)
+            content = _column(fn(), shell, title, state.loaded if state is not None else None)
+            return frame(content, links, state.leave if state is not None else None,
+                         current_href(links, route), max_width)
 
         render.__name__ = fn.__name__
         rx.page(route=route, title=f"{title} — Mon espace client", on_load=on_load)(render)
@@ -230,11 +301,13 @@ def _page(links, route: str, title: str, on_load, max_width: str = styles.MAX_WI
     return decorator
 
 
-def client_page(route: str, title: str, on_load) -> Callable:
-    """Register a client page in the layout; its on_load checks the session."""
-    return _page(CLIENT_LINKS, route, title, on_load)
+def client_page(route: str, title: str, on_load, **shell: Any) -> Callable[[Content], Content]:
+    """Register a client page in the layout; its on_load checks the session. The page
+    function returns its content, the rest is `shell` (see Shell)."""
+    return _page(CLIENT_LINKS, route, title, on_load, styles.MAX_WIDTH, Shell(**shell))
 
 
-def admin_page(route: str, title: str, on_load) -> Callable:
-    """Register a firm page (/admin…) in the layout; its on_load checks the role."""
-    return _page(ADMIN_LINKS, route, title, on_load, styles.ADMIN_MAX_WIDTH)
+def firm_page(route: str, title: str, on_load, **shell: Any) -> Callable[[Content], Content]:
+    """Register a firm page (/admin…) in the layout; its on_load checks the role. The
+    page function returns its content, the rest is `shell` (see Shell)."""
+    return _page(FIRM_LINKS, route, title, on_load, styles.FIRM_MAX_WIDTH, Shell(**shell))

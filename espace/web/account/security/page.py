@@ -6,7 +6,7 @@ from espace.services.accounts.passkeys import PasskeyRow
 from espace.web.account.security.state import ENROL_PATH
 from espace.web.account.security.state import SecurityState as S
 from espace.web.components.forms import banner, field
-from espace.web.components.layout import admin_page, client_page
+from espace.web.components.layout import client_page, firm_page
 
 HINT = {"size": "2", "color": "var(--gray-11)"}
 
@@ -158,30 +158,19 @@ def security_panel(allow_disable: bool = True) -> rx.Component:
     )
 
 
-def _page_body(back: str) -> rx.Component:
-    return rx.cond(
-        S.loaded,
-        rx.vstack(
-            rx.link("← Mon compte", href=back, size="2"),
-            rx.heading("Sécurité du compte", size="6", as_="h1"),
-            rx.text("Double authentification : après votre mot de passe, une preuve supplémentaire (code de "
-                    "l'application ou clé d'accès) protège vos documents même si votre mot de passe est découvert.",
-                    size="2"),
-            security_panel(),
-            spacing="4",
-            width="100%",
-        ),
-    )
+def security_page() -> list[rx.Component]:
+    return [
+        rx.text("Double authentification : après votre mot de passe, une preuve supplémentaire (code de "
+                "l'application ou clé d'accès) protège vos documents même si votre mot de passe est découvert.",
+                size="2"),
+        security_panel(),
+    ]
 
 
-@client_page("/mon-compte/securite", "Sécurité du compte", S.load)
-def client_security() -> rx.Component:
-    return _page_body("/mon-compte")
-
-
-@admin_page("/admin/compte/securite", "Sécurité du compte", S.load)
-def staff_security() -> rx.Component:
-    return _page_body("/admin/compte")
+client_page("/mon-compte/securite", "Sécurité du compte", S.load, back=("← Mon compte", "/mon-compte"),
+            spacing="4")(security_page)
+firm_page("/admin/compte/securite", "Sécurité du compte", S.load, back=("← Mon compte", "/admin/compte"),
+          spacing="4")(security_page)
 
 
 @rx.page(route=ENROL_PATH, title="Double authentification — Mon espace client", on_load=S.load)

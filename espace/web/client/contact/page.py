@@ -40,29 +40,22 @@ def _pending() -> rx.Component:
     )
 
 
-@client_page("/mon-compte/coordonnees", "Mettre à jour mes coordonnées", S.load)
-def contact_details() -> rx.Component:
-    return rx.cond(
-        S.loaded,
-        rx.vstack(
-            rx.link("‹ Mon compte", href="/mon-compte", size="2"),
-            rx.heading("Mettre à jour mes coordonnées", size="6", as_="h1"),
-            rx.text("Votre avocat validera les modifications avant qu'elles ne soient appliquées.", size="2"),
-            banner(S.message),
-            banner(S.errors.get("form", ""), "red"),
-            _pending(),
-            rx.form(
-                *[
-                    field(label, name, type=type_, autocomplete=ac, default_value=S.values[name],
-                          error=S.errors.get(name, ""), max_length=200)
-                    for label, name, type_, ac in FIELDS
-                ],
-                rx.button("Envoyer", type="submit", size="3"),
-                on_submit=S.submit,
-                key=S.form_key,
-                width="100%",
-            ),
+@client_page("/mon-compte/coordonnees", "Mettre à jour mes coordonnées", S.load, back=("‹ Mon compte", "/mon-compte"))
+def contact_details() -> list[rx.Component]:
+    return [
+        rx.text("Votre avocat validera les modifications avant qu'elles ne soient appliquées.", size="2"),
+        banner(S.message),
+        banner(S.errors.get("form", ""), "red"),
+        _pending(),
+        rx.form(
+            *[
+                field(label, name, type=type_, autocomplete=ac, default_value=S.values[name],
+                      error=S.errors.get(name, ""), max_length=200)
+                for label, name, type_, ac in FIELDS
+            ],
+            rx.button("Envoyer", type="submit", size="3"),
+            on_submit=S.submit,
+            key=S.form_key,
             width="100%",
-            spacing="3",
         ),
-    )
+    ]

@@ -129,37 +129,31 @@ def _next() -> rx.Component:
     )
 
 
-@client_page("/accueil", "Accueil", S.load)
-def home() -> rx.Component:
-    return rx.cond(
-        S.loaded,
-        rx.vstack(
-            rx.heading(S.name.upper(), size="6", as_="h1"),
-            rx.cond(
-                S.answers.length() > 0,
-                _section(
-                    "Réponses non lues",
-                    rx.el.ul(rx.foreach(S.answers, _answer), aria_label="Réponses non lues", style=UL),
-                ),
+@client_page("/accueil", "Accueil", S.load, h1=S.name.upper(), spacing="4")
+def home() -> list[rx.Component]:
+    return [
+        rx.cond(
+            S.answers.length() > 0,
+            _section(
+                "Réponses non lues",
+                rx.el.ul(rx.foreach(S.answers, _answer), aria_label="Réponses non lues", style=UL),
             ),
-            rx.grid(_news(), _next(), columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
-            rx.heading("Accéder à :", size="4", as_="h2"),
-            rx.flex(rx.foreach(S.tiles, _tile), wrap="wrap", spacing="3", width="100%",
-                    role="navigation", aria_label="Catégories"),
-            rx.cond(S.tiles.length() == 0, rx.text("Aucun élément n'est encore partagé avec vous.")),
-            rx.cond(
-                S.dossier_choices.length() > 0,
-                rx.flex(
-                    link_button("Contacter l'interlocuteur", "/contacter", variant="soft", size="3"),
-                    link_button("Mettre à jour mes coordonnées", "/mon-compte/coordonnees", variant="soft", size="3"),
-                    spacing="3", wrap="wrap",
-                ),
-            ),
-            rx.cond(
-                S.dossier_choices.length() > 0,
-                upload_zone(S.refresh, choices=S.dossier_choices),
-            ),
-            spacing="4",
-            width="100%",
         ),
-    )
+        rx.grid(_news(), _next(), columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
+        rx.heading("Accéder à :", size="4", as_="h2"),
+        rx.flex(rx.foreach(S.tiles, _tile), wrap="wrap", spacing="3", width="100%",
+                role="navigation", aria_label="Catégories"),
+        rx.cond(S.tiles.length() == 0, rx.text("Aucun élément n'est encore partagé avec vous.")),
+        rx.cond(
+            S.dossier_choices.length() > 0,
+            rx.flex(
+                link_button("Contacter l'interlocuteur", "/contacter", variant="soft", size="3"),
+                link_button("Mettre à jour mes coordonnées", "/mon-compte/coordonnees", variant="soft", size="3"),
+                spacing="3", wrap="wrap",
+            ),
+        ),
+        rx.cond(
+            S.dossier_choices.length() > 0,
+            upload_zone(S.refresh, choices=S.dossier_choices),
+        ),
+    ]

@@ -49,29 +49,23 @@ def _words(dated: str, agenda: str) -> rx.Component:
     return rx.cond(ListState.category == "rdv", agenda, dated)
 
 
-def listing() -> rx.Component:
-    return rx.cond(
-        ListState.loaded,
-        rx.vstack(
-            rx.link("‹ Accueil", href="/accueil", size="2"),
-            rx.heading(ListState.label, " (", ListState.total, ")", size="6", as_="h1"),
-            dossier_filter(),
-            rx.cond(ListState.total == 0, rx.text("Aucun élément dans ce dossier.", color="var(--gray-11)")),
-            item_list(ListState.rows, show_dossier=True, show_pay=True),
-            pager(
-                ListState.newer, ListState.older,
-                newer=rx.link(_words("‹ Plus récents", "‹ Précédents"), href=_href("apres=" + ListState.newer)),
-                older=rx.link(_words("Plus anciens ›", "Suivants ›"), href=_href("avant=" + ListState.older)),
-                newest=rx.link(_words("Les plus récents", "Prochains rendez-vous"), href=rx.cond(
-                    ListState.dossier != "", "/" + ListState.category + "?dossier=" + ListState.dossier,
-                    "/" + ListState.category)),
-                oldest=rx.link(_words("Les plus anciens", "Les plus anciens"), href=_href("fin=1")),
-            ),
-            spacing="3",
-            width="100%",
+def listing() -> list[rx.Component]:
+    return [
+        dossier_filter(),
+        rx.cond(ListState.total == 0, rx.text("Aucun élément dans ce dossier.", color="var(--gray-11)")),
+        item_list(ListState.rows, show_dossier=True, show_pay=True),
+        pager(
+            ListState.newer, ListState.older,
+            newer=rx.link(_words("‹ Plus récents", "‹ Précédents"), href=_href("apres=" + ListState.newer)),
+            older=rx.link(_words("Plus anciens ›", "Suivants ›"), href=_href("avant=" + ListState.older)),
+            newest=rx.link(_words("Les plus récents", "Prochains rendez-vous"), href=rx.cond(
+                ListState.dossier != "", "/" + ListState.category + "?dossier=" + ListState.dossier,
+                "/" + ListState.category)),
+            oldest=rx.link(_words("Les plus anciens", "Les plus anciens"), href=_href("fin=1")),
         ),
-    )
+    ]
 
 
 for _cat in portal.categories():
-    client_page(f"/{_cat.key}", _cat.label, ListState.load)(listing)
+    client_page(f"/{_cat.key}", _cat.label, ListState.load, h1=(ListState.label, " (", ListState.total, ")"),
+                back=("‹ Accueil", "/accueil"))(listing)

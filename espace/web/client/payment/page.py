@@ -4,7 +4,7 @@ import reflex as rx
 from espace.web import styles
 from espace.web.client.payment.state import PaymentState as S
 from espace.web.components.forms import banner
-from espace.web.components.layout import client_page
+from espace.web.components.layout import Missing, client_page
 
 
 def _fact(label: str, *value) -> rx.Component:
@@ -45,30 +45,20 @@ def _card_form() -> rx.Component:
     )
 
 
-@client_page("/factures/[facture_id]/paiement", "Payer une facture", S.load)
-def payment() -> rx.Component:
-    return rx.cond(
-        S.not_found,
-        rx.vstack(rx.heading("Facture introuvable", size="5", as_="h1"), rx.link("Retour aux factures", href="/factures")),
-        rx.cond(
-            S.loaded,
-            rx.vstack(
-                rx.link("‹ Factures", href="/factures", size="2"),
-                rx.heading("Facture n° ", S.number, size="6", as_="h1"),
-                _fact("Dossier :", rx.link(S.dossier, href="/dossiers/" + S.dossier_id)),
-                _fact("Date :", S.date),
-                _fact("Montant :", S.amount),
-                rx.flex(
-                    rx.text("Statut :", color=styles.MUTED, size="2", min_width="80px"),
-                    rx.badge(S.status, high_contrast=True, color_scheme=rx.cond(S.paid, "green", "amber"), size="2"),
-                    spacing="2", align="center", role="status", aria_live="polite",
-                ),
-                banner(S.info),
-                banner(S.error, "red"),
-                rx.cond(S.payable & ~S.paid, _card_form()),
-                spacing="3",
-                width="100%",
-                max_width="560px",
-            ),
+@client_page("/factures/[facture_id]/paiement", "Payer une facture", S.load, h1=("Facture n° ", S.number),
+             back=("‹ Factures", "/factures"), width="560px",
+             missing=Missing(S.not_found, "Facture introuvable", "Retour aux factures", "/factures"))
+def payment() -> list[rx.Component]:
+    return [
+        _fact("Dossier :", rx.link(S.dossier, href="/dossiers/" + S.dossier_id)),
+        _fact("Date :", S.date),
+        _fact("Montant :", S.amount),
+        rx.flex(
+            rx.text("Statut :", color=styles.MUTED, size="2", min_width="80px"),
+            rx.badge(S.status, high_contrast=True, color_scheme=rx.cond(S.paid, "green", "amber"), size="2"),
+            spacing="2", align="center", role="status", aria_live="polite",
         ),
-    )
+        banner(S.info),
+        banner(S.error, "red"),
+        rx.cond(S.payable & ~S.paid, _card_form()),
+    ]

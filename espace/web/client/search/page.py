@@ -41,11 +41,10 @@ def _group(g) -> rx.Component:
     )
 
 
-@client_page("/recherche", "Recherche", SearchState.load)
-def search_page() -> rx.Component:
-    return rx.vstack(
-        rx.link("‹ Accueil", href="/accueil", size="2"),
-        rx.heading("Recherche", size="6", as_="h1"),
+# The box shows at once (a query typed before the load is kept); only the results wait for it.
+@client_page("/recherche", "Recherche", SearchState.load, back=("‹ Accueil", "/accueil"), wait=False)
+def search_page() -> list[rx.Component]:
+    return [
         search_box(),
         rx.cond(
             SearchState.loaded,
@@ -65,6 +64,4 @@ def search_page() -> rx.Component:
                 ),
             ),
         ),
-        spacing="3",
-        width="100%",
-    )
+    ]

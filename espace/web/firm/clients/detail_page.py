@@ -2,9 +2,9 @@
 reactivate, resend the invitation), last login, dossiers and activity trail."""
 import reflex as rx
 
-from espace.web.components.admin_ui import client_fields, muted, pager, plain_list, row_item, status_badge
+from espace.web.components.firm_ui import client_fields, muted, pager, plain_list, row_item, status_badge
 from espace.web.components.forms import banner
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import Missing, firm_page
 from espace.web.firm.clients.state import ClientDetailState as S
 
 
@@ -71,59 +71,49 @@ def _access() -> rx.Component:
     )
 
 
-@admin_page("/admin/clients/[client_id]", "Client", S.load)
-def client_detail() -> rx.Component:
-    return rx.cond(
-        S.not_found,
-        rx.vstack(rx.heading("Client introuvable", size="5", as_="h1"),
-                  rx.link("Retour à la liste des clients", href="/admin/clients")),
-        rx.cond(
-            S.loaded,
-            rx.vstack(
-                rx.link("‹ Clients", href="/admin/clients", size="2"),
-                rx.heading(S.name, size="6", as_="h1", style={"overflow_wrap": "anywhere"}),
-                rx.el.section(rx.heading("Accès à l'espace client", size="4", as_="h2", margin_bottom="8px"),
-                              _access(), width="100%"),
-                rx.el.section(
-                    rx.heading("Coordonnées", size="4", as_="h2", margin_bottom="8px"),
-                    banner(S.message),
-                    banner(S.errors.get("form", ""), "red"),
-                    rx.form(
-                        *client_fields(S.values, S.errors),
-                        rx.button("Enregistrer", type="submit", size="3"),
-                        on_submit=S.save,
-                        key=S.form_key,
-                        width="100%",
-                    ),
-                    width="100%",
-                ),
-                rx.el.section(
-                    rx.flex(
-                        rx.heading("Dossiers (", S.dossiers.length(), ")", size="4", as_="h2"),
-                        rx.link("Nouveau dossier pour ce client", href="/admin/dossiers/nouveau?client=" + S.client_id,
-                                size="2"),
-                        justify="between", align="center", wrap="wrap", spacing="2",
-                    ),
-                    rx.cond(
-                        S.dossiers.length() > 0,
-                        plain_list(rx.foreach(S.dossiers, _dossier), label="Dossiers du client"),
-                        rx.text("Aucun dossier.", color="var(--gray-11)"),
-                    ),
-                    width="100%",
-                ),
-                rx.el.section(
-                    rx.heading("Journal d'activité (", S.events_total, ")", size="4", as_="h2", margin_bottom="4px"),
-                    muted("Connexions, téléchargements, dépôts, demandes et actions du cabinet concernant ce client."),
-                    rx.cond(
-                        S.events.length() > 0,
-                        plain_list(rx.foreach(S.events, _event), label="Journal d'activité"),
-                        rx.text("Aucune activité enregistrée.", color="var(--gray-11)"),
-                    ),
-                    pager(S.events_page, S.events_pages, S.events_go, "Pages du journal"),
-                    width="100%",
-                ),
+@firm_page("/admin/clients/[client_id]", "Client", S.load, h1=S.name, back=("‹ Clients", "/admin/clients"),
+           missing=Missing(S.not_found, "Client introuvable", "Retour à la liste des clients", "/admin/clients"),
+           spacing="5")
+def client_detail() -> list[rx.Component]:
+    return [
+        rx.el.section(rx.heading("Accès à l'espace client", size="4", as_="h2", margin_bottom="8px"),
+                      _access(), width="100%"),
+        rx.el.section(
+            rx.heading("Coordonnées", size="4", as_="h2", margin_bottom="8px"),
+            banner(S.message),
+            banner(S.errors.get("form", ""), "red"),
+            rx.form(
+                *client_fields(S.values, S.errors),
+                rx.button("Enregistrer", type="submit", size="3"),
+                on_submit=S.save,
+                key=S.form_key,
                 width="100%",
-                spacing="5",
             ),
+            width="100%",
         ),
-    )
+        rx.el.section(
+            rx.flex(
+                rx.heading("Dossiers (", S.dossiers.length(), ")", size="4", as_="h2"),
+                rx.link("Nouveau dossier pour ce client", href="/admin/dossiers/nouveau?client=" + S.client_id,
+                        size="2"),
+                justify="between", align="center", wrap="wrap", spacing="2",
+            ),
+            rx.cond(
+                S.dossiers.length() > 0,
+                plain_list(rx.foreach(S.dossiers, _dossier), label="Dossiers du client"),
+                rx.text("Aucun dossier.", color="var(--gray-11)"),
+            ),
+            width="100%",
+        ),
+        rx.el.section(
+            rx.heading("Journal d'activité (", S.events_total, ")", size="4", as_="h2", margin_bottom="4px"),
+            muted("Connexions, téléchargements, dépôts, demandes et actions du cabinet concernant ce client."),
+            rx.cond(
+                S.events.length() > 0,
+                plain_list(rx.foreach(S.events, _event), label="Journal d'activité"),
+                rx.text("Aucune activité enregistrée.", color="var(--gray-11)"),
+            ),
+            pager(S.events_page, S.events_pages, S.events_go, "Pages du journal"),
+            width="100%",
+        ),
+    ]

@@ -2,7 +2,7 @@
 import reflex as rx
 
 from espace.web.components.actions import link_button
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import firm_page
 from espace.web.firm.dashboard.state import DashboardState as S
 from espace.web.session import SessionState
 
@@ -23,27 +23,21 @@ def _card(label: str, count, href: str, hint=None) -> rx.Component:
     )
 
 
-@admin_page("/admin", "Espace cabinet", S.load)
-def admin() -> rx.Component:
-    return rx.cond(
-        S.loaded,
-        rx.vstack(
-            rx.heading("Espace cabinet", size="6", as_="h1"),
-            rx.text("Connecté en tant que ", SessionState.user_name, "."),
-            rx.flex(
-                _card("Clients", S.counts.clients, "/admin/clients", "dont actifs : " + S.counts.active.to(str)),
-                _card("Invitations en attente", S.counts.pending, "/admin/clients"),
-                _card("Dossiers", S.counts.dossiers, "/admin/dossiers"),
-                wrap="wrap", spacing="3", width="100%",
-            ),
-            rx.flex(
-                link_button("Nouveau client", "/admin/clients/nouveau", size="3"),
-                link_button("Nouveau dossier", "/admin/dossiers/nouveau", size="3", variant="soft"),
-                link_button("Paramètres du cabinet", "/admin/parametres", size="3", variant="soft"),
-                link_button("Équipe du cabinet", "/admin/equipe", size="3", variant="soft"),
-                wrap="wrap", spacing="3",
-            ),
-            width="100%",
-            spacing="4",
+@firm_page("/admin", "Espace cabinet", S.load, spacing="4")
+def firm_dashboard() -> list[rx.Component]:
+    return [
+        rx.text("Connecté en tant que ", SessionState.user_name, "."),
+        rx.flex(
+            _card("Clients", S.counts.clients, "/admin/clients", "dont actifs : " + S.counts.active.to(str)),
+            _card("Invitations en attente", S.counts.pending, "/admin/clients"),
+            _card("Dossiers", S.counts.dossiers, "/admin/dossiers"),
+            wrap="wrap", spacing="3", width="100%",
         ),
-    )
+        rx.flex(
+            link_button("Nouveau client", "/admin/clients/nouveau", size="3"),
+            link_button("Nouveau dossier", "/admin/dossiers/nouveau", size="3", variant="soft"),
+            link_button("Paramètres du cabinet", "/admin/parametres", size="3", variant="soft"),
+            link_button("Équipe du cabinet", "/admin/equipe", size="3", variant="soft"),
+            wrap="wrap", spacing="3",
+        ),
+    ]

@@ -7,7 +7,7 @@ from espace.domain import items as registry
 from espace.web import styles
 from espace.web.components.forms import banner, field, textarea_field
 from espace.web.components.items import file_link
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import Missing, firm_page
 from espace.web.components.upload_zone import upload_zone
 from espace.web.firm.dossier.state import DEPOSITS, MESSAGES
 from espace.web.firm.dossier.state import AdminDossierState as S
@@ -289,49 +289,38 @@ def _glance(label: str, value: rx.Component) -> rx.Component:
     )
 
 
-@admin_page("/admin/dossiers/[dossier_id]", "Dossier", S.load)
-def admin_dossier() -> rx.Component:
-    return rx.cond(
-        S.not_found,
-        rx.vstack(rx.heading("Dossier introuvable", size="5", as_="h1"),
-                  rx.link("Retour aux dossiers", href="/admin/dossiers")),
-        rx.cond(
-            S.loaded,
-            rx.vstack(
-                rx.link("‹ Dossiers", href="/admin/dossiers", size="2"),
-                rx.heading(S.label, size="6", as_="h1", style={"overflow_wrap": "anywhere"}),
-                # The dossier at a glance: reference, clients and interlocutor side by side from 768 px.
-                rx.grid(
-                    _glance("Référence", rx.text(S.reference)),
-                    _glance("Client(s)", rx.cond(
-                        S.clients.length() > 0,
-                        rx.vstack(rx.foreach(S.clients, lambda c: rx.text(c["name"], " (", c["email"], ")")),
-                                  spacing="0"),
-                        rx.text("aucun"),
-                    )),
-                    _glance("Interlocuteur", rx.text(rx.cond(S.interlocutor != "", S.interlocutor, "aucun"))),
-                    columns=rx.breakpoints(initial="1", sm="3"),
-                    spacing="3",
-                    width="100%",
-                ),
-                banner(S.message),
-                banner(S.failure, "red"),
-                rx.tabs.root(
-                    rx.tabs.list(
-                        *[_trigger(key, label) for key, label in _tab_labels()],
-                        rx.tabs.trigger("Messages", rx.cond(S.unread != "0", rx.text.span("\u00a0(", S.unread, " non lu(s))")),
-                                        value=MESSAGES),
-                        class_name="tabs-scroll",  # one row, scrolled sideways on a phone (assets/listes.css)
-                    ),
-                    *[rx.tabs.content(_deposits() if key == DEPOSITS else _item_tab(kind), value=key,
-                                      padding_top="12px") for key, kind in _tabs()],
-                    rx.tabs.content(_messages(), value=MESSAGES, padding_top="12px"),
-                    value=S.active_tab,
-                    on_change=S.set_tab,
-                    width="100%",
-                ),
-                spacing="3",
-                width="100%",
-            ),
+@firm_page("/admin/dossiers/[dossier_id]", "Dossier", S.load, h1=S.label, back=("‹ Dossiers", "/admin/dossiers"),
+           missing=Missing(S.not_found, "Dossier introuvable", "Retour aux dossiers", "/admin/dossiers"))
+def firm_dossier() -> list[rx.Component]:
+    return [
+        # The dossier at a glance: reference, clients and interlocutor side by side from 768 px.
+        rx.grid(
+            _glance("Référence", rx.text(S.reference)),
+            _glance("Client(s)", rx.cond(
+                S.clients.length() > 0,
+                rx.vstack(rx.foreach(S.clients, lambda c: rx.text(c["name"], " (", c["email"], ")")),
+                          spacing="0"),
+                rx.text("aucun"),
+            )),
+            _glance("Interlocuteur", rx.text(rx.cond(S.interlocutor != "", S.interlocutor, "aucun"))),
+            columns=rx.breakpoints(initial="1", sm="3"),
+            spacing="3",
+            width="100%",
         ),
-    )
+        banner(S.message),
+        banner(S.failure, "red"),
+        rx.tabs.root(
+            rx.tabs.list(
+                *[_trigger(key, label) for key, label in _tab_labels()],
+                rx.tabs.trigger("Messages", rx.cond(S.unread != "0", rx.text.span("\u00a0(", S.unread, " non lu(s))")),
+                                value=MESSAGES),
+                class_name="tabs-scroll",  # one row, scrolled sideways on a phone (assets/listes.css)
+            ),
+            *[rx.tabs.content(_deposits() if key == DEPOSITS else _item_tab(kind), value=key,
+                              padding_top="12px") for key, kind in _tabs()],
+            rx.tabs.content(_messages(), value=MESSAGES, padding_top="12px"),
+            value=S.active_tab,
+            on_change=S.set_tab,
+            width="100%",
+        ),
+    ]

@@ -4,7 +4,7 @@ import reflex as rx
 
 from espace.web import styles
 from espace.web.components.forms import banner, field
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import Missing, firm_page
 from espace.web.firm.dossiers.state import CLIENT_PREFIX
 from espace.web.firm.dossiers.state import DossierFormState as S
 
@@ -62,34 +62,25 @@ def _form() -> rx.Component:
     )
 
 
-def dossier_form() -> rx.Component:
-    return rx.cond(
-        S.not_found,
-        rx.vstack(rx.heading("Dossier introuvable", size="5", as_="h1"),
-                  rx.link("Retour à la liste des dossiers", href="/admin/dossiers")),
+def dossier_form() -> list[rx.Component]:
+    return [
+        banner(S.message),
         rx.cond(
-            S.loaded,
-            rx.vstack(
-                rx.link("‹ Dossiers", href="/admin/dossiers", size="2"),
-                rx.heading(rx.cond(S.editing, "Modifier le dossier", "Nouveau dossier"), size="6", as_="h1"),
-                banner(S.message),
-                rx.cond(
-                    S.created_id != "",
-                    rx.flex(
-                        rx.link("Ouvrir le dossier", href="/admin/dossiers/" + S.created_id),
-                        rx.link("Voir la liste des dossiers", href="/admin/dossiers"),
-                        spacing="4", wrap="wrap",
-                    ),
-                ),
-                rx.cond(S.editing, rx.link("Ouvrir le dossier", href="/admin/dossiers/" + S.dossier_id, size="2")),
-                banner(S.errors.get("form", ""), "red"),
-                _form(),
-                width="100%",
-                spacing="3",
+            S.created_id != "",
+            rx.flex(
+                rx.link("Ouvrir le dossier", href="/admin/dossiers/" + S.created_id),
+                rx.link("Voir la liste des dossiers", href="/admin/dossiers"),
+                spacing="4", wrap="wrap",
             ),
         ),
-    )
+        rx.cond(S.editing, rx.link("Ouvrir le dossier", href="/admin/dossiers/" + S.dossier_id, size="2")),
+        banner(S.errors.get("form", ""), "red"),
+        _form(),
+    ]
 
 
-admin_page("/admin/dossiers/nouveau", "Nouveau dossier", S.load)(dossier_form)
-admin_page("/admin/dossiers/[dossier_id]/modifier", "Modifier le dossier", S.load)(dossier_form)
+# One form, two routes; the h1 is the route's title (« Nouveau dossier » or « Modifier le dossier »).
+_SHELL = {"back": ("‹ Dossiers", "/admin/dossiers"),
+          "missing": Missing(S.not_found, "Dossier introuvable", "Retour à la liste des dossiers", "/admin/dossiers")}
+firm_page("/admin/dossiers/nouveau", "Nouveau dossier", S.load, **_SHELL)(dossier_form)
+firm_page("/admin/dossiers/[dossier_id]/modifier", "Modifier le dossier", S.load, **_SHELL)(dossier_form)

@@ -2,9 +2,9 @@
 import reflex as rx
 
 from espace.web import styles
-from espace.web.components.admin_ui import list_header, muted, pager, plain_list, row_item
+from espace.web.components.firm_ui import muted, pager, plain_list, row_item
 from espace.web.components.forms import banner
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import firm_page
 from espace.web.firm.dossiers.state import DossiersListState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
@@ -36,43 +36,38 @@ def _select(label: str, name: str, html_id: str, options, value) -> rx.Component
     )
 
 
-@admin_page("/admin/dossiers", "Dossiers", S.load)
-def dossiers() -> rx.Component:
-    return rx.cond(
-        S.loaded,
-        rx.vstack(
-            list_header("Dossiers", S.total, "Nouveau dossier", "/admin/dossiers/nouveau"),
-            banner(S.error, "red"),
-            rx.form(
-                rx.flex(
-                    rx.box(
-                        rx.el.label("Rechercher", html_for="recherche-dossier", style=LABEL_STYLE),
-                        rx.input(id="recherche-dossier", name="q", type="search", default_value=S.search,
-                                 placeholder="Référence, intitulé ou nom d'un client", size="3", width="100%",
-                                 max_length=100),
-                        flex="2 1 240px", min_width="0",
-                    ),
-                    _select("Interlocuteur", "interlocuteur", "filtre-interlocuteur", S.interlocutors,
-                            S.interlocutor_id),
-                    _select("Client", "client", "filtre-client", S.clients, S.client_id),
-                    rx.flex(
-                        rx.button("Filtrer", type="submit", size="3"),
-                        rx.button("Effacer", type="button", variant="soft", size="3", on_click=S.clear),
-                        spacing="2",
-                    ),
-                    align="end", spacing="3", wrap="wrap", width="100%",
+@firm_page("/admin/dossiers", "Dossiers", S.load, h1=("Dossiers", " (", S.total, ")"),
+           action=("Nouveau dossier", "/admin/dossiers/nouveau"))
+def dossiers() -> list[rx.Component]:
+    return [
+        banner(S.error, "red"),
+        rx.form(
+            rx.flex(
+                rx.box(
+                    rx.el.label("Rechercher", html_for="recherche-dossier", style=LABEL_STYLE),
+                    rx.input(id="recherche-dossier", name="q", type="search", default_value=S.search,
+                             placeholder="Référence, intitulé ou nom d'un client", size="3", width="100%",
+                             max_length=100),
+                    flex="2 1 240px", min_width="0",
                 ),
-                on_submit=S.apply,
-                key=S.form_key,
-                width="100%",
+                _select("Interlocuteur", "interlocuteur", "filtre-interlocuteur", S.interlocutors,
+                        S.interlocutor_id),
+                _select("Client", "client", "filtre-client", S.clients, S.client_id),
+                rx.flex(
+                    rx.button("Filtrer", type="submit", size="3"),
+                    rx.button("Effacer", type="button", variant="soft", size="3", on_click=S.clear),
+                    spacing="2",
+                ),
+                align="end", spacing="3", wrap="wrap", width="100%",
             ),
-            rx.cond(
-                S.rows.length() > 0,
-                plain_list(rx.foreach(S.rows, _row), label="Liste des dossiers"),
-                rx.text("Aucun dossier ne correspond."),
-            ),
-            pager(S.page, S.pages, S.go),
+            on_submit=S.apply,
+            key=S.form_key,
             width="100%",
-            spacing="3",
         ),
-    )
+        rx.cond(
+            S.rows.length() > 0,
+            plain_list(rx.foreach(S.rows, _row), label="Liste des dossiers"),
+            rx.text("Aucun dossier ne correspond."),
+        ),
+        pager(S.page, S.pages, S.go),
+    ]

@@ -3,7 +3,7 @@ messages, and a link to the dossier's `Messages` tab to read and answer."""
 import reflex as rx
 
 from espace.web import styles
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import firm_page
 from espace.web.firm.messages.state import AdminMessagesState as S
 
 
@@ -35,21 +35,15 @@ def _thread(t) -> rx.Component:
     )
 
 
-@admin_page("/admin/messages", "Messages", S.load)
-def admin_messages() -> rx.Component:
-    return rx.cond(
-        S.loaded,
-        rx.vstack(
-            rx.heading("Messages des clients", size="6", as_="h1"),
-            rx.text(rx.cond(S.unread_total > 0, S.unread_total.to_string() + " message(s) non lu(s).",
-                            "Aucun message non lu.")),
-            rx.cond(
-                S.threads.length() > 0,
-                rx.el.ul(rx.foreach(S.threads, _thread), aria_label="Fils de messages par dossier",
-                         style={"padding": 0, "margin": 0, "width": "100%"}),
-                rx.text("Aucun message pour l'instant.", color=styles.MUTED),
-            ),
-            width="100%",
-            spacing="3",
+@firm_page("/admin/messages", "Messages", S.load, h1="Messages des clients")
+def firm_messages() -> list[rx.Component]:
+    return [
+        rx.text(rx.cond(S.unread_total > 0, S.unread_total.to_string() + " message(s) non lu(s).",
+                        "Aucun message non lu.")),
+        rx.cond(
+            S.threads.length() > 0,
+            rx.el.ul(rx.foreach(S.threads, _thread), aria_label="Fils de messages par dossier",
+                     style={"padding": 0, "margin": 0, "width": "100%"}),
+            rx.text("Aucun message pour l'instant.", color=styles.MUTED),
         ),
-    )
+    ]

@@ -4,7 +4,7 @@ from reflex.vars import Var
 
 from espace.services.payments import PaymentRow
 from espace.web import styles
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import firm_page
 from espace.web.firm.payments.state import PaymentsState as A
 
 
@@ -26,18 +26,12 @@ def _payment_item(row: Var[PaymentRow]) -> rx.Component:
     )
 
 
-@admin_page("/admin/paiements", "Paiements", A.load)
-def admin_payments() -> rx.Component:
-    return rx.cond(
-        A.loaded,
-        rx.vstack(
-            rx.heading("Paiements en ligne", size="6", as_="h1"),
-            rx.cond(
-                A.rows.length() > 0,
-                rx.el.ul(rx.foreach(A.rows, _payment_item), style={"padding": 0, "margin": 0, "width": "100%"}),
-                rx.text("Aucun paiement en ligne pour le moment."),
-            ),
-            spacing="3",
-            width="100%",
+@firm_page("/admin/paiements", "Paiements", A.load, h1="Paiements en ligne")
+def firm_payments() -> list[rx.Component]:
+    return [
+        rx.cond(
+            A.rows.length() > 0,
+            rx.el.ul(rx.foreach(A.rows, _payment_item), style={"padding": 0, "margin": 0, "width": "100%"}),
+            rx.text("Aucun paiement en ligne pour le moment."),
         ),
-    )
+    ]

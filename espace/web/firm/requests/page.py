@@ -4,7 +4,7 @@ import reflex as rx
 
 from espace.web import styles
 from espace.web.components.forms import banner
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import firm_page
 from espace.web.firm.requests.state import AdminRequestsState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "margin_bottom": "4px", "font-size": "14px"}
@@ -76,28 +76,22 @@ def _processed(r) -> rx.Component:
     )
 
 
-@admin_page("/admin/demandes", "Demandes", S.load)
-def admin_requests() -> rx.Component:
-    return rx.cond(
-        S.loaded,
-        rx.vstack(
-            rx.heading("Demandes de mise à jour des coordonnées", size="6", as_="h1"),
-            banner(S.message),
-            rx.cond(
-                S.pending.length() > 0,
-                rx.box(rx.foreach(S.pending, _pending), width="100%"),
-                rx.text("Aucune demande en attente.", color=styles.MUTED),
-            ),
-            rx.cond(
-                S.processed.length() > 0,
-                rx.box(
-                    rx.heading("Demandes traitées", size="4", as_="h2", margin_bottom="4px"),
-                    rx.el.ul(rx.foreach(S.processed, _processed), style={"padding": 0, "margin": 0},
-                             aria_label="Demandes traitées"),
-                    width="100%",
-                ),
-            ),
-            width="100%",
-            spacing="3",
+@firm_page("/admin/demandes", "Demandes", S.load, h1="Demandes de mise à jour des coordonnées")
+def firm_requests() -> list[rx.Component]:
+    return [
+        banner(S.message),
+        rx.cond(
+            S.pending.length() > 0,
+            rx.box(rx.foreach(S.pending, _pending), width="100%"),
+            rx.text("Aucune demande en attente.", color=styles.MUTED),
         ),
-    )
+        rx.cond(
+            S.processed.length() > 0,
+            rx.box(
+                rx.heading("Demandes traitées", size="4", as_="h2", margin_bottom="4px"),
+                rx.el.ul(rx.foreach(S.processed, _processed), style={"padding": 0, "margin": 0},
+                         aria_label="Demandes traitées"),
+                width="100%",
+            ),
+        ),
+    ]

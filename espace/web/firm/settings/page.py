@@ -3,7 +3,7 @@ Stripe keys (secret fields always empty: a saved secret is never shown again).""
 import reflex as rx
 
 from espace.web.components.forms import banner, field
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import firm_page
 from espace.web.firm.settings.state import SettingsState as S
 from espace.web.firm.settings.two_factor_state import TwoFactorPolicyState as P
 
@@ -99,35 +99,29 @@ def _two_factor_policy() -> rx.Component:
     )
 
 
-@admin_page("/admin/parametres", "Paramètres du cabinet", S.load)
-def settings_page() -> rx.Component:
-    return rx.cond(
-        S.loaded,
-        rx.vstack(
-            rx.heading("Paramètres du cabinet", size="6", as_="h1"),
-            rx.cond(~S.can_edit,
-                    rx.callout("Seul un administrateur du cabinet peut modifier ces paramètres : "
-                               "vous les consultez en lecture seule.", color_scheme="gray", width="100%")),
-            banner(S.message),
-            banner(S.refusal, "red"),
-            rx.form(
-                rx.el.fieldset(
-                    _firm_sections(),
-                    disabled=~S.can_edit,
-                    style={"border": "none", "padding": 0, "margin": 0, "min_width": 0, "width": "100%"},
-                ),
-                rx.cond(S.can_edit, rx.button("Enregistrer", type="submit", size="3")),
-                on_submit=S.save,
-                key=S.form_key,
-                width="100%",
+@firm_page("/admin/parametres", "Paramètres du cabinet", S.load, spacing="4")
+def settings_page() -> list[rx.Component]:
+    return [
+        rx.cond(~S.can_edit,
+                rx.callout("Seul un administrateur du cabinet peut modifier ces paramètres : "
+                           "vous les consultez en lecture seule.", color_scheme="gray", width="100%")),
+        banner(S.message),
+        banner(S.refusal, "red"),
+        rx.form(
+            rx.el.fieldset(
+                _firm_sections(),
+                disabled=~S.can_edit,
+                style={"border": "none", "padding": 0, "margin": 0, "min_width": 0, "width": "100%"},
             ),
-            rx.divider(),
-            rx.cond(S.can_edit, _logo()),
-            rx.cond(S.can_edit, rx.fragment(rx.divider(), _two_factor_policy())),
+            rx.cond(S.can_edit, rx.button("Enregistrer", type="submit", size="3")),
+            on_submit=S.save,
+            key=S.form_key,
             width="100%",
-            spacing="4",
         ),
-    )
+        rx.divider(),
+        rx.cond(S.can_edit, _logo()),
+        rx.cond(S.can_edit, rx.fragment(rx.divider(), _two_factor_policy())),
+    ]
 
 
 def _firm_sections() -> rx.Component:

@@ -4,9 +4,9 @@ import reflex as rx
 
 from espace.services.firm.team import ROLE_CHOICES
 from espace.web import styles
-from espace.web.components.admin_ui import muted, plain_list, row_item, status_badge
+from espace.web.components.firm_ui import muted, plain_list, row_item, status_badge
 from espace.web.components.forms import banner, field
-from espace.web.components.layout import admin_page
+from espace.web.components.layout import firm_page
 from espace.web.firm.team.state import TeamState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
@@ -103,22 +103,16 @@ def _invite() -> rx.Component:
     )
 
 
-@admin_page("/admin/equipe", "Équipe du cabinet", S.load)
-def team_page() -> rx.Component:
-    return rx.cond(
-        S.loaded,
-        rx.vstack(
-            rx.heading("Équipe du cabinet", size="6", as_="h1"),
-            muted("Administrateur du cabinet : paramètres, clés Stripe, logo et comptes des collègues. "
-                  "Avocat et Collaborateur : clients, dossiers, demandes et messages."),
-            rx.cond(~S.can_manage,
-                    rx.callout("Seul un administrateur du cabinet peut inviter un collègue ou modifier les accès.",
-                               color_scheme="gray", width="100%")),
-            banner(S.message),
-            banner(S.error, "red"),
-            plain_list(rx.foreach(S.rows, _row), label="Membres du cabinet"),
-            rx.cond(S.can_manage, _invite()),
-            width="100%",
-            spacing="4",
-        ),
-    )
+@firm_page("/admin/equipe", "Équipe du cabinet", S.load, spacing="4")
+def team_page() -> list[rx.Component]:
+    return [
+        muted("Administrateur du cabinet : paramètres, clés Stripe, logo et comptes des collègues. "
+              "Avocat et Collaborateur : clients, dossiers, demandes et messages."),
+        rx.cond(~S.can_manage,
+                rx.callout("Seul un administrateur du cabinet peut inviter un collègue ou modifier les accès.",
+                           color_scheme="gray", width="100%")),
+        banner(S.message),
+        banner(S.error, "red"),
+        plain_list(rx.foreach(S.rows, _row), label="Membres du cabinet"),
+        rx.cond(S.can_manage, _invite()),
+    ]

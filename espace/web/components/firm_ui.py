@@ -4,7 +4,6 @@ from __future__ import annotations
 import reflex as rx
 
 from espace.web import styles
-from espace.web.components.actions import link_button
 from espace.web.components.forms import field
 
 CLIENT_FIELDS = [
@@ -27,15 +26,6 @@ def client_fields(values, errors) -> list[rx.Component]:
               error=errors.get(name, ""), max_length=MAX_LENGTH[name])
         for label, name, type_, required in CLIENT_FIELDS
     ]
-
-
-def list_header(title: str, total, new_label: str, new_href: str) -> rx.Component:
-    """A list page's heading « Title (total) » and its button to create a new one."""
-    return rx.flex(
-        rx.heading(title, " (", total, ")", size="6", as_="h1"),
-        link_button(new_label, new_href, size="3"),
-        justify="between", align="center", wrap="wrap", spacing="3", width="100%",
-    )
 
 
 def pager(page, pages, on_go, label: str = "Pages") -> rx.Component:
