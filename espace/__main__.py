@@ -253,7 +253,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_check_storage(args: argparse.Namespace) -> None:
-    from espace.services import storage_check
+    from espace.services.storage import check as storage_check
 
     report = storage_check.check(remove=args.remove_orphans, grace_seconds=args.grace_minutes * 60)
     print(storage_check.render(report))
