@@ -1,5 +1,5 @@
 """The reference for bench/upload.py: a bare Starlette endpoint that streams the
-request body to a temporary file on disk and fsyncs it, as espace/services/storage.py
+request body to a temporary file on disk and fsyncs it, as espace/services/storage/pipeline.py
 does (plain writes from the async handler, one fsync at the end), with nothing else.
 
     granian --interface asgi --host 127.0.0.1 --port N bench.bare_upload_app:app

@@ -1,5 +1,5 @@
 """Document storage throughput: the object store (a real S3 server, moto_server, on
-this machine) against local files, through the storage API (espace/services/storage.py)
+this machine) against local files, through the storage API (espace/services/storage/)
 and, with --http, through the real app's upload and download routes.
 
     .venv/bin/python bench/storage.py                  # 50 MB, 5 rounds, storage API only (~1 min)

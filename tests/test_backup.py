@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from espace import db
 from espace.__main__ import main as cli
 from espace.config import settings
-from espace.services import backup, storage
+from espace.services import storage
+from espace.services.backup import archive, create, schema
 from tests.infra import postgres_database
 
 
@@ -32,7 +33,7 @@ def _stamp_head() -> None:
     from alembic import command
     from alembic.config import Config
 
-    command.stamp(Config(str(backup.ROOT / "alembic.ini")), "head")
+    command.stamp(Config(str(schema.ROOT / "alembic.ini")), "head")
 
 
 def _extras() -> None:
@@ -66,8 +67,8 @@ def _everything() -> tuple[dict[str, list[dict]], dict[str, str]]:
     """Every row of every table (as the backup encodes it) and every referenced file's sha256."""
     rows: dict[str, list[dict]] = {}
     with db.get_engine().connect() as conn:
-        for table in backup._tables():
-            rows[table.name] = list(backup.table_rows(conn, table))
+        for table in archive.tables():
+            rows[table.name] = list(archive.table_rows(conn, table))
     keys = {r["storage_key"] for r in rows["document"]} | {r["logo_key"] for r in rows["firm"] if r["logo_key"]}
     files = {key: hashlib.sha256(b"".join(storage.open_chunks(key))).hexdigest() for key in keys}
     return rows, files
@@ -76,7 +77,7 @@ def _everything() -> tuple[dict[str, list[dict]], dict[str, str]]:
 def _load_demo_into_postgres() -> None:
     from espace import demo
 
-    backup._migrate()
+    schema.migrate()
     assert demo.load_demo()
 
 
@@ -156,7 +157,7 @@ def _target_is_untouched() -> None:
     """No row and no document in the target."""
     with db.get_engine().connect() as conn:
         if sa.inspect(conn).has_table("firm"):
-            assert backup._count_rows(conn) == 0
+            assert schema.count_rows(conn) == 0
     assert list(storage.iter_keys()) == []
 
 
@@ -242,7 +243,7 @@ def _rows_seen_by_a_snapshot_while_another_connection_writes() -> tuple[int, int
     engine = db.get_engine()
     count = sa.select(sa.func.count()).select_from(Message.__table__)
     with engine.connect() as snap:
-        backup._snapshot(snap)
+        create.snapshot(snap)
         before = snap.execute(count).scalar_one()
         _extras()  # commits a message (and two files) from another connection
         during = snap.execute(count).scalar_one()
@@ -280,4 +281,4 @@ def test_a_document_missing_from_the_storage_is_reported_not_invented(demo, tmp_
     assert cli(["restore", str(tmp_path / "sauvegarde")]) == 0
     assert sorted(storage.iter_keys()) == sorted(set(files) - {lost})
     with db.get_engine().connect() as conn:
-        assert list(backup.table_rows(conn, backup._tables()[0])) == rows[backup._tables()[0].name]
+        assert list(archive.table_rows(conn, archive.tables()[0])) == rows[archive.tables()[0].name]

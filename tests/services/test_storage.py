@@ -14,7 +14,10 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from espace.config import settings
-from espace.services import storage, storage_check
+from espace.services import storage
+from espace.services.storage import check as storage_check
+from espace.services.storage import local, pipeline
+from espace.services.storage import s3 as object_store
 
 MB = 1024 * 1024
 
@@ -170,7 +173,7 @@ def test_delete_and_missing(store):
 def test_iter_keys_lists_complete_files_only(store):
     keys = {storage.save_bytes(f"fichier {i}".encode())[0] for i in range(5)}
     # An upload in progress (its first part sent) is not a stored file yet.
-    w = storage._Writer(None)
+    w = pipeline._Writer(None)
     try:
         w.write(b"x" * (storage.PART + 1))
         assert set(storage.iter_keys()) == keys
@@ -202,7 +205,7 @@ def test_leftovers_of_a_dead_writer_are_removed_never_a_running_upload(data_dir)
     root = storage.backend().root
     dead = root / ".0000dead.part"
     dead.write_bytes(b"x" * 1000)
-    running = storage._Writer(None)
+    running = pipeline._Writer(None)
     running.write(b"en cours")  # its .part file exists, locked by this writer
     try:
         assert [x.name for x in storage.leftovers()] == [dead.name]
@@ -228,7 +231,7 @@ def test_a_writer_whose_part_file_was_swept_before_it_locked_it_fails_cleanly(da
             storage.remove_leftovers()
         return real_flock(fd, op)
 
-    monkeypatch.setattr(storage.fcntl, "flock", sweep_first)
+    monkeypatch.setattr(local.fcntl, "flock", sweep_first)
     with pytest.raises(FileNotFoundError):
         storage.save_bytes(b"perdu")
     monkeypatch.undo()
@@ -242,10 +245,10 @@ def test_object_store_sweep_aborts_only_old_incomplete_uploads(s3_bucket, data_d
     s3 = storage.backend()
     up = s3.client.create_multipart_upload(Bucket=s3.bucket, Key=s3.object_key("abandonne"))
     started = s3.client.list_multipart_uploads(Bucket=s3.bucket)["Uploads"][0]["Initiated"].timestamp()
-    monkeypatch.setattr(storage, "_now", lambda: started + 600)
+    monkeypatch.setattr(object_store, "_now", lambda: started + 600)
     assert storage.remove_leftovers() == []  # started ten minutes ago: kept
     assert len(incomplete_uploads()) == 1
-    monkeypatch.setattr(storage, "_now", lambda: started + storage.STALE_UPLOAD_SECONDS + 1)
+    monkeypatch.setattr(object_store, "_now", lambda: started + storage.STALE_UPLOAD_SECONDS + 1)
     removed = storage.remove_leftovers()
     assert [x.name for x in removed] == [f"{s3.object_key('abandonne')} (upload {up['UploadId']})"]
     monkeypatch.undo()
@@ -312,7 +315,7 @@ def test_check_storage_reports_orphans_missing_files_and_interrupted_uploads(sto
 
     orphan, _, _ = storage.save_bytes(b"sans ligne")
     storage.delete(keys[0])
-    w = storage._Writer(None)  # an upload interrupted by a crash
+    w = pipeline._Writer(None)  # an upload interrupted by a crash
     w.write(b"x" * (storage.PART + 10))
     if store == "local":
         w.sink.fh.close()  # its process died: the lock is gone, the .part file stays
@@ -342,7 +345,7 @@ def test_app_start_sweeps_the_leftovers_of_a_crash(data_dir):
     app serves; one being written (locked) stays."""
     dead = storage.backend().root / ".0000dead.part"
     dead.write_bytes(b"x" * 100)
-    running = storage._Writer(None)
+    running = pipeline._Writer(None)
     running.write(b"en cours")
 
     async def start():

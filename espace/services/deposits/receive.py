@@ -1,7 +1,7 @@
 """Documents deposited by a client into one of their dossiers (and the firm's own
 uploads, which go through the same `receive_document`).
 
-The body is streamed to private storage (storage.py: nothing visible until complete) with the
+The body is streamed to private storage (services/storage/: nothing visible until complete) with the
 size limit enforced while reading; the type is decided on the stored CONTENT
 (filetypes.sniff). Anything refused, too large or interrupted leaves neither a
 file nor a row."""

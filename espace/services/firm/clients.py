@@ -22,6 +22,7 @@ from espace.services.accounts import auth, identities
 from espace.services.client.contact import FIELDS, REQUIRED, validate_details
 from espace.services.firm import invitations
 from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of
+from espace.services.firm.membership import open_membership
 
 log = logging.getLogger(__name__)
 
@@ -205,14 +206,9 @@ def create_client(user: User, form: object) -> Result:
         with session_scope() as s:
             firm = firm_of(s, user)
             try:
-                target, _, _ = identities.add_membership(s, firm_id=user.firm_id, email=values["email"],
-                                                         nom=values["nom"], prenom=values["prenom"],
-                                                         role=Role.client)
-                client = Client(firm_id=user.firm_id, user_id=saved_id(target.id), email=values["email"],
-                                adresse=values["adresse"], code_postal=values["code_postal"],
-                                ville=values["ville"], tel=values["tel"], mobile=values["mobile"])
-                s.add(client)
-                s.flush()
+                opened = open_membership(s, firm_id=user.firm_id, role=Role.client, values=values)
+                target, client = opened.user, opened.client
+                assert client is not None  # a client's membership comes with its record
                 audit.record(s, user, "client_cree", f"client {client.id} {target.email}",
                              subject_user_id=target.id)
                 message = invitations.invite_client(s, user, firm, target, resend=False)

@@ -33,6 +33,7 @@ from espace.services.accounts import auth, identities
 from espace.services.firm.clients import NEVER, display_name
 from espace.services.firm.common import ActionResult
 from espace.services.firm.invitations import INVITE_DAYS
+from espace.services.firm.membership import open_membership
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
@@ -199,8 +200,7 @@ def invite_colleague(user: User, form: object) -> Result:
         try:
             # Linked to the person's account when the address already has one, anywhere:
             # the answer is the same (services/identities.py).
-            target, _, _ = identities.add_membership(s, firm_id=admin.firm_id, email=values["email"],
-                                                     nom=values["nom"], prenom=values["prenom"], role=role)
+            target = open_membership(s, firm_id=admin.firm_id, role=role, values=values).user
         except identities.SameFirm:
             return Result(False, {"email": SAME_FIRM_TAKEN})
         except IntegrityError:

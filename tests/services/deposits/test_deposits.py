@@ -20,9 +20,10 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.demo import make_pdf
 from espace.models import Direction, Document, User
-from espace.services import AccessDenied, deposits, storage
+from espace.services import AccessDenied, deposits
 from espace.services.client import portal
 from espace.services.mail import mailer, outbox
+from espace.services.storage import pipeline
 from tests.admin_helpers import sent_emails as _outbox
 from tests.admin_helpers import user as _user
 
@@ -313,7 +314,7 @@ def test_upload_cancelled_midway_leaves_nothing(demo):
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await asyncio.to_thread(storage._disk.submit(lambda: None).result)  # the cleanup ran before it
+        await asyncio.to_thread(pipeline._disk.submit(lambda: None).result)  # the cleanup ran before it
 
     asyncio.run(scenario())
     assert stored_files() == before_files
@@ -328,14 +329,14 @@ def test_request_cancelled_once_the_body_is_in_still_records_the_file_and_its_ro
     did = demo["dossier_ids"][1]
     before_files, before_rows = stored_files(), deposited_count(did)
     in_fsync, release = threading.Event(), threading.Event()
-    real_finish = storage._Writer.finish
+    real_finish = pipeline._Writer.finish
 
     def slow_finish(self):
         in_fsync.set()
         release.wait(10)
         return real_finish(self)
 
-    monkeypatch.setattr(storage._Writer, "finish", slow_finish)
+    monkeypatch.setattr(pipeline._Writer, "finish", slow_finish)
 
     async def scenario():
         task = asyncio.create_task(deposits.deposit_stream(user, did, "fin.pdf", Feed(make_pdf("fin"))))
@@ -344,7 +345,7 @@ def test_request_cancelled_once_the_body_is_in_still_records_the_file_and_its_ro
         with pytest.raises(asyncio.CancelledError):
             await task
         release.set()
-        await asyncio.to_thread(storage._disk.submit(lambda: None).result)
+        await asyncio.to_thread(pipeline._disk.submit(lambda: None).result)
 
     asyncio.run(scenario())
     for _ in range(100):  # the recording finishes in its disk thread
@@ -362,7 +363,7 @@ def test_disk_error_midway_leaves_nothing(demo, monkeypatch):
     user = _user(demo["client_user_id"])
     did = demo["dossier_ids"][1]
     before_files, before_rows = stored_files(), deposited_count(did)
-    real_put = storage._Writer.put
+    real_put = pipeline._Writer.put
     calls = []
 
     def failing_put(self, chunks):
@@ -371,7 +372,7 @@ def test_disk_error_midway_leaves_nothing(demo, monkeypatch):
             raise OSError(28, "No space left on device")
         return real_put(self, chunks)
 
-    monkeypatch.setattr(storage._Writer, "put", failing_put)
+    monkeypatch.setattr(pipeline._Writer, "put", failing_put)
     data = make_pdf("plein") + b"\x00" * (3 * 1024 * 1024)
     result = deposit(user, did, "plein.pdf", Feed(data, chunk=256 * 1024))
     assert result["ok"] is False and result["status"] == 400

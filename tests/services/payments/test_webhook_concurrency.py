@@ -17,7 +17,8 @@ from sqlmodel import select
 from espace import db
 from espace.config import settings
 from espace.models import AuditEvent, Facture, FactureStatus, Firm, OutboxEmail, Payment, StripeEvent
-from espace.services import backup, payments
+from espace.services import payments
+from espace.services.backup import schema
 from espace.services.crypto import encrypt_secret
 from tests.infra import postgres_database
 from tests.services.payments.test_payments import _event, _sign
@@ -34,7 +35,7 @@ def pg_shop(data_dir, monkeypatch):
     with postgres_database() as url:
         monkeypatch.setattr(settings, "db_url", url)
         db.reset_engine()
-        backup._migrate()
+        schema.migrate()
         ids = demo.load_demo()
         with db.session_scope() as s:
             firm = s.get(Firm, ids["firm_id"])

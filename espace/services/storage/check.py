@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from espace.db import session_scope
 from espace.models import Document, Firm
-from espace.services import storage
+from espace.services.storage import api as storage
+from espace.services.storage.base import Entry, Leftover
 
 GRACE_SECONDS = 3600
 
@@ -32,13 +33,13 @@ class Report:
     upload_grace_seconds: float = GRACE_SECONDS
     files: int = 0
     bytes: int = 0
-    orphans: list[storage.Entry] = field(default_factory=list)  # files without a row
-    recent_orphans: list[storage.Entry] = field(default_factory=list)  # younger than the grace: kept
+    orphans: list[Entry] = field(default_factory=list)  # files without a row
+    recent_orphans: list[Entry] = field(default_factory=list)  # younger than the grace: kept
     missing: list[tuple[str, str]] = field(default_factory=list)  # (what, key): rows without a file
-    leftovers: list[storage.Leftover] = field(default_factory=list)  # interrupted uploads
-    running: list[storage.Leftover] = field(default_factory=list)  # object store: recent uploads, kept
+    leftovers: list[Leftover] = field(default_factory=list)  # interrupted uploads
+    running: list[Leftover] = field(default_factory=list)  # object store: recent uploads, kept
     removed_orphans: list[str] = field(default_factory=list)
-    removed_leftovers: list[storage.Leftover] = field(default_factory=list)
+    removed_leftovers: list[Leftover] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -79,7 +80,7 @@ def check(remove: bool = False, grace_seconds: float = GRACE_SECONDS,
     upload_grace = grace_seconds if upload_grace_seconds is None else upload_grace_seconds
     report = Report(storage.describe(), grace_seconds, upload_grace)
     rows = _referenced()
-    stored: dict[str, storage.Entry] = {}
+    stored: dict[str, Entry] = {}
     for entry in storage.iter_entries():
         stored[entry.key] = entry
         report.files += 1

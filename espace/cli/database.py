@@ -1,0 +1,44 @@
+"""`migrate` (the schema, Alembic) and `demo` (the demonstration data, once).
+
+The imports of every command are made when it runs: `python -m espace -h` stays quick."""
+from __future__ import annotations
+
+import argparse
+
+from espace.cli.common import ROOT, Command
+
+
+def register(command: Command) -> None:
+    command("migrate", help="met à jour le schéma de la base de données (Alembic)").set_defaults(func=cmd_migrate)
+    command("demo", help="charge les données de démonstration si la base est vide").set_defaults(func=cmd_demo)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from espace.config import settings
+
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(Config(str(ROOT / "alembic.ini")), "head")
+    print("Base de données à jour.")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from espace import demo
+    from espace.config import settings
+
+    if not settings.demo:
+        print("Mode démonstration désactivé (DEMO=0) : aucune donnée de démonstration chargée.")
+        return
+    if demo.load_demo():
+        print("Données de démonstration chargées.")
+    else:
+        print("La base contient déjà des données : rien n'a été chargé.")
+    print(demo.LOGIN_HINTS)
+    from espace.services.payments import configure_demo
+
+    # With STRIPE_API_BASE pointing at a local localstripe: online payment for the demo firm.
+    if message := configure_demo():
+        print(message)
