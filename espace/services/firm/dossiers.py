@@ -11,13 +11,12 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, exists, func, or_, select
 
-from espace.db import session_scope
 from espace.domain.ids import saved_id
 from espace.domain.roles import STAFF_ROLES
 from espace.domain.text import clean_line
 from espace.models import Client, Dossier, DossierClient, ShareNotice, User
 from espace.services import AccessDenied, audit
-from espace.services.access import client_in_firm, dossier_in_firm, require_staff, staff_in_firm
+from espace.services.access import client_in_firm, dossier_in_firm, firm_scope, staff_in_firm
 from espace.services.firm.clients import display_name
 from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of
 
@@ -70,8 +69,7 @@ class DossierValues:
 def options(user: User) -> Options:
     """The choices of the dossier form and filters: the firm's clients and its
     lawyers/staff (the possible interlocutors)."""
-    with session_scope() as s:
-        require_staff(s, user)
+    with firm_scope(user) as (s, _):
         clients = s.exec(
             select(Client, User).join(User, col(User.id) == Client.user_id)
             .where(Client.firm_id == user.firm_id, User.firm_id == user.firm_id)
@@ -109,8 +107,7 @@ def list_dossiers(user: User, search: str = "", interlocutor_id: object = "", cl
     client's name; `interlocutor_id` (a User id) and `client_id` (a Client id), both
     of the firm (else AccessDenied); empty = no filter."""
     words = clean_line(search)[:SEARCH_MAX].split()
-    with session_scope() as s:
-        require_staff(s, user)
+    with firm_scope(user) as (s, _):
         conditions: list[ColumnElement[bool]] = [col(Dossier.firm_id) == user.firm_id]
         for word in words[:SEARCH_WORDS]:
             pattern = like_pattern(word)
@@ -151,8 +148,7 @@ def list_dossiers(user: User, search: str = "", interlocutor_id: object = "", cl
 
 def get_dossier(user: User, dossier_id: object) -> DossierValues:
     """The dossier's values for the edit form."""
-    with session_scope() as s:
-        require_staff(s, user)
+    with firm_scope(user) as (s, _):
         d = dossier_in_firm(s, user, dossier_id)
         client_ids = s.exec(
             select(DossierClient.client_id).join(Client, col(Client.id) == DossierClient.client_id)
@@ -215,8 +211,7 @@ def _reference_taken(s: Session, user: User, reference: str, except_id: int | No
 
 
 def create_dossier(user: User, form: object) -> Result:
-    with session_scope() as s:
-        require_staff(s, user)
+    with firm_scope(user) as (s, _):
         values, errors, clients, interlocutor = _read_form(s, user, form)
         if not errors and _reference_taken(s, user, values["reference"]):
             errors["reference"] = REFERENCE_TAKEN
@@ -239,8 +234,7 @@ def create_dossier(user: User, form: object) -> Result:
 
 
 def update_dossier(user: User, dossier_id: object, form: object) -> Result:
-    with session_scope() as s:
-        require_staff(s, user)
+    with firm_scope(user) as (s, _):
         d = dossier_in_firm(s, user, dossier_id)  # authorise first
         values, errors, clients, interlocutor = _read_form(s, user, form)
         if not errors and _reference_taken(s, user, values["reference"], except_id=d.id):

@@ -13,14 +13,13 @@ from sqlalchemy import case
 from sqlmodel import col, func, select
 
 from espace.config import settings
-from espace.db import session_scope
 from espace.domain.french import fdatetime
 from espace.domain.ids import saved_id
 from espace.domain.names import dossier_title, formal_name
 from espace.domain.text import clean_line, clean_text
 from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
-from espace.services.access import dossier_clients, dossier_in_firm, require_staff
+from espace.services.access import dossier_clients, dossier_in_firm, firm_scope
 from espace.services.client import messaging
 from espace.services.firm.common import ActionResult
 from espace.services.mail import outbox
@@ -51,8 +50,7 @@ class Thread:
 
 def unread_count(user: User, dossier_id: object = None) -> int:
     """Client messages nobody of the firm has read yet (the firm's, or one dossier's)."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         q = select(func.count()).select_from(Message).where(
             Message.firm_id == staff.firm_id, Message.direction == MessageDirection.client,
             col(Message.read_at).is_(None))
@@ -65,8 +63,7 @@ def threads(user: User) -> list[Thread]:
     """One row per dossier of the firm with messages, the most recent first (at
     most THREADS_MAX): dossier, clients, number of messages, unread client
     messages, last message."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         unread = func.sum(case(((col(Message.direction) == MessageDirection.client) & col(Message.read_at).is_(None),
                                 1), else_=0))
         grouped = s.exec(
@@ -107,8 +104,7 @@ def threads(user: User) -> list[Thread]:
 
 def read_thread(user: User, dossier_id: object) -> list[messaging.MessageRow]:
     """The dossier's messages, oldest first; the clients' messages become read."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         did = dossier_in_firm(s, staff, dossier_id).id
     return messaging.thread(staff, did)
 
@@ -119,8 +115,7 @@ def answer(user: User, dossier_id: object, body: str, subject: str = "") -> Acti
     client subject. Refused with errors by field "subject", "body" or "form"."""
     subject = clean_line(subject)
     body = clean_text(body)
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         d = dossier_in_firm(s, staff, dossier_id)
         errors: dict[str, str] = {}
         if len(subject) > messaging.SUBJECT_MAX:

@@ -16,13 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
-from espace.db import session_scope
 from espace.domain.french import fdate, fdatetime
 from espace.domain.ids import saved_id
 from espace.domain.names import formal_name, full_name
 from espace.models import Client, ContactRequest, ContactStatus, Firm, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.access import get_by_id, require_staff
+from espace.services.access import firm_scope, get_by_id
 from espace.services.accounts import identities
 from espace.services.client.contact import FIELDS
 from espace.services.firm.common import ActionResult
@@ -78,8 +77,7 @@ def _requested(row: ContactRequest) -> dict[str, str]:
 
 
 def pending_count(user: User) -> int:
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         return s.exec(
             select(func.count()).select_from(ContactRequest).where(
                 ContactRequest.firm_id == staff.firm_id, ContactRequest.status == ContactStatus.en_attente)
@@ -90,8 +88,7 @@ def list_requests(user: User, status: str = "pending") -> list[RequestRow]:
     """The firm's requests: "pending" (oldest first, each field with the value on
     file and the one asked, `changed` when they differ) or "processed"
     (accepted or refused, newest first, with the decision)."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         q = (
             select(ContactRequest, Client, User)
             .join(Client, col(Client.id) == ContactRequest.client_id)
@@ -171,8 +168,7 @@ def accept(user: User, request_id: object) -> ActionResult:
     rest on the Client; a new e-mail is also the new login identifier). Refused,
     with a message under "form", when that e-mail belongs to another account or
     the request is no longer pending."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         row, client, u = _firm_request(s, staff, request_id)
         if row.status != ContactStatus.en_attente:
             return ActionResult(False, {"form": ALREADY})
@@ -217,8 +213,7 @@ def refuse(user: User, request_id: object, reason: object) -> ActionResult:
     Errors under "reason" or "form"."""
     text = "" if reason is None else str(reason).replace("\r\n", "\n").strip()
     text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         row, _, u = _firm_request(s, staff, request_id)
         if row.status != ContactStatus.en_attente:
             return ActionResult(False, {"form": ALREADY})

@@ -17,7 +17,7 @@ from espace.domain.text import clean_line, truthy
 from espace.models import Firm, User
 from espace.services import AccessDenied, audit, storage
 from espace.services import crypto as security
-from espace.services.access import firm_of, require_admin, require_staff
+from espace.services.access import firm_of, firm_scope
 from espace.services.firm.common import ActionResult
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,7 @@ class LogoResult:
 def get_settings(user: User) -> FirmSettings:
     """What the browser may see of the firm's settings — never a secret. Every firm
     user may read them; only an administrator may change them (`can_edit`)."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         firm = firm_of(s, staff)
         return FirmSettings(
             name=firm.name,
@@ -73,8 +72,8 @@ def get_settings(user: User) -> FirmSettings:
 def require_editor(user: User | None) -> None:
     """Only an administrator of the firm changes its settings: NotAdmin for a lawyer
     or staff member, AccessDenied for anyone else."""
-    with session_scope() as s:
-        require_admin(s, user)
+    with firm_scope(user, admin=True):
+        pass
 
 
 def update(user: User, form: object) -> ActionResult:
@@ -203,9 +202,8 @@ def save_logo(user: User, data: bytes) -> LogoResult:
 
 
 def remove_logo(user: User) -> None:
-    with session_scope() as s:
-        require_admin(s, user)
-        firm = s.get(Firm, user.firm_id)
+    with firm_scope(user, admin=True) as (s, staff):
+        firm = s.get(Firm, staff.firm_id)
         old = firm.logo_key if firm else None
         if firm is None or not old:
             return

@@ -28,7 +28,7 @@ from espace.domain.roles import STAFF_ROLES
 from espace.domain.text import clean_line
 from espace.models import Account, Firm, OneTimeToken, Role, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.access import firm_of, require_admin, require_staff, staff_in_firm
+from espace.services.access import firm_of, firm_scope, require_admin, staff_in_firm
 from espace.services.accounts import auth, identities
 from espace.services.firm.clients import NEVER, display_name
 from espace.services.firm.common import ActionResult
@@ -108,8 +108,7 @@ def _row(u: User, me: User) -> Colleague:
 def list_team(user: User) -> Team:
     """The firm's lawyers, staff and administrators by name, and whether the acting
     user may manage them."""
-    with session_scope() as s:
-        me = require_staff(s, user)
+    with firm_scope(user) as (s, me):
         people = s.exec(
             select(User).where(User.firm_id == me.firm_id, col(User.role).in_(STAFF_ROLES))
             .order_by(func.lower(User.nom), func.lower(User.prenom), col(User.id))
