@@ -16,12 +16,12 @@ from espace.config import settings
 from espace.domain.french import fdatetime
 from espace.domain.ids import saved_id
 from espace.domain.names import dossier_title, formal_name
+from espace.domain.outcome import Outcome
 from espace.domain.text import clean_line, clean_text
 from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
 from espace.services.access import dossier_clients, dossier_in_firm, firm_scope
 from espace.services.client import messaging
-from espace.services.firm.common import ActionResult
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def read_thread(user: User, dossier_id: object) -> list[messaging.MessageRow]:
     return messaging.thread(staff, did)
 
 
-def answer(user: User, dossier_id: object, body: str, subject: str = "") -> ActionResult:
+def answer(user: User, dossier_id: object, body: str, subject: str = "") -> Outcome[None]:
     """Write to the dossier's clients: stored in the thread (direction "cabinet")
     and emailed to each active client. An empty subject becomes « Re : » the last
     client subject. Refused with errors by field "subject", "body" or "form"."""
@@ -125,7 +125,7 @@ def answer(user: User, dossier_id: object, body: str, subject: str = "") -> Acti
         elif len(body) > messaging.BODY_MAX:
             errors["body"] = f"Le message ne doit pas dépasser {messaging.BODY_MAX:,} caractères.".replace(",", " ")
         if errors:
-            return ActionResult(False, errors)
+            return Outcome.refused(errors)
         if not subject:
             last = s.exec(
                 select(Message.subject)
@@ -159,4 +159,4 @@ def answer(user: User, dossier_id: object, body: str, subject: str = "") -> Acti
         message_id = msg.id
     log.info("answer stored user=%s dossier=%s message=%s emailed=%s", user.id, dossier_id, message_id,
              len(recipients))
-    return ActionResult(True)
+    return Outcome.done()

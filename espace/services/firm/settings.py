@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from espace.db import session_scope
 from espace.domain.contact import is_email
+from espace.domain.outcome import Outcome
 from espace.domain.roles import ADMIN_ROLES
 from espace.domain.text import clean_line, truthy
 from espace.models import Firm, User
 from espace.services import AccessDenied, audit, storage
 from espace.services import crypto as security
 from espace.services.access import firm_of, firm_scope
-from espace.services.firm.common import ActionResult
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,6 @@ class FirmSettings:
     webhook_secret_saved: bool
     invite_with_temporary_password: bool
     can_edit: bool  # the acting user is an administrator
-
-
-@dataclass(frozen=True, slots=True)
-class LogoResult:
-    ok: bool
-    error: str = ""
 
 
 def get_settings(user: User) -> FirmSettings:
@@ -76,7 +70,7 @@ def require_editor(user: User | None) -> None:
         pass
 
 
-def update(user: User, form: object) -> ActionResult:
+def update(user: User, form: object) -> Outcome[None]:
     """Validate and save the settings form (administrators only: NotAdmin otherwise);
     refused with the errors by field."""
     require_editor(user)
@@ -113,7 +107,7 @@ def update(user: User, form: object) -> ActionResult:
                 and _mode(_PUBLISHABLE, publishable) != _mode(_SECRET, secret)):
             errors["secret_key"] = "La clé secrète et la clé publique doivent être du même mode (test ou live)."
         if errors:
-            return ActionResult(False, errors)
+            return Outcome.refused(errors)
         changed = []
         if firm.name != name:
             changed.append("nom")
@@ -140,7 +134,7 @@ def update(user: User, form: object) -> ActionResult:
         audit.record(s, user, "parametres_modifies", ", ".join(changed) or "aucun changement")
         s.commit()
     log.info("firm settings saved by=%s firm=%s changed=%s", user.id, user.firm_id, changed)
-    return ActionResult(True)
+    return Outcome.done()
 
 
 def _mode(pattern: re.Pattern[str], key: str) -> str:
@@ -164,21 +158,21 @@ def stripe_webhook_secret(firm_id: int) -> str | None:
 
 
 # --------------------------------------------------------------------------- logo
-def save_logo(user: User, data: bytes) -> LogoResult:
+def save_logo(user: User, data: bytes) -> Outcome[None]:
     """Store a new logo (PNG, JPEG or WEBP by content, 2 MB max)."""
     from espace.services.deposits import sniff
 
     require_editor(user)
     if not data:
-        return LogoResult(False, "Fichier vide.")
+        return Outcome.refused("Fichier vide.")
     if len(data) > LOGO_MAX_BYTES:
-        return LogoResult(False, "Logo trop volumineux (2 Mo maximum).")
+        return Outcome.refused("Logo trop volumineux (2 Mo maximum).")
     try:
         ctype, _ = sniff(data[:8192], None, "logo")
     except Exception:  # a container format needing the whole file: not an image anyway
         ctype = None
     if ctype not in LOGO_TYPES:
-        return LogoResult(False, "Format non autorisé : le logo doit être une image PNG, JPEG ou WEBP.")
+        return Outcome.refused("Format non autorisé : le logo doit être une image PNG, JPEG ou WEBP.")
     key, _, _ = storage.save_bytes(data)
     try:
         with session_scope() as s:
@@ -198,7 +192,7 @@ def save_logo(user: User, data: bytes) -> LogoResult:
             storage.delete(old)
         except Exception:  # the disk or the object store: an orphan for check-storage, the new logo is in
             log.exception("old logo not deleted firm=%s key=%s", user.firm_id, old)
-    return LogoResult(True)
+    return Outcome.done()
 
 
 def remove_logo(user: User) -> None:

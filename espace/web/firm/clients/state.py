@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
+from espace.domain.contact import FIELDS
 from espace.domain.ids import parse_page
 from espace.models import User
 from espace.services import AccessDenied, audit
-from espace.domain.contact import FIELDS
 from espace.services.firm import clients as admin_clients
 from espace.services.firm.clients import ClientPage, ClientRow, DossierLink
 from espace.web.access import staff_event
