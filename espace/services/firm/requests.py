@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
+from espace.domain.contact import FIELDS
 from espace.domain.french import fdate, fdatetime
 from espace.domain.ids import saved_id
 from espace.domain.names import formal_name, full_name
@@ -24,7 +25,6 @@ from espace.models import Client, ContactRequest, ContactStatus, Firm, User, utc
 from espace.services import AccessDenied, audit
 from espace.services.access import firm_scope, get_by_id
 from espace.services.accounts import identities
-from espace.services.client.contact import FIELDS
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)

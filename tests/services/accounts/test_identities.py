@@ -201,9 +201,9 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
     people = {"marc": user(demo["other_client_user_id"]), "luce": user(demo["client_user_id"])}
     base = contact.current_values(people["marc"])
     assert contact.request_update(people["marc"], {**base, "email": PAUL_EMAIL, "ville": "SETE",
-                                                   "code_postal": "34200"})[0]
+                                                   "code_postal": "34200"}).ok
     base = contact.current_values(people["luce"])
-    assert contact.request_update(people["luce"], {**base, "email": "luce.nouvelle@example.com"})[0]
+    assert contact.request_update(people["luce"], {**base, "email": "luce.nouvelle@example.com"}).ok
     requests = {r.client: r.id for r in admin_requests.list_requests(delmas())}
     marc = admin_requests.accept(delmas(), requests["BERTRAND Marc"])
     luce = admin_requests.accept(delmas(), requests["ALEXANDER Luce"])

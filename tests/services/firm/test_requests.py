@@ -31,7 +31,8 @@ def people(demo):
 
 @pytest.fixture
 def request_id(people):
-    ok, errors = contact.request_update(people["luce"], NEW)
+    result = contact.request_update(people["luce"], NEW)
+    ok, errors = result.ok, result.errors
     assert ok, errors
     with session_scope() as s:
         return s.exec(select(ContactRequest.id).where(ContactRequest.status == ContactStatus.en_attente)).one()
@@ -85,7 +86,8 @@ def test_accept_applies_values_changes_the_identifier_and_emails_the_client(peop
 
 
 def test_accept_refused_when_the_email_is_another_member_of_the_firm(people):
-    ok, _ = contact.request_update(people["luce"], {**NEW, "email": MARC_EMAIL})
+    result = contact.request_update(people["luce"], {**NEW, "email": MARC_EMAIL})
+    ok, _ = result.ok, result.errors
     assert ok
     rid = admin_requests.list_requests(people["lawyer"])[0].id
     result = admin_requests.accept(people["lawyer"], rid)
