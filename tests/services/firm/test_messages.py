@@ -27,7 +27,8 @@ def people(demo):
 def dossier(demo, people):
     did = demo["dossier_ids"][0]
     for subject in ("Question sur l'audience", "Pièce manquante"):
-        ok, errors = messaging.send(people["luce"], did, subject, "Bonjour Maître,\nune question.")
+        result = messaging.send(people["luce"], did, subject, "Bonjour Maître,\nune question.")
+        ok, errors = result.ok, result.errors
         assert ok, errors
     return did
 
