@@ -25,6 +25,9 @@ class Refusal(Enum):
     conflict = "conflict"  # the state does not allow it now (already done, busy)
     throttled = "throttled"  # too many in a short time
     unavailable = "unavailable"  # a dependency failed: try again later
+    too_large = "too_large"  # a body over its size limit
+    unsupported = "unsupported"  # a file of a type that is not accepted
+    failed = "failed"  # the sending was interrupted or could not be stored
 
 
 @dataclass(frozen=True, slots=True)
