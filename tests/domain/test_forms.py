@@ -7,11 +7,16 @@ import pytest
 
 from espace.domain.contact import INVALID_EMAIL, INVALID_PHONE, INVALID_POSTCODE, MAX_LENGTH, REQUIRED
 from espace.domain.forms import (
+    BODY_MAX,
     COLLEAGUE_INVALID_EMAIL,
     NO_ROLE,
+    SUBJECT_MAX,
     ClientForm,
+    ClientMessage,
     ColleagueForm,
     ContactDetails,
+    FirmAnswer,
+    FirmSettingsForm,
     read_form,
 )
 
@@ -125,3 +130,46 @@ def test_unknown_fields_ignored_and_any_value_read_as_text():
     assert not hasattr(details, "role")
     _, errors = read_form(ContactDetails, {**LUCE, "nom": {"a": 1}, "prenom": None})
     assert errors == {"prenom": REQUIRED}  # a dict is read as its text: refused only when too long or empty
+
+
+# --------------------------------------------------------------------------- messages
+def test_client_message_required_limits_and_multiline_cleaning():
+    assert read_form(ClientMessage, {"subject": "  ", "body": "\n \n"}) == (
+        None, {"subject": REQUIRED, "body": REQUIRED})
+    assert read_form(ClientMessage, {"subject": "x" * (SUBJECT_MAX + 1), "body": "y" * (BODY_MAX + 1)}) == (None, {
+        "subject": "L'objet ne doit pas dépasser 150 caractères.",
+        "body": "Le message ne doit pas dépasser 5 000 caractères.",
+    })
+    sent, errors = read_form(ClientMessage, {"subject": "  Demande de\nRDV ", "body": " Bonjour,\r\n\x07à bientôt \n"})
+    assert errors == {} and sent is not None
+    assert (sent.subject, sent.body) == ("Demande de RDV", "Bonjour,\nà bientôt")
+
+
+def test_firm_answer_subject_optional():
+    sent, errors = read_form(FirmAnswer, {"body": "Réponse"})
+    assert errors == {} and sent is not None and sent.subject == ""
+    assert read_form(FirmAnswer, {"subject": "o" * 151, "body": ""}) == (None, {
+        "subject": "L'objet ne doit pas dépasser 150 caractères.", "body": REQUIRED})
+
+
+# --------------------------------------------------------------------------- firm settings
+def test_firm_settings_form():
+    sent, errors = read_form(FirmSettingsForm, {
+        "name": " Cabinet  DELMAS ", "sender_email": " Contact@Cabinet.FR ", "payments_enabled": "on",
+        "publishable_key": " pk_test_abcdefgh ", "secret_key": " sk_test_abcdefgh ", "webhook_secret": "",
+        "invite_with_temporary_password": "non"})
+    assert errors == {} and sent is not None
+    assert sent.model_dump() == {
+        "name": "Cabinet DELMAS", "sender_email": "contact@cabinet.fr", "publishable_key": "pk_test_abcdefgh",
+        "secret_key": "sk_test_abcdefgh", "webhook_secret": "", "payments_enabled": True,
+        "invite_with_temporary_password": False}
+    assert read_form(FirmSettingsForm, {}) == (None, {"name": REQUIRED})
+    assert read_form(FirmSettingsForm, {"name": "N" * 201, "sender_email": "x@" + "y" * 260 + ".fr",
+                                        "publishable_key": "sk_test_abcdefgh", "secret_key": "pk_test_abcdefgh",
+                                        "webhook_secret": "whsec_"}) == (None, {
+        "name": "200 caractères maximum.",
+        "sender_email": "Adresse e-mail invalide (exemple : contact@cabinet.fr).",
+        "publishable_key": "Clé publique invalide : elle commence par pk_test_ ou pk_live_.",
+        "secret_key": "Clé secrète invalide : elle commence par sk_test_, sk_live_ ou rk_.",
+        "webhook_secret": "Secret de webhook invalide : il commence par whsec_.",
+    })

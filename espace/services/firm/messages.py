@@ -13,11 +13,11 @@ from sqlalchemy import case
 from sqlmodel import col, func, select
 
 from espace.config import settings
+from espace.domain.forms import SUBJECT_MAX, FirmAnswer, read_form
 from espace.domain.french import fdatetime
 from espace.domain.ids import saved_id
 from espace.domain.names import dossier_title, formal_name
 from espace.domain.outcome import Outcome
-from espace.domain.text import clean_line, clean_text
 from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
 from espace.services.access import dossier_clients, dossier_in_firm, firm_scope
@@ -26,7 +26,6 @@ from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
-REQUIRED = "Ce champ est obligatoire."
 DEFAULT_SUBJECT = "Message de votre avocat"
 
 
@@ -113,26 +112,19 @@ def answer(user: User, dossier_id: object, body: str, subject: str = "") -> Outc
     """Write to the dossier's clients: stored in the thread (direction "cabinet")
     and emailed to each active client. An empty subject becomes « Re : » the last
     client subject. Refused with errors by field "subject", "body" or "form"."""
-    subject = clean_line(subject)
-    body = clean_text(body)
     with firm_scope(user) as (s, staff):
         d = dossier_in_firm(s, staff, dossier_id)
-        errors: dict[str, str] = {}
-        if len(subject) > messaging.SUBJECT_MAX:
-            errors["subject"] = f"L'objet ne doit pas dépasser {messaging.SUBJECT_MAX} caractères."
-        if not body:
-            errors["body"] = REQUIRED
-        elif len(body) > messaging.BODY_MAX:
-            errors["body"] = f"Le message ne doit pas dépasser {messaging.BODY_MAX:,} caractères.".replace(",", " ")
-        if errors:
+        sent, errors = read_form(FirmAnswer, {"subject": subject, "body": body})
+        if sent is None:
             return Outcome.refused(errors)
+        subject, body = sent.subject, sent.body
         if not subject:
             last = s.exec(
                 select(Message.subject)
                 .where(Message.dossier_id == d.id, Message.direction == MessageDirection.client)
                 .order_by(col(Message.created_at).desc(), col(Message.id).desc())
             ).first()
-            subject = f"Re : {last}"[: messaging.SUBJECT_MAX] if last else DEFAULT_SUBJECT
+            subject = f"Re : {last}"[: SUBJECT_MAX] if last else DEFAULT_SUBJECT
         msg = Message(firm_id=d.firm_id, dossier_id=saved_id(d.id), sender_id=saved_id(staff.id), direction=MessageDirection.cabinet,
                       subject=subject, body=body)
         s.add(msg)

@@ -7,11 +7,13 @@ whether they are saved. An empty secret field on save keeps the saved value."""
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from espace.db import session_scope
-from espace.domain.contact import is_email
+from espace.domain.forms import FirmSettingsForm, read_form
+from espace.domain.forms.fields import trimmed
+from espace.domain.forms.firm import PUBLISHABLE, SECRET, key_mode
 from espace.domain.outcome import Outcome
 from espace.domain.roles import ADMIN_ROLES
 from espace.domain.text import clean_line, truthy
@@ -22,13 +24,9 @@ from espace.services.access import firm_of, firm_scope
 
 log = logging.getLogger(__name__)
 
-NAME_MAX = 200
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_TYPES = {"image/png", "image/jpeg", "image/webp"}
 
-_PUBLISHABLE = re.compile(r"^pk_(test|live)_[A-Za-z0-9]{8,200}$")
-_SECRET = re.compile(r"^(?:sk|rk)_(test|live)_[A-Za-z0-9]{8,200}$")
-_WEBHOOK = re.compile(r"^whsec_[A-Za-z0-9+/=]{8,200}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,44 +68,35 @@ def require_editor(user: User | None) -> None:
         pass
 
 
+def _payment_errors(form: object, errors: dict[str, str], secret_saved: bool) -> dict[str, str]:
+    """The rules between the fields and what is stored, said with the fields' own
+    errors: online payment needs both keys (a saved secret counts), of the same mode."""
+    sent = form if isinstance(form, Mapping) else {}
+    enabled = truthy(sent.get("payments_enabled"))
+    publishable, secret = clean_line(sent.get("publishable_key")), trimmed(sent.get("secret_key"))
+    found: dict[str, str] = {}
+    if enabled and "publishable_key" not in errors and not publishable:
+        found["publishable_key"] = "Obligatoire pour activer le paiement en ligne."
+    if enabled and "secret_key" not in errors and not (secret or secret_saved):
+        found["secret_key"] = "Obligatoire pour activer le paiement en ligne."
+    if ("publishable_key" not in errors and "secret_key" not in errors and publishable and secret
+            and key_mode(PUBLISHABLE, publishable) != key_mode(SECRET, secret)):
+        found["secret_key"] = "La clé secrète et la clé publique doivent être du même mode (test ou live)."
+    return found
+
+
 def update(user: User, form: object) -> Outcome[None]:
-    """Validate and save the settings form (administrators only: NotAdmin otherwise);
-    refused with the errors by field."""
-    require_editor(user)
-    fields = form if isinstance(form, dict) else {}
-    name = clean_line(fields.get("name"))
-    sender = clean_line(fields.get("sender_email")).lower()
-    publishable = clean_line(fields.get("publishable_key"))
-    # Secrets: no cleaning beyond trimming (a key is one token).
-    secret = str(fields.get("secret_key") or "").strip()
-    webhook = str(fields.get("webhook_secret") or "").strip()
-    enabled = truthy(fields.get("payments_enabled"))
-    temporary = truthy(fields.get("invite_with_temporary_password"))
-    errors: dict[str, str] = {}
-    if not name:
-        errors["name"] = "Ce champ est obligatoire."
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"{NAME_MAX} caractères maximum."
-    if sender and (len(sender) > 254 or not is_email(sender)):
-        errors["sender_email"] = "Adresse e-mail invalide (exemple : contact@cabinet.fr)."
-    if publishable and not _PUBLISHABLE.match(publishable):
-        errors["publishable_key"] = "Clé publique invalide : elle commence par pk_test_ ou pk_live_."
-    if secret and not _SECRET.match(secret):
-        errors["secret_key"] = "Clé secrète invalide : elle commence par sk_test_, sk_live_ ou rk_."
-    if webhook and not _WEBHOOK.match(webhook):
-        errors["webhook_secret"] = "Secret de webhook invalide : il commence par whsec_."
-    with session_scope() as s:
-        firm = firm_of(s, user)
-        has_secret = bool(secret) or bool(firm.stripe_secret_key_enc)
-        if enabled and "publishable_key" not in errors and not publishable:
-            errors["publishable_key"] = "Obligatoire pour activer le paiement en ligne."
-        if enabled and "secret_key" not in errors and not has_secret:
-            errors["secret_key"] = "Obligatoire pour activer le paiement en ligne."
-        if ("publishable_key" not in errors and "secret_key" not in errors and publishable and secret
-                and _mode(_PUBLISHABLE, publishable) != _mode(_SECRET, secret)):
-            errors["secret_key"] = "La clé secrète et la clé publique doivent être du même mode (test ou live)."
-        if errors:
+    """Validate (FirmSettingsForm) and save the settings form (administrators only:
+    NotAdmin otherwise); refused with the errors by field."""
+    with firm_scope(user, admin=True) as (s, staff):
+        firm = firm_of(s, staff)
+        values, errors = read_form(FirmSettingsForm, form)
+        errors.update(_payment_errors(form, errors, bool(firm.stripe_secret_key_enc)))
+        if values is None or errors:
             return Outcome.refused(errors)
+        name, sender, publishable = values.name, values.sender_email, values.publishable_key
+        secret, webhook = values.secret_key, values.webhook_secret
+        enabled, temporary = values.payments_enabled, values.invite_with_temporary_password
         changed = []
         if firm.name != name:
             changed.append("nom")
@@ -135,12 +124,6 @@ def update(user: User, form: object) -> Outcome[None]:
         s.commit()
     log.info("firm settings saved by=%s firm=%s changed=%s", user.id, user.firm_id, changed)
     return Outcome.done()
-
-
-def _mode(pattern: re.Pattern[str], key: str) -> str:
-    """« test » or « live », from a key that `pattern` matched."""
-    found = pattern.match(key)
-    return found.group(1) if found else ""
 
 
 def stripe_secret_key(firm_id: int) -> str | None:

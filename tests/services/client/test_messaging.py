@@ -10,11 +10,11 @@ import pytest
 from sqlmodel import select
 
 from espace.db import session_scope
+from espace.domain.forms import BODY_MAX, SUBJECT_MAX
 from espace.domain.outcome import Outcome
 from espace.models import Message, MessageDirection, utcnow
 from espace.services import AccessDenied
 from espace.services.client import messaging
-from espace.services.client.messaging import BODY_MAX, SUBJECT_MAX
 from espace.services.mail import mailer, outbox
 from tests.admin_helpers import sent_emails as _outbox
 from tests.admin_helpers import user as _user
