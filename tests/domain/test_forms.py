@@ -15,8 +15,10 @@ from espace.domain.forms import (
     ClientMessage,
     ColleagueForm,
     ContactDetails,
+    DossierForm,
     FirmAnswer,
     FirmSettingsForm,
+    RefusalReason,
     read_form,
 )
 
@@ -173,3 +175,21 @@ def test_firm_settings_form():
         "secret_key": "Clé secrète invalide : elle commence par sk_test_, sk_live_ ou rk_.",
         "webhook_secret": "Secret de webhook invalide : il commence par whsec_.",
     })
+
+
+# --------------------------------------------------------------------------- dossiers, refusals
+def test_dossier_form():
+    sent, errors = read_form(DossierForm, {"reference": " 2027/001 ", "label": "DURAND  /  MARTIN", "client_ids": [1]})
+    assert errors == {} and sent is not None and sent.model_dump() == {"reference": "2027/001",
+                                                                        "label": "DURAND / MARTIN"}
+    assert read_form(DossierForm, {}) == (None, {"reference": REQUIRED, "label": REQUIRED})
+    assert read_form(DossierForm, {"reference": "R" * 51, "label": "L" * 201}) == (None, {
+        "reference": "50 caractères maximum.", "label": "200 caractères maximum."})
+
+
+def test_refusal_reason_keeps_its_lines():
+    sent, errors = read_form(RefusalReason, {"reason": "  Merci de joindre\r\nun justificatif.\x00 "})
+    assert errors == {} and sent is not None and sent.reason == "Merci de joindre\nun justificatif."
+    assert read_form(RefusalReason, {"reason": " \n "}) == (None, {"reason": "Indiquez le motif du refus."})
+    assert read_form(RefusalReason, {}) == (None, {"reason": "Indiquez le motif du refus."})
+    assert read_form(RefusalReason, {"reason": "x" * 1001}) == (None, {"reason": "1000 caractères maximum."})

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from espace.domain.forms.dossiers import DossierForm, RefusalReason
 from espace.domain.forms.fields import Form
 from espace.domain.forms.firm import FirmSettingsForm
 from espace.domain.forms.messages import BODY_MAX, SUBJECT_MAX, ClientMessage, FirmAnswer
@@ -24,8 +25,8 @@ from espace.domain.forms.people import (
 Model = TypeVar("Model", bound=BaseModel)
 
 __all__ = ["BODY_MAX", "COLLEAGUE_INVALID_EMAIL", "NAME_MAX", "NO_ROLE", "SUBJECT_MAX", "ClientForm",
-           "ClientMessage", "ColleagueForm", "ContactDetails", "FirmAnswer", "FirmSettingsForm", "Form",
-           "form_errors", "read_form"]
+           "ClientMessage", "ColleagueForm", "ContactDetails", "DossierForm", "FirmAnswer", "FirmSettingsForm", "Form",
+           "RefusalReason", "form_errors", "read_form"]
 
 
 def form_errors(error: ValidationError) -> dict[str, str]:

@@ -31,10 +31,11 @@ def trimmed(value: object) -> str:
 
 def text(limit: int | None, *, required: bool = True, clean: Callable[[object], str] = clean_line,
          normal: Callable[[str], str] | None = None, check: Callable[[str], bool] | None = None,
-         invalid: str = "", long: Callable[[int], str] = too_long) -> BeforeValidator:
+         invalid: str = "", long: Callable[[int], str] = too_long, missing: str = REQUIRED) -> BeforeValidator:
     """A text field: `clean`ed (one line by default) and `normal`ised, then required
     (or empty allowed), at most `limit` characters (else `long(limit)`), and
-    `check`ed when given (else `invalid`). No limit: the check bounds it."""
+    `check`ed when given (else `invalid`). No limit: the check bounds it. An empty
+    required field is refused with `missing`."""
 
     def read(value: object) -> str:
         got = clean(value)
@@ -42,7 +43,7 @@ def text(limit: int | None, *, required: bool = True, clean: Callable[[object], 
             got = normal(got)
         if not got:
             if required:
-                raise refuse(REQUIRED)
+                raise refuse(missing)
             return got
         if limit is not None and len(got) > limit:
             raise refuse(long(limit))

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, exists, func, or_, select
 
+from espace.domain.forms import DossierForm, read_form
 from espace.domain.ids import saved_id
 from espace.domain.outcome import Outcome
 from espace.domain.roles import STAFF_ROLES
@@ -23,8 +24,6 @@ from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, Page, like_pat
 
 log = logging.getLogger(__name__)
 
-REFERENCE_MAX = 50
-LABEL_MAX = 200
 REFERENCE_TAKEN = "Cette référence est déjà utilisée par un autre dossier du cabinet."
 
 
@@ -169,16 +168,8 @@ def _read_form(s: Session, user: User, form: object
     """Validated values, errors, the chosen clients and interlocutor. Ids that are
     not of the firm raise AccessDenied (never silently dropped)."""
     fields = form if isinstance(form, dict) else {}
-    values = {"reference": clean_line(fields.get("reference")), "label": clean_line(fields.get("label"))}
-    errors: dict[str, str] = {}
-    if not values["reference"]:
-        errors["reference"] = "Ce champ est obligatoire."
-    elif len(values["reference"]) > REFERENCE_MAX:
-        errors["reference"] = f"{REFERENCE_MAX} caractères maximum."
-    if not values["label"]:
-        errors["label"] = "Ce champ est obligatoire."
-    elif len(values["label"]) > LABEL_MAX:
-        errors["label"] = f"{LABEL_MAX} caractères maximum."
+    dossier, errors = read_form(DossierForm, fields)
+    values = dossier.model_dump() if dossier is not None else {"reference": "", "label": ""}
     raw_ids = _client_ids(fields.get("client_ids"))
     if len(raw_ids) > 500:
         raise AccessDenied()

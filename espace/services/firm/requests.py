@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.domain.contact import FIELDS
+from espace.domain.forms import RefusalReason, read_form
 from espace.domain.french import fdate, fdatetime
 from espace.domain.ids import saved_id
 from espace.domain.names import formal_name, full_name
@@ -29,7 +30,7 @@ from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
-REASON_MAX = 1000
+
 PROCESSED_MAX = 50
 ALREADY = "Cette demande a déjà été traitée."
 SAME_FIRM = ("L'adresse {email} est déjà celle d'un autre compte de votre cabinet : "
@@ -211,16 +212,14 @@ def accept(user: User, request_id: object) -> Outcome[None]:
 def refuse(user: User, request_id: object, reason: object) -> Outcome[None]:
     """Refuse a pending request; the reason (required) is emailed to the client.
     Errors under "reason" or "form"."""
-    text = "" if reason is None else str(reason).replace("\r\n", "\n").strip()
-    text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
     with firm_scope(user) as (s, staff):
         row, _, u = _firm_request(s, staff, request_id)
         if row.status != ContactStatus.en_attente:
             return Outcome.refused({"form": ALREADY})
-        if not text:
-            return Outcome.refused({"reason": "Indiquez le motif du refus."})
-        if len(text) > REASON_MAX:
-            return Outcome.refused({"reason": f"{REASON_MAX} caractères maximum."})
+        sent, errors = read_form(RefusalReason, {"reason": reason})
+        if sent is None:
+            return Outcome.refused(errors)
+        text = sent.reason
         if not _decide(s, row, staff, ContactStatus.refusee, text):
             return Outcome.refused({"form": ALREADY})
         audit.record(s, staff, "demande_traitee", f"demande {row.id} refusée", subject_user_id=u.id)
