@@ -1,10 +1,10 @@
 """Who may act on the firm side, and the firm-scoped lookups of the services — written once.
 
-Every firm service starts with `with firm_scope(user) as (s, staff):` (require_staff
-in a fresh session): the acting user is re-read
-in the caller's session and must still be an active administrator, lawyer or staff
-member of the same firm; whatever the passed object claims (a stale or forged User,
-an auth.Actor) counts for nothing beyond its id and firm. `require_admin(s, user)` also wants the firm's
+Every firm service opens with `with firm_scope(user) as (s, staff):`: one session in
+which `require_staff(s, user)` re-reads the acting user, who must still be an active
+administrator, lawyer or staff member of the same firm; whatever the passed object
+claims (a stale or forged User, an auth.Actor) counts for nothing beyond its id and
+firm. `firm_scope(user, admin=True)` (require_admin) also wants the firm's
 administrator role (settings, Stripe keys, logo, colleagues): a lawyer or staff
 member gets NotAdmin, with its French message.
 
