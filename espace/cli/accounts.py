@@ -90,20 +90,21 @@ def form_values(args: argparse.Namespace, role: Role) -> dict[str, str]:
     """The values as /admin's form for this role reads them (trimmed, lower-case
     e-mail, postcode without spaces), once its rules pass; CliError with its
     messages otherwise."""
+    from espace.domain.forms import ClientForm, ColleagueForm, Form, read_form
     from espace.models import Role
-    from espace.services.firm import clients, team
+
+    read: Form | None
 
     form = {"nom": args.nom, "prenom": args.prenom, "email": args.email}
     if role == Role.client:
         form |= {"adresse": args.adresse, "code_postal": args.code_postal, "ville": args.ville,
                  "tel": args.tel, "mobile": args.mobile}
-        values = clients._values(form)
-        errors = clients.validate(values)
+        read, errors = read_form(ClientForm, form)
     else:
-        values = team._values(form | {"role": role.value})
-        errors = team._validate(values)
-    if errors:
+        read, errors = read_form(ColleagueForm, form | {"role": role.value})
+    if read is None:
         raise CliError(" ; ".join(f"{OPTIONS.get(key, key)} : {message}" for key, message in errors.items()))
+    values: dict[str, str] = read.model_dump()
     return values
 
 

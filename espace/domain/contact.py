@@ -54,3 +54,47 @@ def is_phone(value: str) -> bool:
     except phonenumbers.NumberParseException:
         return False
     return bool(phonenumbers.is_possible_number(number))
+
+
+# --------------------------------------------------------------------------- the contact fields
+# A client's details, as the client's request form and the firm's client form show
+# them: (key, label) in the order of the forms and of the e-mails that list changes.
+FIELDS: list[tuple[str, str]] = [
+    ("nom", "Nom"),
+    ("prenom", "Prénom"),
+    ("email", "E-mail"),
+    ("adresse", "Adresse"),
+    ("code_postal", "Code postal"),
+    ("ville", "Ville"),
+    ("tel", "Tél"),
+    ("mobile", "Mobile"),
+]
+MAX_LENGTH = {
+    "nom": 100,
+    "prenom": 100,
+    "email": 254,
+    "adresse": 200,
+    "code_postal": 5,
+    "ville": 100,
+    "tel": 30,
+    "mobile": 30,
+}
+REQUIRED = "Ce champ est obligatoire."
+INVALID_EMAIL = "Adresse e-mail invalide (exemple : nom@domaine.fr)."
+INVALID_POSTCODE = "Code postal invalide : 5 chiffres (exemple : 34470)."
+INVALID_PHONE = ("Numéro invalide : 10 chiffres (exemple : 04 67 15 98 42) ou format international "
+                 "(+33 6 12 34 56 78).")
+
+
+def too_long(limit: int) -> str:
+    return f"{limit} caractères maximum."
+
+
+def normal_email(value: str) -> str:
+    """An address as stored and compared: lower case (the domain and, in practice, the local part)."""
+    return value.lower()
+
+
+def normal_postcode(value: str) -> str:
+    """« 34 470 » is 34470."""
+    return value.replace(" ", "")

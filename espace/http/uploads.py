@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from espace.domain.ids import parse_id
+from espace.domain.outcome import Outcome, Refusal
 from espace.http.core import client_ip, session_actor
 from espace.services import AccessDenied, deposits
 
@@ -96,10 +98,34 @@ def upload_target(request: Request) -> UploadTarget | Response:
     return UploadTarget(dossier_id, name, declared)
 
 
+# The HTTP status of a refused service outcome (a refusal without a kind is a bad request).
+STATUS: dict[Refusal, int] = {
+    Refusal.invalid: 400,
+    Refusal.failed: 400,
+    Refusal.not_found: 404,
+    Refusal.conflict: 409,
+    Refusal.too_large: 413,
+    Refusal.unsupported: 415,
+    Refusal.throttled: 429,
+    Refusal.unavailable: 503,
+}
+
+
+def status_of(outcome: Outcome[Any]) -> int:
+    """200 for a done outcome, else the status of its refusal."""
+    if outcome.ok:
+        return 200
+    return STATUS.get(outcome.refusal, 400) if outcome.refusal is not None else 400
+
+
 def upload_answer(result: deposits.DepositResult) -> Response:
-    """The JSON answer of a stored or refused upload, with the status the service chose."""
-    body = {key: value for key, value in result.items() if key != "status"}  # the answer without its status
-    return JSONResponse(body, status_code=result["status"], headers={"Cache-Control": "no-store"})
+    """The JSON answer of a stored or refused upload: {"ok", "id", "name"} or
+    {"ok", "name", "error"}, with the status of the outcome."""
+    upload = result.value
+    name = upload.name if upload is not None else ""
+    body: dict[str, object] = ({"ok": True, "id": upload.id if upload is not None else None, "name": name}
+                               if result.ok else {"ok": False, "name": name, "error": result.error})
+    return JSONResponse(body, status_code=status_of(result), headers={"Cache-Control": "no-store"})
 
 
 async def upload(request: Request) -> Response:

@@ -1,9 +1,10 @@
 """Who may act on the firm side, and the firm-scoped lookups of the services — written once.
 
-Every firm service starts with `require_staff(s, user)`: the acting user is re-read
-in the caller's session and must still be an active administrator, lawyer or staff
-member of the same firm; whatever the passed object claims (a stale or forged User,
-an auth.Actor) counts for nothing beyond its id and firm. `require_admin(s, user)` also wants the firm's
+Every firm service opens with `with firm_scope(user) as (s, staff):`: one session in
+which `require_staff(s, user)` re-reads the acting user, who must still be an active
+administrator, lawyer or staff member of the same firm; whatever the passed object
+claims (a stale or forged User, an auth.Actor) counts for nothing beyond its id and
+firm. `firm_scope(user, admin=True)` (require_admin) also wants the firm's
 administrator role (settings, Stripe keys, logo, colleagues): a lawyer or staff
 member gets NotAdmin, with its French message.
 
@@ -12,11 +13,14 @@ Objects are then looked up *within the acting user's firm* (`dossier_in_firm`,
 of another firm is AccessDenied, answered as "not found"."""
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple, Protocol, TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
 
-from espace.domain.ids import parse_id
+from espace.db import session_scope
+from espace.domain.ids import parse_id, saved_id
 from espace.domain.roles import ADMIN_ROLES, STAFF_ROLES
 from espace.models import Client, Dossier, DossierClient, Firm, Role, User
 from espace.services import AccessDenied
@@ -62,6 +66,28 @@ def require_admin(s: Session, user: Acting | None) -> User:
     if fresh.role not in ADMIN_ROLES:
         raise NotAdmin()
     return fresh
+
+
+class FirmScope(NamedTuple):
+    """A firm service's working set: its session and the acting staff member as
+    re-read in it (unpack it: `with firm_scope(user) as (s, staff):`)."""
+
+    s: Session
+    staff: User
+
+    @property
+    def firm_id(self) -> int:
+        return saved_id(self.staff.firm_id)
+
+
+@contextmanager
+def firm_scope(user: Acting | None, *, admin: bool = False) -> Iterator[FirmScope]:
+    """One database session for a firm service, opened by the guard: the acting user
+    re-read and checked (require_staff, or require_admin with `admin=True`) before
+    the body runs; AccessDenied (NotAdmin) otherwise. The body commits what it writes."""
+    with session_scope() as s:
+        staff = require_admin(s, user) if admin else require_staff(s, user)
+        yield FirmScope(s, staff)
 
 
 def get_by_id(s: Session, model: type[Row], raw_id: object) -> Row | None:

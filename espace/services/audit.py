@@ -10,11 +10,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, or_, select
 
 from espace.config import settings
-from espace.db import session_scope
 from espace.domain.french import fdatetime
 from espace.domain.ids import parse_page
 from espace.models import AuditEvent, User, utcnow
-from espace.services.access import client_user_in_firm, require_staff
+from espace.services.access import client_user_in_firm, firm_scope
 
 log = logging.getLogger("espace.audit")
 
@@ -123,35 +122,39 @@ def for_client(user: User, client_user_id: object, page: int = 1) -> AuditPage:
     """The trail of one client of the acting lawyer's firm, newest first: events
     where the client is the actor or the subject. AccessDenied for a client user,
     or for a client of another firm."""
-    with session_scope() as s:
-        require_staff(s, user)
-        target = client_user_in_firm(s, user, client_user_id)
-        where = (
-            col(AuditEvent.firm_id) == user.firm_id,
-            or_(col(AuditEvent.user_id) == target.id, col(AuditEvent.subject_user_id) == target.id),
-        )
-        total = s.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
-        size = settings.page_size
-        pages = max(1, math.ceil(total / size))
-        page = min(parse_page(page), pages)
-        actor = aliased(User)
-        rows = s.exec(
-            select(AuditEvent, actor.prenom, actor.nom)
-            .outerjoin(actor, col(actor.id) == col(AuditEvent.user_id))
-            .where(*where)
-            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-            .offset((page - 1) * size)
-            .limit(size)
-        ).all()
-        events: list[AuditRow] = [
-            {
-                "date": fdatetime(ev.at),
-                "action": action_label(ev.action),
-                "who": ("le client" if ev.user_id == target.id else f"{(nom or '').upper()} {prenom or ''}".strip())
-                or "—",
-                "detail": ev.detail,
-                "ip": ev.ip,
-            }
-            for ev, prenom, nom in rows
-        ]
-    return {"events": events, "total": total, "page": page, "pages": pages}
+    with firm_scope(user) as (s, staff):
+        return client_trail(s, staff, client_user_in_firm(s, staff, client_user_id), page)
+
+
+def client_trail(s: Session, staff: User, target: User, page: object = 1) -> AuditPage:
+    """`for_client` in the caller's session, for a client already found in the staff
+    member's firm (a firm service's page reads it with the rest, in one session)."""
+    where = (
+        col(AuditEvent.firm_id) == staff.firm_id,
+        or_(col(AuditEvent.user_id) == target.id, col(AuditEvent.subject_user_id) == target.id),
+    )
+    total = s.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
+    size = settings.page_size
+    pages = max(1, math.ceil(total / size))
+    shown = min(parse_page(page), pages)
+    actor = aliased(User)
+    rows = s.exec(
+        select(AuditEvent, actor.prenom, actor.nom)
+        .outerjoin(actor, col(actor.id) == col(AuditEvent.user_id))
+        .where(*where)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .offset((shown - 1) * size)
+        .limit(size)
+    ).all()
+    events: list[AuditRow] = [
+        {
+            "date": fdatetime(ev.at),
+            "action": action_label(ev.action),
+            "who": ("le client" if ev.user_id == target.id else f"{(nom or '').upper()} {prenom or ''}".strip())
+            or "—",
+            "detail": ev.detail,
+            "ip": ev.ip,
+        }
+        for ev, prenom, nom in rows
+    ]
+    return {"events": events, "total": total, "page": shown, "pages": pages}

@@ -8,13 +8,13 @@ import reflex as rx
 
 from espace.db import session_scope
 from espace.domain.names import full_name
+from espace.domain.outcome import Outcome
 from espace.domain.roles import is_staff
 from espace.models import Firm, Role, User
 from espace.services.accounts import auth, client_address, hashing, identities, login_guard
 from espace.services.accounts.auth import ENROL_SECOND_FACTOR, FIRST_LOGIN
 from espace.services.accounts.cookies import cookie_value, token_from_cookie_header
 from espace.services.accounts.factors import enrolment_required
-from espace.services.accounts.results import FormResult
 from espace.services.client import news
 from espace.web import event_session
 
@@ -33,7 +33,7 @@ class SessionState(rx.State):
     # « session id:user id » this tab's states were filled for (web/tab_identity.py).
     _served_identity: str = ""
 
-    async def _change_password(self, form: dict) -> FormResult:
+    async def _change_password(self, form: dict) -> Outcome[None]:
         """The password form (current, new, confirm) for this tab's own session
         (argon2 in the hashing pool, off the event loop)."""
         return await hashing.run(auth.change_password, self._token() or "", str(form.get("current", "")),

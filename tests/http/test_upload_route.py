@@ -18,8 +18,10 @@ with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
 from espace.config import settings
 from espace.db import session_scope
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, make_pdf
+from espace.domain.outcome import Outcome, Refusal
 from espace.http import uploads as api_uploads
 from espace.models import Direction, Document
+from espace.services import deposits
 from espace.services.accounts import auth
 from espace.services.client import portal
 from espace.services.mail import outbox
@@ -210,3 +212,31 @@ def test_client_disconnect_leaves_nothing(app, demo, token):
     assert start["status"] == 400
     body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
     assert body["ok"] is False
+
+
+# --------------------------------------------------------------------------- outcome → HTTP status
+@pytest.mark.parametrize("refusal, status", [
+    (Refusal.too_large, 413), (Refusal.unsupported, 415), (Refusal.failed, 400), (Refusal.invalid, 400),
+    (Refusal.not_found, 404), (Refusal.conflict, 409), (Refusal.throttled, 429), (Refusal.unavailable, 503),
+])
+def test_a_refused_outcome_has_the_status_of_its_refusal(refusal, status):
+    assert api_uploads.status_of(Outcome.refused("« x.pdf » : raison", deposits.Upload("x.pdf"), refusal)) == status
+
+
+def test_every_refusal_has_a_status():
+    assert set(api_uploads.STATUS) == set(Refusal)
+
+
+def test_a_done_outcome_is_200_and_a_refusal_without_kind_400():
+    assert api_uploads.status_of(Outcome.done(deposits.Upload("x.pdf", 3))) == 200
+    assert api_uploads.status_of(Outcome(False, {"form": "Refusé."})) == 400
+
+
+def test_upload_answer_bodies():
+    done = api_uploads.upload_answer(Outcome.done(deposits.Upload("acte.pdf", 7)))
+    assert done.status_code == 200 and json.loads(done.body) == {"ok": True, "id": 7, "name": "acte.pdf"}
+    assert done.headers["cache-control"] == "no-store"
+    error = "« outil.exe » : " + deposits.REASON_PROGRAM
+    refused = api_uploads.upload_answer(Outcome.refused(error, deposits.Upload("outil.exe"), Refusal.unsupported))
+    assert refused.status_code == 415
+    assert json.loads(refused.body) == {"ok": False, "name": "outil.exe", "error": error}

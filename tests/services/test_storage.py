@@ -286,15 +286,15 @@ def test_type_checks_read_the_stored_file_on_both_stores(store, demo):
     for name, data, expected in cases:
         result = asyncio.run(deposits.deposit_stream(user, did, name, one(data)))
         if expected is True:
-            assert result["ok"] is True, (name, result)
+            assert result.ok is True, (name, result)
             with session_scope() as s:
                 from espace.models import Document
 
-                doc = s.get(Document, result["id"])
+                doc = s.get(Document, result.value.id)
                 kept.add(doc.storage_key)
                 assert sha_of(storage.open_chunks(doc.storage_key))[1] == hashlib.sha256(data).hexdigest()
         else:
-            assert result["ok"] is False and result["error"].endswith(expected), (name, result)
+            assert result.ok is False and result.error.endswith(expected), (name, result)
     assert set(storage.iter_keys()) == before | kept
 
 

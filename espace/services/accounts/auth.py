@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.db import get_engine, session_scope
+from espace.domain.outcome import Outcome
 from espace.models import Account, AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
 from espace.services import audit
 from espace.services import crypto as security
@@ -23,7 +24,7 @@ from espace.services.accounts import identities, login_guard, pending_login, rec
 from espace.services.accounts.factors import enrolment_required, has_second_factor
 from espace.services.accounts.identities import normalize_identifier
 from espace.services.accounts.one_time_links import expire_one_time_links, issue_one_time_token, valid_one_time
-from espace.services.accounts.results import FormResult, LoginResult
+from espace.services.accounts.results import LoginResult
 from espace.services.accounts.session_store import (
     TOKEN_MAX,
     is_live,
@@ -292,21 +293,21 @@ def _new_password_errors(new: str, confirm: str, identifier: str) -> dict[str, s
     return errors
 
 
-def change_password(token: str, current: str, new: str, confirm: str) -> FormResult:
+def change_password(token: str, current: str, new: str, confirm: str) -> Outcome[None]:
     """Change the password of the session's user; other sessions are revoked."""
     with session_scope() as s:
         row = live_session(s, token)
         user = s.get(User, row.user_id) if row and row.user_id else None
         account = s.get(Account, row.account_id) if row else None
         if user is None or account is None or not user.active:
-            return FormResult(False, {"form": "Votre session a expiré. Veuillez vous reconnecter."})
+            return Outcome.refused({"form": "Votre session a expiré. Veuillez vous reconnecter."})
         if not security.verify_password(current or "", account.password_hash):
-            return FormResult(False, {"current": "Le mot de passe actuel est incorrect."})
+            return Outcome.refused({"current": "Le mot de passe actuel est incorrect."})
         errors = _new_password_errors(new, confirm, account.email)
         if not errors and new == current:
             errors["new"] = "Le nouveau mot de passe doit être différent de l'actuel."
         if errors:
-            return FormResult(False, errors)
+            return Outcome.refused(errors)
         account.password_hash = security.hash_password(new)
         account.password_changed_at = utcnow()
         account.must_change_password = False  # a temporary password is replaced
@@ -318,18 +319,18 @@ def change_password(token: str, current: str, new: str, confirm: str) -> FormRes
         expire_one_time_links(s, stored_id(account), "reset")
         audit.record(s, user, "mot_de_passe_modifie")
         s.commit()
-        return FormResult(True, message="Votre mot de passe a été modifié.")
+        return Outcome.done(message="Votre mot de passe a été modifié.")
 
 
-def request_reset(identifier: str, ip: str = "") -> FormResult:
+def request_reset(identifier: str, ip: str = "") -> Outcome[None]:
     """Email a reset link if the identifier exists; the answer is the same either way."""
     ident = normalize_identifier(identifier)
     if not ident or "@" not in ident:
-        return FormResult(False, {"identifier": "Veuillez saisir votre identifiant (adresse e-mail)."})
+        return Outcome.refused({"identifier": "Veuillez saisir votre identifiant (adresse e-mail)."})
     with session_scope() as s:
         if _throttled(s, "reset", ident, ip, 3):
             log.warning("reset throttled identifier=%s ip=%s", ident, ip)
-            return FormResult(True, message=RESET_SENT)
+            return Outcome.done(message=RESET_SENT)
         _record_attempt(s, "reset", ident, ip)
         account = identities.account_by_identifier(s, ident)
         members = [u for u, _ in identities.active_memberships(s, stored_id(account))] if account else []
@@ -340,7 +341,7 @@ def request_reset(identifier: str, ip: str = "") -> FormResult:
             # The email is queued in the same transaction as the token: both or neither.
             notifications.send_password_reset(members[0], token, s=s, to=account.email)
         s.commit()
-    return FormResult(True, message=RESET_SENT)
+    return Outcome.done(message=RESET_SENT)
 
 
 def reset_link_is_valid(token: str, purpose: str = "reset") -> bool:
@@ -348,7 +349,7 @@ def reset_link_is_valid(token: str, purpose: str = "reset") -> bool:
         return valid_one_time(s, token, purpose) is not None
 
 
-def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -> FormResult:
+def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -> Outcome[None]:
     """Set a new password from an emailed link; the link works once."""
     with session_scope() as s:
         row = valid_one_time(s, token, purpose)
@@ -358,10 +359,10 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
         user = next((u for u in members if u.id == row.user_id), None) if row and row.user_id else (
             members[0] if members else None)
         if row is None or account is None or user is None:
-            return FormResult(False, {"form": "Ce lien n'est plus valable. Demandez un nouveau lien depuis la page de connexion."})
+            return Outcome.refused({"form": "Ce lien n'est plus valable. Demandez un nouveau lien depuis la page de connexion."})
         errors = _new_password_errors(new, confirm, account.email)
         if errors:
-            return FormResult(False, errors)
+            return Outcome.refused(errors)
         # Mark used first, guarded on used_at, so two concurrent uses cannot both win.
         claimed = s.exec(
             update(OneTimeToken)
@@ -369,7 +370,7 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
             .values(used_at=utcnow())
         )
         if claimed.rowcount != 1:
-            return FormResult(False, {"form": "Ce lien n'est plus valable."})
+            return Outcome.refused({"form": "Ce lien n'est plus valable."})
         account.password_hash = security.hash_password(new)
         account.password_changed_at = utcnow()
         account.must_change_password = False  # a temporary password is replaced
@@ -381,4 +382,4 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
         expire_one_time_links(s, stored_id(account), "reset")
         audit.record(s, user, "mot_de_passe_reinitialise")
         s.commit()
-        return FormResult(True, message="Votre mot de passe a été enregistré. Vous pouvez vous connecter.")
+        return Outcome.done(message="Votre mot de passe a été enregistré. Vous pouvez vous connecter.")

@@ -45,11 +45,12 @@ from espace.db import session_scope
 from espace.domain.french import fdatetime
 from espace.domain.ids import parse_id
 from espace.domain.names import full_name
+from espace.domain.outcome import Outcome
 from espace.models import Account, Passkey, User, WebauthnChallenge, utcnow
 from espace.services import audit
 from espace.services.accounts import auth, identities, pending_login
 from espace.services.accounts.factors import LAST_FACTOR_REQUIRED, account_of, factor_count, required_for
-from espace.services.accounts.results import LoginResult, Result
+from espace.services.accounts.results import LoginResult
 from espace.services.accounts.session_store import stored_id
 
 log = logging.getLogger(__name__)
@@ -178,29 +179,29 @@ def clean_name(name: object) -> str:
     return cleaned[:NAME_MAX]
 
 
-def register(user: User, credential: object, name: object) -> Result:
+def register(user: User, credential: object, name: object) -> Outcome[list[str]]:
     """Verify the browser's answer to registration_options and keep the passkey."""
     if not isinstance(credential, dict):
-        return Result(False, REFUSED)
+        return Outcome.refused(REFUSED)
     label = clean_name(name) or "Clé d'accès"
     with session_scope() as s:
         taken = _take_challenge(s, credential, "register")
         s.commit()
         if taken is None or taken[1].account_id != account_of(user):
-            return Result(False, EXPIRED)
+            return Outcome.refused(EXPIRED)
         count = len(_descriptors(s, account_of(user)))
         if count >= MAX_PER_ACCOUNT:
-            return Result(False, f"{MAX_PER_ACCOUNT} clés d'accès au plus.")
+            return Outcome.refused(f"{MAX_PER_ACCOUNT} clés d'accès au plus.")
         try:
             verified = verify_registration_response(
                 credential=credential, expected_challenge=taken[0], expected_rp_id=rp_id(),
                 expected_origin=origin(), require_user_verification=True)
         except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
             log.warning("passkey registration refused account=%s: %s", account_of(user), exc)
-            return Result(False, REFUSED)
+            return Outcome.refused(REFUSED)
         cred_id = bytes_to_base64url(verified.credential_id)
         if s.exec(select(Passkey).where(Passkey.credential_id == cred_id)).first() is not None:
-            return Result(False, "Cette clé d'accès est déjà enregistrée.")
+            return Outcome.refused("Cette clé d'accès est déjà enregistrée.")
         transports = credential.get("response", {}).get("transports") or []
         transports = [t for t in transports if isinstance(t, str)][:8] if isinstance(transports, list) else []
         s.add(Passkey(account_id=account_of(user), credential_id=cred_id,
@@ -210,24 +211,24 @@ def register(user: User, credential: object, name: object) -> Result:
         audit.record(s, user, "double_authentification_activee", f"clé d'accès « {label} »")
         s.commit()
         log.info("passkey registered account=%s", account_of(user))
-        return Result(True)
+        return Outcome.done()
 
 
-def remove(user: User, passkey_id: object) -> Result:
+def remove(user: User, passkey_id: object) -> Outcome[list[str]]:
     pid = parse_id(passkey_id)
     if pid is None:
-        return Result(False, "Clé d'accès introuvable.")
+        return Outcome.refused("Clé d'accès introuvable.")
     with session_scope() as s:
         row = s.get(Passkey, pid)
         if row is None or row.account_id != account_of(user):
-            return Result(False, "Clé d'accès introuvable.")
+            return Outcome.refused("Clé d'accès introuvable.")
         totp, keys = factor_count(s, account_of(user))
         if not totp and keys <= 1 and required_for(s, user):
-            return Result(False, LAST_FACTOR_REQUIRED)
+            return Outcome.refused(LAST_FACTOR_REQUIRED)
         s.delete(row)
         audit.record(s, user, "double_authentification_desactivee", f"clé d'accès « {row.name} »")
         s.commit()
-        return Result(True)
+        return Outcome.done()
 
 
 # --- Authentication --------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""What the account services answer: a login, a form, an action on a second factor."""
+"""What a login step answers (a form or an action answers a domain.outcome.Outcome)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from espace.models import Role
 
@@ -22,20 +22,3 @@ class LoginResult:
     # the token of the pending login (services/accounts/pending_login.py).
     pending: str = ""
 
-
-@dataclass(frozen=True, slots=True)
-class FormResult:
-    """A form's answer: the errors by field ("form" for the whole form) or the message."""
-
-    ok: bool
-    errors: dict[str, str] = field(default_factory=dict)
-    message: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """An action on a second factor: ok, or the French error; new recovery codes to show once."""
-
-    ok: bool
-    error: str = ""
-    codes: list[str] | None = None

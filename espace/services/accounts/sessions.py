@@ -20,10 +20,10 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.domain.french import fdatetime
 from espace.domain.ids import parse_id
+from espace.domain.outcome import Outcome
 from espace.models import AuthSession, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services import crypto as security
-from espace.services.accounts.results import FormResult
 from espace.services.accounts.session_store import live_session
 
 log = logging.getLogger(__name__)
@@ -108,20 +108,20 @@ def list_sessions(token: str | None) -> list[SessionRow]:
         ]
 
 
-def revoke_session(token: str | None, session_id: object) -> FormResult:
+def revoke_session(token: str | None, session_id: object) -> Outcome[None]:
     """Close one other session of the token's user. An id that is not one of this
     user's open sessions (another user's, closed, malformed) changes nothing."""
     with session_scope() as s:
         me = live_session(s, token or "")
         user = s.get(User, me.user_id) if me else None
         if me is None or user is None or not user.active:
-            return FormResult(False, {"form": EXPIRED})
+            return Outcome.refused({"form": EXPIRED})
         sid = parse_id(session_id)
         if sid is None:
             log.warning("session revoke: malformed id user=%s id=%r", user.id, str(session_id)[:40])
-            return FormResult(False, {"form": NOT_FOUND})
+            return Outcome.refused({"form": NOT_FOUND})
         if sid == me.id:
-            return FormResult(False, {"form": CURRENT})
+            return Outcome.refused({"form": CURRENT})
         closed = s.exec(
             update(AuthSession)
             .where(col(AuthSession.id) == sid, col(AuthSession.account_id) == me.account_id,
@@ -130,20 +130,20 @@ def revoke_session(token: str | None, session_id: object) -> FormResult:
         ).rowcount
         if closed != 1:
             log.warning("session revoke refused (not an open session of this user) user=%s id=%s", user.id, sid)
-            return FormResult(False, {"form": NOT_FOUND})
+            return Outcome.refused({"form": NOT_FOUND})
         audit.record(s, user, "session_fermee", f"session {sid}")
         s.commit()
         log.info("session revoked from account page user=%s session=%s", user.id, sid)
-        return FormResult(True, message="La session a été déconnectée.")
+        return Outcome.done(message="La session a été déconnectée.")
 
 
-def revoke_other_sessions(token: str | None) -> FormResult:
+def revoke_other_sessions(token: str | None) -> Outcome[None]:
     """Close every session of the token's user except this one."""
     with session_scope() as s:
         me = live_session(s, token or "")
         user = s.get(User, me.user_id) if me else None
         if me is None or user is None or not user.active:
-            return FormResult(False, {"form": EXPIRED})
+            return Outcome.refused({"form": EXPIRED})
         closed = s.exec(
             update(AuthSession)
             .where(col(AuthSession.account_id) == me.account_id, col(AuthSession.revoked_at).is_(None),
@@ -154,5 +154,5 @@ def revoke_other_sessions(token: str | None) -> FormResult:
         s.commit()
         log.info("other sessions revoked user=%s count=%s", user.id, closed)
         if closed == 0:
-            return FormResult(True, message="Aucune autre session n'était ouverte.")
-        return FormResult(True, message="Toutes les autres sessions ont été déconnectées.")
+            return Outcome.done(message="Aucune autre session n'était ouverte.")
+        return Outcome.done(message="Toutes les autres sessions ont été déconnectées.")

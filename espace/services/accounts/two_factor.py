@@ -29,6 +29,7 @@ from sqlmodel import Session, col, delete, or_, update
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain.outcome import Outcome
 from espace.models import Account, Passkey, PendingLogin, RecoveryCode, TotpFactor, User, utcnow
 from espace.services import audit
 from espace.services import crypto as security
@@ -48,7 +49,7 @@ from espace.services.accounts.factors import enrolment_required as enrolment_req
 from espace.services.accounts.pending_login import EXPIRED, claim_pending, pending_account, record_failure
 from espace.services.accounts.pending_login import PENDING_MAX_ATTEMPTS as PENDING_MAX_ATTEMPTS  # re-exported
 from espace.services.accounts.pending_login import pending_methods as pending_methods  # re-exported
-from espace.services.accounts.results import LoginResult, Result
+from espace.services.accounts.results import LoginResult
 from espace.services.accounts.session_store import revoke_account_sessions, stored_id
 
 log = logging.getLogger(__name__)
@@ -134,18 +135,18 @@ def start_totp(account_id: int, label: str | None = None) -> Enrolment:
     return Enrolment(secret, uri, _qr_svg(uri))
 
 
-def confirm_totp(user: User, code: object) -> Result:
+def confirm_totp(user: User, code: object) -> Outcome[list[str]]:
     """Confirm the pending enrolment with a code from the app: the secret replaces the
     previous one (if any) and 10 new recovery codes are returned, to show once."""
     with session_scope() as s:
         row = totp_row(s, account_of(user))
         if (row is None or not row.pending_secret_enc or not row.pending_at
                 or row.pending_at + timedelta(minutes=ENROL_MINUTES) < utcnow()):
-            return Result(False, "Cette activation a expiré. Recommencez.")
+            return Outcome.refused("Cette activation a expiré. Recommencez.")
         secret = security.decrypt_secret(row.pending_secret_enc)
         step = _match_step(secret, code)
         if step is None:
-            return Result(False, WRONG_CODE)
+            return Outcome.refused(WRONG_CODE)
         renewed = bool(row.secret_enc)
         row.secret_enc = row.pending_secret_enc
         row.pending_secret_enc = None
@@ -158,7 +159,7 @@ def confirm_totp(user: User, code: object) -> Result:
                      else "application d'authentification")
         s.commit()
         log.info("totp enabled account=%s renewed=%s", account_of(user), renewed)
-        return Result(True, codes=codes)
+        return Outcome.done(codes)
 
 
 def cancel_totp_enrolment(account_id: int) -> None:
@@ -217,40 +218,40 @@ def _check_password_or_code(s: Session, user: User, proof: object) -> bool:
     return security.verify_password(text, account.password_hash if account else None)
 
 
-def disable_totp(user: User, proof: object) -> Result:
+def disable_totp(user: User, proof: object) -> Outcome[list[str]]:
     """Turn the authenticator app off: needs the password or a current code. Refused
     when it is the last factor and the firm requires one."""
     with session_scope() as s:
         row = totp_row(s, account_of(user))
         if row is None or not row.secret_enc:
-            return Result(False, "L'application d'authentification n'est pas activée.")
+            return Outcome.refused("L'application d'authentification n'est pas activée.")
         if not _check_password_or_code(s, user, proof):
             s.commit()  # a consumed step stays consumed
-            return Result(False, "Mot de passe ou code incorrect.")
+            return Outcome.refused("Mot de passe ou code incorrect.")
         _totp, keys = factor_count(s, account_of(user))
         if keys == 0 and required_for(s, user):
-            return Result(False, LAST_FACTOR_REQUIRED)
+            return Outcome.refused(LAST_FACTOR_REQUIRED)
         s.delete(row)
         if keys == 0:
             s.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == account_of(user)))
         audit.record(s, user, "double_authentification_desactivee", "application d'authentification")
         s.commit()
         log.info("totp disabled account=%s", account_of(user))
-        return Result(True)
+        return Outcome.done()
 
 
-def regenerate_codes(user: User, proof: object) -> Result:
+def regenerate_codes(user: User, proof: object) -> Outcome[list[str]]:
     """New recovery codes (the old ones stop working): needs the password or a code."""
     with session_scope() as s:
         if not has_second_factor(s, account_of(user)):
-            return Result(False, "Activez d'abord la double authentification.")
+            return Outcome.refused("Activez d'abord la double authentification.")
         if not _check_password_or_code(s, user, proof):
             s.commit()
-            return Result(False, "Mot de passe ou code incorrect.")
+            return Outcome.refused("Mot de passe ou code incorrect.")
         codes = _new_recovery_codes(s, account_of(user))
         audit.record(s, user, "codes_de_secours_regeneres")
         s.commit()
-        return Result(True, codes=codes)
+        return Outcome.done(codes)
 
 
 @dataclass(frozen=True, slots=True)

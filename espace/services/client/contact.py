@@ -6,17 +6,16 @@ firm accepts or refuses it. A new request replaces ("remplacee") the pending one
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import NamedTuple
 
 from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.contact import is_email, is_phone, is_postcode
+from espace.domain.contact import FIELDS
+from espace.domain.forms import ContactDetails, read_form
 from espace.domain.french import fdate
-from espace.domain.text import clean_line
+from espace.domain.outcome import Outcome, Refusal
 from espace.models import Client, ContactRequest, ContactStatus, Firm, Role, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services.client import portal
@@ -24,64 +23,11 @@ from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
-FIELDS: list[tuple[str, str]] = [
-    ("nom", "Nom"),
-    ("prenom", "Prénom"),
-    ("email", "E-mail"),
-    ("adresse", "Adresse"),
-    ("code_postal", "Code postal"),
-    ("ville", "Ville"),
-    ("tel", "Tél"),
-    ("mobile", "Mobile"),
-]
-MAX_LENGTH = {
-    "nom": 100,
-    "prenom": 100,
-    "email": 254,
-    "adresse": 200,
-    "code_postal": 5,
-    "ville": 100,
-    "tel": 30,
-    "mobile": 30,
-}
-REQUIRED = "Ce champ est obligatoire."
 UNCHANGED = "Ces coordonnées sont celles déjà enregistrées : aucune demande n'a été envoyée."
 # Each request emails the firm's lawyers: a handler called in a loop must not flood them.
 PER_HOUR_MAX = 5
 TOO_MANY = ("Vous avez envoyé plusieurs demandes dans l'heure : votre cabinet les a reçues. "
             "Vous pourrez en envoyer une nouvelle un peu plus tard.")
-
-class RequestResult(NamedTuple):
-    """A request filed (ok) or not, with the errors by field ("form" for the whole form)."""
-
-    ok: bool
-    errors: dict[str, str]
-
-
-INVALID_EMAIL = "Adresse e-mail invalide (exemple : nom@domaine.fr)."
-INVALID_POSTCODE = "Code postal invalide : 5 chiffres (exemple : 34470)."
-INVALID_PHONE = ("Numéro invalide : 10 chiffres (exemple : 04 67 15 98 42) ou format international "
-                 "(+33 6 12 34 56 78).")
-
-
-def validate_details(values: Mapping[str, str]) -> dict[str, str]:
-    """The errors of a client's details (cleaned values by FIELDS key), by field:
-    required, length, e-mail address, postcode, phone numbers. Empty when valid."""
-    errors: dict[str, str] = {}
-    for key, _label in FIELDS:
-        value = values[key]
-        if not value:
-            errors[key] = REQUIRED
-        elif len(value) > MAX_LENGTH[key]:
-            errors[key] = f"{MAX_LENGTH[key]} caractères maximum."
-    if "email" not in errors and not is_email(values["email"]):
-        errors["email"] = INVALID_EMAIL
-    if "code_postal" not in errors and not is_postcode(values["code_postal"]):
-        errors["code_postal"] = INVALID_POSTCODE
-    for key in ("tel", "mobile"):
-        if key not in errors and not is_phone(values[key]):
-            errors[key] = INVALID_PHONE
-    return errors
 
 
 def _fresh(s: Session, user: User) -> User:
@@ -129,21 +75,18 @@ def pending(user: User) -> dict[str, str] | None:
         return data
 
 
-def request_update(user: User, form: object) -> RequestResult:
-    """Validate the form and file a request to the firm. Returns (ok, errors by
-    field, plus "form" for a general error). The stored details are unchanged."""
-    form = form if isinstance(form, dict) else {}
-    values = {key: clean_line(form.get(key)) for key, _ in FIELDS}
-    values["code_postal"] = values["code_postal"].replace(" ", "")
-    values["email"] = values["email"].lower()
+def request_update(user: User, form: object) -> Outcome[None]:
+    """Validate the form (ContactDetails) and file a request to the firm; refused
+    with the errors by field, or "form" for a general one. The stored details are unchanged."""
     with session_scope() as s:
         client = portal.client_of(s, user)  # authorise before anything else
-        errors = validate_details(values)
-        if errors:
-            return RequestResult(False, errors)
+        details, errors = read_form(ContactDetails, form)
+        if details is None:
+            return Outcome.refused(errors)
+        values = details.model_dump()
         old = _stored(_fresh(s, user), client)
         if values == old:
-            return RequestResult(False, {"form": UNCHANGED})
+            return Outcome.refused(UNCHANGED, refusal=Refusal.conflict)
         recent = s.exec(
             select(func.count()).select_from(ContactRequest).where(
                 col(ContactRequest.client_id) == client.id,
@@ -152,7 +95,7 @@ def request_update(user: User, form: object) -> RequestResult:
         ).one()
         if recent >= PER_HOUR_MAX:
             log.warning("contact request throttled user=%s client=%s recent=%s", user.id, client.id, recent)
-            return RequestResult(False, {"form": TOO_MANY})
+            return Outcome.refused(TOO_MANY, refusal=Refusal.throttled)
         s.exec(
             update(ContactRequest)
             .where(col(ContactRequest.client_id) == client.id,
@@ -161,7 +104,7 @@ def request_update(user: User, form: object) -> RequestResult:
         )
         assert client.id is not None  # read from the database
         row = ContactRequest(firm_id=client.firm_id, client_id=client.id, status=ContactStatus.en_attente,
-                             **values)  # type: ignore[arg-type]  # values: the FIELDS columns, all str
+                             **values)  # values: the FIELDS columns, all str (ContactDetails)
         s.add(row)
         s.flush()
         changed = [label for key, label in FIELDS if values[key] != old[key]]
@@ -181,7 +124,7 @@ def request_update(user: User, form: object) -> RequestResult:
         _notify_firm(s, user, old, values, [e for _, e in lawyers] or ([firm_email] if firm_email else []))
         s.commit()
     log.info("contact request filed user=%s request=%s changed=%s", user.id, request_id, changed)
-    return RequestResult(True, {})
+    return Outcome.done()
 
 
 def _notify_firm(s: Session, user: User, old: dict[str, str], new: dict[str, str], recipients: list[str]) -> None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import NamedTuple, TypedDict
+from typing import TypedDict
 
 from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain.forms import ClientMessage, read_form
 from espace.domain.french import fdatetime
 from espace.domain.ids import parse_id
 from espace.domain.names import dossier_title, formal_name, full_name
+from espace.domain.outcome import Outcome, Refusal
 from espace.domain.roles import is_staff
-from espace.domain.text import clean_line, clean_text
 from espace.models import Dossier, Message, MessageDirection, Role, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services.client.portal import client_dossier as own_dossier
@@ -24,10 +25,7 @@ from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
-SUBJECT_MAX = 150
-BODY_MAX = 5000
 PER_HOUR_MAX = 30  # messages a client may send per hour (each one emails the firm)
-REQUIRED = "Ce champ est obligatoire."
 
 
 class ContactTarget(TypedDict):
@@ -50,13 +48,6 @@ class MessageRow(TypedDict):
     read: str  # « Lu le 30/11/2026 14:05 » once the other side read it, else ""
 
 
-class SendResult(NamedTuple):
-    """A message sent (ok) or not, with the errors by field ("subject", "body", "form")."""
-
-    ok: bool
-    errors: dict[str, str]
-
-
 def _title(d: Dossier) -> str:
     return dossier_title(d)
 
@@ -77,25 +68,16 @@ def contact_target(user: User, dossier_id: object) -> ContactTarget:
         }
 
 
-def send(user: User, dossier_id: object, subject: str, body: str) -> SendResult:
+def send(user: User, dossier_id: object, subject: str, body: str) -> Outcome[None]:
     """Store a client's message in the dossier's thread and email the interlocutor.
-    Returns (ok, errors by field: "subject", "body", or "form"). AccessDenied for a
+    Refused with the errors by field: "subject", "body", or "form". AccessDenied for a
     dossier that is not the client's."""
-    subject = clean_line(subject)
-    body = clean_text(body)
     with session_scope() as s:
         d = own_dossier(s, user, dossier_id)
-        errors: dict[str, str] = {}
-        if not subject:
-            errors["subject"] = REQUIRED
-        elif len(subject) > SUBJECT_MAX:
-            errors["subject"] = f"L'objet ne doit pas dépasser {SUBJECT_MAX} caractères."
-        if not body:
-            errors["body"] = REQUIRED
-        elif len(body) > BODY_MAX:
-            errors["body"] = f"Le message ne doit pas dépasser {BODY_MAX:,} caractères.".replace(",", " ")
-        if errors:
-            return SendResult(False, errors)
+        sent, errors = read_form(ClientMessage, {"subject": subject, "body": body})
+        if sent is None:
+            return Outcome.refused(errors)
+        subject, body = sent.subject, sent.body
         recent = s.exec(
             select(func.count()).select_from(Message).where(
                 col(Message.sender_id) == user.id, col(Message.created_at) >= utcnow() - timedelta(hours=1)
@@ -103,7 +85,8 @@ def send(user: User, dossier_id: object, subject: str, body: str) -> SendResult:
         ).one()
         if recent >= PER_HOUR_MAX:
             log.warning("message throttled user=%s dossier=%s", user.id, d.id)
-            return SendResult(False, {"form": "Vous avez envoyé beaucoup de messages. Réessayez dans une heure."})
+            return Outcome.refused("Vous avez envoyé beaucoup de messages. Réessayez dans une heure.",
+                                   refusal=Refusal.throttled)
         assert d.id is not None and user.id is not None  # both read from the database
         msg = Message(
             firm_id=d.firm_id, dossier_id=d.id, sender_id=user.id, direction=MessageDirection.client,
@@ -131,7 +114,7 @@ def send(user: User, dossier_id: object, subject: str, body: str) -> SendResult:
                            firm_id=d.firm_id)
         s.commit()
     log.info("message stored user=%s dossier=%s message=%s", user.id, dossier_id, message_id)
-    return SendResult(True, {})
+    return Outcome.done()
 
 
 def _readable_dossier(s: Session, user: User, dossier_id: object) -> Dossier:

@@ -32,10 +32,9 @@ from espace.services.deposits.filetypes import (
 )
 from espace.services.deposits.notify import BATCH_MAX, BATCH_WINDOW, notify_batch
 from espace.services.deposits.receive import (
-    Deposited,
     DepositResult,
     DossierScope,
-    Refused,
+    Upload,
     deposit_stream,
     receive_document,
 )
@@ -50,7 +49,7 @@ def dossier_choices(user: User) -> list[portal.DossierChoice]:
 __all__ = [
     "ALLOWED", "BATCH_MAX", "BATCH_WINDOW", "BLOCKED_EXTENSIONS", "NAME_MAX", "REASON_ARCHIVE_PROGRAM",
     "REASON_BROKEN", "REASON_EMPTY", "REASON_FAILED", "REASON_MACROS", "REASON_PROGRAM", "REASON_TYPE",
-    "REASON_UNREADABLE", "DepositResult", "Deposited", "DossierScope", "Refused", "Sniffed", "deposit_stream",
+    "REASON_UNREADABLE", "DepositResult", "DossierScope", "Sniffed", "Upload", "deposit_stream",
     "dossier_choices", "extension", "notify_batch", "reason_too_large", "receive_document", "sanitize_filename",
     "sniff",
 ]

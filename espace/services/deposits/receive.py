@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import AsyncIterable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol, TypedDict
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
@@ -19,6 +20,7 @@ from sqlmodel import Session
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain.outcome import Outcome, Refusal
 from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit, storage
 from espace.services.client import portal
@@ -30,25 +32,18 @@ log = logging.getLogger("espace.services.deposits")
 PARIS = ZoneInfo("Europe/Paris")
 
 
-class Deposited(TypedDict):
-    """A stored document (the JSON answer of the upload routes, with its HTTP status)."""
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One uploaded file: the name it is shown under, and its Document's id once stored."""
 
-    ok: Literal[True]
-    id: int
     name: str
-    status: int
+    id: int | None = None
 
 
-class Refused(TypedDict):
-    """A refused or failed upload: nothing is left of it; `error` is French."""
-
-    ok: Literal[False]
-    name: str
-    error: str
-    status: int
-
-
-DepositResult = Deposited | Refused
+# Done with the stored Upload; or refused, nothing left of it, with the French error
+# « « name » : raison » and why (Refusal.too_large, .unsupported, .failed), the
+# Upload (its name) as the value. espace/http/uploads.py turns it into the answer.
+DepositResult = Outcome[Upload]
 
 
 class DossierRef(Protocol):
@@ -67,8 +62,8 @@ DossierScope = Callable[[Session, User, object], DossierRef]
 OnShared = Callable[[Session, Dossier, Document], None]
 
 
-def _failure(name: str, reason: str, status: int) -> Refused:
-    return {"ok": False, "name": name, "error": f"« {name} » : {reason}", "status": status}
+def _failure(name: str, reason: str, refusal: Refusal) -> DepositResult:
+    return Outcome.refused(f"« {name} » : {reason}", Upload(name), refusal)
 
 
 async def deposit_stream(user: User, dossier_id: object, filename: str, chunks: AsyncIterable[bytes],
@@ -76,9 +71,8 @@ async def deposit_stream(user: User, dossier_id: object, filename: str, chunks: 
     """Store one file deposited by a client into their dossier.
 
     Authorises first (AccessDenied before any chunk is read), then streams with the
-    size limit enforced while reading. Returns {"ok": True, "id", "name", "status": 200}
-    or {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
-    the latter case no file and no row remain."""
+    size limit enforced while reading. Done with the Upload (name, id), or refused
+    (« « name » : raison », too large, unsupported or failed) leaving no file and no row."""
     return await receive_document(user, dossier_id, filename, chunks, scope=portal.client_dossier_ref,
                                   direction=Direction.depose, shared=True, action="depot",
                                   declared_size=declared_size)
@@ -102,11 +96,10 @@ async def receive_document(user: User, dossier_id: object, filename: str, chunks
 
     `scope(s, user, dossier_id)` returns the dossier (or its row) or raises AccessDenied; it is
     called before the first chunk is read (then a `declared_size` over the limit is
-    refused with 413, before reading) and again once the body is in. `shared`
+    refused as too large, before reading) and again once the body is in. `shared`
     sets shared_at; `on_shared(s, dossier, doc)` runs in the same transaction (e.g.
-    the share notices). Returns {"ok": True, "id", "name", "status": 200} or
-    {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
-    the latter case no file and no row remain.
+    the share notices). Done with the Upload (name, id), or refused (« « name » :
+    raison », too large, unsupported or failed) leaving no file and no row.
 
     The disk work and the recording (writes, fsyncs, the commit) run in worker
     threads, so the event loop (and every open page) does not wait on them and a
@@ -120,19 +113,19 @@ async def receive_document(user: User, dossier_id: object, filename: str, chunks
     if declared_size is not None and declared_size > limit:
         log.warning("%s refused by declared length user=%s dossier=%s name=%r length=%s",
                     action, user.id, did, name, declared_size)
-        return _failure(name, reason_too_large(), 413)
+        return _failure(name, reason_too_large(), Refusal.too_large)
     record = functools.partial(_record_document, user, did, name, scope=scope, direction=direction,
                                shared=shared, action=action, on_shared=on_shared)
     try:
         return await storage.save_stream(chunks, record, max_bytes=limit)
     except storage.TooLarge:
         log.warning("%s refused too large user=%s dossier=%s name=%r limit=%s", action, user.id, did, name, limit)
-        return _failure(name, reason_too_large(), 413)
+        return _failure(name, reason_too_large(), Refusal.too_large)
     except AccessDenied:  # refused once the body was in: the recording removed the file
         raise
     except Exception:  # interrupted upload (client disconnected) or disk error; save_stream cleaned up
         log.warning("%s failed user=%s dossier=%s name=%r", action, user.id, did, name, exc_info=True)
-        return _failure(name, REASON_FAILED, 400)
+        return _failure(name, REASON_FAILED, Refusal.failed)
 
 
 _DOCUMENTS: Table = Document.__table__  # type: ignore[attr-defined]  # set by SQLModel on table classes
@@ -151,7 +144,7 @@ def _record_document(user: User, did: int, name: str, stored: storage.Stored, *,
             storage.delete(stored.key)
             log.warning("%s refused type user=%s dossier=%s name=%r size=%s reason=%s head=%r",
                         action, user.id, did, name, stored.size, reason, stored.head[:16])
-            return _failure(name, reason, 415)
+            return _failure(name, reason, Refusal.unsupported)
         now = utcnow()
         with session_scope() as s:
             d = scope(s, user, did)  # still allowed now that the body is in
@@ -175,7 +168,7 @@ def _record_document(user: User, did: int, name: str, stored: storage.Stored, *,
     except Exception:
         storage.delete(stored.key)
         log.warning("%s failed user=%s dossier=%s name=%r", action, user.id, did, name, exc_info=True)
-        return _failure(name, REASON_FAILED, 400)
+        return _failure(name, REASON_FAILED, Refusal.failed)
     log.info("%s ok user=%s dossier=%s document=%s name=%r size=%s type=%s shared=%s",
              action, user.id, did, doc_id, name, stored.size, content_type, shared)
-    return {"ok": True, "id": doc_id, "name": name, "status": 200}
+    return Outcome.done(Upload(name, doc_id))

@@ -9,19 +9,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, or_, select
+from sqlmodel import Session, col, func, or_, select
 
-from espace.db import session_scope
+from espace.domain.contact import FIELDS
+from espace.domain.forms import ClientForm, read_form
 from espace.domain.french import fdate, fdatetime
 from espace.domain.ids import saved_id
+from espace.domain.outcome import Outcome
 from espace.domain.text import clean_line
 from espace.models import Client, Dossier, DossierClient, Role, User
 from espace.services import audit
-from espace.services.access import client_in_firm, firm_of, require_staff
+from espace.services.access import client_in_firm, firm_of, firm_scope
 from espace.services.accounts import auth, identities
-from espace.services.client.contact import FIELDS, REQUIRED, validate_details
 from espace.services.firm import invitations
-from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of
+from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, Page, like_pattern, page_of
 from espace.services.firm.membership import open_membership
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,6 @@ OPTIONAL = {"adresse", "code_postal", "ville", "tel", "mobile"}
 EMAIL_TAKEN = identities.SAME_FIRM
 RETRY = "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."
 NEVER = "Jamais"
-
-
-@dataclass(frozen=True, slots=True)
-class Result(ActionResult):
-    client_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,24 +84,6 @@ def display_name(u: User) -> str:
     return f"{(u.nom or '').upper()} {u.prenom or ''}".strip()
 
 
-def _values(form: object) -> dict[str, str]:
-    fields = form if isinstance(form, dict) else {}
-    values = {key: clean_line(fields.get(key)) for key, _ in FIELDS}
-    values["code_postal"] = values["code_postal"].replace(" ", "")
-    values["email"] = values["email"].lower()
-    return values
-
-
-def validate(values: dict[str, str]) -> dict[str, str]:
-    """The contact-details rules of the client side; name and e-mail required,
-    the address and phone numbers optional but checked when given."""
-    errors = validate_details(values)
-    for key in OPTIONAL:
-        if errors.get(key) == REQUIRED and not values[key]:
-            del errors[key]
-    return errors
-
-
 def _status(u: User) -> str:
     """From the membership only (never from the person's account in another firm)."""
     if not u.active:
@@ -119,8 +97,7 @@ def _status(u: User) -> str:
 def list_clients(user: User, search: str = "", page: object = 1) -> Page[ClientRow]:
     """The firm's clients by name; each word of `search` must match the name,
     first name, e-mail or town. Rows carry the last login (dd/mm/yyyy HH:mm or « Jamais »)."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         conditions: list[ColumnElement[bool]] = [col(Client.firm_id) == staff.firm_id, col(User.firm_id) == staff.firm_id,
                                                  col(User.role) == Role.client]
         for word in clean_line(search)[:SEARCH_MAX].split()[:SEARCH_WORDS]:
@@ -150,8 +127,7 @@ def list_clients(user: User, search: str = "", page: object = 1) -> Page[ClientR
 
 def dashboard(user: User) -> Counts:
     """Counts for the /admin dashboard."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         base = select(func.count()).select_from(Client).join(User, col(User.id) == Client.user_id).where(
             Client.firm_id == user.firm_id, User.firm_id == user.firm_id)
         return Counts(
@@ -163,146 +139,168 @@ def dashboard(user: User) -> Counts:
 
 
 # --------------------------------------------------------------------------- one client
+@dataclass(frozen=True, slots=True)
+class ClientPage:
+    """Everything /admin/clients/<id> shows: the client and one page of its trail.
+    An action on the client answers with it, refreshed in the action's session."""
+    detail: ClientDetail
+    trail: audit.AuditPage
+
+
+def _detail(s: Session, staff: User, client: Client, target: User) -> ClientDetail:
+    dossiers = s.exec(
+        select(Dossier).join(DossierClient, col(DossierClient.dossier_id) == Dossier.id)
+        .where(DossierClient.client_id == client.id, Dossier.firm_id == staff.firm_id)
+        .order_by(col(Dossier.reference), col(Dossier.id))
+    ).all()
+    return ClientDetail(
+        id=saved_id(client.id),
+        user_id=saved_id(target.id),
+        name=display_name(target),
+        values={
+            "nom": target.nom, "prenom": target.prenom, "email": target.email, "adresse": client.adresse,
+            "code_postal": client.code_postal, "ville": client.ville, "tel": client.tel,
+            "mobile": client.mobile,
+        },
+        active=target.active,
+        status=_status(target),
+        last_login=fdatetime(target.last_login_at) if target.last_login_at else NEVER,
+        created=fdate(target.created_at),
+        invitation=invitations.status_line(s, target),
+        can_resend=target.active and target.activated_at is None,
+        dossiers=[DossierLink(id=saved_id(d.id), reference=d.reference, label=d.label) for d in dossiers],
+    )
+
+
+def _page(s: Session, staff: User, client: Client, target: User, events_page: object) -> ClientPage:
+    return ClientPage(_detail(s, staff, client, target), audit.client_trail(s, staff, target, events_page))
+
+
 def get_client(user: User, client_id: object) -> ClientDetail:
     """The client's form values, status, last login, invitation state and dossiers."""
-    with session_scope() as s:
-        require_staff(s, user)
-        client, target = client_in_firm(s, user, client_id)
-        dossiers = s.exec(
-            select(Dossier).join(DossierClient, col(DossierClient.dossier_id) == Dossier.id)
-            .where(DossierClient.client_id == client.id, Dossier.firm_id == user.firm_id)
-            .order_by(col(Dossier.reference), col(Dossier.id))
-        ).all()
-        return ClientDetail(
-            id=saved_id(client.id),
-            user_id=saved_id(target.id),
-            name=display_name(target),
-            values={
-                "nom": target.nom, "prenom": target.prenom, "email": target.email, "adresse": client.adresse,
-                "code_postal": client.code_postal, "ville": client.ville, "tel": client.tel,
-                "mobile": client.mobile,
-            },
-            active=target.active,
-            status=_status(target),
-            last_login=fdatetime(target.last_login_at) if target.last_login_at else NEVER,
-            created=fdate(target.created_at),
-            invitation=invitations.status_line(s, target),
-            can_resend=target.active and target.activated_at is None,
-            dossiers=[DossierLink(id=saved_id(d.id), reference=d.reference, label=d.label) for d in dossiers],
-        )
+    with firm_scope(user) as (s, staff):
+        client, target = client_in_firm(s, staff, client_id)
+        return _detail(s, staff, client, target)
 
 
-def create_client(user: User, form: object) -> Result:
+def client_page(user: User, client_id: object, events_page: object = 1) -> ClientPage:
+    """What /admin/clients/<id> shows, in one session: the client and a page of its trail."""
+    with firm_scope(user) as (s, staff):
+        client, target = client_in_firm(s, staff, client_id)
+        return _page(s, staff, client, target, events_page)
+
+
+def create_client(user: User, form: object) -> Outcome[int]:
     """Create the client's membership (linked to the person's account when the address
     already has one, anywhere: the answer is the same) and details, and queue the
-    invitation email in the same transaction (nothing is sent if the creation fails)."""
-    with session_scope() as s:
-        require_staff(s, user)
-    values = _values(form)
-    errors = validate(values)
-    if errors:
-        return Result(False, errors)
+    invitation email in the same transaction (nothing is sent if the creation fails).
+    Done with the new client's id."""
     for attempt in range(2):  # a concurrent creation of the same new account: once more
-        with session_scope() as s:
-            firm = firm_of(s, user)
+        with firm_scope(user) as (s, staff):  # authorise before validating
+            values, errors = read_form(ClientForm, form)
+            if values is None:
+                return Outcome.refused(errors)
+            firm = firm_of(s, staff)
             try:
-                opened = open_membership(s, firm_id=user.firm_id, role=Role.client, values=values)
+                opened = open_membership(s, firm_id=staff.firm_id, role=Role.client, values=values.model_dump())
                 target, client = opened.user, opened.client
                 assert client is not None  # a client's membership comes with its record
-                audit.record(s, user, "client_cree", f"client {client.id} {target.email}",
+                audit.record(s, staff, "client_cree", f"client {client.id} {target.email}",
                              subject_user_id=target.id)
-                message = invitations.invite_client(s, user, firm, target, resend=False)
+                message = invitations.invite_client(s, staff, firm, target, resend=False)
                 s.commit()
             except identities.SameFirm:
-                return Result(False, {"email": EMAIL_TAKEN})
+                return Outcome.refused({"email": EMAIL_TAKEN})
             except IntegrityError:
                 s.rollback()
                 log.warning("client creation conflict (attempt %s) by=%s firm=%s", attempt, user.id, user.firm_id)
                 continue
             log.info("client created by=%s firm=%s client=%s user=%s", user.id, user.firm_id, client.id, target.id)
-            return Result(True, message=message, client_id=client.id)
-    return Result(False, {"form": RETRY})
+            return Outcome.done(saved_id(client.id), message)
+    return Outcome.refused(RETRY)
 
 
-def update_client(user: User, client_id: object, form: object) -> Result:
-    """Change the client's identity and contact details (the e-mail is the login identifier)."""
-    values = _values(form)
-    with session_scope() as s:
-        require_staff(s, user)
-        client, target = client_in_firm(s, user, client_id)  # authorise before validating
-        errors = validate(values)
-        if errors:
-            return Result(False, errors, client_id=client.id)
-        if values["email"] != target.email and identities.reaches_firm(s, user.firm_id, values["email"],
-                                                                         except_user_id=target.id):
-            return Result(False, {"email": EMAIL_TAKEN}, client_id=client.id)
+def update_client(user: User, client_id: object, form: object, events_page: object = 1) -> Outcome[ClientPage]:
+    """Change the client's identity and contact details (the e-mail is the login
+    identifier). Done with the refreshed page (`events_page` of its trail); a refused
+    form answers its errors only (the screen keeps what was typed)."""
+    with firm_scope(user) as (s, staff):
+        client, target = client_in_firm(s, staff, client_id)  # authorise before validating
+        values, errors = read_form(ClientForm, form)
+        if values is None:
+            return Outcome.refused(errors)
+        if values.email != target.email and identities.reaches_firm(s, staff.firm_id, values.email,
+                                                                      except_user_id=target.id):
+            return Outcome.refused({"email": EMAIL_TAKEN})
+        new = values.model_dump()
         old = {"nom": target.nom, "prenom": target.prenom, "email": target.email,
                **{k: getattr(client, k) for k in OPTIONAL}}
-        changed = [label for key, label in FIELDS if values[key] != old[key]]
+        changed = [label for key, label in FIELDS if new[key] != old[key]]
         if not changed:
-            return Result(True, message="Aucune modification.", client_id=client.id)
-        if values["email"] != target.email:
+            return Outcome.done(_page(s, staff, client, target, events_page), "Aucune modification.")
+        if values.email != target.email:
             # The firm's address for the client; the login identifier follows when it may.
-            identities.set_email(s, target, values["email"], client)
-        target.nom, target.prenom = values["nom"], values["prenom"]
+            identities.set_email(s, target, values.email, client)
+        target.nom, target.prenom = values.nom, values.prenom
         for key in OPTIONAL:
-            setattr(client, key, values[key])
+            setattr(client, key, new[key])
         s.add(target)
         s.add(client)
-        audit.record(s, user, "client_modifie", ", ".join(changed), subject_user_id=target.id)
+        audit.record(s, staff, "client_modifie", ", ".join(changed), subject_user_id=target.id)
         try:
             s.commit()
         except IntegrityError:
             s.rollback()
-            return Result(False, {"form": RETRY}, client_id=client.id)
-        return Result(True, message="Les coordonnées du client ont été enregistrées.", client_id=client.id)
+            return Outcome.refused(RETRY)
+        return Outcome.done(_page(s, staff, client, target, events_page),
+                            "Les coordonnées du client ont été enregistrées.")
 
 
-def deactivate_client(user: User, client_id: object) -> Result:
+def deactivate_client(user: User, client_id: object, events_page: object = 1) -> Outcome[ClientPage]:
     """Close the client's access now: inactive, and every session revoked."""
-    with session_scope() as s:
-        require_staff(s, user)
-        client, target = client_in_firm(s, user, client_id)
+    with firm_scope(user) as (s, staff):
+        client, target = client_in_firm(s, staff, client_id)
         target.active = False
         s.add(target)
         auth.revoke_all_sessions(s, saved_id(target.id))
-        audit.record(s, user, "client_desactive", target.email, subject_user_id=target.id)
+        audit.record(s, staff, "client_desactive", target.email, subject_user_id=target.id)
         s.commit()
         log.info("client deactivated by=%s client=%s user=%s", user.id, client.id, target.id)
-        return Result(True, message=f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.",
-                      client_id=client.id)
+        return Outcome.done(_page(s, staff, client, target, events_page),
+                            f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.")
 
 
-def reactivate_client(user: User, client_id: object) -> Result:
-    with session_scope() as s:
-        require_staff(s, user)
-        client, target = client_in_firm(s, user, client_id)
+def reactivate_client(user: User, client_id: object, events_page: object = 1) -> Outcome[ClientPage]:
+    with firm_scope(user) as (s, staff):
+        client, target = client_in_firm(s, staff, client_id)
         target.active = True
         s.add(target)
-        audit.record(s, user, "client_reactive", target.email, subject_user_id=target.id)
+        audit.record(s, staff, "client_reactive", target.email, subject_user_id=target.id)
         s.commit()
-        return Result(True, message=f"L'accès de {display_name(target)} est réactivé.", client_id=client.id)
+        return Outcome.done(_page(s, staff, client, target, events_page),
+                            f"L'accès de {display_name(target)} est réactivé.")
 
 
-
-def send_invitation(user: User, client_id: object, *, resend: bool = True) -> Result:
+def send_invitation(user: User, client_id: object, *, resend: bool = True,
+                    events_page: object = 1) -> Outcome[ClientPage]:
     """(Re)send the invitation of a client who has not yet chosen a password. The
     new link replaces the previous ones; in the temporary-password flow a new
-    temporary password replaces the previous one."""
-    with session_scope() as s:
-        require_staff(s, user)
-        client, target = client_in_firm(s, user, client_id)
+    temporary password replaces the previous one. Refused or done, the answer
+    carries the refreshed page."""
+    with firm_scope(user) as (s, staff):
+        client, target = client_in_firm(s, staff, client_id)
+        refusal = ""
         if not target.active:
-            return Result(False, {"form": "Ce client est désactivé : réactivez-le d'abord."}, client_id=client.id)
-        if target.activated_at is not None:
-            return Result(False, {"form": "Ce client a déjà choisi son mot de passe. S'il l'a oublié, il peut "
-                                           "utiliser « Mot de passe oublié ? » sur la page de connexion."},
-                          client_id=client.id)
-        firm = firm_of(s, user)
-        message = invitations.invite_client(s, user, firm, target, resend=resend)
+            refusal = "Ce client est désactivé : réactivez-le d'abord."
+        elif target.activated_at is not None:
+            refusal = ("Ce client a déjà choisi son mot de passe. S'il l'a oublié, il peut "
+                       "utiliser « Mot de passe oublié ? » sur la page de connexion.")
+        if refusal:
+            return Outcome.refused(refusal, _page(s, staff, client, target, events_page))
+        message = invitations.invite_client(s, staff, firm_of(s, staff), target, resend=resend)
         s.commit()
-        return Result(True, message=message, client_id=client.id)
+        return Outcome.done(_page(s, staff, client, target, events_page), message)
 
 
-def resend_invitation(user: User, client_id: object) -> Result:
-    return send_invitation(user, client_id, resend=True)
+def resend_invitation(user: User, client_id: object, events_page: object = 1) -> Outcome[ClientPage]:
+    return send_invitation(user, client_id, resend=True, events_page=events_page)

@@ -1,9 +1,9 @@
-"""What the firm services share: the result of an action, a page of a list, and
+"""What the firm services share: a page of a list, and
 the search pattern of the list filters."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from espace.config import settings
@@ -13,15 +13,6 @@ T = TypeVar("T")
 
 SEARCH_MAX = 100  # characters of a search read
 SEARCH_WORDS = 5  # words of a search that filter
-
-
-@dataclass(frozen=True, slots=True)
-class ActionResult:
-    """What a firm action returns: ok, the errors by field ("form" for the whole
-    form) and the message to show. Services subclass it to add the id they create."""
-    ok: bool
-    errors: dict[str, str] = field(default_factory=dict)
-    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)

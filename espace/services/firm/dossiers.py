@@ -11,26 +11,20 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, exists, func, or_, select
 
-from espace.db import session_scope
+from espace.domain.forms import DossierForm, read_form
 from espace.domain.ids import saved_id
+from espace.domain.outcome import Outcome
 from espace.domain.roles import STAFF_ROLES
 from espace.domain.text import clean_line
 from espace.models import Client, Dossier, DossierClient, ShareNotice, User
 from espace.services import AccessDenied, audit
-from espace.services.access import client_in_firm, dossier_in_firm, require_staff, staff_in_firm
+from espace.services.access import client_in_firm, dossier_in_firm, firm_scope, staff_in_firm
 from espace.services.firm.clients import display_name
-from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, ActionResult, Page, like_pattern, page_of
+from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, Page, like_pattern, page_of
 
 log = logging.getLogger(__name__)
 
-REFERENCE_MAX = 50
-LABEL_MAX = 200
 REFERENCE_TAKEN = "Cette référence est déjà utilisée par un autre dossier du cabinet."
-
-
-@dataclass(frozen=True, slots=True)
-class Result(ActionResult):
-    dossier_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +64,7 @@ class DossierValues:
 def options(user: User) -> Options:
     """The choices of the dossier form and filters: the firm's clients and its
     lawyers/staff (the possible interlocutors)."""
-    with session_scope() as s:
-        require_staff(s, user)
+    with firm_scope(user) as (s, _):
         clients = s.exec(
             select(Client, User).join(User, col(User.id) == Client.user_id)
             .where(Client.firm_id == user.firm_id, User.firm_id == user.firm_id)
@@ -109,8 +102,7 @@ def list_dossiers(user: User, search: str = "", interlocutor_id: object = "", cl
     client's name; `interlocutor_id` (a User id) and `client_id` (a Client id), both
     of the firm (else AccessDenied); empty = no filter."""
     words = clean_line(search)[:SEARCH_MAX].split()
-    with session_scope() as s:
-        require_staff(s, user)
+    with firm_scope(user) as (s, _):
         conditions: list[ColumnElement[bool]] = [col(Dossier.firm_id) == user.firm_id]
         for word in words[:SEARCH_WORDS]:
             pattern = like_pattern(word)
@@ -151,8 +143,7 @@ def list_dossiers(user: User, search: str = "", interlocutor_id: object = "", cl
 
 def get_dossier(user: User, dossier_id: object) -> DossierValues:
     """The dossier's values for the edit form."""
-    with session_scope() as s:
-        require_staff(s, user)
+    with firm_scope(user) as (s, _):
         d = dossier_in_firm(s, user, dossier_id)
         client_ids = s.exec(
             select(DossierClient.client_id).join(Client, col(Client.id) == DossierClient.client_id)
@@ -177,16 +168,8 @@ def _read_form(s: Session, user: User, form: object
     """Validated values, errors, the chosen clients and interlocutor. Ids that are
     not of the firm raise AccessDenied (never silently dropped)."""
     fields = form if isinstance(form, dict) else {}
-    values = {"reference": clean_line(fields.get("reference")), "label": clean_line(fields.get("label"))}
-    errors: dict[str, str] = {}
-    if not values["reference"]:
-        errors["reference"] = "Ce champ est obligatoire."
-    elif len(values["reference"]) > REFERENCE_MAX:
-        errors["reference"] = f"{REFERENCE_MAX} caractères maximum."
-    if not values["label"]:
-        errors["label"] = "Ce champ est obligatoire."
-    elif len(values["label"]) > LABEL_MAX:
-        errors["label"] = f"{LABEL_MAX} caractères maximum."
+    dossier, errors = read_form(DossierForm, fields)
+    values = dossier.model_dump() if dossier is not None else {"reference": "", "label": ""}
     raw_ids = _client_ids(fields.get("client_ids"))
     if len(raw_ids) > 500:
         raise AccessDenied()
@@ -214,14 +197,13 @@ def _reference_taken(s: Session, user: User, reference: str, except_id: int | No
     return s.exec(stmt).first() is not None
 
 
-def create_dossier(user: User, form: object) -> Result:
-    with session_scope() as s:
-        require_staff(s, user)
+def create_dossier(user: User, form: object) -> Outcome[int]:
+    with firm_scope(user) as (s, _):
         values, errors, clients, interlocutor = _read_form(s, user, form)
         if not errors and _reference_taken(s, user, values["reference"]):
             errors["reference"] = REFERENCE_TAKEN
         if errors or interlocutor is None:  # no interlocutor: said in errors
-            return Result(False, errors)
+            return Outcome.refused(errors)
         d = Dossier(firm_id=user.firm_id, reference=values["reference"], label=values["label"],
                     interlocutor_id=interlocutor.id)
         s.add(d)
@@ -229,24 +211,23 @@ def create_dossier(user: User, form: object) -> Result:
             s.flush()
         except IntegrityError:
             s.rollback()
-            return Result(False, {"reference": REFERENCE_TAKEN})
+            return Outcome.refused({"reference": REFERENCE_TAKEN})
         for client, target in clients:
             s.add(DossierClient(dossier_id=saved_id(d.id), client_id=saved_id(client.id)))
             audit.record(s, user, "dossier_cree", f"dossier {d.id} {d.reference} {d.label}", subject_user_id=target.id)
         s.commit()
         log.info("dossier created by=%s firm=%s dossier=%s", user.id, user.firm_id, d.id)
-        return Result(True, message=f"Le dossier {d.reference} a été créé.", dossier_id=d.id)
+        return Outcome.done(saved_id(d.id), f"Le dossier {d.reference} a été créé.")
 
 
-def update_dossier(user: User, dossier_id: object, form: object) -> Result:
-    with session_scope() as s:
-        require_staff(s, user)
+def update_dossier(user: User, dossier_id: object, form: object) -> Outcome[int]:
+    with firm_scope(user) as (s, _):
         d = dossier_in_firm(s, user, dossier_id)  # authorise first
         values, errors, clients, interlocutor = _read_form(s, user, form)
         if not errors and _reference_taken(s, user, values["reference"], except_id=d.id):
             errors["reference"] = REFERENCE_TAKEN
         if errors or interlocutor is None:  # no interlocutor: said in errors
-            return Result(False, errors, dossier_id=d.id)
+            return Outcome.refused(errors, saved_id(d.id))
         before = {cid for cid in s.exec(select(DossierClient.client_id).where(DossierClient.dossier_id == d.id)).all()}
         wanted = {saved_id(client.id): target for client, target in clients}
         changes: list[str] = []
@@ -274,5 +255,5 @@ def update_dossier(user: User, dossier_id: object, form: object) -> Result:
             s.commit()
         except IntegrityError:
             s.rollback()
-            return Result(False, {"reference": REFERENCE_TAKEN}, dossier_id=d.id)
-        return Result(True, message="Le dossier a été enregistré.", dossier_id=d.id)
+            return Outcome.refused({"reference": REFERENCE_TAKEN}, saved_id(d.id))
+        return Outcome.done(saved_id(d.id), "Le dossier a été enregistré.")

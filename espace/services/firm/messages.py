@@ -13,21 +13,19 @@ from sqlalchemy import case
 from sqlmodel import col, func, select
 
 from espace.config import settings
-from espace.db import session_scope
+from espace.domain.forms import SUBJECT_MAX, FirmAnswer, read_form
 from espace.domain.french import fdatetime
 from espace.domain.ids import saved_id
 from espace.domain.names import dossier_title, formal_name
-from espace.domain.text import clean_line, clean_text
+from espace.domain.outcome import Outcome
 from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
-from espace.services.access import dossier_clients, dossier_in_firm, require_staff
+from espace.services.access import dossier_clients, dossier_in_firm, firm_scope
 from espace.services.client import messaging
-from espace.services.firm.common import ActionResult
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
-REQUIRED = "Ce champ est obligatoire."
 DEFAULT_SUBJECT = "Message de votre avocat"
 
 
@@ -51,8 +49,7 @@ class Thread:
 
 def unread_count(user: User, dossier_id: object = None) -> int:
     """Client messages nobody of the firm has read yet (the firm's, or one dossier's)."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         q = select(func.count()).select_from(Message).where(
             Message.firm_id == staff.firm_id, Message.direction == MessageDirection.client,
             col(Message.read_at).is_(None))
@@ -65,8 +62,7 @@ def threads(user: User) -> list[Thread]:
     """One row per dossier of the firm with messages, the most recent first (at
     most THREADS_MAX): dossier, clients, number of messages, unread client
     messages, last message."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         unread = func.sum(case(((col(Message.direction) == MessageDirection.client) & col(Message.read_at).is_(None),
                                 1), else_=0))
         grouped = s.exec(
@@ -107,37 +103,28 @@ def threads(user: User) -> list[Thread]:
 
 def read_thread(user: User, dossier_id: object) -> list[messaging.MessageRow]:
     """The dossier's messages, oldest first; the clients' messages become read."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         did = dossier_in_firm(s, staff, dossier_id).id
     return messaging.thread(staff, did)
 
 
-def answer(user: User, dossier_id: object, body: str, subject: str = "") -> ActionResult:
+def answer(user: User, dossier_id: object, body: str, subject: str = "") -> Outcome[None]:
     """Write to the dossier's clients: stored in the thread (direction "cabinet")
     and emailed to each active client. An empty subject becomes « Re : » the last
     client subject. Refused with errors by field "subject", "body" or "form"."""
-    subject = clean_line(subject)
-    body = clean_text(body)
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         d = dossier_in_firm(s, staff, dossier_id)
-        errors: dict[str, str] = {}
-        if len(subject) > messaging.SUBJECT_MAX:
-            errors["subject"] = f"L'objet ne doit pas dépasser {messaging.SUBJECT_MAX} caractères."
-        if not body:
-            errors["body"] = REQUIRED
-        elif len(body) > messaging.BODY_MAX:
-            errors["body"] = f"Le message ne doit pas dépasser {messaging.BODY_MAX:,} caractères.".replace(",", " ")
-        if errors:
-            return ActionResult(False, errors)
+        sent, errors = read_form(FirmAnswer, {"subject": subject, "body": body})
+        if sent is None:
+            return Outcome.refused(errors)
+        subject, body = sent.subject, sent.body
         if not subject:
             last = s.exec(
                 select(Message.subject)
                 .where(Message.dossier_id == d.id, Message.direction == MessageDirection.client)
                 .order_by(col(Message.created_at).desc(), col(Message.id).desc())
             ).first()
-            subject = f"Re : {last}"[: messaging.SUBJECT_MAX] if last else DEFAULT_SUBJECT
+            subject = f"Re : {last}"[: SUBJECT_MAX] if last else DEFAULT_SUBJECT
         msg = Message(firm_id=d.firm_id, dossier_id=saved_id(d.id), sender_id=saved_id(staff.id), direction=MessageDirection.cabinet,
                       subject=subject, body=body)
         s.add(msg)
@@ -164,4 +151,4 @@ def answer(user: User, dossier_id: object, body: str, subject: str = "") -> Acti
         message_id = msg.id
     log.info("answer stored user=%s dossier=%s message=%s emailed=%s", user.id, dossier_id, message_id,
              len(recipients))
-    return ActionResult(True)
+    return Outcome.done()

@@ -16,21 +16,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
-from espace.db import session_scope
+from espace.domain.contact import FIELDS
+from espace.domain.forms import RefusalReason, read_form
 from espace.domain.french import fdate, fdatetime
 from espace.domain.ids import saved_id
 from espace.domain.names import formal_name, full_name
+from espace.domain.outcome import Outcome
 from espace.models import Client, ContactRequest, ContactStatus, Firm, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.access import get_by_id, require_staff
+from espace.services.access import firm_scope, get_by_id
 from espace.services.accounts import identities
-from espace.services.client.contact import FIELDS
-from espace.services.firm.common import ActionResult
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
-REASON_MAX = 1000
+
 PROCESSED_MAX = 50
 ALREADY = "Cette demande a déjà été traitée."
 SAME_FIRM = ("L'adresse {email} est déjà celle d'un autre compte de votre cabinet : "
@@ -78,8 +78,7 @@ def _requested(row: ContactRequest) -> dict[str, str]:
 
 
 def pending_count(user: User) -> int:
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         return s.exec(
             select(func.count()).select_from(ContactRequest).where(
                 ContactRequest.firm_id == staff.firm_id, ContactRequest.status == ContactStatus.en_attente)
@@ -90,8 +89,7 @@ def list_requests(user: User, status: str = "pending") -> list[RequestRow]:
     """The firm's requests: "pending" (oldest first, each field with the value on
     file and the one asked, `changed` when they differ) or "processed"
     (accepted or refused, newest first, with the decision)."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         q = (
             select(ContactRequest, Client, User)
             .join(Client, col(Client.id) == ContactRequest.client_id)
@@ -166,16 +164,15 @@ def _notify(s: Session, staff: User, to: list[str], template: str, subject: str,
                        sender_name=firm.name if firm else None)
 
 
-def accept(user: User, request_id: object) -> ActionResult:
+def accept(user: User, request_id: object) -> Outcome[None]:
     """Apply a pending request to the client's details (names on the User, the
     rest on the Client; a new e-mail is also the new login identifier). Refused,
     with a message under "form", when that e-mail belongs to another account or
     the request is no longer pending."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         row, client, u = _firm_request(s, staff, request_id)
         if row.status != ContactStatus.en_attente:
-            return ActionResult(False, {"form": ALREADY})
+            return Outcome.refused({"form": ALREADY})
         values = _requested(row)
         new_email = values["email"].strip().lower()
         old_email = u.email
@@ -184,9 +181,9 @@ def accept(user: User, request_id: object) -> ActionResult:
         if new_email != old_email and identities.reaches_firm(s, staff.firm_id, new_email, except_user_id=u.id):
             log.warning("contact request not applied: address of another member of the firm request=%s user=%s",
                         row.id, user.id)
-            return ActionResult(False, {"form": SAME_FIRM.format(email=new_email)})
+            return Outcome.refused({"form": SAME_FIRM.format(email=new_email)})
         if not _decide(s, row, staff, ContactStatus.acceptee):
-            return ActionResult(False, {"form": ALREADY})
+            return Outcome.refused({"form": ALREADY})
         before = _stored(client, u)
         identifier_changed = identities.set_email(s, u, new_email, client) if new_email != old_email else False
         u.nom, u.prenom = values["nom"], values["prenom"]
@@ -207,31 +204,28 @@ def accept(user: User, request_id: object) -> ActionResult:
         except IntegrityError:  # the identifier was taken in the meantime
             s.rollback()
             log.warning("contact request not applied: conflict at commit request=%s", request_id)
-            return ActionResult(False, {"form": "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."})
+            return Outcome.refused({"form": "L'enregistrement n'a pas pu aboutir. Veuillez réessayer."})
     log.info("contact request accepted request=%s by=%s client_user=%s", request_id, user.id, u.id)
-    return ActionResult(True)
+    return Outcome.done()
 
 
-def refuse(user: User, request_id: object, reason: object) -> ActionResult:
+def refuse(user: User, request_id: object, reason: object) -> Outcome[None]:
     """Refuse a pending request; the reason (required) is emailed to the client.
     Errors under "reason" or "form"."""
-    text = "" if reason is None else str(reason).replace("\r\n", "\n").strip()
-    text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         row, _, u = _firm_request(s, staff, request_id)
         if row.status != ContactStatus.en_attente:
-            return ActionResult(False, {"form": ALREADY})
-        if not text:
-            return ActionResult(False, {"reason": "Indiquez le motif du refus."})
-        if len(text) > REASON_MAX:
-            return ActionResult(False, {"reason": f"{REASON_MAX} caractères maximum."})
+            return Outcome.refused({"form": ALREADY})
+        sent, errors = read_form(RefusalReason, {"reason": reason})
+        if sent is None:
+            return Outcome.refused(errors)
+        text = sent.reason
         if not _decide(s, row, staff, ContactStatus.refusee, text):
-            return ActionResult(False, {"form": ALREADY})
+            return Outcome.refused({"form": ALREADY})
         audit.record(s, staff, "demande_traitee", f"demande {row.id} refusée", subject_user_id=u.id)
         _notify(s, staff, [u.email], "contact_refused", "Votre demande de mise à jour des coordonnées",
                 {"client_name": full_name(u), "reason": text,
                  "rows": [{"label": label, "value": getattr(row, key)} for key, label in FIELDS]})
         s.commit()
     log.info("contact request refused request=%s by=%s client_user=%s", request_id, user.id, u.id)
-    return ActionResult(True)
+    return Outcome.done()

@@ -7,28 +7,26 @@ whether they are saved. An empty secret field on save keeps the saved value."""
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from espace.db import session_scope
-from espace.domain.contact import is_email
+from espace.domain.forms import FirmSettingsForm, read_form
+from espace.domain.forms.fields import trimmed
+from espace.domain.forms.firm import PUBLISHABLE, SECRET, key_mode
+from espace.domain.outcome import Outcome
 from espace.domain.roles import ADMIN_ROLES
 from espace.domain.text import clean_line, truthy
 from espace.models import Firm, User
 from espace.services import AccessDenied, audit, storage
 from espace.services import crypto as security
-from espace.services.access import firm_of, require_admin, require_staff
-from espace.services.firm.common import ActionResult
+from espace.services.access import firm_of, firm_scope
 
 log = logging.getLogger(__name__)
 
-NAME_MAX = 200
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_TYPES = {"image/png", "image/jpeg", "image/webp"}
 
-_PUBLISHABLE = re.compile(r"^pk_(test|live)_[A-Za-z0-9]{8,200}$")
-_SECRET = re.compile(r"^(?:sk|rk)_(test|live)_[A-Za-z0-9]{8,200}$")
-_WEBHOOK = re.compile(r"^whsec_[A-Za-z0-9+/=]{8,200}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +43,10 @@ class FirmSettings:
     can_edit: bool  # the acting user is an administrator
 
 
-@dataclass(frozen=True, slots=True)
-class LogoResult:
-    ok: bool
-    error: str = ""
-
-
 def get_settings(user: User) -> FirmSettings:
     """What the browser may see of the firm's settings — never a secret. Every firm
     user may read them; only an administrator may change them (`can_edit`)."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         firm = firm_of(s, staff)
         return FirmSettings(
             name=firm.name,
@@ -73,48 +64,39 @@ def get_settings(user: User) -> FirmSettings:
 def require_editor(user: User | None) -> None:
     """Only an administrator of the firm changes its settings: NotAdmin for a lawyer
     or staff member, AccessDenied for anyone else."""
-    with session_scope() as s:
-        require_admin(s, user)
+    with firm_scope(user, admin=True):
+        pass
 
 
-def update(user: User, form: object) -> ActionResult:
-    """Validate and save the settings form (administrators only: NotAdmin otherwise);
-    refused with the errors by field."""
-    require_editor(user)
-    fields = form if isinstance(form, dict) else {}
-    name = clean_line(fields.get("name"))
-    sender = clean_line(fields.get("sender_email")).lower()
-    publishable = clean_line(fields.get("publishable_key"))
-    # Secrets: no cleaning beyond trimming (a key is one token).
-    secret = str(fields.get("secret_key") or "").strip()
-    webhook = str(fields.get("webhook_secret") or "").strip()
-    enabled = truthy(fields.get("payments_enabled"))
-    temporary = truthy(fields.get("invite_with_temporary_password"))
-    errors: dict[str, str] = {}
-    if not name:
-        errors["name"] = "Ce champ est obligatoire."
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"{NAME_MAX} caractères maximum."
-    if sender and (len(sender) > 254 or not is_email(sender)):
-        errors["sender_email"] = "Adresse e-mail invalide (exemple : contact@cabinet.fr)."
-    if publishable and not _PUBLISHABLE.match(publishable):
-        errors["publishable_key"] = "Clé publique invalide : elle commence par pk_test_ ou pk_live_."
-    if secret and not _SECRET.match(secret):
-        errors["secret_key"] = "Clé secrète invalide : elle commence par sk_test_, sk_live_ ou rk_."
-    if webhook and not _WEBHOOK.match(webhook):
-        errors["webhook_secret"] = "Secret de webhook invalide : il commence par whsec_."
-    with session_scope() as s:
-        firm = firm_of(s, user)
-        has_secret = bool(secret) or bool(firm.stripe_secret_key_enc)
-        if enabled and "publishable_key" not in errors and not publishable:
-            errors["publishable_key"] = "Obligatoire pour activer le paiement en ligne."
-        if enabled and "secret_key" not in errors and not has_secret:
-            errors["secret_key"] = "Obligatoire pour activer le paiement en ligne."
-        if ("publishable_key" not in errors and "secret_key" not in errors and publishable and secret
-                and _mode(_PUBLISHABLE, publishable) != _mode(_SECRET, secret)):
-            errors["secret_key"] = "La clé secrète et la clé publique doivent être du même mode (test ou live)."
-        if errors:
-            return ActionResult(False, errors)
+def _payment_errors(form: object, errors: dict[str, str], secret_saved: bool) -> dict[str, str]:
+    """The rules between the fields and what is stored, said with the fields' own
+    errors: online payment needs both keys (a saved secret counts), of the same mode."""
+    sent = form if isinstance(form, Mapping) else {}
+    enabled = truthy(sent.get("payments_enabled"))
+    publishable, secret = clean_line(sent.get("publishable_key")), trimmed(sent.get("secret_key"))
+    found: dict[str, str] = {}
+    if enabled and "publishable_key" not in errors and not publishable:
+        found["publishable_key"] = "Obligatoire pour activer le paiement en ligne."
+    if enabled and "secret_key" not in errors and not (secret or secret_saved):
+        found["secret_key"] = "Obligatoire pour activer le paiement en ligne."
+    if ("publishable_key" not in errors and "secret_key" not in errors and publishable and secret
+            and key_mode(PUBLISHABLE, publishable) != key_mode(SECRET, secret)):
+        found["secret_key"] = "La clé secrète et la clé publique doivent être du même mode (test ou live)."
+    return found
+
+
+def update(user: User, form: object) -> Outcome[None]:
+    """Validate (FirmSettingsForm) and save the settings form (administrators only:
+    NotAdmin otherwise); refused with the errors by field."""
+    with firm_scope(user, admin=True) as (s, staff):
+        firm = firm_of(s, staff)
+        values, errors = read_form(FirmSettingsForm, form)
+        errors.update(_payment_errors(form, errors, bool(firm.stripe_secret_key_enc)))
+        if values is None or errors:
+            return Outcome.refused(errors)
+        name, sender, publishable = values.name, values.sender_email, values.publishable_key
+        secret, webhook = values.secret_key, values.webhook_secret
+        enabled, temporary = values.payments_enabled, values.invite_with_temporary_password
         changed = []
         if firm.name != name:
             changed.append("nom")
@@ -141,13 +123,7 @@ def update(user: User, form: object) -> ActionResult:
         audit.record(s, user, "parametres_modifies", ", ".join(changed) or "aucun changement")
         s.commit()
     log.info("firm settings saved by=%s firm=%s changed=%s", user.id, user.firm_id, changed)
-    return ActionResult(True)
-
-
-def _mode(pattern: re.Pattern[str], key: str) -> str:
-    """« test » or « live », from a key that `pattern` matched."""
-    found = pattern.match(key)
-    return found.group(1) if found else ""
+    return Outcome.done()
 
 
 def stripe_secret_key(firm_id: int) -> str | None:
@@ -165,21 +141,21 @@ def stripe_webhook_secret(firm_id: int) -> str | None:
 
 
 # --------------------------------------------------------------------------- logo
-def save_logo(user: User, data: bytes) -> LogoResult:
+def save_logo(user: User, data: bytes) -> Outcome[None]:
     """Store a new logo (PNG, JPEG or WEBP by content, 2 MB max)."""
     from espace.services.deposits import sniff
 
     require_editor(user)
     if not data:
-        return LogoResult(False, "Fichier vide.")
+        return Outcome.refused("Fichier vide.")
     if len(data) > LOGO_MAX_BYTES:
-        return LogoResult(False, "Logo trop volumineux (2 Mo maximum).")
+        return Outcome.refused("Logo trop volumineux (2 Mo maximum).")
     try:
         ctype, _ = sniff(data[:8192], None, "logo")
     except Exception:  # a container format needing the whole file: not an image anyway
         ctype = None
     if ctype not in LOGO_TYPES:
-        return LogoResult(False, "Format non autorisé : le logo doit être une image PNG, JPEG ou WEBP.")
+        return Outcome.refused("Format non autorisé : le logo doit être une image PNG, JPEG ou WEBP.")
     key, _, _ = storage.save_bytes(data)
     try:
         with session_scope() as s:
@@ -199,13 +175,12 @@ def save_logo(user: User, data: bytes) -> LogoResult:
             storage.delete(old)
         except Exception:  # the disk or the object store: an orphan for check-storage, the new logo is in
             log.exception("old logo not deleted firm=%s key=%s", user.firm_id, old)
-    return LogoResult(True)
+    return Outcome.done()
 
 
 def remove_logo(user: User) -> None:
-    with session_scope() as s:
-        require_admin(s, user)
-        firm = s.get(Firm, user.firm_id)
+    with firm_scope(user, admin=True) as (s, staff):
+        firm = s.get(Firm, staff.firm_id)
         old = firm.logo_key if firm else None
         if firm is None or not old:
             return

@@ -15,7 +15,6 @@ from typing import Any, NamedTuple, TypedDict
 
 from sqlmodel import Session, col, func, select
 
-from espace.db import session_scope
 from espace.domain import items as registry
 from espace.domain.french import fdate, fdatetime, fsize
 from espace.domain.names import dossier_title, formal_name
@@ -23,7 +22,7 @@ from espace.domain.roles import STAFF_ROLES
 from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services import deposits as deposit_service
-from espace.services.access import dossier_clients, dossier_in_firm, require_id, require_staff
+from espace.services.access import dossier_clients, dossier_in_firm, firm_scope, require_id, require_staff
 from espace.services.client import news
 from espace.services.mail import share_notices
 
@@ -109,8 +108,7 @@ def _lawyers(s: Session, firm_id: int) -> list[Person]:
 def dossier_overview(user: User, dossier_id: object) -> FirmDossier:
     """A dossier of the firm with every item, shared or not, newest first, by kind;
     the clients' deposits apart."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         d = dossier_in_firm(s, staff, dossier_id)
         interlocutor = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
 
@@ -184,8 +182,7 @@ def add_item(user: User, dossier_id: object, category: str, form: Mapping[str, o
     """Add an item of a kind that has a form (all but documents) to a dossier of the
     firm, shared at once unless share_now is false."""
     values = dict(form) if isinstance(form, Mapping) else {}
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         d = dossier_in_firm(s, staff, dossier_id)
         kind = registry.kind(category)
         if kind is None or kind.form is None:
@@ -237,8 +234,7 @@ def _firm_item(s: Session, staff: User, category: str, item_id: object) -> tuple
 def share(user: User, category: str, item_id: object) -> bool:
     """Show an item to the dossier's clients (and queue their notification).
     Returns False when it was already shared."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         item, d = _firm_item(s, staff, category, item_id)
         if item.shared_at is not None:
             return False
@@ -255,8 +251,7 @@ def share(user: User, category: str, item_id: object) -> bool:
 def unshare(user: User, category: str, item_id: object) -> bool:
     """Hide an item from the dossier's clients at once (a pending notification is
     dropped). Returns False when it was not shared."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         item, d = _firm_item(s, staff, category, item_id)
         if item.shared_at is None:
             return False
@@ -320,16 +315,14 @@ def _deposit_rows(s: Session, staff: User, dossier_id: int | None) -> list[Depos
 def deposits(user: User, dossier_id: object = None) -> list[DepositRow]:
     """Documents deposited by clients (one dossier, or the whole firm), newest
     first; `new` until someone of the firm has downloaded the file."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         did = dossier_in_firm(s, staff, dossier_id).id if dossier_id is not None else None
         return _deposit_rows(s, staff, did)
 
 
 def new_deposits_count(user: User) -> int:
     """Deposits of the firm nobody of the firm has opened yet."""
-    with session_scope() as s:
-        staff = require_staff(s, user)
+    with firm_scope(user) as (s, staff):
         return s.exec(
             select(func.count())
             .select_from(Document)

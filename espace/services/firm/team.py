@@ -12,6 +12,8 @@ fresh one (no cross-firm signal); an address already used in the same firm is sa
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,18 +22,17 @@ from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
 from espace.db import session_scope
-from espace.domain.contact import is_email
+from espace.domain.forms import NO_ROLE, ColleagueForm, read_form
 from espace.domain.french import fdatetime
 from espace.domain.ids import saved_id
 from espace.domain.names import full_name
-from espace.domain.roles import STAFF_ROLES
-from espace.domain.text import clean_line
+from espace.domain.outcome import Outcome
+from espace.domain.roles import STAFF_ROLES, parse_role
 from espace.models import Account, Firm, OneTimeToken, Role, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.access import firm_of, require_admin, require_staff, staff_in_firm
+from espace.services.access import FirmScope, firm_of, firm_scope, require_admin, staff_in_firm
 from espace.services.accounts import auth, identities
 from espace.services.firm.clients import NEVER, display_name
-from espace.services.firm.common import ActionResult
 from espace.services.firm.invitations import INVITE_DAYS
 from espace.services.firm.membership import open_membership
 from espace.services.mail import outbox
@@ -48,11 +49,6 @@ NAME_MAX = 100
 SAME_FIRM_TAKEN = "Cette adresse e-mail est déjà celle d'un compte de votre cabinet."
 LAST_ADMIN = ("Le cabinet doit garder au moins un administrateur actif : nommez d'abord un autre "
               "administrateur.")
-
-
-@dataclass(frozen=True, slots=True)
-class Result(ActionResult):
-    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +69,6 @@ class Colleague:
 class Team:
     rows: list[Colleague]
     can_manage: bool  # the acting user is an administrator
-
-
-def parse_role(value: object) -> Role | None:
-    """A firm role sent by a browser ("admin", "lawyer", "staff"), or None."""
-    try:
-        role = Role(str(value).strip())
-    except ValueError:
-        return None
-    return role if role in STAFF_ROLES else None
 
 
 def _status(u: User) -> str:
@@ -109,8 +96,7 @@ def _row(u: User, me: User) -> Colleague:
 def list_team(user: User) -> Team:
     """The firm's lawyers, staff and administrators by name, and whether the acting
     user may manage them."""
-    with session_scope() as s:
-        me = require_staff(s, user)
+    with firm_scope(user) as (s, me):
         people = s.exec(
             select(User).where(User.firm_id == me.firm_id, col(User.role).in_(STAFF_ROLES))
             .order_by(func.lower(User.nom), func.lower(User.prenom), col(User.id))
@@ -127,6 +113,13 @@ def _acting_admin(s: Session, user: User | None) -> User:
     return require_admin(s, user)
 
 
+@contextmanager
+def _team_scope(user: User | None) -> Iterator[FirmScope]:
+    """firm_scope for a change of the team: the firm's row locked first (_acting_admin)."""
+    with session_scope() as s:
+        yield FirmScope(s, _acting_admin(s, user))
+
+
 def _other_active_admins(s: Session, firm_id: int | None, except_id: int | None) -> int:
     return s.exec(
         select(func.count()).select_from(User)
@@ -139,32 +132,6 @@ def _leaves_no_admin(s: Session, target: User) -> bool:
 
 
 # --------------------------------------------------------------------------- invite
-def _values(form: object) -> dict[str, str]:
-    fields = form if isinstance(form, dict) else {}
-    return {
-        "nom": clean_line(fields.get("nom")),
-        "prenom": clean_line(fields.get("prenom")),
-        "email": clean_line(fields.get("email")).lower(),
-        "role": clean_line(fields.get("role")),
-    }
-
-
-def _validate(values: dict[str, str]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for key in ("nom", "prenom"):
-        if not values[key]:
-            errors[key] = "Ce champ est obligatoire."
-        elif len(values[key]) > NAME_MAX:
-            errors[key] = f"{NAME_MAX} caractères maximum."
-    if not values["email"]:
-        errors["email"] = "Ce champ est obligatoire."
-    elif len(values["email"]) > 254 or not is_email(values["email"]):
-        errors["email"] = "Adresse e-mail invalide (exemple : prenom.nom@cabinet.fr)."
-    if parse_role(values["role"]) is None:
-        errors["role"] = "Choisissez un rôle."
-    return errors
-
-
 def _queue_invitation(s: Session, actor: User, firm: Firm, target: User) -> None:
     """A one-time link to choose a password; a person who already logs in (to another
     firm: one identity, memberships per firm) is told to log in as usual instead. The
@@ -185,64 +152,59 @@ def _queue_invitation(s: Session, actor: User, firm: Firm, target: User) -> None
     )
 
 
-def invite_colleague(user: User, form: object) -> Result:
+def invite_colleague(user: User, form: object) -> Outcome[int]:
     """Create a colleague's account (no password yet) with the chosen role and queue
     the invitation e-mail (one-time link, 7 days) in the same transaction."""
-    values = _values(form)
-    with session_scope() as s:
-        admin = _acting_admin(s, user)
-        errors = _validate(values)
-        role = parse_role(values["role"])
-        if errors or role is None:  # no role: said in errors
-            return Result(False, errors)
-        sent = Result(True, message=f"Invitation envoyée à {values['email']}.")
+    with _team_scope(user) as (s, admin):
+        values, errors = read_form(ColleagueForm, form)
+        role = parse_role(values.role) if values is not None else None
+        if values is None or role is None:  # no role: said in errors
+            return Outcome.refused(errors)
         firm = firm_of(s, admin)
         try:
             # Linked to the person's account when the address already has one, anywhere:
             # the answer is the same (services/identities.py).
-            target = open_membership(s, firm_id=admin.firm_id, role=role, values=values).user
+            target = open_membership(s, firm_id=admin.firm_id, role=role, values=values.model_dump()).user
         except identities.SameFirm:
-            return Result(False, {"email": SAME_FIRM_TAKEN})
+            return Outcome.refused({"email": SAME_FIRM_TAKEN})
         except IntegrityError:
             s.rollback()
             log.info("colleague invitation raced with another account by=%s", admin.id)
-            return Result(False, {"form": "L'invitation n'a pas pu être enregistrée. Réessayez."})
+            return Outcome.refused({"form": "L'invitation n'a pas pu être enregistrée. Réessayez."})
         _queue_invitation(s, admin, firm, target)
         audit.record(s, admin, "collegue_invite", f"{target.email} ({ROLE_LABELS[role]})",
                      subject_user_id=target.id)
         s.commit()
         log.info("colleague invited by=%s firm=%s user=%s role=%s", admin.id, admin.firm_id, target.id, role.value)
-        return Result(True, message=sent.message, user_id=target.id)
+        return Outcome.done(saved_id(target.id), f"Invitation envoyée à {values.email}.")
 
 
-def resend_invitation(user: User, user_id: object) -> Result:
+def resend_invitation(user: User, user_id: object) -> Outcome[int]:
     """A new link for a colleague who has not yet chosen a password."""
-    with session_scope() as s:
-        admin = _acting_admin(s, user)
+    with _team_scope(user) as (s, admin):
         target = staff_in_firm(s, admin, user_id)
         if not target.active:
-            return Result(False, {"form": "Ce compte est désactivé : réactivez-le d'abord."}, user_id=target.id)
+            return Outcome.refused("Ce compte est désactivé : réactivez-le d'abord.", saved_id(target.id))
         if target.activated_at is not None:
-            return Result(False, {"form": "Ce collègue a déjà activé son accès."}, user_id=target.id)
+            return Outcome.refused("Ce collègue a déjà activé son accès.", saved_id(target.id))
         _queue_invitation(s, admin, firm_of(s, admin), target)
         audit.record(s, admin, "collegue_invitation_renvoyee", target.email, subject_user_id=target.id)
         s.commit()
-        return Result(True, message=f"Invitation renvoyée à {target.email}.", user_id=target.id)
+        return Outcome.done(saved_id(target.id), f"Invitation renvoyée à {target.email}.")
 
 
 # --------------------------------------------------------------------------- role, access
-def change_role(user: User, user_id: object, role: object) -> Result:
+def change_role(user: User, user_id: object, role: object) -> Outcome[int]:
     """Give a colleague another firm role; effective at their next action."""
     new_role = parse_role(role)
-    with session_scope() as s:
-        admin = _acting_admin(s, user)
+    with _team_scope(user) as (s, admin):
         target = staff_in_firm(s, admin, user_id)
         if new_role is None:
-            return Result(False, {"form": "Choisissez un rôle."}, user_id=target.id)
+            return Outcome.refused(NO_ROLE, saved_id(target.id))
         if new_role == target.role:
-            return Result(True, message="Aucune modification.", user_id=target.id)
+            return Outcome.done(saved_id(target.id), "Aucune modification.")
         if new_role != Role.admin and _leaves_no_admin(s, target):
-            return Result(False, {"form": LAST_ADMIN}, user_id=target.id)
+            return Outcome.refused(LAST_ADMIN, saved_id(target.id))
         old = target.role
         target.role = new_role
         s.add(target)
@@ -250,19 +212,18 @@ def change_role(user: User, user_id: object, role: object) -> Result:
                      f"{target.email} : {ROLE_LABELS[old]} → {ROLE_LABELS[new_role]}", subject_user_id=target.id)
         s.commit()
         log.info("colleague role changed by=%s user=%s %s->%s", admin.id, target.id, old.value, new_role.value)
-        return Result(True, message=f"{display_name(target)} est maintenant « {ROLE_LABELS[new_role]} ».",
-                      user_id=target.id)
+        return Outcome.done(saved_id(target.id),
+                            f"{display_name(target)} est maintenant « {ROLE_LABELS[new_role]} ».")
 
 
-def deactivate_colleague(user: User, user_id: object) -> Result:
+def deactivate_colleague(user: User, user_id: object) -> Outcome[int]:
     """Close a colleague's access now: inactive, every session revoked, links spent."""
-    with session_scope() as s:
-        admin = _acting_admin(s, user)
+    with _team_scope(user) as (s, admin):
         target = staff_in_firm(s, admin, user_id)
         if not target.active:
-            return Result(True, message="Ce compte est déjà désactivé.", user_id=target.id)
+            return Outcome.done(saved_id(target.id), "Ce compte est déjà désactivé.")
         if _leaves_no_admin(s, target):
-            return Result(False, {"form": LAST_ADMIN}, user_id=target.id)
+            return Outcome.refused(LAST_ADMIN, saved_id(target.id))
         target.active = False
         s.add(target)
         auth.revoke_all_sessions(s, saved_id(target.id))
@@ -271,18 +232,17 @@ def deactivate_colleague(user: User, user_id: object) -> Result:
         audit.record(s, admin, "collegue_desactive", target.email, subject_user_id=target.id)
         s.commit()
         log.info("colleague deactivated by=%s user=%s", admin.id, target.id)
-        return Result(True, message=f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.",
-                      user_id=target.id)
+        return Outcome.done(saved_id(target.id),
+                            f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.")
 
 
-def reactivate_colleague(user: User, user_id: object) -> Result:
-    with session_scope() as s:
-        admin = _acting_admin(s, user)
+def reactivate_colleague(user: User, user_id: object) -> Outcome[int]:
+    with _team_scope(user) as (s, admin):
         target = staff_in_firm(s, admin, user_id)
         if target.active:
-            return Result(True, message="Ce compte est déjà actif.", user_id=target.id)
+            return Outcome.done(saved_id(target.id), "Ce compte est déjà actif.")
         target.active = True
         s.add(target)
         audit.record(s, admin, "collegue_reactive", target.email, subject_user_id=target.id)
         s.commit()
-        return Result(True, message=f"L'accès de {display_name(target)} est réactivé.", user_id=target.id)
+        return Outcome.done(saved_id(target.id), f"L'accès de {display_name(target)} est réactivé.")

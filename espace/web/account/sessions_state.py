@@ -7,9 +7,9 @@ import logging
 
 import reflex as rx
 
+from espace.domain.outcome import Outcome
 from espace.services import AccessDenied
 from espace.services.accounts import sessions
-from espace.services.accounts.results import FormResult
 from espace.services.accounts.sessions import SessionRow
 from espace.web.session import SessionState
 
@@ -38,7 +38,7 @@ class SessionsState(SessionState):
         if not self._fetch():
             log.info("sessions section loaded without a live session")
 
-    def _after(self, result: FormResult):
+    def _after(self, result: Outcome[None]):
         if not result.ok and "form" in result.errors and result.errors["form"] == sessions.EXPIRED:
             self.rows = []
             return self._to_login()

@@ -17,13 +17,13 @@ from espace.demo import (
     SOPHIE_EMAIL,
     SOPHIE_PASSWORD,
 )
+from espace.domain.outcome import Outcome
 from espace.models import Account, Client, Firm, OutboxEmail, User
 from espace.services import audit
 from espace.services.accounts import auth, identities
 from espace.services.client import contact, portal
 from espace.services.firm import clients as admin_clients
 from espace.services.firm import requests as admin_requests
-from espace.services.firm.common import ActionResult
 from tests.admin_helpers import account_by_email, claire, queued, user, user_by_email
 
 
@@ -76,12 +76,12 @@ def test_another_firms_client_address_is_answered_like_a_new_one(demo, temporary
     assert known.message.replace(LUCE_EMAIL, "X") == fresh.message.replace("nouvelle.personne@example.com", "X")
     assert known.message == (f"Mot de passe provisoire envoyé à {LUCE_EMAIL}." if temporary
                              else f"Invitation envoyée à {LUCE_EMAIL}.")
-    assert _view(lawyer, known.client_id) == _view(lawyer, fresh.client_id)
-    assert _view(lawyer, known.client_id)["status"] == (
+    assert _view(lawyer, known.value) == _view(lawyer, fresh.value)
+    assert _view(lawyer, known.value)["status"] == (
         "Mot de passe provisoire" if temporary else "Invitation en attente")
     # The membership is linked to Luce's account; her password is untouched.
     with session_scope() as s:
-        membership = s.get(User, s.get(Client, known.client_id).user_id)
+        membership = s.get(User, s.get(Client, known.value).user_id)
         luce = s.get(User, demo["client_user_id"])
         assert membership.account_id == luce.account_id and membership.firm_id == demo["other_firm_id"]
     assert not account_by_email(LUCE_EMAIL).must_change_password
@@ -116,14 +116,14 @@ def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
     assert [(c.firm, c.space, c.current) for c in spaces] == [
         ("Cabinet DELMAS Avocats", "Espace client", False), ("Cabinet LEROY", "Espace client", False)]
     # LEROY's view of her is still « Invitation en attente » until she enters LEROY.
-    assert admin_clients.get_client(claire(), known.client_id).status == "Invitation en attente"
+    assert admin_clients.get_client(claire(), known.value).status == "Invitation en attente"
     delmas_id = next(c.id for c in spaces if c.firm == "Cabinet DELMAS Avocats")
     leroy_id = next(c.id for c in spaces if c.firm == "Cabinet LEROY")
     chosen = identities.choose(token, delmas_id)
     assert chosen.firm_id == demo["firm_id"] and auth.current_user(token).id == demo["client_user_id"]
     assert len(refs(auth.current_user(token))) == 4
-    assert admin_clients.get_client(claire(), known.client_id).status == "Invitation en attente"
-    assert admin_clients.get_client(claire(), known.client_id).last_login == "Jamais"
+    assert admin_clients.get_client(claire(), known.value).status == "Invitation en attente"
+    assert admin_clients.get_client(claire(), known.value).last_login == "Jamais"
     # Switching to LEROY: the same session now acts as her LEROY membership only.
     chosen = identities.choose(token, leroy_id)
     me = auth.current_user(token)
@@ -131,7 +131,7 @@ def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
     assert refs(me) == []  # LEROY has no dossier for her yet; DELMAS's are not reachable
     actor = auth.current_actor(token)
     assert (actor.id, actor.firm_id) == (me.id, demo["other_firm_id"])
-    assert admin_clients.get_client(claire(), known.client_id).status == "Actif"
+    assert admin_clients.get_client(claire(), known.value).status == "Actif"
     # A membership of someone else, another firm's id, garbage: refused, nothing changes.
     for wanted in (demo["other_client_user_id"], demo["lawyer_id"], "1 OR 1=1", None, [1], True, -1, 2**70):
         assert identities.choose(token, wanted) is None
@@ -189,8 +189,8 @@ def test_an_invitation_link_activates_its_membership_only(demo):
     links = [ctx["link"] for row, ctx in queued("double@example.com")]
     assert len(links) == 2 and all("/activer?jeton=" in link for link in links)  # neither knew of the other
     assert auth.reset_password(links[1].split("jeton=")[1], "Deux-Cabinets-2025", "Deux-Cabinets-2025", "invite").ok
-    assert admin_clients.get_client(claire(), second.client_id).status == "Actif"
-    assert admin_clients.get_client(delmas(), first.client_id).status == "Invitation en attente"
+    assert admin_clients.get_client(claire(), second.value).status == "Actif"
+    assert admin_clients.get_client(delmas(), first.value).status == "Invitation en attente"
     _, token, opened = _login("double@example.com", "Deux-Cabinets-2025")
     assert opened is None and len(identities.choices(token)) == 2
 
@@ -201,13 +201,13 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
     people = {"marc": user(demo["other_client_user_id"]), "luce": user(demo["client_user_id"])}
     base = contact.current_values(people["marc"])
     assert contact.request_update(people["marc"], {**base, "email": PAUL_EMAIL, "ville": "SETE",
-                                                   "code_postal": "34200"})[0]
+                                                   "code_postal": "34200"}).ok
     base = contact.current_values(people["luce"])
-    assert contact.request_update(people["luce"], {**base, "email": "luce.nouvelle@example.com"})[0]
+    assert contact.request_update(people["luce"], {**base, "email": "luce.nouvelle@example.com"}).ok
     requests = {r.client: r.id for r in admin_requests.list_requests(delmas())}
     marc = admin_requests.accept(delmas(), requests["BERTRAND Marc"])
     luce = admin_requests.accept(delmas(), requests["ALEXANDER Luce"])
-    assert marc == luce == ActionResult(True, {})
+    assert marc == luce == Outcome.done()
     with session_scope() as s:
         marc_user = s.get(User, demo["other_client_user_id"])
         assert marc_user.email == PAUL_EMAIL  # where DELMAS writes to Marc now

@@ -28,7 +28,7 @@ def _enrol(user: User) -> tuple[str, list[str]]:
     previous = pyotp.TOTP(enrolment.secret).at(time.time() - 30)
     result = two_factor.confirm_totp(user, previous)
     assert result.ok, result.error
-    return enrolment.secret, result.codes
+    return enrolment.secret, result.value
 
 
 def test_enrolment_shows_a_qr_code_and_the_secret_and_stores_it_encrypted(demo):
@@ -41,12 +41,12 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_stores_it_encrypted(demo):
     assert auth.login(*CLIENT).ok
     assert not two_factor.confirm_totp(user, "000000").ok or pyotp.TOTP(enrolment.secret).now() == "000000"
     result = two_factor.confirm_totp(user, pyotp.TOTP(enrolment.secret).now())
-    assert result.ok and len(result.codes) == 10 and len(set(result.codes)) == 10
+    assert result.ok and len(result.value) == 10 and len(set(result.value)) == 10
     with session_scope() as s:
         row = s.exec(select(TotpFactor).where(TotpFactor.account_id == two_factor.account_of(user))).one()
         stored = s.exec(select(RecoveryCode)).all()
     assert enrolment.secret not in row.secret_enc and security.decrypt_secret(row.secret_enc) == enrolment.secret
-    assert all(c.replace("-", "") not in r.code_hash for c in result.codes for r in stored)
+    assert all(c.replace("-", "") not in r.code_hash for c in result.value for r in stored)
 
 
 def test_password_alone_no_longer_opens_a_session(demo):
@@ -140,12 +140,12 @@ def test_reenrolment_replaces_the_secret_and_the_codes(demo):
         assert two_factor.verify_totp(s, two_factor.account_of(user), pyotp.TOTP(old_secret).now())
         s.commit()
     confirmed = two_factor.confirm_totp(user, pyotp.TOTP(new.secret).now())
-    assert confirmed.ok and set(confirmed.codes).isdisjoint(old_codes)
+    assert confirmed.ok and set(confirmed.value).isdisjoint(old_codes)
     pending = auth.login(*CLIENT).pending
     assert not two_factor.complete_login(pending, old_codes[0], "recovery").ok
     with session_scope() as s:
         assert not two_factor.verify_totp(s, two_factor.account_of(user), pyotp.TOTP(old_secret).at(time.time() + 30))
-    assert two_factor.complete_login(pending, confirmed.codes[0], "recovery").ok
+    assert two_factor.complete_login(pending, confirmed.value[0], "recovery").ok
 
 
 def test_disabling_needs_the_password_or_a_code(demo):
@@ -166,10 +166,10 @@ def test_regenerating_codes_needs_a_proof_and_kills_the_old_ones(demo):
     _, codes = _enrol(user)
     assert not two_factor.regenerate_codes(user, "faux").ok
     fresh = two_factor.regenerate_codes(user, CLIENT[1])
-    assert fresh.ok and len(fresh.codes) == 10
+    assert fresh.ok and len(fresh.value) == 10
     pending = auth.login(*CLIENT).pending
     assert not two_factor.complete_login(pending, codes[0], "recovery").ok
-    assert two_factor.complete_login(pending, fresh.codes[0], "recovery").ok
+    assert two_factor.complete_login(pending, fresh.value[0], "recovery").ok
 
 
 def test_firm_policy_requires_enrolment_by_role(demo):

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain.contact import REQUIRED
 from espace.models import Client, ContactRequest, ContactStatus, User
 from espace.services import AccessDenied
 from espace.services.client import contact
-from espace.services.client.contact import REQUIRED
 from espace.services.mail import mailer, outbox
 from tests.admin_helpers import sent_emails as _outbox
 from tests.admin_helpers import user as _user
@@ -38,10 +38,12 @@ def test_fields_and_current_values(demo):
 
 
 def test_all_fields_required(demo):
-    ok, errors = contact.request_update(_user(demo["client_user_id"]), {k: "   " for k in LUCE})
+    result = contact.request_update(_user(demo["client_user_id"]), {k: "   " for k in LUCE})
+    ok, errors = result.ok, result.errors
     assert ok is False
     assert errors == {k: REQUIRED for k in LUCE}
-    ok, errors = contact.request_update(_user(demo["client_user_id"]), {})
+    result = contact.request_update(_user(demo["client_user_id"]), {})
+    ok, errors = result.ok, result.errors
     assert not ok and set(errors) == set(LUCE)
     assert _requests(demo["client_id"]) == []
 
@@ -62,7 +64,8 @@ def test_all_fields_required(demo):
     ],
 )
 def test_format_errors(demo, field, value, message):
-    ok, errors = contact.request_update(_user(demo["client_user_id"]), {**LUCE, field: value})
+    result = contact.request_update(_user(demo["client_user_id"]), {**LUCE, field: value})
+    ok, errors = result.ok, result.errors
     assert ok is False
     assert errors == {field: message}
 
@@ -82,26 +85,30 @@ def test_format_errors(demo, field, value, message):
     ],
 )
 def test_accepted_formats(demo, field, value):
-    ok, errors = contact.request_update(_user(demo["client_user_id"]), {**LUCE, field: value})
+    result = contact.request_update(_user(demo["client_user_id"]), {**LUCE, field: value})
+    ok, errors = result.ok, result.errors
     assert (ok, errors) == (True, {})
 
 
 def test_unchanged_details_send_nothing(demo):
-    ok, errors = contact.request_update(_user(demo["client_user_id"]), {**LUCE, "ville": "  PEROLS "})
+    result = contact.request_update(_user(demo["client_user_id"]), {**LUCE, "ville": "  PEROLS "})
+    ok, errors = result.ok, result.errors
     assert ok is False and errors == {"form": contact.UNCHANGED}
     assert _requests(demo["client_id"]) == [] and _outbox() == []
 
 
 def test_request_is_pending_replaces_the_previous_and_changes_nothing(demo):
     user = _user(demo["client_user_id"])
-    ok, _ = contact.request_update(user, {**LUCE, "adresse": "  2 rue   de la Paix ", "ville": "MONTPELLIER",
+    result = contact.request_update(user, {**LUCE, "adresse": "  2 rue   de la Paix ", "ville": "MONTPELLIER",
                                           "code_postal": "34000"})
+    ok, _ = result.ok, result.errors
     assert ok
     first = contact.pending(user)
     assert first["adresse"] == "2 rue de la Paix" and first["ville"] == "MONTPELLIER"
     assert len(first["date"]) == 10 and first["date"][2] == "/"
 
-    ok, _ = contact.request_update(user, {**LUCE, "mobile": "07 00 00 00 01"})
+    result = contact.request_update(user, {**LUCE, "mobile": "07 00 00 00 01"})
+    ok, _ = result.ok, result.errors
     assert ok
     rows = _requests(demo["client_id"])
     assert [r.status for r in rows] == [ContactStatus.remplacee, ContactStatus.en_attente]
@@ -123,9 +130,11 @@ def test_requests_are_capped_per_hour_and_the_firm_is_not_flooded(demo):
     after PER_HOUR_MAX requests in an hour, with a French message."""
     user = _user(demo["client_user_id"])
     for i in range(contact.PER_HOUR_MAX):
-        ok, errors = contact.request_update(user, {**LUCE, "mobile": f"07 00 00 00 1{i}"})
+        result = contact.request_update(user, {**LUCE, "mobile": f"07 00 00 00 1{i}"})
+        ok, errors = result.ok, result.errors
         assert ok, errors
-    ok, errors = contact.request_update(user, {**LUCE, "mobile": "07 00 00 00 99"})
+    result = contact.request_update(user, {**LUCE, "mobile": "07 00 00 00 99"})
+    ok, errors = result.ok, result.errors
     assert ok is False and errors == {"form": contact.TOO_MANY}
     assert len(_requests(demo["client_id"])) == contact.PER_HOUR_MAX
     assert len(_outbox()) == contact.PER_HOUR_MAX
@@ -134,7 +143,8 @@ def test_requests_are_capped_per_hour_and_the_firm_is_not_flooded(demo):
 
 def test_firm_is_emailed_old_and_new_values(demo):
     user = _user(demo["client_user_id"])
-    ok, _ = contact.request_update(user, {**LUCE, "ville": "<b>MAUGUIO</b>", "code_postal": "34130"})
+    result = contact.request_update(user, {**LUCE, "ville": "<b>MAUGUIO</b>", "code_postal": "34130"})
+    ok, _ = result.ok, result.errors
     assert ok
     files = _outbox()
     assert len(files) == 1  # the demo firm has one lawyer
@@ -154,7 +164,8 @@ def test_mail_failure_does_not_lose_the_request(demo, monkeypatch):
         raise RuntimeError("smtp down")
 
     monkeypatch.setattr(mailer, "send", broken)
-    ok, errors = contact.request_update(_user(demo["client_user_id"]), {**LUCE, "ville": "LATTES"})
+    result = contact.request_update(_user(demo["client_user_id"]), {**LUCE, "ville": "LATTES"})
+    ok, errors = result.ok, result.errors
     assert (ok, errors) == (True, {})
     assert outbox.run_once() == 0  # the worker's failure stays in the outbox
     assert contact.pending(_user(demo["client_user_id"]))["ville"] == "LATTES"
@@ -163,7 +174,7 @@ def test_mail_failure_does_not_lose_the_request(demo, monkeypatch):
 
 def test_each_client_sees_only_their_own(demo):
     luce, marc = _user(demo["client_user_id"]), _user(demo["other_client_user_id"])
-    assert contact.request_update(luce, {**LUCE, "ville": "LATTES"})[0]
+    assert contact.request_update(luce, {**LUCE, "ville": "LATTES"}).ok
     assert contact.pending(marc) is None
     marc_values = contact.current_values(marc)
     assert marc_values["nom"] == "BERTRAND" and marc_values["adresse"] == "3 rue de la Loge"

@@ -10,10 +10,11 @@ import pytest
 from sqlmodel import select
 
 from espace.db import session_scope
+from espace.domain.forms import BODY_MAX, SUBJECT_MAX
+from espace.domain.outcome import Outcome
 from espace.models import Message, MessageDirection, utcnow
 from espace.services import AccessDenied
 from espace.services.client import messaging
-from espace.services.client.messaging import BODY_MAX, SUBJECT_MAX
 from espace.services.mail import mailer, outbox
 from tests.admin_helpers import sent_emails as _outbox
 from tests.admin_helpers import user as _user
@@ -35,22 +36,23 @@ def test_contact_target_is_the_manuals(demo):
 
 def test_required_and_limits(demo):
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
-    assert messaging.send(user, did, "  ", "\n \n") == (
-        False, {"subject": "Ce champ est obligatoire.", "body": "Ce champ est obligatoire."})
-    ok, errors = messaging.send(user, did, "x" * (SUBJECT_MAX + 1), "y" * (BODY_MAX + 1))
+    assert messaging.send(user, did, "  ", "\n \n") == Outcome.refused(
+        {"subject": "Ce champ est obligatoire.", "body": "Ce champ est obligatoire."})
+    result = messaging.send(user, did, "x" * (SUBJECT_MAX + 1), "y" * (BODY_MAX + 1))
+    ok, errors = result.ok, result.errors
     assert not ok
     assert errors == {
         "subject": "L'objet ne doit pas dépasser 150 caractères.",
         "body": "Le message ne doit pas dépasser 5 000 caractères.",
     }
-    assert messaging.send(user, did, "x" * SUBJECT_MAX, "y" * BODY_MAX) == (True, {})
+    assert messaging.send(user, did, "x" * SUBJECT_MAX, "y" * BODY_MAX) == Outcome.done()
     assert len(_messages()) == 1
 
 
 def test_send_stores_emails_and_threads(demo):
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
     body = "Bonjour Maître,\n<b>Pouvez-vous</b> me recevoir ? <script>alert(1)</script>\r\nCordialement"
-    assert messaging.send(user, did, "  Demande de\nRDV ", body) == (True, {})
+    assert messaging.send(user, did, "  Demande de\nRDV ", body) == Outcome.done()
     [msg] = _messages()
     assert msg.direction == MessageDirection.client and msg.sender_id == user.id
     assert msg.firm_id == demo["firm_id"] and msg.dossier_id == did and msg.read_at is None
@@ -77,13 +79,13 @@ def test_send_stores_emails_and_threads(demo):
 
 def test_thread_oldest_first_and_reading_marks_the_firms_messages(demo):
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
-    assert messaging.send(user, did, "Question", "Première question")[0]
+    assert messaging.send(user, did, "Question", "Première question").ok
     with session_scope() as s:
         s.add(Message(firm_id=demo["firm_id"], dossier_id=did, sender_id=demo["lawyer_id"],
                       direction=MessageDirection.cabinet, subject="Re: Question", body="Réponse du cabinet",
                       created_at=utcnow()))
         s.commit()
-    assert messaging.send(user, did, "Merci", "Merci pour la réponse")[0]
+    assert messaging.send(user, did, "Merci", "Merci pour la réponse").ok
     rows = messaging.thread(user, did)
     assert [r["body"] for r in rows] == ["Première question", "Réponse du cabinet", "Merci pour la réponse"]
     assert rows[1]["author"] == "Fabien DELMAS" and rows[1]["direction"] == "cabinet"
@@ -97,7 +99,7 @@ def test_thread_oldest_first_and_reading_marks_the_firms_messages(demo):
 
 def test_firm_reads_the_thread_of_its_dossiers_only(demo):
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
-    assert messaging.send(user, did, "Question", "Texte")[0]
+    assert messaging.send(user, did, "Question", "Texte").ok
     lawyer = _user(demo["lawyer_id"])
     assert [r["body"] for r in messaging.thread(lawyer, did)] == ["Texte"]
     assert _messages()[0].read_at is not None
@@ -108,7 +110,7 @@ def test_firm_reads_the_thread_of_its_dossiers_only(demo):
 def test_other_clients_dossier_refused(demo):
     luce = _user(demo["client_user_id"])
     marc = _user(demo["other_client_user_id"])
-    assert messaging.send(luce, demo["dossier_ids"][0], "Privé", "Message de Luce")[0]
+    assert messaging.send(luce, demo["dossier_ids"][0], "Privé", "Message de Luce").ok
     for user, did in [
         (luce, demo["other_dossier_id"]),
         (luce, demo["other_firm_dossier_id"]),
@@ -132,7 +134,7 @@ def test_mail_failure_keeps_the_message(demo, monkeypatch):
 
     monkeypatch.setattr(mailer, "send", broken)
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
-    assert messaging.send(user, did, "Objet", "Message") == (True, {})
+    assert messaging.send(user, did, "Objet", "Message") == Outcome.done()
     assert outbox.run_once() == 0  # the worker's failure stays in the outbox
     assert len(messaging.thread(user, did)) == 1
     assert outbox.status_counts()["pending"] == 1  # retried later, not lost
@@ -141,7 +143,8 @@ def test_mail_failure_keeps_the_message(demo, monkeypatch):
 def test_sending_is_throttled(demo, monkeypatch):
     monkeypatch.setattr(messaging, "PER_HOUR_MAX", 2)
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
-    assert messaging.send(user, did, "1", "a")[0] and messaging.send(user, did, "2", "b")[0]
-    ok, errors = messaging.send(user, did, "3", "c")
+    assert messaging.send(user, did, "1", "a").ok and messaging.send(user, did, "2", "b").ok
+    result = messaging.send(user, did, "3", "c")
+    ok, errors = result.ok, result.errors
     assert not ok and "form" in errors
     assert len(_messages()) == 2

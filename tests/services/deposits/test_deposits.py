@@ -19,6 +19,7 @@ from sqlmodel import func, select
 from espace.config import settings
 from espace.db import session_scope
 from espace.demo import make_pdf
+from espace.domain.outcome import Outcome, Refusal
 from espace.models import Direction, Document, User
 from espace.services import AccessDenied, deposits
 from espace.services.client import portal
@@ -48,7 +49,7 @@ class Feed:
         return self._gen()
 
 
-def deposit(user: User, dossier_id: int, name: str, data: bytes | Feed) -> dict:
+def deposit(user: User, dossier_id: int, name: str, data: bytes | Feed) -> deposits.DepositResult:
     feed = data if isinstance(data, Feed) else Feed(data)
     return asyncio.run(deposits.deposit_stream(user, dossier_id, name, feed))
 
@@ -118,10 +119,10 @@ def test_allowed_types_are_stored_as_deposits(demo, name, data, content_type):
     did = demo["dossier_ids"][0]
     before_files, before_rows = stored_files(), deposited_count(did)
     result = deposit(user, did, name, data)
-    assert result["ok"] is True, result
-    assert result["name"] == name
+    assert result.ok is True, result
+    assert result.value.name == name
     with session_scope() as s:
-        doc = s.get(Document, result["id"])
+        doc = s.get(Document, result.value.id)
     assert doc.content_type == content_type
     assert doc.direction == Direction.depose and doc.shared_at is not None
     assert doc.uploaded_by_id == user.id and doc.size == len(data) and doc.name == name
@@ -256,9 +257,9 @@ def test_refused_content_leaves_nothing(demo, name, data, reason):
     did = demo["dossier_ids"][0]
     before_files, before_rows = stored_files(), deposited_count(did)
     result = deposit(user, did, name, data)
-    assert result["ok"] is False
-    assert result["error"] == f"« {deposits.sanitize_filename(name)} » : {reason}"
-    assert result["status"] == 415
+    assert result.ok is False
+    assert result.error == f"« {deposits.sanitize_filename(name)} » : {reason}"
+    assert result.refusal is Refusal.unsupported
     assert stored_files() == before_files
     assert deposited_count(did) == before_rows
 
@@ -271,10 +272,8 @@ def test_oversized_stream_is_stopped_and_leaves_nothing(demo, monkeypatch):
     data = make_pdf("gros")
     feed = Feed(data + b"\x00" * (1536 * 1024 - len(data)), chunk=64 * 1024)
     result = deposit(user, did, "gros.pdf", feed)
-    assert result == {
-        "ok": False, "name": "gros.pdf", "status": 413,
-        "error": "« gros.pdf » : fichier trop volumineux (1 Mo maximum)",
-    }
+    assert result == Outcome.refused("« gros.pdf » : fichier trop volumineux (1 Mo maximum)",
+                                     deposits.Upload("gros.pdf"), Refusal.too_large)
     assert feed.consumed == 17 < len(feed.parts) == 24  # stopped just past 1 Mo
     assert stored_files() == before_files
     assert deposited_count(did) == before_rows
@@ -286,7 +285,7 @@ def test_stream_failing_midway_leaves_nothing(demo):
     before_files, before_rows = stored_files(), deposited_count(did)
     feed = Feed(make_pdf("coupé") + b"\x00" * 300_000, chunk=64 * 1024, fail_after=2)
     result = deposit(user, did, "coupé.pdf", feed)
-    assert result["ok"] is False and result["error"].startswith("« coupé.pdf » : ")
+    assert result.ok is False and result.error.startswith("« coupé.pdf » : ")
     assert feed.consumed == 2
     assert stored_files() == before_files
     assert not list(settings.documents_dir.glob(".*.part"))
@@ -375,8 +374,8 @@ def test_disk_error_midway_leaves_nothing(demo, monkeypatch):
     monkeypatch.setattr(pipeline._Writer, "put", failing_put)
     data = make_pdf("plein") + b"\x00" * (3 * 1024 * 1024)
     result = deposit(user, did, "plein.pdf", Feed(data, chunk=256 * 1024))
-    assert result["ok"] is False and result["status"] == 400
-    assert result["error"] == "« plein.pdf » : " + deposits.REASON_FAILED
+    assert result.ok is False and result.refusal is Refusal.failed
+    assert result.error == "« plein.pdf » : " + deposits.REASON_FAILED
     assert stored_files() == before_files
     assert deposited_count(did) == before_rows
 
@@ -458,8 +457,8 @@ def test_notify_batch_sends_one_email_listing_the_files(demo):
     for name in ("Pièce 1 - bail.pdf", "Photo <fuite>.png"):
         data = make_pdf(name) if name.endswith(".pdf") else png_bytes()
         result = deposit(user, did, name, data)
-        assert result["ok"], result
-        names.append(result["name"])
+        assert result.ok, result
+        names.append(result.value.name)
     deposits.notify_batch(user, did, [*names, "jamais déposé.pdf"])
     files = _outbox()
     assert len(files) == 1
@@ -480,12 +479,12 @@ def test_each_deposit_is_announced_once_whatever_the_browser_sends_again(demo):
     """/termine is a public door: replaying it must not flood the lawyer's mailbox."""
     user = _user(demo["client_user_id"])
     did = demo["dossier_ids"][0]
-    assert deposit(user, did, "premier.pdf", make_pdf("1"))["ok"]
+    assert deposit(user, did, "premier.pdf", make_pdf("1")).ok
     for _ in range(5):
         deposits.notify_batch(user, did, ["premier.pdf"])
     assert len(_outbox()) == 1
     # A later drop is announced, listing only what is new.
-    assert deposit(user, did, "second.pdf", make_pdf("2"))["ok"]
+    assert deposit(user, did, "second.pdf", make_pdf("2")).ok
     deposits.notify_batch(user, did, ["premier.pdf", "second.pdf"])
     files = _outbox()
     assert len(files) == 2
@@ -506,7 +505,7 @@ def test_notify_batch_nothing_to_say_or_not_theirs(demo):
 def test_notify_batch_swallows_mail_errors(demo, monkeypatch):
     user = _user(demo["client_user_id"])
     did = demo["dossier_ids"][0]
-    assert deposit(user, did, "a.pdf", make_pdf("a"))["ok"]
+    assert deposit(user, did, "a.pdf", make_pdf("a")).ok
 
     def broken(*a, **k):
         raise RuntimeError("smtp down")

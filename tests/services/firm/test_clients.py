@@ -113,7 +113,7 @@ def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
     new_user = user_by_email("paul.durand@example.com")
     assert new_user.role == "client" and new_user.firm_id == demo["firm_id"]
     assert account_by_email("paul.durand@example.com").password_hash is None
-    detail = admin_clients.get_client(lawyer(demo), result.client_id)
+    detail = admin_clients.get_client(lawyer(demo), result.value)
     assert detail.values["ville"] == "MONTPELLIER" and detail.last_login == "Jamais"
     assert detail.status == "Invitation en attente" and detail.can_resend
     # The invitation is queued with the manual's content.
@@ -135,11 +135,11 @@ def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
     assert auth.reset_password(token, "Nouveau-Passe-2024", "Nouveau-Passe-2024", "invite").ok
     assert not auth.reset_password(token, "Autre-Passe-2024!", "Autre-Passe-2024!", "invite").ok
     assert auth.login("paul.durand@example.com", "Nouveau-Passe-2024").ok
-    detail = admin_clients.get_client(lawyer(demo), result.client_id)
+    detail = admin_clients.get_client(lawyer(demo), result.value)
     assert detail.status == "Actif" and not detail.can_resend
     assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", detail.last_login)
     # Once activated, resending is refused (the client uses « Mot de passe oublié ? »).
-    again = admin_clients.resend_invitation(lawyer(demo), result.client_id)
+    again = admin_clients.resend_invitation(lawyer(demo), result.value)
     assert not again.ok and "Mot de passe oublié" in again.errors["form"]
 
 
@@ -153,13 +153,13 @@ def test_an_expired_invitation_is_refused(demo):
         s.commit()
     assert not auth.reset_link_is_valid(token, "invite")
     assert not auth.reset_password(token, "Nouveau-Passe-2024", "Nouveau-Passe-2024", "invite").ok
-    assert "n'est plus valable" in admin_clients.get_client(lawyer(demo), result.client_id).invitation
+    assert "n'est plus valable" in admin_clients.get_client(lawyer(demo), result.value).invitation
 
 
 def test_resend_replaces_the_previous_link(demo):
     result = admin_clients.create_client(lawyer(demo), NEW)
     first = _token_from(queued("paul.durand@example.com")[-1][1]["link"])
-    again = admin_clients.resend_invitation(lawyer(demo), result.client_id)
+    again = admin_clients.resend_invitation(lawyer(demo), result.value)
     assert again.ok and again.message == "Invitation envoyée à paul.durand@example.com."
     emails = queued("paul.durand@example.com")
     assert len(emails) == 2
@@ -236,7 +236,7 @@ def test_temporary_password_flow(demo):
     from espace.http.core import home_path_for
 
     assert home_path_for(opened) == "/premiere-connexion"
-    assert admin_clients.get_client(lawyer(demo), result.client_id).can_resend
+    assert admin_clients.get_client(lawyer(demo), result.value).can_resend
     changed = auth.change_password(token, ctx["password"], "Mon-Propre-Passe-1", "Mon-Propre-Passe-1")
     assert changed.ok
     assert not account_by_email("paul.durand@example.com").must_change_password
@@ -254,7 +254,7 @@ def test_resending_a_temporary_password_replaces_it(demo):
     result = admin_clients.create_client(lawyer(demo), NEW)
     first = queued("paul.durand@example.com")[-1][1]["password"]
     token = session_token("paul.durand@example.com", first)
-    assert admin_clients.resend_invitation(lawyer(demo), result.client_id).ok
+    assert admin_clients.resend_invitation(lawyer(demo), result.value).ok
     second = queued("paul.durand@example.com")[-1][1]["password"]
     assert first != second
     assert auth.current_user(token) is None
@@ -323,8 +323,8 @@ def test_correcting_the_email_kills_the_links_sent_to_the_old_address(demo):
     result = admin_clients.create_client(lawyer(demo), {**NEW, "email": "paul.durand@exmaple.com"})
     [(_row, ctx)] = queued("paul.durand@exmaple.com")
     token = _token_from(ctx["link"])
-    current = admin_clients.get_client(lawyer(demo), result.client_id).values
-    fixed = admin_clients.update_client(lawyer(demo), result.client_id, {**current, "email": "paul.durand@example.com"})
+    current = admin_clients.get_client(lawyer(demo), result.value).values
+    fixed = admin_clients.update_client(lawyer(demo), result.value, {**current, "email": "paul.durand@example.com"})
     assert fixed.ok, fixed.errors
     assert not auth.reset_link_is_valid(token, "invite")
     assert not auth.reset_password(token, "Vole-Mot2passe!", "Vole-Mot2passe!", "invite").ok

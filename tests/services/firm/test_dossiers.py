@@ -79,12 +79,12 @@ def test_create_then_the_client_sees_it(demo):
                                                                                str(demo["other_client_id"])]))
     assert result.ok, result.errors
     assert result.message == "Le dossier 2026IIDOS/0001 a été créé."
-    got = admin_dossiers.get_dossier(lawyer(demo), result.dossier_id)
+    got = admin_dossiers.get_dossier(lawyer(demo), result.value)
     assert got.reference == "2026IIDOS/0001" and got.label == "ALEXANDER / BAIL"
     assert sorted(got.client_ids) == sorted([demo["client_id"], demo["other_client_id"]])
-    view = portal.dossier(user(demo["client_user_id"]), result.dossier_id)
+    view = portal.dossier(user(demo["client_user_id"]), result.value)
     assert view.label == "ALEXANDER / BAIL" and view.interlocutor == "DELMAS Fabien"
-    portal.dossier(user(demo["other_client_user_id"]), result.dossier_id)
+    portal.dossier(user(demo["other_client_user_id"]), result.value)
     with session_scope() as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "dossier_cree")).all()
         assert {e.subject_user_id for e in events} == {demo["client_user_id"], demo["other_client_user_id"]}

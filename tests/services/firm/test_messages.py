@@ -9,11 +9,11 @@ from sqlmodel import func, select
 
 from espace.db import session_scope
 from espace.demo import LUCE_EMAIL, MARC_EMAIL
+from espace.domain.outcome import Outcome
 from espace.models import DossierClient, Message, MessageDirection, OutboxEmail
 from espace.services import AccessDenied
 from espace.services.client import messaging
 from espace.services.firm import messages as admin_messages
-from espace.services.firm.common import ActionResult
 from espace.services.mail import mailer
 from tests import admin_helpers
 
@@ -27,7 +27,8 @@ def people(demo):
 def dossier(demo, people):
     did = demo["dossier_ids"][0]
     for subject in ("Question sur l'audience", "Pièce manquante"):
-        ok, errors = messaging.send(people["luce"], did, subject, "Bonjour Maître,\nune question.")
+        result = messaging.send(people["luce"], did, subject, "Bonjour Maître,\nune question.")
+        ok, errors = result.ok, result.errors
         assert ok, errors
     return did
 
@@ -85,8 +86,8 @@ def test_answer_goes_to_every_client_of_the_dossier(demo, people, dossier):
 
 
 def test_answer_needs_a_body(people, dossier):
-    assert admin_messages.answer(people["lawyer"], dossier, "  \n ", "Objet") == ActionResult(
-        False, {"body": "Ce champ est obligatoire."})
+    assert admin_messages.answer(people["lawyer"], dossier, "  \n ", "Objet") == Outcome.refused(
+        {"body": "Ce champ est obligatoire."})
     result = admin_messages.answer(people["lawyer"], dossier, "x", "o" * 151)
     ok, errors = result.ok, result.errors
     assert not ok and "150" in errors["subject"]

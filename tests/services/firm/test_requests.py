@@ -10,12 +10,12 @@ from sqlmodel import select
 
 from espace.db import session_scope
 from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, MARC_EMAIL
+from espace.domain.outcome import Outcome
 from espace.models import AuditEvent, Client, ContactRequest, ContactStatus, OutboxEmail
 from espace.services import AccessDenied
 from espace.services.accounts import auth
 from espace.services.client import contact
 from espace.services.firm import requests as admin_requests
-from espace.services.firm.common import ActionResult
 from tests import admin_helpers
 
 NEW = {
@@ -31,7 +31,8 @@ def people(demo):
 
 @pytest.fixture
 def request_id(people):
-    ok, errors = contact.request_update(people["luce"], NEW)
+    result = contact.request_update(people["luce"], NEW)
+    ok, errors = result.ok, result.errors
     assert ok, errors
     with session_scope() as s:
         return s.exec(select(ContactRequest.id).where(ContactRequest.status == ContactStatus.en_attente)).one()
@@ -80,12 +81,13 @@ def test_accept_applies_values_changes_the_identifier_and_emails_the_client(peop
     assert processed[0].status == "Acceptée" and processed[0].by == "DELMAS Fabien"
     assert admin_requests.list_requests(people["lawyer"]) == []
     # A second decision is refused.
-    assert admin_requests.accept(people["lawyer"], request_id) == ActionResult(False, {"form": admin_requests.ALREADY})
+    assert admin_requests.accept(people["lawyer"], request_id) == Outcome.refused({"form": admin_requests.ALREADY})
     assert admin_requests.refuse(people["lawyer"], request_id, "non").ok is False
 
 
 def test_accept_refused_when_the_email_is_another_member_of_the_firm(people):
-    ok, _ = contact.request_update(people["luce"], {**NEW, "email": MARC_EMAIL})
+    result = contact.request_update(people["luce"], {**NEW, "email": MARC_EMAIL})
+    ok, _ = result.ok, result.errors
     assert ok
     rid = admin_requests.list_requests(people["lawyer"])[0].id
     result = admin_requests.accept(people["lawyer"], rid)
@@ -98,8 +100,8 @@ def test_accept_refused_when_the_email_is_another_member_of_the_firm(people):
 
 
 def test_refuse_needs_a_reason_and_emails_it(people, request_id):
-    assert admin_requests.refuse(people["lawyer"], request_id, "  ") == ActionResult(
-        False, {"reason": "Indiquez le motif du refus."})
+    assert admin_requests.refuse(people["lawyer"], request_id, "  ") == Outcome.refused(
+        {"reason": "Indiquez le motif du refus."})
     assert contact.pending(people["luce"]) is not None
     result = admin_requests.refuse(people["lawyer"], request_id, "Merci de joindre un justificatif de domicile.")
     ok, errors = result.ok, result.errors

@@ -27,6 +27,7 @@ from espace.demo import (
     PAUL_EMAIL,
     PAUL_PASSWORD,
 )
+from espace.domain.outcome import Outcome
 from espace.http import admin as api_admin
 from espace.models import Firm
 from espace.services import AccessDenied
@@ -154,7 +155,7 @@ def test_logo_upload_rules(demo):
     ok, error = result.ok, result.error
     assert not ok and error == "Logo trop volumineux (2 Mo maximum)."
     assert firm(demo["firm_id"]).logo_key is None
-    assert firm_settings.save_logo(lawyer(demo), png()) == firm_settings.LogoResult(True, "")
+    assert firm_settings.save_logo(lawyer(demo), png()) == Outcome.done()
     assert firm_settings.get_settings(lawyer(demo)).has_logo is True
     assert firm_settings.logo_for(user(demo["client_user_id"]))[1] == "image/png"
     assert firm_settings.logo_for(claire()) is None

@@ -457,10 +457,10 @@ def test_upload_route_shares_at_once_or_later(http, demo, people):
 def test_deposit_is_new_until_the_firm_downloads_it(demo, people):
     did = demo["dossier_ids"][1]
     result = asyncio.run(deposits.deposit_stream(people["luce"], did, "Attestation.pdf", Feed(make_pdf("a"))))
-    assert result["ok"]
+    assert result.ok
     rows = sharing.deposits(people["lawyer"], did)
-    row = next(r for r in rows if r.id == str(result["id"]))
-    assert row.new and row.client == "ALEXANDER Luce" and row.url == f"/api/documents/{result['id']}"
+    row = next(r for r in rows if r.id == str(result.value.id))
+    assert row.new and row.client == "ALEXANDER Luce" and row.url == f"/api/documents/{result.value.id}"
     firm_wide = sharing.deposits(people["lawyer"])
     assert any(r.id == row.id for r in firm_wide)
     new_before = sharing.new_deposits_count(people["lawyer"])

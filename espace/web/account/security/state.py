@@ -99,7 +99,7 @@ class SecurityState(LoadedPage, SessionState):
         self.qr_svg = ""
         self.secret_text = ""
         self.error = ""
-        self.codes = result.codes or []
+        self.codes = result.value or []
         self.message = ("L'application d'authentification est activée. Conservez vos codes de secours : "
                         "ils ne seront plus affichés.")
         self._fill(user)
@@ -126,7 +126,7 @@ class SecurityState(LoadedPage, SessionState):
             self.error, self.message = result.error, ""
             return
         self.error = ""
-        self.codes = result.codes or []
+        self.codes = result.value or []
         self.message = "Nouveaux codes de secours : les précédents ne fonctionnent plus."
         self._fill(user)
 

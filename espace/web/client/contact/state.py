@@ -26,9 +26,9 @@ class ContactDetailsState(LoadedPage, SessionState):
 
     @client_event
     def submit(self, user: User, form: dict):
-        ok, errors = contact.request_update(user, {k: str(v) for k, v in form.items()})
-        self.errors = errors
-        if ok:
+        result = contact.request_update(user, {k: str(v) for k, v in form.items()})
+        self.errors = result.errors
+        if result.ok:
             self.pending = contact.pending(user) or {}
             self.message = "Votre demande a été envoyée à votre avocat. Elle est en attente de validation."
         else:

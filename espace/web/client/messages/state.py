@@ -57,9 +57,9 @@ class MessagesState(LoadedPage, SessionState):
         if not self.dossier_id:
             self.errors = {"dossier": "Choisissez le dossier."}
             return
-        ok, errors = messaging.send(user, self.dossier_id, str(form.get("objet", "")), str(form.get("message", "")))
-        self.errors = errors
-        if ok:
+        result = messaging.send(user, self.dossier_id, str(form.get("objet", "")), str(form.get("message", "")))
+        self.errors = result.errors
+        if result.ok:
             self.message = f"Votre message a été envoyé à {self.interlocutor}."
             self.thread = messaging.thread(user, self.dossier_id)
             self.form_key += 1

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 
+from espace.domain.contact import FIELDS
 from espace.domain.ids import parse_page
 from espace.models import User
 from espace.services import AccessDenied, audit
-from espace.services.client.contact import FIELDS
 from espace.services.firm import clients as admin_clients
-from espace.services.firm.clients import ClientRow, DossierLink
+from espace.services.firm.clients import ClientPage, ClientRow, DossierLink
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffListState, StaffState
 from espace.web.page import LoadedPage
@@ -66,7 +66,7 @@ class ClientNewState(LoadedPage, StaffState):
         self.errors = result.errors
         if result.ok:
             self.message = "Client créé. " + result.message
-            self.created_id = str(result.client_id)
+            self.created_id = str(result.value)
             self.values = dict(EMPTY)
             self.form_key += 1
         else:
@@ -99,17 +99,25 @@ class ClientDetailState(LoadedPage, StaffState):
     _user_id: int = 0
 
     def _fill(self, user: User) -> None:
-        data = admin_clients.get_client(user, self.client_id)
+        self._show(admin_clients.client_page(user, self.client_id, self.events_page))
+
+    def _show(self, page: ClientPage | None) -> None:
+        """What the page shows, as one service call answered it (a load or an action)."""
+        if page is None:
+            return
+        data = page.detail
         self.name, self.status, self.active = data.name, data.status, data.active
         self.last_login, self.created, self.invitation = data.last_login, data.created, data.invitation
         self.can_resend = data.can_resend
         self.values = data.values
         self.dossiers = data.dossiers
         self._user_id = data.user_id
-        self._fill_events(user)
+        self._show_events(page.trail)
 
     def _fill_events(self, user: User) -> None:
-        trail = audit.for_client(user, self._user_id, self.events_page)
+        self._show_events(audit.for_client(user, self._user_id, self.events_page))
+
+    def _show_events(self, trail: audit.AuditPage) -> None:
         self.events, self.events_page = trail["events"], trail["page"]
         self.events_pages, self.events_total = trail["pages"], trail["total"]
 
@@ -132,10 +140,10 @@ class ClientDetailState(LoadedPage, StaffState):
         self.form_key = key + 1 if before != (self.client_id, self.values, False) else key
 
     def _act(self, user: User, action):
-        """Run one service action on this client; refresh what the page shows."""
+        """Run one service action on this client; it answers with the refreshed page."""
         try:
-            result = action(user, self.client_id)
-            self._fill(user)
+            result = action(user, self.client_id, self.events_page)
+            self._show(result.value)
         except AccessDenied:
             self.reset()
             self.not_found = True
@@ -143,14 +151,14 @@ class ClientDetailState(LoadedPage, StaffState):
         self.message = ""
         self.errors = {}
         self.action_message = result.message if result.ok else ""
-        self.action_error = "" if result.ok else result.errors.get("form", "")
+        self.action_error = result.error
         return None
 
     @staff_event
     def save(self, user: User, form: dict):
         values = _form_values(form)
         try:
-            result = admin_clients.update_client(user, self.client_id, values)
+            result = admin_clients.update_client(user, self.client_id, values, self.events_page)
         except AccessDenied:
             self.reset()
             self.not_found = True
@@ -160,7 +168,7 @@ class ClientDetailState(LoadedPage, StaffState):
         self.action_error = ""
         if result.ok:
             self.message = result.message
-            self._fill(user)
+            self._show(result.value)
             self.form_key += 1
         else:
             self.message = ""

@@ -156,7 +156,7 @@ class DossierFormState(LoadedPage, StaffState):
                 self.reference, self.label = values["reference"].strip(), values["label"].strip()
                 self.selected, self.interlocutor_id = client_ids, values["interlocutor_id"]
             else:
-                self.created_id = str(result.dossier_id)
+                self.created_id = str(result.value)
                 self.reference = self.label = ""
                 self.selected = []
                 self.form_key += 1

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
+from espace.domain.outcome import Outcome, Refusal
 from espace.models import User
 from espace.services import AccessDenied
 from espace.services.firm import requests as admin_requests
-from espace.services.firm.common import ActionResult
 from espace.services.firm.requests import RequestRow
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
@@ -14,7 +14,7 @@ from espace.web.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND = ActionResult(False, {"form": "Demande introuvable."})
+NOT_FOUND: Outcome[None] = Outcome.refused("Demande introuvable.", refusal=Refusal.not_found)
 
 
 class AdminRequestsState(LoadedPage, StaffState):
@@ -51,7 +51,7 @@ class AdminRequestsState(LoadedPage, StaffState):
             self._fill(user)
         else:
             self.message = ""
-            self.errors = {rid: result.errors.get("form", "")}
+            self.errors = {rid: result.error}
 
     @staff_event
     def refuse(self, user: User, form: dict):
@@ -69,4 +69,4 @@ class AdminRequestsState(LoadedPage, StaffState):
             self._fill(user)
         else:
             self.message = ""
-            self.errors = {rid: result.errors.get("reason") or result.errors.get("form", "")}
+            self.errors = {rid: result.errors.get("reason") or result.error}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from espace.domain.outcome import Outcome
 from espace.models import User
 from espace.services import AccessDenied
 from espace.services.access import NotAdmin
@@ -60,7 +61,7 @@ class TeamState(LoadedPage, StaffState):
             if result.ok:
                 self.message = result.message
             else:
-                self.error = result.errors.get("form", "") or "Vérifiez le formulaire."
+                self.error = result.error or "Vérifiez le formulaire."
         fresh = self._staff()  # still staff after the action (e.g. no longer an administrator)
         if fresh is None:
             return self._refuse()
@@ -71,7 +72,7 @@ class TeamState(LoadedPage, StaffState):
     def invite(self, user: User, form: dict):
         values = _form(form)
         result = self._run(user, team.invite_colleague, values)
-        if not isinstance(result, team.Result):
+        if not isinstance(result, Outcome):
             return result
         self.errors = {} if result.ok else result.errors
         if result.ok:
@@ -79,25 +80,25 @@ class TeamState(LoadedPage, StaffState):
             self.form_key += 1
         else:
             self.values = values
-            self.error = result.errors.get("form", "")
+            self.error = result.error
 
     @staff_event
     def change_role(self, user: User, form: dict):
         values = form if isinstance(form, dict) else {}
         result = self._run(user, team.change_role, str(values.get("user_id", ""))[:20], str(values.get("role", ""))[:20])
-        return result if not isinstance(result, team.Result) else None
+        return result if not isinstance(result, Outcome) else None
 
     @staff_event
     def deactivate(self, user: User, user_id: str):
         result = self._run(user, team.deactivate_colleague, str(user_id)[:20])
-        return result if not isinstance(result, team.Result) else None
+        return result if not isinstance(result, Outcome) else None
 
     @staff_event
     def reactivate(self, user: User, user_id: str):
         result = self._run(user, team.reactivate_colleague, str(user_id)[:20])
-        return result if not isinstance(result, team.Result) else None
+        return result if not isinstance(result, Outcome) else None
 
     @staff_event
     def resend(self, user: User, user_id: str):
         result = self._run(user, team.resend_invitation, str(user_id)[:20])
-        return result if not isinstance(result, team.Result) else None
+        return result if not isinstance(result, Outcome) else None
