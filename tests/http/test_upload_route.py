@@ -21,7 +21,7 @@ from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, make_pdf
 from espace.http import uploads as api_uploads
 from espace.models import Direction, Document
 from espace.services.accounts import auth
-from espace.services.client import portal
+from espace.services.client import dossier_view
 from espace.services.mail import outbox
 
 XRW = {"X-Requested-With": "espace"}
@@ -158,7 +158,7 @@ def test_success_then_one_email_for_the_drop(http, demo, token):
         assert data["ok"] is True and isinstance(data["id"], int)
         names.append(data["name"])
     assert names == ["Évaluation finale.pdf", "relevé.pdf"]
-    deposes = portal.dossier_tab(luce(demo), did, "deposes").rows
+    deposes = dossier_view.dossier_tab(luce(demo), did, "deposes").rows
     assert {"Évaluation finale.pdf", "relevé.pdf"} <= {row.name for row in deposes}
 
     r = http.post(f"/api/depots/{did}/termine", json={"names": names}, headers=headers(token))

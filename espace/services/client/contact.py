@@ -19,7 +19,7 @@ from espace.domain.french import fdate
 from espace.domain.text import clean_line
 from espace.models import Client, ContactRequest, ContactStatus, Firm, Role, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.client import portal
+from espace.services.client import access
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
@@ -108,14 +108,14 @@ def _stored(user: User, client: Client) -> dict[str, str]:
 def current_values(user: User) -> dict[str, str]:
     """The client's details as the firm has them (the form's initial values)."""
     with session_scope() as s:
-        client = portal.client_of(s, user)
+        client = access.acting_client(s, user)
         return _stored(_fresh(s, user), client)
 
 
 def pending(user: User) -> dict[str, str] | None:
     """The client's pending request: its values and "date" (dd/mm/yyyy), or None."""
     with session_scope() as s:
-        client = portal.client_of(s, user)
+        client = access.acting_client(s, user)
         row = s.exec(
             select(ContactRequest)
             .where(col(ContactRequest.client_id) == client.id, col(ContactRequest.firm_id) == client.firm_id,
@@ -137,7 +137,7 @@ def request_update(user: User, form: object) -> RequestResult:
     values["code_postal"] = values["code_postal"].replace(" ", "")
     values["email"] = values["email"].lower()
     with session_scope() as s:
-        client = portal.client_of(s, user)  # authorise before anything else
+        client = access.acting_client(s, user)  # authorise before anything else
         errors = validate_details(values)
         if errors:
             return RequestResult(False, errors)

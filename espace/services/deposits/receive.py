@@ -1,5 +1,5 @@
-"""Documents deposited by a client into one of their dossiers (and the firm's own
-uploads, which go through the same `receive_document`).
+"""An uploaded file into a dossier, `receive_document`: a client's deposit
+(services/client/deposit.py) or the firm's own upload (services/firm/sharing.py).
 
 The body is streamed to private storage (storage.py: nothing visible until complete) with the
 size limit enforced while reading; the type is decided on the stored CONTENT
@@ -21,7 +21,6 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit, storage
-from espace.services.client import portal
 from espace.services.deposits.filenames import sanitize_filename
 from espace.services.deposits.filetypes import REASON_FAILED, reason_too_large, sniff
 
@@ -69,19 +68,6 @@ OnShared = Callable[[Session, Dossier, Document], None]
 
 def _failure(name: str, reason: str, status: int) -> Refused:
     return {"ok": False, "name": name, "error": f"« {name} » : {reason}", "status": status}
-
-
-async def deposit_stream(user: User, dossier_id: object, filename: str, chunks: AsyncIterable[bytes],
-                         declared_size: int | None = None) -> DepositResult:
-    """Store one file deposited by a client into their dossier.
-
-    Authorises first (AccessDenied before any chunk is read), then streams with the
-    size limit enforced while reading. Returns {"ok": True, "id", "name", "status": 200}
-    or {"ok": False, "name", "error": "« name » : raison", "status": 413|415|400}; in
-    the latter case no file and no row remain."""
-    return await receive_document(user, dossier_id, filename, chunks, scope=portal.client_dossier_ref,
-                                  direction=Direction.depose, shared=True, action="depot",
-                                  declared_size=declared_size)
 
 
 def _scoped_dossier_id(scope: DossierScope, user: User, dossier_id: object) -> int:

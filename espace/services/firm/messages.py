@@ -21,9 +21,9 @@ from espace.domain.text import clean_line, clean_text
 from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
 from espace.services.access import dossier_clients, dossier_in_firm, require_staff
-from espace.services.client import messaging
 from espace.services.firm.common import ActionResult
 from espace.services.mail import outbox
+from espace.services.shared import messaging
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from espace.domain.names import dossier_title, formal_name
 from espace.domain.roles import STAFF_ROLES
 from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services import deposits as deposit_service
 from espace.services.access import dossier_clients, dossier_in_firm, require_id, require_staff
-from espace.services.client import news
+from espace.services.deposits import receive as deposit_service
 from espace.services.mail import share_notices
+from espace.services.shared import news
 
 log = logging.getLogger(__name__)
 
