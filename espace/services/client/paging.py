@@ -85,7 +85,9 @@ def _agenda_page(s: Connection, kind: registry.ItemKind, size: int, want: keyset
     split at the edge (now, 0): above it, (date, id) ascending; below it, descending.
     Each run is read from the display-order index (a bounded range, either direction);
     a page that reaches the end of one run goes on with the other. A cursor is a
-    position as elsewhere (its side of the edge is read again at each page)."""
+    position as elsewhere (its side of the edge is read again at each page).
+    (Over 60 lines: its nested readers share the statement cache key, the edge and the
+    page size; split apart, each would take all of them as arguments.)"""
     model = kind.model
     order, ident = kind.order, col(model.id)
     split = now()

@@ -14,8 +14,8 @@ from espace.models import Message, MessageDirection, utcnow
 from espace.services import AccessDenied
 from espace.services.client import messaging
 from espace.services.client.messaging import BODY_MAX, SUBJECT_MAX
-from espace.services.shared import messaging as firm_thread
 from espace.services.mail import mailer, outbox
+from espace.services.shared import messaging as firm_thread
 from tests.admin_helpers import sent_emails as _outbox
 from tests.admin_helpers import user as _user
 
