@@ -26,6 +26,7 @@ CLIENT_SCREENS = "/espace/web/client/"
 HOME = f"{ROOT}.espace___web___session____session_state.espace___web___client___home___state____home_state"
 DOSSIER = f"{ROOT}.espace___web___session____session_state.espace___web___client___dossier___state____dossier_state"
 LIST = f"{ROOT}.espace___web___session____session_state.espace___web___client___listing___state____list_state"
+CONTACT = f"{ROOT}.espace___web___session____session_state.espace___web___client___contact___state____contact_details_state"
 MESSAGES = f"{ROOT}.espace___web___session____session_state.espace___web___client___messages___state____messages_state"
 
 
@@ -35,20 +36,26 @@ class Meter:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
         self.connections = 0
+        self.statements = 0  # printed, not asserted: what the sessions ran
         self.lock = threading.Lock()
 
     def reset(self) -> None:
         with self.lock:
-            self.calls, self.connections = Counter(), 0
+            self.calls, self.connections, self.statements = Counter(), 0, 0
 
     def figures(self) -> tuple[int, int, dict[str, int]]:
         with self.lock:
-            return sum(self.calls.values()), self.connections, dict(self.calls)
+            return sum(self.calls.values()), self.connections, {**self.calls, "statements": self.statements}
 
     def on_connect(self, _conn) -> None:
         if any(CLIENT_SCREENS in f.filename for f in traceback.extract_stack()):
             with self.lock:
                 self.connections += 1
+
+    def on_statement(self, *_args) -> None:
+        if any(CLIENT_SCREENS in f.filename for f in traceback.extract_stack()):
+            with self.lock:
+                self.statements += 1
 
     def wrap(self, fn, name: str):
         @functools.wraps(fn)
@@ -79,9 +86,11 @@ def meter(server):
                 setattr(module, name, m.wrap(fn, f"{module.__name__.removeprefix('espace.services.')}.{name}"))
     engine = get_engine()
     sa.event.listen(engine, "engine_connect", m.on_connect)
+    sa.event.listen(engine, "before_cursor_execute", m.on_statement)
     try:
         yield m
     finally:
+        sa.event.remove(engine, "before_cursor_execute", m.on_statement)
         sa.event.remove(engine, "engine_connect", m.on_connect)
         for module, name, fn in patched:
             setattr(module, name, fn)
@@ -116,6 +125,8 @@ def test_one_service_call_and_one_session_per_click(server, meter):
             "dossier refresh": _click(sock, meter, f"{DOSSIER}.refresh", dossier),
             "list load": _click(sock, meter, f"{LIST}.load", "/documents"),
             "messages load": _click(sock, meter, f"{MESSAGES}.load", f"/contacter?dossier={dossier_id}"),
+            "messages choose": _click(sock, meter, f"{MESSAGES}.choose", "/contacter", {"dossier_id": str(dossier_id)}),
+            "contact load": _click(sock, meter, f"{CONTACT}.load", "/mon-compte/coordonnees"),
         }
     finally:
         sock.close()

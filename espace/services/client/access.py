@@ -92,8 +92,8 @@ def scope(client: Any) -> dict[str, Any]:
     return {"client_id": client.id, "firm_id": client.firm_id}
 
 
-def dossier_ids_of(client: Client) -> Select[Any]:
-    """dossier_ids for a client already read (ORM statements built per call)."""
+def dossier_ids_of(client: Any) -> Select[Any]:
+    """dossier_ids for a client already read (row or Client), in a statement built per call."""
     return dossier_ids(literal(client.id), literal(client.firm_id))
 
 

@@ -115,18 +115,36 @@ def current_values(user: User) -> dict[str, str]:
 def pending(user: User) -> dict[str, str] | None:
     """The client's pending request: its values and "date" (dd/mm/yyyy), or None."""
     with session_scope() as s:
+        return _pending(s, access.acting_client(s, user))
+
+
+def _pending(s: Session, client: Client) -> dict[str, str] | None:
+    row = s.exec(
+        select(ContactRequest)
+        .where(col(ContactRequest.client_id) == client.id, col(ContactRequest.firm_id) == client.firm_id,
+               col(ContactRequest.status) == ContactStatus.en_attente)
+        .order_by(col(ContactRequest.created_at).desc(), col(ContactRequest.id).desc())
+    ).first()
+    if row is None:
+        return None
+    data = {key: getattr(row, key) for key, _ in FIELDS}
+    data["date"] = fdate(row.created_at)
+    return data
+
+
+class ContactPage(NamedTuple):
+    """What « Mettre à jour mes coordonnées » shows: the details as the firm has them
+    (the form's initial values) and the pending request, if any."""
+
+    values: dict[str, str]
+    pending: dict[str, str] | None
+
+
+def contact_page(user: User) -> ContactPage:
+    """The page's values and pending request, in one database session."""
+    with session_scope() as s:
         client = access.acting_client(s, user)
-        row = s.exec(
-            select(ContactRequest)
-            .where(col(ContactRequest.client_id) == client.id, col(ContactRequest.firm_id) == client.firm_id,
-                   col(ContactRequest.status) == ContactStatus.en_attente)
-            .order_by(col(ContactRequest.created_at).desc(), col(ContactRequest.id).desc())
-        ).first()
-        if row is None:
-            return None
-        data = {key: getattr(row, key) for key, _ in FIELDS}
-        data["date"] = fdate(row.created_at)
-        return data
+        return ContactPage(_stored(_fresh(s, user), client), _pending(s, client))
 
 
 def request_update(user: User, form: object) -> RequestResult:

@@ -258,20 +258,23 @@ def _insert_ignore(s: Session, rows: list[dict[str, Any]]) -> None:
     s.connection().execute(insert(table).on_conflict_do_nothing(), rows)
 
 
-def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object]) -> list[int]:
+def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object],
+              client: Any = None) -> list[int]:
     """Record that `user` (a client) opened these items of `kind_key`, in the caller's
     transaction. Idempotent: returns the ids seen for the first time. Only the user's
-    shared items count (others are ignored); a document's first opening is audited."""
+    shared items count (others are ignored); a document's first opening is audited.
+    `client`: the acting client when the caller read it already (access.client_key)."""
     kind = registry.kind(kind_key)
     if kind is None or user is None or user.role != Role.client or user.id is None:
         return []
     wanted = {i for i in (_as_id(x) for x in ids) if i is not None}
     if not wanted:
         return []
-    try:
-        client = access.acting_client(s, user)
-    except AccessDenied:
-        return []
+    if client is None:
+        try:
+            client = access.acting_client(s, user)
+        except AccessDenied:
+            return []
     model = kind.model
     allowed = set(s.exec(select(model.id).where(
         col(model.id).in_([literal(i, BigInteger) for i in wanted]), col(model.shared_at).is_not(None),
@@ -341,7 +344,7 @@ def annotate_in(s: Session, user: User, key_row: Any, key: str, rows: Sequence[I
         deposits = {i: opened for i, opened in conn.execute(keyset.built(("news-deposits",), (), _deposits_stmt),
                                                             params).all()}
     else:
-        mark_seen(s, user, kind.key, [i for i in ids if i not in seen])
+        mark_seen(s, user, kind.key, [i for i in ids if i not in seen], key_row)
     result = []
     for r in rows:
         i = _as_id(r.id)
