@@ -6,7 +6,7 @@ now) against the other lists (one run, newest first), on bench/heavy_data.py's d
 
 `--upcoming N` first moves N of the heavy client's RDV into the next two years (the
 data set's RDV are all past), so that pages cross from one run to the other. Prints
-the median and max time of each page read (services/client/portal.py), 30 runs each."""
+the median and max time of each page read (services/client/lists.py, dossier_view.py), 30 runs each."""
 from __future__ import annotations
 
 import argparse
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from espace.db import get_engine, session_scope
 from espace.models import DossierClient, Rdv, User
-from espace.services.client import portal
+from espace.services.client import dossier_view, lists
 
 RUNS = 30
 
@@ -61,23 +61,23 @@ def main() -> None:
     print(f"heavy client: {total} RDV ({upcoming} upcoming) in {len(dossiers)} dossiers; "
           f"largest RDV tab: {largest.n} in dossier {largest.dossier_id}")
 
-    first = portal.list_category(user, "rdv")
+    first = lists.list_category(user, "rdv")
     pages, page = [first], first
     while page.older and len(pages) < 400:
-        page = portal.list_category(user, "rdv", avant=page.older)
+        page = lists.list_category(user, "rdv", avant=page.older)
         pages.append(page)
     crossing = next((p for p in pages if p.older and p.newer), first)
     middle_cursor = pages[len(pages) // 2 - 1].older if len(pages) > 1 else ""
     print(f"RDV list: {len(pages)} pages walked (50 a page), first row « {first.rows[0].date} »")
-    _time("documents list, first page (one run, for comparison)", lambda: portal.list_category(user, "documents"))
-    _time("RDV list, first page", lambda: portal.list_category(user, "rdv"))
-    _time("RDV list, page after the first", lambda: portal.list_category(user, "rdv", avant=first.older))
-    _time("RDV list, a page in the middle (avant=)", lambda: portal.list_category(user, "rdv", avant=middle_cursor))
-    _time("RDV list, back one page (apres=)", lambda: portal.list_category(user, "rdv", apres=crossing.newer))
-    _time("RDV list, last page (fin=1)", lambda: portal.list_category(user, "rdv", fin="1"))
-    tab = portal.dossier_tab(user, largest.dossier_id, "rdv")
-    _time("largest dossier's RDV tab, first page", lambda: portal.dossier_tab(user, largest.dossier_id, "rdv"))
-    _time("largest dossier's RDV tab, next page", lambda: portal.dossier_tab(user, largest.dossier_id, "rdv",
+    _time("documents list, first page (one run, for comparison)", lambda: lists.list_category(user, "documents"))
+    _time("RDV list, first page", lambda: lists.list_category(user, "rdv"))
+    _time("RDV list, page after the first", lambda: lists.list_category(user, "rdv", avant=first.older))
+    _time("RDV list, a page in the middle (avant=)", lambda: lists.list_category(user, "rdv", avant=middle_cursor))
+    _time("RDV list, back one page (apres=)", lambda: lists.list_category(user, "rdv", apres=crossing.newer))
+    _time("RDV list, last page (fin=1)", lambda: lists.list_category(user, "rdv", fin="1"))
+    tab = dossier_view.dossier_tab(user, largest.dossier_id, "rdv")
+    _time("largest dossier's RDV tab, first page", lambda: dossier_view.dossier_tab(user, largest.dossier_id, "rdv"))
+    _time("largest dossier's RDV tab, next page", lambda: dossier_view.dossier_tab(user, largest.dossier_id, "rdv",
                                                                              avant=tab.older))
 
 

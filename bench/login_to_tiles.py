@@ -64,7 +64,7 @@ def home_statements(data_dir: Path) -> list[str]:
     from espace.db import get_engine, session_scope
     from espace.models import Firm
     from espace.services.accounts import auth
-    from espace.services.client import portal
+    from espace.services.client import home
 
     settings.data_dir = data_dir
     result = auth.login("academy@secib.fr", "a12RJ3d11P", "127.0.0.9")
@@ -74,7 +74,7 @@ def home_statements(data_dir: Path) -> list[str]:
     user = auth.current_user(token)  # SessionState._client()
     with session_scope() as s:  # SessionState._remember() (first page of a tab only)
         s.get(Firm, user.firm_id)
-    portal.home(user)  # HomeState.load(): tiles and the deposit zone's dossier choice
+    home.home(user)  # HomeState.load(): tiles and the deposit zone's dossier choice
     return statements
 
 

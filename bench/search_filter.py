@@ -6,7 +6,7 @@ dossiers and 20,000 items, his largest dossier 1,776) beside the same calls unfi
 
 DATA_DIR (default: a new temporary one) gets a migrated database and the heavy data set
 unless its espace.db already has them. Prints the median and the max of N calls (20) of
-each: search.search() and portal.list_category() as the page's handler calls them."""
+each: search.search() and lists.list_category() as the page's handler calls them."""
 from __future__ import annotations
 
 import os
@@ -61,19 +61,19 @@ def main() -> None:
 
     from espace.db import session_scope
     from espace.models import User
-    from espace.services.client import portal, search
+    from espace.services.client import lists, search, views
 
     with session_scope() as s:
         user = s.exec(select(User).where(User.email == heavy_data.HEAVY_EMAIL)).one()
         s.expunge(user)
     print(f"{url}: heavy client {heavy_data.HEAVY_EMAIL} (200 dossiers, 20,000 items), {N} calls each")
-    choices = portal.list_category(user, "documents").choices
+    choices = lists.list_category(user, "documents").choices
     largest, small = choices[0]["id"], choices[-1]["id"]
 
     def count(r: search.Results) -> str:
         return f"{r.total} results"
 
-    def listed(p: portal.CategoryPage) -> str:
+    def listed(p: views.CategoryPage) -> str:
         return f"{len(p.rows)} rows of {p.total}"
 
     print("search (/recherche?q=):")
@@ -81,19 +81,19 @@ def main() -> None:
         _timed(f"search « {q} »", lambda q=q: count(search.search(user, q)))
     print("lists (/documents, /temps-passes), all dossiers vs one dossier (?dossier=):")
     for key in ("documents", "temps-passes"):
-        first = portal.list_category(user, key)
-        _timed(f"{key}: newest page, all dossiers", lambda key=key: listed(portal.list_category(user, key)))
-        _timed(f"{key}: oldest page, all dossiers", lambda key=key: listed(portal.list_category(user, key, fin="1")))
+        first = lists.list_category(user, key)
+        _timed(f"{key}: newest page, all dossiers", lambda key=key: listed(lists.list_category(user, key)))
+        _timed(f"{key}: oldest page, all dossiers", lambda key=key: listed(lists.list_category(user, key, fin="1")))
         _timed(f"{key}: 2nd page, all dossiers",
-               lambda key=key, c=first.older: listed(portal.list_category(user, key, avant=c)))
+               lambda key=key, c=first.older: listed(lists.list_category(user, key, avant=c)))
         for name, d in (("largest dossier", largest), ("a small dossier", small)):
-            page = portal.list_category(user, key, dossier=d)
-            _timed(f"{key}: newest page, {name}", lambda key=key, d=d: listed(portal.list_category(user, key, dossier=d)))
+            page = lists.list_category(user, key, dossier=d)
+            _timed(f"{key}: newest page, {name}", lambda key=key, d=d: listed(lists.list_category(user, key, dossier=d)))
             _timed(f"{key}: oldest page, {name}",
-                   lambda key=key, d=d: listed(portal.list_category(user, key, fin="1", dossier=d)))
+                   lambda key=key, d=d: listed(lists.list_category(user, key, fin="1", dossier=d)))
             if page.older:
                 _timed(f"{key}: 2nd page, {name}", lambda key=key, d=d, c=page.older: listed(
-                    portal.list_category(user, key, avant=c, dossier=d)))
+                    lists.list_category(user, key, avant=c, dossier=d)))
 
 
 if __name__ == "__main__":

@@ -209,15 +209,15 @@ def app_session(data_dir: Path) -> tuple[str, int]:
     """A session token for Luce (as the login page gets it) and her first dossier."""
     from espace import db
     from espace.config import settings
-    from espace.services import deposits
     from espace.services.accounts import auth
+    from espace.services.client import home
 
     settings.data_dir = data_dir
     db.reset_engine()
     result = auth.login(LOGIN, PASSWORD, "127.0.0.1")
     assert result.ok, result
     token, user = auth.open_session(result.ticket, result.browser_key)
-    return token, int(deposits.dossier_choices(user)[0]["id"])
+    return token, int(home.home(user).dossiers[0]["id"])
 
 
 def deposits_count(dossier_id: int) -> int:

@@ -175,7 +175,7 @@ class ItemKind:
     firm_where: tuple[Any, ...] = ()  # what the firm lists, shares and takes back
     payable: bool = False  # its client rows may carry a payment link
     # The client reads it as an agenda: upcoming items first (soonest at the top), then
-    # past ones (most recent first), split at « now » on `order_col` (services/client/portal.py).
+    # past ones (most recent first), split at « now » on `order_col` (services/client/paging.py).
     upcoming_first: bool = False
     search: tuple[str, ...] = ()  # the columns the client's search (/recherche) looks in
 

@@ -31,7 +31,7 @@ from espace.services.accounts.cookies import (
     token_from_cookie_header,
 )
 from espace.services.accounts.factors import enrolment_required
-from espace.services.client import news, portal
+from espace.services.client import dossier_view, news
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ async def download_document(request: Request) -> Response:
     if user is None:
         return PlainTextResponse("Veuillez vous connecter pour accéder à ce document.", status_code=401)
     try:
-        doc = portal.document_for_download(user, request.path_params["document_id"])  # ids.parse_id
+        doc = dossier_view.document_for_download(user, request.path_params["document_id"])  # ids.parse_id
     except (AccessDenied, ValueError):
         log.warning("download refused user=%s document=%r", user.id, request.path_params["document_id"][:40])
         return PlainTextResponse("Document introuvable.", status_code=404)

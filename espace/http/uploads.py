@@ -24,7 +24,11 @@ from starlette.routing import Route
 from espace.domain.ids import parse_id
 from espace.domain.outcome import Outcome, Refusal
 from espace.http.core import client_ip, session_actor
-from espace.services import AccessDenied, deposits
+from espace.services import AccessDenied
+from espace.services.client import deposit
+from espace.services.deposits.filenames import sanitize_filename
+from espace.services.deposits.filetypes import REASON_FAILED
+from espace.services.deposits.receive import DepositResult
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,7 @@ def upload_guard(request: Request):
 
 def client_filename(request: Request) -> str:
     raw = request.headers.get("x-filename", "")[:FILENAME_HEADER_MAX]
-    return deposits.sanitize_filename(unquote(raw, errors="replace"))
+    return sanitize_filename(unquote(raw, errors="replace"))
 
 
 def declared_length(request: Request) -> int | None:
@@ -73,7 +77,7 @@ def declared_length(request: Request) -> int | None:
 
 
 def malformed_length(name: str) -> Response:
-    return upload_error(400, f"« {name} » : {deposits.REASON_FAILED}", name=name)
+    return upload_error(400, f"« {name} » : {REASON_FAILED}", name=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +122,7 @@ def status_of(outcome: Outcome[Any]) -> int:
     return STATUS.get(outcome.refusal, 400) if outcome.refusal is not None else 400
 
 
-def upload_answer(result: deposits.DepositResult) -> Response:
+def upload_answer(result: DepositResult) -> Response:
     """The JSON answer of a stored or refused upload: {"ok", "id", "name"} or
     {"ok", "name", "error"}, with the status of the outcome."""
     upload = result.value
@@ -136,7 +140,7 @@ async def upload(request: Request) -> Response:
     if isinstance(target, Response):
         return target
     try:
-        result = await deposits.deposit_stream(user, target.dossier_id, target.name, request.stream(),
+        result = await deposit.deposit_stream(user, target.dossier_id, target.name, request.stream(),
                                                declared_size=target.declared)
     except AccessDenied:
         log.warning("deposit refused: not the client's dossier user=%s dossier=%s ip=%s", user.id, target.dossier_id,
@@ -173,7 +177,7 @@ async def finished(request: Request) -> Response:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         return upload_error(400, "Requête invalide.")
     try:
-        await run_in_threadpool(deposits.notify_batch, user, dossier_id, names)
+        await run_in_threadpool(deposit.notify_batch, user, dossier_id, names)
     except AccessDenied:
         return upload_error(404, NOT_FOUND)
     return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})

@@ -15,7 +15,6 @@ from espace.services.accounts import auth, client_address, hashing, identities, 
 from espace.services.accounts.auth import ENROL_SECOND_FACTOR, FIRST_LOGIN
 from espace.services.accounts.cookies import cookie_value, token_from_cookie_header
 from espace.services.accounts.factors import enrolment_required
-from espace.services.client import news
 from espace.web import event_session
 
 LOGIN = "/connexion"
@@ -96,10 +95,6 @@ class SessionState(rx.State):
             self.has_logo = bool(firm and firm.logo_key)
             self.can_switch = identities.has_several(user.account_id)
             self._acting_id = user.id
-
-    def _count_answers(self, user: User) -> None:
-        """Refresh the header's unread count (a client page's load calls it)."""
-        self.unread_answers = news.unread_answers(user)
 
     def _leave(self):
         """No valid client session: forget what this page held and go to the login page."""

@@ -16,7 +16,7 @@ from espace.db import get_engine, session_scope
 from espace.domain import french
 from espace.domain import items as registry
 from espace.models import ShareNotice, User
-from espace.services.client import portal
+from espace.services.client import dossier_view, home, lists
 from espace.services.firm import sharing
 from espace.services.mail import outbox, share_notices
 
@@ -94,19 +94,19 @@ def test_a_registered_kind_is_added_shared_listed_and_announced(courriers, demo)
     assert overview.counts["courriers"] == 2
 
     # The client: a home tile, a category list, a dossier tab — only what is shared.
-    home = portal.home(luce)
-    assert ("Courriers", 1) in [(t.label, t.count) for t in home.tiles]
-    listed = portal.list_category(luce, "courriers")
+    shown = home.home(luce)
+    assert ("Courriers", 1) in [(t.label, t.count) for t in shown.tiles]
+    listed = lists.list_category(luce, "courriers")
     assert listed.label == "Courriers" and [(r.name, r.detail) for r in listed.rows] == [
         ("Mise en demeure", "Lettre recommandée")]
-    view = portal.dossier(luce, did)
+    view = dossier_view.dossier(luce, did)
     assert ("courriers", "Courriers", 1) in [(t.key, t.label, t.count) for t in view.tabs]
-    assert [r.name for r in portal.dossier_tab(luce, did, "courriers").rows] == ["Mise en demeure"]
+    assert [r.name for r in dossier_view.dossier_tab(luce, did, "courriers").rows] == ["Mise en demeure"]
 
     # Sharing later and taking back go through the same registry.
     assert sharing.share(lawyer, "courriers", hidden) is True
     assert sharing.unshare(lawyer, "courriers", hidden) is True
-    assert portal.list_category(luce, "courriers").total == 1
+    assert lists.list_category(luce, "courriers").total == 1
 
     # The share notice names the new kind in French, singular.
     assert share_notices.count_label("courriers", 2) == "2 courriers"

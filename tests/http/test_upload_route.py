@@ -21,9 +21,9 @@ from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, make_pdf
 from espace.domain.outcome import Outcome, Refusal
 from espace.http import uploads as api_uploads
 from espace.models import Direction, Document
-from espace.services import deposits
 from espace.services.accounts import auth
-from espace.services.client import portal
+from espace.services.client import dossier_view
+from espace.services.deposits import filetypes, receive
 from espace.services.mail import outbox
 
 XRW = {"X-Requested-With": "espace"}
@@ -160,7 +160,7 @@ def test_success_then_one_email_for_the_drop(http, demo, token):
         assert data["ok"] is True and isinstance(data["id"], int)
         names.append(data["name"])
     assert names == ["Évaluation finale.pdf", "relevé.pdf"]
-    deposes = portal.dossier_tab(luce(demo), did, "deposes").rows
+    deposes = dossier_view.dossier_tab(luce(demo), did, "deposes").rows
     assert {"Évaluation finale.pdf", "relevé.pdf"} <= {row.name for row in deposes}
 
     r = http.post(f"/api/depots/{did}/termine", json={"names": names}, headers=headers(token))
@@ -220,7 +220,7 @@ def test_client_disconnect_leaves_nothing(app, demo, token):
     (Refusal.not_found, 404), (Refusal.conflict, 409), (Refusal.throttled, 429), (Refusal.unavailable, 503),
 ])
 def test_a_refused_outcome_has_the_status_of_its_refusal(refusal, status):
-    assert api_uploads.status_of(Outcome.refused("« x.pdf » : raison", deposits.Upload("x.pdf"), refusal)) == status
+    assert api_uploads.status_of(Outcome.refused("« x.pdf » : raison", receive.Upload("x.pdf"), refusal)) == status
 
 
 def test_every_refusal_has_a_status():
@@ -228,15 +228,15 @@ def test_every_refusal_has_a_status():
 
 
 def test_a_done_outcome_is_200_and_a_refusal_without_kind_400():
-    assert api_uploads.status_of(Outcome.done(deposits.Upload("x.pdf", 3))) == 200
+    assert api_uploads.status_of(Outcome.done(receive.Upload("x.pdf", 3))) == 200
     assert api_uploads.status_of(Outcome(False, {"form": "Refusé."})) == 400
 
 
 def test_upload_answer_bodies():
-    done = api_uploads.upload_answer(Outcome.done(deposits.Upload("acte.pdf", 7)))
+    done = api_uploads.upload_answer(Outcome.done(receive.Upload("acte.pdf", 7)))
     assert done.status_code == 200 and json.loads(done.body) == {"ok": True, "id": 7, "name": "acte.pdf"}
     assert done.headers["cache-control"] == "no-store"
-    error = "« outil.exe » : " + deposits.REASON_PROGRAM
-    refused = api_uploads.upload_answer(Outcome.refused(error, deposits.Upload("outil.exe"), Refusal.unsupported))
+    error = "« outil.exe » : " + filetypes.REASON_PROGRAM
+    refused = api_uploads.upload_answer(Outcome.refused(error, receive.Upload("outil.exe"), Refusal.unsupported))
     assert refused.status_code == 415
     assert json.loads(refused.body) == {"ok": False, "name": "outil.exe", "error": error}

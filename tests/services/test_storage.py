@@ -261,7 +261,8 @@ def test_type_checks_read_the_stored_file_on_both_stores(store, demo):
     object store): the same answers as on local files."""
     from espace.db import session_scope
     from espace.models import User
-    from espace.services import deposits
+    from espace.services.client import deposit
+    from espace.services.deposits import filetypes
     from tests.services.deposits.test_deposits import docx_bytes, xls_bytes, zip_bytes
 
     with session_scope() as s:
@@ -270,11 +271,11 @@ def test_type_checks_read_the_stored_file_on_both_stores(store, demo):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     cases = [
         ("Contrat.docx", docx_bytes(), True),
-        ("macro.docx", docx_bytes({"word/vbaProject.bin": b"x"}), deposits.REASON_MACROS),
-        ("a.zip", zip_bytes({"setup.exe": b"MZ"}), deposits.REASON_ARCHIVE_PROGRAM),
+        ("macro.docx", docx_bytes({"word/vbaProject.bin": b"x"}), filetypes.REASON_MACROS),
+        ("a.zip", zip_bytes({"setup.exe": b"MZ"}), filetypes.REASON_ARCHIVE_PROGRAM),
         ("macro.ppt", ole + b"\x00" * (2 * MB) + "_VBA_PROJECT".encode("utf-16-le") + b"\x00" * 40,
-         deposits.REASON_MACROS),
-        ("macro.xls", xls_bytes(macro_sheet=True), deposits.REASON_MACROS),
+         filetypes.REASON_MACROS),
+        ("macro.xls", xls_bytes(macro_sheet=True), filetypes.REASON_MACROS),
         ("compta.xls", xls_bytes(), True),
     ]
 
@@ -284,7 +285,7 @@ def test_type_checks_read_the_stored_file_on_both_stores(store, demo):
     before = set(storage.iter_keys())
     kept = set()
     for name, data, expected in cases:
-        result = asyncio.run(deposits.deposit_stream(user, did, name, one(data)))
+        result = asyncio.run(deposit.deposit_stream(user, did, name, one(data)))
         if expected is True:
             assert result.ok is True, (name, result)
             with session_scope() as s:

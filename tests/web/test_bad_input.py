@@ -18,7 +18,7 @@ from espace.domain.ids import MAX_ID, parse_id, parse_page
 from espace.http import routes
 from espace.services import AccessDenied, payments
 from espace.services.accounts import auth
-from espace.services.client import portal
+from espace.services.client import dossier_view, lists
 from espace.services.firm import clients as admin_clients
 from espace.web import errors
 
@@ -55,7 +55,7 @@ def _ticket():
                                  None])
 def test_services_answer_introuvable_for_any_bad_id(demo, bad):
     luce = _luce()
-    for call in (lambda: portal.dossier(luce, bad), lambda: portal.document_for_download(luce, bad),
+    for call in (lambda: dossier_view.dossier(luce, bad), lambda: dossier_view.document_for_download(luce, bad),
                  lambda: payments.payment_view(luce, bad)):
         with pytest.raises(AccessDenied):
             call()
@@ -63,10 +63,10 @@ def test_services_answer_introuvable_for_any_bad_id(demo, bad):
 
 def test_lists_take_any_cursor(demo):
     luce = _luce()
-    first = portal.list_category(luce, "documents")
+    first = lists.list_category(luce, "documents")
     for bad in (HUGE, int(HUGE), "1e23", 1e300, [1], None, -5, "20240108", "20240231.1", "x" * 1_000_000):
-        for page in (portal.list_category(luce, "documents", avant=bad),
-                     portal.list_category(luce, "documents", apres=bad)):
+        for page in (lists.list_category(luce, "documents", avant=bad),
+                     lists.list_category(luce, "documents", apres=bad)):
             assert page == first, bad
 
 

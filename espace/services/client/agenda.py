@@ -26,8 +26,9 @@ from espace.db import read_scope, session_scope
 from espace.domain.french import fdatetime
 from espace.domain.ids import parse_id
 from espace.domain.names import dossier_title
-from espace.models import CalendarFeed, Client, Dossier, DossierClient, Firm, Rdv, Role, User, utcnow
+from espace.models import CalendarFeed, Dossier, Firm, Rdv, User, utcnow
 from espace.services import AccessDenied, audit
+from espace.services.client import access
 from espace.services.crypto import new_token, token_hash
 
 log = logging.getLogger(__name__)
@@ -54,14 +55,9 @@ class FeedStatus:
 
 
 def _client_row(s: Connection, user: User | None) -> tuple[int, int]:
-    """(client id, firm id) of an active client user; AccessDenied otherwise."""
-    if user is None or user.role != Role.client or not user.active:
-        raise AccessDenied()
-    row = s.execute(core_select(col(Client.id), col(Client.firm_id))
-                    .where(col(Client.user_id) == user.id, col(Client.firm_id) == user.firm_id)).first()
-    if row is None:
-        raise AccessDenied()
-    return row.id, row.firm_id
+    """(client id, firm id) of the acting client (services/client/access.py)."""
+    key = access.client_key(s, user)
+    return key.id, key.firm_id
 
 
 def _rdv_query(client_id: int, firm_id: int) -> Any:
@@ -70,9 +66,8 @@ def _rdv_query(client_id: int, firm_id: int) -> Any:
         core_select(col(Rdv.id), col(Rdv.starts_at), col(Rdv.place), col(Rdv.subject), col(Rdv.shared_at),
                     col(Dossier.reference), col(Dossier.label), col(Firm.name).label("firm_name"))
         .join(Dossier, col(Dossier.id) == Rdv.dossier_id)
-        .join(DossierClient, col(DossierClient.dossier_id) == Dossier.id)
         .join(Firm, col(Firm.id) == Dossier.firm_id)
-        .where(col(DossierClient.client_id) == client_id, col(Dossier.firm_id) == firm_id,
+        .where(col(Rdv.dossier_id).in_(access.dossier_ids(literal(client_id), literal(firm_id))),
                col(Rdv.shared_at).is_not(None))
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlmodel import Session, col, func, select, update
 
@@ -18,7 +19,7 @@ from espace.domain.french import fdate
 from espace.domain.outcome import Outcome, Refusal
 from espace.models import Client, ContactRequest, ContactStatus, Firm, Role, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.client import portal
+from espace.services.client import access
 from espace.services.mail import outbox
 
 log = logging.getLogger(__name__)
@@ -54,32 +55,50 @@ def _stored(user: User, client: Client) -> dict[str, str]:
 def current_values(user: User) -> dict[str, str]:
     """The client's details as the firm has them (the form's initial values)."""
     with session_scope() as s:
-        client = portal.client_of(s, user)
+        client = access.acting_client(s, user)
         return _stored(_fresh(s, user), client)
 
 
 def pending(user: User) -> dict[str, str] | None:
     """The client's pending request: its values and "date" (dd/mm/yyyy), or None."""
     with session_scope() as s:
-        client = portal.client_of(s, user)
-        row = s.exec(
-            select(ContactRequest)
-            .where(col(ContactRequest.client_id) == client.id, col(ContactRequest.firm_id) == client.firm_id,
-                   col(ContactRequest.status) == ContactStatus.en_attente)
-            .order_by(col(ContactRequest.created_at).desc(), col(ContactRequest.id).desc())
-        ).first()
-        if row is None:
-            return None
-        data = {key: getattr(row, key) for key, _ in FIELDS}
-        data["date"] = fdate(row.created_at)
-        return data
+        return _pending(s, access.acting_client(s, user))
+
+
+def _pending(s: Session, client: Client) -> dict[str, str] | None:
+    row = s.exec(
+        select(ContactRequest)
+        .where(col(ContactRequest.client_id) == client.id, col(ContactRequest.firm_id) == client.firm_id,
+               col(ContactRequest.status) == ContactStatus.en_attente)
+        .order_by(col(ContactRequest.created_at).desc(), col(ContactRequest.id).desc())
+    ).first()
+    if row is None:
+        return None
+    data = {key: getattr(row, key) for key, _ in FIELDS}
+    data["date"] = fdate(row.created_at)
+    return data
+
+
+class ContactPage(NamedTuple):
+    """What « Mettre à jour mes coordonnées » shows: the details as the firm has them
+    (the form's initial values) and the pending request, if any."""
+
+    values: dict[str, str]
+    pending: dict[str, str] | None
+
+
+def contact_page(user: User) -> ContactPage:
+    """The page's values and pending request, in one database session."""
+    with session_scope() as s:
+        client = access.acting_client(s, user)
+        return ContactPage(_stored(_fresh(s, user), client), _pending(s, client))
 
 
 def request_update(user: User, form: object) -> Outcome[None]:
     """Validate the form (ContactDetails) and file a request to the firm; refused
     with the errors by field, or "form" for a general one. The stored details are unchanged."""
     with session_scope() as s:
-        client = portal.client_of(s, user)  # authorise before anything else
+        client = access.acting_client(s, user)  # authorise before anything else
         details, errors = read_form(ContactDetails, form)
         if details is None:
             return Outcome.refused(errors)

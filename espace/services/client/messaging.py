@@ -4,24 +4,24 @@ firm's interlocutor is emailed each client message and answers from /admin."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypedDict
 
-from sqlmodel import Session, col, func, select, update
+from sqlmodel import Session, col, func, select
 
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain.forms import ClientMessage, read_form
-from espace.domain.french import fdatetime
-from espace.domain.ids import parse_id
 from espace.domain.names import dossier_title, formal_name, full_name
 from espace.domain.outcome import Outcome, Refusal
-from espace.domain.roles import is_staff
-from espace.models import Dossier, Message, MessageDirection, Role, User, utcnow
+from espace.models import Dossier, Message, MessageDirection, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services.client.portal import client_dossier as own_dossier
+from espace.services.client import access, home, news
 from espace.services.client.recipients import firm_recipients
+from espace.services.client.views import DossierChoice
 from espace.services.mail import outbox
+from espace.services.shared.messaging import MessageRow, read_thread
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +36,6 @@ class ContactTarget(TypedDict):
     dossier_id: str
 
 
-class MessageRow(TypedDict):
-    """One message of a dossier's thread (French display strings)."""
-
-    id: str
-    date: str
-    author: str
-    direction: str  # MessageDirection's value: "client" or "cabinet"
-    subject: str
-    body: str
-    read: str  # « Lu le 30/11/2026 14:05 » once the other side read it, else ""
 
 
 def _title(d: Dossier) -> str:
@@ -59,13 +49,12 @@ def _display(u: User | None) -> str:
 def contact_target(user: User, dossier_id: object) -> ContactTarget:
     """Who the client writes to about this dossier (interlocutor as "NOM Prénom")."""
     with session_scope() as s:
-        d = own_dossier(s, user, dossier_id)
-        person = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
-        return {
-            "interlocutor": formal_name(person),
-            "dossier": _title(d),
-            "dossier_id": str(d.id),
-        }
+        return _target(s, access.client_dossier(s, user, dossier_id))
+
+
+def _target(s: Session, d: Dossier) -> ContactTarget:
+    person = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
+    return {"interlocutor": formal_name(person), "dossier": _title(d), "dossier_id": str(d.id)}
 
 
 def send(user: User, dossier_id: object, subject: str, body: str) -> Outcome[None]:
@@ -73,7 +62,7 @@ def send(user: User, dossier_id: object, subject: str, body: str) -> Outcome[Non
     Refused with the errors by field: "subject", "body", or "form". AccessDenied for a
     dossier that is not the client's."""
     with session_scope() as s:
-        d = own_dossier(s, user, dossier_id)
+        d = access.client_dossier(s, user, dossier_id)
         sent, errors = read_form(ClientMessage, {"subject": subject, "body": body})
         if sent is None:
             return Outcome.refused(errors)
@@ -117,52 +106,45 @@ def send(user: User, dossier_id: object, subject: str, body: str) -> Outcome[Non
     return Outcome.done()
 
 
-def _readable_dossier(s: Session, user: User, dossier_id: object) -> Dossier:
-    """A client's own dossier; for the firm's people, any dossier of their firm."""
-    if user is not None and user.active and is_staff(user.role):
-        did = parse_id(dossier_id)
-        if did is None:
-            raise AccessDenied()
-        d = s.get(Dossier, did)
-        if d is None or d.firm_id != user.firm_id:
-            raise AccessDenied()
-        return d
-    return own_dossier(s, user, dossier_id)
-
-
 def thread(user: User, dossier_id: object) -> list[MessageRow]:
-    """The dossier's messages, oldest first. Reading it marks the other side's
-    messages as read (a client reads the firm's, the firm reads the client's)."""
+    """The client's dossier's messages, oldest first; the firm's become read."""
     with session_scope() as s:
-        d = _readable_dossier(s, user, dossier_id)
-        rows = s.exec(
-            select(Message, User)
-            .join(User, col(User.id) == col(Message.sender_id))
-            .where(col(Message.dossier_id) == d.id, col(Message.firm_id) == d.firm_id)
-            .order_by(col(Message.created_at), col(Message.id))
-        ).all()
-        result: list[MessageRow] = [
-            {
-                "id": str(m.id),
-                "date": fdatetime(m.created_at),
-                "author": _display(u),
-                "direction": m.direction.value,
-                "subject": m.subject,
-                "body": m.body,
-                "read": f"Lu le {fdatetime(m.read_at)}" if m.read_at else "",
-            }
-            for m, u in rows
-        ]
-        incoming = MessageDirection.cabinet if user.role == Role.client else MessageDirection.client
-        unread = [m.id for m, _ in rows if m.direction == incoming and m.read_at is None]
-        if unread:
-            s.exec(
-                update(Message)
-                .where(col(Message.dossier_id) == d.id, col(Message.direction) == incoming,
-                       col(Message.read_at).is_(None))
-                .values(read_at=utcnow())
-            )
-            # The read receipt (« Lu le … » on the other side) in the trail.
-            audit.record(s, user, "messages_lus", f"dossier {d.id} : {len(unread)} message(s)")
-            s.commit()
-        return result
+        rows = read_thread(s, user, access.client_dossier(s, user, dossier_id))
+        s.commit()
+        return rows
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesPage:
+    """« Contacter l'interlocuteur »: the client's dossiers, the chosen one's thread
+    (`target` None when none is chosen, or the id is not one of theirs), the header's
+    unread count (after this read)."""
+
+    choices: list[DossierChoice]
+    target: ContactTarget | None
+    thread: list[MessageRow]
+    unread: int
+
+
+def messages_page(user: User, dossier_id: object = None) -> MessagesPage:
+    """What the messages page shows, in one session. `dossier_id` "" or None: the
+    client's only dossier when they have one, else none chosen."""
+    with session_scope() as s:
+        conn = s.connection()
+        key = access.client_key(conn, user)
+        choices = home.choices(conn, key)
+        if not dossier_id and len(choices) == 1:
+            dossier_id = choices[0]["id"]
+        target: ContactTarget | None = None
+        rows: list[MessageRow] = []
+        if dossier_id:
+            try:
+                d = access.client_dossier(s, user, dossier_id)
+            except AccessDenied:
+                d = None
+            if d is not None:
+                target = _target(s, d)
+                rows = read_thread(s, user, d)
+        unread = news.unread_of(conn, key)
+        s.commit()
+        return MessagesPage(choices, target, rows, unread)

@@ -19,18 +19,17 @@ from typing import Any
 from sqlalchemy import BigInteger, bindparam, literal, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, func, select
 
-from espace.db import session_scope
+from espace.db import read_scope, session_scope
 from espace.domain import items as registry
 from espace.domain.french import fdate, fdatetime, fmoney, fweekday_time
 from espace.domain.ids import parse_id
 from espace.models import (
-    Client,
     Direction,
     Document,
     Dossier,
-    DossierClient,
     Facture,
     FactureStatus,
     ItemSeen,
@@ -42,14 +41,13 @@ from espace.models import (
     utcnow,
 )
 from espace.services import AccessDenied, audit
-from espace.services.client import keyset
-from espace.services.client.portal import ItemRow
+from espace.services.client import access, keyset
+from espace.services.client.views import ItemRow
 
 NEWS_MAX = 8
 UPCOMING_MAX = 3
 TO_PAY_MAX = 5
 ANSWERS_MAX = 5
-DOCUMENTS = "documents"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,36 +102,20 @@ class News:
 
 
 # --------------------------------------------------------------------------- scope
-def _client_user(s: Session, user: User | None) -> User:
-    """The acting client, read again (active, client of their firm); AccessDenied otherwise."""
-    if user is None or user.role != Role.client or user.id is None:
-        raise AccessDenied()
-    fresh = s.get(User, user.id)
-    if fresh is None or not fresh.active or fresh.role != Role.client or fresh.firm_id != user.firm_id:
-        raise AccessDenied()
-    return fresh
-
-
-def _dossier_ids(user: User | None = None) -> Any:
-    """Subquery: the ids of the dossiers of the client's firm linked to the client
-    (`user`'s, or the bound parameters `uid` / `firm_id` of a statement built once)."""
-    uid = bindparam("uid") if user is None else literal(user.id)
-    firm_id = bindparam("firm_id") if user is None else literal(user.firm_id)
-    return (
-        core_select(col(DossierClient.dossier_id))
-        .join(Client, col(Client.id) == DossierClient.client_id)
-        .join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
-        .where(col(Client.user_id) == uid, col(Client.firm_id) == firm_id, col(Dossier.firm_id) == firm_id)
-    )
+def _params(key: Any) -> dict[str, Any]:
+    """The bound parameters of this module's statements for an acting client (its
+    access.client_key row): `uid` (their ItemSeen rows), `client_id` / `firm_id`
+    (their dossiers, access.dossier_ids)."""
+    return {"uid": key.user_id, **access.scope(key)}
 
 
 def _unseen(kind: registry.ItemKind) -> tuple[Any, ...]:
-    """The conditions of a kind's new items for the client `uid`: shared in their
+    """The conditions of a kind's new items for the client (`uid`): shared in their
     dossiers, no ItemSeen row, and not a deposit (their own documents are not news)."""
     model = kind.model
     seen = core_select(col(ItemSeen.item_id)).where(col(ItemSeen.user_id) == bindparam("uid"),
                                                      col(ItemSeen.kind) == kind.key)
-    conditions: list[Any] = [col(model.shared_at).is_not(None), col(model.dossier_id).in_(_dossier_ids()),
+    conditions: list[Any] = [col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()),
                              col(model.id).not_in(seen)]
     if model is Document:
         conditions.append(col(Document.direction) == Direction.recu)
@@ -145,7 +127,7 @@ def _tab_of(kind: registry.ItemKind) -> str:
 
 
 # The statements are built once (building one costs more CPU than SQLite takes to
-# answer it), with bound parameters: uid, firm_id, since, now.
+# answer it), with bound parameters: uid, client_id, firm_id, since, now.
 def _counts_stmt(kinds: list[registry.ItemKind]) -> Any:
     return union_all(*[
         core_select(literal(k.key).label("k"), func.count().label("n")).select_from(k.model).where(*_unseen(k))
@@ -169,21 +151,21 @@ def _with_dossier(*columns: Any) -> Any:
 
 def _upcoming_stmt() -> Any:
     return (_with_dossier(*Rdv.__table__.c).join(Dossier, col(Dossier.id) == Rdv.dossier_id)  # type: ignore[attr-defined]
-            .where(col(Rdv.shared_at).is_not(None), col(Rdv.dossier_id).in_(_dossier_ids()),
+            .where(col(Rdv.shared_at).is_not(None), col(Rdv.dossier_id).in_(access.dossier_ids()),
                    col(Rdv.starts_at) >= bindparam("now", type_=Rdv.starts_at.type))  # type: ignore[attr-defined]
             .order_by(col(Rdv.starts_at), col(Rdv.id)).limit(UPCOMING_MAX))
 
 
 def _to_pay_stmt() -> Any:
     return (_with_dossier(*Facture.__table__.c).join(Dossier, col(Dossier.id) == Facture.dossier_id)  # type: ignore[attr-defined]
-            .where(col(Facture.shared_at).is_not(None), col(Facture.dossier_id).in_(_dossier_ids()),
+            .where(col(Facture.shared_at).is_not(None), col(Facture.dossier_id).in_(access.dossier_ids()),
                    col(Facture.status) == FactureStatus.a_regler)
             .order_by(col(Facture.due_date), col(Facture.date), col(Facture.id)).limit(TO_PAY_MAX))
 
 
 def _unread_ids() -> Any:
     return core_select(col(Message.id)).where(
-        col(Message.firm_id) == bindparam("firm_id"), col(Message.dossier_id).in_(_dossier_ids()),
+        col(Message.firm_id) == bindparam("firm_id"), col(Message.dossier_id).in_(access.dossier_ids()),
         col(Message.direction) == MessageDirection.cabinet, col(Message.read_at).is_(None))
 
 
@@ -209,63 +191,63 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # --------------------------------------------------------------------------- the home
 def news(user: User) -> News:
     """What the client's home shows of what is new and what is next."""
-    with session_scope() as s:
-        me = _client_user(s, user)
-        conn = s.connection()
-        since = me.previous_login_at
-        params = {"uid": me.id, "firm_id": me.firm_id, "since": since or _EPOCH, "now": utcnow()}
-        kinds = registry.kinds()
-        counts_stmt = keyset.built(("news-counts",), tuple(kinds), lambda: _counts_stmt(kinds))
-        counts: dict[str, int] = {k: n for k, n in conn.execute(counts_stmt, params).all() if n}
-        found: list[tuple[datetime, NewsItem]] = []
-        for kind in kinds:
-            if kind.key not in counts:
-                continue
-            stmt = keyset.built(("news-recent", kind.key), (kind,), lambda kind=kind: _recent_stmt(kind))  # type: ignore[misc]
-            for r in conn.execute(stmt, params).all():
-                view = kind.view(r)
-                href = view.url or f"/dossiers/{r.dossier_id}?onglet={_tab_of(kind)}"
-                found.append((r.shared_at, NewsItem(kind.key, kind.label, view.name, view.date, fdate(r.shared_at),
-                                                    _title(r), href)))
-        found.sort(key=lambda p: p[0], reverse=True)
-        upcoming = [
-            Upcoming(fweekday_time(r.starts_at), r.subject, r.place, _title(r), f"/dossiers/{r.d_id}?onglet=rdv")
-            for r in conn.execute(keyset.built(("news-upcoming",), (), _upcoming_stmt), params).all()
-        ]
-        invoices = registry.kind("factures")
-        to_pay = [
-            ToPay(f"Facture n° {r.number}", fmoney(r.amount_cents), f"échéance {fdate(r.due_date)}" if r.due_date else "",
-                  _title(r), (invoices.view(r).pay if invoices else "") or "/factures")
-            for r in conn.execute(keyset.built(("news-to-pay",), (), _to_pay_stmt), params).all()
-        ]
-        unread = int(conn.execute(keyset.built(("news-unread",), (), _unread_count_stmt), params).scalar_one())
-        answers = [
-            Answer(fdatetime(r.created_at), f"{r.nom} {r.prenom}".strip(), r.subject, _title(r),
-                   f"/contacter?dossier={r.d_id}#messages")
-            for r in (conn.execute(keyset.built(("news-answers",), (), _answers_stmt), params).all() if unread else [])
-        ]
-        return News(
-            since=fdatetime(since) if since else "",
-            new_counts=counts,
-            items=[item for _, item in found[:NEWS_MAX]],
-            upcoming=upcoming,
-            to_pay=to_pay,
-            answers=answers,
-            unread=unread,
-        )
+    with read_scope() as conn:
+        return news_of(conn, access.client_key(conn, user))
+
+
+def news_of(conn: Connection, key: Any) -> News:
+    """news() for an acting client already read (access.client_key), on the caller's connection."""
+    since = key.previous_login_at
+    params = {**_params(key), "since": since or _EPOCH, "now": utcnow()}
+    kinds = registry.kinds()
+    counts_stmt = keyset.built(("news-counts",), tuple(kinds), lambda: _counts_stmt(kinds))
+    counts: dict[str, int] = {k: n for k, n in conn.execute(counts_stmt, params).all() if n}
+    found: list[tuple[datetime, NewsItem]] = []
+    for kind in kinds:
+        if kind.key not in counts:
+            continue
+        stmt = keyset.built(("news-recent", kind.key), (kind,), lambda kind=kind: _recent_stmt(kind))  # type: ignore[misc]
+        for r in conn.execute(stmt, params).all():
+            view = kind.view(r)
+            href = view.url or f"/dossiers/{r.dossier_id}?onglet={_tab_of(kind)}"
+            found.append((r.shared_at, NewsItem(kind.key, kind.label, view.name, view.date, fdate(r.shared_at),
+                                                _title(r), href)))
+    found.sort(key=lambda p: p[0], reverse=True)
+    upcoming = [
+        Upcoming(fweekday_time(r.starts_at), r.subject, r.place, _title(r), f"/dossiers/{r.d_id}?onglet=rdv")
+        for r in conn.execute(keyset.built(("news-upcoming",), (), _upcoming_stmt), params).all()
+    ]
+    invoices = registry.kind("factures")
+    to_pay = [
+        ToPay(f"Facture n° {r.number}", fmoney(r.amount_cents), f"échéance {fdate(r.due_date)}" if r.due_date else "",
+              _title(r), (invoices.view(r).pay if invoices else "") or "/factures")
+        for r in conn.execute(keyset.built(("news-to-pay",), (), _to_pay_stmt), params).all()
+    ]
+    unread = unread_of(conn, key)
+    answers = [
+        Answer(fdatetime(r.created_at), f"{r.nom} {r.prenom}".strip(), r.subject, _title(r),
+               f"/contacter?dossier={r.d_id}#messages")
+        for r in (conn.execute(keyset.built(("news-answers",), (), _answers_stmt), params).all() if unread else [])
+    ]
+    return News(since=fdatetime(since) if since else "", new_counts=counts, items=[item for _, item in found[:NEWS_MAX]],
+                upcoming=upcoming, to_pay=to_pay, answers=answers, unread=unread)
 
 
 def unread_answers(user: User | None) -> int:
     """The count beside `Messages` in the client's header (0 for anyone else)."""
     if user is None or user.role != Role.client:
         return 0
-    with session_scope() as s:
+    with read_scope() as conn:
         try:
-            me = _client_user(s, user)
+            return unread_of(conn, access.client_key(conn, user))
         except AccessDenied:
             return 0
-        stmt = keyset.built(("news-unread",), (), _unread_count_stmt)
-        return int(s.connection().execute(stmt, {"uid": me.id, "firm_id": me.firm_id}).scalar_one())
+
+
+def unread_of(conn: Connection, key: Any) -> int:
+    """unread_answers for an acting client already read (access.client_key)."""
+    stmt = keyset.built(("news-unread",), (), _unread_count_stmt)
+    return int(conn.execute(stmt, _params(key)).scalar_one())
 
 
 # --------------------------------------------------------------------------- seen
@@ -276,20 +258,27 @@ def _insert_ignore(s: Session, rows: list[dict[str, Any]]) -> None:
     s.connection().execute(insert(table).on_conflict_do_nothing(), rows)
 
 
-def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object]) -> list[int]:
+def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object],
+              client: Any = None) -> list[int]:
     """Record that `user` (a client) opened these items of `kind_key`, in the caller's
     transaction. Idempotent: returns the ids seen for the first time. Only the user's
-    shared items count (others are ignored); a document's first opening is audited."""
+    shared items count (others are ignored); a document's first opening is audited.
+    `client`: the acting client when the caller read it already (access.client_key)."""
     kind = registry.kind(kind_key)
     if kind is None or user is None or user.role != Role.client or user.id is None:
         return []
     wanted = {i for i in (_as_id(x) for x in ids) if i is not None}
     if not wanted:
         return []
+    if client is None:
+        try:
+            client = access.acting_client(s, user)
+        except AccessDenied:
+            return []
     model = kind.model
     allowed = set(s.exec(select(model.id).where(
         col(model.id).in_([literal(i, BigInteger) for i in wanted]), col(model.shared_at).is_not(None),
-        col(model.dossier_id).in_(_dossier_ids(user)))).all())
+        col(model.dossier_id).in_(access.dossier_ids_of(client)))).all())
     already = set(s.exec(select(ItemSeen.item_id).where(
         col(ItemSeen.user_id) == user.id, col(ItemSeen.kind) == kind.key,
         col(ItemSeen.item_id).in_(list(allowed)))).all()) if allowed else set()
@@ -322,7 +311,7 @@ def _seen_stmt() -> Any:
 def _deposits_stmt() -> Any:
     return core_select(col(Document.id), col(Document.opened_at)).where(
         col(Document.id).in_(bindparam("ids", expanding=True)), col(Document.direction) == Direction.depose,
-        col(Document.dossier_id).in_(_dossier_ids()))
+        col(Document.dossier_id).in_(access.dossier_ids()))
 
 
 def annotate(user: User, key: str, rows: Sequence[ItemRow]) -> list[ItemRow]:
@@ -330,25 +319,32 @@ def annotate(user: User, key: str, rows: Sequence[ItemRow]) -> list[ItemRow]:
     the client: `new` on the unseen ones, and on their own deposits `receipt`
     (« Consulté par le cabinet le … »). Shown rows of a kind other than documents are
     recorded as seen now (they keep their badge on this page)."""
+    with session_scope() as s:
+        try:
+            key_row = access.client_key(s.connection(), user)
+        except AccessDenied:
+            return list(rows)
+        shown = annotate_in(s, user, key_row, key, rows)
+        s.commit()
+        return shown
+
+
+def annotate_in(s: Session, user: User, key_row: Any, key: str, rows: Sequence[ItemRow]) -> list[ItemRow]:
+    """annotate() in the caller's session (which commits) for an acting client already
+    read (access.client_key)."""
     kind = kind_of_tab(key)
     if kind is None or not rows:
         return list(rows)
     ids = [i for i in (_as_id(r.id) for r in rows) if i is not None]
-    with session_scope() as s:
-        try:
-            me = _client_user(s, user)
-        except AccessDenied:
-            return list(rows)
-        conn = s.connection()
-        params = {"uid": me.id, "firm_id": me.firm_id, "kind": kind.key, "ids": ids}
-        seen = {i for (i,) in conn.execute(keyset.built(("news-seen",), (), _seen_stmt), params).all()}
-        deposits: dict[int, datetime | None] = {}
-        if kind.model is Document:
-            deposits = {i: opened for i, opened in conn.execute(keyset.built(("news-deposits",), (), _deposits_stmt),
-                                                                params).all()}
-        else:
-            mark_seen(s, me, kind.key, [i for i in ids if i not in seen])
-            s.commit()
+    conn = s.connection()
+    params = {**_params(key_row), "kind": kind.key, "ids": ids}
+    seen = {i for (i,) in conn.execute(keyset.built(("news-seen",), (), _seen_stmt), params).all()}
+    deposits: dict[int, datetime | None] = {}
+    if kind.model is Document:
+        deposits = {i: opened for i, opened in conn.execute(keyset.built(("news-deposits",), (), _deposits_stmt),
+                                                            params).all()}
+    else:
+        mark_seen(s, user, kind.key, [i for i in ids if i not in seen], key_row)
     result = []
     for r in rows:
         i = _as_id(r.id)
@@ -360,18 +356,3 @@ def annotate(user: User, key: str, rows: Sequence[ItemRow]) -> list[ItemRow]:
             result.append(dataclasses.replace(r, new=i not in seen))
     return result
 
-
-# --------------------------------------------------------------------------- the firm's receipts
-def first_opened_by_clients(s: Session, firm_id: int, kind_key: str, ids: Sequence[int]) -> dict[int, datetime]:
-    """For the firm's dossier page: when a client first opened each of these items
-    (the earliest ItemSeen of a client of the firm)."""
-    if not ids:
-        return {}
-    rows = s.exec(
-        select(ItemSeen.item_id, func.min(ItemSeen.seen_at))
-        .join(User, col(User.id) == ItemSeen.user_id)
-        .where(col(ItemSeen.kind) == kind_key, col(ItemSeen.item_id).in_(list(ids)),
-               col(User.firm_id) == firm_id, col(User.role) == Role.client)
-        .group_by(col(ItemSeen.item_id))
-    ).all()
-    return {i: at for i, at in rows if at is not None}

@@ -1,7 +1,7 @@
 """The client's search (/recherche?q=): their dossiers and shared items whose words
 contain what they typed, server-side.
 
-Scoped as the lists are (portal: the client's dossiers in their firm, shared items
+Scoped as the lists are (access.py: the client's dossiers in their firm, shared items
 only). The text is matched with LIKE, case-insensitive, its `%`, `_` and `\\` escaped
 (a search for « 100% » finds « 100% », not everything); at most `LIMIT` results per
 kind, newest first. What each kind is searched on is its registry entry's `search`
@@ -21,7 +21,8 @@ from espace.db import read_scope
 from espace.domain import items as registry
 from espace.domain.online_payment import accepts_online_payments
 from espace.models import Dossier, User
-from espace.services.client import keyset, portal
+from espace.services.client import access, keyset, paging
+from espace.services.client.views import DOSSIERS, ItemRow
 
 MIN_LENGTH = 2
 MAX_LENGTH = 100
@@ -34,7 +35,7 @@ class Group:
 
     key: str
     label: str
-    rows: list[portal.ItemRow]
+    rows: list[ItemRow]
     more: bool = False
 
 
@@ -68,7 +69,7 @@ def _dossier_matches() -> Any:
 
 def _dossiers_stmt() -> Any:
     return (core_select(col(Dossier.id), col(Dossier.reference), col(Dossier.label))
-            .where(col(Dossier.id).in_(portal._scope_ids()), _dossier_matches())
+            .where(col(Dossier.id).in_(access.dossier_ids()), _dossier_matches())
             .order_by(col(Dossier.reference), col(Dossier.id)).limit(LIMIT + 1))
 
 
@@ -77,9 +78,9 @@ def _kind_stmt(kind: registry.ItemKind) -> Any:
     first: its own words, or its dossier's label or reference."""
     model = kind.model
     own = [_matches(getattr(model, name)) for name in kind.search]
-    return (core_select(*portal._columns(model), col(Dossier.label).label("dossier_label"))
+    return (core_select(*paging.columns(model), col(Dossier.label).label("dossier_label"))
             .join(Dossier, col(Dossier.id) == model.dossier_id)
-            .where(col(model.shared_at).is_not(None), col(model.dossier_id).in_(portal._scope_ids()),
+            .where(col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()),
                    or_(*own, _dossier_matches()))
             .order_by(kind.order.desc(), col(model.id).desc()).limit(LIMIT + 1))
 
@@ -90,16 +91,16 @@ def search(user: User, raw: object) -> Results:
     nothing is searched."""
     query = clean(raw)
     with read_scope() as s:
-        client = portal._client_key(s, user)
+        client = access.client_key(s, user)
         if len(query) < MIN_LENGTH:
             return Results(query=query, groups=[], too_short=bool(query))
-        params = {**portal._scope(client), "pattern": like_pattern(query)}
+        params = {**access.scope(client), "pattern": like_pattern(query)}
         groups: list[Group] = []
         found = list(s.execute(keyset.built(("search-dossiers",), (), _dossiers_stmt), params).all())
         if found:
-            rows = [portal.ItemRow(id=str(d.id), name=d.label, detail=d.reference, dossier_id=str(d.id))
+            rows = [ItemRow(id=str(d.id), name=d.label, detail=d.reference, dossier_id=str(d.id))
                     for d in found[:LIMIT]]
-            groups.append(Group(portal.DOSSIERS, "Dossiers", rows, len(found) > LIMIT))
+            groups.append(Group(DOSSIERS, "Dossiers", rows, len(found) > LIMIT))
         payments = accepts_online_payments(client)
         for kind in registry.kinds():
             if not kind.search:
@@ -107,6 +108,6 @@ def search(user: User, raw: object) -> Results:
             stmt = keyset.built(("search", kind.key), (kind,), functools.partial(_kind_stmt, kind))
             found = list(s.execute(stmt, params).all())
             if found:
-                rows = [portal._row(kind, r, kind.payable and payments, True) for r in found[:LIMIT]]
+                rows = [paging.row(kind, r, kind.payable and payments, True) for r in found[:LIMIT]]
                 groups.append(Group(kind.key, kind.label, rows, len(found) > LIMIT))
         return Results(query=query, groups=groups, total=sum(len(g.rows) for g in groups))

@@ -1,5 +1,5 @@
-"""Documents deposited by a client into one of their dossiers (and the firm's own
-uploads, which go through the same `receive_document`).
+"""An uploaded file into a dossier, `receive_document`: a client's deposit
+(services/client/deposit.py) or the firm's own upload (services/firm/sharing.py).
 
 The body is streamed to private storage (services/storage/: nothing visible until complete) with the
 size limit enforced while reading; the type is decided on the stored CONTENT
@@ -23,7 +23,6 @@ from espace.db import session_scope
 from espace.domain.outcome import Outcome, Refusal
 from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit, storage
-from espace.services.client import portal
 from espace.services.deposits.filenames import sanitize_filename
 from espace.services.deposits.filetypes import REASON_FAILED, reason_too_large, sniff
 
@@ -64,18 +63,6 @@ OnShared = Callable[[Session, Dossier, Document], None]
 
 def _failure(name: str, reason: str, refusal: Refusal) -> DepositResult:
     return Outcome.refused(f"« {name} » : {reason}", Upload(name), refusal)
-
-
-async def deposit_stream(user: User, dossier_id: object, filename: str, chunks: AsyncIterable[bytes],
-                         declared_size: int | None = None) -> DepositResult:
-    """Store one file deposited by a client into their dossier.
-
-    Authorises first (AccessDenied before any chunk is read), then streams with the
-    size limit enforced while reading. Done with the Upload (name, id), or refused
-    (« « name » : raison », too large, unsupported or failed) leaving no file and no row."""
-    return await receive_document(user, dossier_id, filename, chunks, scope=portal.client_dossier_ref,
-                                  direction=Direction.depose, shared=True, action="depot",
-                                  declared_size=declared_size)
 
 
 def _scoped_dossier_id(scope: DossierScope, user: User, dossier_id: object) -> int:

@@ -21,8 +21,8 @@ from espace.domain.outcome import Outcome
 from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
 from espace.services.access import dossier_clients, dossier_in_firm, firm_scope
-from espace.services.client import messaging
 from espace.services.mail import outbox
+from espace.services.shared import messaging
 
 log = logging.getLogger(__name__)
 

@@ -143,7 +143,7 @@ def stripe_webhook_secret(firm_id: int) -> str | None:
 # --------------------------------------------------------------------------- logo
 def save_logo(user: User, data: bytes) -> Outcome[None]:
     """Store a new logo (PNG, JPEG or WEBP by content, 2 MB max)."""
-    from espace.services.deposits import sniff
+    from espace.services.deposits.filetypes import sniff
 
     require_editor(user)
     if not data:

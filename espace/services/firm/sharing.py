@@ -1,7 +1,7 @@
 """The firm shares items into a dossier — every kind of the registry
 (domain/items.py): documents, RDV, factures, tâches, temps passés, frais; and takes
 them back. A client sees an item only while its shared_at is set
-(services/client/portal.py), so un-sharing hides it at once.
+(services/client/dossier_view.py), so un-sharing hides it at once.
 
 Every function takes the acting staff User first and reaches only the dossiers of
 that user's firm: a client, or an id of another firm, is AccessDenied."""
@@ -21,10 +21,10 @@ from espace.domain.names import dossier_title, formal_name
 from espace.domain.roles import STAFF_ROLES
 from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit
-from espace.services import deposits as deposit_service
 from espace.services.access import dossier_clients, dossier_in_firm, firm_scope, require_id, require_staff
-from espace.services.client import news
+from espace.services.deposits import receive as deposit_service
 from espace.services.mail import share_notices
+from espace.services.shared import news
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.domain.french import fdate, fmoney
 from espace.domain.names import dossier_title, full_name
-from espace.models import Client, Dossier, DossierClient, Facture, FactureStatus, Firm, Payment, User
+from espace.models import Client, Dossier, Facture, FactureStatus, Firm, Payment, User
 from espace.services import AccessDenied
-from espace.services.client.portal import client_of
+from espace.services.client.access import acting_client, dossier_ids_of
 from espace.services.payments.common import (
     CURRENCY,
     MSG_ALREADY_PAID,
@@ -117,14 +117,13 @@ class _Ctx:
 
 def _visible_facture(s: Session, user: User, facture_id: object) -> _Ctx:
     """The invoice if it is shared in a dossier of this client (in the client's firm)."""
-    client = client_of(s, user)
+    client = acting_client(s, user)
     fid = required_id(facture_id)
     row = s.exec(
         select(Facture, Dossier)
         .join(Dossier, col(Dossier.id) == col(Facture.dossier_id))
-        .join(DossierClient, col(DossierClient.dossier_id) == col(Dossier.id))
-        .where(col(Facture.id) == fid, col(Facture.shared_at).is_not(None), col(Dossier.firm_id) == client.firm_id,
-               col(DossierClient.client_id) == client.id)
+        .where(col(Facture.id) == fid, col(Facture.shared_at).is_not(None),
+               col(Facture.dossier_id).in_(dossier_ids_of(client)))
     ).first()
     if row is None:
         raise AccessDenied()

@@ -1,4 +1,4 @@
-"""Lists of shared items (portal.ItemRow), their pager, and the home tiles (portal.Tile)."""
+"""Lists of shared items (services/client/views.ItemRow), their pager, and the home tiles (views.Tile)."""
 from __future__ import annotations
 
 import reflex as rx

@@ -21,7 +21,7 @@ from espace.domain.outcome import Outcome
 from espace.models import Account, Client, Firm, OutboxEmail, User
 from espace.services import audit
 from espace.services.accounts import auth, identities
-from espace.services.client import contact, portal
+from espace.services.client import contact, home
 from espace.services.firm import clients as admin_clients
 from espace.services.firm import requests as admin_requests
 from tests.admin_helpers import account_by_email, claire, queued, user, user_by_email
@@ -45,7 +45,7 @@ def _login(identifier: str, password: str):
 
 def refs(member: User) -> list[str]:
     """The dossier references a client sees (home page's dossier choice)."""
-    return [d["title"].split(" - ")[0] for d in portal.home(member).dossiers]
+    return [d["title"].split(" - ")[0] for d in home.home(member).dossiers]
 
 
 def _view(lawyer: User, client_id: int) -> dict:

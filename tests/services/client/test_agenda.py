@@ -20,7 +20,7 @@ from espace.demo import LUCE_EMAIL, LUCE_PASSWORD, MARC_EMAIL, MARC_PASSWORD
 from espace.domain import french
 from espace.models import AuditEvent, CalendarFeed, Rdv
 from espace.services import AccessDenied
-from espace.services.client import agenda, portal
+from espace.services.client import agenda, dossier_view, lists, paging
 from tests.admin_helpers import session_token
 from tests.admin_helpers import user as _user
 
@@ -42,7 +42,7 @@ def agenda_demo(demo, monkeypatch):
     """Luce's first dossier with 7 RDV at known times around a fixed « now » (besides the
     demo's), PAGE_SIZE 3 so that the list spans pages on both sides of now."""
     split = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
-    monkeypatch.setattr(portal, "now", lambda: split)
+    monkeypatch.setattr(paging, "now", lambda: split)
     monkeypatch.setattr(settings, "page_size", 3)
     did = demo["dossier_ids"][0]
     offsets = [-400, -2, -1, 0, 1, 2, 300]  # days from now; 0: exactly now (upcoming)
@@ -83,10 +83,10 @@ def test_rdv_list_and_tab_show_upcoming_soonest_first_then_past_most_recent_firs
     split = agenda_demo["split"]
     rows = sorted(_all_starts(agenda_demo))
     expected = [str(i) for at, i in rows if at >= split] + [str(i) for at, i in reversed(rows) if at < split]
-    forward, back, pages = _walk(lambda **kw: portal.list_category(luce, "rdv", **kw))
+    forward, back, pages = _walk(lambda **kw: lists.list_category(luce, "rdv", **kw))
     assert forward == expected and back == expected
     assert len(pages) > 3
-    first = portal.list_category(luce, "rdv")
+    first = lists.list_category(luce, "rdv")
     assert [r.name for r in first.rows] == ["RDV-test 0", "RDV-test 1", "RDV-test 2"]
     assert first.newer == "" and first.total == len(expected)
     # one page holds the last upcoming RDV and the first past one
@@ -98,20 +98,20 @@ def test_rdv_list_and_tab_show_upcoming_soonest_first_then_past_most_recent_firs
     tab_expected = ([str(i) for at, i in tab_rows if at >= split]
                     + [str(i) for at, i in reversed(tab_rows) if at < split])
     tab_forward = []
-    page = portal.dossier_tab(luce, did, "rdv")
+    page = dossier_view.dossier_tab(luce, did, "rdv")
     while True:
         tab_forward += [r.id for r in page.rows]
         if not page.older:
             break
-        older = portal.dossier_tab(luce, did, "rdv", avant=page.older)
-        assert portal.dossier_tab(luce, did, "rdv", apres=older.newer).rows == page.rows  # back one page
+        older = dossier_view.dossier_tab(luce, did, "rdv", avant=page.older)
+        assert dossier_view.dossier_tab(luce, did, "rdv", apres=older.newer).rows == page.rows  # back one page
         page = older
     assert tab_forward == tab_expected
 
 
 def test_rdv_rows_show_weekday_and_time_and_the_agenda_link(agenda_demo):
     luce = _user(agenda_demo["client_user_id"])
-    row = portal.list_category(luce, "rdv").rows[0]
+    row = lists.list_category(luce, "rdv").rows[0]
     # 15/06/2026 10:00 UTC = 12:00 in Paris (summer time), a Monday
     assert row.date == "lundi 15/06/2026 à 12 h"
     assert row.agenda == f"/api/rdv/{row.id}/agenda.ics"
@@ -127,7 +127,7 @@ def _event_of(body: bytes):
 
 def test_one_rdv_as_a_valid_ics_for_its_client_only(agenda_demo):
     luce, marc = _user(agenda_demo["client_user_id"]), _user(agenda_demo["other_client_user_id"])
-    rid = next(r.id for r in portal.list_category(luce, "rdv").rows if r.name == "RDV-test 1")
+    rid = next(r.id for r in lists.list_category(luce, "rdv").rows if r.name == "RDV-test 1")
     ics = agenda.rdv_ics(luce, rid)
     assert ics.filename == f"rendez-vous-{rid}.ics"
     cal, events = _event_of(ics.body)
@@ -220,7 +220,7 @@ def http(data_dir):
 
 def test_the_routes_answer_ics_to_the_client_and_404_to_others(agenda_demo, http):
     luce = _user(agenda_demo["client_user_id"])
-    rid = portal.list_category(luce, "rdv").rows[0].id
+    rid = lists.list_category(luce, "rdv").rows[0].id
     luce_cookie = {"Cookie": f"espace_session={session_token(LUCE_EMAIL, LUCE_PASSWORD)}"}
     marc_cookie = {"Cookie": f"espace_session={session_token(MARC_EMAIL, MARC_PASSWORD)}"}
     answer = http.get(f"/api/rdv/{rid}/agenda.ics", headers=luce_cookie)

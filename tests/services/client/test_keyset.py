@@ -16,7 +16,7 @@ from espace.db import get_engine
 from espace.domain import items as registry
 from espace.models import Dossier, DossierClient
 from espace.services import AccessDenied
-from espace.services.client import keyset, portal
+from espace.services.client import dossier_view, keyset, lists, paging, views
 from tests.admin_helpers import user as _user
 
 SIZE = 4
@@ -55,7 +55,7 @@ def _expected(kind: registry.ItemKind, dossier_ids: list[int], where: tuple = ()
                             .where(model.dossier_id.in_(dossier_ids), model.shared_at.is_not(None), *where)
                             .order_by(kind.order.desc(), model.id.desc())).all()
     if kind.upcoming_first:
-        split = portal.now()
+        split = paging.now()
         return [str(r.id) for r in reversed(rows) if r.at >= split] + [str(r.id) for r in rows if r.at < split]
     return [str(r.id) for r in rows]
 
@@ -91,31 +91,31 @@ def _walk(fetch) -> tuple[list[str], list[str], list[list[str]]]:
     return forward, back, pages
 
 
-@pytest.mark.parametrize("key", [c.key for c in portal.categories()])
+@pytest.mark.parametrize("key", [c.key for c in views.categories()])
 def test_list_pages_give_the_full_order_both_ways(ties, key):
     luce = _luce(ties)
     kind = registry.kind(key)
     expected = _expected(kind, ties["dossier_ids"]) if kind else _expected_dossiers(ties)
-    forward, back, _ = _walk(lambda **kw: portal.list_category(luce, key, **kw))
+    forward, back, _ = _walk(lambda **kw: lists.list_category(luce, key, **kw))
     assert forward == expected
     assert back == expected
-    assert portal.list_category(luce, key).total == len(expected)
+    assert lists.list_category(luce, key).total == len(expected)
     if kind is not None:
         assert len(expected) > 3 * SIZE  # several pages, many ties
         # The oldest page is the last SIZE items; the first has nothing newer.
-        assert [r.id for r in portal.list_category(luce, key, fin="1").rows] == expected[-SIZE:]
-        assert portal.list_category(luce, key).newer == ""
+        assert [r.id for r in lists.list_category(luce, key, fin="1").rows] == expected[-SIZE:]
+        assert lists.list_category(luce, key).newer == ""
 
 
 def test_ties_on_one_date_are_ordered_by_id_across_pages(ties):
     luce = _luce(ties)
     rows = []
-    page = portal.list_category(luce, "factures")
+    page = lists.list_category(luce, "factures")
     while True:
         rows += page.rows
         if not page.older:
             break
-        page = portal.list_category(luce, "factures", avant=page.older)
+        page = lists.list_category(luce, "factures", avant=page.older)
     same_day = [r for r in rows if r.date == rows[0].date]
     assert len(same_day) > 2 * SIZE
     assert [int(r.id) for r in same_day] == sorted((int(r.id) for r in same_day), reverse=True)
@@ -124,7 +124,7 @@ def test_ties_on_one_date_are_ordered_by_id_across_pages(ties):
 def test_dossier_tabs_give_the_full_order_both_ways(ties):
     luce = _luce(ties)
     did = ties["dossier_ids"][0]
-    view = portal.dossier(luce, did)
+    view = dossier_view.dossier(luce, did)
     assert [t.key for t in view.tabs][:1] == ["recus"]
     assert view.page.key == "recus" and len(view.page.rows) == SIZE
     for kind in registry.kinds():
@@ -135,7 +135,7 @@ def test_dossier_tabs_give_the_full_order_both_ways(ties):
             if not expected:
                 continue
             forward, back, _ = _walk(
-                lambda tab=tab, **kw: portal.dossier_tab(luce, did, tab.key, kw.get("avant"), kw.get("apres"))
+                lambda tab=tab, **kw: dossier_view.dossier_tab(luce, did, tab.key, kw.get("avant"), kw.get("apres"))
                 if "fin" not in kw else _tab_fin(luce, did, tab.key))
             assert forward == expected, tab.key
             assert back == expected, tab.key
@@ -143,9 +143,9 @@ def test_dossier_tabs_give_the_full_order_both_ways(ties):
 
 def _tab_fin(user, did, key):
     """A tab's oldest page, reached by walking older (tabs have no `fin`)."""
-    page = portal.dossier_tab(user, did, key)
+    page = dossier_view.dossier_tab(user, did, key)
     while page.older:
-        page = portal.dossier_tab(user, did, key, avant=page.older)
+        page = dossier_view.dossier_tab(user, did, key, avant=page.older)
     return page
 
 
@@ -155,7 +155,7 @@ def test_dossier_page_loads_the_counts_and_one_tab_page_in_few_queries(ties):
     listener = lambda *a: statements.append(a[2])  # noqa: E731
     event.listen(get_engine(), "before_cursor_execute", listener)
     try:
-        view = portal.dossier(luce, ties["dossier_ids"][0], tab="factures")
+        view = dossier_view.dossier(luce, ties["dossier_ids"][0], tab="factures")
     finally:
         event.remove(get_engine(), "before_cursor_execute", listener)
     # the dossier (authorised, with interlocutor and firm), the grouped counts, the page
@@ -166,8 +166,8 @@ def test_dossier_page_loads_the_counts_and_one_tab_page_in_few_queries(ties):
 def test_an_empty_or_unknown_tab_asked_for_gives_the_first_one(ties):
     luce = _luce(ties)
     for asked in ("utilisateurs", None, ["recus"], "x" * 10_000):
-        assert portal.dossier(luce, ties["dossier_ids"][0], tab=asked).page.key == "recus"
-    assert portal.dossier(luce, ties["dossier_ids"][0], tab="deposes").page.key == "deposes"
+        assert dossier_view.dossier(luce, ties["dossier_ids"][0], tab=asked).page.key == "recus"
+    assert dossier_view.dossier(luce, ties["dossier_ids"][0], tab="deposes").page.key == "deposes"
 
 
 HOSTILE = [None, "", "1", "abc", "20240108", "20240108.", ".12", "20241301.5", "20240231.5", "2024-01-08.5",
@@ -178,32 +178,32 @@ HOSTILE = [None, "", "1", "abc", "20240108", "20240108.", ".12", "20241301.5", "
 @pytest.mark.parametrize("key", ["documents", "rdv", "dossiers"])
 def test_hostile_cursors_give_the_first_page(ties, key):
     luce = _luce(ties)
-    first = portal.list_category(luce, key)
+    first = lists.list_category(luce, key)
     for bad in HOSTILE:
-        assert portal.list_category(luce, key, avant=bad) == first, bad
-        assert portal.list_category(luce, key, apres=bad) == first, bad
-    assert portal.list_category(luce, key, fin="oui") == first
+        assert lists.list_category(luce, key, avant=bad) == first, bad
+        assert lists.list_category(luce, key, apres=bad) == first, bad
+    assert lists.list_category(luce, key, fin="oui") == first
     did = ties["dossier_ids"][0]
     tab = "rdv" if key == "rdv" else "recus"
-    first_tab = portal.dossier_tab(luce, did, tab)
+    first_tab = dossier_view.dossier_tab(luce, did, tab)
     for bad in HOSTILE:
-        assert portal.dossier_tab(luce, did, tab, avant=bad) == first_tab, bad
-        assert portal.dossier_tab(luce, did, tab, apres=bad) == first_tab, bad
+        assert dossier_view.dossier_tab(luce, did, tab, avant=bad) == first_tab, bad
+        assert dossier_view.dossier_tab(luce, did, tab, apres=bad) == first_tab, bad
 
 
 def test_old_page_links_give_the_first_page(ties):
     """`?page=N` is not read any more: the list page passes only avant/apres/fin."""
     luce = _luce(ties)
-    assert portal.list_category(luce, "documents").older
-    assert portal.list_category(luce, "documents", None, None, None) == portal.list_category(luce, "documents")
+    assert lists.list_category(luce, "documents").older
+    assert lists.list_category(luce, "documents", None, None, None) == lists.list_category(luce, "documents")
 
 
 def test_a_cursor_past_either_end_gives_the_first_page(ties):
     luce = _luce(ties)
-    first = portal.list_category(luce, "documents")
-    assert portal.list_category(luce, "documents", avant="19000101.1") == first
-    assert portal.list_category(luce, "documents", apres="21000101.1") == first
-    assert portal.list_category(luce, "rdv", apres="21000101T000000.1") == portal.list_category(luce, "rdv")
+    first = lists.list_category(luce, "documents")
+    assert lists.list_category(luce, "documents", avant="19000101.1") == first
+    assert lists.list_category(luce, "documents", apres="21000101.1") == first
+    assert lists.list_category(luce, "rdv", apres="21000101T000000.1") == lists.list_category(luce, "rdv")
 
 
 def test_a_cursor_into_another_clients_items_reveals_nothing(ties):
@@ -218,14 +218,14 @@ def test_a_cursor_into_another_clients_items_reveals_nothing(ties):
         with get_engine().connect() as conn:
             value = conn.execute(sa.select(kind.order).where(kind.model.id == int(theirs[0]))).scalar_one()
         cursor = keyset.make_cursor(value, int(theirs[0]))
-        older = portal.list_category(luce, key, avant=cursor)
-        newer = portal.list_category(luce, key, apres=cursor)
+        older = lists.list_category(luce, key, avant=cursor)
+        newer = lists.list_category(luce, key, apres=cursor)
         shown = {r.id for r in older.rows + newer.rows}
         assert shown <= set(mine) and not shown & set(theirs)
         assert older.total == newer.total == len(mine)
         # Marc, with his own cursor, sees his own items only.
-        assert {r.id for r in portal.list_category(marc, key, avant=cursor).rows} <= set(theirs)
-        assert not {r.id for r in portal.list_category(marc, key, apres=cursor).rows} & set(mine)
+        assert {r.id for r in lists.list_category(marc, key, avant=cursor).rows} <= set(theirs)
+        assert not {r.id for r in lists.list_category(marc, key, apres=cursor).rows} & set(mine)
     # In a tab: a cursor of Luce's other dossier pages this dossier only.
     did, other = ties["dossier_ids"][0], ties["dossier_ids"][1]
     recus = registry.kinds()[0].tabs[0]
@@ -234,7 +234,7 @@ def test_a_cursor_into_another_clients_items_reveals_nothing(ties):
         with get_engine().connect() as conn:
             value = conn.execute(sa.select(registry.kinds()[0].order)
                                  .where(registry.kinds()[0].model.id == int(elsewhere[0]))).scalar_one()
-        page = portal.dossier_tab(luce, did, "recus", avant=keyset.make_cursor(value, int(elsewhere[0])))
+        page = dossier_view.dossier_tab(luce, did, "recus", avant=keyset.make_cursor(value, int(elsewhere[0])))
         assert {r.id for r in page.rows} <= set(_expected(registry.kinds()[0], [did], recus.where))
 
 
@@ -243,33 +243,33 @@ def test_a_tab_key_not_in_the_registry_is_refused(ties):
     did = ties["dossier_ids"][0]
     for key in ("utilisateurs", "", None, 1, ["recus"], {"k": "recus"}, "recus' OR 1=1", "documents", "x" * 100_000):
         with pytest.raises(AccessDenied):
-            portal.dossier_tab(luce, did, key)
+            dossier_view.dossier_tab(luce, did, key)
 
 
 def test_another_clients_dossier_is_refused_in_the_tab_handler(ties):
     luce, marc = _luce(ties), _user(ties["other_client_user_id"])
     for dossier_id in (ties["other_dossier_id"], ties["other_firm_dossier_id"], 999999, "1 OR 1=1", None, "", [1]):
         with pytest.raises(AccessDenied):
-            portal.dossier_tab(luce, dossier_id, "recus")
+            dossier_view.dossier_tab(luce, dossier_id, "recus")
     with pytest.raises(AccessDenied):
-        portal.dossier_tab(marc, ties["dossier_ids"][0], "recus")
+        dossier_view.dossier_tab(marc, ties["dossier_ids"][0], "recus")
     with pytest.raises(AccessDenied):
-        portal.dossier_tab(_user(ties["lawyer_id"]), ties["dossier_ids"][0], "recus")
+        dossier_view.dossier_tab(_user(ties["lawyer_id"]), ties["dossier_ids"][0], "recus")
     with pytest.raises(AccessDenied):
-        portal.dossier_tab(None, ties["dossier_ids"][0], "recus")
+        dossier_view.dossier_tab(None, ties["dossier_ids"][0], "recus")
 
 
 def test_a_client_who_lost_the_dossier_is_refused_at_the_next_page(ties):
     luce = _luce(ties)
     did = ties["dossier_ids"][0]
-    page = portal.dossier_tab(luce, did, "recus")
+    page = dossier_view.dossier_tab(luce, did, "recus")
     assert page.rows and page.older
     with get_engine().begin() as conn:
         conn.execute(sa.delete(DossierClient.__table__).where(DossierClient.dossier_id == did))
     with pytest.raises(AccessDenied):
-        portal.dossier_tab(luce, did, "recus", avant=page.older)
+        dossier_view.dossier_tab(luce, did, "recus", avant=page.older)
     with pytest.raises(AccessDenied):
-        portal.dossier(luce, did)
+        dossier_view.dossier(luce, did)
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -300,10 +300,10 @@ def test_dossier_tab_and_list_pages_read_the_index_in_order(ties):
 
     event.listen(get_engine(), "before_cursor_execute", explain)
     try:
-        page = portal.dossier_tab(luce, ties["dossier_ids"][0], "rdv")
-        portal.dossier_tab(luce, ties["dossier_ids"][0], "recus", avant=portal.dossier_tab(
+        page = dossier_view.dossier_tab(luce, ties["dossier_ids"][0], "rdv")
+        dossier_view.dossier_tab(luce, ties["dossier_ids"][0], "recus", avant=dossier_view.dossier_tab(
             luce, ties["dossier_ids"][0], "recus").older)
-        portal.list_category(luce, "documents", fin="1")
+        lists.list_category(luce, "documents", fin="1")
     finally:
         event.remove(get_engine(), "before_cursor_execute", explain)
     assert page.rows

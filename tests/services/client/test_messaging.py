@@ -16,6 +16,7 @@ from espace.models import Message, MessageDirection, utcnow
 from espace.services import AccessDenied
 from espace.services.client import messaging
 from espace.services.mail import mailer, outbox
+from espace.services.shared import messaging as firm_thread
 from tests.admin_helpers import sent_emails as _outbox
 from tests.admin_helpers import user as _user
 
@@ -101,7 +102,7 @@ def test_firm_reads_the_thread_of_its_dossiers_only(demo):
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
     assert messaging.send(user, did, "Question", "Texte").ok
     lawyer = _user(demo["lawyer_id"])
-    assert [r["body"] for r in messaging.thread(lawyer, did)] == ["Texte"]
+    assert [r["body"] for r in firm_thread.thread(lawyer, did)] == ["Texte"]  # the firm's read of a thread
     assert _messages()[0].read_at is not None
     with pytest.raises(AccessDenied):
         messaging.thread(_user(demo["other_firm_client_user_id"]), did)

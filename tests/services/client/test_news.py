@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from espace.db import session_scope
 from espace.models import AuditEvent, Direction, Document, ItemSeen, Rdv, User, utcnow
-from espace.services.client import messaging, news, portal
+from espace.services.client import dossier_view, messaging, news
 from espace.services.firm import messages as admin_messages
 from espace.services.firm import sharing
 from tests import admin_helpers
@@ -70,14 +70,14 @@ def test_annotate_marks_shown_rows_and_shows_the_deposit_receipt(demo):
     _forget_seen()
     luce, lawyer = _luce(demo), _user(demo["lawyer_id"])
     did = demo["dossier_ids"][0]
-    tab = portal.dossier_tab(luce, did, "rdv")
+    tab = dossier_view.dossier_tab(luce, did, "rdv")
     rows = news.annotate(luce, "rdv", tab.rows)
     assert rows and all(r.new for r in rows)  # badge on this visit…
     assert not any(r.new for r in news.annotate(luce, "rdv", tab.rows))  # …not on the next one
-    docs = news.annotate(luce, "recus", portal.dossier_tab(luce, did, "recus").rows)
+    docs = news.annotate(luce, "recus", dossier_view.dossier_tab(luce, did, "recus").rows)
     assert all(r.new for r in docs)
-    assert all(r.new for r in news.annotate(luce, "recus", portal.dossier_tab(luce, did, "recus").rows))
-    deposits = portal.dossier_tab(luce, did, "deposes").rows
+    assert all(r.new for r in news.annotate(luce, "recus", dossier_view.dossier_tab(luce, did, "recus").rows))
+    deposits = dossier_view.dossier_tab(luce, did, "deposes").rows
     shown = news.annotate(luce, "deposes", deposits)
     assert [r.receipt for r in shown] == ["Pas encore consulté par le cabinet"] and not shown[0].new
     with session_scope() as s:

@@ -9,16 +9,16 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.models import Document, Dossier
 from espace.services import AccessDenied
-from espace.services.client import portal, search
+from espace.services.client import lists, search, views
 from tests.admin_helpers import user as _user
 
 
-def _agence(user) -> portal.ItemRow:
-    return next(d for d in portal.list_category(user, "dossiers").rows if d.name == "ALEXANDER / AGENCE IMMO")
+def _agence(user) -> views.ItemRow:
+    return next(d for d in lists.list_category(user, "dossiers").rows if d.name == "ALEXANDER / AGENCE IMMO")
 
 
 def test_dossiers_list_shows_reference_and_interlocutor(demo):
-    rows = portal.list_category(_user(demo["client_user_id"]), "dossiers").rows
+    rows = lists.list_category(_user(demo["client_user_id"]), "dossiers").rows
     agence = next(d for d in rows if d.name == "ALEXANDER / AGENCE IMMO")
     assert agence.detail == "2017IIDOS/1529 · Interlocuteur : DELMAS Fabien"
     assert agence.date == ""
@@ -27,26 +27,26 @@ def test_dossiers_list_shows_reference_and_interlocutor(demo):
 def test_filter_keeps_one_dossier_and_pages_correctly(demo, monkeypatch):
     user = _user(demo["client_user_id"])
     agence = _agence(user)
-    everything = portal.list_category(user, "documents")
+    everything = lists.list_category(user, "documents")
     assert everything.dossier == "" and len(everything.choices) == 4
     expected = [r.id for r in everything.rows if r.dossier_id == agence.dossier_id]
     assert 5 < len(expected) < 45
     monkeypatch.setattr(settings, "page_size", 5)
-    pages = [portal.list_category(user, "documents", dossier=agence.dossier_id)]
+    pages = [lists.list_category(user, "documents", dossier=agence.dossier_id)]
     while pages[-1].older:
-        pages.append(portal.list_category(user, "documents", avant=pages[-1].older, dossier=agence.dossier_id))
+        pages.append(lists.list_category(user, "documents", avant=pages[-1].older, dossier=agence.dossier_id))
     assert all(p.dossier == agence.dossier_id and p.total == len(expected) for p in pages)
     assert [r.id for p in pages for r in p.rows] == expected  # every one, once, newest first
-    back = portal.list_category(user, "documents", apres=pages[-1].newer, dossier=agence.dossier_id)
+    back = lists.list_category(user, "documents", apres=pages[-1].newer, dossier=agence.dossier_id)
     assert back.rows == pages[-2].rows
-    oldest = portal.list_category(user, "documents", fin="1", dossier=agence.dossier_id)
+    oldest = lists.list_category(user, "documents", fin="1", dossier=agence.dossier_id)
     assert oldest.rows == pages[-1].rows
 
 
 @pytest.mark.parametrize("which", ["other_dossier_id", "other_firm_dossier_id"])
 def test_filter_on_a_dossier_not_the_clients_shows_only_their_own(demo, which):
     user = _user(demo["client_user_id"])
-    page = portal.list_category(user, "documents", dossier=str(demo[which]))
+    page = lists.list_category(user, "documents", dossier=str(demo[which]))
     assert page.dossier == "" and page.total == 45  # no filter: their own items only
     mine = {c["id"] for c in page.choices}
     assert {r.dossier_id for r in page.rows} <= mine and str(demo[which]) not in mine
@@ -54,7 +54,7 @@ def test_filter_on_a_dossier_not_the_clients_shows_only_their_own(demo, which):
 
 @pytest.mark.parametrize("raw", ["1 OR 1=1", "-1", "999999999999999999999", "", None, ["1"]])
 def test_filter_malformed_is_no_filter(demo, raw):
-    page = portal.list_category(_user(demo["client_user_id"]), "factures", dossier=raw)
+    page = lists.list_category(_user(demo["client_user_id"]), "factures", dossier=raw)
     assert page.dossier == "" and page.total == 1
 
 
@@ -70,7 +70,7 @@ def test_search_finds_names_numbers_and_dossiers(demo):
     assert [r.name for r in by_reference.groups[0].rows] == ["ALEXANDER / AGENCE IMMO"]
     items = [r for g in by_reference.groups[1:] for r in g.rows]
     assert items and {r.dossier for r in items} == {"ALEXANDER / AGENCE IMMO"}
-    invoice = portal.list_category(user, "factures").rows[0]
+    invoice = lists.list_category(user, "factures").rows[0]
     number = invoice.name.removeprefix("Facture n° ")
     hits = search.search(user, number)
     assert invoice.id in [r.id for g in hits.groups if g.key == "factures" for r in g.rows]
@@ -98,7 +98,7 @@ def test_search_never_reaches_others_or_unshared(demo):
             [demo["other_dossier_id"], demo["other_firm_dossier_id"]]))).all()
         foreign_dossiers = [s.get(Dossier, demo["other_dossier_id"]), s.get(Dossier, demo["other_firm_dossier_id"])]
     assert hidden is not None and foreign_docs
-    mine = {c["id"] for c in portal.list_category(luce, "documents").choices}
+    mine = {c["id"] for c in lists.list_category(luce, "documents").choices}
     for text in [hidden.name, *(d.name for d in foreign_docs), *(d.reference for d in foreign_dossiers)]:
         for g in search.search(luce, text).groups:
             for r in g.rows:

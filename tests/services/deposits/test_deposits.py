@@ -21,8 +21,10 @@ from espace.db import session_scope
 from espace.demo import make_pdf
 from espace.domain.outcome import Outcome, Refusal
 from espace.models import Direction, Document, User
-from espace.services import AccessDenied, deposits
-from espace.services.client import portal
+from espace.services import AccessDenied
+from espace.services.client import dossier_view, home
+from espace.services.client.deposit import deposit_stream, notify_batch
+from espace.services.deposits import filenames, filetypes, receive
 from espace.services.mail import mailer, outbox
 from espace.services.storage import pipeline
 from tests.admin_helpers import sent_emails as _outbox
@@ -49,9 +51,9 @@ class Feed:
         return self._gen()
 
 
-def deposit(user: User, dossier_id: int, name: str, data: bytes | Feed) -> deposits.DepositResult:
+def deposit(user: User, dossier_id: int, name: str, data: bytes | Feed) -> receive.DepositResult:
     feed = data if isinstance(data, Feed) else Feed(data)
-    return asyncio.run(deposits.deposit_stream(user, dossier_id, name, feed))
+    return asyncio.run(deposit_stream(user, dossier_id, name, feed))
 
 
 def stored_files() -> set[str]:
@@ -128,7 +130,7 @@ def test_allowed_types_are_stored_as_deposits(demo, name, data, content_type):
     assert doc.uploaded_by_id == user.id and doc.size == len(data) and doc.name == name
     assert stored_files() - before_files == {doc.storage_key}
     assert deposited_count(did) == before_rows + 1
-    names = [row.name for row in portal.dossier_tab(user, did, "deposes").rows]
+    names = [row.name for row in dossier_view.dossier_tab(user, did, "deposes").rows]
     assert name in names
 
 
@@ -147,23 +149,23 @@ def test_allowed_types_are_stored_as_deposits(demo, name, data, content_type):
     ],
 )
 def test_sniff_recognises_by_content(head, name, expected):
-    assert deposits.sniff(head, None, name) == (expected, None)
+    assert filetypes.sniff(head, None, name) == (expected, None)
 
 
 def test_sniff_zip_flavours(tmp_path):
     def sniff_zip(data: bytes, name: str):
         path = tmp_path / "f"
         path.write_bytes(data)
-        return deposits.sniff(data[:8192], path, name)
+        return filetypes.sniff(data[:8192], path, name)
 
     xlsx = zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
     assert sniff_zip(xlsx, "x.xlsx")[0] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert sniff_zip(zip_bytes({"pieces/a.pdf": make_pdf("a")}), "pieces.zip") == ("application/zip", None)
     # An OOXML file named .pdf is still a Word document, decided on content.
     assert sniff_zip(docx_bytes(), "trompeur.pdf")[0].endswith("wordprocessingml.document")
-    assert sniff_zip(docx_bytes({"word/vbaProject.bin": b"x"}), "macro.docx") == (None, deposits.REASON_MACROS)
-    assert sniff_zip(zip_bytes({"setup.exe": b"MZ"}), "a.zip") == (None, deposits.REASON_ARCHIVE_PROGRAM)
-    assert sniff_zip(b"PK\x03\x04 not really a zip", "a.zip") == (None, deposits.REASON_BROKEN)
+    assert sniff_zip(docx_bytes({"word/vbaProject.bin": b"x"}), "macro.docx") == (None, filetypes.REASON_MACROS)
+    assert sniff_zip(zip_bytes({"setup.exe": b"MZ"}), "a.zip") == (None, filetypes.REASON_ARCHIVE_PROGRAM)
+    assert sniff_zip(b"PK\x03\x04 not really a zip", "a.zip") == (None, filetypes.REASON_BROKEN)
 
 
 def test_sniff_refuses_old_office_files_with_vba_macros(tmp_path):
@@ -179,12 +181,12 @@ def test_sniff_refuses_old_office_files_with_vba_macros(tmp_path):
     for name, data in cases.items():
         path = tmp_path / name
         path.write_bytes(data)
-        assert deposits.sniff(data[:8192], path, name) == (None, deposits.REASON_MACROS), name
+        assert filetypes.sniff(data[:8192], path, name) == (None, filetypes.REASON_MACROS), name
     plain = xls_bytes()
     assert "_VBA".encode("utf-16-le") not in plain
     path = tmp_path / "sans-macro.xls"
     path.write_bytes(plain)
-    assert deposits.sniff(plain[:8192], path, "sans-macro.xls") == ("application/vnd.ms-excel", None)
+    assert filetypes.sniff(plain[:8192], path, "sans-macro.xls") == ("application/vnd.ms-excel", None)
 
 
 def xls_bytes(macro_sheet: bool = False) -> bytes:
@@ -210,13 +212,13 @@ def test_sniff_refuses_old_excel_files_with_excel4_macro_sheets(tmp_path):
     workbook stream is read with olefile; a damaged OLE2 file is refused too."""
     path = tmp_path / "macro.xls"
     path.write_bytes(xls_bytes(macro_sheet=True))
-    assert deposits.sniff(path.read_bytes()[:8192], path, "macro.xls") == (None, deposits.REASON_MACROS)
+    assert filetypes.sniff(path.read_bytes()[:8192], path, "macro.xls") == (None, filetypes.REASON_MACROS)
     # Named as a Word file, still a workbook with a macro sheet.
-    assert deposits.sniff(path.read_bytes()[:8192], path, "lettre.doc") == (None, deposits.REASON_MACROS)
+    assert filetypes.sniff(path.read_bytes()[:8192], path, "lettre.doc") == (None, filetypes.REASON_MACROS)
     damaged = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000
     path = tmp_path / "abime.xls"
     path.write_bytes(damaged)
-    assert deposits.sniff(damaged[:8192], path, "abime.xls") == (None, deposits.REASON_UNREADABLE)
+    assert filetypes.sniff(damaged[:8192], path, "abime.xls") == (None, filetypes.REASON_UNREADABLE)
 
 
 def test_sniff_refuses_ooxml_workbooks_with_excel4_macro_sheets(tmp_path):
@@ -226,12 +228,12 @@ def test_sniff_refuses_ooxml_workbooks_with_excel4_macro_sheets(tmp_path):
         "xl/workbook.xml": b"<workbook/>",
         "xl/macrosheets/sheet1.xml": b"<xm:macrosheet/>",
     }))
-    assert deposits.sniff(path.read_bytes()[:8192], path, "tableau.xlsx") == (None, deposits.REASON_MACROS)
+    assert filetypes.sniff(path.read_bytes()[:8192], path, "tableau.xlsx") == (None, filetypes.REASON_MACROS)
 
 
 def test_sniff_refuses_ole_without_office_extension():
-    assert deposits.sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "installer") == (None, deposits.REASON_TYPE)
-    assert deposits.sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "setup.msi") == (None, deposits.REASON_PROGRAM)
+    assert filetypes.sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "installer") == (None, filetypes.REASON_TYPE)
+    assert filetypes.sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "setup.msi") == (None, filetypes.REASON_PROGRAM)
 
 
 # --------------------------------------------------------------------------- refused
@@ -258,7 +260,7 @@ def test_refused_content_leaves_nothing(demo, name, data, reason):
     before_files, before_rows = stored_files(), deposited_count(did)
     result = deposit(user, did, name, data)
     assert result.ok is False
-    assert result.error == f"« {deposits.sanitize_filename(name)} » : {reason}"
+    assert result.error == f"« {filenames.sanitize_filename(name)} » : {reason}"
     assert result.refusal is Refusal.unsupported
     assert stored_files() == before_files
     assert deposited_count(did) == before_rows
@@ -273,7 +275,7 @@ def test_oversized_stream_is_stopped_and_leaves_nothing(demo, monkeypatch):
     feed = Feed(data + b"\x00" * (1536 * 1024 - len(data)), chunk=64 * 1024)
     result = deposit(user, did, "gros.pdf", feed)
     assert result == Outcome.refused("« gros.pdf » : fichier trop volumineux (1 Mo maximum)",
-                                     deposits.Upload("gros.pdf"), Refusal.too_large)
+                                     receive.Upload("gros.pdf"), Refusal.too_large)
     assert feed.consumed == 17 < len(feed.parts) == 24  # stopped just past 1 Mo
     assert stored_files() == before_files
     assert deposited_count(did) == before_rows
@@ -307,7 +309,7 @@ def test_upload_cancelled_midway_leaves_nothing(demo):
         yield b""
 
     async def scenario():
-        task = asyncio.create_task(deposits.deposit_stream(user, did, "annulé.pdf", body()))
+        task = asyncio.create_task(deposit_stream(user, did, "annulé.pdf", body()))
         await started.wait()
         await asyncio.sleep(0.05)
         task.cancel()
@@ -338,7 +340,7 @@ def test_request_cancelled_once_the_body_is_in_still_records_the_file_and_its_ro
     monkeypatch.setattr(pipeline._Writer, "finish", slow_finish)
 
     async def scenario():
-        task = asyncio.create_task(deposits.deposit_stream(user, did, "fin.pdf", Feed(make_pdf("fin"))))
+        task = asyncio.create_task(deposit_stream(user, did, "fin.pdf", Feed(make_pdf("fin"))))
         await asyncio.to_thread(in_fsync.wait, 10)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -375,7 +377,7 @@ def test_disk_error_midway_leaves_nothing(demo, monkeypatch):
     data = make_pdf("plein") + b"\x00" * (3 * 1024 * 1024)
     result = deposit(user, did, "plein.pdf", Feed(data, chunk=256 * 1024))
     assert result.ok is False and result.refusal is Refusal.failed
-    assert result.error == "« plein.pdf » : " + deposits.REASON_FAILED
+    assert result.error == "« plein.pdf » : " + filetypes.REASON_FAILED
     assert stored_files() == before_files
     assert deposited_count(did) == before_rows
 
@@ -397,7 +399,7 @@ def test_client_deactivated_during_upload_is_refused_at_the_end(demo):
         yield b"\x00" * 1024
 
     with pytest.raises(AccessDenied):
-        asyncio.run(deposits.deposit_stream(user, did, "tard.pdf", body()))
+        asyncio.run(deposit_stream(user, did, "tard.pdf", body()))
     assert stored_files() == before_files
     assert deposited_count(did) == before_rows
 
@@ -440,13 +442,13 @@ def test_foreign_dossier_denied_before_reading(demo, who, target):
     ],
 )
 def test_sanitize_filename(raw, expected):
-    assert deposits.sanitize_filename(raw) == expected
+    assert filenames.sanitize_filename(raw) == expected
 
 
 def test_sanitize_filename_keeps_extension_within_150():
-    name = deposits.sanitize_filename("x" * 300 + ".docx")
+    name = filenames.sanitize_filename("x" * 300 + ".docx")
     assert len(name) == 150 and name.endswith(".docx")
-    assert deposits.sanitize_filename(name) == name
+    assert filenames.sanitize_filename(name) == name
 
 
 # --------------------------------------------------------------------------- notice
@@ -459,7 +461,7 @@ def test_notify_batch_sends_one_email_listing_the_files(demo):
         result = deposit(user, did, name, data)
         assert result.ok, result
         names.append(result.value.name)
-    deposits.notify_batch(user, did, [*names, "jamais déposé.pdf"])
+    notify_batch(user, did, [*names, "jamais déposé.pdf"])
     files = _outbox()
     assert len(files) == 1
     msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
@@ -481,11 +483,11 @@ def test_each_deposit_is_announced_once_whatever_the_browser_sends_again(demo):
     did = demo["dossier_ids"][0]
     assert deposit(user, did, "premier.pdf", make_pdf("1")).ok
     for _ in range(5):
-        deposits.notify_batch(user, did, ["premier.pdf"])
+        notify_batch(user, did, ["premier.pdf"])
     assert len(_outbox()) == 1
     # A later drop is announced, listing only what is new.
     assert deposit(user, did, "second.pdf", make_pdf("2")).ok
-    deposits.notify_batch(user, did, ["premier.pdf", "second.pdf"])
+    notify_batch(user, did, ["premier.pdf", "second.pdf"])
     files = _outbox()
     assert len(files) == 2
     newest = max(files, key=lambda f: f.stat().st_mtime_ns)
@@ -495,11 +497,11 @@ def test_each_deposit_is_announced_once_whatever_the_browser_sends_again(demo):
 
 def test_notify_batch_nothing_to_say_or_not_theirs(demo):
     user = _user(demo["client_user_id"])
-    deposits.notify_batch(user, demo["dossier_ids"][0], [])
-    deposits.notify_batch(user, demo["dossier_ids"][0], ["inventé.pdf"])
+    notify_batch(user, demo["dossier_ids"][0], [])
+    notify_batch(user, demo["dossier_ids"][0], ["inventé.pdf"])
     assert _outbox() == []
     with pytest.raises(AccessDenied):
-        deposits.notify_batch(user, demo["other_dossier_id"], ["x.pdf"])
+        notify_batch(user, demo["other_dossier_id"], ["x.pdf"])
 
 
 def test_notify_batch_swallows_mail_errors(demo, monkeypatch):
@@ -511,19 +513,19 @@ def test_notify_batch_swallows_mail_errors(demo, monkeypatch):
         raise RuntimeError("smtp down")
 
     monkeypatch.setattr(mailer, "send", broken)
-    deposits.notify_batch(user, did, ["a.pdf"])  # no exception
+    notify_batch(user, did, ["a.pdf"])  # no exception
     assert outbox.run_once() == 0  # the worker's failure stays in the outbox
     assert outbox.status_counts()["pending"] == 1  # retried later, not lost
 
 
 # --------------------------------------------------------------------------- choices
 def test_dossier_choices_are_the_clients_own(demo):
-    luce = deposits.dossier_choices(_user(demo["client_user_id"]))
+    luce = home.home(_user(demo["client_user_id"])).dossiers
     assert sorted(int(c["id"]) for c in luce) == sorted(demo["dossier_ids"])
     titles = [c["title"] for c in luce]
     assert titles == sorted(titles)
     assert "2017IIDOS/1529 - ALEXANDER / AGENCE IMMO" in titles
-    marc = deposits.dossier_choices(_user(demo["other_client_user_id"]))
+    marc = home.home(_user(demo["other_client_user_id"])).dossiers
     assert marc == [{"id": str(demo["other_dossier_id"]), "title": "2022IIDOS/0555 - BERTRAND / LICENCIEMENT"}]
     with pytest.raises(AccessDenied):
-        deposits.dossier_choices(_user(demo["lawyer_id"]))
+        home.home(_user(demo["lawyer_id"]))

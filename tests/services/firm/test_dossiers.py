@@ -11,7 +11,7 @@ from sqlmodel import select
 from espace.db import session_scope
 from espace.models import AuditEvent, Dossier, User
 from espace.services import AccessDenied
-from espace.services.client import portal
+from espace.services.client import dossier_view
 from espace.services.firm import dossiers as admin_dossiers
 from tests.admin_helpers import claire, paul_client_id, user
 
@@ -82,9 +82,9 @@ def test_create_then_the_client_sees_it(demo):
     got = admin_dossiers.get_dossier(lawyer(demo), result.value)
     assert got.reference == "2026IIDOS/0001" and got.label == "ALEXANDER / BAIL"
     assert sorted(got.client_ids) == sorted([demo["client_id"], demo["other_client_id"]])
-    view = portal.dossier(user(demo["client_user_id"]), result.value)
+    view = dossier_view.dossier(user(demo["client_user_id"]), result.value)
     assert view.label == "ALEXANDER / BAIL" and view.interlocutor == "DELMAS Fabien"
-    portal.dossier(user(demo["other_client_user_id"]), result.value)
+    dossier_view.dossier(user(demo["other_client_user_id"]), result.value)
     with session_scope() as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "dossier_cree")).all()
         assert {e.subject_user_id for e in events} == {demo["client_user_id"], demo["other_client_user_id"]}
@@ -115,9 +115,9 @@ def test_update_changes_clients_and_access(demo):
     moved = admin_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "label": "BERTRAND / PRUD'HOMMES",
                                                               "client_ids": [str(demo["client_id"])]})
     assert moved.ok, moved.errors
-    assert portal.dossier(user(demo["client_user_id"]), did).label == "BERTRAND / PRUD'HOMMES"
+    assert dossier_view.dossier(user(demo["client_user_id"]), did).label == "BERTRAND / PRUD'HOMMES"
     with pytest.raises(AccessDenied):
-        portal.dossier(user(demo["other_client_user_id"]), did)
+        dossier_view.dossier(user(demo["other_client_user_id"]), did)
 
 
 def test_list_filters(demo):

@@ -36,9 +36,9 @@ from espace.models import (
     TempsPasse,
     User,
 )
-from espace.services import AccessDenied, deposits
+from espace.services import AccessDenied
 from espace.services.accounts import auth
-from espace.services.client import portal
+from espace.services.client import deposit, dossier_view, home, lists
 from espace.services.firm import sharing
 from tests.admin_helpers import user as _user
 
@@ -74,7 +74,7 @@ def people(demo):
 
 
 def _client_names(user: User, key: str) -> list[str]:
-    return [r.name for r in portal.list_category(user, key).rows]
+    return [r.name for r in lists.list_category(user, key).rows]
 
 
 def _notices(category: str, item_id: int) -> list[ShareNotice]:
@@ -125,7 +125,7 @@ def test_add_rdv_paris_time_is_stored_in_utc_and_shown_to_the_client(demo, peopl
         rdv = s.get(Rdv, rdv_id)
         assert rdv.starts_at.replace(tzinfo=UTC) == datetime(2027, 3, 15, 13, 30, tzinfo=UTC)
         assert rdv.shared_at is not None
-    rows = portal.list_category(people["luce"], "rdv").rows
+    rows = lists.list_category(people["luce"], "rdv").rows
     assert len(rows) == before + 1
     row = next(r for r in rows if r.name == "Préparation de l'audience")
     assert row.date == "lundi 15/03/2027 à 14 h 30" and row.detail == "Au cabinet"
@@ -146,7 +146,7 @@ def test_add_facture_parses_a_french_amount(demo, people):
     with session_scope() as s:
         f = s.get(Facture, fid)
         assert f.amount_cents == 144000 and f.payable_online and str(f.due_date) == "2027-02-10"
-    row = next(r for r in portal.list_category(people["luce"], "factures").rows if r.id == str(fid))
+    row = next(r for r in lists.list_category(people["luce"], "factures").rows if r.id == str(fid))
     assert row.detail.startswith("1\u202f440,00\u00a0€ · À régler · échéance 10/02/2027")
     ok, _, other = sharing.add_item(people["lawyer"], demo["dossier_ids"][0], "factures",
                                     {"numero": "FA-2027-0002", "date": "10/01/2027", "montant": "89,5 €"})
@@ -188,7 +188,7 @@ def test_add_time_entry_frais_and_tache(demo, people):
         assert s.get(Tache, kid).label == "Envoyer les pièces"
     luce = people["luce"]
     assert "Rédaction des conclusions" in _client_names(luce, "temps-passes")
-    row = next(r for r in portal.list_category(luce, "temps-passes").rows if r.id == str(tid))
+    row = next(r for r in lists.list_category(luce, "temps-passes").rows if r.id == str(tid))
     assert row.detail == "1 h 30"
     assert "Timbre" in _client_names(luce, "frais")
     assert "Envoyer les pièces" in _client_names(luce, "taches")
@@ -266,16 +266,16 @@ def test_unshare_a_demo_document_drops_it_from_the_client_lists_and_download(dem
     lawyer, luce = people["lawyer"], people["luce"]
     doc = next(r for r in sharing.dossier_overview(lawyer, demo["dossier_ids"][0]).items["documents"]
                if r.shared)
-    before = portal.list_category(luce, "documents").total
+    before = lists.list_category(luce, "documents").total
     sharing.unshare(lawyer, "documents", doc.id)
-    assert portal.list_category(luce, "documents").total == before - 1
+    assert lists.list_category(luce, "documents").total == before - 1
     did = demo["dossier_ids"][0]
-    assert doc.name not in [r.name for t in portal.dossier(luce, did).tabs
-                            for r in portal.dossier_tab(luce, did, t.key).rows]
+    assert doc.name not in [r.name for t in dossier_view.dossier(luce, did).tabs
+                            for r in dossier_view.dossier_tab(luce, did, t.key).rows]
     with pytest.raises(AccessDenied):
-        portal.document_for_download(luce, int(doc.id))
+        dossier_view.document_for_download(luce, int(doc.id))
     sharing.share(lawyer, "documents", doc.id)
-    assert portal.list_category(luce, "documents").total == before
+    assert lists.list_category(luce, "documents").total == before
 
 
 def test_a_clients_deposit_cannot_be_shared_or_unshared(demo, people):
@@ -300,7 +300,7 @@ def test_other_firm_lawyer_and_client_are_refused_everything(demo, people, who):
     actor = people[who]
     did = ids["dossier"]
     before = sharing.dossier_overview(people["lawyer"], did)
-    luce_before = portal.home(people["luce"])
+    luce_before = home.home(people["luce"])
     with pytest.raises(AccessDenied):
         sharing.dossier_overview(actor, did)
     for category in sharing.addable():
@@ -327,7 +327,7 @@ def test_other_firm_lawyer_and_client_are_refused_everything(demo, people, who):
         assert all(r.dossier_id != str(did) for r in sharing.deposits(actor))
     # Nothing changed, for the firm or for Luce.
     assert sharing.dossier_overview(people["lawyer"], did) == before
-    assert portal.home(people["luce"]) == luce_before
+    assert home.home(people["luce"]) == luce_before
     with session_scope() as s:
         assert s.exec(select(func.count()).select_from(ShareNotice)).one() == 0
 
@@ -427,19 +427,19 @@ def test_upload_route_shares_at_once_or_later(http, demo, people):
     did = demo["dossier_ids"][0]
     lawyer = _token(LAWYER_EMAIL, LAWYER_PASSWORD)
     url = f"/api/admin/dossiers/{did}/documents"
-    before = portal.list_category(people["luce"], "documents").total
+    before = lists.list_category(people["luce"], "documents").total
     r = http.post(url, content=make_pdf("Jugement"), headers=_headers(lawyer, "C:\\Pièces\\Jugement du 12-01-2027.pdf"))
     assert r.status_code == 200 and r.json()["ok"] is True
     assert r.json()["name"] == "Jugement du 12-01-2027.pdf"  # no directory part kept
     doc_id = r.json()["id"]
-    assert portal.list_category(people["luce"], "documents").total == before + 1
+    assert lists.list_category(people["luce"], "documents").total == before + 1
     assert "Jugement du 12-01-2027.pdf" in _client_names(people["luce"], "documents")
     assert [n.client_id for n in _notices("documents", doc_id)] == [demo["client_id"]]
     with session_scope() as s:
         doc = s.get(Document, doc_id)
         assert doc.direction == Direction.recu and doc.uploaded_by_id == people["lawyer"].id
         assert doc.content_type == "application/pdf"
-    assert portal.document_for_download(people["luce"], doc_id).id == doc_id
+    assert dossier_view.document_for_download(people["luce"], doc_id).id == doc_id
 
     r = http.post(url + "?partager=0", content=make_pdf("Brouillon"), headers=_headers(lawyer, "Brouillon.pdf"))
     assert r.status_code == 200
@@ -456,7 +456,7 @@ def test_upload_route_shares_at_once_or_later(http, demo, people):
 # --------------------------------------------------------------------------- deposits
 def test_deposit_is_new_until_the_firm_downloads_it(demo, people):
     did = demo["dossier_ids"][1]
-    result = asyncio.run(deposits.deposit_stream(people["luce"], did, "Attestation.pdf", Feed(make_pdf("a"))))
+    result = asyncio.run(deposit.deposit_stream(people["luce"], did, "Attestation.pdf", Feed(make_pdf("a"))))
     assert result.ok
     rows = sharing.deposits(people["lawyer"], did)
     row = next(r for r in rows if r.id == str(result.value.id))

@@ -31,7 +31,7 @@ from espace.models import (
     utcnow,
 )
 from espace.services import AccessDenied, payments
-from espace.services.client import portal
+from espace.services.client import dossier_view, lists
 from espace.services.crypto import decrypt_secret, encrypt_secret
 from espace.services.mail import mailer
 from tests.admin_helpers import user as _user
@@ -228,7 +228,7 @@ def test_refused_when_firm_payments_are_off(shop):
         payments.confirm_payment(luce, shop["facture_id"], shop["stripe"].card_token(VISA))
     assert _payments(shop["facture_id"]) == []
     # No payment control in the lists either.
-    assert all(r.pay == "" for r in portal.list_category(luce, "factures").rows)
+    assert all(r.pay == "" for r in lists.list_category(luce, "factures").rows)
 
 
 def test_refused_when_invoice_not_payable_online_or_already_paid(shop):
@@ -236,7 +236,7 @@ def test_refused_when_invoice_not_payable_online_or_already_paid(shop):
     _set_facture(shop["facture_id"], payable_online=False)
     with pytest.raises(payments.PaymentError):
         payments.start_payment(luce, shop["facture_id"])
-    assert all(r.pay == "" for r in portal.list_category(luce, "factures").rows)
+    assert all(r.pay == "" for r in lists.list_category(luce, "factures").rows)
     _set_facture(shop["facture_id"], payable_online=True, status=FactureStatus.payee, paid_at=utcnow())
     with pytest.raises(payments.PaymentError) as exc:
         payments.start_payment(luce, shop["facture_id"])
@@ -287,16 +287,16 @@ def test_each_firm_uses_its_own_keys(shop):
 def test_lists_show_payer_en_ligne_only_on_payable_invoices(shop):
     luce = _user(shop["client_user_id"])
     marc = _user(shop["other_client_user_id"])
-    [row] = portal.list_category(luce, "factures").rows
+    [row] = lists.list_category(luce, "factures").rows
     assert row.pay == f"/factures/{shop['facture_id']}/paiement"
-    tab = portal.dossier_tab(luce, shop["dossier_ids"][0], "factures").rows
+    tab = dossier_view.dossier_tab(luce, shop["dossier_ids"][0], "factures").rows
     assert [r.pay for r in tab] == [f"/factures/{shop['facture_id']}/paiement"]
     # Rows of every category keep the same keys.
     keys = {frozenset(dataclasses.asdict(r)) for key in ("documents", "dossiers", "rdv", "factures", "frais")
-            for r in portal.list_category(luce, key).rows}
+            for r in lists.list_category(luce, key).rows}
     assert len(keys) == 1
     assert all(r.pay != f"/factures/{shop['facture_id']}/paiement"
-               for r in portal.list_category(marc, "factures").rows)
+               for r in lists.list_category(marc, "factures").rows)
 
 
 # ------------------------------------------------------------------ paying
@@ -335,7 +335,7 @@ def test_card_payment_marked_paid_by_the_signed_webhook_with_receipt_and_audit(s
     with pytest.raises(AccessDenied):
         payments.list_payments(luce)
     # Paid: no more payment control, handlers refuse.
-    assert portal.list_category(luce, "factures").rows[0].pay == ""
+    assert lists.list_category(luce, "factures").rows[0].pay == ""
     with pytest.raises(payments.PaymentError) as exc:
         payments.start_payment(luce, fid)
     assert exc.value.message == payments.MSG_ALREADY_PAID

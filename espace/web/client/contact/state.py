@@ -17,8 +17,8 @@ class ContactDetailsState(LoadedPage, SessionState):
 
     @client_event
     def load(self, user: User):
-        self.values = contact.current_values(user)
-        self.pending = contact.pending(user) or {}
+        page = contact.contact_page(user)
+        self.values, self.pending = page.values, page.pending or {}
         self.errors = {}
         self.message = ""
         self.form_key += 1

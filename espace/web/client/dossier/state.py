@@ -6,7 +6,7 @@ import logging
 
 from espace.models import User
 from espace.services import AccessDenied
-from espace.services.client import news, portal
+from espace.services.client import dossier_view, views
 from espace.web.access import client_event
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
@@ -19,9 +19,9 @@ class DossierState(LoadedPage, SessionState):
     label: str = ""
     reference: str = ""
     interlocutor: str = ""
-    tabs: list[portal.TabCount] = []
+    tabs: list[views.TabCount] = []
     active_tab: str = ""
-    rows: list[portal.ItemRow] = []  # the active tab's page
+    rows: list[views.ItemRow] = []  # the active tab's page
     newer: str = ""  # cursors of the active tab's pages, "" at an end
     older: str = ""
     dossier_id: str = ""
@@ -30,32 +30,32 @@ class DossierState(LoadedPage, SessionState):
     def _show(self, user: User, raw: object, tab: str | None = None):
         self.reset()
         try:
-            data = portal.dossier(user, raw, tab)
+            shown = dossier_view.dossier_page(user, raw, tab)
         except AccessDenied:
             log.warning("dossier refused user=%s dossier=%r", user.id, raw)
             self.not_found = True
             return
+        data = shown.dossier
         self.dossier_id = data.id
         self.title, self.label, self.reference = data.title, data.label, data.reference
         self.interlocutor = data.interlocutor
         self.tabs = data.tabs
-        self._page(user, data.page)
-        self._count_answers(user)
+        self._page(data.page)
+        self.unread_answers = shown.unread
         self.loaded = True
 
     def _forget_rows(self) -> None:
         self.rows = []
 
-    def _page(self, user: User, page: portal.TabPage):
-        """Show a tab's page: its unseen rows get « Nouveau » (and are seen from now on)."""
-        rows = news.annotate(user, page.key, page.rows)
-        self.active_tab, self.rows, self.newer, self.older = page.key, rows, page.newer, page.older
+    def _page(self, page: views.TabPage):
+        """Show a tab's page (its unseen rows marked « Nouveau » by the service)."""
+        self.active_tab, self.rows, self.newer, self.older = page.key, page.rows, page.newer, page.older
 
     def _turn(self, user: User, key: object, avant: str | None = None, apres: str | None = None):
         """A page of a tab of the dossier loaded here, authorised again by the service
         (the client may have lost the dossier since): refused, the page says so."""
         try:
-            self._page(user, portal.dossier_tab(user, self.dossier_id, key, avant, apres))
+            self._page(dossier_view.tab_page(user, self.dossier_id, key, avant, apres))
         except AccessDenied:
             log.warning("dossier tab refused user=%s dossier=%r tab=%r", user.id, self.dossier_id, str(key)[:40])
             self.reset()

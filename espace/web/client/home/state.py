@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from espace.models import User
-from espace.services.client import news, portal
+from espace.services.client import home, news
 from espace.web.access import client_event
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
@@ -33,8 +33,8 @@ class HomeState(LoadedPage, SessionState):
 
     @client_event
     def load(self, user: User):
-        data = portal.home(user)
-        fresh = news.news(user)
+        page = home.home_page(user)
+        data, fresh = page.home, page.news
         self.name = data.name
         tiles = [HomeTile(t.key, t.label, t.count, fresh.new_counts.get(t.key, 0)) for t in data.tiles]
         self._keep("tiles", tiles)  # coming back home: unchanged tiles and choices are not sent again

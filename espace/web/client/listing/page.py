@@ -3,7 +3,7 @@
 chosen in « Dossier », kept in the pager's links)."""
 import reflex as rx
 
-from espace.services.client import portal
+from espace.services.client import views
 from espace.web.client.listing.state import ListState
 from espace.web.components.items import item_list, pager
 from espace.web.components.layout import client_page
@@ -24,7 +24,7 @@ def _href(query) -> rx.Var:
 def dossier_filter() -> rx.Component:
     """« Dossier » select: choosing one goes to the list's URL with `?dossier=<id>`."""
     return rx.cond(
-        (ListState.category != portal.DOSSIERS) & (ListState.choices.length() > 1),
+        (ListState.category != views.DOSSIERS) & (ListState.choices.length() > 1),
         rx.flex(
             rx.el.label("Dossier", html_for="filtre-dossier", style={"font-weight": 500, "font-size": "14px"}),
             rx.select.root(
@@ -66,6 +66,6 @@ def listing() -> list[rx.Component]:
     ]
 
 
-for _cat in portal.categories():
+for _cat in views.categories():
     client_page(f"/{_cat.key}", _cat.label, ListState.load, h1=(ListState.label, " (", ListState.total, ")"),
                 back=("‹ Accueil", "/accueil"))(listing)

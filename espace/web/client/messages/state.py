@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from espace.models import User
-from espace.services import AccessDenied, deposits
 from espace.services.client import messaging
-from espace.services.client.messaging import MessageRow
+from espace.services.shared.messaging import MessageRow
 from espace.web.access import client_event
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
@@ -20,27 +19,20 @@ class MessagesState(LoadedPage, SessionState):
     message: str = ""
     form_key: int = 0
 
-    def _select(self, user: User, dossier_id: str) -> None:
-        try:
-            target = messaging.contact_target(user, dossier_id)
-        except AccessDenied:
-            self.dossier_id, self.interlocutor, self.dossier_title, self.thread = "", "", "", []
-            return
-        self.dossier_id = target["dossier_id"]
-        self.interlocutor = target["interlocutor"]
-        self.dossier_title = target["dossier"]
-        self.thread = messaging.thread(user, self.dossier_id)
+    def _show(self, user: User, dossier_id: object) -> None:
+        page = messaging.messages_page(user, dossier_id)
+        self._keep("choices", page.choices)
+        target = page.target
+        self.dossier_id = target["dossier_id"] if target else ""
+        self.interlocutor = target["interlocutor"] if target else ""
+        self.dossier_title = target["dossier"] if target else ""
+        self.thread = page.thread
+        self.unread_answers = page.unread
 
     @client_event
     def load(self, user: User):
         self.reset()
-        self.choices = deposits.dossier_choices(user)
-        wanted = self.router.url.query_parameters.get("dossier", "")
-        if not wanted and len(self.choices) == 1:
-            wanted = self.choices[0]["id"]
-        if wanted:
-            self._select(user, wanted)
-        self._count_answers(user)
+        self._show(user, self.router.url.query_parameters.get("dossier", ""))
         self.loaded = True
 
     def _forget_rows(self) -> None:
@@ -49,8 +41,7 @@ class MessagesState(LoadedPage, SessionState):
     @client_event
     def choose(self, user: User, dossier_id: str):
         self.errors, self.message = {}, ""
-        self._select(user, str(dossier_id))
-        self._count_answers(user)
+        self._show(user, str(dossier_id))
 
     @client_event
     def send(self, user: User, form: dict):

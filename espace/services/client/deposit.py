@@ -1,7 +1,10 @@
-"""The firm hears of a client's deposits by ONE email per drop, not one per file."""
+"""A client deposits files into one of their dossiers (streamed by
+services/deposits/receive.py), and the firm hears of them by ONE email per drop, not
+one per file."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterable
 from datetime import timedelta
 
 from sqlmodel import col, update
@@ -10,15 +13,28 @@ from espace.config import settings
 from espace.db import session_scope
 from espace.domain.names import full_name
 from espace.models import Direction, Document, User, utcnow
-from espace.services.client import portal
+from espace.services.client import access
 from espace.services.client.recipients import firm_recipients
 from espace.services.deposits.filenames import sanitize_filename
+from espace.services.deposits.receive import DepositResult, receive_document
 from espace.services.mail import outbox
 
 log = logging.getLogger("espace.services.deposits")
 
 BATCH_MAX = 200  # names listed in one notification email
 BATCH_WINDOW = timedelta(hours=24)  # a notified name must be a deposit of the last 24 h
+
+
+async def deposit_stream(user: User, dossier_id: object, filename: str, chunks: AsyncIterable[bytes],
+                         declared_size: int | None = None) -> DepositResult:
+    """Store one file deposited by a client into their dossier.
+
+    Authorises first (AccessDenied before any chunk is read), then streams with the
+    size limit enforced while reading. Done with the Upload (name, id), or refused
+    (« « name » : raison », too large, unsupported or failed) leaving no file and no row."""
+    return await receive_document(user, dossier_id, filename, chunks, scope=access.client_dossier_ref,
+                                  direction=Direction.depose, shared=True, action="depot",
+                                  declared_size=declared_size)
 
 
 def notify_batch(user: User, dossier_id: object, names: list[str]) -> None:
@@ -33,7 +49,7 @@ def notify_batch(user: User, dossier_id: object, names: list[str]) -> None:
     if not wanted:
         return
     with session_scope() as s:
-        d = portal.client_dossier(s, user, dossier_id)
+        d = access.client_dossier(s, user, dossier_id)
         # Claim the deposits to announce in one statement: each is announced once,
         # whatever the browser sends again (or at the same time).
         claimed = s.execute(
