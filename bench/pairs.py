@@ -178,6 +178,18 @@ async def admin_phase(bench, srv, routes, db_url: str, token: str, lawyer: str, 
             "items": (heavy_items, demo_items), "tabs": tabs, "rounds": rounds}
 
 
+def page_cpu(sides: list[Side], unit_ms: float) -> dict[str, float]:
+    """Each page's median server CPU per navigation in units of `unit_ms` (the bare app's
+    CPU per navigation), keyed `cpu×bare <side>/<page>`: the figure that doubles when that
+    page's cost doubles, whatever the other pages do."""
+    out = {}
+    for side in sides:
+        for label, _ in side.pages:
+            cpu = pct([n.cpu_ms for n in side.navs.get(label, [])], 50)
+            out[f"cpu×bare {side.name}/{label}"] = cpu / unit_ms if unit_ms > 0 else math.nan
+    return out
+
+
 def admin_figures(admin: dict) -> dict[str, float]:
     a, b = admin["sides"]
     return {"admin_ratio": admin["compared"].worst_p50, "admin_cpu_ratio": admin["compared"].worst_cpu,
