@@ -4,7 +4,7 @@ the other, each `reflex run --env prod --backend-only` (one Granian worker) with
 same state manager mode, driven over the real Socket.IO protocol by N connected tabs.
 
     .venv/bin/python bench/pages.py --ci                    # CI's gate (bench/pages_ci.py, ≤ 3 min): exit 1 on a regression
-    .venv/bin/python bench/pages.py --quick                 # every level briefly, heavy data, /admin, capacity, login (≈ 10 min)
+    .venv/bin/python bench/pages.py --quick                 # every level briefly, heavy data, /admin, capacity, login (≈ 7 min)
     .venv/bin/python bench/pages.py                         # 1, 50, 200, 500 clients, 30 s each
     .venv/bin/python bench/pages.py --data heavy            # + a firm of 1,000,000 items (bench/heavy_data.py)
     .venv/bin/python bench/pages.py --db postgres           # the same on PostgreSQL (127.0.0.1:5432, espace_bench_<pid>)
