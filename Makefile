@@ -71,8 +71,9 @@ test-browser: install-dev chromium frontend
 
 # The page bench as CI runs it (≤ 3 min, no browser, its data in a temporary folder): the app
 # against a bare Reflex app, /admin on a heavy firm; fails when a figure regresses past its
-# threshold (bench/gate.py). `bench/pages.py --quick` gives every figure (≈ 10 min).
-bench: install
+# threshold (bench/gate.py). `bench/pages.py --quick` gives every figure (≈ 7 min).
+# Its client (aiohttp) comes with the dev requirements.
+bench: install-dev
 	$(PY) bench/pages.py --ci
 
 clean:
