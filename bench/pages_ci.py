@@ -131,7 +131,7 @@ def _errors(navs) -> int:
     return sum(bool(n.errors) for n in navs)
 
 
-async def first_server(b: P.Bench, srv: P.Server, routes: P.Routes, info: dict, db_url: str) -> dict:
+async def first_server(b: P.Bench, srv: P.Server, routes: P.Routes, info: dict, db_url: str, bare) -> dict:
     """Login, sessions, then the heavy/demo pairs (client and /admin) and the lawyer tabs' RSS
     (`srv` running)."""
     async with aiohttp.ClientSession() as http:
@@ -144,9 +144,10 @@ async def first_server(b: P.Bench, srv: P.Server, routes: P.Routes, info: dict, 
         await b.probe_late(srv, routes, c, True)
     client_a = pairs.Side("heavy", heavy.tokens[0], [(lb, heavy.page(t)) for lb, t in P.MEASURED], "/accueil")
     client_b = pairs.Side("demo", demo.tokens[-1], [(lb, demo.page(t)) for lb, t in P.MEASURED], "/accueil")
-    await pairs.in_turn(srv, routes, client_a, client_b, PAIR_ROUNDS)
-    admin = await pairs.admin_phase(b, srv, routes, db_url, token, b.heavy["lawyer_email"], ADMIN_TABS, PAIR_ROUNDS)
-    return {"demo": demo, "heavy": heavy, "client": (client_a, client_b), "admin": admin}
+    client_unit = await pairs.in_turn(srv, routes, client_a, client_b, PAIR_ROUNDS, bare=bare)
+    admin = await pairs.admin_phase(b, srv, routes, db_url, token, b.heavy["lawyer_email"], ADMIN_TABS, PAIR_ROUNDS,
+                                    bare)
+    return {"demo": demo, "heavy": heavy, "client": (client_a, client_b), "admin": admin, "client_unit": client_unit}
 
 
 async def run_ci(args) -> int:
@@ -173,7 +174,9 @@ async def run_ci(args) -> int:
         "max_delta_kb": max([worst["delta_kb"], *(s / 1024 for n in client_navs + one["app_seq"] for s in n.sizes)]),
         "rss_kb_per_client": la.rss_kb_per_client,
         **pairs.admin_figures(admin),
-        **pairs.page_cpu([*m["client"], *admin["sides"]], one["bare_cpu"]),
+        # Each page against the bare app's navigations taken between its own (pairs.in_turn).
+        **pairs.page_cpu(list(m["client"]), m["client_unit"]),
+        **pairs.page_cpu(list(admin["sides"]), admin["bare_cpu_ms"]),
         "errors": float(sum(_errors(one[k]) for k in ("app_seq", "app_paced")) + _errors(la.navs) + la.connect_errors
                         + cc.errors + admin["compared"].errors + admin["rss_errors"]),
     }
@@ -190,6 +193,8 @@ async def run_ci(args) -> int:
     print(f"\nheavy client vs demo client, in turn ({PAIR_ROUNDS} rounds):")
     print(P.table(cc.rows))
     print("\n" + pairs.admin_text(admin))
+    print(f"the bare app's CPU per navigation between those (the unit of the cpu×bare figures): "
+          f"{m['client_unit']:.2f} ms (client pages), {admin['bare_cpu_ms']:.2f} ms (/admin pages)")
     return finish(b, args, figures, t_start, "--ci")
 
 
@@ -214,7 +219,7 @@ async def measure(b: P.Bench, t_start: float) -> dict:
         srv.start()
         bare.start()
         phase("servers up")
-        first = await first_server(b, srv, routes, info, db_url)
+        first = await first_server(b, srv, routes, info, db_url, (bare, bare_routes))
         demo: P.Client = first["demo"]
         phase("heavy/demo pairs and the lawyer tabs done")
         pages = [(label, demo.page(t)) for label, t in P.MEASURED]
@@ -229,7 +234,7 @@ async def measure(b: P.Bench, t_start: float) -> dict:
         srv.stop()
         bare.stop()
     return {"one": one, "la": la, "lb": lb, "cc": pairs.compare(*first["client"]), "client": first["client"],
-            "admin": first["admin"], "mode": mode}
+            "admin": first["admin"], "mode": mode, "client_unit": first["client_unit"]}
 
 
 def finish(b: P.Bench, args, figures: dict[str, float | None], t_start: float, mode: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import secrets
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -18,6 +19,7 @@ import aiohttp
 ADMIN_PAGES = [("firm dossier", "{dossier}"), ("clients", "/admin/clients"), ("dossiers", "/admin/dossiers"),
                ("paiements", "/admin/paiements")]
 DEMO_LAWYER = "fabien.delmas@example.com"  # the demo firm's administrator (espace/demo.py)
+BARE_EACH = 2  # bare app navigations after each pair (in_turn): ~100 per comparison
 
 
 @dataclass
@@ -41,29 +43,48 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
 
 
-async def in_turn(srv, routes, a: Side, b: Side, rounds: int, warm: int = 2, use_leave: bool = True) -> None:
+async def in_turn(srv, routes, a: Side, b: Side, rounds: int, warm: int = 2, use_leave: bool = True,
+                  bare=None) -> float:
     """`warm` rounds not counted (first loads: imports, caches), then `rounds` rounds: page
-    by page, a's navigation then b's, sequential. Fills a.navs and b.navs per label."""
+    by page, a's navigation then b's, sequential. Fills a.navs and b.navs per label, each
+    navigation with its server CPU. `bare` (its Server and Routes, running): BARE_EACH of
+    its navigations after each pair, measured the same way, for the unit of the per-page
+    CPU figures taken at the same moments (page_cpu); returns their median CPU (ms)."""
     from bench.pages import Tab
 
+    bare_cpu: list[float] = []
     async with aiohttp.ClientSession() as http:
         tabs = [Tab(http, srv.url, routes, side.token, use_leave) for side in (a, b)]
         for tab, side in zip(tabs, (a, b), strict=True):
             await tab.open(side.first)
+        bare_tab = None
+        if bare:
+            bare_tab = Tab(http, bare[0].url, bare[1], secrets.token_hex(8), False)
+            await bare_tab.open("/")
         for r in range(warm + rounds):
             for i in range(len(a.pages)):
                 for tab, side in zip(tabs, (a, b), strict=True):
                     label, path = side.pages[i]
-                    c0 = srv.cpu_ns()
-                    nav = await tab.navigate(path, label)
-                    # What the server does after the hydrating update (the rest of the
-                    # event's updates, freeing) is this navigation's, not the next one's.
-                    await asyncio.sleep(0.01)
-                    nav.cpu_ms = (srv.cpu_ns() - c0) / 1e6
+                    nav = await _measured(srv, tab, path, label)
                     if r >= warm:
                         side.navs.setdefault(label, []).append(nav)
-        for tab in tabs:
+                for _ in range(BARE_EACH if bare_tab else 0):
+                    nav = await _measured(bare[0], bare_tab, "/", "bare")
+                    if r >= warm:
+                        bare_cpu.append(nav.cpu_ms)
+        for tab in [*tabs, *([bare_tab] if bare_tab else [])]:
             await tab.close()
+    return pct(bare_cpu, 50)
+
+
+async def _measured(srv, tab, path: str, label: str):
+    c0 = srv.cpu_ns()
+    nav = await tab.navigate(path, label)
+    # What the server does after the hydrating update (the rest of the event's updates,
+    # freeing) is this navigation's, not the next one's.
+    await asyncio.sleep(0.01)
+    nav.cpu_ms = (srv.cpu_ns() - c0) / 1e6
+    return nav
 
 
 @dataclass
@@ -165,16 +186,17 @@ def admin_side(name: str, db_url: str, token: str, email: str) -> tuple[Side, in
     return Side(name, token, pages, "/admin/clients"), items
 
 
-async def admin_phase(bench, srv, routes, db_url: str, token: str, lawyer: str, tabs: int, rounds: int) -> dict:
+async def admin_phase(bench, srv, routes, db_url: str, token: str, lawyer: str, tabs: int, rounds: int,
+                      bare=None) -> dict:
     """The heavy firm's lawyer (`lawyer`) and the demo firm's in turn over the /admin pages,
     then `tabs` tabs of `lawyer` for the RSS per lawyer tab (`srv` running; `token`: any
     real login's session, copied)."""
     lawyer_tokens = staff_sessions(db_url, token, lawyer, tabs + 1)
     a, heavy_items = admin_side("heavy firm", db_url, lawyer_tokens[-1], lawyer)
     b, demo_items = admin_side("demo firm", db_url, staff_sessions(db_url, token, DEMO_LAWYER, 1)[0], DEMO_LAWYER)
-    await in_turn(srv, routes, a, b, rounds)
+    unit = await in_turn(srv, routes, a, b, rounds, bare=bare)
     rss, rss_errors = await rss_per_tab(bench, srv, routes, lawyer_tokens[:tabs], a.first, [p for _, p in a.pages])
-    return {"compared": compare(a, b), "sides": (a, b), "rss": rss, "rss_errors": rss_errors,
+    return {"compared": compare(a, b), "sides": (a, b), "rss": rss, "rss_errors": rss_errors, "bare_cpu_ms": unit,
             "items": (heavy_items, demo_items), "tabs": tabs, "rounds": rounds}
 
 
