@@ -45,7 +45,7 @@ PACE_S = 0.6  # one navigation every 0.6 s per tab: a person reading, not a load
 PACED_PER_PAGE = 12
 SEQ_SECONDS = 6.0  # back to back at 1 client: a few hundred app navigations, 6× as many bare ones
 BARE_PER_APP = 6  # bare navigations per app navigation back to back (~1 ms against ~8 ms)
-PAIR_ROUNDS = 12
+PAIR_ROUNDS = 20
 ADMIN_TABS = 16
 HEAVY_OTHERS = 0.1
 
