@@ -262,7 +262,7 @@ def finish(b: P.Bench, args, figures: dict[str, float | None], t_start: float, m
                                 text=True).stdout.strip()
         gate.write_results(Path(b.app_root) / "bench" / "RESULTS.md", figures, {
             "mode": mode, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": commit or "?",
-            "cores": str(os.cpu_count()), "load": f"{os.getloadavg()[0]:.1f}", "db": "sqlite", "line": line,
+            "cores": str(os.cpu_count()), "load": f"{os.getloadavg()[0]:.1f}", "db": args.db, "line": line,
             "took": f"{took:.0f} s"})
         print("bench/RESULTS.md: section bench:pages written")
     if before_last:
