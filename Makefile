@@ -14,7 +14,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export PORT DATA_DIR CHROMIUM_PATH
 
-.PHONY: run test test-services test-browser frontend lint install install-dev chromium migrate clean
+.PHONY: run test test-services test-browser bench frontend lint install install-dev chromium migrate clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -56,7 +56,7 @@ lint: install-dev
 # Everything CI runs, phase by phase, each timed (.ci/test says which): lint and the
 # frontend build side by side, the service tests on SQLite then PostgreSQL (both cores),
 # the attack suite, every browser test on the production path (PostgreSQL + Redis + 2
-# workers), the files marked `embedded` again on SQLite.
+# workers), the files marked `embedded` again on SQLite, the page bench's gate (`make bench`).
 test: install-dev chromium
 	bash .ci/test
 
@@ -68,6 +68,13 @@ test-services: install-dev
 test-browser: install-dev chromium frontend
 	ESPACE_E2E_PATH=production $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup tests/e2e
 	ESPACE_E2E_PATH=embedded $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup -m embedded tests/e2e
+
+# The page bench as CI runs it (≤ 3 min, no browser, its data in a temporary folder): the app
+# against a bare Reflex app, /admin on a heavy firm; fails when a figure regresses past its
+# threshold (bench/gate.py). `bench/pages.py --quick` gives every figure (≈ 7 min).
+# Its client (aiohttp) comes with the dev requirements.
+bench: install-dev
+	$(PY) bench/pages.py --ci
 
 clean:
 	rm -rf .web .states .cache $(DATA_DIR)

@@ -3,7 +3,13 @@
 passés and 80k frais over 5,000 dossiers of 481 clients. One client, « Vincent
 VOLUME » (volume@example.com), has 200 dossiers and 20,000 items; his largest
 dossier holds 1,776 of them. Every item is shared (shared_at set); the files of the
-documents do not exist on disk.
+documents do not exist on disk. The firm also has 40,000 online payments over its
+invoices (for /admin/paiements).
+
+`generate(url, others=0.1)` (bench/pages.py --ci) keeps the heavy client's 20,000 items,
+the 5,000 dossiers, the 481 clients and the 40,000 payments, and makes a tenth of the
+other clients' items (≈ 118,000 items in all): the pages it measures cost the same, the
+data is written in seconds instead of a minute.
 
     .venv/bin/python bench/heavy_data.py [DATABASE_URL]     # default: $DATA_DIR/espace.db
 
@@ -42,6 +48,8 @@ HEAVY_DOSSIERS = 200
 HEAVY_ITEMS = 20_000
 LARGEST = 1_776
 OTHER_CLIENTS = 480  # 10 dossiers each: 4,800 + the heavy client's 200 = 5,000
+PAYMENTS = 40_000  # over the firm's invoices, a few per invoice (retried payments)
+PAYMENT_STATUSES = ("succeeded",) * 8 + ("failed", "canceled")
 FIRST_DAY = date(2015, 1, 1)
 DAYS = (date(2026, 11, 1) - FIRST_DAY).days
 
@@ -170,8 +178,31 @@ class Writer:
         self.conn.close()
 
 
-def generate(url: str, seed: int = 11) -> dict[str, Any]:
-    """Add the heavy firm to the database at `url`; returns what bench/pages.py needs."""
+def _payments(w: Writer, rng: random.Random, firm_id: int, first_dossier: int, first_user: int) -> int:
+    """PAYMENTS online payments over the firm's invoices, each by the invoice's client."""
+    cur = w.conn.cursor()
+    cur.execute(f"SELECT f.id, f.dossier_id, f.amount_cents, f.date FROM facture f WHERE f.dossier_id >= {first_dossier} "
+                "ORDER BY f.id")
+    factures = cur.fetchall()
+    rows = []
+    for n in range(PAYMENTS):
+        fid, did, amount, day = factures[rng.randrange(len(factures))]
+        d = did - first_dossier
+        owner = 0 if d < HEAVY_DOSSIERS else 1 + (d - HEAVY_DOSSIERS) // 10
+        status = rng.choice(PAYMENT_STATUSES)
+        day = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
+        when = datetime.combine(day, datetime.min.time()) + timedelta(days=rng.randrange(30), hours=rng.randrange(8, 20))
+        rows.append({"firm_id": firm_id, "facture_id": fid, "user_id": first_user + 1 + owner,
+                     "stripe_payment_intent_id": f"pi_bench{n:08d}", "amount_cents": amount, "currency": "eur",
+                     "status": status, "created_at": when,
+                     "succeeded_at": when + timedelta(seconds=5) if status == "succeeded" else None})
+    w.insert("payment", rows)
+    return len(rows)
+
+
+def generate(url: str, seed: int = 11, others: float = 1.0) -> dict[str, Any]:
+    """Add the heavy firm to the database at `url`; returns what bench/pages.py needs.
+    `others` scales the items of the clients other than the heavy one (1: a million items)."""
     t0 = time.perf_counter()
     rng = random.Random(seed)
     w = Writer(url)
@@ -211,6 +242,7 @@ def generate(url: str, seed: int = 11) -> dict[str, Any]:
     for kind, (table, total) in KINDS.items():
         heavy = round(total * HEAVY_ITEMS / total_all)
         largest = round(heavy * LARGEST / HEAVY_ITEMS)
+        total = heavy + round((total - heavy) * others)
         rows = []
         for n in range(total):
             if n < largest:
@@ -224,10 +256,12 @@ def generate(url: str, seed: int = 11) -> dict[str, Any]:
             rows.append(row)
         w.insert(table, rows)
         counts[table] = total
+    counts["payment"] = _payments(w, rng, firm_id, dossier_id, user_id)
     w.commit()
     elapsed = time.perf_counter() - t0
     return {"email": HEAVY_EMAIL, "user_id": heavy_user, "firm_id": firm_id, "largest_dossier": dossier_id,
-            "items": sum(counts.values()), "counts": counts, "seconds": elapsed}
+            "lawyer_email": people[0][0], "items": sum(n for t, n in counts.items() if t != "payment"),
+            "counts": counts, "seconds": elapsed}
 
 
 def main() -> None:

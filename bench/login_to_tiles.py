@@ -7,6 +7,7 @@ in Chromium (median of N), and the SQL statements that loading /accueil runs on 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -80,16 +81,19 @@ def home_statements(data_dir: Path) -> list[str]:
 
 def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-login-"))
-    srv, proc = start_app(data_dir)
     try:
-        ms, name_ms = browser_timings(srv.url)
+        srv, proc = start_app(data_dir)
+        try:
+            ms, name_ms = browser_timings(srv.url)
+        finally:
+            stop_app(proc)
+        print(f"login → firm's name in the header, {N} runs: median {statistics.median(name_ms):.0f} ms, "
+              f"min {min(name_ms):.0f} ms, max {max(name_ms):.0f} ms")
+        print(f"login → tiles visible, {N} runs: median {statistics.median(ms):.0f} ms, "
+              f"min {min(ms):.0f} ms, max {max(ms):.0f} ms")
+        stmts = home_statements(data_dir)
     finally:
-        stop_app(proc)
-    print(f"login → firm's name in the header, {N} runs: median {statistics.median(name_ms):.0f} ms, "
-          f"min {min(name_ms):.0f} ms, max {max(name_ms):.0f} ms")
-    print(f"login → tiles visible, {N} runs: median {statistics.median(ms):.0f} ms, "
-          f"min {min(ms):.0f} ms, max {max(ms):.0f} ms")
-    stmts = home_statements(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)  # this run's app data only
     print(f"SQL statements for one /accueil load: {len(stmts)}")
     for s in stmts:
         print("   ", s)
