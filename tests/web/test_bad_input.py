@@ -19,7 +19,7 @@ from espace.http import routes
 from espace.services import AccessDenied, payments
 from espace.services.accounts import auth
 from espace.services.client import dossier_view, lists
-from espace.services.firm import clients as admin_clients
+from espace.services.firm import clients as firm_clients
 from espace.web import errors
 
 HUGE = "99999999999999999999999"
@@ -115,7 +115,7 @@ def test_admin_services_refuse_huge_ids(demo):
     with session_scope() as s:
         lawyer = s.exec(select(User).where(User.email == "fabien.delmas@example.com")).one()
     with pytest.raises(AccessDenied):
-        admin_clients.get_client(lawyer, HUGE)
+        firm_clients.get_client(lawyer, HUGE)
 
 
 def test_upload_routes_huge_or_malformed_dossier_id_is_a_french_404(demo):

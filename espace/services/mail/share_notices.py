@@ -4,6 +4,7 @@ grouping window has passed (see `due_groups`)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,6 +82,36 @@ def flush_due(s: Session, now: datetime | None = None) -> int:
     return queued
 
 
+def _still_shared(s: Session, client: Client, notices: Sequence[ShareNotice]) -> tuple[dict[str, int], set[int]]:
+    """Of the notices, what is still shared in a dossier of the client's firm still
+    linked to the client: the count per kind and the dossiers it is in."""
+    linked = set(
+        s.exec(
+            select(DossierClient.dossier_id).join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
+            .where(DossierClient.client_id == client.id, Dossier.firm_id == client.firm_id)
+        ).all()
+    )
+    wanted: dict[str, set[tuple[int, int]]] = {}
+    for n in notices:
+        if n.firm_id == client.firm_id and n.dossier_id in linked and registry.kind(n.category) is not None:
+            wanted.setdefault(n.category, set()).add((n.item_id, n.dossier_id))
+    counts: dict[str, int] = {}
+    dossier_ids: set[int] = set()
+    for category, pairs in wanted.items():
+        kind = registry.kind(category)
+        assert kind is not None  # filtered above
+        model = kind.model
+        rows = s.exec(
+            select(model.id, model.dossier_id).where(col(model.id).in_([i for i, _ in pairs]),
+                                                     col(model.shared_at).is_not(None))
+        ).all()
+        still = {(item_id, dossier_id) for item_id, dossier_id in rows} & pairs
+        if still:
+            counts[category] = len(still)
+            dossier_ids.update(d for _, d in still)
+    return counts, dossier_ids
+
+
 def _flush_client(s: Session, client_id: int, now: datetime) -> int:
     notices = s.exec(
         select(ShareNotice).where(ShareNotice.client_id == client_id, col(ShareNotice.notified_at).is_(None))
@@ -105,31 +136,7 @@ def _flush_client(s: Session, client_id: int, now: datetime) -> int:
         log.info("share notice skipped: inactive client=%s notices=%s", client_id, len(ids))
         return 0
 
-    # Only what is still shared, in a dossier of the client's firm still linked to the client.
-    linked = set(
-        s.exec(
-            select(DossierClient.dossier_id).join(Dossier, col(Dossier.id) == DossierClient.dossier_id)
-            .where(DossierClient.client_id == client_id, Dossier.firm_id == client.firm_id)
-        ).all()
-    )
-    wanted: dict[str, set[tuple[int, int]]] = {}
-    for n in notices:
-        if n.firm_id == client.firm_id and n.dossier_id in linked and registry.kind(n.category) is not None:
-            wanted.setdefault(n.category, set()).add((n.item_id, n.dossier_id))
-    counts: dict[str, int] = {}
-    dossier_ids: set[int] = set()
-    for category, pairs in wanted.items():
-        kind = registry.kind(category)
-        assert kind is not None  # filtered above
-        model = kind.model
-        rows = s.exec(
-            select(model.id, model.dossier_id).where(col(model.id).in_([i for i, _ in pairs]),
-                                                     col(model.shared_at).is_not(None))
-        ).all()
-        still = {(item_id, dossier_id) for item_id, dossier_id in rows} & pairs
-        if still:
-            counts[category] = len(still)
-            dossier_ids.update(d for _, d in still)
+    counts, dossier_ids = _still_shared(s, client, notices)
     if not counts:
         s.commit()
         log.info("share notice: nothing left to announce client=%s notices=%s", client_id, len(ids))

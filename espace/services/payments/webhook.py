@@ -78,6 +78,41 @@ def handle_webhook(payload: bytes | str, sig_header: str, firm_id: object) -> Ou
         return outcome
 
 
+def _mark_paid(s: Session, firm_id: int, payment: Payment, facture: Facture, dossier: Dossier,
+               intent_id: str) -> None:
+    """The invoice paid: the payment and the invoice marked, the receipt to the payer
+    queued and the trail written, in the webhook's transaction."""
+    now = utcnow()
+    payment.status = "succeeded"
+    payment.succeeded_at = now
+    facture.status = FactureStatus.payee
+    facture.paid_at = now
+    s.add(payment)
+    s.add(facture)
+    payer = s.get(User, payment.user_id)
+    firm = s.get(Firm, firm_id)
+    amount = fmoney(payment.amount_cents)
+    if payer is not None:
+        outbox.enqueue(
+            s, payer.email, f"Reçu de paiement — facture n° {facture.number}", "payment_receipt",
+            {
+                "client_name": full_name(payer),
+                "firm_name": firm.name if firm else "",
+                "number": facture.number,
+                "amount": amount,
+                "date": fdate(now),
+                "dossier": dossier_title(dossier),
+                "reference": intent_id,
+            },
+            firm_id=firm_id, reply_to=(firm.sender_email if firm else None) or None,
+            sender_name=firm.name if firm else None,
+        )
+    audit.record(s, payer, "paiement", f"facture {facture.number} {amount} payée en ligne (Stripe {intent_id})",
+                 subject_user_id=payer.id if payer else None)
+    log.info("invoice paid firm=%s facture=%s intent=%s amount=%s", firm_id, facture.id, intent_id,
+             payment.amount_cents)
+
+
 def _apply(s: Session, firm_id: int, event_type: str, intent: dict[str, Any], event_id: str) -> Outcome:
     intent_id = str(intent.get("id", ""))
     # Locked (PostgreSQL): two events for the same intent are applied one after the other, the
@@ -116,33 +151,5 @@ def _apply(s: Session, firm_id: int, event_type: str, intent: dict[str, Any], ev
                   payment.amount_cents, currency, intent.get("status"))
         return "ignored"
 
-    now = utcnow()
-    payment.status = "succeeded"
-    payment.succeeded_at = now
-    facture.status = FactureStatus.payee
-    facture.paid_at = now
-    s.add(payment)
-    s.add(facture)
-    payer = s.get(User, payment.user_id)
-    firm = s.get(Firm, firm_id)
-    amount = fmoney(payment.amount_cents)
-    if payer is not None:
-        outbox.enqueue(
-            s, payer.email, f"Reçu de paiement — facture n° {facture.number}", "payment_receipt",
-            {
-                "client_name": full_name(payer),
-                "firm_name": firm.name if firm else "",
-                "number": facture.number,
-                "amount": amount,
-                "date": fdate(now),
-                "dossier": dossier_title(dossier),
-                "reference": intent_id,
-            },
-            firm_id=firm_id, reply_to=(firm.sender_email if firm else None) or None,
-            sender_name=firm.name if firm else None,
-        )
-    audit.record(s, payer, "paiement", f"facture {facture.number} {amount} payée en ligne (Stripe {intent_id})",
-                 subject_user_id=payer.id if payer else None)
-    log.info("invoice paid firm=%s facture=%s intent=%s amount=%s", firm_id, facture.id, intent_id,
-             payment.amount_cents)
+    _mark_paid(s, firm_id, payment, facture, dossier, intent_id)
     return "paid"

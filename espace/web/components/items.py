@@ -22,6 +22,27 @@ def _pay_link(row) -> rx.Component:
     )
 
 
+def _actions(row, show_pay: bool) -> rx.Component:
+    """A row's actions at the right: download, add to the calendar, pay online."""
+    return rx.box(
+        rx.cond(
+            row.url != "",
+            # `download`: the browser saves the file without unloading the page (live connection kept).
+            file_link("Télécharger", href=row.url + "?telecharger=1", class_name="row-action",
+                      aria_label="Télécharger " + row.name.to(str), custom_attrs={"download": ""}),
+        ),
+        rx.cond(
+            row.agenda != "",
+            # an .ics file: the browser hands it to the calendar app (or saves it), the page stays
+            file_link("Ajouter à mon agenda", href=row.agenda, class_name="row-action",
+                      aria_label="Ajouter à mon agenda : " + row.name.to(str) + ", " + row.date.to(str),
+                      custom_attrs={"download": ""}),
+        ),
+        *([_pay_link(row)] if show_pay else []),
+        class_name="row-actions",
+    )
+
+
 def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
     """One row (assets/listes.css): its date, its name and details, its actions at the
     right. On a phone the date goes above the name and the actions stay beside them,
@@ -64,23 +85,7 @@ def _item(row, show_dossier: bool, show_pay: bool = False) -> rx.Component:
             ),
             class_name="row-main",
         ),
-        rx.box(
-            rx.cond(
-                row.url != "",
-                # `download`: the browser saves the file without unloading the page (live connection kept).
-                file_link("Télécharger", href=row.url + "?telecharger=1", class_name="row-action",
-                          aria_label="Télécharger " + row.name.to(str), custom_attrs={"download": ""}),
-            ),
-            rx.cond(
-                row.agenda != "",
-                # an .ics file: the browser hands it to the calendar app (or saves it), the page stays
-                file_link("Ajouter à mon agenda", href=row.agenda, class_name="row-action",
-                          aria_label="Ajouter à mon agenda : " + row.name.to(str) + ", " + row.date.to(str),
-                          custom_attrs={"download": ""}),
-            ),
-            *([_pay_link(row)] if show_pay else []),
-            class_name="row-actions",
-        ),
+        _actions(row, show_pay),
         class_name=rx.cond(row.date != "", "row", "row row-nodate"),
     )
 

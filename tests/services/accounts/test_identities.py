@@ -22,8 +22,8 @@ from espace.models import Account, Client, Firm, OutboxEmail, User
 from espace.services import audit
 from espace.services.accounts import auth, identities
 from espace.services.client import contact, home
-from espace.services.firm import clients as admin_clients
-from espace.services.firm import requests as admin_requests
+from espace.services.firm import clients as firm_clients
+from espace.services.firm import requests as firm_requests
 from tests.admin_helpers import account_by_email, claire, queued, user, user_by_email
 
 
@@ -51,8 +51,8 @@ def refs(member: User) -> list[str]:
 def _view(lawyer: User, client_id: int) -> dict:
     """What the firm sees of a client, without what differs by construction (ids,
     names, addresses, dates written as today)."""
-    detail = admin_clients.get_client(lawyer, client_id)
-    row = next(r for r in admin_clients.list_clients(lawyer, "").rows if r.id == client_id)
+    detail = firm_clients.get_client(lawyer, client_id)
+    row = next(r for r in firm_clients.list_clients(lawyer, "").rows if r.id == client_id)
     trail = [e["action"] for e in audit.for_client(lawyer, detail.user_id)["events"]]
     return {"status": detail.status, "list_status": row.status, "last_login": detail.last_login,
             "list_last_login": row.last_login, "can_resend": detail.can_resend, "active": detail.active,
@@ -70,8 +70,8 @@ def test_another_firms_client_address_is_answered_like_a_new_one(demo, temporary
             s.add(firm)
             s.commit()
     lawyer = claire()
-    known = admin_clients.create_client(lawyer, form(LUCE_EMAIL.upper()))
-    fresh = admin_clients.create_client(lawyer, form("nouvelle.personne@example.com"))
+    known = firm_clients.create_client(lawyer, form(LUCE_EMAIL.upper()))
+    fresh = firm_clients.create_client(lawyer, form("nouvelle.personne@example.com"))
     assert known.ok and fresh.ok, (known.errors, fresh.errors)
     assert known.message.replace(LUCE_EMAIL, "X") == fresh.message.replace("nouvelle.personne@example.com", "X")
     assert known.message == (f"Mot de passe provisoire envoyé à {LUCE_EMAIL}." if temporary
@@ -99,12 +99,12 @@ def test_another_firms_client_address_is_answered_like_a_new_one(demo, temporary
     [(invite, _)] = queued("nouvelle.personne@example.com")
     assert invite.template == ("temporary_password" if temporary else "invitation")
     # The same firm cannot add her twice; that duplicate may be named.
-    again = admin_clients.create_client(lawyer, form(LUCE_EMAIL))
+    again = firm_clients.create_client(lawyer, form(LUCE_EMAIL))
     assert not again.ok and again.errors["email"] == "Cette adresse e-mail est déjà celle d'un compte de votre cabinet."
 
 
 def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
-    known = admin_clients.create_client(claire(), form(LUCE_EMAIL))
+    known = firm_clients.create_client(claire(), form(LUCE_EMAIL))
     # Luce now has two firms: the login opens on the chooser, no membership bound yet.
     result, token, opened = _login(LUCE_EMAIL, LUCE_PASSWORD)
     assert result.role is None and opened is None
@@ -116,14 +116,14 @@ def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
     assert [(c.firm, c.space, c.current) for c in spaces] == [
         ("Cabinet DELMAS Avocats", "Espace client", False), ("Cabinet LEROY", "Espace client", False)]
     # LEROY's view of her is still « Invitation en attente » until she enters LEROY.
-    assert admin_clients.get_client(claire(), known.value).status == "Invitation en attente"
+    assert firm_clients.get_client(claire(), known.value).status == "Invitation en attente"
     delmas_id = next(c.id for c in spaces if c.firm == "Cabinet DELMAS Avocats")
     leroy_id = next(c.id for c in spaces if c.firm == "Cabinet LEROY")
     chosen = identities.choose(token, delmas_id)
     assert chosen.firm_id == demo["firm_id"] and auth.current_user(token).id == demo["client_user_id"]
     assert len(refs(auth.current_user(token))) == 4
-    assert admin_clients.get_client(claire(), known.value).status == "Invitation en attente"
-    assert admin_clients.get_client(claire(), known.value).last_login == "Jamais"
+    assert firm_clients.get_client(claire(), known.value).status == "Invitation en attente"
+    assert firm_clients.get_client(claire(), known.value).last_login == "Jamais"
     # Switching to LEROY: the same session now acts as her LEROY membership only.
     chosen = identities.choose(token, leroy_id)
     me = auth.current_user(token)
@@ -131,7 +131,7 @@ def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
     assert refs(me) == []  # LEROY has no dossier for her yet; DELMAS's are not reachable
     actor = auth.current_actor(token)
     assert (actor.id, actor.firm_id) == (me.id, demo["other_firm_id"])
-    assert admin_clients.get_client(claire(), known.value).status == "Actif"
+    assert firm_clients.get_client(claire(), known.value).status == "Actif"
     # A membership of someone else, another firm's id, garbage: refused, nothing changes.
     for wanted in (demo["other_client_user_id"], demo["lawyer_id"], "1 OR 1=1", None, [1], True, -1, 2**70):
         assert identities.choose(token, wanted) is None
@@ -147,7 +147,7 @@ def test_deactivation_in_one_firm_leaves_the_other_working(demo):
     identities.choose(token, leroy_member)
     _, other_token, _ = _login(SOPHIE_EMAIL, SOPHIE_PASSWORD)
     identities.choose(other_token, delmas_member)
-    assert admin_clients.deactivate_client(delmas(), ids[0]).ok
+    assert firm_clients.deactivate_client(delmas(), ids[0]).ok
     assert auth.current_user(other_token) is None  # the DELMAS session is closed
     assert auth.current_user(token).firm_id == demo["other_firm_id"]  # LEROY's is not
     # She still logs in, straight into her only remaining firm; the DELMAS membership is refused.
@@ -155,7 +155,7 @@ def test_deactivation_in_one_firm_leaves_the_other_working(demo):
     assert opened.id == leroy_member and result.role == "client"
     assert identities.choose(token, delmas_member) is None
     # Deactivated in both: refused like bad credentials.
-    assert admin_clients.deactivate_client(claire(), ids[1]).ok
+    assert firm_clients.deactivate_client(claire(), ids[1]).ok
     assert auth.login(SOPHIE_EMAIL, SOPHIE_PASSWORD).error == auth.BAD_CREDENTIALS
 
 
@@ -183,14 +183,14 @@ def test_password_change_applies_to_the_account_in_every_firm(demo):
 def test_an_invitation_link_activates_its_membership_only(demo):
     """A fresh person invited by two firms: the link of one sets the password and
     activates that membership; the other firm still sees its invitation pending."""
-    first = admin_clients.create_client(delmas(), form("double@example.com"))
-    second = admin_clients.create_client(claire(), form("double@example.com"))
+    first = firm_clients.create_client(delmas(), form("double@example.com"))
+    second = firm_clients.create_client(claire(), form("double@example.com"))
     assert first.message == second.message == "Invitation envoyée à double@example.com."
     links = [ctx["link"] for row, ctx in queued("double@example.com")]
     assert len(links) == 2 and all("/activer?jeton=" in link for link in links)  # neither knew of the other
     assert auth.reset_password(links[1].split("jeton=")[1], "Deux-Cabinets-2025", "Deux-Cabinets-2025", "invite").ok
-    assert admin_clients.get_client(claire(), second.value).status == "Actif"
-    assert admin_clients.get_client(delmas(), first.value).status == "Invitation en attente"
+    assert firm_clients.get_client(claire(), second.value).status == "Actif"
+    assert firm_clients.get_client(delmas(), first.value).status == "Invitation en attente"
     _, token, opened = _login("double@example.com", "Deux-Cabinets-2025")
     assert opened is None and len(identities.choices(token)) == 2
 
@@ -204,9 +204,9 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
                                                    "code_postal": "34200"}).ok
     base = contact.current_values(people["luce"])
     assert contact.request_update(people["luce"], {**base, "email": "luce.nouvelle@example.com"}).ok
-    requests = {r.client: r.id for r in admin_requests.list_requests(delmas())}
-    marc = admin_requests.accept(delmas(), requests["BERTRAND Marc"])
-    luce = admin_requests.accept(delmas(), requests["ALEXANDER Luce"])
+    requests = {r.client: r.id for r in firm_requests.list_requests(delmas())}
+    marc = firm_requests.accept(delmas(), requests["BERTRAND Marc"])
+    luce = firm_requests.accept(delmas(), requests["ALEXANDER Luce"])
     assert marc == luce == Outcome.done()
     with session_scope() as s:
         marc_user = s.get(User, demo["other_client_user_id"])
@@ -229,10 +229,10 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
 
 
 def test_lawyer_edit_with_another_firms_address_is_answered_the_same(demo):
-    marc_values = admin_clients.get_client(delmas(), demo["other_client_id"]).values
-    luce_values = admin_clients.get_client(delmas(), demo["client_id"]).values
-    taken = admin_clients.update_client(delmas(), demo["other_client_id"], {**marc_values, "email": LEROY_EMAIL})
-    free = admin_clients.update_client(delmas(), demo["client_id"], {**luce_values, "email": "libre@example.com"})
+    marc_values = firm_clients.get_client(delmas(), demo["other_client_id"]).values
+    luce_values = firm_clients.get_client(delmas(), demo["client_id"]).values
+    taken = firm_clients.update_client(delmas(), demo["other_client_id"], {**marc_values, "email": LEROY_EMAIL})
+    free = firm_clients.update_client(delmas(), demo["client_id"], {**luce_values, "email": "libre@example.com"})
     assert (taken.ok, taken.message, taken.errors) == (free.ok, free.message, free.errors) == (
         True, "Les coordonnées du client ont été enregistrées.", {})
     assert auth.login(LEROY_EMAIL, "Leroy-Demo-2024").ok  # Claire's account untouched

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from espace.db import session_scope
 from espace.models import AuditEvent, Direction, Document, ItemSeen, Rdv, User, utcnow
 from espace.services.client import dossier_view, messaging, news
-from espace.services.firm import messages as admin_messages
+from espace.services.firm import messages as firm_messages
 from espace.services.firm import sharing
 from tests import admin_helpers
 from tests.admin_helpers import user as _user
@@ -116,7 +116,7 @@ def test_news_since_previous_visit_upcoming_to_pay_and_unread_answers(demo):
                                           col(Rdv.dossier_id).in_(demo["dossier_ids"]))).all()
     luce = _luce(demo)
     did = demo["dossier_ids"][0]
-    assert admin_messages.answer(lawyer, did, "Votre audience est confirmée.", "Audience").ok
+    assert firm_messages.answer(lawyer, did, "Votre audience est confirmée.", "Audience").ok
     data = news.news(luce)
     assert data.since
     assert {i.name for i in data.items if i.kind == "rdv"} == {r.subject for r in recent}
@@ -133,7 +133,7 @@ def test_news_since_previous_visit_upcoming_to_pay_and_unread_answers(demo):
     # reading the thread: « Lu le … » for the firm, in the trail
     messaging.thread(luce, did)
     assert news.unread_answers(luce) == 0
-    answer = admin_messages.read_thread(lawyer, did)[-1]
+    answer = firm_messages.read_thread(lawyer, did)[-1]
     assert answer["read"].startswith("Lu le ")
     with session_scope() as s:
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "messages_lus",
@@ -151,7 +151,7 @@ def test_login_keeps_the_previous_visit(demo):
 def test_the_firms_thread_list_says_when_its_last_answer_was_read(demo):
     luce, lawyer = _luce(demo), _user(demo["lawyer_id"])
     did = demo["dossier_ids"][1]
-    assert admin_messages.answer(lawyer, did, "Bonjour, la date est fixée.", "Date").ok
-    assert admin_messages.threads(lawyer)[0].last_read == ""
+    assert firm_messages.answer(lawyer, did, "Bonjour, la date est fixée.", "Date").ok
+    assert firm_messages.threads(lawyer)[0].last_read == ""
     messaging.thread(luce, did)
-    assert admin_messages.threads(lawyer)[0].last_read.startswith("Lu le ")
+    assert firm_messages.threads(lawyer)[0].last_read.startswith("Lu le ")

@@ -15,7 +15,7 @@ from espace.demo import LAWYER_EMAIL, LAWYER_PASSWORD, LUCE_EMAIL, LUCE_PASSWORD
 from espace.models import AuditEvent, Firm, OneTimeToken, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services.accounts import auth
-from espace.services.firm import clients as admin_clients
+from espace.services.firm import clients as firm_clients
 from espace.services.mail import mailer
 from tests.admin_helpers import account_by_email, claire, paul_client_id, queued, session_token, user, user_by_email
 
@@ -39,17 +39,17 @@ def test_a_client_cannot_call_any_client_service(demo):
     luce = user(demo["client_user_id"])
     cid = demo["client_id"]
     calls = [
-        lambda: admin_clients.list_clients(luce, ""),
-        lambda: admin_clients.dashboard(luce),
-        lambda: admin_clients.get_client(luce, cid),
-        lambda: admin_clients.create_client(luce, NEW),
-        lambda: admin_clients.update_client(luce, cid, NEW),
-        lambda: admin_clients.deactivate_client(luce, demo["other_client_id"]),
-        lambda: admin_clients.reactivate_client(luce, cid),
-        lambda: admin_clients.send_invitation(luce, cid),
-        lambda: admin_clients.resend_invitation(luce, cid),
+        lambda: firm_clients.list_clients(luce, ""),
+        lambda: firm_clients.dashboard(luce),
+        lambda: firm_clients.get_client(luce, cid),
+        lambda: firm_clients.create_client(luce, NEW),
+        lambda: firm_clients.update_client(luce, cid, NEW),
+        lambda: firm_clients.deactivate_client(luce, demo["other_client_id"]),
+        lambda: firm_clients.reactivate_client(luce, cid),
+        lambda: firm_clients.send_invitation(luce, cid),
+        lambda: firm_clients.resend_invitation(luce, cid),
         lambda: audit.for_client(luce, demo["client_user_id"]),
-        lambda: admin_clients.list_clients(None, ""),
+        lambda: firm_clients.list_clients(None, ""),
     ]
     for call in calls:
         with pytest.raises(AccessDenied):
@@ -63,57 +63,57 @@ def test_another_firm_sees_and_changes_nothing(demo):
     other = claire()
     cid = demo["client_id"]
     for call in [
-        lambda: admin_clients.get_client(other, cid),
-        lambda: admin_clients.update_client(other, cid, {**NEW, "email": LUCE_EMAIL}),
-        lambda: admin_clients.deactivate_client(other, cid),
-        lambda: admin_clients.reactivate_client(other, cid),
-        lambda: admin_clients.resend_invitation(other, cid),
+        lambda: firm_clients.get_client(other, cid),
+        lambda: firm_clients.update_client(other, cid, {**NEW, "email": LUCE_EMAIL}),
+        lambda: firm_clients.deactivate_client(other, cid),
+        lambda: firm_clients.reactivate_client(other, cid),
+        lambda: firm_clients.resend_invitation(other, cid),
         lambda: audit.for_client(other, demo["client_user_id"]),
-        lambda: admin_clients.get_client(other, "abc"),
-        lambda: admin_clients.get_client(other, -1),
-        lambda: admin_clients.get_client(other, demo["client_user_id"] + 10_000),
+        lambda: firm_clients.get_client(other, "abc"),
+        lambda: firm_clients.get_client(other, -1),
+        lambda: firm_clients.get_client(other, demo["client_user_id"] + 10_000),
     ]:
         with pytest.raises(AccessDenied):
             call()
     assert user(demo["client_user_id"]).active
     assert user(demo["client_user_id"]).nom == "ALEXANDER"
-    names = [r.name for r in admin_clients.list_clients(other, "").rows]
+    names = [r.name for r in firm_clients.list_clients(other, "").rows]
     assert names == ["MARTIN Paul", "NOEL Sophie"]
-    assert admin_clients.list_clients(other, "alexander").rows == []
+    assert firm_clients.list_clients(other, "alexander").rows == []
     # Delmas cannot reach Claire's client either.
     with pytest.raises(AccessDenied):
-        admin_clients.get_client(lawyer(demo), paul_client_id())
+        firm_clients.get_client(lawyer(demo), paul_client_id())
     # A lawyer's user id is not a client: no trail through for_client.
     with pytest.raises(AccessDenied):
         audit.for_client(lawyer(demo), demo["lawyer_id"])
 
 
 def test_list_search_and_last_login(demo):
-    rows = admin_clients.list_clients(lawyer(demo), "").rows
+    rows = firm_clients.list_clients(lawyer(demo), "").rows
     assert [r.name for r in rows] == ["ALEXANDER Luce", "BERTRAND Marc", "NOEL Sophie"]
-    found = admin_clients.list_clients(lawyer(demo), "  aLeXan ")
+    found = firm_clients.list_clients(lawyer(demo), "  aLeXan ")
     assert [r.name for r in found.rows] == ["ALEXANDER Luce"] and found.total == 1
-    assert [r.name for r in admin_clients.list_clients(lawyer(demo), "perols").rows] == ["ALEXANDER Luce"]
-    assert admin_clients.list_clients(lawyer(demo), "%").rows == []  # LIKE wildcards are literal
+    assert [r.name for r in firm_clients.list_clients(lawyer(demo), "perols").rows] == ["ALEXANDER Luce"]
+    assert firm_clients.list_clients(lawyer(demo), "%").rows == []  # LIKE wildcards are literal
     with session_scope() as s:
         marc = s.get(User, demo["other_client_user_id"])
         marc.last_login_at = None
         s.add(marc)
         s.commit()
     session_token(LUCE_EMAIL, LUCE_PASSWORD)
-    rows = {r.name: r for r in admin_clients.list_clients(lawyer(demo), "").rows}
+    rows = {r.name: r for r in firm_clients.list_clients(lawyer(demo), "").rows}
     assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", rows["ALEXANDER Luce"].last_login)
     assert rows["BERTRAND Marc"].last_login == "Jamais"
 
 
 def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
-    result = admin_clients.create_client(lawyer(demo), NEW)
+    result = firm_clients.create_client(lawyer(demo), NEW)
     assert result.ok, result.errors
     assert result.message == "Invitation envoyée à paul.durand@example.com."
     new_user = user_by_email("paul.durand@example.com")
     assert new_user.role == "client" and new_user.firm_id == demo["firm_id"]
     assert account_by_email("paul.durand@example.com").password_hash is None
-    detail = admin_clients.get_client(lawyer(demo), result.value)
+    detail = firm_clients.get_client(lawyer(demo), result.value)
     assert detail.values["ville"] == "MONTPELLIER" and detail.last_login == "Jamais"
     assert detail.status == "Invitation en attente" and detail.can_resend
     # The invitation is queued with the manual's content.
@@ -135,16 +135,16 @@ def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
     assert auth.reset_password(token, "Nouveau-Passe-2024", "Nouveau-Passe-2024", "invite").ok
     assert not auth.reset_password(token, "Autre-Passe-2024!", "Autre-Passe-2024!", "invite").ok
     assert auth.login("paul.durand@example.com", "Nouveau-Passe-2024").ok
-    detail = admin_clients.get_client(lawyer(demo), result.value)
+    detail = firm_clients.get_client(lawyer(demo), result.value)
     assert detail.status == "Actif" and not detail.can_resend
     assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", detail.last_login)
     # Once activated, resending is refused (the client uses « Mot de passe oublié ? »).
-    again = admin_clients.resend_invitation(lawyer(demo), result.value)
+    again = firm_clients.resend_invitation(lawyer(demo), result.value)
     assert not again.ok and "Mot de passe oublié" in again.errors["form"]
 
 
 def test_an_expired_invitation_is_refused(demo):
-    result = admin_clients.create_client(lawyer(demo), NEW)
+    result = firm_clients.create_client(lawyer(demo), NEW)
     token = _token_from(queued("paul.durand@example.com")[-1][1]["link"])
     with session_scope() as s:
         tok = s.exec(select(OneTimeToken).where(OneTimeToken.purpose == "invite")).one()
@@ -153,13 +153,13 @@ def test_an_expired_invitation_is_refused(demo):
         s.commit()
     assert not auth.reset_link_is_valid(token, "invite")
     assert not auth.reset_password(token, "Nouveau-Passe-2024", "Nouveau-Passe-2024", "invite").ok
-    assert "n'est plus valable" in admin_clients.get_client(lawyer(demo), result.value).invitation
+    assert "n'est plus valable" in firm_clients.get_client(lawyer(demo), result.value).invitation
 
 
 def test_resend_replaces_the_previous_link(demo):
-    result = admin_clients.create_client(lawyer(demo), NEW)
+    result = firm_clients.create_client(lawyer(demo), NEW)
     first = _token_from(queued("paul.durand@example.com")[-1][1]["link"])
-    again = admin_clients.resend_invitation(lawyer(demo), result.value)
+    again = firm_clients.resend_invitation(lawyer(demo), result.value)
     assert again.ok and again.message == "Invitation envoyée à paul.durand@example.com."
     emails = queued("paul.durand@example.com")
     assert len(emails) == 2
@@ -171,7 +171,7 @@ def test_resend_replaces_the_previous_link(demo):
 
 
 def test_create_validation_keeps_nothing_and_refuses_a_taken_identifier(demo):
-    result = admin_clients.create_client(lawyer(demo), {"nom": " ", "prenom": "", "email": "pas-une-adresse",
+    result = firm_clients.create_client(lawyer(demo), {"nom": " ", "prenom": "", "email": "pas-une-adresse",
                                                         "code_postal": "123", "tel": "12"})
     assert not result.ok
     assert result.errors["nom"] == "Ce champ est obligatoire." and result.errors["prenom"] == "Ce champ est obligatoire."
@@ -180,9 +180,9 @@ def test_create_validation_keeps_nothing_and_refuses_a_taken_identifier(demo):
     assert result.errors["tel"].startswith("Numéro invalide")
     assert "adresse" not in result.errors and "mobile" not in result.errors  # optional
     # Only a duplicate inside the firm is reported (another firm's address: test_identities).
-    taken = admin_clients.create_client(lawyer(demo), {**NEW, "email": "MARC.bertrand@example.com"})
+    taken = firm_clients.create_client(lawyer(demo), {**NEW, "email": "MARC.bertrand@example.com"})
     assert not taken.ok and taken.errors["email"] == "Cette adresse e-mail est déjà celle d'un compte de votre cabinet."
-    minimal = admin_clients.create_client(lawyer(demo), {"nom": "SIMPLE", "prenom": "Anne", "email": "anne@example.com"})
+    minimal = firm_clients.create_client(lawyer(demo), {"nom": "SIMPLE", "prenom": "Anne", "email": "anne@example.com"})
     assert minimal.ok, minimal.errors
     with session_scope() as s:
         assert len(s.exec(select(User).where(User.firm_id == demo["firm_id"], User.role == "client")).all()) == 4
@@ -190,12 +190,12 @@ def test_create_validation_keeps_nothing_and_refuses_a_taken_identifier(demo):
 
 def test_update_client(demo):
     cid = demo["other_client_id"]
-    current = admin_clients.get_client(lawyer(demo), cid).values
-    bad = admin_clients.update_client(lawyer(demo), cid, {**current, "email": LUCE_EMAIL})
+    current = firm_clients.get_client(lawyer(demo), cid).values
+    bad = firm_clients.update_client(lawyer(demo), cid, {**current, "email": LUCE_EMAIL})
     assert not bad.ok and "déjà celle d'un compte de votre cabinet" in bad.errors["email"]
-    ok = admin_clients.update_client(lawyer(demo), cid, {**current, "ville": "SETE", "code_postal": "34200"})
+    ok = firm_clients.update_client(lawyer(demo), cid, {**current, "ville": "SETE", "code_postal": "34200"})
     assert ok.ok and ok.message == "Les coordonnées du client ont été enregistrées."
-    assert admin_clients.get_client(lawyer(demo), cid).values["ville"] == "SETE"
+    assert firm_clients.get_client(lawyer(demo), cid).values["ville"] == "SETE"
     trail = audit.for_client(lawyer(demo), demo["other_client_user_id"])["events"]
     assert trail[0]["action"] == "Coordonnées modifiées par le cabinet" and "Ville" in trail[0]["detail"]
 
@@ -203,14 +203,14 @@ def test_update_client(demo):
 def test_deactivation_closes_the_sessions_at_once(demo):
     token = session_token(LUCE_EMAIL, LUCE_PASSWORD)
     assert auth.current_user(token) is not None
-    result = admin_clients.deactivate_client(lawyer(demo), demo["client_id"])
+    result = firm_clients.deactivate_client(lawyer(demo), demo["client_id"])
     assert result.ok and "sessions ont été fermées" in result.message
     assert auth.current_user(token) is None
     assert not auth.login(LUCE_EMAIL, LUCE_PASSWORD).ok
-    assert [r.status for r in admin_clients.list_clients(lawyer(demo), "alexander").rows] == ["Désactivé"]
-    refused = admin_clients.resend_invitation(lawyer(demo), demo["client_id"])
+    assert [r.status for r in firm_clients.list_clients(lawyer(demo), "alexander").rows] == ["Désactivé"]
+    refused = firm_clients.resend_invitation(lawyer(demo), demo["client_id"])
     assert not refused.ok and "désactivé" in refused.errors["form"]
-    assert admin_clients.reactivate_client(lawyer(demo), demo["client_id"]).ok
+    assert firm_clients.reactivate_client(lawyer(demo), demo["client_id"]).ok
     assert auth.current_user(token) is None  # revoked sessions stay revoked
     assert auth.login(LUCE_EMAIL, LUCE_PASSWORD).ok
 
@@ -221,7 +221,7 @@ def test_temporary_password_flow(demo):
         firm.invite_with_temporary_password = True
         s.add(firm)
         s.commit()
-    result = admin_clients.create_client(lawyer(demo), NEW)
+    result = firm_clients.create_client(lawyer(demo), NEW)
     assert result.ok and result.message == "Mot de passe provisoire envoyé à paul.durand@example.com."
     [(row, ctx)] = queued("paul.durand@example.com")
     assert row.template == "temporary_password"
@@ -236,7 +236,7 @@ def test_temporary_password_flow(demo):
     from espace.http.core import home_path_for
 
     assert home_path_for(opened) == "/premiere-connexion"
-    assert admin_clients.get_client(lawyer(demo), result.value).can_resend
+    assert firm_clients.get_client(lawyer(demo), result.value).can_resend
     changed = auth.change_password(token, ctx["password"], "Mon-Propre-Passe-1", "Mon-Propre-Passe-1")
     assert changed.ok
     assert not account_by_email("paul.durand@example.com").must_change_password
@@ -251,10 +251,10 @@ def test_resending_a_temporary_password_replaces_it(demo):
         firm.invite_with_temporary_password = True
         s.add(firm)
         s.commit()
-    result = admin_clients.create_client(lawyer(demo), NEW)
+    result = firm_clients.create_client(lawyer(demo), NEW)
     first = queued("paul.durand@example.com")[-1][1]["password"]
     token = session_token("paul.durand@example.com", first)
-    assert admin_clients.resend_invitation(lawyer(demo), result.value).ok
+    assert firm_clients.resend_invitation(lawyer(demo), result.value).ok
     second = queued("paul.durand@example.com")[-1][1]["password"]
     assert first != second
     assert auth.current_user(token) is None
@@ -265,8 +265,8 @@ def test_resending_a_temporary_password_replaces_it(demo):
 def test_audit_trail_of_one_client(demo):
     session_token(LUCE_EMAIL, LUCE_PASSWORD)
     auth.login(LUCE_EMAIL, "mauvais mot de passe")
-    admin_clients.deactivate_client(lawyer(demo), demo["client_id"])
-    admin_clients.reactivate_client(lawyer(demo), demo["client_id"])
+    firm_clients.deactivate_client(lawyer(demo), demo["client_id"])
+    firm_clients.reactivate_client(lawyer(demo), demo["client_id"])
     session_token(LAWYER_EMAIL, LAWYER_PASSWORD)  # the lawyer's own login is not in Luce's trail
     trail = audit.for_client(lawyer(demo), demo["client_user_id"])
     actions = [e["action"] for e in trail["events"]]
@@ -282,9 +282,9 @@ def test_audit_trail_of_one_client(demo):
 
 
 def test_dashboard_counts(demo):
-    admin_clients.create_client(lawyer(demo), NEW)
-    assert admin_clients.dashboard(lawyer(demo)) == admin_clients.Counts(clients=4, active=4, pending=1, dossiers=6)
-    assert admin_clients.dashboard(claire()) == admin_clients.Counts(clients=2, active=2, pending=0, dossiers=2)
+    firm_clients.create_client(lawyer(demo), NEW)
+    assert firm_clients.dashboard(lawyer(demo)) == firm_clients.Counts(clients=4, active=4, pending=1, dossiers=6)
+    assert firm_clients.dashboard(claire()) == firm_clients.Counts(clients=2, active=2, pending=0, dossiers=2)
 
 
 def test_trail_shows_shares_and_downloads(demo):
@@ -320,11 +320,11 @@ def test_trail_shows_shares_and_downloads(demo):
 
 def test_correcting_the_email_kills_the_links_sent_to_the_old_address(demo):
     """A typo fixed by the firm: whoever got the invitation at the wrong address can no longer use it."""
-    result = admin_clients.create_client(lawyer(demo), {**NEW, "email": "paul.durand@exmaple.com"})
+    result = firm_clients.create_client(lawyer(demo), {**NEW, "email": "paul.durand@exmaple.com"})
     [(_row, ctx)] = queued("paul.durand@exmaple.com")
     token = _token_from(ctx["link"])
-    current = admin_clients.get_client(lawyer(demo), result.value).values
-    fixed = admin_clients.update_client(lawyer(demo), result.value, {**current, "email": "paul.durand@example.com"})
+    current = firm_clients.get_client(lawyer(demo), result.value).values
+    fixed = firm_clients.update_client(lawyer(demo), result.value, {**current, "email": "paul.durand@example.com"})
     assert fixed.ok, fixed.errors
     assert not auth.reset_link_is_valid(token, "invite")
     assert not auth.reset_password(token, "Vole-Mot2passe!", "Vole-Mot2passe!", "invite").ok

@@ -12,7 +12,7 @@ from espace.db import session_scope
 from espace.models import AuditEvent, Dossier, User
 from espace.services import AccessDenied
 from espace.services.client import dossier_view
-from espace.services.firm import dossiers as admin_dossiers
+from espace.services.firm import dossiers as firm_dossiers
 from tests.admin_helpers import claire, paul_client_id, user
 
 
@@ -30,11 +30,11 @@ def test_a_client_cannot_call_any_dossier_service(demo):
     luce = user(demo["client_user_id"])
     did = demo["dossier_ids"][0]
     for call in [
-        lambda: admin_dossiers.options(luce),
-        lambda: admin_dossiers.list_dossiers(luce),
-        lambda: admin_dossiers.get_dossier(luce, did),
-        lambda: admin_dossiers.create_dossier(luce, form(demo)),
-        lambda: admin_dossiers.update_dossier(luce, did, form(demo)),
+        lambda: firm_dossiers.options(luce),
+        lambda: firm_dossiers.list_dossiers(luce),
+        lambda: firm_dossiers.get_dossier(luce, did),
+        lambda: firm_dossiers.create_dossier(luce, form(demo)),
+        lambda: firm_dossiers.update_dossier(luce, did, form(demo)),
     ]:
         with pytest.raises(AccessDenied):
             call()
@@ -46,24 +46,24 @@ def test_another_firm_ids_are_refused(demo):
     other = claire()
     did = demo["dossier_ids"][0]
     for call in [
-        lambda: admin_dossiers.get_dossier(other, did),
-        lambda: admin_dossiers.update_dossier(other, did, form(demo, client_ids=[str(paul_client_id())],
+        lambda: firm_dossiers.get_dossier(other, did),
+        lambda: firm_dossiers.update_dossier(other, did, form(demo, client_ids=[str(paul_client_id())],
                                                                interlocutor_id=str(other.id))),
         # Claire's own dossier, but with Delmas's client or Delmas as interlocutor.
-        lambda: admin_dossiers.update_dossier(other, demo["other_firm_dossier_id"],
+        lambda: firm_dossiers.update_dossier(other, demo["other_firm_dossier_id"],
                                               form(demo, client_ids=[str(demo["client_id"])],
                                                    interlocutor_id=str(other.id))),
-        lambda: admin_dossiers.create_dossier(other, form(demo, interlocutor_id=str(other.id))),
-        lambda: admin_dossiers.create_dossier(other, form(demo, client_ids=[str(paul_client_id())])),
-        lambda: admin_dossiers.list_dossiers(other, client_id=demo["client_id"]),
-        lambda: admin_dossiers.list_dossiers(other, interlocutor_id=demo["lawyer_id"]),
-        lambda: admin_dossiers.get_dossier(other, "1 OR 1=1"),
+        lambda: firm_dossiers.create_dossier(other, form(demo, interlocutor_id=str(other.id))),
+        lambda: firm_dossiers.create_dossier(other, form(demo, client_ids=[str(paul_client_id())])),
+        lambda: firm_dossiers.list_dossiers(other, client_id=demo["client_id"]),
+        lambda: firm_dossiers.list_dossiers(other, interlocutor_id=demo["lawyer_id"]),
+        lambda: firm_dossiers.get_dossier(other, "1 OR 1=1"),
     ]:
         with pytest.raises(AccessDenied):
             call()
-    assert [r.reference for r in admin_dossiers.list_dossiers(other).rows] == ["2025LER/0002", "2024LER/0001"]
-    assert [c.name for c in admin_dossiers.options(other).clients] == ["MARTIN Paul", "NOEL Sophie"]
-    assert [i.name for i in admin_dossiers.options(other).interlocutors] == ["LEROY Claire"]
+    assert [r.reference for r in firm_dossiers.list_dossiers(other).rows] == ["2025LER/0002", "2024LER/0001"]
+    assert [c.name for c in firm_dossiers.options(other).clients] == ["MARTIN Paul", "NOEL Sophie"]
+    assert [i.name for i in firm_dossiers.options(other).interlocutors] == ["LEROY Claire"]
     with session_scope() as s:
         d = s.get(Dossier, did)
         assert d.firm_id == demo["firm_id"] and d.interlocutor_id == demo["lawyer_id"]
@@ -71,15 +71,15 @@ def test_another_firm_ids_are_refused(demo):
 
 def test_a_client_is_not_an_interlocutor(demo):
     with pytest.raises(AccessDenied):
-        admin_dossiers.create_dossier(lawyer(demo), form(demo, interlocutor_id=str(demo["client_user_id"])))
+        firm_dossiers.create_dossier(lawyer(demo), form(demo, interlocutor_id=str(demo["client_user_id"])))
 
 
 def test_create_then_the_client_sees_it(demo):
-    result = admin_dossiers.create_dossier(lawyer(demo), form(demo, client_ids=[str(demo["client_id"]),
+    result = firm_dossiers.create_dossier(lawyer(demo), form(demo, client_ids=[str(demo["client_id"]),
                                                                                str(demo["other_client_id"])]))
     assert result.ok, result.errors
     assert result.message == "Le dossier 2026IIDOS/0001 a été créé."
-    got = admin_dossiers.get_dossier(lawyer(demo), result.value)
+    got = firm_dossiers.get_dossier(lawyer(demo), result.value)
     assert got.reference == "2026IIDOS/0001" and got.label == "ALEXANDER / BAIL"
     assert sorted(got.client_ids) == sorted([demo["client_id"], demo["other_client_id"]])
     view = dossier_view.dossier(user(demo["client_user_id"]), result.value)
@@ -91,28 +91,28 @@ def test_create_then_the_client_sees_it(demo):
 
 
 def test_validation_and_reference_unique_per_firm(demo):
-    empty = admin_dossiers.create_dossier(lawyer(demo), {"reference": " ", "label": "", "client_ids": [],
+    empty = firm_dossiers.create_dossier(lawyer(demo), {"reference": " ", "label": "", "client_ids": [],
                                                          "interlocutor_id": ""})
     assert not empty.ok
     assert empty.errors == {"reference": "Ce champ est obligatoire.", "label": "Ce champ est obligatoire.",
                             "clients": "Choisissez au moins un client.", "interlocutor": "Choisissez l'interlocuteur."}
-    taken = admin_dossiers.create_dossier(lawyer(demo), form(demo, reference="2017iidos/1529"))
+    taken = firm_dossiers.create_dossier(lawyer(demo), form(demo, reference="2017iidos/1529"))
     assert not taken.ok and taken.errors["reference"].startswith("Cette référence est déjà utilisée")
     # The other firm's reference is free in this firm.
-    assert admin_dossiers.create_dossier(lawyer(demo), form(demo, reference="2024LER/0001")).ok
-    long = admin_dossiers.create_dossier(lawyer(demo), form(demo, reference="X" * 51))
+    assert firm_dossiers.create_dossier(lawyer(demo), form(demo, reference="2024LER/0001")).ok
+    long = firm_dossiers.create_dossier(lawyer(demo), form(demo, reference="X" * 51))
     assert long.errors["reference"] == "50 caractères maximum."
 
 
 def test_update_changes_clients_and_access(demo):
     did = demo["other_dossier_id"]  # Marc's dossier
-    current = admin_dossiers.get_dossier(lawyer(demo), did)
+    current = firm_dossiers.get_dossier(lawyer(demo), did)
     assert current.client_ids == [demo["other_client_id"]]
-    taken = admin_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "reference": "2017IIDOS/1529"})
+    taken = firm_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "reference": "2017IIDOS/1529"})
     assert not taken.ok and "déjà utilisée" in taken.errors["reference"]
-    same = admin_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "label": "BERTRAND / PRUD'HOMMES"})
+    same = firm_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "label": "BERTRAND / PRUD'HOMMES"})
     assert same.ok
-    moved = admin_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "label": "BERTRAND / PRUD'HOMMES",
+    moved = firm_dossiers.update_dossier(lawyer(demo), did, {**asdict(current), "label": "BERTRAND / PRUD'HOMMES",
                                                               "client_ids": [str(demo["client_id"])]})
     assert moved.ok, moved.errors
     assert dossier_view.dossier(user(demo["client_user_id"]), did).label == "BERTRAND / PRUD'HOMMES"
@@ -122,14 +122,14 @@ def test_update_changes_clients_and_access(demo):
 
 def test_list_filters(demo):
     me = lawyer(demo)
-    everything = admin_dossiers.list_dossiers(me)
+    everything = firm_dossiers.list_dossiers(me)
     assert everything.total == 6
     row = next(r for r in everything.rows if r.reference == "2022IIDOS/0555")
     assert row.clients == "BERTRAND Marc" and row.interlocutor == "DELMAS Fabien"
-    assert [r.reference for r in admin_dossiers.list_dossiers(me, search="bertrand").rows] == ["2022IIDOS/0555"]
-    assert [r.reference for r in admin_dossiers.list_dossiers(me, search="1529").rows] == ["2017IIDOS/1529"]
-    assert admin_dossiers.list_dossiers(me, client_id=demo["client_id"]).total == 4
-    assert admin_dossiers.list_dossiers(me, client_id=demo["other_client_id"]).total == 1
-    assert admin_dossiers.list_dossiers(me, interlocutor_id=demo["lawyer_id"]).total == 6
-    assert admin_dossiers.list_dossiers(me, search="agence immo", client_id=demo["client_id"]).total == 1
-    assert admin_dossiers.list_dossiers(me, search="introuvable").rows == []
+    assert [r.reference for r in firm_dossiers.list_dossiers(me, search="bertrand").rows] == ["2022IIDOS/0555"]
+    assert [r.reference for r in firm_dossiers.list_dossiers(me, search="1529").rows] == ["2017IIDOS/1529"]
+    assert firm_dossiers.list_dossiers(me, client_id=demo["client_id"]).total == 4
+    assert firm_dossiers.list_dossiers(me, client_id=demo["other_client_id"]).total == 1
+    assert firm_dossiers.list_dossiers(me, interlocutor_id=demo["lawyer_id"]).total == 6
+    assert firm_dossiers.list_dossiers(me, search="agence immo", client_id=demo["client_id"]).total == 1
+    assert firm_dossiers.list_dossiers(me, search="introuvable").rows == []

@@ -10,7 +10,7 @@ from sqlmodel import select
 from espace.__main__ import main
 from espace.db import session_scope
 from espace.models import Account, Client, User
-from espace.services.firm import clients as admin_clients
+from espace.services.firm import clients as firm_clients
 from espace.services.firm import team
 from tests.admin_helpers import user
 
@@ -48,7 +48,7 @@ def rows(email: str) -> dict[str, dict[str, object]]:
 @pytest.mark.parametrize("address", REFUSED)
 def test_the_command_line_refuses_the_addresses_admin_refuses_with_its_message(demo, capsys, address):
     lawyer = user(demo["lawyer_id"])
-    by_admin = admin_clients.create_client(lawyer, {**CLIENT, "email": address})
+    by_admin = firm_clients.create_client(lawyer, {**CLIENT, "email": address})
     assert not by_admin.ok and "email" in by_admin.errors
     assert main(cli_args("create-client", lawyer.firm_id, address, CLIENT)) == 2
     assert f"--email : {by_admin.errors['email']}" in capsys.readouterr().err
@@ -65,7 +65,7 @@ def test_the_command_line_refuses_the_addresses_admin_refuses_with_its_message(d
 def test_the_command_line_refuses_what_admin_refuses_in_a_client_s_details(demo, capsys):
     lawyer = user(demo["lawyer_id"])
     bad = {**CLIENT, "code_postal": "3400", "tel": "12"}
-    by_admin = admin_clients.create_client(lawyer, {**bad, "email": "paul.durand@example.com"})
+    by_admin = firm_clients.create_client(lawyer, {**bad, "email": "paul.durand@example.com"})
     assert not by_admin.ok and set(by_admin.errors) == {"code_postal", "tel"}
     assert main(cli_args("create-client", lawyer.firm_id, "paul.durand@example.com", bad)) == 2
     err = capsys.readouterr().err
@@ -75,7 +75,7 @@ def test_the_command_line_refuses_what_admin_refuses_in_a_client_s_details(demo,
 
 def test_a_client_made_by_the_command_line_is_the_rows_admin_makes(demo, capsys):
     lawyer = user(demo["lawyer_id"])
-    assert admin_clients.create_client(lawyer, {**CLIENT, "email": "  Paul.Admin@Example.com "}).ok
+    assert firm_clients.create_client(lawyer, {**CLIENT, "email": "  Paul.Admin@Example.com "}).ok
     assert main(cli_args("create-client", lawyer.firm_id, "  Paul.Cli@Example.com ", CLIENT)) == 0
     by_admin, by_cli = rows("paul.admin@example.com"), rows("paul.cli@example.com")
     assert set(by_admin) == set(by_cli) == {"user", "account", "client"}

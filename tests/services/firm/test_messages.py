@@ -13,7 +13,7 @@ from espace.domain.outcome import Outcome
 from espace.models import DossierClient, Message, MessageDirection, OutboxEmail
 from espace.services import AccessDenied
 from espace.services.client import messaging
-from espace.services.firm import messages as admin_messages
+from espace.services.firm import messages as firm_messages
 from espace.services.mail import mailer
 from tests import admin_helpers
 
@@ -39,22 +39,22 @@ def _answers() -> list[OutboxEmail]:
 
 
 def test_threads_count_unread_until_the_thread_is_read(people, dossier):
-    threads = admin_messages.threads(people["lawyer"])
+    threads = firm_messages.threads(people["lawyer"])
     assert len(threads) == 1
     t = threads[0]
     assert t.dossier_id == dossier and t.unread == 2 and t.total == 2
     assert t.last_subject == "Pièce manquante" and t.clients == "ALEXANDER Luce"
-    assert admin_messages.unread_count(people["lawyer"]) == 2
-    assert admin_messages.unread_count(people["lawyer"], dossier) == 2
-    thread = admin_messages.read_thread(people["lawyer"], dossier)
+    assert firm_messages.unread_count(people["lawyer"]) == 2
+    assert firm_messages.unread_count(people["lawyer"], dossier) == 2
+    thread = firm_messages.read_thread(people["lawyer"], dossier)
     assert [m["subject"] for m in thread] == ["Question sur l'audience", "Pièce manquante"]
-    assert admin_messages.threads(people["lawyer"])[0].unread == 0
-    assert admin_messages.unread_count(people["lawyer"]) == 0
+    assert firm_messages.threads(people["lawyer"])[0].unread == 0
+    assert firm_messages.unread_count(people["lawyer"]) == 0
 
 
 def test_answer_appears_in_the_clients_thread_and_is_emailed_escaped(people, dossier):
     body = "Bonjour,\n<script>alert(1)</script> l'audience est fixée au 12/03."
-    result = admin_messages.answer(people["lawyer"], dossier, body, "Votre audience")
+    result = firm_messages.answer(people["lawyer"], dossier, body, "Votre audience")
     ok, errors = result.ok, result.errors
     assert ok and errors == {}
     thread = messaging.thread(people["luce"], dossier)
@@ -77,7 +77,7 @@ def test_answer_goes_to_every_client_of_the_dossier(demo, people, dossier):
     with session_scope() as s:
         s.add(DossierClient(dossier_id=dossier, client_id=demo["other_client_id"]))
         s.commit()
-    result = admin_messages.answer(people["lawyer"], dossier, "À vous deux.", "")
+    result = firm_messages.answer(people["lawyer"], dossier, "À vous deux.", "")
     ok = result.ok
     assert ok
     assert sorted(e.to for e in _answers()) == sorted([LUCE_EMAIL, MARC_EMAIL])
@@ -86,9 +86,9 @@ def test_answer_goes_to_every_client_of_the_dossier(demo, people, dossier):
 
 
 def test_answer_needs_a_body(people, dossier):
-    assert admin_messages.answer(people["lawyer"], dossier, "  \n ", "Objet") == Outcome.refused(
+    assert firm_messages.answer(people["lawyer"], dossier, "  \n ", "Objet") == Outcome.refused(
         {"body": "Ce champ est obligatoire."})
-    result = admin_messages.answer(people["lawyer"], dossier, "x", "o" * 151)
+    result = firm_messages.answer(people["lawyer"], dossier, "x", "o" * 151)
     ok, errors = result.ok, result.errors
     assert not ok and "150" in errors["subject"]
     assert _answers() == []
@@ -101,21 +101,21 @@ def test_answer_needs_a_body(people, dossier):
 def test_other_firm_lawyer_and_client_are_refused(demo, people, dossier, who):
     actor = people[who]
     if who == "claire":
-        assert admin_messages.threads(actor) == []
-        assert admin_messages.unread_count(actor) == 0
+        assert firm_messages.threads(actor) == []
+        assert firm_messages.unread_count(actor) == 0
     else:
         with pytest.raises(AccessDenied):
-            admin_messages.threads(actor)
+            firm_messages.threads(actor)
         with pytest.raises(AccessDenied):
-            admin_messages.unread_count(actor)
+            firm_messages.unread_count(actor)
     with pytest.raises(AccessDenied):
-        admin_messages.read_thread(actor, dossier)
+        firm_messages.read_thread(actor, dossier)
     with pytest.raises(AccessDenied):
-        admin_messages.unread_count(actor, dossier)
+        firm_messages.unread_count(actor, dossier)
     with pytest.raises(AccessDenied):
-        admin_messages.answer(actor, dossier, "Intrusion", "x")
+        firm_messages.answer(actor, dossier, "Intrusion", "x")
     # Nothing was read or written.
-    assert admin_messages.threads(people["lawyer"])[0].unread == 2
+    assert firm_messages.threads(people["lawyer"])[0].unread == 2
     assert _answers() == []
     with pytest.raises(AccessDenied):
-        admin_messages.answer(people["lawyer"], demo["other_firm_dossier_id"], "x", "y")
+        firm_messages.answer(people["lawyer"], demo["other_firm_dossier_id"], "x", "y")

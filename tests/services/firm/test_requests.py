@@ -15,7 +15,7 @@ from espace.models import AuditEvent, Client, ContactRequest, ContactStatus, Out
 from espace.services import AccessDenied
 from espace.services.accounts import auth
 from espace.services.client import contact
-from espace.services.firm import requests as admin_requests
+from espace.services.firm import requests as firm_requests
 from tests import admin_helpers
 
 NEW = {
@@ -44,7 +44,7 @@ def _emails(template: str) -> list[OutboxEmail]:
 
 
 def test_pending_request_shows_old_and_new_values(people, request_id):
-    rows = admin_requests.list_requests(people["lawyer"])
+    rows = firm_requests.list_requests(people["lawyer"])
     assert len(rows) == 1
     row = rows[0]
     assert row.id == request_id and row.client == "ALEXANDER Luce"
@@ -53,12 +53,12 @@ def test_pending_request_shows_old_and_new_values(people, request_id):
     assert fields["E-mail"].old == LUCE_EMAIL and fields["E-mail"].new == "luce.alexander@example.com"
     assert fields["Nom"].changed is False
     assert row.changed == "E-mail, Adresse, Code postal, Ville"
-    assert admin_requests.pending_count(people["lawyer"]) == 1
-    assert admin_requests.list_requests(people["lawyer"], "processed") == []
+    assert firm_requests.pending_count(people["lawyer"]) == 1
+    assert firm_requests.list_requests(people["lawyer"], "processed") == []
 
 
 def test_accept_applies_values_changes_the_identifier_and_emails_the_client(people, request_id):
-    result = admin_requests.accept(people["lawyer"], request_id)
+    result = firm_requests.accept(people["lawyer"], request_id)
     ok, errors = result.ok, result.errors
     assert ok and errors == {}
     luce = admin_helpers.user(people["luce"].id)
@@ -77,20 +77,20 @@ def test_accept_applies_values_changes_the_identifier_and_emails_the_client(peop
         assert event.subject_user_id == luce.id and event.user_id == people["lawyer"].id
         row = s.get(ContactRequest, request_id)
         assert row.status == ContactStatus.acceptee and row.decided_by_id == people["lawyer"].id
-    processed = admin_requests.list_requests(people["lawyer"], "processed")
+    processed = firm_requests.list_requests(people["lawyer"], "processed")
     assert processed[0].status == "Acceptée" and processed[0].by == "DELMAS Fabien"
-    assert admin_requests.list_requests(people["lawyer"]) == []
+    assert firm_requests.list_requests(people["lawyer"]) == []
     # A second decision is refused.
-    assert admin_requests.accept(people["lawyer"], request_id) == Outcome.refused({"form": admin_requests.ALREADY})
-    assert admin_requests.refuse(people["lawyer"], request_id, "non").ok is False
+    assert firm_requests.accept(people["lawyer"], request_id) == Outcome.refused({"form": firm_requests.ALREADY})
+    assert firm_requests.refuse(people["lawyer"], request_id, "non").ok is False
 
 
 def test_accept_refused_when_the_email_is_another_member_of_the_firm(people):
     result = contact.request_update(people["luce"], {**NEW, "email": MARC_EMAIL})
     ok, _ = result.ok, result.errors
     assert ok
-    rid = admin_requests.list_requests(people["lawyer"])[0].id
-    result = admin_requests.accept(people["lawyer"], rid)
+    rid = firm_requests.list_requests(people["lawyer"])[0].id
+    result = firm_requests.accept(people["lawyer"], rid)
     ok, errors = result.ok, result.errors
     assert not ok and MARC_EMAIL in errors["form"] and "déjà celle d'un autre compte de votre cabinet" in errors["form"]
     luce = admin_helpers.user(people["luce"].id)
@@ -100,10 +100,10 @@ def test_accept_refused_when_the_email_is_another_member_of_the_firm(people):
 
 
 def test_refuse_needs_a_reason_and_emails_it(people, request_id):
-    assert admin_requests.refuse(people["lawyer"], request_id, "  ") == Outcome.refused(
+    assert firm_requests.refuse(people["lawyer"], request_id, "  ") == Outcome.refused(
         {"reason": "Indiquez le motif du refus."})
     assert contact.pending(people["luce"]) is not None
-    result = admin_requests.refuse(people["lawyer"], request_id, "Merci de joindre un justificatif de domicile.")
+    result = firm_requests.refuse(people["lawyer"], request_id, "Merci de joindre un justificatif de domicile.")
     ok, errors = result.ok, result.errors
     assert ok and errors == {}
     luce = admin_helpers.user(people["luce"].id)
@@ -112,7 +112,7 @@ def test_refuse_needs_a_reason_and_emails_it(people, request_id):
     sent = _emails("contact_refused")
     assert [e.to for e in sent] == [LUCE_EMAIL]
     assert json.loads(sent[0].context_json)["reason"] == "Merci de joindre un justificatif de domicile."
-    processed = admin_requests.list_requests(people["lawyer"], "processed")
+    processed = firm_requests.list_requests(people["lawyer"], "processed")
     assert processed[0].status == "Refusée"
     assert processed[0].reason == "Merci de joindre un justificatif de domicile."
     with session_scope() as s:
@@ -123,22 +123,22 @@ def test_refuse_needs_a_reason_and_emails_it(people, request_id):
 def test_other_firm_lawyer_and_client_are_refused(people, request_id, who):
     actor = people[who]
     if who == "claire":
-        assert admin_requests.list_requests(actor) == []  # her firm's list only
-        assert admin_requests.list_requests(actor, "processed") == []
-        assert admin_requests.pending_count(actor) == 0
+        assert firm_requests.list_requests(actor) == []  # her firm's list only
+        assert firm_requests.list_requests(actor, "processed") == []
+        assert firm_requests.pending_count(actor) == 0
     else:
         for status in ("pending", "processed"):
             with pytest.raises(AccessDenied):
-                admin_requests.list_requests(actor, status)
+                firm_requests.list_requests(actor, status)
         with pytest.raises(AccessDenied):
-            admin_requests.pending_count(actor)
+            firm_requests.pending_count(actor)
     with pytest.raises(AccessDenied):
-        admin_requests.accept(actor, request_id)
+        firm_requests.accept(actor, request_id)
     with pytest.raises(AccessDenied):
-        admin_requests.refuse(actor, request_id, "non")
+        firm_requests.refuse(actor, request_id, "non")
     with session_scope() as s:
         assert s.get(ContactRequest, request_id).status == ContactStatus.en_attente
         assert s.exec(select(Client.ville).where(Client.user_id == people["luce"].id)).one() == "PEROLS"
     for bad in ("x", None, 0, -3, str(request_id) + "0"):
         with pytest.raises(AccessDenied):
-            admin_requests.accept(people["lawyer"], bad)
+            firm_requests.accept(people["lawyer"], bad)

@@ -96,11 +96,11 @@ def test_logo_route_refuses_a_non_administrator_in_french(demo):
 
 
 def test_every_firm_role_keeps_the_firm_side(demo):
-    from espace.services.firm import clients as admin_clients
+    from espace.services.firm import clients as firm_clients
 
     for role in (Role.admin, Role.lawyer, Role.staff):
         someone = set_role(demo["staff_id"], role)
-        assert admin_clients.list_clients(someone).total == 3  # Luce, Marc, Sophie
+        assert firm_clients.list_clients(someone).total == 3  # Luce, Marc, Sophie
         assert [r.name for r in team.list_team(someone).rows] == ["DELMAS Fabien", "MOREAU Julie"]
         assert team.list_team(someone).can_manage is (role == Role.admin)
 

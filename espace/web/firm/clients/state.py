@@ -7,7 +7,7 @@ from espace.domain.contact import FIELDS
 from espace.domain.ids import parse_page
 from espace.models import User
 from espace.services import AccessDenied, audit
-from espace.services.firm import clients as admin_clients
+from espace.services.firm import clients as firm_clients
 from espace.services.firm.clients import ClientPage, ClientRow, DossierLink
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffListState, StaffState
@@ -26,7 +26,7 @@ class ClientsListState(LoadedPage, StaffListState, StaffState):
     rows: list[ClientRow] = []
 
     def _fetch(self, user: User) -> None:
-        data = admin_clients.list_clients(user, self.search, self.page)
+        data = firm_clients.list_clients(user, self.search, self.page)
         self.rows, self.total, self.page, self.pages = data.rows, data.total, data.page, data.pages
 
     @staff_event
@@ -62,7 +62,7 @@ class ClientNewState(LoadedPage, StaffState):
 
     @staff_event
     def submit(self, user: User, form: dict):
-        result = admin_clients.create_client(user, _form_values(form))
+        result = firm_clients.create_client(user, _form_values(form))
         self.errors = result.errors
         if result.ok:
             self.message = "Client créé. " + result.message
@@ -99,7 +99,7 @@ class ClientDetailState(LoadedPage, StaffState):
     _user_id: int = 0
 
     def _fill(self, user: User) -> None:
-        self._show(admin_clients.client_page(user, self.client_id, self.events_page))
+        self._show(firm_clients.client_page(user, self.client_id, self.events_page))
 
     def _show(self, page: ClientPage | None) -> None:
         """What the page shows, as one service call answered it (a load or an action)."""
@@ -158,7 +158,7 @@ class ClientDetailState(LoadedPage, StaffState):
     def save(self, user: User, form: dict):
         values = _form_values(form)
         try:
-            result = admin_clients.update_client(user, self.client_id, values, self.events_page)
+            result = firm_clients.update_client(user, self.client_id, values, self.events_page)
         except AccessDenied:
             self.reset()
             self.not_found = True
@@ -176,15 +176,15 @@ class ClientDetailState(LoadedPage, StaffState):
 
     @staff_event
     def deactivate(self, user: User):
-        return self._act(user, admin_clients.deactivate_client)
+        return self._act(user, firm_clients.deactivate_client)
 
     @staff_event
     def reactivate(self, user: User):
-        return self._act(user, admin_clients.reactivate_client)
+        return self._act(user, firm_clients.reactivate_client)
 
     @staff_event
     def resend(self, user: User):
-        return self._act(user, admin_clients.resend_invitation)
+        return self._act(user, firm_clients.resend_invitation)
 
     @staff_event
     def events_go(self, user: User, page: int):

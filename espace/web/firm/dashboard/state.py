@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from espace.models import User
-from espace.services.firm import clients as admin_clients
+from espace.services.firm import clients as firm_clients
 from espace.services.firm.clients import Counts
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
@@ -14,5 +14,5 @@ class DashboardState(LoadedPage, StaffState):
 
     @staff_event
     def load(self, user: User):
-        self.counts = admin_clients.dashboard(user)
+        self.counts = firm_clients.dashboard(user)
         self.loaded = True

@@ -10,7 +10,7 @@ from espace.web.components.items import file_link
 from espace.web.components.layout import Missing, firm_page
 from espace.web.components.upload_zone import upload_zone
 from espace.web.firm.dossier.state import DEPOSITS, MESSAGES
-from espace.web.firm.dossier.state import AdminDossierState as S
+from espace.web.firm.dossier.state import FirmDossierState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "margin_bottom": "4px", "font-size": "14px"}
 LI_STYLE = {"padding": "10px 0", "border_bottom": "1px solid var(--gray-5)", "list_style": "none"}

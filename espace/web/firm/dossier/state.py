@@ -15,7 +15,7 @@ from espace.domain import items as registry
 from espace.domain.text import truthy
 from espace.models import User
 from espace.services import AccessDenied
-from espace.services.firm import messages as admin_messages
+from espace.services.firm import messages as firm_messages
 from espace.services.firm import sharing
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
@@ -31,7 +31,7 @@ def tab_keys() -> list[str]:
     return [*(k.key for k in registry.kinds()), DEPOSITS, MESSAGES]
 
 
-class AdminDossierState(LoadedPage, StaffState):
+class FirmDossierState(LoadedPage, StaffState):
     not_found: bool = False
     current_id: str = ""
     label: str = ""
@@ -71,7 +71,7 @@ class AdminDossierState(LoadedPage, StaffState):
         self.items, self.counts = data.items, data.counts
         self.deposit_rows, self.new_deposits = data.deposits, data.new_deposits
         self.me = str(user.id)
-        self.unread = str(admin_messages.unread_count(user, data.id))
+        self.unread = str(firm_messages.unread_count(user, data.id))
         self.loaded = True
         return True
 
@@ -88,7 +88,7 @@ class AdminDossierState(LoadedPage, StaffState):
     def _open(self, user: User, key: str) -> None:
         self.active_tab = key
         if key == MESSAGES:
-            self.thread = admin_messages.read_thread(user, self.current_id)
+            self.thread = firm_messages.read_thread(user, self.current_id)
             self.unread = "0"
 
     @staff_event
@@ -167,7 +167,7 @@ class AdminDossierState(LoadedPage, StaffState):
     def answer(self, user: User, form: dict):
         form = dict(form)
         try:
-            sent = admin_messages.answer(user, self.current_id, str(form.get("reponse_message", "")),
+            sent = firm_messages.answer(user, self.current_id, str(form.get("reponse_message", "")),
                                          str(form.get("reponse_objet", "")))
             ok, errors = sent.ok, sent.errors
         except AccessDenied:
@@ -178,6 +178,6 @@ class AdminDossierState(LoadedPage, StaffState):
             self.message = "Votre réponse a été envoyée au client."
             self.failure = ""
             self.form_key += 1
-            self.thread = admin_messages.read_thread(user, self.current_id)
+            self.thread = firm_messages.read_thread(user, self.current_id)
         else:
             self.message = ""

@@ -7,7 +7,7 @@ import reflex as rx
 
 from espace.models import User
 from espace.services import AccessDenied
-from espace.services.firm import dossiers as admin_dossiers
+from espace.services.firm import dossiers as firm_dossiers
 from espace.services.firm.dossiers import Choice, DossierRow
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffListState, StaffState
@@ -29,13 +29,13 @@ class DossiersListState(LoadedPage, StaffListState, StaffState):
 
     def _fetch(self, user: User) -> None:
         try:
-            data = admin_dossiers.list_dossiers(user, self.search, self.interlocutor_id, self.client_id, self.page)
+            data = firm_dossiers.list_dossiers(user, self.search, self.interlocutor_id, self.client_id, self.page)
         except AccessDenied:
             log.warning("dossier filter refused user=%s interlocutor=%r client=%r", user.id, self.interlocutor_id,
                         self.client_id)
             self.interlocutor_id = self.client_id = ""
             self.error = "Filtre invalide : il a été retiré."
-            data = admin_dossiers.list_dossiers(user, self.search, "", "", self.page)
+            data = firm_dossiers.list_dossiers(user, self.search, "", "", self.page)
         self.rows, self.total, self.page, self.pages = data.rows, data.total, data.page, data.pages
 
     @staff_event
@@ -47,7 +47,7 @@ class DossiersListState(LoadedPage, StaffListState, StaffState):
         self.interlocutor_id = params.get("interlocuteur", "")[:20]
         self.page = 1
         self.error = ""
-        opts = admin_dossiers.options(user)
+        opts = firm_dossiers.options(user)
         self.clients, self.interlocutors = opts.clients, opts.interlocutors
         self._fetch(user)
         # Re-key (remount) the filters only when their defaults change, so that a
@@ -102,12 +102,12 @@ class DossierFormState(LoadedPage, StaffState):
         before = self._shown()
         self.reset()
         parts = self.router.url.path.strip("/").split("/")
-        opts = admin_dossiers.options(user)
+        opts = firm_dossiers.options(user)
         self.clients, self.interlocutors = opts.clients, opts.interlocutors
         if parts[-1] == "modifier" and len(parts) >= 2:
             raw = parts[-2][:20]
             try:
-                data = admin_dossiers.get_dossier(user, raw)
+                data = firm_dossiers.get_dossier(user, raw)
             except AccessDenied:
                 log.warning("dossier edit refused user=%s firm=%s dossier=%r", user.id, user.firm_id, raw)
                 self.reset()
@@ -141,9 +141,9 @@ class DossierFormState(LoadedPage, StaffState):
         }
         try:
             if self.dossier_id:
-                result = admin_dossiers.update_dossier(user, self.dossier_id, values)
+                result = firm_dossiers.update_dossier(user, self.dossier_id, values)
             else:
-                result = admin_dossiers.create_dossier(user, values)
+                result = firm_dossiers.create_dossier(user, values)
         except AccessDenied:
             log.warning("dossier save refused user=%s firm=%s dossier=%r", user.id, user.firm_id, self.dossier_id)
             self.errors = {"form": "Un client ou l'interlocuteur choisi est introuvable. Rechargez la page."}

@@ -4,7 +4,7 @@ import reflex as rx
 
 from espace.web import styles
 from espace.web.components.layout import firm_page
-from espace.web.firm.messages.state import AdminMessagesState as S
+from espace.web.firm.messages.state import FirmMessagesState as S
 
 
 def _thread(t) -> rx.Component:

@@ -5,7 +5,7 @@ import reflex as rx
 from espace.web import styles
 from espace.web.components.forms import banner
 from espace.web.components.layout import firm_page
-from espace.web.firm.requests.state import AdminRequestsState as S
+from espace.web.firm.requests.state import FirmRequestsState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "margin_bottom": "4px", "font-size": "14px"}
 CELL = {"padding": "6px 8px", "border_bottom": "1px solid var(--gray-4)", "text_align": "left",

@@ -6,7 +6,7 @@ import logging
 from espace.domain.outcome import Outcome, Refusal
 from espace.models import User
 from espace.services import AccessDenied
-from espace.services.firm import requests as admin_requests
+from espace.services.firm import requests as firm_requests
 from espace.services.firm.requests import RequestRow
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 NOT_FOUND: Outcome[None] = Outcome.refused("Demande introuvable.", refusal=Refusal.not_found)
 
 
-class AdminRequestsState(LoadedPage, StaffState):
+class FirmRequestsState(LoadedPage, StaffState):
     pending: list[RequestRow] = []
     processed: list[RequestRow] = []
     errors: dict[str, str] = {}  # "<request id>" -> message under its card
@@ -25,8 +25,8 @@ class AdminRequestsState(LoadedPage, StaffState):
     form_key: int = 0
 
     def _fill(self, user: User) -> None:
-        self.pending = admin_requests.list_requests(user, "pending")
-        self.processed = admin_requests.list_requests(user, "processed")
+        self.pending = firm_requests.list_requests(user, "pending")
+        self.processed = firm_requests.list_requests(user, "processed")
         self.loaded = True
 
     def _client_of(self, rid: str) -> str:
@@ -42,7 +42,7 @@ class AdminRequestsState(LoadedPage, StaffState):
         rid = str(request_id)
         who = self._client_of(rid)
         try:
-            result = admin_requests.accept(user, rid)
+            result = firm_requests.accept(user, rid)
         except AccessDenied:
             result = NOT_FOUND
         if result.ok:
@@ -59,7 +59,7 @@ class AdminRequestsState(LoadedPage, StaffState):
         rid = str(form.get("demande", ""))
         who = self._client_of(rid)
         try:
-            result = admin_requests.refuse(user, rid, str(form.get("motif", "")))
+            result = firm_requests.refuse(user, rid, str(form.get("motif", "")))
         except AccessDenied:
             result = NOT_FOUND
         if result.ok:
