@@ -94,9 +94,10 @@ def contact_page(user: User) -> ContactPage:
         return ContactPage(_stored(_fresh(s, user), client), _pending(s, client))
 
 
-def request_update(user: User, form: object) -> Outcome[None]:
-    """Validate the form (ContactDetails) and file a request to the firm; refused
-    with the errors by field, or "form" for a general one. The stored details are unchanged."""
+def request_update(user: User, form: object) -> Outcome[dict[str, str]]:
+    """Validate the form (ContactDetails) and file a request to the firm; done with the
+    pending request as the page shows it (read in the same session); refused with the
+    errors by field, or "form" for a general one. The stored details are unchanged."""
     with session_scope() as s:
         client = access.acting_client(s, user)  # authorise before anything else
         details, errors = read_form(ContactDetails, form)
@@ -142,8 +143,9 @@ def request_update(user: User, form: object) -> Outcome[None]:
         firm_email = firm.sender_email if firm else None
         _notify_firm(s, user, old, values, [e for _, e in lawyers] or ([firm_email] if firm_email else []))
         s.commit()
+        pending = _pending(s, client)
     log.info("contact request filed user=%s request=%s changed=%s", user.id, request_id, changed)
-    return Outcome.done()
+    return Outcome.done(pending)
 
 
 def _notify_firm(s: Session, user: User, old: dict[str, str], new: dict[str, str], recipients: list[str]) -> None:

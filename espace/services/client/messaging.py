@@ -57,8 +57,9 @@ def _target(s: Session, d: Dossier) -> ContactTarget:
     return {"interlocutor": formal_name(person), "dossier": _title(d), "dossier_id": str(d.id)}
 
 
-def send(user: User, dossier_id: object, subject: str, body: str) -> Outcome[None]:
-    """Store a client's message in the dossier's thread and email the interlocutor.
+def send(user: User, dossier_id: object, subject: str, body: str) -> Outcome[list[MessageRow]]:
+    """Store a client's message in the dossier's thread and email the interlocutor;
+    done with the thread as the page shows it now (read in the same session).
     Refused with the errors by field: "subject", "body", or "form". AccessDenied for a
     dossier that is not the client's."""
     with session_scope() as s:
@@ -102,8 +103,10 @@ def send(user: User, dossier_id: object, subject: str, body: str) -> Outcome[Non
             outbox.enqueue(s, email, f"Message de {client_name} — {reference} : {subject}", "client_message", context,
                            firm_id=d.firm_id)
         s.commit()
+        rows = read_thread(s, user, d)
+        s.commit()
     log.info("message stored user=%s dossier=%s message=%s", user.id, dossier_id, message_id)
-    return Outcome.done()
+    return Outcome.done(rows)
 
 
 def thread(user: User, dossier_id: object) -> list[MessageRow]:

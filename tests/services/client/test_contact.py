@@ -104,6 +104,7 @@ def test_request_is_pending_replaces_the_previous_and_changes_nothing(demo):
     ok, _ = result.ok, result.errors
     assert ok
     first = contact.pending(user)
+    assert result.value == first  # the action answers with the pending request the page shows
     assert first["adresse"] == "2 rue de la Paix" and first["ville"] == "MONTPELLIER"
     assert len(first["date"]) == 10 and first["date"][2] == "/"
 

@@ -46,14 +46,16 @@ def test_required_and_limits(demo):
         "subject": "L'objet ne doit pas dépasser 150 caractères.",
         "body": "Le message ne doit pas dépasser 5 000 caractères.",
     }
-    assert messaging.send(user, did, "x" * SUBJECT_MAX, "y" * BODY_MAX) == Outcome.done()
+    sent = messaging.send(user, did, "x" * SUBJECT_MAX, "y" * BODY_MAX)
+    assert sent.ok and [row["subject"] for row in sent.value or []] == ["x" * SUBJECT_MAX]  # the thread, refreshed
     assert len(_messages()) == 1
 
 
 def test_send_stores_emails_and_threads(demo):
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
     body = "Bonjour Maître,\n<b>Pouvez-vous</b> me recevoir ? <script>alert(1)</script>\r\nCordialement"
-    assert messaging.send(user, did, "  Demande de\nRDV ", body) == Outcome.done()
+    sent = messaging.send(user, did, "  Demande de\nRDV ", body)
+    assert sent.ok and sent.value == messaging.thread(user, did)  # the page's thread, read in the action
     [msg] = _messages()
     assert msg.direction == MessageDirection.client and msg.sender_id == user.id
     assert msg.firm_id == demo["firm_id"] and msg.dossier_id == did and msg.read_at is None
@@ -135,7 +137,7 @@ def test_mail_failure_keeps_the_message(demo, monkeypatch):
 
     monkeypatch.setattr(mailer, "send", broken)
     user, did = _user(demo["client_user_id"]), demo["dossier_ids"][0]
-    assert messaging.send(user, did, "Objet", "Message") == Outcome.done()
+    assert messaging.send(user, did, "Objet", "Message").ok
     assert outbox.run_once() == 0  # the worker's failure stays in the outbox
     assert len(messaging.thread(user, did)) == 1
     assert outbox.status_counts()["pending"] == 1  # retried later, not lost

@@ -29,7 +29,7 @@ class ContactDetailsState(LoadedPage, SessionState):
         result = contact.request_update(user, {k: str(v) for k, v in form.items()})
         self.errors = result.errors
         if result.ok:
-            self.pending = contact.pending(user) or {}
+            self.pending = result.value or {}
             self.message = "Votre demande a été envoyée à votre avocat. Elle est en attente de validation."
         else:
             self.message = ""

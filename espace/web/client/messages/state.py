@@ -52,7 +52,7 @@ class MessagesState(LoadedPage, SessionState):
         self.errors = result.errors
         if result.ok:
             self.message = f"Votre message a été envoyé à {self.interlocutor}."
-            self.thread = messaging.thread(user, self.dossier_id)
+            self.thread = result.value or []
             self.form_key += 1
         else:
             self.message = ""
