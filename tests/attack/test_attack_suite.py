@@ -291,6 +291,8 @@ HANDLERS: dict[str, Entry] = {
     "espace.web.firm.dossiers.state.DossierFormState.setvar": tab(D + "/modifier", var_name="dossier_id", value="{luce_dossier}"),
     "espace.web.firm.dossier.state.FirmDossierState.load": loads("/admin/dossiers/{id}?onglet=messages", "firm"),
     "espace.web.firm.dossier.state.FirmDossierState.set_tab": firm(D, key="messages"),
+    "espace.web.firm.dossier.state.FirmDossierState.show_older": firm(D),
+    "espace.web.firm.dossier.state.FirmDossierState.show_newer": firm(D),
     "espace.web.firm.dossier.state.FirmDossierState.set_share_uploads": tab(D, checked=False),
     "espace.web.firm.dossier.state.FirmDossierState.after_download": background(firm(D), 1.8),
     "espace.web.firm.dossier.state.FirmDossierState.refresh": firm(D),

@@ -17,7 +17,7 @@ from espace.domain import french
 from espace.domain import items as registry
 from espace.models import ShareNotice, User
 from espace.services.client import dossier_view, home, lists
-from espace.services.firm import sharing
+from espace.services.firm import dossier_page, sharing
 from espace.services.mail import outbox, share_notices
 
 LUCE = "academy@secib.fr"
@@ -88,8 +88,8 @@ def test_a_registered_kind_is_added_shared_listed_and_announced(courriers, demo)
     assert ok
 
     # The firm's dossier page: its own tab, shared or not.
-    overview = sharing.dossier_overview(lawyer, did)
-    assert [(r.name, r.date, r.state) for r in overview.items["courriers"]] == [
+    overview = dossier_page.dossier_overview(lawyer, did, "courriers")
+    assert [(r.name, r.date, r.state) for r in overview.page.rows] == [
         ("Brouillon", "06/01/2027", "Non partagé"), ("Mise en demeure", "05/01/2027", "Partagé")]
     assert overview.counts["courriers"] == 2
 

@@ -7,11 +7,10 @@ Every function takes the acting staff User first and reaches only the dossiers o
 that user's firm: a client, or an id of another firm, is AccessDenied."""
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import AsyncIterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, func, select
 
@@ -24,7 +23,6 @@ from espace.services import AccessDenied, audit
 from espace.services.access import dossier_clients, dossier_in_firm, firm_scope, require_id, require_staff
 from espace.services.deposits import receive as deposit_service
 from espace.services.mail import share_notices
-from espace.services.shared import news
 
 log = logging.getLogger(__name__)
 
@@ -32,21 +30,6 @@ DEPOSITS_MAX = 200
 
 
 # --------------------------------------------------------------------------- display
-@dataclass(frozen=True, slots=True)
-class FirmItemRow:
-    """One item of the dossier page, shared or not."""
-
-    id: str
-    date: str
-    name: str
-    detail: str
-    url: str
-    shared: bool
-    state: str  # « Partagé » / « Non partagé »
-    shared_on: str
-    opened: str = ""  # a document: « Ouvert par le client le … » (its first download by a client)
-
-
 @dataclass(frozen=True, slots=True)
 class DepositRow:
     """A document a client deposited; `new` until someone of the firm opened it."""
@@ -61,84 +44,6 @@ class DepositRow:
     dossier: str
     dossier_id: str
     new: bool
-
-
-class Person(TypedDict):
-    id: str
-    name: str
-
-
-class ClientContact(TypedDict):
-    name: str
-    email: str
-
-
-@dataclass(frozen=True, slots=True)
-class FirmDossier:
-    id: str
-    reference: str
-    label: str
-    title: str
-    clients: list[ClientContact]
-    interlocutor: str
-    lawyers: list[Person]
-    items: dict[str, list[FirmItemRow]]  # by kind key
-    deposits: list[DepositRow]
-    counts: dict[str, int]  # by kind key, and "deposes"
-    new_deposits: int
-
-
-def item_row(item: Any) -> FirmItemRow:
-    view = registry.kind_of(item).view(item)
-    shared = item.shared_at is not None
-    return FirmItemRow(id=str(item.id), date=view.date, name=view.name, detail=view.detail + view.firm_note,
-                       url=view.url, shared=shared, state="Partagé" if shared else "Non partagé",
-                       shared_on=fdate(item.shared_at) if shared else "")
-
-
-def _lawyers(s: Session, firm_id: int) -> list[Person]:
-    people = s.exec(
-        select(User)
-        .where(User.firm_id == firm_id, col(User.role).in_(STAFF_ROLES), col(User.active).is_(True))
-        .order_by(col(User.nom), col(User.prenom), col(User.id))
-    ).all()
-    return [{"id": str(u.id), "name": formal_name(u)} for u in people]
-
-
-def dossier_overview(user: User, dossier_id: object) -> FirmDossier:
-    """A dossier of the firm with every item, shared or not, newest first, by kind;
-    the clients' deposits apart."""
-    with firm_scope(user) as (s, staff):
-        d = dossier_in_firm(s, staff, dossier_id)
-        interlocutor = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
-
-        def rows(kind: registry.ItemKind) -> list[FirmItemRow]:
-            model = kind.model
-            q = select(model).where(model.dossier_id == d.id, *kind.firm_where)
-            return [item_row(i) for i in s.exec(q.order_by(kind.order.desc(), col(model.id).desc())).all()]
-
-        items = {k.key: rows(k) for k in registry.kinds()}
-        docs = items.get(news.DOCUMENTS, [])
-        opened = news.first_opened_by_clients(s, staff.firm_id, news.DOCUMENTS, [int(r.id) for r in docs])
-        items[news.DOCUMENTS] = [
-            dataclasses.replace(r, opened=f"Ouvert par le client le {fdatetime(opened[int(r.id)])}")
-            if int(r.id) in opened else r
-            for r in docs
-        ]
-        deposit_rows = _deposit_rows(s, staff, d.id)
-        return FirmDossier(
-            id=str(d.id),
-            reference=d.reference,
-            label=d.label,
-            title=dossier_title(d),
-            clients=[{"name": formal_name(u), "email": c.email} for c, u in dossier_clients(s, d)],
-            interlocutor=formal_name(interlocutor) if interlocutor and interlocutor.firm_id == d.firm_id else "",
-            lawyers=_lawyers(s, staff.firm_id),
-            items=items,
-            deposits=deposit_rows,
-            counts={key: len(value) for key, value in items.items()} | {"deposes": len(deposit_rows)},
-            new_deposits=sum(1 for r in deposit_rows if r.new),
-        )
 
 
 # --------------------------------------------------------------------------- adding

@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from espace.db import session_scope
 from espace.models import AuditEvent, Direction, Document, ItemSeen, Rdv, User, utcnow
 from espace.services.client import dossier_view, messaging, news
+from espace.services.firm import dossier_page, sharing
 from espace.services.firm import messages as firm_messages
-from espace.services.firm import sharing
 from tests import admin_helpers
 from tests.admin_helpers import user as _user
 
@@ -98,7 +98,7 @@ def test_firm_sees_when_the_client_first_opened_a_document(demo):
     with session_scope() as s:
         news.mark_seen(s, luce, "documents", [doc.id])
         s.commit()
-    rows = sharing.dossier_overview(lawyer, demo["dossier_ids"][0]).items["documents"]
+    rows = dossier_page.tab_page(lawyer, demo["dossier_ids"][0], "documents").rows
     opened = {r.id: r.opened for r in rows}
     assert opened[str(doc.id)].startswith("Ouvert par le client le ")
     assert sum(1 for v in opened.values() if v) == 1

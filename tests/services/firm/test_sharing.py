@@ -39,7 +39,7 @@ from espace.models import (
 from espace.services import AccessDenied
 from espace.services.accounts import auth
 from espace.services.client import deposit, dossier_view, home, lists
-from espace.services.firm import sharing
+from espace.services.firm import dossier_page, sharing
 from tests.admin_helpers import user as _user
 
 XRW = {"X-Requested-With": "espace"}
@@ -73,6 +73,11 @@ def people(demo):
     }
 
 
+def _firm_rows(lawyer: User, did: int, key: str) -> list[dossier_page.FirmItemRow]:
+    """The first page of a tab of the firm's dossier page (the demo's tabs fit in one)."""
+    return dossier_page.tab_page(lawyer, did, key).rows
+
+
 def _client_names(user: User, key: str) -> list[str]:
     return [r.name for r in lists.list_category(user, key).rows]
 
@@ -93,24 +98,30 @@ def _token(email: str, password: str) -> str:
 
 # --------------------------------------------------------------------------- overview
 def test_overview_shows_every_item_with_its_state(demo, people):
-    data = sharing.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
+    lawyer, did = people["lawyer"], demo["dossier_ids"][0]
+    data = dossier_page.dossier_overview(lawyer, did)
     assert data.label == "ALEXANDER / AGENCE IMMO"
     assert data.interlocutor == "DELMAS Fabien"
     assert {"name": "ALEXANDER Luce", "email": LUCE_EMAIL} in data.clients
-    states = {r.state for rows in data.items.values() for r in rows}
+    items = {k: _firm_rows(lawyer, did, k) for k in dossier_page.page_keys() if k != dossier_page.DEPOSITS}
+    assert data.page == dossier_page.tab_page(lawyer, did, "documents")  # the first tab's page
+    assert data.counts == {k: len(rows) for k, rows in items.items()} | {"deposes": data.counts["deposes"]}
+    states = {r.state for rows in items.values() for r in rows}
     assert states == {"Partagé", "Non partagé"}  # the demo hides a few items from Luce
-    facture = data.items["factures"][0]
+    facture = items["factures"][0]
     assert facture.name == "Facture n° FA-2024-0042" and "1\u202f440,00\u00a0€" in facture.detail
     # Deposits are listed apart, with their « Nouveau » flag.
-    assert data.deposits and all(r.new for r in data.deposits)
-    assert all(r.state for r in data.items["documents"])
-    hidden_docs = [r for r in data.items["documents"] if not r.shared]
+    deposited = dossier_page.tab_page(lawyer, did, "deposes").deposits
+    assert deposited and all(r.new for r in deposited)
+    assert data.counts["deposes"] == len(deposited) and data.new_deposits == len(deposited)
+    assert all(r.state for r in items["documents"])
+    hidden_docs = [r for r in items["documents"] if not r.shared]
     luce_docs = set(_client_names(people["luce"], "documents"))
     assert hidden_docs and not any(r.name in luce_docs for r in hidden_docs)
 
 
 def test_lawyers_offered_for_time_entries_are_of_the_firm(demo, people):
-    data = sharing.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
+    data = dossier_page.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
     assert [p["name"] for p in data.lawyers] == ["DELMAS Fabien", "MOREAU Julie"]
 
 
@@ -239,7 +250,7 @@ def test_share_later_then_share_notifies_every_client_and_unshare_hides_at_once(
     assert ok
     assert "Rendez-vous d'essai" not in _client_names(luce, "rdv")
     assert _notices("rdv", rdv_id) == []
-    assert sharing.dossier_overview(lawyer, did).items["rdv"][0].state == "Non partagé"
+    assert _firm_rows(lawyer, did, "rdv")[0].state == "Non partagé"
 
     assert sharing.share(lawyer, "rdv", rdv_id) is True
     assert "Rendez-vous d'essai" in _client_names(luce, "rdv")
@@ -264,8 +275,7 @@ def test_share_later_then_share_notifies_every_client_and_unshare_hides_at_once(
 
 def test_unshare_a_demo_document_drops_it_from_the_client_lists_and_download(demo, people):
     lawyer, luce = people["lawyer"], people["luce"]
-    doc = next(r for r in sharing.dossier_overview(lawyer, demo["dossier_ids"][0]).items["documents"]
-               if r.shared)
+    doc = next(r for r in _firm_rows(lawyer, demo["dossier_ids"][0], "documents") if r.shared)
     before = lists.list_category(luce, "documents").total
     sharing.unshare(lawyer, "documents", doc.id)
     assert lists.list_category(luce, "documents").total == before - 1
@@ -287,11 +297,9 @@ def test_a_clients_deposit_cannot_be_shared_or_unshared(demo, people):
 
 # --------------------------------------------------------------------------- attacks
 def _firm1_ids(demo, people) -> dict:
-    overview = sharing.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
-    return {
-        "dossier": demo["dossier_ids"][0],
-        "items": {k: rows[0].id for k, rows in overview.items.items() if rows},
-    }
+    did = demo["dossier_ids"][0]
+    rows = {k: _firm_rows(people["lawyer"], did, k) for k in [*sharing.addable(), "documents"]}
+    return {"dossier": did, "items": {k: found[0].id for k, found in rows.items() if found}}
 
 
 @pytest.mark.parametrize("who", ["claire", "luce"])
@@ -299,10 +307,13 @@ def test_other_firm_lawyer_and_client_are_refused_everything(demo, people, who):
     ids = _firm1_ids(demo, people)
     actor = people[who]
     did = ids["dossier"]
-    before = sharing.dossier_overview(people["lawyer"], did)
+    before = dossier_page.dossier_overview(people["lawyer"], did)
     luce_before = home.home(people["luce"])
     with pytest.raises(AccessDenied):
-        sharing.dossier_overview(actor, did)
+        dossier_page.dossier_overview(actor, did)
+    for key in dossier_page.page_keys():
+        with pytest.raises(AccessDenied):
+            dossier_page.tab_page(actor, did, key)
     for category in sharing.addable():
         with pytest.raises(AccessDenied):
             sharing.add_item(actor, did, category, {"date": "01/01/2027", "heure": "10:00", "objet": "x",
@@ -326,7 +337,7 @@ def test_other_firm_lawyer_and_client_are_refused_everything(demo, people, who):
     else:  # Claire's firm-wide lists hold nothing of firm 1
         assert all(r.dossier_id != str(did) for r in sharing.deposits(actor))
     # Nothing changed, for the firm or for Luce.
-    assert sharing.dossier_overview(people["lawyer"], did) == before
+    assert dossier_page.dossier_overview(people["lawyer"], did) == before
     assert home.home(people["luce"]) == luce_before
     with session_scope() as s:
         assert s.exec(select(func.count()).select_from(ShareNotice)).one() == 0
@@ -334,7 +345,9 @@ def test_other_firm_lawyer_and_client_are_refused_everything(demo, people, who):
 
 def test_lawyer_cannot_reach_the_other_firms_dossier(demo, people):
     with pytest.raises(AccessDenied):
-        sharing.dossier_overview(people["lawyer"], demo["other_firm_dossier_id"])
+        dossier_page.dossier_overview(people["lawyer"], demo["other_firm_dossier_id"])
+    with pytest.raises(AccessDenied):
+        dossier_page.tab_page(people["lawyer"], demo["other_firm_dossier_id"], "documents")
     with pytest.raises(AccessDenied):
         sharing.add_item(people["lawyer"], demo["other_firm_dossier_id"], "taches",
                          {"date": "01/01/2027", "libelle": "x"})
@@ -344,7 +357,7 @@ def test_lawyer_cannot_reach_the_other_firms_dossier(demo, people):
         sharing.unshare(people["lawyer"], "documents", paul_doc.id)
     for bad in ("abc", None, -1, "1 OR 1=1", True):
         with pytest.raises(AccessDenied):
-            sharing.dossier_overview(people["lawyer"], bad)
+            dossier_page.dossier_overview(people["lawyer"], bad)
     with pytest.raises(AccessDenied):
         sharing.share(people["lawyer"], "dossiers", demo["dossier_ids"][0])
 
@@ -356,14 +369,14 @@ def test_deactivated_lawyer_is_refused(demo, people):
         s.add(u)
         s.commit()
     with pytest.raises(AccessDenied):
-        sharing.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
+        dossier_page.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
 
 
 def test_role_sent_in_a_forged_user_object_is_not_trusted(demo, people):
     forged = User(id=people["luce"].id, firm_id=people["luce"].firm_id, email="x", nom="x", prenom="x",
                   role=Role.lawyer)
     with pytest.raises(AccessDenied):
-        sharing.dossier_overview(forged, demo["dossier_ids"][0])
+        dossier_page.dossier_overview(forged, demo["dossier_ids"][0])
 
 
 # --------------------------------------------------------------------------- upload route
@@ -446,8 +459,7 @@ def test_upload_route_shares_at_once_or_later(http, demo, people):
     later = r.json()["id"]
     assert "Brouillon.pdf" not in _client_names(people["luce"], "documents")
     assert _notices("documents", later) == []
-    row = next(x for x in sharing.dossier_overview(people["lawyer"], did).items["documents"]
-               if x.id == str(later))
+    row = next(x for x in _firm_rows(people["lawyer"], did, "documents") if x.id == str(later))
     assert row.state == "Non partagé"
     sharing.share(people["lawyer"], "documents", later)
     assert "Brouillon.pdf" in _client_names(people["luce"], "documents")
@@ -479,5 +491,5 @@ def test_deposit_is_new_until_the_firm_downloads_it(demo, people):
         assert r.status_code == 200 and r.content.startswith(b"%PDF")
     assert next(r for r in sharing.deposits(people["lawyer"], did) if r.id == row.id).new is False
     assert sharing.new_deposits_count(people["lawyer"]) == new_before - 1
-    assert sharing.dossier_overview(people["lawyer"], did).new_deposits == (
+    assert dossier_page.dossier_overview(people["lawyer"], did).new_deposits == (
         sum(1 for r in sharing.deposits(people["lawyer"], did) if r.new))

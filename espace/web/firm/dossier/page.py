@@ -1,12 +1,13 @@
 """/admin/dossiers/<id>: one tab per category with what is shared or not
-(`Partager` / `Retirer`), the forms to add items, the document upload zone, the
-clients' deposits (`Nouveau` until opened) and the dossier's messages."""
+(`Partager` / `Retirer`), one page at a time (« Plus récents » / « Plus anciens »),
+the forms to add items, the document upload zone, the clients' deposits (`Nouveau`
+until opened) and the dossier's messages."""
 import reflex as rx
 
 from espace.domain import items as registry
 from espace.web import styles
 from espace.web.components.forms import banner, field, textarea_field
-from espace.web.components.items import file_link
+from espace.web.components.items import file_link, pager
 from espace.web.components.layout import Missing, firm_page
 from espace.web.components.upload_zone import upload_zone
 from espace.web.firm.dossier.state import DEPOSITS, MESSAGES
@@ -89,11 +90,22 @@ def _row(kind: registry.ItemKind, r) -> rx.Component:
     )
 
 
+def _pager() -> rx.Component:
+    """The active tab's neighbouring pages (one page of a tab at a time)."""
+    return pager(S.newer, S.older,
+                 newer=rx.button("‹ Plus récents", variant="soft", size="2", on_click=S.show_newer),
+                 older=rx.button("Plus anciens ›", variant="soft", size="2", on_click=S.show_older))
+
+
 def _list(kind: registry.ItemKind) -> rx.Component:
+    """The active tab's page: only the active tab's content is mounted, so `S.rows` are its rows."""
     return rx.cond(
-        S.items[kind.key].length() > 0,
-        rx.el.ul(rx.foreach(S.items[kind.key], lambda r: _row(kind, r)), aria_label=f"{kind.label} du dossier",
-                 style={"padding": 0, "margin": 0, "width": "100%"}),
+        S.rows.length() > 0,
+        rx.fragment(
+            rx.el.ul(rx.foreach(S.rows, lambda r: _row(kind, r)), aria_label=f"{kind.label} du dossier",
+                     style={"padding": 0, "margin": 0, "width": "100%"}),
+            _pager(),
+        ),
         rx.text("Aucun élément pour l'instant.", color=styles.MUTED),
     )
 
@@ -194,8 +206,13 @@ def _deposit(r) -> rx.Component:
 def _deposits() -> rx.Component:
     return rx.cond(
         S.deposit_rows.length() > 0,
-        rx.el.ul(rx.foreach(S.deposit_rows, _deposit), aria_label="Documents déposés par le client",
-                 style={"padding": 0, "margin": 0, "width": "100%"}),
+        rx.vstack(
+            rx.el.ul(rx.foreach(S.deposit_rows, _deposit), aria_label="Documents déposés par le client",
+                     style={"padding": 0, "margin": 0, "width": "100%"}),
+            _pager(),
+            width="100%",
+            spacing="2",
+        ),
         rx.text("Le client n'a déposé aucun document dans ce dossier.", color=styles.MUTED),
     )
 

@@ -1,6 +1,7 @@
 """/admin/dossiers/<id>: a dossier of the firm, what is shared in it, the forms to
 add items (one per kind of the registry), the clients' deposits and the dossier's
-messages.
+messages. The state holds the counts and one page of the active tab (keyset pages,
+services/firm/dossier_page.py), so a large dossier sends a small delta.
 
 Every handler re-reads the acting user from the session cookie (`@staff_event`) and
 passes it to the services, which check the firm; nothing sent by the browser is trusted."""
@@ -15,20 +16,21 @@ from espace.domain import items as registry
 from espace.domain.text import truthy
 from espace.models import User
 from espace.services import AccessDenied
+from espace.services.firm import dossier_page, sharing
 from espace.services.firm import messages as firm_messages
-from espace.services.firm import sharing
+from espace.services.firm.sharing import DepositRow
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
 from espace.web.page import LoadedPage
 
 log = logging.getLogger(__name__)
 
-DEPOSITS, MESSAGES = "deposes", "messages"
+DEPOSITS, MESSAGES = dossier_page.DEPOSITS, "messages"
 
 
 def tab_keys() -> list[str]:
     """The page's tabs: one per item kind, the clients' deposits, the messages."""
-    return [*(k.key for k in registry.kinds()), DEPOSITS, MESSAGES]
+    return [*dossier_page.page_keys(), MESSAGES]
 
 
 class FirmDossierState(LoadedPage, StaffState):
@@ -40,10 +42,18 @@ class FirmDossierState(LoadedPage, StaffState):
     clients: list[dict[str, str]] = []
     lawyers: list[dict[str, str]] = []
     me: str = ""
-    items: dict[str, list[sharing.FirmItemRow]] = {}
     counts: dict[str, int] = {}
-    deposit_rows: list[sharing.DepositRow] = []
     new_deposits: int = 0
+    # The active tab's page only (an item kind's rows, or the deposits), and the cursors
+    # of its neighbouring pages, "" at an end.
+    rows: list[dossier_page.FirmItemRow] = []
+    deposit_rows: list[DepositRow] = []
+    newer: str = ""
+    older: str = ""
+    # Where the page shown was read from (the cursor it was read older / newer than),
+    # to read it again after a change; kept on the server (a backend var).
+    _from_avant: str = ""
+    _from_apres: str = ""
     thread: list[dict[str, str]] = []
     unread: str = "0"
     active_tab: str = "documents"
@@ -58,47 +68,93 @@ class FirmDossierState(LoadedPage, StaffState):
         base = f"/api/admin/dossiers/{self.current_id}/documents"
         return base if self.share_uploads else base + "?partager=0"
 
-    def _fill(self, user: User) -> bool:
+    def _show(self, page: dossier_page.FirmPage) -> None:
+        self.active_tab, self.rows, self.deposit_rows = page.key, page.rows, page.deposits
+        self.newer, self.older = page.newer, page.older
+
+    def _refused(self, user: User) -> None:
+        log.warning("admin dossier refused user=%s dossier=%r", user.id, self.current_id)
+        self.reset()
+        self.not_found = True
+        self.loaded = True
+
+    def _fill(self, user: User, tab: str | None = None) -> bool:
+        """The header, the counts and the page of `tab` (by default the one shown, read
+        again from where it was read; the messages: no page)."""
+        tab = self.active_tab if tab is None else tab
+        paged = tab in dossier_page.page_keys()
         try:
-            data = sharing.dossier_overview(user, self.current_id)
+            data = dossier_page.dossier_overview(user, self.current_id, tab if paged else "",
+                                                 self._from_avant or None, self._from_apres or None)
         except AccessDenied:
-            log.warning("admin dossier refused user=%s dossier=%r", user.id, self.current_id)
-            self.not_found = True
-            self.loaded = True
+            self._refused(user)
             return False
         self.label, self.reference, self.interlocutor = data.label, data.reference, data.interlocutor
         self.clients, self.lawyers = [dict(c) for c in data.clients], [dict(p) for p in data.lawyers]
-        self.items, self.counts = data.items, data.counts
-        self.deposit_rows, self.new_deposits = data.deposits, data.new_deposits
+        self.counts, self.new_deposits = data.counts, data.new_deposits
+        if paged:
+            self._show(data.page)
         self.me = str(user.id)
         self.unread = str(firm_messages.unread_count(user, data.id))
         self.loaded = True
         return True
 
+    def _forget_rows(self) -> None:
+        self.rows, self.deposit_rows, self.thread = [], [], []
+
     @staff_event
     def load(self, user: User):
         self.reset()
+        self._from_avant = self._from_apres = ""
         self.current_id = self.router.url.path.rstrip("/").split("/")[-1]
-        if not self._fill(user):
-            return
+        # `?onglet=`: the tab a link opens (the messages of a thread; anything else: the first)
         wanted = self.router.url.query_parameters.get("onglet", "")
-        if wanted in tab_keys():
-            self._open(user, wanted)
+        first = dossier_page.page_keys()[0]
+        if not self._fill(user, wanted if wanted in tab_keys() else first):
+            return
+        if wanted == MESSAGES:
+            self._messages(user)
 
-    def _open(self, user: User, key: str) -> None:
-        self.active_tab = key
-        if key == MESSAGES:
-            self.thread = firm_messages.read_thread(user, self.current_id)
-            self.unread = "0"
+    def _messages(self, user: User) -> None:
+        self.active_tab = MESSAGES
+        self._show(dossier_page.FirmPage(key=MESSAGES))
+        self._from_avant = self._from_apres = ""
+        self.thread = firm_messages.read_thread(user, self.current_id)
+        self.unread = "0"
+
+    def _turn(self, user: User, key: str, avant: str = "", apres: str = "") -> None:
+        """A page of a tab, the dossier authorised again by the service."""
+        try:
+            page = dossier_page.tab_page(user, self.current_id, key, avant or None, apres or None)
+        except AccessDenied:
+            self._refused(user)
+            return
+        self._from_avant, self._from_apres = avant, apres
+        self.thread = []
+        self._show(page)
 
     @staff_event
     def set_tab(self, user: User, key: str):
-        if str(key) in tab_keys():
+        """Another tab: its first page (a key that is not a tab changes nothing)."""
+        if self.loaded and not self.not_found and str(key) in tab_keys():
             self.message, self.failure, self.errors = "", "", {}
             try:
-                self._open(user, str(key))
+                if key == MESSAGES:
+                    self._messages(user)
+                else:
+                    self._turn(user, str(key))
             except AccessDenied:
-                self.not_found = True
+                self._refused(user)
+
+    @staff_event
+    def show_older(self, user: User):
+        if self.loaded and self.older and self.active_tab in dossier_page.page_keys():
+            self._turn(user, self.active_tab, avant=self.older)
+
+    @staff_event
+    def show_newer(self, user: User):
+        if self.loaded and self.newer and self.active_tab in dossier_page.page_keys():
+            self._turn(user, self.active_tab, apres=self.newer)
 
     @rx.event
     def set_share_uploads(self, checked: bool):
@@ -153,7 +209,10 @@ class FirmDossierState(LoadedPage, StaffState):
             return
         self.failure, self.errors = "", {}
         self.message = "Partagé avec le client." if on else "Retiré : le client ne le voit plus."
-        self._fill(user)
+        # The counts do not change (the firm's tabs list shared and hidden items): the
+        # page shown is read again, from where it was read.
+        if self.active_tab in dossier_page.page_keys():
+            self._turn(user, self.active_tab, self._from_avant, self._from_apres)
 
     @staff_event
     def share(self, user: User, category: str, item_id: str):
