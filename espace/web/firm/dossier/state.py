@@ -79,13 +79,16 @@ class FirmDossierState(LoadedPage, StaffState):
         self.loaded = True
 
     def _fill(self, user: User, tab: str | None = None) -> bool:
-        """The header, the counts and the page of `tab` (by default the one shown, read
-        again from where it was read; the messages: no page)."""
-        tab = self.active_tab if tab is None else tab
+        """The header, the counts and a page: the first of `tab`, or (None) the one shown,
+        read again from where it was read. The messages have no page."""
+        if tab is None:
+            tab, avant, apres = self.active_tab, self._from_avant, self._from_apres
+        else:
+            avant = apres = ""
         paged = tab in dossier_page.page_keys()
         try:
-            data = dossier_page.dossier_overview(user, self.current_id, tab if paged else "",
-                                                 self._from_avant or None, self._from_apres or None)
+            data = dossier_page.dossier_overview(user, self.current_id, tab if paged else "", avant or None,
+                                                 apres or None)
         except AccessDenied:
             self._refused(user)
             return False
@@ -93,6 +96,7 @@ class FirmDossierState(LoadedPage, StaffState):
         self.clients, self.lawyers = [dict(c) for c in data.clients], [dict(p) for p in data.lawyers]
         self.counts, self.new_deposits = data.counts, data.new_deposits
         if paged:
+            self._from_avant, self._from_apres = avant, apres
             self._show(data.page)
         self.me = str(user.id)
         self.unread = str(firm_messages.unread_count(user, data.id))
@@ -139,7 +143,7 @@ class FirmDossierState(LoadedPage, StaffState):
         if self.loaded and not self.not_found and str(key) in tab_keys():
             self.message, self.failure, self.errors = "", "", {}
             try:
-                if key == MESSAGES:
+                if str(key) == MESSAGES:
                     self._messages(user)
                 else:
                     self._turn(user, str(key))
