@@ -98,6 +98,9 @@ class _Source:
     kind: registry.ItemKind
     order_col: str
     where: tuple[Any, ...]
+    # False: no index holds the order (the deposits, by upload time), so a run's ids are
+    # picked from the index of its conditions first, then only those rows are read.
+    order_indexed: bool = True
 
     @property
     def model(self) -> Any:
@@ -117,7 +120,7 @@ def _sources() -> list[_Source]:
     for kind in registry.kinds():
         found.append(_Source(kind.key, kind, kind.order_col, kind.firm_where))
         if kind.model is Document:
-            found.append(_Source(DEPOSITS, kind, "created_at", _DEPOSITED))
+            found.append(_Source(DEPOSITS, kind, "created_at", _DEPOSITED, order_indexed=False))
     return found
 
 
@@ -130,11 +133,18 @@ def _source(key: object) -> _Source | None:
     return next((src for src in _sources() if src.key == key), None) if isinstance(key, str) else None
 
 
-def _in_dossier(model: Any, where: tuple[Any, ...], shared: bool) -> tuple[Any, ...]:
+def _in_dossier(model: Any, where: tuple[Any, ...], shared: bool, by_ids: bool = False) -> tuple[Any, ...]:
     """One run of a tab: its shared items (read from the partial display-order index)
-    or its hidden ones (from (dossier_id, shared_at))."""
+    or its hidden ones (from (dossier_id, shared_at)). `by_ids`: as the ids the index of
+    these conditions holds (SQLite's planner, without statistics, would otherwise read
+    every shared item of the dossier through (dossier_id, shared_at) to find them)."""
     run = col(model.shared_at).is_not(None) if shared else col(model.shared_at).is_(None)
-    return (col(model.dossier_id) == bindparam("dossier_id"), *where, run)
+    conditions = (col(model.dossier_id) == bindparam("dossier_id"), *where, run)
+    return (col(model.id).in_(core_select(col(model.id)).where(*conditions)),) if by_ids else conditions
+
+
+def _run(src: _Source, shared: bool) -> tuple[Any, ...]:
+    return _in_dossier(src.model, src.where, shared, by_ids=not src.order_indexed)
 
 
 # --------------------------------------------------------------------------- statements
@@ -142,7 +152,7 @@ def _page_stmt(src: _Source, mode: str, size: int) -> Any:
     """Up to size + 1 items of the tab from the cursor, in the page's direction: the
     nearest of each run, then the nearest of both."""
     model, ident = src.model, col(src.model.id)
-    runs = [keyset.bounded(core_select(*model.__table__.c).where(*_in_dossier(model, src.where, shared)),
+    runs = [keyset.bounded(core_select(*model.__table__.c).where(*_run(src, shared)),
                            src.order, ident, mode, size).subquery()
             for shared in (True, False)]
     both = union_all(*(core_select(run) for run in runs)).subquery()
@@ -154,20 +164,21 @@ def _page_stmt(src: _Source, mode: str, size: int) -> Any:
 
 def _beyond_stmt(src: _Source, newer: bool) -> Any:
     """An item of the tab newer (older) than the bound, in either run."""
-    model, ident = src.model, col(src.model.id)
-    runs = [core_select(ident).where(*_in_dossier(model, src.where, shared), keyset.beyond(src.order, ident, newer))
+    ident = col(src.model.id)
+    runs = [core_select(ident).where(*_run(src, shared), keyset.beyond(src.order, ident, newer))
             .limit(1).subquery() for shared in (True, False)]
     return union_all(*(core_select(run) for run in runs))
 
 
 def _counts_stmt(sources: list[_Source]) -> Any:
-    wanted = [(src.key, src.model, src.where) for src in sources]
-    wanted.append((_NEW_DEPOSITS, Document, (*_DEPOSITED, col(Document.opened_at).is_(None))))
-    return union_all(*[
-        core_select(literal(key).label("k"), func.count().label("n")).select_from(model)
-        .where(*_in_dossier(model, where, shared))
-        for key, model, where in wanted for shared in (True, False)
-    ])
+    wanted = [(src.key, src.model, _in_dossier(src.model, src.where, shared))
+              for src in sources for shared in (True, False)]
+    # (opened_at is in no index: the deposits' ids first, then those rows only)
+    wanted += [(_NEW_DEPOSITS, Document, (*_in_dossier(Document, _DEPOSITED, shared, by_ids=True),
+                                          col(Document.opened_at).is_(None)))
+               for shared in (True, False)]
+    return union_all(*[core_select(literal(key).label("k"), func.count().label("n")).select_from(model).where(*where)
+                       for key, model, where in wanted])
 
 
 def _counts(conn: Connection, dossier_id: int) -> dict[str, int]:
