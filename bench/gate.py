@@ -106,8 +106,8 @@ CI: dict[str, Threshold] = {
     "max_delta_kb": Threshold(10.8, 1.2, "update sizes are exact"),
     "rss_kb_per_client": Threshold(252.0, 1.4, "RSS growth per tab over 25 tabs"),
     "admin_ratio": Threshold(12.8, 1.6, "the heavy firm's p50 ÷ the demo firm's, worst /admin page: 6-15 by load"),
-    "admin_max_delta_kb": Threshold(309.3, 1.2, "update sizes are exact"),
-    "admin_rss_kb": Threshold(1510.0, 1.4, "RSS growth per lawyer tab over 8 tabs"),
+    "admin_max_delta_kb": Threshold(44.0, 1.2, "update sizes are exact"),
+    "admin_rss_kb": Threshold(520.0, 1.4, "RSS growth per lawyer tab over 8 tabs"),
     "errors": Threshold(0.0, 1.0, "any timeout, redirect or error toast is a failure"),
 }
 
@@ -120,7 +120,7 @@ CI: dict[str, Threshold] = {
 PAGE_CPU_TODAY = {
     "heavy/home": 16.6, "heavy/dossier": 4.94, "heavy/documents": 6.29, "heavy/late list": 6.27,
     "demo/home": 4.12, "demo/dossier": 4.05, "demo/documents": 4.67, "demo/late list": 4.92,
-    "heavy firm/firm dossier": 38.2, "heavy firm/clients": 5.63, "heavy firm/dossiers": 17.9,
+    "heavy firm/firm dossier": 6.5, "heavy firm/clients": 5.63, "heavy firm/dossiers": 17.9,
     "heavy firm/paiements": 45.1,
     "demo firm/firm dossier": 7.76, "demo firm/clients": 4.04, "demo firm/dossiers": 5.62, "demo firm/paiements": 3.75,
 }
