@@ -179,11 +179,6 @@ def account_identifier(token: str) -> str:
 
 # Built once: every page event and API request runs them (building a statement costs
 # more CPU than SQLite takes to answer it).
-_SESSION_AND_USER_BY_HASH = (
-    select(AuthSession, User, Account.must_change_password).join(User, col(User.id) == AuthSession.user_id)
-    .join(Account, col(Account.id) == User.account_id)
-    .where(col(AuthSession.token_hash) == bindparam("token_hash"))
-)
 _SESSIONS, _USERS, _ACCOUNTS = (sa_inspect(AuthSession).local_table, sa_inspect(User).local_table,
                                 sa_inspect(Account).local_table)
 _S, _U, _A = _SESSIONS.c, _USERS.c, _ACCOUNTS.c
@@ -223,18 +218,50 @@ def current_session(token: str | None) -> tuple[int, User] | None:
     return found[1], found[2]
 
 
-def _read_session(token_hash: str) -> tuple[AuthSession, int, User] | None:
+# The session check of every event: one plain read of the session's row and its user's
+# row (no ORM session, no entities). The membership as an ORM User is read once per
+# session token and reused while its row reads the same; the liveness (revocation,
+# expiry, idleness, deactivation) comes from this read, never from what is kept.
+_PROBE = (
+    core_select(_S.id.label("session_id"), _S.revoked_at, _S.expires_at, _S.last_seen_at,
+                _A.must_change_password, *_U)
+    .select_from(_SESSIONS.join(_USERS, _U.id == _S.user_id).join(_ACCOUNTS, _A.id == _U.account_id))
+    .where(_S.token_hash == bindparam("token_hash"))
+)
+_PROBE_USER_FROM = 4  # the columns from must_change_password on: what the kept User was read from
+_MEMBERS_MAX = 4096
+_USER_KEYS = tuple(c.key for c in _USERS.c)
+# token hash -> (engine, the user's columns as read, the membership read with them)
+_members: dict[str, tuple[Any, tuple[Any, ...], User]] = {}
+
+
+def _as_read(user: User) -> tuple[Any, ...]:
+    """The kept User's values in _PROBE's order: a handler that changed the object without
+    saving it makes it differ from the row, and it is read again."""
+    return (user.must_change_password, *(getattr(user, k) for k in _USER_KEYS))
+
+
+def _read_session(token_hash: str) -> tuple[Any, int, User] | None:
+    engine = get_engine()
+    with engine.connect() as connection:
+        row: Any = connection.execute(_PROBE, {"token_hash": token_hash}).first()
+        if row is None or not is_live(row) or not row.active:
+            return None
+        if _touch_if_due(connection, row.session_id, row.last_seen_at):
+            connection.commit()
+    columns = tuple(row)[_PROBE_USER_FROM:]
+    kept = _members.get(token_hash)
+    if kept is not None and kept[0] is engine and kept[1] == columns and _as_read(kept[2]) == columns:
+        return row, row.session_id, kept[2]
     with session_scope() as s:
-        found = s.exec(_SESSION_AND_USER_BY_HASH, params={"token_hash": token_hash}).first()
-        if found is None:
-            return None
-        row, user, must_change = found
-        if not is_live(row) or not user.active:
-            return None
-        if _touch_if_due(s.connection(), stored_id(row), row.last_seen_at):
-            s.commit()
-        object.__setattr__(user, "must_change_password", bool(must_change))
-        return row, stored_id(row), user
+        user = s.get(User, row.id)
+    if user is None:
+        return None
+    object.__setattr__(user, "must_change_password", bool(row.must_change_password))
+    if len(_members) >= _MEMBERS_MAX:
+        _members.clear()
+    _members[token_hash] = (engine, columns, user)
+    return row, row.session_id, user
 
 
 @dataclass(frozen=True)
