@@ -125,9 +125,9 @@ def firm_rule(firm_id: int) -> tuple[bool, bool]:
         return hit[2], hit[3]  # the engine too: tests (and a restore) point at another database
     with session_scope() as s:
         p = s.get(FirmTwoFactorPolicy, firm_id)
-        rule = (bool(p.require_staff), bool(p.require_clients)) if p is not None else (False, False)
-    _rules[firm_id] = (engine, now, *rule)
-    return rule
+        staff_rule, clients_rule = (bool(p.require_staff), bool(p.require_clients)) if p else (False, False)
+    _rules[firm_id] = (engine, now, staff_rule, clients_rule)
+    return staff_rule, clients_rule
 
 
 def forget_rules() -> None:
