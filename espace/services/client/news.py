@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, exists, literal, union_all
+from sqlalchemy import BigInteger, bindparam, exists, literal
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -41,7 +41,7 @@ from espace.models import (
     utcnow,
 )
 from espace.services import AccessDenied, audit
-from espace.services.client import access, keyset
+from espace.services.client import access, keyset, news_counts
 from espace.services.client.views import ItemRow
 
 NEWS_MAX = 8
@@ -129,37 +129,6 @@ def _tab_of(kind: registry.ItemKind) -> str:
 
 # The statements are built once (building one costs more CPU than SQLite takes to
 # answer it), with bound parameters: uid, client_id, firm_id, since, now.
-_DEPOSITS = "_deposits"
-
-
-def _shared_counts_stmt(kinds: list[registry.ItemKind]) -> Any:
-    """Each kind's shared items in the client's dossiers (the home's tiles count the same)."""
-    return union_all(*[
-        core_select(literal(k.key).label("k"), func.count().label("n")).select_from(k.model)
-        .where(col(k.model.shared_at).is_not(None), col(k.model.dossier_id).in_(access.dossier_ids()))
-        for k in kinds
-    ])
-
-
-def _seen_counts_stmt(kinds: list[registry.ItemKind]) -> Any:
-    """Per kind, what the client saw of those items (driven by their ItemSeen rows, so as
-    many as they opened), and their own deposits (never news): the new items are the
-    shared ones minus these, without probing every shared item."""
-    parts: list[Any] = []
-    for k in kinds:
-        model = k.model
-        conditions: list[Any] = [col(ItemSeen.user_id) == bindparam("uid"), col(ItemSeen.kind) == k.key,
-                                 col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids())]
-        if model is Document:
-            conditions.append(col(Document.direction) == Direction.recu)
-        parts.append(core_select(literal(k.key).label("k"), func.count().label("n")).select_from(ItemSeen)
-                     .join(model, col(model.id) == ItemSeen.item_id).where(*conditions))
-    parts.append(core_select(literal(_DEPOSITS).label("k"), func.count().label("n")).select_from(Document)
-                 .where(col(Document.shared_at).is_not(None), col(Document.dossier_id).in_(access.dossier_ids()),
-                        col(Document.direction) == Direction.depose))
-    return union_all(*parts)
-
-
 def _recent_stmt(kind: registry.ItemKind) -> Any:
     """The NEWS_MAX newest new items of a kind: their ids picked from the index alone
     (LIMIT inside), then only those rows read with their dossier."""
@@ -228,30 +197,13 @@ def news(user: User) -> News:
         return news_of(conn, access.client_key(conn, user))
 
 
-def new_counts(conn: Connection, key: Any, shared: dict[str, int] | None = None) -> dict[str, int]:
-    """The client's new items by kind key (kinds with some only). `shared`: each kind's
-    shared items in their dossiers when the caller counted them already (the home's tiles)."""
-    kinds = registry.kinds()
-    params = _params(key)
-    if shared is None:
-        stmt = keyset.built(("news-shared",), tuple(kinds), lambda: _shared_counts_stmt(kinds))
-        shared = {k: n for k, n in conn.execute(stmt, params).all()}
-    stmt = keyset.built(("news-seen-counts",), tuple(kinds), lambda: _seen_counts_stmt(kinds))
-    seen: dict[str, int] = {k: n for k, n in conn.execute(stmt, params).all()}
-    counts = {k.key: shared.get(k.key, 0) - seen.get(k.key, 0) for k in kinds}
-    for k in kinds:
-        if k.model is Document:
-            counts[k.key] -= seen.get(_DEPOSITS, 0)
-    return {k: n for k, n in counts.items() if n > 0}
-
-
 def news_of(conn: Connection, key: Any, shared: dict[str, int] | None = None) -> News:
     """news() for an acting client already read (access.client_key), on the caller's
     connection; `shared`: as new_counts takes it."""
     since = key.previous_login_at
     params = {**_params(key), "since": since or _EPOCH, "now": utcnow()}
     kinds = registry.kinds()
-    counts = new_counts(conn, key, shared)
+    counts = news_counts.new_counts(conn, key, shared)
     found: list[tuple[datetime, NewsItem]] = []
     for kind in kinds:
         if kind.key not in counts:
