@@ -102,7 +102,8 @@ class Threshold:
 CI: dict[str, Threshold] = {
     "cpu_ratio": Threshold(6.80, 1.5, "server CPU per navigation ÷ the bare app's"),
     "p50_ratio": Threshold(5.45, 1.95, "1 client paced: a ~10 ms navigation after 0.6 s idle waits for a core"),
-    "heavy_ratio": Threshold(4.04, 1.5, "the heavy client's p50 ÷ the demo client's, worst of 4 pages"),
+    # 2.5 since the home's news is counted from the tiles (one --ci run at load 13: 1.78).
+    "heavy_ratio": Threshold(2.5, 1.5, "the heavy client's p50 ÷ the demo client's, worst of 4 pages"),
     "max_delta_kb": Threshold(10.8, 1.2, "update sizes are exact"),
     "rss_kb_per_client": Threshold(252.0, 1.4, "RSS growth per tab over 25 tabs"),
     "admin_ratio": Threshold(12.8, 1.6, "the heavy firm's p50 ÷ the demo firm's, worst /admin page: 6-15 by load"),
@@ -118,7 +119,8 @@ CI: dict[str, Threshold] = {
 # 0.82-1.43 × today. One margin for all, 1.6: 2 × 0.82 = 1.64 > 1.6, a doubled page fails even
 # from the lowest run seen (a doubled /accueil, tried: 10.9 against 6.6 for demo/home).
 PAGE_CPU_TODAY = {
-    "heavy/home": 16.6, "heavy/dossier": 4.94, "heavy/documents": 6.29, "heavy/late list": 6.27,
+    "heavy/home": 9.0,  # the home's news from the tiles' counts (one --ci run at load 13: 7.70)
+    "heavy/dossier": 4.94, "heavy/documents": 6.29, "heavy/late list": 6.27,
     "demo/home": 4.12, "demo/dossier": 4.05, "demo/documents": 4.67, "demo/late list": 4.92,
     "heavy firm/firm dossier": 6.5, "heavy firm/clients": 5.63, "heavy firm/dossiers": 17.9,
     "heavy firm/paiements": 45.1,

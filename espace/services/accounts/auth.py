@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select, update
 
 from espace.config import settings
@@ -25,6 +22,8 @@ from espace.services.accounts.factors import enrolment_required, has_second_fact
 from espace.services.accounts.identities import normalize_identifier
 from espace.services.accounts.one_time_links import expire_one_time_links, issue_one_time_token, valid_one_time
 from espace.services.accounts.results import LoginResult
+from espace.services.accounts.session_reads import ACTOR_BY_HASH, read_session, touch_if_due
+from espace.services.accounts.session_reads import TOUCH_EVERY as TOUCH_EVERY  # re-exported
 from espace.services.accounts.session_store import (
     TOKEN_MAX,
     is_live,
@@ -38,7 +37,6 @@ from espace.services.mail import notifications
 log = logging.getLogger(__name__)
 
 TICKET_SECONDS = 60
-TOUCH_EVERY = timedelta(seconds=60)
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 TOO_MANY = "Trop de tentatives. Réessayez dans quelques minutes."
 RESET_SENT = (
@@ -177,33 +175,6 @@ def account_identifier(token: str) -> str:
     return normalize_identifier(email or "")
 
 
-# Built once: every page event and API request runs them (building a statement costs
-# more CPU than SQLite takes to answer it).
-_SESSION_AND_USER_BY_HASH = (
-    select(AuthSession, User, Account.must_change_password).join(User, col(User.id) == AuthSession.user_id)
-    .join(Account, col(Account.id) == User.account_id)
-    .where(col(AuthSession.token_hash) == bindparam("token_hash"))
-)
-_SESSIONS, _USERS, _ACCOUNTS = (sa_inspect(AuthSession).local_table, sa_inspect(User).local_table,
-                                sa_inspect(Account).local_table)
-_S, _U, _A = _SESSIONS.c, _USERS.c, _ACCOUNTS.c
-_ACTOR_BY_HASH = (
-    core_select(_S.id.label("session_id"), _S.revoked_at, _S.expires_at, _S.last_seen_at,
-                _U.id, _U.firm_id, _U.role, _U.nom, _U.prenom, _U.active, _A.must_change_password)
-    .select_from(_SESSIONS.join(_USERS, _U.id == _S.user_id).join(_ACCOUNTS, _A.id == _U.account_id))
-    .where(_S.token_hash == bindparam("token_hash"))
-)
-_TOUCH = update(AuthSession).where(col(AuthSession.id) == bindparam("session_id")).values(last_seen_at=bindparam("now"))
-
-
-def _touch_if_due(connection: Connection, session_id: int, last_seen_at: datetime) -> bool:
-    """Move the idle expiry forward (at most once a minute); True when written."""
-    if utcnow() - last_seen_at <= TOUCH_EVERY:
-        return False
-    connection.execute(_TOUCH, {"session_id": session_id, "now": utcnow()})
-    return True
-
-
 def current_user(token: str | None) -> User | None:
     """The active membership behind a session token, or None (expired, revoked,
     unknown, or no firm chosen yet)."""
@@ -217,24 +188,10 @@ def current_session(token: str | None) -> tuple[int, User] | None:
     if not token or len(token) > TOKEN_MAX:
         return None
     token_hash = security.token_hash(token)
-    found = recent_reads.remembered(("session", token_hash), lambda: _read_session(token_hash))
+    found = recent_reads.remembered(("session", token_hash), lambda: read_session(token_hash))
     if found is None or not is_live(found[0]):  # a remembered row is still checked against the clock
         return None
     return found[1], found[2]
-
-
-def _read_session(token_hash: str) -> tuple[AuthSession, int, User] | None:
-    with session_scope() as s:
-        found = s.exec(_SESSION_AND_USER_BY_HASH, params={"token_hash": token_hash}).first()
-        if found is None:
-            return None
-        row, user, must_change = found
-        if not is_live(row) or not user.active:
-            return None
-        if _touch_if_due(s.connection(), stored_id(row), row.last_seen_at):
-            s.commit()
-        object.__setattr__(user, "must_change_password", bool(must_change))
-        return row, stored_id(row), user
 
 
 @dataclass(frozen=True)
@@ -255,10 +212,10 @@ def current_actor(token: str | None) -> Actor | None:
     if not token or len(token) > TOKEN_MAX:
         return None
     with get_engine().connect() as connection:
-        row: Any = connection.execute(_ACTOR_BY_HASH, {"token_hash": security.token_hash(token)}).first()
+        row: Any = connection.execute(ACTOR_BY_HASH, {"token_hash": security.token_hash(token)}).first()
         if row is None or not is_live(row) or not row.active:
             return None
-        if _touch_if_due(connection, row.session_id, row.last_seen_at):
+        if touch_if_due(connection, row.session_id, row.last_seen_at):
             connection.commit()
     return Actor(row.id, row.firm_id, row.role, row.nom, row.prenom, row.must_change_password)
 

@@ -6,11 +6,14 @@ A firm may require a second factor of its staff and/or its clients: a person wit
 one is then sent to /double-authentification before any page."""
 from __future__ import annotations
 
-from typing import Protocol
+import time
+from typing import Any, Protocol
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from espace.db import session_scope
+from espace.db import get_engine, session_scope
 from espace.models import Account, FirmTwoFactorPolicy, Passkey, RecoveryCode, Role, TotpFactor, User
 from espace.services.accounts import recent_reads
 from espace.services.accounts.session_store import stored_id
@@ -82,15 +85,57 @@ def required_for(s: Session, user: Member) -> bool:
 
 def enrolment_required(user: Member | None) -> bool:
     """True when the firm requires a second factor and the account has none yet: the
-    person may reach only /double-authentification. `user`: a User or an auth.Actor."""
+    person may reach only /double-authentification. `user`: a User or an auth.Actor.
+    Every event runs it: the firm's rule comes from this process's copy (firm_rule), and
+    the account's factors are read only in a firm that requires them."""
     if user is None:
         return False
-    return recent_reads.remembered(("enrolment", user.id, user.firm_id, user.role), lambda: _enrolment_required(user))
+    staff_rule, clients_rule = firm_rule(user.firm_id)
+    if not (clients_rule if user.role == Role.client else staff_rule):
+        return False
+    return recent_reads.remembered(("enrolment", user.id, user.firm_id, user.role), lambda: _lacks_factor(user))
 
 
-def _enrolment_required(user: Member) -> bool:
+def _lacks_factor(user: Member) -> bool:
     with session_scope() as s:
-        if not required_for(s, user):
-            return False
         account_id = account_id_of(s, user)
         return account_id is not None and not has_second_factor(s, account_id)
+
+
+# --------------------------------------------------------------------------- the firm's rule, per process
+# The rule is the firm's, changed by an administrator a few times in the firm's life,
+# while every event of every member asks for it: each process keeps it per firm for
+# RULE_FOR_SECONDS. A change made in this process (set_policy, or any write naming the
+# table) is seen by the very next event. A change made in another worker (production
+# runs several) is seen there within RULE_FOR_SECONDS: a short TTL rather than a shared
+# version counter, because being a few seconds late here opens nothing — the person
+# already holds a live session (checked at every event, web/tab_identity.py), and the
+# rule only sends them to enrol before their next pages; revocation never depends on it.
+RULE_FOR_SECONDS = 5.0
+_RULE_TABLE = FirmTwoFactorPolicy.__tablename__
+# firm id -> (the engine it was read from, monotonic time, require staff, require clients)
+_rules: dict[int, tuple[Engine, float, bool, bool]] = {}
+
+
+def firm_rule(firm_id: int) -> tuple[bool, bool]:
+    """(require a second factor of the staff, of the clients) for the firm."""
+    engine, now = get_engine(), time.monotonic()
+    hit = _rules.get(firm_id)
+    if hit is not None and hit[0] is engine and now - hit[1] <= RULE_FOR_SECONDS:
+        return hit[2], hit[3]  # the engine too: tests (and a restore) point at another database
+    with session_scope() as s:
+        p = s.get(FirmTwoFactorPolicy, firm_id)
+        staff_rule, clients_rule = (bool(p.require_staff), bool(p.require_clients)) if p else (False, False)
+    _rules[firm_id] = (engine, now, staff_rule, clients_rule)
+    return staff_rule, clients_rule
+
+
+def forget_rules() -> None:
+    """After a change of a firm's rule in this process (set_policy, once committed)."""
+    _rules.clear()
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _forget_rules_after_writes(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    if _rules and _RULE_TABLE in statement and not statement.lstrip()[:6].upper().startswith("SELECT"):
+        _rules.clear()

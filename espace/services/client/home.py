@@ -49,10 +49,15 @@ def _counts_stmt(kinds: list[registry.ItemKind]) -> Any:
     return union_all(*parts)
 
 
-def _home(conn: Connection, user: User, key: Any) -> Home:
+def _counts(conn: Connection, key: Any) -> dict[str, int]:
+    """Each kind's shared items in the client's dossiers, and the dossiers (DOSSIERS)."""
     kinds = registry.kinds()
     stmt = keyset.built(("home",), tuple(kinds), lambda: _counts_stmt(kinds))
-    counts: dict[str, int] = {k: n for k, n in conn.execute(stmt, access.scope(key)).all()}
+    return {k: n for k, n in conn.execute(stmt, access.scope(key)).all()}
+
+
+def _home(conn: Connection, user: User, key: Any, counts: dict[str, int] | None = None) -> Home:
+    counts = _counts(conn, key) if counts is None else counts
     return Home(
         name=full_name(user),
         tiles=[Tile(c.key, c.label, counts[c.key]) for c in categories() if counts.get(c.key, 0) > 0],
@@ -71,4 +76,5 @@ def home_page(user: User) -> HomePage:
     """Everything the home page shows, in one database session."""
     with read_scope() as conn:
         key = access.client_key(conn, user)
-        return HomePage(_home(conn, user, key), news.news_of(conn, key))
+        counts = _counts(conn, key)  # the tiles' counts, and what the new items are counted from
+        return HomePage(_home(conn, user, key, counts), news.news_of(conn, key, counts))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, literal, union_all
+from sqlalchemy import BigInteger, bindparam, exists, literal
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -41,7 +41,7 @@ from espace.models import (
     utcnow,
 )
 from espace.services import AccessDenied, audit
-from espace.services.client import access
+from espace.services.client import access, news_counts
 from espace.services.client.views import ItemRow
 from espace.services.shared import keyset
 
@@ -112,12 +112,13 @@ def _params(key: Any) -> dict[str, Any]:
 
 def _unseen(kind: registry.ItemKind) -> tuple[Any, ...]:
     """The conditions of a kind's new items for the client (`uid`): shared in their
-    dossiers, no ItemSeen row, and not a deposit (their own documents are not news)."""
+    dossiers, no ItemSeen row (probed per row on its unique index, never the whole set of
+    what they saw), and not a deposit (their own documents are not news)."""
     model = kind.model
-    seen = core_select(col(ItemSeen.item_id)).where(col(ItemSeen.user_id) == bindparam("uid"),
-                                                     col(ItemSeen.kind) == kind.key)
+    seen = core_select(literal(1)).where(col(ItemSeen.user_id) == bindparam("uid"), col(ItemSeen.kind) == kind.key,
+                                         col(ItemSeen.item_id) == col(model.id))
     conditions: list[Any] = [col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()),
-                             col(model.id).not_in(seen)]
+                             ~exists(seen)]
     if model is Document:
         conditions.append(col(Document.direction) == Direction.recu)
     return tuple(conditions)
@@ -129,20 +130,18 @@ def _tab_of(kind: registry.ItemKind) -> str:
 
 # The statements are built once (building one costs more CPU than SQLite takes to
 # answer it), with bound parameters: uid, client_id, firm_id, since, now.
-def _counts_stmt(kinds: list[registry.ItemKind]) -> Any:
-    return union_all(*[
-        core_select(literal(k.key).label("k"), func.count().label("n")).select_from(k.model).where(*_unseen(k))
-        for k in kinds
-    ])
-
-
 def _recent_stmt(kind: registry.ItemKind) -> Any:
+    """The NEWS_MAX newest new items of a kind: their ids picked from the index alone
+    (LIMIT inside), then only those rows read with their dossier."""
     model = kind.model
+    newest = (core_select(col(model.id).label("id"))
+              .where(*_unseen(kind), col(model.shared_at) >= bindparam("since", type_=model.shared_at.type))
+              .order_by(col(model.shared_at).desc(), col(model.id).desc()).limit(NEWS_MAX).subquery())
     return (core_select(*model.__table__.c, col(Dossier.reference).label("d_reference"),
                         col(Dossier.label).label("d_label"))
+            .select_from(newest).join(model, col(model.id) == newest.c.id)
             .join(Dossier, col(Dossier.id) == model.dossier_id)
-            .where(*_unseen(kind), col(model.shared_at) >= bindparam("since", type_=model.shared_at.type))
-            .order_by(col(model.shared_at).desc(), col(model.id).desc()).limit(NEWS_MAX))
+            .order_by(col(model.shared_at).desc(), col(model.id).desc()))
 
 
 def _with_dossier(*columns: Any) -> Any:
@@ -165,8 +164,11 @@ def _to_pay_stmt() -> Any:
 
 
 def _unread_ids() -> Any:
+    """The firm's unread answers in the client's dossiers, read from those dossiers' messages
+    (ix_message_dossier_created): `firm_id + 0` keeps SQLite's planner from walking every
+    message of the firm instead."""
     return core_select(col(Message.id)).where(
-        col(Message.firm_id) == bindparam("firm_id"), col(Message.dossier_id).in_(access.dossier_ids()),
+        (col(Message.firm_id) + 0) == bindparam("firm_id"), col(Message.dossier_id).in_(access.dossier_ids()),
         col(Message.direction) == MessageDirection.cabinet, col(Message.read_at).is_(None))
 
 
@@ -196,13 +198,13 @@ def news(user: User) -> News:
         return news_of(conn, access.client_key(conn, user))
 
 
-def news_of(conn: Connection, key: Any) -> News:
-    """news() for an acting client already read (access.client_key), on the caller's connection."""
+def news_of(conn: Connection, key: Any, shared: dict[str, int] | None = None) -> News:
+    """news() for an acting client already read (access.client_key), on the caller's
+    connection; `shared`: as new_counts takes it."""
     since = key.previous_login_at
     params = {**_params(key), "since": since or _EPOCH, "now": utcnow()}
     kinds = registry.kinds()
-    counts_stmt = keyset.built(("news-counts",), tuple(kinds), lambda: _counts_stmt(kinds))
-    counts: dict[str, int] = {k: n for k, n in conn.execute(counts_stmt, params).all() if n}
+    counts = news_counts.new_counts(conn, key, shared)
     found: list[tuple[datetime, NewsItem]] = []
     for kind in kinds:
         if kind.key not in counts:
