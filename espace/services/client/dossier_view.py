@@ -19,7 +19,8 @@ from espace.domain.names import dossier_title
 from espace.domain.online_payment import accepts_online_payments
 from espace.models import Document, Dossier, Firm, Role, User
 from espace.services import AccessDenied
-from espace.services.client import access, keyset, news, paging
+from espace.services.client import access, news, paging
+from espace.services.shared import keyset
 from espace.services.client.views import ClientDossier, TabCount, TabPage
 
 _Interlocutor = aliased(User)

@@ -41,7 +41,8 @@ from espace.models import (
     utcnow,
 )
 from espace.services import AccessDenied, audit
-from espace.services.client import access, keyset
+from espace.services.client import access
+from espace.services.shared import keyset
 from espace.services.client.views import ItemRow
 
 NEWS_MAX = 8

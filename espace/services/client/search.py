@@ -21,7 +21,8 @@ from espace.db import read_scope
 from espace.domain import items as registry
 from espace.domain.online_payment import accepts_online_payments
 from espace.models import Dossier, User
-from espace.services.client import access, keyset, paging
+from espace.services.client import access, paging
+from espace.services.shared import keyset
 from espace.services.client.views import DOSSIERS, ItemRow
 
 MIN_LENGTH = 2

@@ -43,15 +43,23 @@ from espace.services.payments.common import (
 )
 from espace.services.payments.declines import DECLINE_WINDOW, declines_exceeded
 from espace.services.payments.demo import configure_demo, uses_local_stripe
-from espace.services.payments.firm_list import STATUS_LABELS, PaymentRow, list_payments
+from espace.services.payments.firm_list import (
+    STATUS_LABELS,
+    PaymentFilters,
+    PaymentPage,
+    PaymentRow,
+    list_payments,
+    payments_page,
+)
 from espace.services.payments.webhook import handle_webhook
 
 __all__ = [
     "CURRENCY", "DECLINE_WINDOW", "HANDLED_EVENTS", "MSG_ALREADY_PAID", "MSG_AUTHENTICATION", "MSG_CARD_DETAILS",
     "MSG_DECLINED", "MSG_EXPIRED", "MSG_FAILED", "MSG_IN_PROGRESS", "MSG_NETWORK", "MSG_SERVICE",
     "MSG_TOO_MANY_DECLINES", "MSG_UNAVAILABLE", "REUSABLE", "STATUS_LABELS", "STRIPE_DEFAULT_API", "TOKEN_RE",
-    "ConfirmOutcome", "PaymentError", "PaymentRow", "PaymentView", "StartedPayment", "WebhookRejected",
+    "ConfirmOutcome", "PaymentError", "PaymentFilters", "PaymentPage", "PaymentRow", "PaymentView",
+    "StartedPayment", "WebhookRejected",
     "configure_demo", "confirm_payment", "declines_exceeded", "facture_paid", "firm_accepts_payments",
-    "handle_webhook", "list_payments", "message_for", "payable", "payment_view", "start_payment",
+    "handle_webhook", "list_payments", "payments_page", "message_for", "payable", "payment_view", "start_payment",
     "uses_local_stripe",
 ]

@@ -16,7 +16,8 @@ from espace.db import get_engine
 from espace.domain import items as registry
 from espace.models import Dossier, DossierClient
 from espace.services import AccessDenied
-from espace.services.client import dossier_view, keyset, lists, paging, views
+from espace.services.client import dossier_view, lists, paging, views
+from espace.services.shared import keyset
 from tests.admin_helpers import user as _user
 
 SIZE = 4
