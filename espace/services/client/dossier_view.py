@@ -20,8 +20,8 @@ from espace.domain.online_payment import accepts_online_payments
 from espace.models import Document, Dossier, Firm, Role, User
 from espace.services import AccessDenied
 from espace.services.client import access, news, paging
-from espace.services.shared import keyset
 from espace.services.client.views import ClientDossier, TabCount, TabPage
+from espace.services.shared import keyset
 
 _Interlocutor = aliased(User)
 

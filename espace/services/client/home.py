@@ -15,8 +15,8 @@ from espace.domain import items as registry
 from espace.domain.names import dossier_title, full_name
 from espace.models import Dossier, User
 from espace.services.client import access, news
-from espace.services.shared import keyset
 from espace.services.client.views import DOSSIERS, DossierChoice, Home, Tile, categories
+from espace.services.shared import keyset
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from espace.domain.online_payment import accepts_online_payments
 from espace.models import Dossier, User
 from espace.services import AccessDenied
 from espace.services.client import access, home, news, paging
-from espace.services.shared import keyset
 from espace.services.client.views import CategoryPage, DossierChoice, ItemRow, categories
+from espace.services.shared import keyset
 
 _Interlocutor = aliased(User)
 

@@ -42,8 +42,8 @@ from espace.models import (
 )
 from espace.services import AccessDenied, audit
 from espace.services.client import access
-from espace.services.shared import keyset
 from espace.services.client.views import ItemRow
+from espace.services.shared import keyset
 
 NEWS_MAX = 8
 UPCOMING_MAX = 3

@@ -15,8 +15,8 @@ from sqlmodel import col
 from espace.domain import items as registry
 from espace.domain.ids import MAX_ID
 from espace.models import Dossier
-from espace.services.shared import keyset
 from espace.services.client.views import ItemRow
+from espace.services.shared import keyset
 
 
 def columns(model: Any) -> list[Any]:

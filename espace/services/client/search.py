@@ -22,8 +22,8 @@ from espace.domain import items as registry
 from espace.domain.online_payment import accepts_online_payments
 from espace.models import Dossier, User
 from espace.services.client import access, paging
-from espace.services.shared import keyset
 from espace.services.client.views import DOSSIERS, ItemRow
+from espace.services.shared import keyset
 
 MIN_LENGTH = 2
 MAX_LENGTH = 100

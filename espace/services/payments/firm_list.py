@@ -25,6 +25,8 @@ from espace.models import Dossier, Facture, Payment, User
 from espace.services.access import require_staff
 from espace.services.shared import keyset
 
+_TABLE: Any = Payment.__table__  # type: ignore[attr-defined]  # SQLModel declares it untyped
+
 STATUS_LABELS = {"open": "En cours", "succeeded": "Réussi", "failed": "Échoué", "canceled": "Annulé"}
 PARIS = ZoneInfo("Europe/Paris")
 DOSSIER_MAX = 100  # characters of the dossier filter read
@@ -85,7 +87,7 @@ def _start_of(day: str, after: int = 0) -> datetime:
 
 def _conditions(f: PaymentFilters) -> tuple[Any, ...]:
     """The list's WHERE (bound parameters: see _params): the firm, then each filter set."""
-    at = Payment.__table__.c.created_at.type
+    at = _TABLE.c.created_at.type
     conds: list[Any] = [col(Payment.firm_id) == bindparam("firm_id", type_=BigInteger)]
     if f.status:
         conds.append(col(Payment.status) == bindparam("status", type_=String))
@@ -134,7 +136,7 @@ def _read(s: Connection, f: PaymentFilters, params: dict[str, Any], want: keyset
 
     def build_page() -> Any:
         ids = keyset.bounded(core_select(ident).where(*_conditions(f)), order, ident, bound.mode, size).subquery()
-        return (core_select(*Payment.__table__.c, col(Facture.number).label("f_number"),
+        return (core_select(*_TABLE.c, col(Facture.number).label("f_number"),
                             col(Dossier.reference), col(Dossier.label), col(User.nom), col(User.prenom))
                 .join(ids, ident == ids.c.id)
                 .join(Facture, col(Facture.id) == col(Payment.facture_id))

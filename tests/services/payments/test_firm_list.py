@@ -126,9 +126,9 @@ def test_the_page_is_read_from_the_display_order_index(demo):
     plans: list[str] = []
 
     def explain(conn, cursor, statement, parameters, context, executemany):
-        if "FROM payment" in statement and statement.lstrip().upper().startswith("SELECT") and "EXPLAIN" not in statement:
-            if conn.dialect.name == "sqlite":
-                plans.append(" | ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+        if ("FROM payment" in statement and statement.lstrip().upper().startswith("SELECT")
+                and "EXPLAIN" not in statement and conn.dialect.name == "sqlite"):
+            plans.append(" | ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
                                                                                    parameters).all()))
 
     event.listen(get_engine(), "before_cursor_execute", explain)
