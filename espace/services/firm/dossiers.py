@@ -140,17 +140,21 @@ def suggest(user: User, kind: str, text: object = "", chosen: object = "") -> li
 
 
 def _names(s: Session, firm_id: int | None, ids: list[int]) -> dict[int, list[str]]:
-    """The clients' names of each dossier, by name."""
+    """The clients' names of each dossier, by name. The firm's own clients only, checked
+    here rather than in SQL: a condition on client.firm_id there makes SQLite walk every
+    client of the firm and all their dossiers (5 ms on a firm of 5,000 dossiers) instead
+    of the page's few dossiers by dossier_client's key."""
     names: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
-        for did, u in s.exec(
-            select(DossierClient.dossier_id, User)
+        for did, client_firm, nom, prenom in s.exec(
+            select(DossierClient.dossier_id, Client.firm_id, User.nom, User.prenom)
             .join(Client, col(Client.id) == DossierClient.client_id)
             .join(User, col(User.id) == Client.user_id)
-            .where(col(DossierClient.dossier_id).in_(ids), Client.firm_id == firm_id)
+            .where(col(DossierClient.dossier_id).in_(ids))
             .order_by(func.lower(User.nom), func.lower(User.prenom), col(User.id))
         ).all():
-            names[did].append(display_name(u))
+            if client_firm == firm_id:
+                names[did].append(f"{(nom or '').upper()} {prenom or ''}".strip())  # display_name's format
     return names
 
 
