@@ -122,8 +122,8 @@ PAGE_CPU_TODAY = {
     "heavy/home": 9.0,  # the home's news from the tiles' counts (one --ci run at load 13: 7.70)
     "heavy/dossier": 4.94, "heavy/documents": 6.29, "heavy/late list": 6.27,
     "demo/home": 4.12, "demo/dossier": 4.05, "demo/documents": 4.67, "demo/late list": 4.92,
-    "heavy firm/firm dossier": 6.5, "heavy firm/clients": 5.63, "heavy firm/dossiers": 17.9,
-    "heavy firm/paiements": 45.1,
+    "heavy firm/firm dossier": 6.5, "heavy firm/clients": 5.63, "heavy firm/dossiers": 8.7,
+    "heavy firm/paiements": 4.8,
     "demo firm/firm dossier": 7.76, "demo firm/clients": 4.04, "demo firm/dossiers": 5.62, "demo firm/paiements": 3.75,
 }
 PAGE_CPU_MARGIN = 1.6

@@ -12,7 +12,10 @@ from espace.models.base import utcnow
 class Payment(SQLModel, table=True):
     """A Stripe PaymentIntent for an invoice: one open intent per invoice, reused."""
 
-    __table_args__ = (Index("ix_payment_facture", "facture_id"),)
+    # ix_payment_firm_created: the firm's list (/admin/paiements) in display order,
+    # newest first, one keyset page at a time (services/payments/firm_list.py).
+    __table_args__ = (Index("ix_payment_facture", "facture_id"),
+                      Index("ix_payment_firm_created", "firm_id", "created_at", "id"))
     id: int | None = Field(default=None, primary_key=True)
     firm_id: int = Field(foreign_key="firm.id")
     facture_id: int = Field(foreign_key="facture.id")

@@ -24,9 +24,16 @@ def _row(r) -> rx.Component:
     )
 
 
-def _select(label: str, name: str, html_id: str, options, value) -> rx.Component:
+def _select(label: str, name: str, html_id: str, options, value, find, who: str) -> rx.Component:
+    """A filter whose choices are found by typing: « Chercher un <who> » asks the server
+    for the first matches (a bounded list, services/firm/dossiers.py `suggest`), which
+    the select then offers; « Tous » clears the filter. Both are native controls (label,
+    role and keyboard as the browser gives them)."""
     return rx.box(
         rx.el.label(label, html_for=html_id, style=LABEL_STYLE),
+        rx.input(id=html_id + "-recherche", type="text", placeholder=f"Chercher un {who}…", size="2",
+                 aria_label=f"Chercher un {who}", aria_controls=html_id, auto_complete="off", max_length=100,
+                 width="100%", on_change=find.debounce(300), margin_bottom="4px"),
         rx.el.select(
             rx.el.option("Tous", value=""),
             rx.foreach(options, lambda o: rx.el.option(o.name, value=o.id.to_string())),
@@ -51,8 +58,8 @@ def dossiers() -> list[rx.Component]:
                     flex="2 1 240px", min_width="0",
                 ),
                 _select("Interlocuteur", "interlocuteur", "filtre-interlocuteur", S.interlocutors,
-                        S.interlocutor_id),
-                _select("Client", "client", "filtre-client", S.clients, S.client_id),
+                        S.interlocutor_id, S.find_interlocutors, "interlocuteur"),
+                _select("Client", "client", "filtre-client", S.clients, S.client_id, S.find_clients, "client"),
                 rx.flex(
                     rx.button("Filtrer", type="submit", size="3"),
                     rx.button("Effacer", type="button", variant="soft", size="3", on_click=S.clear),

@@ -47,9 +47,12 @@ class DossiersListState(LoadedPage, StaffListState, StaffState):
         self.interlocutor_id = params.get("interlocuteur", "")[:20]
         self.page = 1
         self.error = ""
-        opts = firm_dossiers.options(user)
-        self.clients, self.interlocutors = opts.clients, opts.interlocutors
         self._fetch(user)
+        # The filters' first choices only (the rest is found by typing: find_clients...),
+        # sent again only when they changed.
+        opts = firm_dossiers.filter_options(user, self.client_id, self.interlocutor_id)
+        self._keep("clients", opts.clients)
+        self._keep("interlocutors", opts.interlocutors)
         # Re-key (remount) the filters only when their defaults change, so that a
         # choice made while the page was loading is not lost.
         if before != (self.search, self.client_id, self.interlocutor_id, True):
@@ -72,6 +75,17 @@ class DossiersListState(LoadedPage, StaffListState, StaffState):
         self.error = ""
         self.form_key += 1
         self._fetch(user)
+
+    @staff_event
+    def find_clients(self, user: User, text: str):
+        """The client filter's choices for what is typed in « Chercher un client »."""
+        self._keep("clients", firm_dossiers.suggest(user, "client", str(text)[:100], self.client_id))
+
+    @staff_event
+    def find_interlocutors(self, user: User, text: str):
+        """The interlocutor filter's choices for what is typed in « Chercher un interlocuteur »."""
+        self._keep("interlocutors", firm_dossiers.suggest(user, "interlocuteur", str(text)[:100],
+                                                          self.interlocutor_id))
 
 
 class DossierFormState(LoadedPage, StaffState):
