@@ -29,9 +29,9 @@ from espace.config import settings
 log = logging.getLogger(__name__)
 
 # argon2id at the OWASP Password Storage Cheat Sheet's recommendation for interactive
-# logins: m = 19 MiB, t = 2, p = 1 (about 20 ms of one core here, where 64 MiB, t = 3,
-# p = 4 took about 150 ms of CPU: a login waited on it, and a burst of logins on a 2-core
-# server held both cores). A hash made with other parameters still verifies; the login
+# logins: m = 19 MiB, t = 2, p = 1 (a verification: about 21 ms of CPU on one core,
+# measured 2026-12-07; 64 MiB, t = 3, p = 4 took about 170 ms of CPU over four lanes: a
+# login waited on it, and a burst of logins on a 2-core server held both cores). A hash made with other parameters still verifies; the login
 # that proves its password replaces it (`needs_rehash`, services/accounts/auth.py).
 MEMORY_KIB = 19 * 1024
 TIME_COST = 2
