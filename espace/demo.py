@@ -31,8 +31,8 @@ from espace.models import (
     Role,
     User,
 )
-from espace.services import crypto as security
 from espace.services import storage
+from espace.services.accounts import hashing
 
 LUCE_EMAIL = "academy@secib.fr"
 LUCE_PASSWORD = "a12RJ3d11P"
@@ -367,14 +367,14 @@ _hashes: dict[str, str] = {}
 
 
 def _password_hashes() -> dict[str, str]:
-    """The demo passwords' argon2 hashes, computed once per process (tests load the
-    demo many times; a hash costs ~0.15 s), in parallel."""
+    """The demo passwords' argon2 hashes (services/accounts/hashing.py's parameters, as
+    every login), computed once per process (tests load the demo many times), in parallel."""
     missing = [p for p in _PASSWORDS if p not in _hashes]
     if missing:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=len(missing)) as pool:
-            _hashes.update(zip(missing, pool.map(security.hash_password, missing), strict=True))
+            _hashes.update(zip(missing, pool.map(hashing.hash_password, missing), strict=True))
     return _hashes
 
 

@@ -67,6 +67,7 @@ def test_migrate_then_create_firm_lawyer_client(cli):
     assert r.returncode == 0, r.stderr
     password = re.search(r"Mot de passe : (\S+)", r.stdout).group(1)
     from espace.services import crypto as security
+    from espace.services.accounts import hashing
 
     assert security.password_problems(password, identifier="avocat@test.example") == []
 
@@ -82,8 +83,8 @@ def test_migrate_then_create_firm_lawyer_client(cli):
     ]
     hashes = dict(cli.query("SELECT email, password_hash FROM account"))
     client = cli.query("SELECT email, adresse, code_postal, ville, tel, mobile FROM client")
-    assert security.verify_password(password, hashes["avocat@test.example"])
-    assert security.verify_password("Petit-Jean-2024", hashes["client@test.example"])
+    assert hashing.verify_password(password, hashes["avocat@test.example"])
+    assert hashing.verify_password("Petit-Jean-2024", hashes["client@test.example"])
     assert client == [("client@test.example", "1 rue Haute", "34000", "MONTPELLIER", "04 00 00 00 00",
                        "06 00 00 00 00")]
 

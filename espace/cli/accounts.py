@@ -150,16 +150,16 @@ def _create_user(args: argparse.Namespace, role: Role) -> None:
 def _set_password_or_tell(s: Session, firm: Firm, opened: Opened, password: str) -> None:
     from espace.config import settings
     from espace.models import Role
-    from espace.services import crypto as security
+    from espace.services.accounts import hashing
     from espace.services.mail import outbox
 
     user, account = opened.user, opened.account
     if not opened.existed:
-        account.password_hash = security.hash_password(password)
+        account.password_hash = hashing.hash_password(password)
         account.password_changed_at = user.activated_at = user.created_at
         s.add(account)
         return
-    security.burn_time_like_verify()
+    hashing.burn_time_like_verify()
     outbox.enqueue(s, user.email, f"Le cabinet {firm.name} vous a ouvert un espace "
                    + ("client" if user.role == Role.client else "cabinet"), "membership_opened",
                    {"firm_name": firm.name, "client_name": f"{user.prenom} {user.nom}",

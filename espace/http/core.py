@@ -3,13 +3,14 @@ for the HTTP routes (`session_user`, `session_actor`). Every route of the app is
 listed in espace/http/routes.py."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 from urllib.parse import quote
 
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -34,6 +35,8 @@ from espace.services.accounts.factors import enrolment_required
 from espace.services.client import dossier_view, news
 
 log = logging.getLogger(__name__)
+
+LOGIN_AGAIN = "/connexion?expire=1"
 
 EXTENSIONS = {
     "application/pdf": ".pdf",
@@ -77,20 +80,19 @@ def client_ip(request: Request) -> str:
 _client_ip = client_ip
 
 
-async def open_session(request: Request) -> Response:
-    """Turn the one-time login ticket into the HttpOnly session cookie. The ticket
-    counts only with the browser key cookie the login page set (login CSRF)."""
-    opened = auth.open_session(request.query_params.get("ticket", ""),
-                              cookie_value(request.headers.get("cookie"), LOGIN_KEY_COOKIE),
-                              user_agent=request.headers.get("user-agent", ""), ip=_client_ip(request))
+def _exchange(request: Request, ticket: str) -> tuple[str, User | None] | None:
+    """The login ticket and this browser's key cookie for the session token (None: refused)."""
+    opened = auth.open_session(ticket, cookie_value(request.headers.get("cookie"), LOGIN_KEY_COOKIE),
+                               user_agent=request.headers.get("user-agent", ""), ip=_client_ip(request))
     if opened is None:
         log.warning("login ticket refused (unknown, used, expired or without its browser key) ip=%s",
                     _client_ip(request))
-        response = RedirectResponse("/connexion?expire=1", status_code=303)
-        response.delete_cookie(LOGIN_KEY_COOKIE, path=LOGIN_KEY_PATH)
-        return response
-    token, user = opened
-    response = RedirectResponse(home_path_for(user), status_code=303)
+    return opened
+
+
+async def _with_session_cookies(request: Request, response: Response, token: str, user: User | None) -> Response:
+    """The login's cookies on `response`: the HttpOnly session cookie, the firm's label,
+    the device cookie; the ticket's browser key cleared."""
     response.delete_cookie(LOGIN_KEY_COOKIE, path=LOGIN_KEY_PATH)
     # The firm's name in the header from the first paint (web/components/layout.py).
     label = await run_in_threadpool(firm_label_for, user.firm_id if user else None)
@@ -119,6 +121,61 @@ async def open_session(request: Request) -> Response:
         max_age=settings.device_cookie_days * 86400,
     )
     return response
+
+
+async def open_session(request: Request) -> Response:
+    """Turn the one-time login ticket into the HttpOnly session cookie, by a full
+    navigation (the passkey login; the login page when its fetch below cannot be
+    used). The ticket counts only with the browser key cookie the login page set
+    (login CSRF)."""
+    opened = _exchange(request, request.query_params.get("ticket", ""))
+    if opened is None:
+        response = RedirectResponse(LOGIN_AGAIN, status_code=303)
+        response.delete_cookie(LOGIN_KEY_COOKIE, path=LOGIN_KEY_PATH)
+        return response
+    token, user = opened
+    return await _with_session_cookies(request, RedirectResponse(home_path_for(user), status_code=303), token, user)
+
+
+async def open_session_in_place(request: Request) -> Response:
+    """The same exchange for the login page's fetch() (web/public/login/state.py): the
+    same cookies, set by the server, on a JSON answer naming the page to go to, which
+    the page opens without reloading. The ticket comes in the body (not in a URL, not
+    in the history). Only from the portal's own pages: the CSRF header and the
+    browser's word that the page is ours (http/security.py own_page_fetch)."""
+    if not http_security.own_page_fetch(request):
+        log.warning("login ticket refused: not the portal's own page origin=%s sec-fetch-site=%s ip=%s",
+                    request.headers.get("origin"), request.headers.get("sec-fetch-site"), _client_ip(request))
+        return JSONResponse({"next": LOGIN_AGAIN}, status_code=403)
+    ticket = await _ticket_of(request)
+    if ticket is None:
+        return JSONResponse({"next": LOGIN_AGAIN}, status_code=400)
+    opened = await run_in_threadpool(_exchange, request, ticket)
+    if opened is None:
+        response = JSONResponse({"next": LOGIN_AGAIN}, status_code=401)
+        response.delete_cookie(LOGIN_KEY_COOKIE, path=LOGIN_KEY_PATH)
+        return response
+    token, user = opened
+    answer = JSONResponse({"next": home_path_for(user)}, headers={"Cache-Control": "no-store"})
+    return await _with_session_cookies(request, answer, token, user)
+
+
+TICKET_BODY_MAX = 512
+
+
+async def _ticket_of(request: Request) -> str | None:
+    """The ticket of a `{"ticket": "..."}` body; None when the body is anything else."""
+    raw = bytearray()
+    try:
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > TICKET_BODY_MAX:
+                return None
+        data = json.loads(raw)
+    except (ClientDisconnect, ValueError):
+        return None
+    ticket = data.get("ticket") if isinstance(data, dict) else None
+    return ticket if isinstance(ticket, str) and ticket else None
 
 
 async def close_session(request: Request) -> Response:
@@ -203,6 +260,7 @@ async def health(request: Request) -> Response:
 
 routes: list[Route] = [
     Route("/api/session/ouvrir", open_session, methods=["GET"]),
+    Route("/api/session/ouvrir", open_session_in_place, methods=["POST"]),
     Route("/api/session/fermer", close_session, methods=["POST"]),
     Route("/api/documents/{document_id}", download_document, methods=["GET"]),
     Route("/api/health", health, methods=["GET"]),

@@ -148,13 +148,28 @@ def same_origin(request) -> bool:
     (With `Referrer-Policy: no-referrer` Chromium sends `Origin: null` on a form post,
     so Sec-Fetch-Site decides when the browser sends it.) A request with neither is
     refused unless it carries the header."""
+    return _csrf_header(request) or _sent_by_own_page(request)
+
+
+def own_page_fetch(request) -> bool:
+    """Both checks at once, for a fetch() that logs a browser in (the login page's
+    ticket exchange): the header, and nothing from the browser saying another site
+    sent it."""
+    return _csrf_header(request) and _sent_by_own_page(request, fetch=True)
+
+
+def _csrf_header(request) -> bool:
+    return bool(request.headers.get(CSRF_HEADER, "").strip().lower() == CSRF_VALUE)
+
+
+def _sent_by_own_page(request, fetch: bool = False) -> bool:
+    """The browser's Sec-Fetch-Site, else the Origin, name the portal. A fetch() with its
+    header may come from a client that sends neither (not a browser: no one to forge for)."""
     headers = request.headers
-    if headers.get(CSRF_HEADER, "").strip().lower() == CSRF_VALUE:
-        return True
     fetch_site = headers.get("sec-fetch-site")
     origin = headers.get("origin")
     if origin is not None and origin != "null" and origin.rstrip("/") not in settings.allowed_origins:
         return False
     if fetch_site is not None:
         return fetch_site == "same-origin"
-    return origin is not None and origin != "null"
+    return fetch or (origin is not None and origin != "null")

@@ -1,43 +1,16 @@
-"""Password hashing, random tokens and their hashes, symmetric encryption of secrets."""
+"""Random tokens and their hashes, password rules, symmetric encryption of secrets.
+(Password hashes: services/accounts/hashing.py.)"""
 from __future__ import annotations
 
 import base64
 import hashlib
 import secrets
-import warnings
 
 from cryptography.fernet import Fernet
 
 from espace.config import settings
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from passlib.context import CryptContext
-
-_pwd = CryptContext(schemes=["argon2"], deprecated="auto")
-# A hash verified when the identifier is unknown, so both answers take the same time.
-_DUMMY_HASH = _pwd.hash(secrets.token_urlsafe(16))
-
 MIN_PASSWORD_LENGTH = 10
-
-
-def hash_password(password: str) -> str:
-    hashed: str = _pwd.hash(password)
-    return hashed
-
-
-def verify_password(password: str, password_hash: str | None) -> bool:
-    if not password_hash:
-        _pwd.verify(password, _DUMMY_HASH)
-        return False
-    try:
-        return bool(_pwd.verify(password, password_hash))
-    except (ValueError, TypeError):
-        return False
-
-
-def burn_time_like_verify() -> None:
-    _pwd.verify("x", _DUMMY_HASH)
 
 
 def new_token() -> str:

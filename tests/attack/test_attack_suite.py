@@ -360,6 +360,9 @@ def route(method, path, expect, actors=ACTORS, csrf=False, body=b"x"):
 
 ROUTES: dict[str, RouteEntry] = {
     "GET /api/session/ouvrir": route("GET", "/api/session/ouvrir?ticket={id}", (303,)),
+    # The login page's fetch: a guessed ticket (or one without its browser key) opens nothing.
+    "POST /api/session/ouvrir": route("POST", "/api/session/ouvrir?ticket={id}", (400, 401, 403), csrf=True,
+                                      body=b'{"ticket": "x"}'),
     # A logged-in attacker would only log itself out.
     "POST /api/session/fermer": route("POST", "/api/session/fermer?x={id}", (303,), actors=("anon",)),
     "GET /api/documents/{document_id}": route("GET", "/api/documents/{id}", (401, 404)),

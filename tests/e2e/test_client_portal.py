@@ -174,14 +174,15 @@ def test_other_origins_get_no_credentialed_cors(server):
 
 
 def test_a_login_ticket_sent_in_a_link_logs_nobody_in(desktop, browser, server):
-    """Login CSRF: Marc logs in but his ticket link is caught before it is followed, and
-    sent to Luce's browser. Without the browser key that Marc's login page set, Luce
-    lands on the login page, logged into nothing; Marc's own browser still gets in."""
+    """Login CSRF: Marc logs in but his ticket is caught before it is exchanged (the
+    login page's POST), and sent to Luce's browser as a link. Without the browser key
+    that Marc's login page set, Luce lands on the login page, logged into nothing;
+    Marc's own browser still gets in."""
     desktop.route("**/api/session/ouvrir*", lambda route: route.abort())
     with desktop.expect_request("**/api/session/ouvrir*") as caught:
         login(desktop, *MARC)
-    link = caught.value.url
-    assert "ticket=" in link
+    assert caught.value.method == "POST" and "ticket" not in caught.value.url  # not in a URL, nor the history
+    link = f"{server.url}/api/session/ouvrir?ticket={caught.value.post_data_json['ticket']}"
     victim = browser.new_context(base_url=server.url)
     vp = victim.new_page()
     vp.goto(link)

@@ -17,7 +17,7 @@ from espace.domain.outcome import Outcome
 from espace.models import Account, AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
 from espace.services import audit
 from espace.services import crypto as security
-from espace.services.accounts import identities, login_guard, pending_login, recent_reads
+from espace.services.accounts import hashing, identities, login_guard, pending_login, recent_reads
 from espace.services.accounts.factors import enrolment_required, has_second_factor
 from espace.services.accounts.identities import normalize_identifier
 from espace.services.accounts.one_time_links import expire_one_time_links, issue_one_time_token, valid_one_time
@@ -91,7 +91,7 @@ def login(identifier: str, password: str, ip: str = "", device_cookie: str | Non
         # The identifier finds the person's account; its active memberships decide.
         account = identities.account_by_identifier(s, ident)
         members = [u for u, _ in identities.active_memberships(s, stored_id(account))] if account else []
-        ok = security.verify_password(password[:1024], account.password_hash if account else None)
+        ok = hashing.verify_password(password[:1024], account.password_hash if account else None)
         if account is None or not ok or not members:
             login_guard.record_failure(s, verdict)
             trail: list[User | None] = list(members) or [None]  # an unknown identifier: logged without a firm
@@ -99,6 +99,7 @@ def login(identifier: str, password: str, ip: str = "", device_cookie: str | Non
                 audit.record(s, member, "connexion_refusee", ident, ip)
             s.commit()
             return LoginResult(False, BAD_CREDENTIALS)
+        _rehash_if_outdated(s, account, password[:1024])
         if has_second_factor(s, stored_id(account)):
             # No session yet: the second factor first (pending_login.py).
             pending = pending_login.start_pending(s, account, ip)
@@ -107,6 +108,16 @@ def login(identifier: str, password: str, ip: str = "", device_cookie: str | Non
         result = issue_ticket(s, account, members, ip)
         s.commit()
         return result
+
+
+def _rehash_if_outdated(s: Session, account: Account, password: str) -> None:
+    """The password just proved, hashed again when its hash was made with other
+    parameters than hashing.py's (written by this login's commit, second factor or not:
+    the same password, only its hash changes)."""
+    if account.password_hash and hashing.needs_rehash(account.password_hash):
+        account.password_hash = hashing.hash_password(password)
+        s.add(account)
+        log.info("password hash of account %s rehashed with the current parameters", account.id)
 
 
 def issue_ticket(s: Session, account: Account, members: list[User], ip: str = "") -> LoginResult:
@@ -258,14 +269,14 @@ def change_password(token: str, current: str, new: str, confirm: str) -> Outcome
         account = s.get(Account, row.account_id) if row else None
         if user is None or account is None or not user.active:
             return Outcome.refused({"form": "Votre session a expiré. Veuillez vous reconnecter."})
-        if not security.verify_password(current or "", account.password_hash):
+        if not hashing.verify_password(current or "", account.password_hash):
             return Outcome.refused({"current": "Le mot de passe actuel est incorrect."})
         errors = _new_password_errors(new, confirm, account.email)
         if not errors and new == current:
             errors["new"] = "Le nouveau mot de passe doit être différent de l'actuel."
         if errors:
             return Outcome.refused(errors)
-        account.password_hash = security.hash_password(new)
+        account.password_hash = hashing.hash_password(new)
         account.password_changed_at = utcnow()
         account.must_change_password = False  # a temporary password is replaced
         s.add(account)
@@ -328,7 +339,7 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
         )
         if claimed.rowcount != 1:
             return Outcome.refused({"form": "Ce lien n'est plus valable."})
-        account.password_hash = security.hash_password(new)
+        account.password_hash = hashing.hash_password(new)
         account.password_changed_at = utcnow()
         account.must_change_password = False  # a temporary password is replaced
         s.add(account)

@@ -34,7 +34,7 @@ from espace.models import Account, Passkey, PendingLogin, RecoveryCode, TotpFact
 from espace.services import audit
 from espace.services import crypto as security
 from espace.services.access import require_admin, require_staff
-from espace.services.accounts import auth, identities, login_guard, passkeys
+from espace.services.accounts import auth, hashing, identities, login_guard, passkeys
 from espace.services.accounts.factors import (
     LAST_FACTOR_REQUIRED,
     account_of,
@@ -216,7 +216,7 @@ def _check_password_or_code(s: Session, user: User, proof: object) -> bool:
     if len(_clean_code(text)) == 6 and len(text.strip()) <= 7 and verify_totp(s, account_of(user), text):
         return True
     account = s.get(Account, account_of(user))
-    return security.verify_password(text, account.password_hash if account else None)
+    return hashing.verify_password(text, account.password_hash if account else None)
 
 
 def disable_totp(user: User, proof: object) -> Outcome[list[str]]:

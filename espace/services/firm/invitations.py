@@ -16,7 +16,7 @@ from espace.domain.names import full_name
 from espace.models import Account, Firm, OneTimeToken, User, utcnow
 from espace.services import audit
 from espace.services import crypto as security
-from espace.services.accounts import auth, identities
+from espace.services.accounts import auth, hashing, identities
 from espace.services.mail import outbox
 
 INVITE_DAYS = 7
@@ -71,10 +71,10 @@ def invite_client(s: Session, actor: User, firm: Firm, target: User, *, resend: 
                        firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
     if firm.invite_with_temporary_password:
         if known:
-            security.burn_time_like_verify()  # as long as hashing a new temporary password
+            hashing.burn_time_like_verify()  # as long as hashing a new temporary password
         else:
             password = generate_password(account.email)
-            account.password_hash = security.hash_password(password)
+            account.password_hash = hashing.hash_password(password)
             account.password_changed_at = utcnow()
             account.must_change_password = True
             s.add(account)

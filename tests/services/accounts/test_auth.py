@@ -15,7 +15,7 @@ from espace.http import core as api
 from espace.http import routes
 from espace.models import AuthSession, OneTimeToken, User, utcnow
 from espace.services import crypto as security
-from espace.services.accounts import auth
+from espace.services.accounts import auth, login_guard
 from espace.services.mail import outbox
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
@@ -233,3 +233,44 @@ def test_the_ticket_route_sets_the_session_cookie_only_with_the_browser_key(demo
     assert any(c.startswith(f"{api.LOGIN_KEY_COOKIE}=") and "Max-Age=0" in c for c in cookies)
     token = session.split(";")[0].split("=", 1)[1]
     assert auth.current_user(token).email == CLIENT[0]
+
+
+def test_the_login_pages_fetch_gets_the_same_cookies_from_its_own_page_only(demo):
+    """POST /api/session/ouvrir (the login page's fetch, no page load): the ticket in a
+    JSON body, the CSRF header and the browser's same-origin word required, the browser
+    key still needed; the same HttpOnly session cookie as the navigation's, and the page
+    to open."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    result = auth.login(*CLIENT, "1.2.3.4")
+    body = {"ticket": result.ticket}
+    own = {"X-Requested-With": "espace", "Sec-Fetch-Site": "same-origin", "Origin": settings.public_url}
+    with TestClient(routes.api, follow_redirects=False) as http:
+        http.cookies.set(api.LOGIN_KEY_COOKIE, result.browser_key, path=api.LOGIN_KEY_PATH)
+        # Another site's page (its fetch cannot add the header without a refused
+        # preflight; with it, the browser still says where the page is from).
+        for headers in ({"Sec-Fetch-Site": "same-origin"},
+                        {**own, "Sec-Fetch-Site": "cross-site"},
+                        {**own, "Sec-Fetch-Site": "same-site"},
+                        {**own, "Origin": "https://evil.example"}):
+            refused = http.post("/api/session/ouvrir", json=body, headers=headers)
+            assert refused.status_code == 403 and "espace_session=" not in refused.headers.get("set-cookie", "")
+        assert http.post("/api/session/ouvrir", content=b"x", headers=own).status_code == 400
+        assert http.post("/api/session/ouvrir", json={"ticket": ["x"]}, headers=own).status_code == 400
+        assert http.post("/api/session/ouvrir", content=b"{" * 2000, headers=own).status_code == 400
+        http.cookies.clear()
+        no_key = http.post("/api/session/ouvrir", json=body, headers=own)
+        assert no_key.status_code == 401 and no_key.json() == {"next": "/connexion?expire=1"}
+        http.cookies.set(api.LOGIN_KEY_COOKIE, result.browser_key, path=api.LOGIN_KEY_PATH)
+        real = http.post("/api/session/ouvrir", json=body, headers=own)
+        again = http.post("/api/session/ouvrir", json=body, headers=own)
+    assert real.status_code == 200 and real.json() == {"next": "/accueil"}
+    assert real.headers["cache-control"] == "no-store"
+    cookies = real.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("espace_session="))
+    assert "HttpOnly" in session and "samesite=lax" in session.lower() and "Path=/" in session
+    assert any(c.startswith(f"{api.LOGIN_KEY_COOKIE}=") and "Max-Age=0" in c for c in cookies)
+    assert any(c.startswith(f"{login_guard.DEVICE_COOKIE}=") and "HttpOnly" in c for c in cookies)
+    assert auth.current_user(session.split(";")[0].split("=", 1)[1]).email == CLIENT[0]
+    assert again.status_code == 401  # the ticket works once

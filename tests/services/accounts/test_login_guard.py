@@ -134,8 +134,8 @@ def test_untrusted_clients_are_limited_per_identifier_and_per_address(demo):
 def test_throttled_attempts_run_no_password_hashing(demo, monkeypatch):
     attack(LUCE[0], settings.login_max_failures)
     calls = []
-    real = security.verify_password
-    monkeypatch.setattr(security, "verify_password", lambda *a: calls.append(1) or real(*a))
+    real = hashing.verify_password
+    monkeypatch.setattr(hashing, "verify_password", lambda *a: calls.append(1) or real(*a))
     for ident in (LUCE[0], "personne@example.com"):
         attack(ident, settings.login_max_failures)  # the unknown one gets locked too
     calls.clear()
@@ -253,7 +253,7 @@ def test_the_hashing_pool_runs_at_most_as_many_verifications_as_workers():
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
-        security.burn_time_like_verify()
+        hashing.burn_time_like_verify()
         with lock:
             running[0] -= 1
         return True

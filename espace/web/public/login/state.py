@@ -14,16 +14,54 @@ from espace.web.session import SessionState
 log = logging.getLogger(__name__)
 
 
+# The login page posts the ticket (http/core.py open_session_in_place) and, once the
+# server has set the HttpOnly session cookie, starts the tab afresh without reloading the
+# page: a new Reflex token (sessionStorage and Reflex's module-level `token` cleared:
+# a fresh state tree, nothing of the login page's kept), then a new websocket, whose
+# handshake carries the new cookie (a socket.io disconnect closes the transport; the
+# reconnect opens another). Its hydrate runs this page's `load`, which sends the person
+# home by a client-side navigation. `socket`, `token` and `unsavedToken` are the names
+# of Reflex's applyEvent and state.js around the eval of rx.call_script (kept by the
+# minifier: a direct eval); if a Reflex upgrade renames them, the script throws and the
+# page loads `next` in full, as every login did before. A failed fetch (no answer):
+# the ticket's full navigation (GET), as before.
+OPEN_IN_PLACE = """
+(async () => {{
+  const navigation = '{path}/ouvrir?ticket={ticket}';
+  let answer;
+  try {{
+    answer = await fetch('{path}/ouvrir', {{method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: {{'Content-Type': 'application/json', 'X-Requested-With': 'espace'}},
+      body: JSON.stringify({{ticket: navigation.split('ticket=')[1]}})}});
+  }} catch (e) {{
+    sessionStorage.clear();
+    window.location.replace(navigation);
+    return;
+  }}
+  const next = (await answer.json().catch(() => ({{}}))).next || '/connexion?expire=1';
+  sessionStorage.clear();
+  try {{
+    if (!answer.ok || !next.startsWith('/') || next.startsWith('//')) throw new Error(next);
+    token = undefined;
+    unsavedToken = undefined;
+    socket.disconnect();
+    socket.reconnect();
+  }} catch (e) {{
+    window.location.replace(next.startsWith('/') && !next.startsWith('//') ? next : '/connexion?expire=1');
+  }}
+}})();
+"""
+
+
 def open_with_ticket(result: LoginResult):
     """The browser key as a cookie of this page (a ticket alone opens nothing: login
-    CSRF), then a full navigation: the server turns the ticket into the HttpOnly cookie.
-    sessionStorage cleared first: the tab gets a new Reflex token, a fresh state tree."""
+    CSRF), then the ticket exchanged for the HttpOnly cookie by the server, without a
+    page load (OPEN_IN_PLACE)."""
     return rx.call_script(
-        "sessionStorage.clear();"
         f"document.cookie = '{LOGIN_KEY_COOKIE}={result.browser_key}; path={LOGIN_KEY_PATH}; "
         f"max-age={auth.TICKET_SECONDS}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
         f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0; SameSite=Strict';"
-        f"window.location.replace('{LOGIN_KEY_PATH}/ouvrir?ticket={result.ticket}')"
+        + OPEN_IN_PLACE.format(path=LOGIN_KEY_PATH, ticket=result.ticket)
     )
 
 
