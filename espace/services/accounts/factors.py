@@ -108,10 +108,13 @@ def _lacks_factor(user: Member) -> bool:
 # RULE_FOR_SECONDS. A change made in this process (set_policy, or any write naming the
 # table) is seen by the very next event. A change made in another worker (production
 # runs several) is seen there within RULE_FOR_SECONDS: a short TTL rather than a shared
-# version counter, because being a few seconds late here opens nothing — the person
-# already holds a live session (checked at every event, web/tab_identity.py), and the
-# rule only sends them to enrol before their next pages; revocation never depends on it.
-RULE_FOR_SECONDS = 5.0
+# version counter — the same window as the session reads (recent_reads.READ_FOR_SECONDS),
+# not more: an administrator who requires a second factor expects the very next page of a
+# member without one to ask for it, whichever worker serves that page (5 s was tried: the
+# browser test of the firm's policy, on two workers, then reached /admin/clients and the
+# API without enrolling). The person already holds a live session (checked at every event,
+# web/tab_identity.py); revocation never depends on this rule.
+RULE_FOR_SECONDS = recent_reads.READ_FOR_SECONDS
 _RULE_TABLE = FirmTwoFactorPolicy.__tablename__
 # firm id -> (the engine it was read from, monotonic time, require staff, require clients)
 _rules: dict[int, tuple[Engine, float, bool, bool]] = {}
