@@ -19,6 +19,7 @@ from espace.services import AccessDenied
 from espace.services.client import dossier_view, lists, paging, views
 from espace.services.shared import keyset
 from tests.admin_helpers import user as _user
+from tests.migrations import alembic_config
 
 SIZE = 4
 
@@ -319,17 +320,10 @@ def test_dossier_tab_and_list_pages_read_the_index_in_order(ties):
 
 
 def test_the_migration_creates_the_models_display_order_indexes(tmp_path, monkeypatch):
-    from pathlib import Path
 
     from alembic import command
-    from alembic.config import Config
 
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    root = Path(__file__).resolve().parents[3]
-    cfg = Config(str(root / "alembic.ini"))
-    cfg.set_main_option("script_location", str(root / "alembic"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    monkeypatch.setattr(settings, "db_url", url)
+    cfg, url = alembic_config(tmp_path, monkeypatch)
     command.upgrade(cfg, "head")
     eng = sa.create_engine(url)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +28,7 @@ from espace.services.accounts import auth
 from espace.services.firm import settings as firm_settings
 from espace.services.firm import team
 from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
+from tests.migrations import alembic_config
 from tests.services.firm.test_settings import PUBLISHABLE, SECRET, form, png
 from tests.test_cli import cli  # noqa: F401  (fixture)
 
@@ -263,16 +263,9 @@ def test_a_deactivated_administrator_can_do_nothing(demo):
 # --------------------------------------------------------------------------- migration and CLI
 def test_migration_gives_every_firm_an_administrator(tmp_path, monkeypatch):
     from alembic import command
-    from alembic.config import Config
 
-    from espace.config import settings
 
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    root = Path(__file__).resolve().parents[3]
-    cfg = Config(str(root / "alembic.ini"))
-    cfg.set_main_option("script_location", str(root / "alembic"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    monkeypatch.setattr(settings, "db_url", url)
+    cfg, url = alembic_config(tmp_path, monkeypatch)
     command.upgrade(cfg, "9c1e5b7d2a40")
     eng = sa.create_engine(url)
     now = "2026-01-01 00:00:00"

@@ -13,6 +13,7 @@ from espace.db import session_scope
 from espace.models import Dossier, Facture, Payment
 from espace.services import AccessDenied, payments
 from tests.admin_helpers import claire, user
+from tests.migrations import alembic_config
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -145,20 +146,12 @@ def test_the_page_is_read_from_the_display_order_index(demo):
 
 
 def test_the_migration_creates_and_drops_the_index(tmp_path, monkeypatch):
-    from pathlib import Path
 
     import sqlalchemy as sa
     from alembic import command
-    from alembic.config import Config
 
-    from espace.config import settings
 
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    root = Path(__file__).resolve().parents[3]
-    cfg = Config(str(root / "alembic.ini"))
-    cfg.set_main_option("script_location", str(root / "alembic"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    monkeypatch.setattr(settings, "db_url", url)
+    cfg, url = alembic_config(tmp_path, monkeypatch)
     command.upgrade(cfg, "head")
     eng = sa.create_engine(url)
 
