@@ -10,6 +10,7 @@ import sys
 
 from espace.cli import accounts, backup, database, dossiers, mail, security, serve, storage
 from espace.cli.common import CliError, add_help, commands
+from espace.private_files import restrict_umask
 
 # In the order `-h` lists them.
 GROUPS = (database, accounts, dossiers, mail, security, serve, storage, backup)
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     import warnings
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    restrict_umask()  # every file the commands and the served app write: 0600 / 0700
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -113,9 +113,14 @@ class Settings(BaseSettings):
         if not path.exists():
             import secrets
 
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+            from espace.private_files import create_private, private_dir
+
+            private_dir(self.data_dir)
+            try:
+                with create_private(path) as fh:  # 0600 from its creation, never readable by others
+                    fh.write(secrets.token_hex(32).encode())
+            except FileExistsError:  # written meanwhile by another process
+                pass
         return path.read_text().strip().encode()
 
 

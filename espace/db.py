@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -24,7 +25,7 @@ def get_engine() -> Engine:
     if _engine is None:
         url = settings.database_url
         if url.startswith("sqlite"):
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(url)
             _engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
             @event.listens_for(_engine, "connect")
@@ -37,6 +38,21 @@ def get_engine() -> Engine:
             _engine = create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
                                     max_overflow=settings.db_max_overflow)
     return _engine
+
+
+def _private_sqlite_file(url: str) -> None:
+    """DATA_DIR 0700 and the database file created 0600 before SQLite creates it (its
+    -wal and -shm files take the database's mode)."""
+    from sqlalchemy.engine import make_url
+
+    from espace.private_files import private_dir, touch_private
+
+    private_dir(settings.data_dir)
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        private_dir(path.parent)
+        touch_private(path)
 
 
 def reset_engine() -> None:

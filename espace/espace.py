@@ -6,6 +6,7 @@ import reflex as rx
 
 from espace.config import settings
 from espace.http import routes
+from espace.private_files import restrict_umask
 from espace.services import storage
 from espace.services.mail import outbox
 from espace.web import (
@@ -20,6 +21,7 @@ from espace.web.tab_identity import TabIdentityMiddleware
 # The frame's first-paint script, inlined (one request less before the first paint).
 CADRE_JS = (Path(__file__).resolve().parents[1] / "assets" / "cadre.js").read_text(encoding="utf-8").split("*/", 1)[1]
 
+restrict_umask()  # a worker started without `python -m espace` writes private files too (private_files.py)
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 

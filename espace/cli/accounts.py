@@ -160,7 +160,7 @@ def _set_password_or_tell(s: Session, firm: Firm, opened: Opened, password: str)
         s.add(account)
         return
     hashing.burn_time_like_verify()
-    outbox.enqueue(s, user.email, f"Le cabinet {firm.name} vous a ouvert un espace "
+    outbox.enqueue(s, user.email, f"Le cabinet {firm.name} vous invite à rejoindre son espace "
                    + ("client" if user.role == Role.client else "cabinet"), "membership_opened",
                    {"firm_name": firm.name, "client_name": f"{user.prenom} {user.nom}",
                     "link": f"{settings.public_url}/connexion"},

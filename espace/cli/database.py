@@ -18,9 +18,10 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     from alembic.config import Config
 
     from espace.config import settings
+    from espace.db import get_engine
 
     if settings.database_url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        get_engine()  # DATA_DIR 0700 and the database file 0600 before Alembic opens it
     command.upgrade(Config(str(ROOT / "alembic.ini")), "head")
     print("Base de données à jour.")
 

@@ -75,6 +75,10 @@ class User(SQLModel, table=True):
     activated_at: datetime | None = None
     # The last invitation of this membership was the manual's temporary password.
     temporary_password_invite: bool = False
+    # A firm that added a person who already had an account waits for their consent:
+    # "pending" until they accept (then None), "refused" if they refuse; until then
+    # nothing of this membership is open to them (services/accounts/identities.py).
+    consent: str | None = Field(default=None, max_length=10)
     # Not a column: the account's flag, copied here by auth.current_user / open_session
     # (a temporary password must be replaced before anything else).
     must_change_password: ClassVar[bool] = False

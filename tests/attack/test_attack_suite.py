@@ -218,6 +218,9 @@ HANDLERS: dict[str, Entry] = {
     # Firm chooser: only one's own memberships.
     "espace.web.public.chooser.state.ChooserState.load": loads("/choisir-cabinet?x={id}", "own"),
     "espace.web.public.chooser.state.ChooserState.choose": own("/choisir-cabinet", membership_id="{luce_user}"),
+    # A firm's invitation (issue 22, item 6): only one's own waiting memberships.
+    "espace.web.public.chooser.state.ChooserState.accept": own("/choisir-cabinet", membership_id="{luce_user}"),
+    "espace.web.public.chooser.state.ChooserState.decline": own("/choisir-cabinet", membership_id="{luce_user}"),
     "espace.web.public.chooser.state.ChooserState.leave": tab("/choisir-cabinet"),
     "espace.web.public.chooser.state.ChooserState.setvar": tab("/choisir-cabinet", var_name="error", value=XSS),
     # Client pages.

@@ -165,6 +165,7 @@ def start_app(data_dir: Path, port: int | None = None, extra_env: dict | None = 
     from tests import infra
 
     port = port or _free_port()
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # private, as the portal makes it (check-storage)
     scale = SCALE if scale is None else scale
     cleanups: list = []
     scale_env: dict = {}

@@ -240,3 +240,24 @@ def test_upload_answer_bodies():
     refused = api_uploads.upload_answer(Outcome.refused(error, receive.Upload("outil.exe"), Refusal.unsupported))
     assert refused.status_code == 415
     assert json.loads(refused.body) == {"ok": False, "name": "outil.exe", "error": error}
+
+
+def test_archives_holding_programs_or_encrypted_are_refused_415(http, demo, token):
+    """Issue 22, item 4, through the route a browser posts to: the refusal names the
+    entry; an encrypted archive gets its own message; nothing is stored."""
+    from tests.services.deposits.test_archives import PE, zip_of, zipcrypto_bytes
+
+    before, rows = stored_files(), deposited_count()
+    cases = {
+        "pièces.zip": (zip_of({"dossier.zip": zip_of({"setup.exe": PE})}),
+                       "archive contenant un programme ou un script (« dossier.zip › setup.exe »), non autorisée"),
+        "relevés.zip": (zipcrypto_bytes("releve.pdf", make_pdf("Relevé"), b"secret"),
+                        "archive protégée par un mot de passe : son contenu ne peut pas être vérifié ; "
+                        "déposez-la sans mot de passe ou déposez les fichiers un à un"),
+        "report.pdf": (b"Bonjour\n", "ce fichier porte l'extension .pdf mais n'est pas un PDF"),
+    }
+    for name, (data, error) in cases.items():
+        r = http.post(f"/api/depots/{demo['dossier_ids'][0]}", content=data, headers=headers(token, name))
+        assert r.status_code == 415, name
+        assert r.json() == {"ok": False, "name": name, "error": f"« {name} » : {error}"}
+    assert stored_files() == before and deposited_count() == rows

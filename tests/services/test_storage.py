@@ -272,7 +272,8 @@ def test_type_checks_read_the_stored_file_on_both_stores(store, demo):
     cases = [
         ("Contrat.docx", docx_bytes(), True),
         ("macro.docx", docx_bytes({"word/vbaProject.bin": b"x"}), filetypes.REASON_MACROS),
-        ("a.zip", zip_bytes({"setup.exe": b"MZ"}), filetypes.REASON_ARCHIVE_PROGRAM),
+        ("a.zip", zip_bytes({"setup.exe": b"MZ"}),
+         "archive contenant un programme ou un script (« setup.exe »), non autorisée"),
         ("macro.ppt", ole + b"\x00" * (2 * MB) + "_VBA_PROJECT".encode("utf-16-le") + b"\x00" * 40,
          filetypes.REASON_MACROS),
         ("macro.xls", xls_bytes(macro_sheet=True), filetypes.REASON_MACROS),

@@ -125,7 +125,8 @@ def issue_ticket(s: Session, account: Account, members: list[User], ip: str = ""
     second factor when they have one) and return the one-time ticket and browser key;
     the caller commits. One membership: bound now; several: the session opens on the
     firm chooser."""
-    user = members[0] if len(members) == 1 else None
+    # One membership, and no firm waiting for consent (the chooser asks): bound now.
+    user = members[0] if len(members) == 1 and not identities.has_invitations(s, stored_id(account)) else None
     ticket, browser_key = security.new_token(), security.new_token()
     now = utcnow()
     s.add(

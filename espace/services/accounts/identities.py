@@ -13,6 +13,12 @@ for a fresh address (the membership is linked to the existing account), and the
 firm's view of the membership (invitation pending, active, last login) depends only
 on that membership.
 
+Consent: a membership a firm opens for a person who already has an account waits for
+that person (`user.consent` "pending"): it is not among their memberships (login,
+chooser, « Changer d'espace », a second factor's firms) until they accept it on the
+chooser at their next login (`invitations`, `answer_invitation`); a refusal keeps it
+closed. The firm sees « Invitation en attente » meanwhile, as for anyone it invited.
+
 `user.email` is the membership's contact address (where the firm's emails go); the
 login identifier is `account.email`. They start equal; `set_email` is the one
 function that changes a membership's address, and it moves the login identifier
@@ -42,6 +48,7 @@ from espace.services.accounts.session_store import (
 log = logging.getLogger(__name__)
 
 SAME_FIRM = "Cette adresse e-mail est déjà celle d'un compte de votre cabinet."
+CONSENT_PENDING, CONSENT_REFUSED = "pending", "refused"
 CHOOSER = "/choisir-cabinet"
 ROLE_SPACE = {Role.client: "Espace client", Role.admin: "Espace cabinet", Role.lawyer: "Espace cabinet",
               Role.staff: "Espace cabinet"}
@@ -71,7 +78,7 @@ def active_memberships(s: Session, account_id: int) -> list[tuple[User, Firm]]:
     """The account's active memberships with their firm, by firm name."""
     return list(s.exec(
         select(User, Firm).join(Firm, col(Firm.id) == User.firm_id)
-        .where(col(User.account_id) == account_id, col(User.active).is_(True))
+        .where(col(User.account_id) == account_id, col(User.active).is_(True), col(User.consent).is_(None))
         .order_by(func.lower(Firm.name), col(Firm.id), col(User.id))
     ).all())
 
@@ -105,10 +112,17 @@ def add_membership(s: Session, *, firm_id: int, email: str, nom: str, prenom: st
         s.add(account)
         s.flush()
     user = User(firm_id=firm_id, account_id=stored_id(account), email=email, nom=nom, prenom=prenom, role=role,
-                created_at=created)
+                created_at=created, consent=_consent_for(account))
     s.add(user)
     s.flush()
     return user, account, existed
+
+
+def _consent_for(account: Account) -> str | None:
+    """A person who already logs in (their own password) is asked before a firm joins
+    their spaces; an account still waiting for its first password is not theirs yet."""
+    return CONSENT_PENDING if has_own_password(account) else None
+
 
 
 def set_email(s: Session, user: User, new_email: str, client: Client | None = None) -> bool:
@@ -200,7 +214,7 @@ def awaits_choice(token: str | None) -> bool:
 def has_several(account_id: int) -> bool:
     with session_scope() as s:
         return s.exec(select(func.count()).select_from(User).where(
-            col(User.account_id) == account_id, col(User.active).is_(True))).one() > 1
+            col(User.account_id) == account_id, col(User.active).is_(True), col(User.consent).is_(None))).one() > 1
 
 
 def choose(token: str | None, membership_id: object, ip: str = "") -> User | None:
@@ -214,7 +228,7 @@ def choose(token: str | None, membership_id: object, ip: str = "") -> User | Non
         if row is None:
             return None
         user = s.get(User, wanted)
-        if user is None or user.account_id != row.account_id or not user.active:
+        if user is None or user.account_id != row.account_id or not user.active or user.consent is not None:
             log.warning("firm choice refused session=%s membership=%s", row.id, wanted)
             return None
         if row.user_id != user.id:
@@ -222,3 +236,59 @@ def choose(token: str | None, membership_id: object, ip: str = "") -> User | Non
         account = s.get(Account, row.account_id)
         s.commit()
         return with_account_flags(user, account)
+
+
+# --------------------------------------------------------------------------- consent
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    id: str  # the waiting membership's id
+    firm: str
+    space: str  # « espace client » / « espace cabinet »
+
+
+def _waiting(s: Session, account_id: int) -> list[tuple[User, Firm]]:
+    return list(s.exec(
+        select(User, Firm).join(Firm, col(Firm.id) == User.firm_id)
+        .where(col(User.account_id) == account_id, col(User.active).is_(True), col(User.consent) == CONSENT_PENDING)
+        .order_by(func.lower(Firm.name), col(Firm.id), col(User.id))
+    ).all())
+
+
+def has_invitations(s: Session, account_id: int) -> bool:
+    """Firms waiting for this person's consent: the login then opens on the chooser."""
+    return bool(_waiting(s, account_id))
+
+
+def invitations(token: str | None) -> list[Invitation] | None:
+    """The firms waiting for the session's person's consent; None without a live session."""
+    with session_scope() as s:
+        row = _session_row(s, token)
+        if row is None:
+            return None
+        return [Invitation(str(u.id), f.name, ROLE_SPACE.get(u.role, "Espace client").lower())
+                for u, f in _waiting(s, row.account_id)]
+
+
+def answer_invitation(token: str | None, membership_id: object, accept: bool, ip: str = "") -> bool:
+    """Accept (the membership opens: it joins the person's spaces) or refuse (it stays
+    closed) one of the session's person's invitations; False when the session is gone
+    or the id is not one of them (whatever was sent)."""
+    wanted = parse_id(membership_id)
+    if wanted is None:
+        return False
+    with session_scope() as s:
+        row = _session_row(s, token)
+        user = s.get(User, wanted) if row is not None else None
+        if row is None or user is None or user.account_id != row.account_id or not user.active \
+                or user.consent != CONSENT_PENDING:
+            log.warning("invitation answer refused session=%s membership=%s", row.id if row else None, wanted)
+            return False
+        user.consent = None if accept else CONSENT_REFUSED
+        s.add(user)
+        # In the operator's trail, not the firm's: an answer exists only for a person who had an
+        # account, which the firm must not learn (it sees « Invitation en attente », then « Actif »).
+        audit.record(s, None, "invitation_acceptee" if accept else "invitation_refusee",
+                     f"account {row.account_id} membership {user.id} firm {user.firm_id}", ip)
+        s.commit()
+        log.info("invitation %s membership=%s", "accepted" if accept else "refused", user.id)
+        return True

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import espace.models  # noqa: F401  (registers every table)
+from espace.private_files import FILE_MODE
 
 FORMAT = "espace-backup"
 VERSION = 1
@@ -155,9 +156,11 @@ def file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def fsync_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+def fsync_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+    """Write `path` (0600: a backup holds the whole database) and fsync it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
+        os.fchmod(fd, mode)
         os.write(fd, data)
         os.fsync(fd)
     finally:

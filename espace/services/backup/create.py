@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from espace import db
 from espace.config import settings
+from espace.private_files import DIR_MODE, create_private, private_dir
 from espace.services import storage
 from espace.services.backup.archive import (
     FORMAT,
@@ -42,8 +43,10 @@ def backup(dest: Path) -> Summary:
     """Write a backup of the database and of its documents into the new directory `dest`."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"La destination {dest} existe déjà et n'est pas un dossier vide.")
-    (dest / "tables").mkdir(parents=True, exist_ok=True)
-    (dest / "documents").mkdir(exist_ok=True)
+    # 0700 and 0600 (private_files): a backup holds every table and document.
+    private_dir(dest / "tables")
+    private_dir(dest / "documents")
+    os.chmod(dest, DIR_MODE)  # an empty directory given by the operator, too
     keys: set[str] = set()
     with db.get_engine().connect() as conn:
         snapshot(conn)
@@ -65,7 +68,7 @@ def _write_table(conn: Connection, dest: Path, number: int, table: sa.Table, sum
     name = f"{number:03d}_{table.name}.jsonl"
     sha, count = hashlib.sha256(), 0
     key_columns = [c for t, c in STORAGE_KEY_COLUMNS if t == table.name]
-    with open(dest / "tables" / name, "wb") as fh:
+    with create_private(dest / "tables" / name) as fh:
         for row in table_rows(conn, table):
             line = (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
             fh.write(line)
@@ -89,7 +92,7 @@ def _copy_documents(dest: Path, keys: set[str], summary: Summary) -> dict[str, d
     for key in sorted(keys):
         try:
             hashing = Hashing(storage.open_chunks(key))  # FileNotFoundError here or at the first chunk
-            with open(dest / "documents" / key, "xb") as fh:
+            with create_private(dest / "documents" / key) as fh:
                 for chunk in hashing:
                     fh.write(chunk)
                 fh.flush()

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from espace import db
 from espace.config import settings
+from espace.private_files import private_dir
 from espace.services import storage
 from espace.services.backup.archive import (
     BATCH,
@@ -153,7 +154,7 @@ def restore(src: Path, force: bool = False, out: IO[str] | None = None) -> Summa
             storage.delete(key)
         raise
     if new_secret is not None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         fsync_write(settings.data_dir / "secret.key", new_secret + b"\n", 0o600)
         settings.__dict__.pop("secret", None)
         summary.secret_included = True

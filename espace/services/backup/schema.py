@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from espace import db
 from espace.config import settings
 from espace.services.backup.archive import BackupError, tables
 
@@ -34,7 +35,7 @@ def migrate() -> None:
     from alembic.config import Config
 
     if settings.database_url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db.get_engine()  # DATA_DIR 0700 and the database file 0600 before Alembic opens it
     command.upgrade(Config(str(ROOT / "alembic.ini")), "head")
 
 

@@ -65,7 +65,8 @@ def invite_client(s: Session, actor: User, firm: Firm, target: User, *, resend: 
     target.temporary_password_invite = firm.invite_with_temporary_password
     s.add(target)
     if known:
-        outbox.enqueue(s, target.email, f"Le cabinet {firm.name} vous a ouvert un espace client", "membership_opened",
+        outbox.enqueue(s, target.email, f"Le cabinet {firm.name} vous invite à rejoindre son espace client",
+                       "membership_opened",
                        {"firm_name": firm.name, "client_name": context["client_name"],
                         "link": f"{settings.public_url}/connexion"},
                        firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)

@@ -18,6 +18,7 @@ import emails
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from espace.config import settings
+from espace.private_files import create_private, private_dir
 
 log = logging.getLogger("espace.mailer")
 
@@ -47,12 +48,12 @@ def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
 
 
 def _write_outbox(msg: emails.Message, template: str) -> str:
-    outbox = settings.outbox_dir
-    outbox.mkdir(parents=True, exist_ok=True)
+    outbox = private_dir(settings.outbox_dir)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     path = outbox / f"{stamp}-{secrets.token_hex(4)}-{template}.eml"
     tmp = outbox / f".{path.name}.part"
-    tmp.write_bytes(msg.as_string().encode("utf-8"))
+    with create_private(tmp, exclusive=False) as fh:  # 0600: an email names the client and its dossier
+        fh.write(msg.as_string().encode("utf-8"))
     os.replace(tmp, path)
     return str(path)
 

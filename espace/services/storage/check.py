@@ -8,7 +8,11 @@ orphans older than `grace_seconds` and the interrupted uploads are removed; a
 younger orphan may be an upload whose row is being written, so it is only reported.
 
 The listing runs while the app serves: what looks wrong is checked a second time
-against the database (and the store) before it is reported."""
+against the database (and the store) before it is reported.
+
+Also reported: what under DATA_DIR group or others may access (the database, the
+documents, the outbox, secret.key should be 0600, their directories 0700:
+espace/private_files.py); with `fix_modes`, their bits are removed."""
 from __future__ import annotations
 
 import time
@@ -18,8 +22,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from espace.config import settings
 from espace.db import session_scope
 from espace.models import Document, Firm
+from espace.private_files import Loose, fix_modes, loose_modes
 from espace.services.storage import api as storage
 from espace.services.storage.base import Entry, Leftover
 
@@ -40,13 +46,16 @@ class Report:
     running: list[Leftover] = field(default_factory=list)  # object store: recent uploads, kept
     removed_orphans: list[str] = field(default_factory=list)
     removed_leftovers: list[Leftover] = field(default_factory=list)
+    loose: list[Loose] = field(default_factory=list)  # under DATA_DIR, open to group or others
+    fixed: list[Loose] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        """Nothing left to look at (what was removed is no longer a problem)."""
+        """Nothing left to look at (what was removed or repaired is no longer a problem)."""
         removed = set(self.removed_orphans)
         return (not self.missing and not [o for o in self.orphans if o.key not in removed]
-                and not self.recent_orphans and len(self.removed_leftovers) >= len(self.leftovers))
+                and not self.recent_orphans and len(self.removed_leftovers) >= len(self.leftovers)
+                and len(self.fixed) >= len(self.loose))
 
 
 def _referenced(keys: Iterable[str] | None = None) -> dict[str, str]:
@@ -72,11 +81,11 @@ def _chunks(items: list[str], n: int = 500) -> Iterable[list[str]]:
 
 
 def check(remove: bool = False, grace_seconds: float = GRACE_SECONDS,
-          upload_grace_seconds: float | None = None) -> Report:
+          upload_grace_seconds: float | None = None, repair_modes: bool = False) -> Report:
     """Compare the store with the database; with `remove`, remove the orphans older
     than `grace_seconds` and the interrupted uploads (on the object store: the
     incomplete uploads started more than `upload_grace_seconds` ago, by default
-    `grace_seconds`)."""
+    `grace_seconds`). Report the loose modes under DATA_DIR; `repair_modes` fixes them."""
     upload_grace = grace_seconds if upload_grace_seconds is None else upload_grace_seconds
     report = Report(storage.describe(), grace_seconds, upload_grace)
     rows = _referenced()
@@ -116,6 +125,9 @@ def check(remove: bool = False, grace_seconds: float = GRACE_SECONDS,
             storage.delete(entry.key)
             report.removed_orphans.append(entry.key)
         report.removed_leftovers = storage.remove_leftovers(older_than=upload_grace)
+    report.loose = loose_modes(settings.data_dir)
+    if repair_modes:
+        report.fixed = fix_modes(report.loose)
     return report
 
 
@@ -151,5 +163,16 @@ def render(report: Report) -> str:
         lines.append(f"Dépôts en cours (commencés il y a moins de {_duration(report.upload_grace_seconds)}) : {len(report.running)}")
         for x in report.running:
             lines.append(f"  {x.name}  commencé le {_when(x.started)}  conservé")
+    lines.extend(_render_modes(report))
     lines.append("Résultat : " + ("aucune anomalie." if report.clean else "anomalies à examiner."))
     return "\n".join(lines)
+
+
+def _render_modes(report: Report) -> list[str]:
+    lines = [f"Droits trop ouverts dans {settings.data_dir} (lisibles par d'autres utilisateurs) : {len(report.loose)}"]
+    fixed = {x.path for x in report.fixed}
+    for x in report.loose:
+        state = "corrigé" if x.path in fixed else "à corriger (--fix-modes)"
+        what = "dossier" if x.is_dir else "fichier"
+        lines.append(f"  {what} {x.path}  {x.mode:04o} → {x.wanted:04o}  {state}")
+    return lines

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from espace.config import settings
+from espace.private_files import create_private, private_dir
 from espace.services.storage.base import Chunks, Entry, Leftover, Missing, Sink, check_key
 
 
@@ -39,7 +40,7 @@ class LocalSink:
 
     def _file(self) -> BinaryIO:
         if self.fh is None:
-            fh = open(self.tmp, "xb")  # noqa: SIM115 (kept open across the writes; commit or abort closes it)
+            fh = create_private(self.tmp)  # 0600; kept open across the writes: commit or abort closes it
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
                 # A leftover sweep that locked it between our create and our lock removed it.
@@ -79,7 +80,8 @@ class Local:
     @property
     def root(self) -> Path:
         root = settings.documents_dir
-        root.mkdir(parents=True, exist_ok=True)
+        if not root.is_dir():
+            private_dir(root)
         return root
 
     def path(self, key: str) -> Path:

@@ -89,7 +89,7 @@ def test_another_firms_client_address_is_answered_like_a_new_one(demo, temporary
     # address gets the usual invitation.
     [(opened, ctx)] = queued(LUCE_EMAIL)
     assert opened.template == "membership_opened"
-    assert opened.subject == "Le cabinet Cabinet LEROY vous a ouvert un espace client"
+    assert opened.subject == "Le cabinet Cabinet LEROY vous invite à rejoindre son espace client"
     from espace.services.mail import mailer
 
     html, text = mailer._render(opened.template, ctx)
@@ -112,6 +112,13 @@ def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
 
     assert home_path_for(opened) == "/choisir-cabinet"
     assert auth.current_user(token) is None and identities.awaits_choice(token)
+    # LEROY waits for her consent (issue 22, item 6): not among her spaces until she accepts.
+    assert [(c.firm, c.space) for c in identities.choices(token)] == [("Cabinet DELMAS Avocats", "Espace client")]
+    [invitation] = identities.invitations(token)
+    assert (invitation.firm, invitation.space) == ("Cabinet LEROY", "espace client")
+    assert identities.choose(token, invitation.id) is None
+    assert identities.answer_invitation(token, invitation.id, accept=True)
+    assert identities.invitations(token) == []
     spaces = identities.choices(token)
     assert [(c.firm, c.space, c.current) for c in spaces] == [
         ("Cabinet DELMAS Avocats", "Espace client", False), ("Cabinet LEROY", "Espace client", False)]
@@ -119,6 +126,7 @@ def test_the_person_logs_in_chooses_and_each_firm_sees_only_its_own(demo):
     assert firm_clients.get_client(claire(), known.value).status == "Invitation en attente"
     delmas_id = next(c.id for c in spaces if c.firm == "Cabinet DELMAS Avocats")
     leroy_id = next(c.id for c in spaces if c.firm == "Cabinet LEROY")
+    assert leroy_id == invitation.id
     chosen = identities.choose(token, delmas_id)
     assert chosen.firm_id == demo["firm_id"] and auth.current_user(token).id == demo["client_user_id"]
     assert len(refs(auth.current_user(token))) == 4

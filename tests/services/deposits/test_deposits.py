@@ -161,10 +161,12 @@ def test_sniff_zip_flavours(tmp_path):
     xlsx = zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
     assert sniff_zip(xlsx, "x.xlsx")[0] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert sniff_zip(zip_bytes({"pieces/a.pdf": make_pdf("a")}), "pieces.zip") == ("application/zip", None)
-    # An OOXML file named .pdf is still a Word document, decided on content.
-    assert sniff_zip(docx_bytes(), "trompeur.pdf")[0].endswith("wordprocessingml.document")
+    # An OOXML file is a Word document whatever its name, but a « .pdf » must be a PDF.
+    assert sniff_zip(docx_bytes(), "trompeur.docx")[0].endswith("wordprocessingml.document")
+    assert sniff_zip(docx_bytes(), "trompeur.pdf") == (None, filetypes.REASON_NOT_PDF)
     assert sniff_zip(docx_bytes({"word/vbaProject.bin": b"x"}), "macro.docx") == (None, filetypes.REASON_MACROS)
-    assert sniff_zip(zip_bytes({"setup.exe": b"MZ"}), "a.zip") == (None, filetypes.REASON_ARCHIVE_PROGRAM)
+    assert sniff_zip(zip_bytes({"setup.exe": b"MZ"}), "a.zip") == (
+        None, "archive contenant un programme ou un script (« setup.exe »), non autorisée")
     assert sniff_zip(b"PK\x03\x04 not really a zip", "a.zip") == (None, filetypes.REASON_BROKEN)
 
 

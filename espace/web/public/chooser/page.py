@@ -2,7 +2,7 @@
 « Espace cabinet »), after login and from « Changer d'espace »."""
 import reflex as rx
 
-from espace.services.accounts.identities import Choice
+from espace.services.accounts.identities import Choice, Invitation
 from espace.web.components.forms import banner
 from espace.web.components.layout import public_frame
 from espace.web.public.chooser.state import ChooserState as S
@@ -29,6 +29,44 @@ def _space(row: rx.Var[Choice]) -> rx.Component:
     )
 
 
+def _invitation(row: rx.Var[Invitation]) -> rx.Component:
+    return rx.el.li(
+        rx.card(
+            rx.vstack(
+                rx.text("Le cabinet ", rx.el.strong(row.firm), " vous invite à rejoindre son ", row.space,
+                        ". Acceptez pour y accéder avec votre identifiant habituel ; tant que vous n'avez pas "
+                        "accepté, ce cabinet n'a accès à rien de votre compte.", size="2"),
+                rx.hstack(
+                    rx.button("Accepter", on_click=S.accept(row.id), size="2",
+                              aria_label="Accepter l'invitation de " + row.firm),
+                    rx.button("Refuser", on_click=S.decline(row.id), size="2", variant="outline",
+                              aria_label="Refuser l'invitation de " + row.firm),
+                    spacing="2", wrap="wrap",
+                ),
+                spacing="2", align="start",
+            ),
+            width="100%",
+        ),
+        style={"list_style": "none", "width": "100%"},
+    )
+
+
+def _invitations() -> rx.Component:
+    return rx.cond(
+        S.invitations.length() > 0,
+        rx.vstack(
+            rx.heading("Invitations", size="4", as_="h2"),
+            rx.el.ul(
+                rx.foreach(S.invitations, _invitation),
+                aria_label="Invitations",
+                style={"margin": 0, "padding": 0, "width": "100%", "display": "flex",
+                       "flex_direction": "column", "gap": "8px"},
+            ),
+            width="100%", spacing="2",
+        ),
+    )
+
+
 @rx.page(route="/choisir-cabinet", title="Choisir un espace — Mon espace client", on_load=S.load)
 def chooser() -> rx.Component:
     return public_frame(
@@ -39,6 +77,8 @@ def chooser() -> rx.Component:
                 rx.text("Votre identifiant donne accès à plusieurs espaces. Vous pourrez changer d'espace à tout "
                         "moment avec « Changer d'espace ».", size="2"),
                 banner(S.error, "red"),
+                banner(S.notice, "green"),
+                _invitations(),
                 rx.el.ul(
                     rx.foreach(S.spaces, _space),
                     aria_label="Espaces",

@@ -1,5 +1,6 @@
 """/choisir-cabinet: a person who is a member of several firms chooses the space to
-enter; the server-side session is then bound to that membership."""
+enter; the server-side session is then bound to that membership. A firm that added
+the person waits for their answer here (« Accepter » / « Refuser »)."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +10,7 @@ import reflex as rx
 from espace.services.accounts import identities
 from espace.services.accounts.auth import home_path_for
 from espace.services.accounts.cookies import FIRM_LABEL_COOKIE, firm_label_for
-from espace.services.accounts.identities import Choice
+from espace.services.accounts.identities import Choice, Invitation
 from espace.web import event_session
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
@@ -20,25 +21,55 @@ log = logging.getLogger(__name__)
 class ChooserState(LoadedPage, SessionState):
     # Only the person's own memberships.
     spaces: list[Choice] = []
+    # Firms waiting for the person's consent.
+    invitations: list[Invitation] = []
     error: str = ""
+    notice: str = ""
 
     def _fill(self) -> bool:
-        found = identities.choices(self._token())
-        if found is None:
-            self.spaces = []
+        token = self._token()
+        found, waiting = identities.choices(token), identities.invitations(token)
+        if found is None or waiting is None:
+            self.spaces, self.invitations = [], []
             return False
-        self.spaces = found
+        self.spaces, self.invitations = found, waiting
         return True
 
     @rx.event
     def load(self):
-        self.error = ""
+        self.error = self.notice = ""
         if not self._fill():
             self.loaded = False
             return self._to_login()
-        if not self.spaces:
+        if not self.spaces and not self.invitations:
             self.error = "Aucun espace n'est accessible avec ce compte pour le moment."
         self.loaded = True
+
+    def _answer(self, membership_id: object, accept: bool):
+        firm = next((i.firm for i in self.invitations if i.id == str(membership_id)), "")
+        answered = identities.answer_invitation(self._token(), membership_id, accept, self._ip())
+        event_session.forget_seen()
+        self.error = self.notice = ""
+        if not self._fill():
+            self.loaded = False
+            return self._to_login()
+        if not answered:
+            self.error = "Cette invitation n'est plus valable."
+        elif accept:
+            self.notice = f"Invitation acceptée : l'espace « {firm} » est maintenant dans votre liste."
+        else:
+            self.notice = f"Invitation refusée : le cabinet « {firm} » n'a pas accès à votre compte."
+        if not self.spaces and not self.invitations:
+            self.error = "Aucun espace n'est accessible avec ce compte pour le moment."
+        return None
+
+    @rx.event
+    def accept(self, membership_id):
+        return self._answer(membership_id, True)
+
+    @rx.event
+    def decline(self, membership_id):
+        return self._answer(membership_id, False)
 
     @rx.event
     def choose(self, membership_id):
