@@ -153,7 +153,7 @@ def test_reenrolment_replaces_the_secret_and_the_codes(demo):
 
 def test_disabling_needs_a_fresh_step_up(demo):
     user = _user()
-    secret, _ = _enrol(user)
+    _enrol(user)
     for token in ("", "forged", session_for(user, stepped_up=False), session_for(user, minutes_ago=6),
                   session_for(_user(LAWYER[0]))):  # none, unknown, never confirmed, expired, someone else's
         refused = two_factor.disable_totp(user, token)
