@@ -107,10 +107,11 @@ def confirm_passkeys(user: User, token: str | None) -> Outcome[None]:
         account = s.get(Account, account_of(user))
         if account is None:
             return Outcome.refused(EXPIRED)
-        account.passkeys_to_confirm = False
-        s.add(account)
-        audit.record(s, user, "cles_acces_confirmees")
-        s.commit()
+        if account.passkeys_to_confirm:
+            account.passkeys_to_confirm = False
+            s.add(account)
+            audit.record(s, user, "cles_acces_confirmees")
+            s.commit()
         return Outcome.done(message="Vos clés d'accès sont confirmées : elles permettent de nouveau de se connecter.")
 
 

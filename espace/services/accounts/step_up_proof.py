@@ -27,6 +27,7 @@ WRONG = "Mot de passe ou code incorrect."
 WRONG_PASSWORD = "Mot de passe incorrect."
 CODE_NEEDED = "Saisissez aussi le code de l'application ou un code de secours, ou utilisez une clé d'accès."
 CLOSED = "Trop d'essais incorrects : cette session est fermée. Reconnectez-vous."
+NO_PASSWORD = "Saisissez votre mot de passe."
 DONE = f"Identité confirmée pour {STEP_UP_MINUTES} minutes."
 
 
@@ -76,6 +77,8 @@ def confirm(token: str | None, user: User, password: object, code: object = "", 
         account = s.get(Account, account_of(user))
         if row is None or account is None:
             return Outcome.refused(EXPIRED)
+        if not text:  # no guess: neither hashed nor counted
+            return Outcome.refused(NO_PASSWORD)
         if not hashing.verify_password(text[:1024], account.password_hash):
             return _failed(s, row, user, "mot de passe incorrect", ip)
         totp, keys = factor_count(s, account_of(user))
@@ -110,6 +113,8 @@ def confirm_with_passkey(token: str | None, user: User, password: object, creden
         account = s.get(Account, account_of(user))
         if row is None or account is None:
             return Outcome.refused(EXPIRED)
+        if not text:  # no guess: neither hashed nor counted
+            return Outcome.refused(NO_PASSWORD)
         if not hashing.verify_password(text[:1024], account.password_hash):
             return _failed(s, row, user, "mot de passe incorrect", ip)
         if not passkeys.verify_for_step_up(s, account_of(user), credential):
