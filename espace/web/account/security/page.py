@@ -167,6 +167,11 @@ def security_panel(allow_disable: bool = True) -> rx.Component:
     return rx.vstack(
         banner(S.message),
         banner(S.error, "red"),
+        rx.flex(
+            rx.text("Les changements ci-dessous demandent de confirmer votre identité (valable 5 minutes).", **HINT),
+            rx.button("Confirmer mon identité", type="button", variant="outline", size="1", on_click=S.ask_identity),
+            spacing="2", align="center", wrap="wrap",
+        ),
         _codes(),
         rx.card(_totp_section(allow_disable), width="100%"),
         rx.card(_passkeys_section(), width="100%"),

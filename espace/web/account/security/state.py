@@ -133,6 +133,12 @@ class SecurityState(LoadedPage, SessionState):
         self._resume(user)
 
     @account_event
+    def ask_identity(self, user: User):
+        """« Confirmer mon identité »: the step-up alone (e.g. before asking for a new
+        e-mail address with a passkey)."""
+        self._ask(user, "")
+
+    @account_event
     def ask_for_passkey(self, user: User):
         """Clicked by assets/webauthn.js when adding a passkey was refused for want of a step-up."""
         self._ask(user, "add_passkey")
