@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import VIEWPORTS, assert_no_horizontal_scroll, login
 from tests.e2e.test_accessibility import Audit
-from tests.e2e.test_two_factor import PASSWORD, _enrol_totp, _new_user
+from tests.e2e.test_two_factor import PASSWORD, _enrol_totp, _new_user, _virtual_authenticator
 
 
 def _five_minutes_later(server, identifier: str) -> None:
@@ -83,3 +83,37 @@ def test_a_security_change_asks_to_confirm_identity_then_mails_a_link_that_ends_
     page.goto("/mon-compte/securite")
     expect(page).to_have_url(re.compile("/connexion"))
     assert not audit.blocking, "\n".join(audit.blocking)
+
+
+def test_a_passkey_confirms_identity_with_the_password(desktop, server):
+    """A person whose only second factor is a passkey: the step-up's passkey way
+    (assets/webauthn.js, /api/webauthn/confirmation) and the registration refused for
+    want of a step-up, which opens the dialog."""
+    page = desktop
+    _virtual_authenticator(page)
+    identifier = _new_user(server)
+    login(page, identifier, PASSWORD)
+    expect(page).to_have_url(re.compile("/accueil"))
+    page.goto("/mon-compte/securite")
+    page.get_by_label("Nom de la clé d'accès").fill("Portable")
+    page.get_by_role("button", name="Ajouter une clé d'accès").click()  # within the login's 5 minutes
+    expect(page.get_by_role("list", name="Vos clés d'accès").get_by_role("listitem")).to_have_count(1)
+
+    _five_minutes_later(server, identifier)
+    # Adding another: the server refuses the options (403), the page asks to confirm.
+    page.get_by_role("button", name="Ajouter une clé d'accès").click()
+    dialog = page.get_by_role("dialog", name="Confirmez votre identité")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Annuler").click()
+    expect(dialog).to_have_count(0)
+    # Removing it: the password and the passkey confirm, then it is removed.
+    page.get_by_role("button", name="Supprimer la clé d'accès Portable").click()
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Utiliser une clé d'accès").click()
+    expect(dialog.get_by_role("status")).to_have_text("Saisissez d'abord votre mot de passe.")
+    dialog.get_by_label("Mot de passe").fill(PASSWORD)
+    dialog.get_by_role("button", name="Utiliser une clé d'accès").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_text("Aucune clé d'accès.")).to_be_visible()
+    notices = [m["Subject"] for m in server.wait_for_emails(identifier, 2)]
+    assert sum("Sécurité de votre espace client" in s for s in notices) == 2, notices

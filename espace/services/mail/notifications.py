@@ -78,7 +78,7 @@ def send_security_notice(user: User, what: str, end_link: str, s: Session | None
     _queue(
         s,
         to or user.email,  # the account's identifier
-        "Sécurité de votre espace client : " + what.rstrip(".").lower(),
+        "Sécurité de votre espace client : un changement sur votre compte",
         "security_notice",
         {"name": _full_name(user), "what": what, "end_link": end_link,
          "reset_link": f"{settings.public_url}/mot-de-passe-oublie"},
