@@ -60,7 +60,7 @@ def _marc_with_factors() -> tuple[User, str, int]:
         marc = s.exec(select(User).where(User.email == MARC[0])).one()
     token = session_for(marc)
     enrolment = two_factor.start_totp(marc, token).value
-    assert two_factor.confirm_totp(marc, pyotp.TOTP(enrolment.secret).at(time.time() - 30)).ok
+    assert two_factor.confirm_totp(marc, pyotp.TOTP(enrolment.secret).at(time.time() - 30), token).ok
     device = SoftAuthenticator()
     assert passkeys.register(marc, device.create(passkeys.registration_options(marc, token)), "Clé de Marc", token).ok
     with session_scope() as s:

@@ -142,11 +142,15 @@ def start_totp(user: User, token: str | None, label: str | None = None) -> Outco
     return Outcome.done(Enrolment(secret, uri, _qr_svg(uri)))
 
 
-def confirm_totp(user: User, code: object) -> Outcome[list[str]]:
-    """Confirm the pending enrolment (started under a step-up: start_totp) with a code
-    from the app: the secret replaces the previous one (if any) and 10 new recovery codes
-    are returned, to show once. The person is e-mailed."""
+def confirm_totp(user: User, code: object, token: str | None) -> Outcome[list[str]]:
+    """Confirm the pending enrolment with a code from the app, the session's step-up
+    still fresh (a QR code left on a screen cannot be confirmed by someone else later):
+    the secret replaces the previous one (if any) and 10 new recovery codes are
+    returned, to show once. The person is e-mailed."""
     with session_scope() as s:
+        refused = step_up.refusal(s, token, user)
+        if refused is not None:
+            return Outcome.refused(refused.error)
         row = totp_row(s, account_of(user))
         if (row is None or not row.pending_secret_enc or not row.pending_at
                 or row.pending_at + timedelta(minutes=ENROL_MINUTES) < utcnow()):

@@ -90,8 +90,9 @@ def test_the_proof_is_the_password_then_a_code_and_lasts_five_minutes_on_that_se
 
 def test_with_a_second_factor_the_password_alone_is_not_enough(demo):
     luce = _user()
-    enrolment = two_factor.start_totp(luce, session_for(luce)).value
-    codes = two_factor.confirm_totp(luce, pyotp.TOTP(enrolment.secret).at(time.time() - 30)).value
+    first = session_for(luce)
+    enrolment = two_factor.start_totp(luce, first).value
+    codes = two_factor.confirm_totp(luce, pyotp.TOTP(enrolment.secret).at(time.time() - 30), first).value
     token = session_for(luce, stepped_up=False)
     assert step_up_proof.confirm(token, luce, CLIENT[1]).error == step_up_proof.CODE_NEEDED
     assert step_up_proof.confirm(token, luce, CLIENT[1], "000000").error == step_up_proof.WRONG \
@@ -138,7 +139,7 @@ def test_every_change_emails_the_person_and_is_in_the_audit_trail(demo):
     luce = _user()
     token = session_for(luce)
     enrolment = two_factor.start_totp(luce, token).value
-    assert two_factor.confirm_totp(luce, pyotp.TOTP(enrolment.secret).now()).ok
+    assert two_factor.confirm_totp(luce, pyotp.TOTP(enrolment.secret).now(), token).ok
     assert two_factor.regenerate_codes(luce, token).ok
     device = SoftAuthenticator()
     assert passkeys.register(luce, device.create(passkeys.registration_options(luce, token)), "Tél<b>", token).ok
@@ -209,7 +210,7 @@ def test_a_reset_by_email_ends_every_session_and_keeps_the_app_asked(demo):
     luce = _user()
     token = _login()
     enrolment = two_factor.start_totp(luce, token).value
-    assert two_factor.confirm_totp(luce, pyotp.TOTP(enrolment.secret).at(time.time() - 30)).ok
+    assert two_factor.confirm_totp(luce, pyotp.TOTP(enrolment.secret).at(time.time() - 30), token).ok
     device = SoftAuthenticator()
     assert passkeys.register(luce, device.create(passkeys.registration_options(luce, token)), "Clé", token).ok
     with session_scope() as s:

@@ -24,24 +24,29 @@ def _user(email=CLIENT[0]) -> User:
 
 
 def _enrol(user: User) -> tuple[str, list[str]]:
-    enrolment = two_factor.start_totp(user, session_for(user)).value
+    token = session_for(user)
+    enrolment = two_factor.start_totp(user, token).value
     # The code of the previous step: the login's own code (current step) is still fresh.
     previous = pyotp.TOTP(enrolment.secret).at(time.time() - 30)
-    result = two_factor.confirm_totp(user, previous)
+    result = two_factor.confirm_totp(user, previous, token)
     assert result.ok, result.error
     return enrolment.secret, result.value
 
 
 def test_enrolment_shows_a_qr_code_and_the_secret_and_stores_it_encrypted(demo):
     user = _user()
-    enrolment = two_factor.start_totp(user, session_for(user)).value
+    token = session_for(user)
+    enrolment = two_factor.start_totp(user, token).value
     assert re.fullmatch(r"[A-Z2-7]{32}", enrolment.secret)
     assert enrolment.uri.startswith("otpauth://totp/") and f"secret={enrolment.secret}" in enrolment.uri
     assert enrolment.svg.startswith("<svg") and "<path" in enrolment.svg
     # Not active until confirmed: the login still needs only the password.
     assert auth.login(*CLIENT).ok
-    assert not two_factor.confirm_totp(user, "000000").ok or pyotp.TOTP(enrolment.secret).now() == "000000"
-    result = two_factor.confirm_totp(user, pyotp.TOTP(enrolment.secret).now())
+    assert not two_factor.confirm_totp(user, "000000", token).ok or pyotp.TOTP(enrolment.secret).now() == "000000"
+    # A session without a fresh step-up cannot confirm it (a QR code left on a screen).
+    assert two_factor.confirm_totp(user, pyotp.TOTP(enrolment.secret).now(),
+                                   session_for(user, stepped_up=False)).error == step_up.NEEDED
+    result = two_factor.confirm_totp(user, pyotp.TOTP(enrolment.secret).now(), token)
     assert result.ok and len(result.value) == 10 and len(set(result.value)) == 10
     with session_scope() as s:
         row = s.exec(select(TotpFactor).where(TotpFactor.account_id == two_factor.account_of(user))).one()
@@ -137,12 +142,13 @@ def test_a_forged_or_foreign_pending_token_gives_nothing(demo):
 def test_reenrolment_replaces_the_secret_and_the_codes(demo):
     user = _user()
     old_secret, old_codes = _enrol(user)
-    new = two_factor.start_totp(user, session_for(user)).value
+    token = session_for(user)
+    new = two_factor.start_totp(user, token).value
     # Until confirmed, the old secret still works.
     with session_scope() as s:
         assert two_factor.verify_totp(s, two_factor.account_of(user), pyotp.TOTP(old_secret).now())
         s.commit()
-    confirmed = two_factor.confirm_totp(user, pyotp.TOTP(new.secret).now())
+    confirmed = two_factor.confirm_totp(user, pyotp.TOTP(new.secret).now(), token)
     assert confirmed.ok and set(confirmed.value).isdisjoint(old_codes)
     pending = auth.login(*CLIENT).pending
     assert not two_factor.complete_login(pending, old_codes[0], "recovery").ok
@@ -183,7 +189,8 @@ def test_changing_the_phone_needs_a_step_up(demo):
     refused = two_factor.start_totp(user, session_for(user, stepped_up=False))
     assert not refused.ok and refused.error == step_up.NEEDED
     # Nothing pending: the attacker has no secret to confirm, the old app still works.
-    assert two_factor.confirm_totp(user, pyotp.TOTP(old_secret).now()).error == "Cette activation a expiré. Recommencez."
+    assert two_factor.confirm_totp(user, pyotp.TOTP(old_secret).now(), session_for(user)).error \
+        == "Cette activation a expiré. Recommencez."
     pending = auth.login(*CLIENT).pending
     assert two_factor.complete_login(pending, old_codes[0], "recovery").ok
 

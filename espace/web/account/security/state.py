@@ -103,6 +103,8 @@ class SecurityState(LoadedPage, SessionState):
             self._remove_passkey(user, arg)
         elif action in runs:
             runs[action](user)
+        elif action == "confirm_totp":
+            self.message = "Identité confirmée. Saisissez à nouveau le code affiché par l'application."
         elif action == "add_passkey":
             self.message = (f"Identité confirmée pour {step_up.STEP_UP_MINUTES} minutes. Cliquez de nouveau sur "
                             "« Ajouter une clé d'accès ».")
@@ -201,10 +203,13 @@ class SecurityState(LoadedPage, SessionState):
     @account_event
     def confirm_totp(self, user: User, form: dict):
         code = form.get("code", "") if isinstance(form, dict) else ""
-        result = two_factor.confirm_totp(user, code if isinstance(code, str) else "")
+        result = two_factor.confirm_totp(user, code if isinstance(code, str) else "", self._token())
         if not result.ok:
-            self.error = result.error
             self.form_key += 1
+            if result.error == step_up.NEEDED:  # the 5 minutes passed while scanning: ask, then type again
+                self._ask(user, "confirm_totp")
+                return
+            self.error = result.error
             return
         self.enrolling = False
         self.qr_svg = ""
