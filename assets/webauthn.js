@@ -1,5 +1,6 @@
 /* Clés d'accès (WebAuthn). A click on an element with data-webauthn="register" |
-   "login" | "second-factor" runs the ceremony: options from /api/webauthn (JSON, session
+   "login" | "second-factor" | "step-up" (confirming one's identity with the password
+   and a passkey before a security change) runs the ceremony: options from /api/webauthn (JSON, session
    or pending-login cookie, X-Requested-With header), navigator.credentials.create/get,
    then the answer back to the server, which decides. Messages go to the nearest
    [data-webauthn-status]; after a registration the page's hidden
@@ -47,7 +48,11 @@
       body: JSON.stringify(body || {})
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
-        if (!res.ok || !data.ok) throw new Error(data.error || "La clé d'accès n'a pas pu être utilisée.");
+        if (!res.ok || !data.ok) {
+          var err = new Error(data.error || "La clé d'accès n'a pas pu être utilisée.");
+          err.status = res.status;
+          throw err;
+        }
         return data;
       });
     });
@@ -80,6 +85,31 @@
       if (input) input.value = "";
       var refresh = document.querySelector("[data-webauthn-refresh]");
       if (refresh) refresh.click();
+    }, function (err) {
+      // 403 from the options: this session must first confirm the person's identity
+      // (step-up): the page opens « Confirmez votre identité ».
+      var ask = document.querySelector("[data-step-up-ask]");
+      if (err && err.status === 403 && ask) { say(""); ask.click(); return; }
+      throw err;
+    });
+  }
+
+  function stepUp(button, say) {
+    var field = document.getElementById(button.getAttribute("data-password-field") || "");
+    var password = field ? field.value : "";
+    if (!password) return Promise.reject(new Error("Saisissez d'abord votre mot de passe."));
+    say("Suivez les instructions de votre appareil…");
+    return post("/api/webauthn/confirmation/options").then(function (data) {
+      var o = data.options;
+      o.challenge = toBuffer(o.challenge);
+      o.allowCredentials = descriptors(o.allowCredentials);
+      return navigator.credentials.get({ publicKey: o });
+    }).then(function (cred) {
+      return post("/api/webauthn/confirmation", { credential: credentialJSON(cred), password: password });
+    }).then(function () {
+      say("");
+      var done = document.querySelector("[data-step-up-done]");
+      if (done) done.click();
     });
   }
 
@@ -112,7 +142,9 @@
     }
     var kind = button.getAttribute("data-webauthn");
     button.disabled = true;
-    var run = kind === "register" ? register(button, say) : login(button, say, kind === "second-factor");
+    var run = kind === "register" ? register(button, say)
+      : kind === "step-up" ? stepUp(button, say)
+      : login(button, say, kind === "second-factor");
     run.catch(function (err) { say(browserError(err)); })
        .then(function () { button.disabled = false; });
   });

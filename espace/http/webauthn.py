@@ -7,7 +7,10 @@ can set the browser key cookie of the ticket exchange themselves (HttpOnly, so t
 page never holds it).
 
 - POST /api/webauthn/inscription/options, /api/webauthn/inscription: add a passkey to
-  the session's account (Mon compte › Sécurité, or /double-authentification).
+  the session's account (Mon compte › Sécurité, or /double-authentification); only
+  within the session's step-up (services/accounts/step_up.py), else 403 with its message.
+- POST /api/webauthn/confirmation/options, /api/webauthn/confirmation: the step-up with
+  the password and a passkey (body {"credential": …, "password": …}).
 - POST /api/webauthn/connexion/options, /api/webauthn/connexion: passwordless login,
   or (body {"second_factor": true}) the second factor of the pending login whose token
   the login page put in the `espace_2fa` cookie (SameSite=Strict, path /api/webauthn).
@@ -27,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from espace.config import settings
-from espace.services.accounts import auth, passkeys
+from espace.services.accounts import auth, hashing, passkeys, step_up, step_up_proof
 from espace.services.accounts.cookies import (
     LOGIN_KEY_COOKIE,
     LOGIN_KEY_PATH,
@@ -91,6 +94,10 @@ async def _body(request: Request) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def _token(request: Request) -> str | None:
+    return token_from_cookie_header(request.headers.get("cookie"))
+
+
 def _account_user(request: Request):
     """The session's user for adding a passkey: also while the firm still requires
     an enrolment; never before a temporary password is replaced."""
@@ -106,7 +113,9 @@ async def registration_options(request: Request) -> Response:
     user = await run_in_threadpool(_account_user, request)
     if user is None:
         return _error(401, NOT_LOGGED_IN)
-    options = await run_in_threadpool(passkeys.registration_options, user)
+    options = await run_in_threadpool(passkeys.registration_options, user, _token(request))
+    if options is None:
+        return _error(403, step_up.NEEDED)
     return _json({"ok": True, "options": options})
 
 
@@ -119,10 +128,40 @@ async def register(request: Request) -> Response:
     body = await _body(request)
     if body is None:
         return _error(400, INVALID)
-    result = await run_in_threadpool(passkeys.register, user, body.get("credential"), body.get("name"))
+    result = await run_in_threadpool(passkeys.register, user, body.get("credential"), body.get("name"),
+                                     _token(request))
+    if not result.ok:
+        return _error(403 if result.error == step_up.NEEDED else 400, result.error)
+    return _json({"ok": True})
+
+
+async def step_up_options(request: Request) -> Response:
+    if not _same_origin(request):
+        return _error(403, FORBIDDEN)
+    user = await run_in_threadpool(_account_user, request)
+    if user is None:
+        return _error(401, NOT_LOGGED_IN)
+    options = await run_in_threadpool(step_up_proof.passkey_options, _token(request), user)
+    if options is None:
+        return _error(400, "Aucune clé d'accès n'est enregistrée pour ce compte.")
+    return _json({"ok": True, "options": options})
+
+
+async def step_up_confirm(request: Request) -> Response:
+    """The password and a passkey: the session's step-up (argon2 in the hashing pool)."""
+    if not _same_origin(request):
+        return _error(403, FORBIDDEN)
+    user = await run_in_threadpool(_account_user, request)
+    if user is None:
+        return _error(401, NOT_LOGGED_IN)
+    body = await _body(request)
+    if body is None:
+        return _error(400, INVALID)
+    result = await hashing.run(step_up_proof.confirm_with_passkey, _token(request), user, body.get("password"),
+                               body.get("credential"), _client_ip(request))
     if not result.ok:
         return _error(400, result.error)
-    return _json({"ok": True})
+    return _json({"ok": True, "message": result.message})
 
 
 def _pending_token(request: Request, body: dict) -> str | Literal[False] | None:
@@ -181,6 +220,8 @@ async def login(request: Request) -> Response:
 routes: list[Route] = [
     Route("/api/webauthn/inscription/options", registration_options, methods=["POST"]),
     Route("/api/webauthn/inscription", register, methods=["POST"]),
+    Route("/api/webauthn/confirmation/options", step_up_options, methods=["POST"]),
+    Route("/api/webauthn/confirmation", step_up_confirm, methods=["POST"]),
     Route("/api/webauthn/connexion/options", login_options, methods=["POST"]),
     Route("/api/webauthn/connexion", login, methods=["POST"]),
 ]

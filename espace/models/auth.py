@@ -30,6 +30,11 @@ class AuthSession(SQLModel, table=True):
     ip: str = ""
     # The browser that opened the session (shown in « Mon compte » as browser and system).
     user_agent: str = ""
+    # Step-up (services/accounts/step_up.py): until when this session may change a login
+    # method (its person proved the password, and a second factor when they have one),
+    # and its wrong confirmations (the session is closed at the fifth).
+    step_up_until: datetime | None = None
+    step_up_failures: int = 0
 
 
 class OneTimeToken(SQLModel, table=True):

@@ -47,6 +47,9 @@ class Account(SQLModel, table=True):
     # Set for a temporary password (manual's invitation flow): must be changed at first login.
     must_change_password: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # After a password change or reset (or « ce n'est pas moi »): the passkeys no longer
+    # open a session without the password until the person confirms them (step_up.py).
+    passkeys_to_confirm: bool = False
 
 
 class User(SQLModel, table=True):

@@ -24,13 +24,14 @@ from espace.web.firm.settings import page as firm_settings
 from espace.web.firm.team import page as firm_team
 from espace.web.public.chooser import page as chooser
 from espace.web.public.first_login import page as first_login
+from espace.web.public.login import end_sessions_page as end_sessions
 from espace.web.public.login import page as login
 from espace.web.public.login import reset_page as reset
 from espace.web.public.not_found import page as not_found
 
 SCREENS = (
     # public
-    login, reset, first_login, chooser, not_found,
+    login, reset, end_sessions, first_login, chooser, not_found,
     # the client's side
     home, listing, dossier, payment, contact, messages, search,
     # one's own account (both sides)

@@ -179,6 +179,10 @@ HANDLERS: dict[str, Entry] = {
     "espace.web.public.login.state.ForgotState.load": loads("/mot-de-passe-oublie?x={id}", "public"),
     "espace.web.public.login.state.ForgotState.submit": public("/mot-de-passe-oublie", form={"identifier": "nobody@example.com"}),
     "espace.web.public.login.state.ForgotState.setvar": tab("/mot-de-passe-oublie", var_name="message", value="x"),
+    # The « ce n'est pas moi » link of a security notice: a guessed or hostile jeton ends nothing.
+    "espace.web.public.login.end_sessions_page.EndSessionsState.load": loads("/fermer-les-sessions?jeton={id}", "public"),
+    "espace.web.public.login.end_sessions_page.EndSessionsState.end_all": public("/fermer-les-sessions?jeton=x"),
+    "espace.web.public.login.end_sessions_page.EndSessionsState.setvar": tab("/fermer-les-sessions", var_name="valid", value=True),
     "espace.web.public.login.state.ResetState.load": loads("/reinitialiser?jeton={id}", "public"),
     "espace.web.public.login.state.ResetState.submit": public("/reinitialiser?jeton=x", form={"new": "Nouveau-Mot-2027!", "confirm": "Nouveau-Mot-2027!"}),
     "espace.web.public.login.state.ResetState.setvar": tab("/reinitialiser", var_name="valid", value=True),
@@ -207,8 +211,19 @@ HANDLERS: dict[str, Entry] = {
     "espace.web.account.security.state.SecurityState.start_totp": own("/mon-compte/securite", allow=("totp_factor",)),
     "espace.web.account.security.state.SecurityState.cancel_totp": own("/mon-compte/securite", allow=("totp_factor",)),
     "espace.web.account.security.state.SecurityState.confirm_totp": own("/mon-compte/securite", form={"code": "123456"}),
-    "espace.web.account.security.state.SecurityState.disable_totp": own("/mon-compte/securite", form={"password": LUCE[1], "code": "123456"}),
-    "espace.web.account.security.state.SecurityState.regenerate_codes": own("/mon-compte/securite", form={"code": "123456"}),
+    "espace.web.account.security.state.SecurityState.disable_totp": own("/mon-compte/securite"),
+    "espace.web.account.security.state.SecurityState.regenerate_codes": own("/mon-compte/securite"),
+    # Step-up (« Confirmez votre identité »): a wrong password counts on the attacker's own
+    # session only (the fifth closes it: the victim case and the 1 MB field are the only
+    # guesses here; an empty or non-text password is not one); the proof acts on the
+    # caller's own session, never on Luce's.
+    "espace.web.account.security.state.SecurityState.confirm_identity": own("/mon-compte/securite", form={"mot_de_passe_confirmation": LUCE[1],
+                                                                                       "code_confirmation": "123456"}),
+    "espace.web.account.security.state.SecurityState.passkey_confirmed": own("/mon-compte/securite"),
+    "espace.web.account.security.state.SecurityState.ask_for_passkey": own("/mon-compte/securite"),
+    "espace.web.account.security.state.SecurityState.ask_identity": own("/mon-compte/securite"),
+    "espace.web.account.security.state.SecurityState.cancel_step_up": tab("/mon-compte/securite"),
+    "espace.web.account.security.state.SecurityState.confirm_passkeys": own("/mon-compte/securite"),
     "espace.web.account.security.state.SecurityState.hide_codes": tab("/mon-compte/securite"),
     "espace.web.account.security.state.SecurityState.passkey_added": own("/mon-compte/securite"),
     "espace.web.account.security.state.SecurityState.remove_passkey": own("/mon-compte/securite", passkey_id="{luce_user}"),
@@ -390,6 +405,11 @@ ROUTES: dict[str, RouteEntry] = {
     "POST /api/webauthn/inscription/options": route("POST", "/api/webauthn/inscription/options?x={id}", (200, 400, 401, 403), csrf=True, body=b"{}"),
     "POST /api/webauthn/inscription": route("POST", "/api/webauthn/inscription?x={id}", (400, 401, 403), csrf=True,
                                             body=b'{"credential": {"id": "x", "response": {}}, "name": "<img src=x>"}'),
+    # The step-up with a passkey: the caller's own passkeys only; no password in the body
+    # (an attacker's own session is not closed by the suite's cases).
+    "POST /api/webauthn/confirmation/options": route("POST", "/api/webauthn/confirmation/options?x={id}", (400, 401, 403), csrf=True, body=b"{}"),
+    "POST /api/webauthn/confirmation": route("POST", "/api/webauthn/confirmation?x={id}", (400, 401, 403), csrf=True,
+                                             body=b'{"credential": {"id": "x", "response": {}}}'),
     "POST /api/webauthn/connexion/options": route("POST", "/api/webauthn/connexion/options?x={id}", (200, 400, 403), csrf=True, body=b"{}"),
     "POST /api/webauthn/connexion": route("POST", "/api/webauthn/connexion?x={id}", (400, 401, 403), csrf=True,
                                           body=b'{"credential": {"id": "x", "response": {}}}'),

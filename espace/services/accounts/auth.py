@@ -17,7 +17,7 @@ from espace.domain.outcome import Outcome
 from espace.models import Account, AuthSession, LoginAttempt, OneTimeToken, Role, User, utcnow
 from espace.services import audit
 from espace.services import crypto as security
-from espace.services.accounts import hashing, identities, login_guard, pending_login, recent_reads
+from espace.services.accounts import hashing, identities, login_guard, pending_login, recent_reads, step_up
 from espace.services.accounts.factors import enrolment_required, has_second_factor
 from espace.services.accounts.identities import normalize_identifier
 from espace.services.accounts.one_time_links import expire_one_time_links, issue_one_time_token, valid_one_time
@@ -120,11 +120,13 @@ def _rehash_if_outdated(s: Session, account: Account, password: str) -> None:
         log.info("password hash of account %s rehashed with the current parameters", account.id)
 
 
-def issue_ticket(s: Session, account: Account, members: list[User], ip: str = "") -> LoginResult:
+def issue_ticket(s: Session, account: Account, members: list[User], ip: str = "", *,
+                 proved_password: bool = True) -> LoginResult:
     """Create the session of a person who has proved who they are (password, plus a
     second factor when they have one) and return the one-time ticket and browser key;
     the caller commits. One membership: bound now; several: the session opens on the
-    firm chooser."""
+    firm chooser. A login that proved the password (and the second factor) counts as the
+    step-up of its first minutes (step_up.py); a passwordless passkey login does not."""
     # One membership, and no firm waiting for consent (the chooser asks): bound now.
     user = members[0] if len(members) == 1 and not identities.has_invitations(s, stored_id(account)) else None
     ticket, browser_key = security.new_token(), security.new_token()
@@ -139,6 +141,8 @@ def issue_ticket(s: Session, account: Account, members: list[User], ip: str = ""
             ip=ip[:64],
         )
     )
+    if proved_password:
+        step_up.grant(row)
     if user is not None:
         identities.bind(s, row, user, ip)
     return LoginResult(True, ticket=ticket, browser_key=browser_key, role=user.role if user else None)
@@ -286,7 +290,10 @@ def change_password(token: str, current: str, new: str, confirm: str) -> Outcome
             s.add(user)
         revoke_account_sessions(s, stored_id(account), except_token=token)  # in every firm
         expire_one_time_links(s, stored_id(account), "reset")
+        step_up.passkeys_to_confirm(s, account)
         audit.record(s, user, "mot_de_passe_modifie")
+        step_up.notify(s, user, "Le mot de passe de votre compte a été modifié. Vos autres sessions ont été "
+                                "déconnectées.")
         s.commit()
         return Outcome.done(message="Votre mot de passe a été modifié.")
 
@@ -349,6 +356,10 @@ def reset_password(token: str, new: str, confirm: str, purpose: str = "reset") -
             s.add(user)
         revoke_account_sessions(s, stored_id(account))  # in every firm
         expire_one_time_links(s, stored_id(account), "reset")
+        step_up.passkeys_to_confirm(s, account)
         audit.record(s, user, "mot_de_passe_reinitialise")
+        if not row.user_id:  # a reset (an invitation's first password changes no login method)
+            step_up.notify(s, user, "Le mot de passe de votre compte a été réinitialisé. Toutes vos sessions ont "
+                                    "été déconnectées.")
         s.commit()
         return Outcome.done(message="Votre mot de passe a été enregistré. Vous pouvez vous connecter.")

@@ -48,7 +48,7 @@ from espace.domain.names import full_name
 from espace.domain.outcome import Outcome
 from espace.models import Account, Passkey, User, WebauthnChallenge, utcnow
 from espace.services import audit
-from espace.services.accounts import auth, identities, pending_login
+from espace.services.accounts import auth, identities, pending_login, step_up
 from espace.services.accounts.factors import LAST_FACTOR_REQUIRED, account_of, factor_count, required_for
 from espace.services.accounts.results import LoginResult
 from espace.services.accounts.session_store import stored_id
@@ -62,6 +62,8 @@ MAX_LIVE_LOGIN_CHALLENGES = 5000
 RP_NAME = "Mon espace client"
 
 REFUSED = "La clé d'accès n'a pas été reconnue."
+TO_CONFIRM = ("Votre mot de passe a changé : connectez-vous avec votre identifiant et votre mot de passe, puis "
+              "confirmez vos clés d'accès dans Mon compte › Sécurité.")
 EXPIRED = "La demande a expiré. Réessayez."
 
 
@@ -154,10 +156,13 @@ def list_for(s: Session, account_id: int) -> list[PasskeyRow]:
 
 # --- Registration ----------------------------------------------------------------
 
-def registration_options(user: User) -> Json:
+def registration_options(user: User, token: str | None) -> Json | None:
     """Options for navigator.credentials.create(): a discoverable credential with user
-    verification, so that it can also log in without a password."""
+    verification, so that it can also log in without a password. None: the session
+    has no fresh step-up (step_up.py)."""
     with session_scope() as s:
+        if step_up.refusal(s, token, user) is not None:
+            return None
         account = s.get(Account, account_of(user))
         identifier = account.email if account else user.email
         options = generate_registration_options(
@@ -179,12 +184,16 @@ def clean_name(name: object) -> str:
     return cleaned[:NAME_MAX]
 
 
-def register(user: User, credential: object, name: object) -> Outcome[list[str]]:
-    """Verify the browser's answer to registration_options and keep the passkey."""
+def register(user: User, credential: object, name: object, token: str | None) -> Outcome[list[str]]:
+    """Verify the browser's answer to registration_options and keep the passkey (the
+    session's step-up still fresh); the person is e-mailed."""
     if not isinstance(credential, dict):
         return Outcome.refused(REFUSED)
     label = clean_name(name) or "Clé d'accès"
     with session_scope() as s:
+        refused = step_up.refusal(s, token, user)
+        if refused is not None:
+            return Outcome.refused(refused.error)
         taken = _take_challenge(s, credential, "register")
         s.commit()
         if taken is None or taken[1].account_id != account_of(user):
@@ -209,16 +218,21 @@ def register(user: User, credential: object, name: object) -> Outcome[list[str]]
                       sign_count=verified.sign_count, transports=",".join(t[:20] for t in transports),
                       name=label))
         audit.record(s, user, "double_authentification_activee", f"clé d'accès « {label} »")
+        step_up.notify(s, user, f"Une méthode de connexion a été ajoutée à votre compte : la clé d'accès « {label} ».")
         s.commit()
         log.info("passkey registered account=%s", account_of(user))
         return Outcome.done()
 
 
-def remove(user: User, passkey_id: object) -> Outcome[list[str]]:
+def remove(user: User, passkey_id: object, token: str | None) -> Outcome[list[str]]:
+    """Remove one of the person's passkeys (fresh step-up); the person is e-mailed."""
     pid = parse_id(passkey_id)
     if pid is None:
         return Outcome.refused("Clé d'accès introuvable.")
     with session_scope() as s:
+        refused = step_up.refusal(s, token, user)
+        if refused is not None:
+            return Outcome.refused(refused.error)
         row = s.get(Passkey, pid)
         if row is None or row.account_id != account_of(user):
             return Outcome.refused("Clé d'accès introuvable.")
@@ -227,6 +241,7 @@ def remove(user: User, passkey_id: object) -> Outcome[list[str]]:
             return Outcome.refused(LAST_FACTOR_REQUIRED)
         s.delete(row)
         audit.record(s, user, "double_authentification_desactivee", f"clé d'accès « {row.name} »")
+        step_up.notify(s, user, f"Une méthode de connexion a été retirée de votre compte : la clé d'accès « {row.name} ».")
         s.commit()
         return Outcome.done()
 
@@ -285,6 +300,9 @@ def authenticate(credential: object, pending_token: str | None = None, ip: str =
         if row is None or account is None or not members:
             log.warning("passkey login refused: unknown credential or no active membership ip=%s", ip)
             return LoginResult(False, REFUSED)
+        if pending is None and account.passkeys_to_confirm:
+            log.warning("passwordless login refused: passkeys to confirm account=%s ip=%s", row.account_id, ip)
+            return LoginResult(False, TO_CONFIRM)
         try:
             verified = verify_authentication_response(
                 credential=credential, expected_challenge=taken[0], expected_rp_id=rp_id(),
@@ -304,6 +322,49 @@ def authenticate(credential: object, pending_token: str | None = None, ip: str =
         row.sign_count = verified.new_sign_count
         row.last_used_at = utcnow()
         s.add(row)
-        result = auth.issue_ticket(s, account, members, ip)
+        # Passwordless (no pending login): the session gets no step-up from this login.
+        result = auth.issue_ticket(s, account, members, ip, proved_password=pending is not None)
         s.commit()
         return result
+
+
+# --- Step-up (services/accounts/step_up_proof.py) ---------------------------------------
+
+def step_up_options(account_id: int) -> Json | None:
+    """Options for navigator.credentials.get() with the account's passkeys only, for
+    confirming the person's identity before a security change."""
+    with session_scope() as s:
+        allowed = _descriptors(s, account_id)
+        if not allowed:
+            return None
+        options = generate_authentication_options(
+            rp_id=rp_id(), timeout=CHALLENGE_SECONDS * 1000, allow_credentials=allowed,
+            user_verification=UserVerificationRequirement.PREFERRED)
+        _store_challenge(s, options.challenge, "step_up", account_id=account_id)
+        s.commit()
+    return _as_json(options_to_json(options))
+
+
+def verify_for_step_up(s: Session, account_id: int, credential: object) -> bool:
+    """True when `credential` answers a live step-up challenge of this account with one of
+    its passkeys (the challenge is spent either way; the sign count is updated)."""
+    if not isinstance(credential, dict) or not isinstance(credential.get("id"), str):
+        return False
+    taken = _take_challenge(s, credential, "step_up")
+    if taken is None or taken[1].account_id != account_id:
+        return False
+    row = s.exec(select(Passkey).where(Passkey.credential_id == credential["id"][:1400])).first()
+    if row is None or row.account_id != account_id:
+        return False
+    try:
+        verified = verify_authentication_response(
+            credential=credential, expected_challenge=taken[0], expected_rp_id=rp_id(),
+            expected_origin=origin(), credential_public_key=base64url_to_bytes(row.public_key),
+            credential_current_sign_count=row.sign_count, require_user_verification=False)
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+        log.warning("passkey step-up refused account=%s: %s", account_id, exc)
+        return False
+    row.sign_count = verified.new_sign_count
+    row.last_used_at = utcnow()
+    s.add(row)
+    return True

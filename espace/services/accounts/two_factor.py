@@ -34,7 +34,7 @@ from espace.models import Account, Passkey, PendingLogin, RecoveryCode, TotpFact
 from espace.services import audit
 from espace.services import crypto as security
 from espace.services.access import require_admin, require_staff
-from espace.services.accounts import auth, hashing, identities, login_guard, passkeys
+from espace.services.accounts import auth, identities, login_guard, passkeys, step_up
 from espace.services.accounts.factors import (
     LAST_FACTOR_REQUIRED,
     account_of,
@@ -119,11 +119,17 @@ class Enrolment:
     svg: str
 
 
-def start_totp(account_id: int, label: str | None = None) -> Enrolment:
+def start_totp(user: User, token: str | None, label: str | None = None) -> Outcome[Enrolment]:
     """A new secret waiting for its first code (a re-enrolment replaces the current
-    secret only once confirmed). `label`: shown in the app, the login identifier by default."""
+    secret only once confirmed). Needs a fresh step-up of the session (step_up.py): the
+    secret is only ever made for a person who just proved who they are. `label`: shown
+    in the app, the login identifier by default."""
     secret = pyotp.random_base32()
+    account_id = account_of(user)
     with session_scope() as s:
+        refused = step_up.refusal(s, token, user)
+        if refused is not None:
+            return Outcome.refused(refused.error)
         if label is None:
             account = s.get(Account, account_id)
             label = account.email if account else ""
@@ -133,13 +139,18 @@ def start_totp(account_id: int, label: str | None = None) -> Enrolment:
         s.add(row)
         s.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=label[:100], issuer_name=ISSUER)
-    return Enrolment(secret, uri, _qr_svg(uri))
+    return Outcome.done(Enrolment(secret, uri, _qr_svg(uri)))
 
 
-def confirm_totp(user: User, code: object) -> Outcome[list[str]]:
-    """Confirm the pending enrolment with a code from the app: the secret replaces the
-    previous one (if any) and 10 new recovery codes are returned, to show once."""
+def confirm_totp(user: User, code: object, token: str | None) -> Outcome[list[str]]:
+    """Confirm the pending enrolment with a code from the app, the session's step-up
+    still fresh (a QR code left on a screen cannot be confirmed by someone else later):
+    the secret replaces the previous one (if any) and 10 new recovery codes are
+    returned, to show once. The person is e-mailed."""
     with session_scope() as s:
+        refused = step_up.refusal(s, token, user)
+        if refused is not None:
+            return Outcome.refused(refused.error)
         row = totp_row(s, account_of(user))
         if (row is None or not row.pending_secret_enc or not row.pending_at
                 or row.pending_at + timedelta(minutes=ENROL_MINUTES) < utcnow()):
@@ -158,6 +169,9 @@ def confirm_totp(user: User, code: object) -> Outcome[list[str]]:
         codes = _new_recovery_codes(s, account_of(user))
         audit.record(s, user, "double_authentification_activee", "application (nouvel appareil)" if renewed
                      else "application d'authentification")
+        step_up.notify(s, user, "Une méthode de connexion a été modifiée : l'application d'authentification est "
+                                "maintenant celle d'un nouveau téléphone." if renewed else
+                       "Une méthode de connexion a été ajoutée à votre compte : l'application d'authentification.")
         s.commit()
         log.info("totp enabled account=%s renewed=%s", account_of(user), renewed)
         return Outcome.done(codes)
@@ -209,26 +223,16 @@ def use_recovery_code(s: Session, account_id: int, code: object) -> bool:
 
 # --- Mon compte › Sécurité ------------------------------------------------------------
 
-def _check_password_or_code(s: Session, user: User, proof: object) -> bool:
-    text = str(proof or "")[:1024]
-    if not text:
-        return False
-    if len(_clean_code(text)) == 6 and len(text.strip()) <= 7 and verify_totp(s, account_of(user), text):
-        return True
-    account = s.get(Account, account_of(user))
-    return hashing.verify_password(text, account.password_hash if account else None)
-
-
-def disable_totp(user: User, proof: object) -> Outcome[list[str]]:
-    """Turn the authenticator app off: needs the password or a current code. Refused
-    when it is the last factor and the firm requires one."""
+def disable_totp(user: User, token: str | None) -> Outcome[list[str]]:
+    """Turn the authenticator app off (fresh step-up: step_up.py). Refused when it is
+    the last factor and the firm requires one. The person is e-mailed."""
     with session_scope() as s:
+        refused = step_up.refusal(s, token, user)
+        if refused is not None:
+            return Outcome.refused(refused.error)
         row = totp_row(s, account_of(user))
         if row is None or not row.secret_enc:
             return Outcome.refused("L'application d'authentification n'est pas activée.")
-        if not _check_password_or_code(s, user, proof):
-            s.commit()  # a consumed step stays consumed
-            return Outcome.refused("Mot de passe ou code incorrect.")
         _totp, keys = factor_count(s, account_of(user))
         if keys == 0 and required_for(s, user):
             return Outcome.refused(LAST_FACTOR_REQUIRED)
@@ -236,21 +240,25 @@ def disable_totp(user: User, proof: object) -> Outcome[list[str]]:
         if keys == 0:
             s.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == account_of(user)))
         audit.record(s, user, "double_authentification_desactivee", "application d'authentification")
+        step_up.notify(s, user, "Une méthode de connexion a été retirée de votre compte : l'application "
+                                "d'authentification.")
         s.commit()
         log.info("totp disabled account=%s", account_of(user))
         return Outcome.done()
 
 
-def regenerate_codes(user: User, proof: object) -> Outcome[list[str]]:
-    """New recovery codes (the old ones stop working): needs the password or a code."""
+def regenerate_codes(user: User, token: str | None) -> Outcome[list[str]]:
+    """New recovery codes (the old ones stop working; fresh step-up). The person is e-mailed."""
     with session_scope() as s:
+        refused = step_up.refusal(s, token, user)
+        if refused is not None:
+            return Outcome.refused(refused.error)
         if not has_second_factor(s, account_of(user)):
             return Outcome.refused("Activez d'abord la double authentification.")
-        if not _check_password_or_code(s, user, proof):
-            s.commit()
-            return Outcome.refused("Mot de passe ou code incorrect.")
         codes = _new_recovery_codes(s, account_of(user))
         audit.record(s, user, "codes_de_secours_regeneres")
+        step_up.notify(s, user, "Vos codes de secours ont été remplacés par de nouveaux codes : les précédents ne "
+                                "fonctionnent plus.")
         s.commit()
         return Outcome.done(codes)
 
@@ -262,13 +270,16 @@ class Overview:
     totp_enabled: bool
     recovery_left: int
     passkeys: list[passkeys.PasskeyRow]
+    passkeys_to_confirm: bool  # after a password change or reset (step_up.py)
 
 
 def overview(account_id: int) -> Overview:
     with session_scope() as s:
         row = totp_row(s, account_id)
+        account = s.get(Account, account_id)
         return Overview(totp_enabled=bool(row and row.secret_enc), recovery_left=recovery_codes_left(s, account_id),
-                        passkeys=passkeys.list_for(s, account_id))
+                        passkeys=passkeys.list_for(s, account_id),
+                        passkeys_to_confirm=bool(account and account.passkeys_to_confirm))
 
 
 # --- Firm policy -----------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 A request never changes the stored details: it waits ("en_attente") until the
 firm accepts or refuses it. A new request replaces ("remplacee") the pending one.
+A request that changes the e-mail address (which may become the login identifier) needs
+the session's step-up (services/accounts/step_up.py) and is e-mailed to the current
+address with the « ce n'est pas moi » link.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from espace.domain.french import fdate
 from espace.domain.outcome import Outcome, Refusal
 from espace.models import Client, ContactRequest, ContactStatus, Firm, Role, User, utcnow
 from espace.services import AccessDenied, audit
+from espace.services.accounts import step_up
 from espace.services.client import access
 from espace.services.mail import outbox
 
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 UNCHANGED = "Ces coordonnées sont celles déjà enregistrées : aucune demande n'a été envoyée."
 # Each request emails the firm's lawyers: a handler called in a loop must not flood them.
 PER_HOUR_MAX = 5
+EMAIL_STEP_UP = ("Pour changer votre adresse e-mail, confirmez votre identité : saisissez votre mot de passe "
+                 "(et le code de votre application si vous en avez une) ci-dessous, puis envoyez à nouveau.")
 TOO_MANY = ("Vous avez envoyé plusieurs demandes dans l'heure : votre cabinet les a reçues. "
             "Vous pourrez en envoyer une nouvelle un peu plus tard.")
 
@@ -94,10 +100,12 @@ def contact_page(user: User) -> ContactPage:
         return ContactPage(_stored(_fresh(s, user), client), _pending(s, client))
 
 
-def request_update(user: User, form: object) -> Outcome[dict[str, str]]:
+def request_update(user: User, form: object, token: str | None = None) -> Outcome[dict[str, str]]:
     """Validate the form (ContactDetails) and file a request to the firm; done with the
     pending request as the page shows it (read in the same session); refused with the
-    errors by field, or "form" for a general one. The stored details are unchanged."""
+    errors by field, or "form" for a general one. The stored details are unchanged.
+    A new e-mail address needs the step-up of the session `token` (refused with
+    EMAIL_STEP_UP under "email" without it)."""
     with session_scope() as s:
         client = access.acting_client(s, user)  # authorise before anything else
         details, errors = read_form(ContactDetails, form)
@@ -107,6 +115,10 @@ def request_update(user: User, form: object) -> Outcome[dict[str, str]]:
         old = _stored(_fresh(s, user), client)
         if values == old:
             return Outcome.refused(UNCHANGED, refusal=Refusal.conflict)
+        new_email = values["email"] != old["email"]
+        if new_email and not step_up.is_confirmed(s, token, user):
+            log.warning("contact request with a new e-mail refused without step-up user=%s", user.id)
+            return Outcome.refused({"email": EMAIL_STEP_UP})
         recent = s.exec(
             select(func.count()).select_from(ContactRequest).where(
                 col(ContactRequest.client_id) == client.id,
@@ -142,6 +154,9 @@ def request_update(user: User, form: object) -> Outcome[dict[str, str]]:
         firm = s.get(Firm, client.firm_id)
         firm_email = firm.sender_email if firm else None
         _notify_firm(s, user, old, values, [e for _, e in lawyers] or ([firm_email] if firm_email else []))
+        if new_email:
+            step_up.notify(s, user, f"Une demande de changement de l'adresse e-mail de votre compte (nouvelle adresse : "
+                                    f"{values['email']}) a été envoyée à votre cabinet.")
         s.commit()
         pending = _pending(s, client)
     log.info("contact request filed user=%s request=%s changed=%s", user.id, request_id, changed)

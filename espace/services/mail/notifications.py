@@ -68,3 +68,19 @@ def send_invitation(user: User, firm_name: str, token: str, valid_days: int = 7,
         firm_id=user.firm_id,
         sender_name=firm_name,
     )
+
+
+def send_security_notice(user: User, what: str, end_link: str, s: Session | None = None,
+                         to: str | None = None) -> None:
+    """Queue « Une méthode de connexion a été ajoutée / modifiée… Si ce n'est pas vous… »
+    (services/accounts/step_up.py): what changed, and the one-time link that ends all
+    the person's sessions."""
+    _queue(
+        s,
+        to or user.email,  # the account's identifier
+        "Sécurité de votre espace client : un changement sur votre compte",
+        "security_notice",
+        {"name": _full_name(user), "what": what, "end_link": end_link,
+         "reset_link": f"{settings.public_url}/mot-de-passe-oublie"},
+        firm_id=user.firm_id,
+    )

@@ -25,6 +25,7 @@ from espace.services.client import contact, home
 from espace.services.firm import clients as firm_clients
 from espace.services.firm import requests as firm_requests
 from tests.admin_helpers import account_by_email, claire, queued, user, user_by_email
+from tests.services.accounts.step_up_helpers import session_for
 
 
 def delmas() -> User:
@@ -209,9 +210,10 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
     people = {"marc": user(demo["other_client_user_id"]), "luce": user(demo["client_user_id"])}
     base = contact.current_values(people["marc"])
     assert contact.request_update(people["marc"], {**base, "email": PAUL_EMAIL, "ville": "SETE",
-                                                   "code_postal": "34200"}).ok
+                                                   "code_postal": "34200"}, session_for(people["marc"])).ok
     base = contact.current_values(people["luce"])
-    assert contact.request_update(people["luce"], {**base, "email": "luce.nouvelle@example.com"}).ok
+    assert contact.request_update(people["luce"], {**base, "email": "luce.nouvelle@example.com"},
+                                  session_for(people["luce"])).ok
     requests = {r.client: r.id for r in firm_requests.list_requests(delmas())}
     marc = firm_requests.accept(delmas(), requests["BERTRAND Marc"])
     luce = firm_requests.accept(delmas(), requests["ALEXANDER Luce"])

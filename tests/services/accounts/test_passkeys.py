@@ -17,6 +17,7 @@ from webauthn.helpers import bytes_to_base64url as b64
 from espace.db import session_scope
 from espace.models import LoginFailure, Passkey, User
 from espace.services.accounts import auth, passkeys, two_factor
+from tests.services.accounts.step_up_helpers import session_for
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
 OTHER = ("marc.bertrand@example.com", "Bertrand-Demo-2024")
@@ -66,11 +67,12 @@ def _user(email=CLIENT[0]) -> User:
 
 def _registered(user: User, counter: int = 0) -> SoftAuthenticator:
     device = SoftAuthenticator(counter)
-    options = passkeys.registration_options(user)
+    token = session_for(user)
+    options = passkeys.registration_options(user, token)
     assert options["rp"]["id"] == "localhost"
     assert options["authenticatorSelection"]["residentKey"] == "required"
     assert options["authenticatorSelection"]["userVerification"] == "required"
-    result = passkeys.register(user, device.create(options), "Téléphone\n<script>")
+    result = passkeys.register(user, device.create(options), "Téléphone\n<script>", token)
     assert result.ok, result.error
     return device
 
@@ -99,7 +101,7 @@ def test_a_challenge_works_once_and_only_for_its_purpose(demo):
     replay = passkeys.authenticate(assertion, None)
     assert not replay.ok and replay.error == passkeys.EXPIRED
     # A registration challenge cannot serve to log in.
-    reg_options = passkeys.registration_options(user)
+    reg_options = passkeys.registration_options(user, session_for(user))
     assert passkeys.authenticate(device.get(reg_options), None).error == passkeys.EXPIRED
 
 
@@ -145,22 +147,26 @@ def test_second_factor_is_bound_to_its_pending_login(demo):
 def test_registration_challenge_belongs_to_its_account(demo):
     luce, marc = _user(), _user(OTHER[0])
     device = SoftAuthenticator()
-    answer = device.create(passkeys.registration_options(luce))
-    assert passkeys.register(marc, answer, "vol").error == passkeys.EXPIRED
-    assert passkeys.register(luce, answer, "x").error == passkeys.EXPIRED  # spent by the attempt
-    assert passkeys.register(luce, ["not", "a", "dict"], "x").ok is False
+    luce_token, marc_token = session_for(luce), session_for(marc)
+    answer = device.create(passkeys.registration_options(luce, luce_token))
+    assert passkeys.register(marc, answer, "vol", marc_token).error == passkeys.EXPIRED
+    assert passkeys.register(luce, answer, "x", luce_token).error == passkeys.EXPIRED  # spent by the attempt
+    assert passkeys.register(luce, ["not", "a", "dict"], "x", luce_token).ok is False
+    # Luce's session token does not act for Marc.
+    assert passkeys.registration_options(marc, luce_token) is None
 
 
 def test_removal_is_scoped_to_the_owner_and_respects_the_policy(demo):
     luce, marc = _user(), _user(OTHER[0])
     _registered(luce)
     key_id = two_factor.overview(two_factor.account_of(luce)).passkeys[0].id
-    assert not passkeys.remove(marc, key_id).ok
-    assert not passkeys.remove(luce, "99999999999999999999999").ok
+    token = session_for(luce)
+    assert not passkeys.remove(marc, key_id, session_for(marc)).ok
+    assert not passkeys.remove(luce, "99999999999999999999999", token).ok
     lawyer = _user("fabien.delmas@example.com")
     two_factor.set_policy(lawyer, False, True)
-    refused = passkeys.remove(luce, key_id)
+    refused = passkeys.remove(luce, key_id, token)
     assert not refused.ok and refused.error == two_factor.LAST_FACTOR_REQUIRED
     two_factor.set_policy(lawyer, False, False)
-    assert passkeys.remove(luce, key_id).ok
+    assert passkeys.remove(luce, key_id, token).ok
     assert two_factor.overview(two_factor.account_of(luce)).passkeys == []

@@ -11,7 +11,8 @@ from sqlmodel import select
 from espace.db import session_scope
 from espace.models import AuthSession, LoginFailure, PendingLogin, RecoveryCode, Role, TotpFactor, User
 from espace.services import crypto as security
-from espace.services.accounts import auth, two_factor
+from espace.services.accounts import auth, step_up, two_factor
+from tests.services.accounts.step_up_helpers import session_for
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
 LAWYER = ("fabien.delmas@example.com", "Delmas-Demo-2024")
@@ -23,24 +24,29 @@ def _user(email=CLIENT[0]) -> User:
 
 
 def _enrol(user: User) -> tuple[str, list[str]]:
-    enrolment = two_factor.start_totp(two_factor.account_of(user))
+    token = session_for(user)
+    enrolment = two_factor.start_totp(user, token).value
     # The code of the previous step: the login's own code (current step) is still fresh.
     previous = pyotp.TOTP(enrolment.secret).at(time.time() - 30)
-    result = two_factor.confirm_totp(user, previous)
+    result = two_factor.confirm_totp(user, previous, token)
     assert result.ok, result.error
     return enrolment.secret, result.value
 
 
 def test_enrolment_shows_a_qr_code_and_the_secret_and_stores_it_encrypted(demo):
     user = _user()
-    enrolment = two_factor.start_totp(two_factor.account_of(user))
+    token = session_for(user)
+    enrolment = two_factor.start_totp(user, token).value
     assert re.fullmatch(r"[A-Z2-7]{32}", enrolment.secret)
     assert enrolment.uri.startswith("otpauth://totp/") and f"secret={enrolment.secret}" in enrolment.uri
     assert enrolment.svg.startswith("<svg") and "<path" in enrolment.svg
     # Not active until confirmed: the login still needs only the password.
     assert auth.login(*CLIENT).ok
-    assert not two_factor.confirm_totp(user, "000000").ok or pyotp.TOTP(enrolment.secret).now() == "000000"
-    result = two_factor.confirm_totp(user, pyotp.TOTP(enrolment.secret).now())
+    assert not two_factor.confirm_totp(user, "000000", token).ok or pyotp.TOTP(enrolment.secret).now() == "000000"
+    # A session without a fresh step-up cannot confirm it (a QR code left on a screen).
+    assert two_factor.confirm_totp(user, pyotp.TOTP(enrolment.secret).now(),
+                                   session_for(user, stepped_up=False)).error == step_up.NEEDED
+    result = two_factor.confirm_totp(user, pyotp.TOTP(enrolment.secret).now(), token)
     assert result.ok and len(result.value) == 10 and len(set(result.value)) == 10
     with session_scope() as s:
         row = s.exec(select(TotpFactor).where(TotpFactor.account_id == two_factor.account_of(user))).one()
@@ -52,10 +58,12 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_stores_it_encrypted(demo):
 def test_password_alone_no_longer_opens_a_session(demo):
     user = _user()
     secret, _ = _enrol(user)
+    with session_scope() as s:
+        before = s.exec(select(AuthSession)).all()  # the enrolment's own session (step_up_helpers)
     result = auth.login(*CLIENT, "10.0.0.1")
     assert not result.ok and result.pending and not result.ticket and not result.error
     with session_scope() as s:
-        assert s.exec(select(AuthSession)).all() == []
+        assert s.exec(select(AuthSession)).all() == before
         pending = s.exec(select(PendingLogin)).one()
     assert pending.token_hash == security.token_hash(result.pending)  # only the hash is stored
     done = two_factor.complete_login(result.pending, pyotp.TOTP(secret).now(), "totp", "10.0.0.1")
@@ -134,12 +142,13 @@ def test_a_forged_or_foreign_pending_token_gives_nothing(demo):
 def test_reenrolment_replaces_the_secret_and_the_codes(demo):
     user = _user()
     old_secret, old_codes = _enrol(user)
-    new = two_factor.start_totp(two_factor.account_of(user))
+    token = session_for(user)
+    new = two_factor.start_totp(user, token).value
     # Until confirmed, the old secret still works.
     with session_scope() as s:
         assert two_factor.verify_totp(s, two_factor.account_of(user), pyotp.TOTP(old_secret).now())
         s.commit()
-    confirmed = two_factor.confirm_totp(user, pyotp.TOTP(new.secret).now())
+    confirmed = two_factor.confirm_totp(user, pyotp.TOTP(new.secret).now(), token)
     assert confirmed.ok and set(confirmed.value).isdisjoint(old_codes)
     pending = auth.login(*CLIENT).pending
     assert not two_factor.complete_login(pending, old_codes[0], "recovery").ok
@@ -148,28 +157,42 @@ def test_reenrolment_replaces_the_secret_and_the_codes(demo):
     assert two_factor.complete_login(pending, confirmed.value[0], "recovery").ok
 
 
-def test_disabling_needs_the_password_or_a_code(demo):
+def test_disabling_needs_a_fresh_step_up(demo):
     user = _user()
-    secret, _ = _enrol(user)
-    assert not two_factor.disable_totp(user, "").ok
-    assert not two_factor.disable_totp(user, "mauvais-mot-de-passe").ok
-    assert two_factor.disable_totp(user, CLIENT[1]).ok
+    _enrol(user)
+    for token in ("", "forged", session_for(user, stepped_up=False), session_for(user, minutes_ago=6),
+                  session_for(_user(LAWYER[0]))):  # none, unknown, never confirmed, expired, someone else's
+        refused = two_factor.disable_totp(user, token)
+        assert not refused.ok and refused.error in (step_up.NEEDED, step_up.EXPIRED)
+    assert auth.login(*CLIENT).pending  # still on
+    assert two_factor.disable_totp(user, session_for(user, minutes_ago=4)).ok
     assert auth.login(*CLIENT).ok  # password alone again
     with session_scope() as s:
         assert s.exec(select(RecoveryCode)).all() == []
-    secret, _ = _enrol(user)
-    assert two_factor.disable_totp(user, pyotp.TOTP(secret).at(time.time() + 30)).ok
 
 
-def test_regenerating_codes_needs_a_proof_and_kills_the_old_ones(demo):
+def test_regenerating_codes_needs_a_step_up_and_kills_the_old_ones(demo):
     user = _user()
     _, codes = _enrol(user)
-    assert not two_factor.regenerate_codes(user, "faux").ok
-    fresh = two_factor.regenerate_codes(user, CLIENT[1])
+    assert two_factor.regenerate_codes(user, session_for(user, stepped_up=False)).error == step_up.NEEDED
+    fresh = two_factor.regenerate_codes(user, session_for(user))
     assert fresh.ok and len(fresh.value) == 10
     pending = auth.login(*CLIENT).pending
     assert not two_factor.complete_login(pending, codes[0], "recovery").ok
     assert two_factor.complete_login(pending, fresh.value[0], "recovery").ok
+
+
+def test_changing_the_phone_needs_a_step_up(demo):
+    """The finding: « Changer de téléphone » from any open session replaced the app."""
+    user = _user()
+    old_secret, old_codes = _enrol(user)
+    refused = two_factor.start_totp(user, session_for(user, stepped_up=False))
+    assert not refused.ok and refused.error == step_up.NEEDED
+    # Nothing pending: the attacker has no secret to confirm, the old app still works.
+    assert two_factor.confirm_totp(user, pyotp.TOTP(old_secret).now(), session_for(user)).error \
+        == "Cette activation a expiré. Recommencez."
+    pending = auth.login(*CLIENT).pending
+    assert two_factor.complete_login(pending, old_codes[0], "recovery").ok
 
 
 def test_firm_policy_requires_enrolment_by_role(demo):
@@ -187,7 +210,7 @@ def test_firm_policy_requires_enrolment_by_role(demo):
     # Once enrolled, the client passes; the last factor cannot be removed while required.
     _enrol(client)
     assert not two_factor.enrolment_required(client)
-    refused = two_factor.disable_totp(client, CLIENT[1])
+    refused = two_factor.disable_totp(client, session_for(client))
     assert not refused.ok and refused.error == two_factor.LAST_FACTOR_REQUIRED
 
 

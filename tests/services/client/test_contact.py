@@ -85,7 +85,10 @@ def test_format_errors(demo, field, value, message):
     ],
 )
 def test_accepted_formats(demo, field, value):
-    result = contact.request_update(_user(demo["client_user_id"]), {**LUCE, field: value})
+    from tests.services.accounts.step_up_helpers import session_for
+
+    user = _user(demo["client_user_id"])
+    result = contact.request_update(user, {**LUCE, field: value}, session_for(user))  # a new e-mail: step-up
     ok, errors = result.ok, result.errors
     assert (ok, errors) == (True, {})
 
@@ -189,3 +192,28 @@ def test_each_client_sees_only_their_own(demo):
             contact.pending(nobody)
         with pytest.raises(AccessDenied):
             contact.request_update(nobody, {**LUCE, "ville": "LATTES"})
+
+
+def test_a_new_email_address_needs_the_step_up_and_tells_the_current_address(demo):
+    """The e-mail may become the login identifier: a session left open cannot redirect it."""
+    import json as _json
+
+    from espace.models import OutboxEmail
+    from espace.services.accounts import step_up
+    from tests.services.accounts.step_up_helpers import session_for
+
+    user = _user(demo["client_user_id"])
+    new = {**LUCE, "email": "luce.nouvelle@example.com"}
+    for token in (None, session_for(user, stepped_up=False), session_for(user, minutes_ago=6)):
+        refused = contact.request_update(user, new, token)
+        assert not refused.ok and refused.errors == {"email": contact.EMAIL_STEP_UP}
+    assert contact.pending(user) is None
+    # Other fields need no step-up.
+    assert contact.request_update(user, {**LUCE, "mobile": "07 00 00 00 01"}).ok
+    assert contact.request_update(user, new, session_for(user)).ok
+    with session_scope() as s:
+        notices = s.exec(select(OutboxEmail).where(OutboxEmail.template == "security_notice")).all()
+    assert [n.to for n in notices] == [LUCE["email"]]
+    context = _json.loads(notices[0].context_json)
+    assert "luce.nouvelle@example.com" in context["what"] and "/fermer-les-sessions?jeton=" in context["end_link"]
+    assert step_up.link_is_valid(context["end_link"].split("jeton=")[1])

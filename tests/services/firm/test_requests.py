@@ -17,6 +17,7 @@ from espace.services.accounts import auth
 from espace.services.client import contact
 from espace.services.firm import requests as firm_requests
 from tests import admin_helpers
+from tests.services.accounts.step_up_helpers import session_for
 
 NEW = {
     "nom": "ALEXANDER", "prenom": "Luce", "email": "luce.alexander@example.com", "adresse": "2 rue Neuve",
@@ -31,7 +32,7 @@ def people(demo):
 
 @pytest.fixture
 def request_id(people):
-    result = contact.request_update(people["luce"], NEW)
+    result = contact.request_update(people["luce"], NEW, session_for(people["luce"]))
     ok, errors = result.ok, result.errors
     assert ok, errors
     with session_scope() as s:
@@ -86,7 +87,7 @@ def test_accept_applies_values_changes_the_identifier_and_emails_the_client(peop
 
 
 def test_accept_refused_when_the_email_is_another_member_of_the_firm(people):
-    result = contact.request_update(people["luce"], {**NEW, "email": MARC_EMAIL})
+    result = contact.request_update(people["luce"], {**NEW, "email": MARC_EMAIL}, session_for(people["luce"]))
     ok, _ = result.ok, result.errors
     assert ok
     rid = firm_requests.list_requests(people["lawyer"])[0].id

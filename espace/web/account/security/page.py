@@ -5,6 +5,7 @@ import reflex as rx
 from espace.services.accounts.passkeys import PasskeyRow
 from espace.web.account.security.state import ENROL_PATH
 from espace.web.account.security.state import SecurityState as S
+from espace.web.account.security.step_up_dialog import step_up_dialog
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import client_page, firm_page
 
@@ -74,20 +75,17 @@ def _totp_section(allow_disable: bool) -> rx.Component:
                     rx.text("Activée. À chaque connexion, le code de l'application vous est demandé après "
                             "votre mot de passe.", size="2"),
                     rx.text(S.recovery_left.to(str) + " code(s) de secours restant(s).", **HINT),
-                    rx.button("Changer de téléphone (réactiver)", type="button", variant="soft", on_click=S.start_totp),
-                    rx.form(
-                        field("Mot de passe ou code pour régénérer", "preuve_codes", type="password",
-                              autocomplete="current-password", max_length=1024),
-                        rx.button("Régénérer les codes de secours", type="submit", variant="soft"),
-                        on_submit=S.regenerate_codes, key=S.form_key, width="100%",
+                    rx.flex(
+                        rx.button("Changer de téléphone (réactiver)", type="button", variant="soft",
+                                  on_click=S.start_totp),
+                        rx.button("Régénérer les codes de secours", type="button", variant="soft",
+                                  on_click=S.regenerate_codes),
+                        rx.button("Désactiver l'application d'authentification", type="button", variant="soft",
+                                  color_scheme="red", on_click=S.disable_totp) if allow_disable else rx.fragment(),
+                        spacing="2", wrap="wrap",
                     ),
-                    rx.form(
-                        field("Mot de passe ou code pour désactiver", "preuve", type="password",
-                              autocomplete="current-password", max_length=1024),
-                        rx.button("Désactiver l'application d'authentification", type="submit", variant="soft",
-                                  color_scheme="red"),
-                        on_submit=S.disable_totp, key=S.form_key, width="100%",
-                    ) if allow_disable else rx.fragment(),
+                    rx.text("Ces changements demandent de confirmer votre identité, et vous sont signalés par email.",
+                            **HINT),
                     spacing="3", width="100%",
                 ),
                 rx.vstack(
@@ -119,9 +117,26 @@ def _passkey_row(key: rx.Var[PasskeyRow]) -> rx.Component:
     )
 
 
+def _to_confirm() -> rx.Component:
+    """After a password change or reset: the passkeys open no session without the
+    password until the person recognises them (or removes the ones they do not know)."""
+    return rx.cond(
+        S.passkeys_to_confirm,
+        rx.callout.root(
+            rx.callout.text(
+                "Votre mot de passe a changé. Par sécurité, vos clés d'accès ne permettent plus de se connecter sans "
+                "mot de passe tant que vous ne les avez pas confirmées. Supprimez celles que vous ne reconnaissez "
+                "pas, puis confirmez les autres."),
+            rx.button("Je reconnais ces clés d'accès", type="button", on_click=S.confirm_passkeys, margin_top="8px"),
+            color_scheme="amber", role="status", margin_y="8px",
+        ),
+    )
+
+
 def _passkeys_section() -> rx.Component:
     return rx.el.section(
         rx.heading("Clés d'accès", size="4", as_="h2", margin_bottom="8px"),
+        _to_confirm(),
         rx.text("Une clé d'accès (empreinte, visage, code de l'appareil ou clé de sécurité) permet de se connecter "
                 "sans mot de passe, ou de confirmer la connexion après le mot de passe.", size="2"),
         rx.cond(
@@ -142,6 +157,8 @@ def _passkeys_section() -> rx.Component:
                 style={"margin": "6px 0 0 0", "font-size": "14px"}),
         rx.el.button("Actualiser les clés d'accès", type="button", on_click=S.passkey_added, hidden=True,
                      custom_attrs={"data-webauthn-refresh": "true"}),
+        rx.el.button("Confirmer mon identité", type="button", on_click=S.ask_for_passkey, hidden=True,
+                     custom_attrs={"data-step-up-ask": "true"}),
         width="100%",
     )
 
@@ -150,9 +167,15 @@ def security_panel(allow_disable: bool = True) -> rx.Component:
     return rx.vstack(
         banner(S.message),
         banner(S.error, "red"),
+        rx.flex(
+            rx.text("Les changements ci-dessous demandent de confirmer votre identité (valable 5 minutes).", **HINT),
+            rx.button("Confirmer mon identité", type="button", variant="outline", size="1", on_click=S.ask_identity),
+            spacing="2", align="center", wrap="wrap",
+        ),
         _codes(),
         rx.card(_totp_section(allow_disable), width="100%"),
         rx.card(_passkeys_section(), width="100%"),
+        step_up_dialog(),
         spacing="4",
         width="100%",
     )

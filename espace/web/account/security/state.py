@@ -5,7 +5,12 @@ Every handler acts on the second factors of the tab's own session only. The secr
 of an enrolment in progress and the recovery codes are shown to their owner (the point
 of the page) and dropped from the state as soon as they are confirmed or the page is
 left. Passkeys are added by assets/webauthn.js through /api/webauthn (the browser's
-WebAuthn API is asynchronous and binary), which then clicks « Actualiser » here."""
+WebAuthn API is asynchronous and binary), which then clicks « Actualiser » here.
+
+Every change of a login method needs the session's step-up (services/accounts/step_up.py,
+checked again by the service): without it, the handler opens « Confirmez votre identité »
+(password, plus a code or a passkey when the person has a second factor) and remembers
+the action; once confirmed, the action runs. The services decide; this only asks."""
 from __future__ import annotations
 
 import logging
@@ -13,7 +18,7 @@ import logging
 import reflex as rx
 
 from espace.models import User
-from espace.services.accounts import passkeys, two_factor
+from espace.services.accounts import hashing, passkeys, step_up, step_up_proof, two_factor
 from espace.services.accounts.auth import home_path_for
 from espace.services.accounts.factors import account_of, enrolment_required
 from espace.services.accounts.passkeys import PasskeyRow
@@ -38,6 +43,15 @@ class SecurityState(LoadedPage, SessionState):
     error: str = ""
     form_key: int = 0
     required: bool = False
+    passkeys_to_confirm: bool = False
+    # « Confirmez votre identité » (step-up): open, the action waiting for it, what it asks.
+    step_up_open: bool = False
+    step_up_error: str = ""
+    step_up_key: int = 0
+    asks_code: bool = False
+    asks_passkey: bool = False
+    _step_up_action: str = ""
+    _step_up_arg: str = ""
 
     # The handlers acting on the account are @account_event (web/access.py): the
     # session's member, also while the firm still requires an enrolment (this page is
@@ -49,6 +63,93 @@ class SecurityState(LoadedPage, SessionState):
         self.recovery_left = data.recovery_left
         self.keys = data.passkeys
         self.required = enrolment_required(user)
+        self.passkeys_to_confirm = data.passkeys_to_confirm and bool(data.passkeys)
+
+    # --- Step-up ------------------------------------------------------------------------
+
+    def _needs_step_up(self, user: User, action: str, arg: str = "") -> bool:
+        """True (and « Confirmez votre identité » opens) when this session has no fresh
+        step-up; the action runs once it is given."""
+        if step_up.confirmed(self._token(), user):
+            return False
+        self._ask(user, action, arg)
+        return True
+
+    def _ask(self, user: User, action: str, arg: str = "") -> None:
+        factors = step_up_proof.asks(user)
+        self.asks_code = factors.totp or factors.passkey  # a recovery code works for either
+        self.asks_passkey = factors.passkey
+        self._step_up_action, self._step_up_arg = action, arg
+        self.step_up_error = ""
+        self.step_up_open = True
+        self.step_up_key += 1
+
+    def _refused(self, user: User, error: str, action: str, arg: str = "") -> None:
+        """A service's refusal; its step-up expired meanwhile: ask again."""
+        if error == step_up.NEEDED:
+            self._ask(user, action, arg)
+            return
+        self.error, self.message = error, ""
+
+    def _resume(self, user: User):
+        action, arg = self._step_up_action, self._step_up_arg
+        self._step_up_action = self._step_up_arg = ""
+        self.step_up_open = False
+        self.error = ""
+        self.message = step_up_proof.DONE
+        runs = {"start_totp": self._start_totp, "disable_totp": self._disable_totp,
+                "regenerate_codes": self._regenerate_codes, "confirm_passkeys": self._confirm_passkeys}
+        if action == "remove_passkey":
+            self._remove_passkey(user, arg)
+        elif action in runs:
+            runs[action](user)
+        elif action == "confirm_totp":
+            self.message = "Identité confirmée. Saisissez à nouveau le code affiché par l'application."
+        elif action == "add_passkey":
+            self.message = (f"Identité confirmée pour {step_up.STEP_UP_MINUTES} minutes. Cliquez de nouveau sur "
+                            "« Ajouter une clé d'accès ».")
+
+    @account_event
+    async def confirm_identity(self, user: User, form: dict):
+        """« Confirmez votre identité » › Confirmer: the password and, when the person has
+        one, a code (argon2 in the hashing pool)."""
+        form = form if isinstance(form, dict) else {}
+        password, code = form.get("mot_de_passe_confirmation", ""), form.get("code_confirmation", "")
+        result = await hashing.run(step_up_proof.confirm, self._token(), user,
+                                   password if isinstance(password, str) else "",
+                                   code if isinstance(code, str) else "", self._ip())
+        self.step_up_key += 1
+        if not result.ok:
+            self.step_up_error = result.error
+            if result.error == step_up_proof.CLOSED:
+                return self._leave()
+            return None
+        return self._resume(user)
+
+    @account_event
+    def passkey_confirmed(self, user: User):
+        """Clicked by assets/webauthn.js after /api/webauthn/confirmation said ok."""
+        if not step_up.confirmed(self._token(), user):
+            self.step_up_error = step_up.NEEDED
+            return
+        self._resume(user)
+
+    @account_event
+    def ask_identity(self, user: User):
+        """« Confirmer mon identité »: the step-up alone (e.g. before asking for a new
+        e-mail address with a passkey)."""
+        self._ask(user, "")
+
+    @account_event
+    def ask_for_passkey(self, user: User):
+        """Clicked by assets/webauthn.js when adding a passkey was refused for want of a step-up."""
+        self._ask(user, "add_passkey")
+
+    @rx.event
+    def cancel_step_up(self):
+        self.step_up_open = False
+        self._step_up_action = self._step_up_arg = ""
+        self.step_up_error = ""
 
     @account_event
     def load(self, user: User):
@@ -58,19 +159,31 @@ class SecurityState(LoadedPage, SessionState):
         self.codes = []
         self.message = ""
         self.error = ""
+        self.step_up_open = False
+        self._step_up_action = self._step_up_arg = ""
         self._fill(user)
         self.loaded = True
 
     @rx.event
     def leave(self):
         self.loaded = False
+        self.step_up_open = False
+        self._step_up_action = self._step_up_arg = ""
         self.codes = []
         self.qr_svg = ""
         self.secret_text = ""
 
     @account_event
     def start_totp(self, user: User):
-        enrolment = two_factor.start_totp(account_of(user))
+        if not self._needs_step_up(user, "start_totp"):
+            self._start_totp(user)
+
+    def _start_totp(self, user: User) -> None:
+        result = two_factor.start_totp(user, self._token())
+        if not result.ok or result.value is None:
+            self._refused(user, result.error, "start_totp")
+            return
+        enrolment = result.value
         self.qr_svg = enrolment.svg
         self.secret_text = " ".join(enrolment.secret[i:i + 4] for i in range(0, len(enrolment.secret), 4))
         self.enrolling = True
@@ -90,10 +203,13 @@ class SecurityState(LoadedPage, SessionState):
     @account_event
     def confirm_totp(self, user: User, form: dict):
         code = form.get("code", "") if isinstance(form, dict) else ""
-        result = two_factor.confirm_totp(user, code if isinstance(code, str) else "")
+        result = two_factor.confirm_totp(user, code if isinstance(code, str) else "", self._token())
         if not result.ok:
-            self.error = result.error
             self.form_key += 1
+            if result.error == step_up.NEEDED:  # the 5 minutes passed while scanning: ask, then type again
+                self._ask(user, "confirm_totp")
+                return
+            self.error = result.error
             return
         self.enrolling = False
         self.qr_svg = ""
@@ -105,29 +221,47 @@ class SecurityState(LoadedPage, SessionState):
         self._fill(user)
 
     @account_event
-    def disable_totp(self, user: User, form: dict):
-        proof = form.get("preuve", "") if isinstance(form, dict) else ""
-        result = two_factor.disable_totp(user, proof if isinstance(proof, str) else "")
-        self.form_key += 1
+    def disable_totp(self, user: User):
+        if not self._needs_step_up(user, "disable_totp"):
+            self._disable_totp(user)
+
+    def _disable_totp(self, user: User) -> None:
+        result = two_factor.disable_totp(user, self._token())
         self.codes = []
         if not result.ok:
-            self.error, self.message = result.error, ""
+            self._refused(user, result.error, "disable_totp")
             return
         self.error = ""
         self.message = "L'application d'authentification est désactivée."
         self._fill(user)
 
     @account_event
-    def regenerate_codes(self, user: User, form: dict):
-        proof = form.get("preuve_codes", "") if isinstance(form, dict) else ""
-        result = two_factor.regenerate_codes(user, proof if isinstance(proof, str) else "")
-        self.form_key += 1
+    def regenerate_codes(self, user: User):
+        if not self._needs_step_up(user, "regenerate_codes"):
+            self._regenerate_codes(user)
+
+    def _regenerate_codes(self, user: User) -> None:
+        result = two_factor.regenerate_codes(user, self._token())
         if not result.ok:
-            self.error, self.message = result.error, ""
+            self._refused(user, result.error, "regenerate_codes")
             return
         self.error = ""
         self.codes = result.value or []
         self.message = "Nouveaux codes de secours : les précédents ne fonctionnent plus."
+        self._fill(user)
+
+    @account_event
+    def confirm_passkeys(self, user: User):
+        """« Je reconnais ces clés d'accès », after a password change or reset."""
+        if not self._needs_step_up(user, "confirm_passkeys"):
+            self._confirm_passkeys(user)
+
+    def _confirm_passkeys(self, user: User) -> None:
+        result = step_up.confirm_passkeys(user, self._token())
+        if not result.ok:
+            self._refused(user, result.error, "confirm_passkeys")
+            return
+        self.error, self.message = "", result.message
         self._fill(user)
 
     @rx.event
@@ -145,9 +279,14 @@ class SecurityState(LoadedPage, SessionState):
 
     @account_event
     def remove_passkey(self, user: User, passkey_id: str):
-        result = passkeys.remove(user, passkey_id if isinstance(passkey_id, (str, int)) else "")
+        key = str(passkey_id)[:40] if isinstance(passkey_id, (str, int)) else ""
+        if not self._needs_step_up(user, "remove_passkey", key):
+            self._remove_passkey(user, key)
+
+    def _remove_passkey(self, user: User, passkey_id: str) -> None:
+        result = passkeys.remove(user, passkey_id, self._token())
         if not result.ok:
-            self.error, self.message = result.error, ""
+            self._refused(user, result.error, "remove_passkey", passkey_id)
             return
         self.error = ""
         self.message = "La clé d'accès est supprimée."

@@ -53,6 +53,21 @@ def contact_details() -> list[rx.Component]:
                       error=S.errors.get(name, ""), max_length=200)
                 for label, name, type_, ac in FIELDS
             ],
+            rx.cond(
+                S.asks_identity,
+                rx.el.fieldset(
+                    rx.el.legend("Confirmez votre identité", style={"font-weight": 600, "margin-bottom": "6px"}),
+                    field("Mot de passe", "mot_de_passe_confirmation", type="password",
+                          autocomplete="current-password", error=S.errors.get("identity", ""), max_length=1024),
+                    rx.cond(S.asks_code, field("Code de l'application ou code de secours", "code_confirmation",
+                                               required=False, autocomplete="one-time-code", max_length=20)),
+                    rx.cond(S.asks_passkey, rx.text(
+                        "Avec une clé d'accès : ouvrez ", rx.link("Mon compte › Sécurité", href="/mon-compte/securite"),
+                        ", « Confirmer mon identité », puis revenez ici dans les 5 minutes.", size="2")),
+                    style={"border": "1px solid var(--amber-7)", "border-radius": "8px", "padding": "12px",
+                           "margin": "0 0 12px 0"},
+                ),
+            ),
             rx.button("Envoyer", type="submit", size="3"),
             on_submit=S.submit,
             key=S.form_key,
