@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import re
 import signal
@@ -75,6 +76,7 @@ class Server:
         self.env = env
         self.proc: subprocess.Popen | None = None
         self.argv: list[str] = []
+        self._sessions: _SessionMaker | None = None
 
     @property
     def db_url(self) -> str:
@@ -104,6 +106,20 @@ class Server:
                              capture_output=True, text=True, check=True)
         return out.stdout
 
+    def open_session(self, identifier: str, password: str, user_agent: str = "") -> dict:
+        """A logged-in session made by the services as the login page makes it (auth.login,
+        then the ticket exchanged by auth.open_session: same checks, last login, audit), for
+        a test that needs someone logged in but does not test the login: {"token", "home",
+        "label"}. One helper process per app (`_SessionMaker`), not a process per call."""
+        if self._sessions is None:
+            self._sessions = _SessionMaker(self.env)
+        return self._sessions.open(identifier, password, user_agent)
+
+    def close_sessions(self) -> None:
+        if self._sessions is not None:
+            self._sessions.close()
+            self._sessions = None
+
     def emails_to(self, address: str) -> list[email.message.EmailMessage]:
         """The emails written so far to `address`, oldest first (no waiting)."""
         files = sorted(self.outbox.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))
@@ -127,6 +143,55 @@ class Server:
         match = re.search(rf"https?://\S+{re.escape(path)}\?jeton=[\w-]+", body)
         assert match, body
         return match.group(0)
+
+
+# The login's two service calls, in a process of the app's environment (its database),
+# one JSON line in, one out: a Python start and the app's imports cost a second or two per
+# process on a loaded machine, so one process serves every session of a test run's app.
+_SESSION_MAKER = r"""
+import json, sys
+from espace.services.accounts import auth
+from espace.services.accounts.cookies import firm_label_for
+for line in sys.stdin:
+    identifier, password, user_agent = json.loads(line)
+    result = auth.login(identifier, password, "127.0.0.1")
+    opened = auth.open_session(result.ticket, result.browser_key, user_agent=user_agent,
+                               ip="127.0.0.1") if result.ok else None
+    if opened is None:
+        answer = {"error": result.error or "second factor or ticket refused"}
+    else:
+        token, user = opened
+        answer = {"token": token, "home": auth.home_path_for(user),
+                  "label": firm_label_for(user.firm_id if user else None)}
+    print(json.dumps(answer), flush=True)
+"""
+
+
+class _SessionMaker:
+    def __init__(self, env: dict):
+        self.proc = subprocess.Popen([sys.executable, "-c", _SESSION_MAKER], cwd=ROOT, env=env, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def open(self, identifier: str, password: str, user_agent: str) -> dict:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps([identifier, password, user_agent]) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the session helper process ended")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise AssertionError(f"no session for {identifier}: {answer['error']}")
+        return answer  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 _BUILT: dict[str, Path] = {}

@@ -15,6 +15,7 @@ os.environ.setdefault("ESPACE_E2E_PATH", "production")
 import pytest
 from playwright.sync_api import expect
 
+from espace.services.accounts.cookies import FIRM_LABEL_COOKIE, SESSION_COOKIE
 from tests.e2e.appserver import Server, start_app, stop_app
 from tests.localstripe_helper import start_localstripe
 
@@ -37,6 +38,7 @@ def server(tmp_path_factory) -> Server:
         srv, proc = start_app(data_dir, extra_env=stripe.env)
         srv.stripe = stripe
         yield srv
+        srv.close_sessions()
         stop_app(proc)
     finally:
         stripe.stop()
@@ -107,6 +109,21 @@ def login(page, identifier: str, password: str) -> None:
     page.get_by_label("Identifiant").fill(identifier)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter", exact=True).click()
+
+
+def sign_in(page, server, identifier: str, password: str) -> None:
+    """Logged in as `identifier` on its home page, for a test that needs someone logged in
+    but does not test the login (`login` does, as a person does it): the session is made by
+    the services as the login makes it (server.open_session), its HttpOnly cookie and the
+    firm's label cookie set in the browser as the login's response sets them, then the home
+    page opened. Saves the login page's load, its two events and the redirect."""
+    opened = server.open_session(identifier, password, page.evaluate("navigator.userAgent"))
+    cookies = [{"name": SESSION_COOKIE, "value": opened["token"], "url": server.url, "httpOnly": True,
+                "sameSite": "Lax"}]
+    if opened["label"]:
+        cookies.append({"name": FIRM_LABEL_COOKIE, "value": opened["label"], "url": server.url, "sameSite": "Lax"})
+    page.context.add_cookies(cookies)
+    page.goto(opened["home"])
 
 
 def assert_no_horizontal_scroll(page) -> None:

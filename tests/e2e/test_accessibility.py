@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from espace.domain.items import kinds
-from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, login
+from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, login, sign_in
 
 # What the browser renders does not depend on the server's topology: run once, by `make test`.
 
@@ -90,7 +90,7 @@ def test_axe_every_page(browser, server, viewport):
     # The client's side.
     ctx = context()
     page = ctx.new_page()
-    login(page, *LUCE)
+    sign_in(page, server, *LUCE)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     page.locator("main h1").wait_for()
     audit.run(page, "/accueil")
@@ -146,7 +146,7 @@ def test_axe_every_page(browser, server, viewport):
     # The firm's side.
     ctx = context()
     page = ctx.new_page()
-    login(page, *LAWYER)
+    sign_in(page, server, *LAWYER)
     expect(page).to_have_url(re.compile(r"/admin/?$"))
     page.locator("main h1").wait_for()
     for path in ("/admin", "/admin/clients", "/admin/dossiers", "/admin/dossiers/1",

@@ -14,7 +14,7 @@ import zlib
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, assert_no_horizontal_scroll, login, nav
+from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, assert_no_horizontal_scroll, login, nav, sign_in
 
 CLAIRE = ("claire.leroy@example.com", "Leroy-Demo-2024")
 PAUL = ("paul.martin@example.com", "Martin-Demo-2024")
@@ -72,7 +72,7 @@ def png_bytes() -> bytes:
 
 def test_lawyer_invites_a_client_who_activates_the_account(page, server, browser, viewport):
     identifier = f"invite-{uuid.uuid4().hex[:8]}@example.com"
-    login(page, *LAWYER)
+    sign_in(page, server, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     nav(page, "Clients")
     expect(page.get_by_role("heading", name=re.compile(r"^Clients \(\d+\)"))).to_be_visible()
@@ -138,7 +138,7 @@ def test_deactivation_closes_the_client_session(desktop, server, browser):
     login(client, identifier, password)
     expect(client).to_have_url(re.compile(r"/accueil/?$"))
 
-    login(desktop, *LAWYER)
+    sign_in(desktop, server, *LAWYER)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     nav(desktop, "Clients")
     desktop.get_by_role("searchbox", name="Rechercher un client").fill(identifier)
@@ -177,7 +177,7 @@ def test_deactivation_closes_the_client_session(desktop, server, browser):
 
 
 def test_a_client_cannot_open_admin(page, server):
-    login(page, *LUCE)
+    sign_in(page, server, *LUCE)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     for path in ("/admin", "/admin/clients", "/admin/clients/2", "/admin/dossiers", "/admin/parametres",
                  "/admin/clients/nouveau"):
@@ -191,7 +191,7 @@ def test_a_client_cannot_open_admin(page, server):
 
 
 def test_another_firm_sees_introuvable(desktop, server, browser):
-    login(desktop, *LAWYER)
+    sign_in(desktop, server, *LAWYER)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     luce_href = client_href(desktop, "ALEXANDER Luce")
     nav(desktop, "Dossiers")
@@ -199,7 +199,7 @@ def test_another_firm_sees_introuvable(desktop, server, browser):
     edit_href = desktop.get_by_role("link", name="Modifier le dossier 2017IIDOS/1529").get_attribute("href")
 
     other_ctx, other = new_context_page(browser, server)
-    login(other, *CLAIRE)
+    sign_in(other, server, *CLAIRE)
     expect(other.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     other.goto(luce_href)
     expect(other.get_by_role("heading", name="Client introuvable")).to_be_visible()
@@ -222,7 +222,7 @@ def test_settings_never_send_the_secret_key_to_the_browser(desktop, server):
     secret = "sk_test_" + uuid.uuid4().hex + "SeCrEt"
     frames: list[str] = []
     desktop.on("websocket", lambda ws: ws.on("framereceived", lambda data: frames.append(str(data))))
-    login(desktop, *CLAIRE)
+    sign_in(desktop, server, *CLAIRE)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     nav(desktop, "Paramètres")
     expect(desktop.get_by_role("heading", name="Paramètres du cabinet")).to_be_visible()
@@ -250,7 +250,7 @@ def test_settings_never_send_the_secret_key_to_the_browser(desktop, server):
 def test_logo_shows_on_the_client_pages(desktop, server, browser, tmp_path):
     (tmp_path / "logo.png").write_bytes(png_bytes())
     (tmp_path / "faux.png").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    login(desktop, *CLAIRE)
+    sign_in(desktop, server, *CLAIRE)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     nav(desktop, "Paramètres")
     expect(desktop.get_by_role("heading", name="Paramètres du cabinet")).to_be_visible()
@@ -274,7 +274,7 @@ def test_logo_shows_on_the_client_pages(desktop, server, browser, tmp_path):
     client_ctx.close()
     # Another firm's client has no logo, and cannot fetch this one.
     luce_ctx, luce = new_context_page(browser, server)
-    login(luce, *LUCE)
+    sign_in(luce, server, *LUCE)
     expect(luce.get_by_role("heading", name="LUCE ALEXANDER")).to_be_visible()
     expect(luce.get_by_role("img", name="Logo du cabinet")).to_have_count(0)
     assert luce.request.get("/api/logo").status == 404
@@ -283,7 +283,7 @@ def test_logo_shows_on_the_client_pages(desktop, server, browser, tmp_path):
 
 def test_temporary_password_must_be_changed_at_first_login(desktop, server, browser):
     identifier = f"provisoire-{uuid.uuid4().hex[:8]}@example.com"
-    login(desktop, *CLAIRE)
+    sign_in(desktop, server, *CLAIRE)
     expect(desktop.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     nav(desktop, "Paramètres")
     expect(desktop.get_by_role("heading", name="Paramètres du cabinet")).to_be_visible()

@@ -15,6 +15,7 @@ from tests.e2e.conftest import (
     hydrations,
     login,
     nav,
+    sign_in,
     wait_hydrated_after,
     wait_until,
     watch_sockets,
@@ -27,7 +28,7 @@ def test_create_filter_and_edit_a_dossier(page, server):
     server.cli("create-client", "--firm-id", "1", "--email", identifier, "--nom", f"NOUVEAU{tag}", "--prenom", "Dom",
                "--password", password)
     reference = f"2026IIDOS/{tag}"
-    login(page, *LAWYER)
+    sign_in(page, server, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     nav(page, "Dossiers")
     expect(page.get_by_role("heading", name=re.compile(r"^Dossiers \("))).to_be_visible()
@@ -91,7 +92,7 @@ def test_coming_back_to_the_form_waits_for_its_load_so_nothing_typed_is_lost(des
     page = desktop
     held = HeldReplies(page, on=False)
     watch_sockets(page)
-    login(page, *LAWYER)
+    sign_in(page, server, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     nav(page, "Dossiers")
     page.get_by_role("link", name="Nouveau dossier").click()

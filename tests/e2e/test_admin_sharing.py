@@ -12,7 +12,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, assert_no_horizontal_scroll, login, nav
+from tests.e2e.conftest import LAWYER, LUCE, VIEWPORTS, assert_no_horizontal_scroll, login, nav, sign_in
 
 # Depends on the embedded path too (docs/testing.md « Two paths for the browser tests »): run on both paths by make test-browser.
 pytestmark = pytest.mark.embedded
@@ -96,7 +96,7 @@ def test_share_documents_and_rdv_then_unshare(page, client_page, server, tmp_pat
     assert_no_horizontal_scroll(page)
 
     # The client sees them.
-    login(client_page, dossier["identifier"], dossier["password"])
+    sign_in(client_page, server, dossier["identifier"], dossier["password"])
     expect(client_page.get_by_role("link", name="Documents (2)")).to_be_visible()
     expect(client_page.get_by_role("link", name="RDV (1)")).to_be_visible()
     _client_opens_dossier(client_page, dossier)
@@ -145,14 +145,14 @@ def test_add_invoice_with_french_amount_and_errors_kept(desktop, client_page, se
     row = desktop.get_by_role("list", name="Factures du dossier").get_by_role("listitem")
     expect(row).to_contain_text("Facture n° FA-2027-0100")
     expect(row).to_contain_text(re.compile(r"1\s440,00\s€ · À régler · payable en ligne"))
-    login(client_page, dossier["identifier"], dossier["password"])
+    sign_in(client_page, server, dossier["identifier"], dossier["password"])
     client_page.get_by_role("link", name="Factures (1)").click()
     expect(client_page.get_by_text(re.compile(r"1\s440,00\s€"))).to_be_visible()
 
 
 def test_deposit_is_new_until_the_lawyer_downloads_it(desktop, client_page, server):
     dossier = _fresh_client(server)
-    login(client_page, dossier["identifier"], dossier["password"])
+    sign_in(client_page, server, dossier["identifier"], dossier["password"])
     expect(client_page).to_have_url(re.compile(r"/accueil/?$"))
     resp = client_page.request.post(f"/api/depots/{dossier['id']}", data=PDF, headers={
         "X-Requested-With": "espace", "X-Filename": "Justificatif%20de%20domicile.pdf",
@@ -179,7 +179,7 @@ def test_deposit_is_new_until_the_lawyer_downloads_it(desktop, client_page, serv
 
 def test_contact_request_accepted_then_another_refused(page, client_page, server):
     dossier = _fresh_client(server)
-    login(client_page, dossier["identifier"], dossier["password"])
+    sign_in(client_page, server, dossier["identifier"], dossier["password"])
     expect(client_page).to_have_url(re.compile(r"/accueil/?$"))
     client_page.goto("/mon-compte/coordonnees")
     expect(client_page.get_by_role("heading", name="Mettre à jour mes coordonnées")).to_be_visible()
@@ -189,7 +189,7 @@ def test_contact_request_accepted_then_another_refused(page, client_page, server
     client_page.get_by_role("button", name="Envoyer").click()
     expect(client_page.get_by_text("en attente de validation").first).to_be_visible()
 
-    login(page, *LAWYER)
+    sign_in(page, server, *LAWYER)
     expect(page).to_have_url(re.compile(r"/admin/?$"))
     page.goto("/admin/demandes")
     card = page.get_by_role("article", name=f"Demande de {dossier['name']}")
@@ -229,7 +229,7 @@ def test_contact_request_accepted_then_another_refused(page, client_page, server
 
 def test_lawyer_answers_a_client_message(page, client_page, server):
     dossier = _fresh_client(server)
-    login(client_page, dossier["identifier"], dossier["password"])
+    sign_in(client_page, server, dossier["identifier"], dossier["password"])
     expect(client_page).to_have_url(re.compile(r"/accueil/?$"))
     client_page.goto(f"/contacter?dossier={dossier['id']}")
     subject = f"Question {uuid.uuid4().hex[:6]}"
@@ -238,7 +238,7 @@ def test_lawyer_answers_a_client_message(page, client_page, server):
     client_page.get_by_role("button", name="Envoyer").click()
     expect(client_page.get_by_text("Votre message a été envoyé")).to_be_visible()
 
-    login(page, *LAWYER)
+    sign_in(page, server, *LAWYER)
     expect(page).to_have_url(re.compile(r"/admin/?$"))
     nav(page, "Messages")
     expect(page.get_by_role("heading", name="Messages des clients")).to_be_visible()
@@ -265,7 +265,7 @@ def test_lawyer_answers_a_client_message(page, client_page, server):
 
 
 def test_admin_dossier_page_is_refused_to_a_client_and_another_firm(desktop, server):
-    login(desktop, *LUCE)
+    sign_in(desktop, server, *LUCE)
     expect(desktop).to_have_url(re.compile(r"/accueil/?$"))
     desktop.goto("/admin/dossiers/1")
     expect(desktop).to_have_url(re.compile(r"/accueil/?$"))

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from espace.domain.french import fweekday_time
-from tests.e2e.conftest import LAWYER, LUCE, MARC, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LAWYER, LUCE, MARC, assert_no_horizontal_scroll, sign_in
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -36,7 +36,7 @@ def _agenda_order(starts: list[datetime]) -> list[str]:
 
 
 def test_rdv_upcoming_first_with_weekday_and_an_ics_per_rdv(page, browser, server):
-    login(page, *LUCE)
+    sign_in(page, server, *LUCE)
     page.get_by_role("link", name="RDV (9)").click()
     expect(page.get_by_role("heading", name="RDV (9)")).to_be_visible()
     rows = page.get_by_role("listitem")
@@ -73,7 +73,7 @@ def test_rdv_upcoming_first_with_weekday_and_an_ics_per_rdv(page, browser, serve
     anonymous.close()
     other = browser.new_context(base_url=server.url)
     marc = other.new_page()
-    login(marc, *MARC)
+    sign_in(marc, server, *MARC)
     expect(marc.get_by_role("link", name="Mon compte", exact=True)).to_be_visible()
     refused = other.request.get(href)
     assert refused.status == 404 and b"BEGIN:VCALENDAR" not in refused.body()
@@ -101,7 +101,7 @@ def test_rdv_upcoming_first_with_weekday_and_an_ics_per_rdv(page, browser, serve
 
 
 def test_subscription_address_shown_once_works_without_cookie_and_dies_when_revoked(desktop, browser, server):
-    login(desktop, *LUCE)
+    sign_in(desktop, server, *LUCE)
     desktop.get_by_role("link", name="Mon compte", exact=True).click()
     card = desktop.locator("section").filter(has=desktop.get_by_role("heading", name="Agenda"))
     expect(card.get_by_text("Aucune adresse d'abonnement.")).to_be_visible()
@@ -135,7 +135,7 @@ def test_subscription_address_shown_once_works_without_cookie_and_dies_when_revo
     # The card is a client's: a lawyer opening /mon-compte keeps the page, without it.
     firm = browser.new_context(base_url=server.url)
     lawyer = firm.new_page()
-    login(lawyer, *LAWYER)
+    sign_in(lawyer, server, *LAWYER)
     expect(lawyer.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     lawyer.goto("/mon-compte")
     expect(lawyer.get_by_role("heading", name="Sessions ouvertes")).to_be_visible()

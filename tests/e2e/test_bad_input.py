@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import HYDRATED, LAWYER, LUCE, login, wait_until
+from tests.e2e.conftest import HYDRATED, LAWYER, LUCE, sign_in, wait_until
 
 HUGE = "99999999999999999999999"
 ENGLISH = ["An error occurred", "Contact the website administrator"]
@@ -72,7 +72,7 @@ def _handler(state: str, name: str) -> str:
 def test_huge_ids_and_hostile_pages_answer_in_french(desktop, server):
     page = desktop
     frames = _record(page)
-    login(page, *LUCE)
+    sign_in(page, server, *LUCE)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     page.goto(f"/dossiers/{HUGE}")
     expect(page.get_by_role("heading", name="Dossier introuvable")).to_be_visible()
@@ -92,7 +92,7 @@ def test_huge_ids_and_hostile_pages_answer_in_french(desktop, server):
 def test_admin_huge_ids_answer_introuvable(desktop, server):
     page = desktop
     frames = _record(page)
-    login(page, *LAWYER)
+    sign_in(page, server, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     page.goto(f"/admin/clients/{HUGE}")
     expect(page.get_by_role("heading", name="Client introuvable")).to_be_visible()
@@ -113,7 +113,7 @@ def test_admin_huge_ids_answer_introuvable(desktop, server):
 
 def test_wrong_payload_types_are_refused_in_french(desktop, server):
     page = desktop
-    login(page, *LUCE)
+    sign_in(page, server, *LUCE)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     frames = _record(page)
     page.goto("/mon-compte/coordonnees")

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LUCE, MARC, assert_no_horizontal_scroll, login, nav
+from tests.e2e.conftest import LUCE, MARC, assert_no_horizontal_scroll, nav, sign_in
 
 # Depends on the embedded path too (docs/testing.md « Two paths for the browser tests »): run on both paths by make test-browser.
 pytestmark = pytest.mark.embedded
@@ -39,7 +39,7 @@ def _open_only_dossier(page):
 
 def test_deposit_several_files_one_refused(page, server, tmp_path):
     identifier, password = _new_client_with_dossier(server)
-    login(page, identifier, password)
+    sign_in(page, server, identifier, password)
     _open_only_dossier(page)
     (tmp_path / "Attestation employeur.pdf").write_bytes(PDF)
     (tmp_path / "notes.txt").write_text("Mes notes pour le rendez-vous.\n", encoding="utf-8")
@@ -84,7 +84,7 @@ def test_deposit_several_files_one_refused(page, server, tmp_path):
 
 def test_deposit_from_home_with_file_chooser(desktop, server, tmp_path):
     identifier, password = _new_client_with_dossier(server)
-    login(desktop, identifier, password)
+    sign_in(desktop, server, identifier, password)
     expect(desktop.get_by_label("Dossier")).to_contain_text("DEPOT / ESSAI")  # one dossier: preselected
     (tmp_path / "piece.pdf").write_bytes(PDF)
     with desktop.expect_file_chooser() as fc:
@@ -100,7 +100,7 @@ def _session_cookie(page) -> str:
 
 
 def test_oversized_file_is_refused_by_the_server_even_without_the_browser_check(desktop, server):
-    login(desktop, *LUCE)
+    sign_in(desktop, server, *LUCE)
     expect(desktop.get_by_role("link", name="Documents (45)")).to_be_visible()
     host, port = server.url.split("//")[1].split(":")
     # Bypass the page: post straight to the route with the session cookie, announcing 51 MB.
@@ -121,7 +121,7 @@ def test_oversized_file_is_refused_by_the_server_even_without_the_browser_check(
 
 
 def test_deposit_into_another_clients_dossier_is_refused(desktop, server):
-    login(desktop, *MARC)
+    sign_in(desktop, server, *MARC)
     expect(desktop).to_have_url(re.compile("/accueil"))
     resp = desktop.request.post("/api/depots/1", data=PDF,
                                 headers={"X-Requested-With": "espace", "X-Filename": "x.pdf"})
@@ -137,7 +137,7 @@ def test_deposit_into_another_clients_dossier_is_refused(desktop, server):
 
 def test_contact_details_update_request(page, server):
     identifier, password = _new_client_with_dossier(server)
-    login(page, identifier, password)
+    sign_in(page, server, identifier, password)
     nav(page, "Mon compte")
     page.get_by_role("link", name="Mettre à jour mes coordonnées").click()
     expect(page.get_by_role("heading", name="Mettre à jour mes coordonnées")).to_be_visible()
@@ -159,7 +159,7 @@ def test_contact_details_update_request(page, server):
 
 
 def test_message_to_the_interlocutor(page, server):
-    login(page, *LUCE)
+    sign_in(page, server, *LUCE)
     page.get_by_role("link", name="Dossiers (4)").click()
     page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
     page.get_by_role("link", name="Contacter l'interlocuteur").click()

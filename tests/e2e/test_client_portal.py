@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, MARC, assert_no_horizontal_scroll, login, nav
+from tests.e2e.conftest import LAWYER, LUCE, MARC, assert_no_horizontal_scroll, login, nav, sign_in
 
 # Depends on the embedded path too (docs/testing.md « Two paths for the browser tests »): run on both paths by make test-browser.
 pytestmark = pytest.mark.embedded
@@ -37,8 +37,8 @@ def test_login_shows_home_with_the_manuals_tiles(page):
     assert_no_horizontal_scroll(page)
 
 
-def test_category_list_newest_first_with_dossier(page):
-    login(page, *LUCE)
+def test_category_list_newest_first_with_dossier(page, server):
+    sign_in(page, server, *LUCE)
     page.get_by_role("link", name="Documents (45)").click()
     expect(page.get_by_role("heading", name="Documents (45)")).to_be_visible()
     first = page.get_by_role("listitem").first
@@ -49,8 +49,8 @@ def test_category_list_newest_first_with_dossier(page):
     assert_no_horizontal_scroll(page)
 
 
-def test_dossier_page_has_tabs_for_non_empty_categories(page):
-    login(page, *LUCE)
+def test_dossier_page_has_tabs_for_non_empty_categories(page, server):
+    sign_in(page, server, *LUCE)
     page.get_by_role("link", name="Dossiers (4)").click()
     expect(page.get_by_role("link", name="ALEXANDER / JPA")).to_be_visible()
     page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
@@ -71,7 +71,7 @@ def test_dossier_page_has_tabs_for_non_empty_categories(page):
 
 def test_empty_tabs_are_hidden(desktop, server):
     """Marc's dossier has documents, an RDV and an invoice, nothing else."""
-    login(desktop, *MARC)
+    sign_in(desktop, server, *MARC)
     desktop.get_by_role("link", name="Dossiers (1)").click()
     desktop.get_by_role("link", name="BERTRAND / LICENCIEMENT").click()
     tabs = desktop.get_by_role("tab")
@@ -87,7 +87,7 @@ def _first_document_url(page) -> str:
 
 
 def test_download_allowed_for_the_client_refused_otherwise(desktop, browser, server):
-    login(desktop, *LUCE)
+    sign_in(desktop, server, *LUCE)
     expect(desktop).to_have_url(re.compile("/accueil"))
     url = _first_document_url(desktop)
     assert re.fullmatch(r"/api/documents/\d+", url)
@@ -129,15 +129,15 @@ def test_client_page_without_session_redirects_to_login(page):
 
 
 def test_another_clients_dossier_is_not_shown(desktop, server):
-    login(desktop, *MARC)
+    sign_in(desktop, server, *MARC)
     expect(desktop).to_have_url(re.compile("/accueil"))
     desktop.goto("/dossiers/1")
     expect(desktop.get_by_role("heading", name="Dossier introuvable")).to_be_visible()
     expect(desktop.get_by_text("AGENCE IMMO")).to_have_count(0)
 
 
-def test_logout_then_back_shows_no_data(page):
-    login(page, *LUCE)
+def test_logout_then_back_shows_no_data(page, server):
+    sign_in(page, server, *LUCE)
     page.get_by_role("link", name="Documents (45)").click()
     expect(page.get_by_text("Lettre au client AR dossier Appelant (CA 09-17)")).to_be_visible()
     nav(page, "Déconnexion")
@@ -229,7 +229,7 @@ def test_lists_and_tabs_page_through_with_keyset_links(desktop, server):
     the dossier pages the same way, one page at a time."""
     page = desktop
     with _many_tasks(server) as dossier_id:
-        login(page, *PAUL)
+        sign_in(page, server, *PAUL)
         page.get_by_role("link", name=f"Tâches ({MANY})").click()
         expect(page.get_by_role("heading", name=f"Tâches ({MANY})")).to_be_visible()
         items = page.get_by_role("listitem")

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LAWYER, LUCE, assert_no_horizontal_scroll, sign_in
 
 AGENCE = "2017IIDOS/1529 - ALEXANDER / AGENCE IMMO"
 
@@ -27,9 +27,9 @@ def _tabs_in_one_row(page) -> None:
     assert_no_horizontal_scroll(page)  # the tab bar scrolls, not the page
 
 
-def test_client_searches_filters_and_reads_lists_on_any_width(page, viewport):
+def test_client_searches_filters_and_reads_lists_on_any_width(page, server, viewport):
     phone = viewport == "mobile"
-    login(page, *LUCE)
+    sign_in(page, server, *LUCE)
     page.get_by_role("link", name="Documents (45)").click()
     expect(page.get_by_role("heading", name="Documents (45)")).to_be_visible()
     # Full width, actions at the right of their own row, >= 44 px on a phone.
@@ -109,8 +109,8 @@ def test_client_searches_filters_and_reads_lists_on_any_width(page, viewport):
     expect(page.get_by_role("tabpanel")).to_be_visible()
 
 
-def test_lawyer_workbench_is_wide_and_its_tabs_one_row(page, viewport):
-    login(page, *LAWYER)
+def test_lawyer_workbench_is_wide_and_its_tabs_one_row(page, server, viewport):
+    sign_in(page, server, *LAWYER)
     expect(page).to_have_url(re.compile(r"/admin/?$"))
     page.goto("/admin/dossiers/1")  # the demo's 2017IIDOS/1529
     expect(page.get_by_role("heading", name="ALEXANDER / AGENCE IMMO")).to_be_visible()

@@ -13,7 +13,7 @@ import uuid
 from playwright.sync_api import expect
 
 from tests.e2e.appserver import ROOT
-from tests.e2e.conftest import LAWYER, MARC, assert_no_horizontal_scroll, login
+from tests.e2e.conftest import LAWYER, MARC, assert_no_horizontal_scroll, login, sign_in
 
 PASSWORD = "Paiement-Mot2passe"
 VISA, DECLINED, THREE_DS = "4242424242424242", "4000000000000002", "4000002500003155"
@@ -231,7 +231,7 @@ def test_network_failure_gives_a_french_error(desktop, server):
 
 def test_no_payment_control_for_another_clients_invoice(desktop, server):
     luce_invoice = _python(server, _FACTURE_ID, "FA-2024-0042")
-    login(desktop, *MARC)
+    sign_in(desktop, server, *MARC)
     expect(desktop.get_by_role("link", name=re.compile(r"^Factures"))).to_be_visible()
     desktop.goto(f"/factures/{luce_invoice}/paiement")
     expect(desktop.get_by_role("heading", name="Facture introuvable")).to_be_visible()
@@ -264,7 +264,7 @@ def test_the_firm_sees_the_payment_in_admin(desktop, server):
     _pay_button(desktop).click()
     expect(desktop.get_by_role("status").filter(has_text="Statut")).to_contain_text("Payée", timeout=30000)
     desktop.context.clear_cookies()
-    login(desktop, *LAWYER)
+    sign_in(desktop, server, *LAWYER)
     expect(desktop).to_have_url(re.compile(r"/admin/?$"))
     desktop.goto("/admin/paiements")
     expect(desktop.get_by_role("heading", name="Paiements en ligne")).to_be_visible()

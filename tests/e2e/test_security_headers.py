@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, LUCE, login, nav
+from tests.e2e.conftest import LAWYER, LUCE, nav, sign_in
 
 WATCH = """
 document.addEventListener('securitypolicyviolation', (e) => {
@@ -49,7 +49,7 @@ def test_client_pages_and_payment_load_without_csp_violation(desktop, server):
     violations = _watch(page)
     page.goto("/connexion")
     expect(page.get_by_role("button", name="Se connecter", exact=True)).to_be_visible()
-    login(page, *LUCE)
+    sign_in(page, server, *LUCE)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     for path, heading in [("/accueil", "LUCE ALEXANDER"), ("/documents", "Documents"), ("/dossiers", "Dossiers"),
                           ("/rdv", "RDV"), ("/mon-compte", "Mon compte"),
@@ -86,7 +86,7 @@ def test_client_pages_and_payment_load_without_csp_violation(desktop, server):
 def test_admin_pages_load_without_csp_violation(desktop, server):
     page = desktop
     violations = _watch(page)
-    login(page, *LAWYER)
+    sign_in(page, server, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     for path, heading in [("/admin", "Espace cabinet"), ("/admin/clients", "Clients"),
                           ("/admin/clients/nouveau", "Nouveau client"), ("/admin/dossiers", "Dossiers"),

@@ -12,7 +12,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAWYER, login
+from tests.e2e.conftest import LAWYER, sign_in
 from tests.e2e.test_admin_clients import new_context_page, textbox, wait_for_email
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -78,7 +78,7 @@ def test_hostile_texts_are_shown_as_text_everywhere(desktop, browser, server, tm
     identifier = f"xss-{tag.lower()}@example.com"
     lawyer_mails = len(server.emails_to(LAWYER[0]))
     lawyer = desktop
-    login(lawyer, *LAWYER)
+    sign_in(lawyer, server, *LAWYER)
     expect(lawyer.get_by_role("heading", name="Espace cabinet")).to_be_visible()
 
     # The lawyer creates the client with hostile name and address.
@@ -101,7 +101,7 @@ def test_hostile_texts_are_shown_as_text_everywhere(desktop, browser, server, tm
     client.get_by_label("Confirmation du mot de passe").fill("Xss-Mot2passe-Sur")
     client.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(client.get_by_text("Votre mot de passe a été enregistré.")).to_be_visible()
-    login(client, identifier, "Xss-Mot2passe-Sur")
+    sign_in(client, server, identifier, "Xss-Mot2passe-Sur")
     expect(client).to_have_url(re.compile(r"/accueil/?$"))
     assert_inert(client, t["nom"])  # « Bonjour … » with the name
 
