@@ -81,3 +81,28 @@ def test_a_hostile_route_forgets_only_the_tabs_own_page(server):
         assert _navigate(sock, "/accueil") == [(HOME, True)]
     finally:
         sock.close()
+
+
+SECURITY = (f"{ROOT}.espace___web___session____session_state"
+            ".espace___web___account___security___state____security_state")
+
+
+def test_the_authenticator_secret_is_gone_once_the_security_page_is_left(server):
+    """The secret of an authenticator being added is shown once: leaving the page (for
+    home) forgets it in the navigation's own update, as the frame's `leave` did."""
+    sock = ReflexSocket(server.url, login_cookie(server.url, *LUCE, origin=server.origin), "/mon-compte/securite",
+                        origin=server.origin)
+    try:
+        _quiet(sock)
+        start = len(sock.updates)
+        sock.send(f"{SECURITY}.start_totp", {}, "/mon-compte/securite")
+        _quiet(sock)
+        shown = [d for u in sock.updates[start:] for d in [(u.get("delta") or {}).get(SECURITY, {})]]
+        assert any(d.get("secret_text_rx_state_") for d in shown)
+        start = len(sock.updates)
+        flips = _navigate(sock, "/accueil")
+        assert flips == [(SECURITY, False), (HOME, True)]
+        left = [(u.get("delta") or {}).get(SECURITY, {}) for u in sock.updates[start:]]
+        assert {"secret_text_rx_state_": "", "qr_svg_rx_state_": ""}.items() <= next(d for d in left if d).items()
+    finally:
+        sock.close()

@@ -63,7 +63,11 @@ class SecurityState(LoadedPage, SessionState):
 
     @rx.event
     def leave(self):
-        self.loaded = False
+        """The enrolment page's unmount (/double-authentification, outside the page frame)."""
+        self._left()
+
+    def _forget_rows(self) -> None:
+        """Recovery codes and the authenticator's secret are shown once: gone when the page is left."""
         self.codes = []
         self.qr_svg = ""
         self.secret_text = ""
