@@ -13,10 +13,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from espace.config import settings
 from espace.db import get_engine, session_scope
 from espace.models import Account, FirmTwoFactorPolicy, Passkey, RecoveryCode, Role, TotpFactor, User
-from espace.services.accounts import change_channel, recent_reads
+from espace.services.accounts import recent_reads
 from espace.services.accounts.session_store import stored_id
 
 LAST_FACTOR_REQUIRED = ("Votre cabinet exige la double authentification : ajoutez une autre méthode "
@@ -105,41 +104,27 @@ def _lacks_factor(user: Member) -> bool:
 
 # --------------------------------------------------------------------------- the firm's rule, per process
 # The rule is the firm's, changed by an administrator a few times in the firm's life,
-# while every event of every member asks for it: each process keeps it per firm, and
-# forgets it when it changes. A change written by this process (set_policy, or any write
-# naming the table) is forgotten at once; set_policy, once committed, publishes it to the
-# other workers (rule_changed, change_channel: Redis pub/sub), which forget it when the message
-# arrives (a millisecond or so: an administrator who requires a second factor expects
-# the very next page of a member without one to ask for it, whichever worker serves it).
-# The rule is then kept RULE_KEPT_SECONDS at most (a change made outside the app, e.g.
-# in SQL, or missed while Redis was away). While a change could not reach this process
-# (Redis configured but its listener not subscribed), it is kept RULE_FOR_SECONDS only,
-# the session reads' window (recent_reads.READ_FOR_SECONDS): 5 s was once tried with no
-# channel, and the browser test of the firm's policy on two workers reached
-# /admin/clients and the API without enrolling. Without Redis the app runs one worker:
-# every change goes through this process's hook. The person already holds a live
-# session (checked at every event, web/tab_identity.py); revocation never depends on
-# this rule.
+# while every event of every member asks for it: each process keeps it per firm for
+# RULE_FOR_SECONDS. A change made in this process (set_policy, or any write naming the
+# table) is seen by the very next event. A change made in another worker (production
+# runs several) is seen there within RULE_FOR_SECONDS: a short TTL rather than a shared
+# version counter — the same window as the session reads (recent_reads.READ_FOR_SECONDS),
+# not more: an administrator who requires a second factor expects the very next page of a
+# member without one to ask for it, whichever worker serves that page (5 s was tried: the
+# browser test of the firm's policy, on two workers, then reached /admin/clients and the
+# API without enrolling). The person already holds a live session (checked at every event,
+# web/tab_identity.py); revocation never depends on this rule.
 RULE_FOR_SECONDS = recent_reads.READ_FOR_SECONDS
-RULE_KEPT_SECONDS = 60.0
-CHANGED = "firm_rule"
 _RULE_TABLE = FirmTwoFactorPolicy.__tablename__
-_monotonic = time.monotonic
 # firm id -> (the engine it was read from, monotonic time, require staff, require clients)
 _rules: dict[int, tuple[Engine, float, bool, bool]] = {}
 
 
-def _window() -> float:
-    if not settings.redis_url or change_channel.listening():
-        return RULE_KEPT_SECONDS
-    return RULE_FOR_SECONDS
-
-
 def firm_rule(firm_id: int) -> tuple[bool, bool]:
     """(require a second factor of the staff, of the clients) for the firm."""
-    engine, now = get_engine(), _monotonic()
+    engine, now = get_engine(), time.monotonic()
     hit = _rules.get(firm_id)
-    if hit is not None and hit[0] is engine and now - hit[1] <= _window():
+    if hit is not None and hit[0] is engine and now - hit[1] <= RULE_FOR_SECONDS:
         return hit[2], hit[3]  # the engine too: tests (and a restore) point at another database
     with session_scope() as s:
         p = s.get(FirmTwoFactorPolicy, firm_id)
@@ -149,23 +134,8 @@ def firm_rule(firm_id: int) -> tuple[bool, bool]:
 
 
 def forget_rules() -> None:
-    """After a change of a firm's rule (set_policy, once committed; a message from another worker)."""
+    """After a change of a firm's rule in this process (set_policy, once committed)."""
     _rules.clear()
-
-
-def _heard(what: str) -> None:
-    if what in (CHANGED, "*"):
-        forget_rules()
-
-
-change_channel.on_change(_heard)
-
-
-def rule_changed() -> None:
-    """After a change of a firm's rule committed (set_policy): forgotten here, and told to
-    the other workers (published after the commit, so that none reads the old row again)."""
-    forget_rules()
-    change_channel.publish(CHANGED)
 
 
 @event.listens_for(Engine, "after_cursor_execute")

@@ -39,11 +39,11 @@ from espace.services.accounts.factors import (
     LAST_FACTOR_REQUIRED,
     account_of,
     factor_count,
+    forget_rules,
     has_second_factor,
     policy_for_firm,
     recovery_codes_left,
     required_for,
-    rule_changed,
     totp_row,
 )
 from espace.services.accounts.factors import enrolment_required as enrolment_required  # re-exported
@@ -297,7 +297,7 @@ def set_policy(user: User, require_staff_2fa: bool, require_clients_2fa: bool) -
                      f"double authentification exigée : collaborateurs={'oui' if p.require_staff else 'non'}, "
                      f"clients={'oui' if p.require_clients else 'non'}")
         s.commit()
-    rule_changed()  # committed: every worker's next event follows the new rule
+    forget_rules()  # committed: this worker's next event already follows the new rule
 
 
 # --- The login waiting for its second factor ------------------------------------

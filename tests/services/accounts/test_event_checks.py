@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from espace.config import settings
 from espace.db import get_engine, session_scope
 from espace.models import AuthSession, User
 from espace.services import crypto as security
-from espace.services.accounts import auth, change_channel, factors, recent_reads, sessions, two_factor
-from tests.infra import redis_server
+from espace.services.accounts import auth, factors, recent_reads, sessions, two_factor
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
 LAWYER = ("fabien.delmas@example.com", "Delmas-Demo-2024")
@@ -89,99 +86,14 @@ def test_a_rule_written_directly_in_this_process_is_seen_by_the_next_event(demo)
     assert factors.enrolment_required(client)
 
 
-def _later(monkeypatch, seconds: float) -> None:
-    """This process's clock for the kept rule, `seconds` ahead (instead of waiting)."""
-    now = time.monotonic()
-    monkeypatch.setattr(factors, "_monotonic", lambda: time.monotonic() - now + now + seconds)
-
-
-def _require_clients_elsewhere(firm_id: int) -> None:
-    _elsewhere(f"DELETE FROM firm_two_factor_policy WHERE firm_id = {firm_id}",
+def test_a_rule_changed_by_another_worker_is_followed_within_its_window(demo, monkeypatch):
+    monkeypatch.setattr(factors, "RULE_FOR_SECONDS", 0.2)
+    client = _user(CLIENT[0])
+    assert not factors.enrolment_required(client)
+    _elsewhere(f"DELETE FROM firm_two_factor_policy WHERE firm_id = {client.firm_id}",
                "INSERT INTO firm_two_factor_policy (firm_id, require_staff, require_clients) "
-               f"VALUES ({firm_id}, false, true)")
-
-
-def _until(condition, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
-
-
-@pytest.fixture
-def redis_url(tmp_path, monkeypatch):
-    with redis_server(tmp_path / "redis") as redis:
-        monkeypatch.setattr(settings, "redis_url", redis.url)
-        monkeypatch.setattr(change_channel, "RETRY_SECONDS", 0.0)
-        change_channel.stop()
-        try:
-            yield redis
-        finally:
-            change_channel.stop()
-
-
-def test_one_worker_keeps_the_rule_past_the_session_window(demo, monkeypatch):
-    """Without Redis the app runs one worker, through which every change goes: the rule
-    is not read again at each navigation of a person paced 0.6 s apart."""
-    monkeypatch.setattr(settings, "redis_url", None)
-    lawyer, client = _user(LAWYER[0]), _user(CLIENT[0])
-    factors.forget_rules()
-    assert not factors.enrolment_required(client)
-    _later(monkeypatch, 5 * factors.RULE_FOR_SECONDS)
-    assert _reads_of("firm_two_factor_policy", lambda: factors.enrolment_required(client)) == 0
-    two_factor.set_policy(lawyer, False, True)  # a change through this worker: the very next event
-    assert factors.enrolment_required(client)
-    two_factor.set_policy(lawyer, False, False)
-
-
-def test_a_rule_changed_by_another_worker_is_forgotten_when_it_tells(demo, redis_url):
-    """With Redis, the rule is kept until a worker publishes its change (set_policy, once
-    committed); the message reaches this process's listener and the next event reads it."""
-    client = _user(CLIENT[0])
-    assert _until(change_channel.listening)  # (listening from now on: what was kept before is forgotten)
-    assert not factors.enrolment_required(client)
-    _require_clients_elsewhere(client.firm_id)  # the other worker's commit…
-    assert not factors.enrolment_required(client)  # …not told yet: the rule this process keeps
-    change_channel.publish(factors.CHANGED)  # …what its set_policy does right after the commit
-    recent_reads.forget()
-    assert _until(lambda: factors.enrolment_required(client))
-
-
-def test_set_policy_tells_every_worker_after_its_commit(demo, redis_url):
-    import redis
-
-    other_worker = redis.Redis.from_url(redis_url.url).pubsub(ignore_subscribe_messages=True)
-    other_worker.subscribe(change_channel.CHANNEL)
-    try:
-        lawyer = _user(LAWYER[0])
-        two_factor.set_policy(lawyer, True, False)
-        heard: list[bytes] = []
-
-        def told() -> bool:
-            message = other_worker.get_message(timeout=0.1)  # (None for the subscription's own reply)
-            if message is not None:
-                heard.append(message["data"])
-            return bool(heard)
-
-        assert _until(told)
-        assert heard == [factors.CHANGED.encode()]
-    finally:
-        two_factor.set_policy(_user(LAWYER[0]), False, False)
-        other_worker.close()
-
-
-def test_without_its_listener_the_rule_is_kept_only_the_session_window(demo, redis_url, monkeypatch):
-    """Redis configured but away: a change would not reach this process, so the rule is
-    read again past RULE_FOR_SECONDS, as before the channel existed."""
-    client = _user(CLIENT[0])
-    assert _until(change_channel.listening)  # (listening from now on: what was kept before is forgotten)
-    assert not factors.enrolment_required(client)
-    redis_url.stop()
-    assert _until(lambda: not change_channel.listening())
-    _require_clients_elsewhere(client.firm_id)
-    _later(monkeypatch, 2 * factors.RULE_FOR_SECONDS)
+               f"VALUES ({client.firm_id}, false, true)")
+    time.sleep(0.25)
     recent_reads.forget()
     assert factors.enrolment_required(client)
 
