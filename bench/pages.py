@@ -12,7 +12,9 @@ same state manager mode, driven over the real Socket.IO protocol by N connected 
     .venv/bin/python bench/pages.py --app-root /work/wt/base   # the app code of another worktree (BEFORE figures)
 
 A navigation is what the browser sends on a client-side route change: the old page's
-`leave` (fired when the page frame unmounts; --no-leave drops it) and
+`leave` when the app's page frame fires one as it unmounts (app code before 2026-12-08,
+e.g. with --app-root; since then the navigation forgets the page left itself,
+espace/web/navigation.py; --no-leave drops it) and
 `on_load_internal` with the new router_data, after which the server runs the page's
 on_load and `set_is_hydrated`; its time is the round trip until the delta that sets
 `is_hydrated` arrives. One client navigates sequentially (at least --seq navigations
@@ -953,7 +955,7 @@ async def run(args: argparse.Namespace) -> int:
               f"late list page {heavy.late}")
     leaves = sorted({routes.leave_of(demo.page(t)).rsplit(".", 2)[-2].rsplit("____", 1)[-1]
                      for t in CLIENT_PAGES if routes.leave_of(demo.page(t))})
-    b.say(f"a navigation sends: {'the old page`s leave (' + ', '.join(leaves) + ') + ' if use_leave else ''}"
+    b.say(f"a navigation sends: {'the old page`s leave (' + ', '.join(leaves) + ') + ' if use_leave and leaves else ''}"
           "on_load_internal; the server then runs the page's on_load and set_is_hydrated")
 
     def quick_visit(n: int) -> bool:

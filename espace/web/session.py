@@ -31,6 +31,9 @@ class SessionState(rx.State):
     _acting_id: int = 0
     # « session id:user id » this tab's states were filled for (web/tab_identity.py).
     _served_identity: str = ""
+    # The route of the page this tab shows, its state forgotten when the tab leaves it
+    # (web/navigation.py).
+    _shown_route: str = ""
 
     async def _change_password(self, form: dict) -> Outcome[None]:
         """The password form (current, new, confirm) for this tab's own session

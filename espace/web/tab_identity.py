@@ -13,6 +13,9 @@ its identity, « session row id:user id » (never the token), with the one the t
 state last served. When they differ, every state of the app (all substates of
 SessionState, loaded or not) is reset to its defaults first. Login (a new session row),
 logout, expiry, revocation and deactivation (no live session) all change the identity.
+
+A navigation event (the browser's on_load_internal, hydrate_and_load) then forgets the
+page the tab left (web/navigation.py).
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from espace.db import read_again_if_lost
 from espace.services.accounts import auth
 from espace.services.accounts.cookies import token_from_cookie_header
 from espace.web import event_session
+from espace.web.navigation import forget_left_page, is_navigation
 from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -64,4 +68,6 @@ class TabIdentityMiddleware(Middleware):
                          base._served_identity, identity or "none", event.name.rsplit(".", 1)[-1])
             await forget_tab(root)
             base._served_identity = identity
+        if is_navigation(event):
+            await forget_left_page(root, base)
         return None

@@ -356,6 +356,7 @@ def annotate_in(s: Session, user: User, key_row: Any, key: str, rows: Sequence[I
             receipt = f"Consulté par le cabinet le {fdatetime(opened)}" if opened else "Pas encore consulté par le cabinet"
             result.append(dataclasses.replace(r, receipt=receipt))
         else:
-            result.append(dataclasses.replace(r, new=i not in seen))
+            fresh = i not in seen
+            result.append(r if r.new == fresh else dataclasses.replace(r, new=fresh))  # most rows: as read
     return result
 

@@ -10,6 +10,7 @@ import reflex as rx
 
 from espace.web import styles
 from espace.web.components.actions import link_button
+from espace.web.page import LoadedPage, register_page
 from espace.web.session import SessionState
 
 
@@ -166,18 +167,17 @@ def skeleton() -> rx.Component:
     )
 
 
-def frame(content: rx.Component, links: list[tuple[str, str]], on_leave=None, current: str = "",
+def frame(content: rx.Component, links: list[tuple[str, str]], current: str = "",
           max_width: str = styles.MAX_WIDTH) -> rx.Component:
-    """`on_leave`: the page state's `leave`, fired when the page unmounts (see state/page.py).
-    `current`: the href of the header link of this page (aria-current).
-    `max_width`: the column's (the firm's workbench is wider: styles.FIRM_MAX_WIDTH)."""
-    events = {"on_unmount": on_leave} if on_leave is not None else {}
+    """`current`: the href of the header link of this page (aria-current).
+    `max_width`: the column's (the firm's workbench is wider: styles.FIRM_MAX_WIDTH).
+    The page left is forgotten by the next page's navigation (web/navigation.py), not by
+    an event of the frame's."""
     return rx.box(
         header(links, current, compact=links is FIRM_LINKS),
         rx.el.main(
             content,
             skeleton(),
-            **events,
             max_width=max_width,
             margin="0 auto",
             padding=styles.PAGE_PADDING,
@@ -275,9 +275,9 @@ def _column(content: list[rx.Component], shell: Shell, title: str, loaded: rx.Va
 
 def _page_state(on_load):
     """The state whose `load` is the page's on_load, if it is a page state (web/page.py:
-    with `loaded` and `leave`)."""
+    with `loaded`, forgotten when the tab leaves the page)."""
     state = getattr(on_load, "state", None)
-    return state if state is not None and "leave" in state.event_handlers else None
+    return state if isinstance(state, type) and issubclass(state, LoadedPage) else None
 
 
 Content = Callable[[], list[rx.Component]]
@@ -291,10 +291,11 @@ def _page(links, route: str, title: str, on_load, max_width: str, shell: Shell) 
     def decorator(fn: Content) -> Content:
         def render() -> rx.Component:
             content = _column(fn(), shell, title, state.loaded if state is not None else None)
-            return frame(content, links, state.leave if state is not None else None,
-                         current_href(links, route), max_width)
+            return frame(content, links, current_href(links, route), max_width)
 
         render.__name__ = fn.__name__
+        if state is not None:
+            register_page(route, state)
         rx.page(route=route, title=f"{title} — Mon espace client", on_load=on_load)(render)
         return fn
 

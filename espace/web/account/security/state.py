@@ -166,7 +166,12 @@ class SecurityState(LoadedPage, SessionState):
 
     @rx.event
     def leave(self):
-        self.loaded = False
+        """The enrolment page's unmount (/double-authentification, outside the page frame)."""
+        self._left()
+
+    def _forget_rows(self) -> None:
+        """Recovery codes and the authenticator's secret are shown once, and a step-up asked on
+        the page is not carried to another: all gone when the page is left."""
         self.step_up_open = False
         self._step_up_action = self._step_up_arg = ""
         self.codes = []
