@@ -27,7 +27,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from espace.config import settings
-from espace.services.accounts import auth, passkeys
+from espace.http import security as http_security
+from espace.services.accounts import auth, check_limits, client_address, login_guard, passkeys
 from espace.services.accounts.cookies import (
     LOGIN_KEY_COOKIE,
     LOGIN_KEY_PATH,
@@ -57,7 +58,9 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address (X-Forwarded-For from TRUSTED_PROXIES only)."""
+    return client_address.client_ip(request.client.host if request.client else "",
+                                    request.headers.get("x-forwarded-for"))
 
 
 def _same_origin(request: Request) -> bool:
@@ -153,9 +156,13 @@ async def login_options(request: Request) -> Response:
     if isinstance(call, Response):
         return call
     pending = call[1]
-    options = await run_in_threadpool(passkeys.login_options, pending)
-    if options is None and pending is None:
+    # Per address, or per device cookie for a browser that has one: never a global cap,
+    # so a flood from one address leaves every other address served (check_limits.py).
+    if not check_limits.allow_passkey_options(
+            _client_ip(request), cookie_value(request.headers.get("cookie"), login_guard.DEVICE_COOKIE)):
+        log.warning("passkey login options throttled ip=%s", _client_ip(request))
         return _error(429, auth.TOO_MANY)
+    options = await run_in_threadpool(passkeys.login_options, pending)
     if options is None:
         return _error(401, "Votre connexion a expiré. Veuillez saisir à nouveau votre identifiant et votre mot "
                            "de passe.")
@@ -173,7 +180,7 @@ async def login(request: Request) -> Response:
     response = _json({"ok": True, "next": f"{LOGIN_KEY_PATH}/ouvrir?ticket={result.ticket}"})
     # The ticket's browser key, as the login page sets it, but HttpOnly from here.
     response.set_cookie(LOGIN_KEY_COOKIE, result.browser_key, max_age=auth.TICKET_SECONDS, path=LOGIN_KEY_PATH,
-                        httponly=True, samesite="strict", secure=settings.secure_cookies)
+                        httponly=True, samesite="strict", secure=http_security.secure_cookies())
     response.delete_cookie(PENDING_COOKIE, path=PENDING_COOKIE_PATH)
     return response
 

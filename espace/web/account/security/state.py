@@ -88,9 +88,10 @@ class SecurityState(LoadedPage, SessionState):
         self.error = ""
 
     @account_event
-    def confirm_totp(self, user: User, form: dict):
+    async def confirm_totp(self, user: User, form: dict):
         code = form.get("code", "") if isinstance(form, dict) else ""
-        result = two_factor.confirm_totp(user, code if isinstance(code, str) else "")
+        result = await self._checked(f"compte:{account_of(user)}", "form", two_factor.confirm_totp, user,
+                                     code if isinstance(code, str) else "")
         if not result.ok:
             self.error = result.error
             self.form_key += 1
@@ -105,9 +106,11 @@ class SecurityState(LoadedPage, SessionState):
         self._fill(user)
 
     @account_event
-    def disable_totp(self, user: User, form: dict):
+    async def disable_totp(self, user: User, form: dict):
         proof = form.get("preuve", "") if isinstance(form, dict) else ""
-        result = two_factor.disable_totp(user, proof if isinstance(proof, str) else "")
+        # The password's argon2 in the hashing pool, rate-limited (SessionState._checked).
+        result = await self._checked(f"compte:{account_of(user)}", "form", two_factor.disable_totp, user,
+                                     proof if isinstance(proof, str) else "")
         self.form_key += 1
         self.codes = []
         if not result.ok:
@@ -118,9 +121,10 @@ class SecurityState(LoadedPage, SessionState):
         self._fill(user)
 
     @account_event
-    def regenerate_codes(self, user: User, form: dict):
+    async def regenerate_codes(self, user: User, form: dict):
         proof = form.get("preuve_codes", "") if isinstance(form, dict) else ""
-        result = two_factor.regenerate_codes(user, proof if isinstance(proof, str) else "")
+        result = await self._checked(f"compte:{account_of(user)}", "form", two_factor.regenerate_codes, user,
+                                     proof if isinstance(proof, str) else "")
         self.form_key += 1
         if not result.ok:
             self.error, self.message = result.error, ""
