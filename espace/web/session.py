@@ -19,7 +19,7 @@ from espace.services.accounts import auth, check_limits, client_address, hashing
 from espace.services.accounts.auth import ENROL_SECOND_FACTOR, FIRST_LOGIN
 from espace.services.accounts.cookies import cookie_value, token_from_cookie_header
 from espace.services.accounts.factors import enrolment_required
-from espace.web import event_session
+from espace.web import event_session, tab_watch
 
 LOGIN = "/connexion"
 log = logging.getLogger(__name__)
@@ -146,6 +146,7 @@ class SessionState(rx.State):
         """Forget this tab's state, then post the logout form (revokes the session)."""
         auth.logout(self._token())
         event_session.forget_seen()
+        tab_watch.served(self.router.session.client_token, None)  # this tab leaves by the logout form
         return [
             rx.clear_session_storage(),
             rx.call_script("document.getElementById('form-deconnexion').submit()"),
