@@ -8,7 +8,8 @@ addresses, with a bounded queue.
   browser, or the account). The next job to run is the oldest job of the key that
   started the fewest jobs lately (a count halved every HALF_LIFE seconds): a flood from
   some addresses, each within its limits, waits behind itself, and a login from an
-  address that asked for nothing runs right after the jobs already running.
+  address that asked for nothing runs right after the jobs already running. A login
+  from a browser with a valid device cookie of its identifier (`known`) runs first.
 - The queue is bounded: at most HASH_QUEUE_PER_KEY jobs waiting per key and
   HASH_QUEUE_MAX in all. When it is full, the newest job of the busiest key gives its
   place to a job of a lighter key; otherwise the new job is refused at once with
@@ -53,6 +54,7 @@ class _Job:
     seq: int
     key: str
     call: Callable[[], Any]
+    known: bool = False
     future: Future[Any] = field(default_factory=Future)
 
 
@@ -76,8 +78,10 @@ class FairPool:
         self.ran = 0
 
     # -- submitting ------------------------------------------------------------------
-    def submit(self, key: str, call: Callable[[], Any]) -> Future[Any]:
-        """Queue `call` for `key`; raises Busy at once when there is no room for it."""
+    def submit(self, key: str, call: Callable[[], Any], known: bool = False) -> Future[Any]:
+        """Queue `call` for `key`; raises Busy at once when there is no room for it.
+        `known`: a browser that proved itself before (a valid device cookie of the
+        identifier, rate-limited on its own): its check runs before the others."""
         key = key or "?"
         with self._cond:
             self._start_threads()
@@ -88,7 +92,7 @@ class FairPool:
             if self._queued >= self.max_queued and not self._make_room_for(key):
                 self.refused += 1
                 raise Busy()
-            job = _Job(next(self._seq), key, call)
+            job = _Job(next(self._seq), key, call, known)
             self._queues.setdefault(key, deque()).append(job)
             self._queued += 1
             self._cond.notify()
@@ -119,7 +123,8 @@ class FairPool:
 
     def _next(self) -> _Job:
         now = time.monotonic()
-        key = min(self._queues, key=lambda k: (self._score(k, now), self._queues[k][0].seq))
+        key = min(self._queues, key=lambda k: (not self._queues[k][0].known, self._score(k, now),
+                                               self._queues[k][0].seq))
         queue = self._queues[key]
         job = queue.popleft()
         if not queue:

@@ -110,6 +110,13 @@ async def run_for(key: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwarg
     return await asyncio.wrap_future(future)
 
 
+async def run_known(key: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """run_for for a browser with a valid device cookie of the identifier (the key): its
+    check runs before the others' (hash_pool.py)."""
+    future = POOL.submit(key, functools.partial(fn, *args, **kwargs), known=True)
+    return await asyncio.wrap_future(future)
+
+
 async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """run_for without a key (all such calls share one)."""
     return await run_for("", fn, *args, **kwargs)

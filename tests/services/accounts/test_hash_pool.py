@@ -48,6 +48,23 @@ def test_a_newcomer_runs_before_the_backlog_of_a_flood():
     assert order.index("victim") <= 3, order
 
 
+def test_a_known_browser_runs_first():
+    """A login from a browser with a valid device cookie of its identifier goes before
+    the first checks of fresh addresses, which a fresh address would tie with."""
+    pool = hash_pool.FairPool(workers=1, max_queued=100, per_key=10)
+    gate = Gate()
+    pool.submit("busy", gate)
+    assert gate.started.wait(5)
+    order: list[str] = []
+    fresh = [pool.submit(f"fresh-{n}", _order_job(order, f"fresh-{n}")) for n in range(10)]
+    known = pool.submit("appareil:x", _order_job(order, "known"), known=True)
+    gate.open.set()
+    assert known.result(10) == "known"
+    for f in fresh:
+        f.result(10)
+    assert order[0] == "known", order
+
+
 def test_the_queue_is_bounded_and_refuses_at_once():
     pool = hash_pool.FairPool(workers=1, max_queued=3, per_key=2)
     gate = Gate()

@@ -131,8 +131,12 @@ class LoginState(SessionState):
         # as its device cookie): the event loop serves everyone else meanwhile.
         device = login_guard.device_nonce(device_cookie, auth.normalize_identifier(identifier))
         try:
-            result = await hashing.run_for(f"appareil:{device}" if device else limit_key(ip), auth.login, identifier,
-                                           str(form.get("password", "")), ip, device_cookie)
+            if device:  # a browser that logged in to this identifier before: first in the queue
+                result = await hashing.run_known(f"appareil:{device}", auth.login, identifier,
+                                                 str(form.get("password", "")), ip, device_cookie)
+            else:
+                result = await hashing.run_for(limit_key(ip), auth.login, identifier, str(form.get("password", "")),
+                                               ip, device_cookie)
         except hashing.Busy:
             log.warning("hashing queue full: login refused ip=%s", ip)
             self.error, self.info = hashing.BUSY, ""
