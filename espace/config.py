@@ -69,6 +69,17 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(default="", alias="TRUSTED_PROXIES")
     # Concurrent password hashes/verifications (argon2); 0 = the number of cores.
     hash_workers: int = Field(default=0, alias="HASH_WORKERS")
+    # Password checks waiting for the pool: in all (0 = 16 per worker) and per address.
+    hash_queue_max: int = Field(default=0, alias="HASH_QUEUE_MAX")
+    hash_queue_per_key: int = Field(default=4, alias="HASH_QUEUE_PER_ADDRESS")
+    # Checks of a password or a code a minute (Mon compte › Sécurité, the password forms,
+    # the login's second step), per account and per address, refused before any check.
+    checks_per_account: int = Field(default=10, alias="CHECKS_PER_ACCOUNT")
+    checks_per_address: int = Field(default=30, alias="CHECKS_PER_ADDRESS")
+    # Passkey login options a minute (POST /api/webauthn/connexion/options), per address
+    # for a browser without a device cookie, per device cookie otherwise.
+    passkey_options_per_address: int = Field(default=30, alias="PASSKEY_OPTIONS_PER_ADDRESS")
+    passkey_options_per_device: int = Field(default=10, alias="PASSKEY_OPTIONS_PER_DEVICE")
     page_size: int = Field(default=50, alias="PAGE_SIZE")
     max_upload_mb: int = Field(default=50, alias="MAX_UPLOAD_MB")
     # Documents in an S3-compatible object store when S3_BUCKET is set (local files under

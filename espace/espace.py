@@ -12,6 +12,7 @@ from espace.services.mail import outbox
 from espace.web import (
     pages,  # noqa: F401  (registers the pages)
     redis_watch,
+    tab_watch,
 )
 from espace.web.components.banner import french_error_boundary, french_overlay
 from espace.web.errors import backend_exception_handler, frontend_exception_handler
@@ -63,5 +64,7 @@ app.register_lifespan_task(outbox.app_worker)
 if settings.redis_url:
     # Reflex's Redis subscribers and keyspace notifications back right after a Redis restart.
     app.register_lifespan_task(redis_watch.watch)
+# A tab whose session ends (revoked, expired, deactivated) is sent to /connexion at once.
+app.register_lifespan_task(tab_watch.watch)
 # At every start of a backend process: the leftovers of uploads a crash interrupted are removed.
 app.register_lifespan_task(storage.app_sweep)

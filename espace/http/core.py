@@ -116,7 +116,7 @@ async def _with_session_cookies(request: Request, response: Response, token: str
                                         auth.account_identifier(token)),
         httponly=True,
         samesite="lax",
-        secure=settings.secure_cookies,
+        secure=http_security.secure_cookies(),
         path="/",
         max_age=settings.device_cookie_days * 86400,
     )

@@ -95,7 +95,11 @@ def security_headers(app: ASGIApp) -> ASGIApp:
                 extra = list(http_security.security_headers())
                 if immutable and message.get("status") == 200:
                     extra.append((b"cache-control", IMMUTABLE))
-                message["headers"] = list(message.get("headers", [])) + [(k, v) for k, v in extra if k not in names]
+                headers = list(message.get("headers", []))
+                if http_security.secure_cookies():  # every cookie, whoever sets it
+                    headers = [(k, http_security.with_secure(v) if k.lower() == b"set-cookie" else v)
+                               for k, v in headers]
+                message["headers"] = headers + [(k, v) for k, v in extra if k not in names]
             await send(message)
 
         scope = _page_without_redirect(scope)

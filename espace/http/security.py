@@ -46,6 +46,12 @@ def secure_cookies() -> bool:
     return settings.secure_cookies or https()
 
 
+def with_secure(set_cookie: bytes) -> bytes:
+    """A Set-Cookie value with the Secure attribute (added when it lacks it)."""
+    attributes = [a.strip().lower() for a in set_cookie.split(b";")[1:]]
+    return set_cookie if b"secure" in attributes else set_cookie + b"; Secure"
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""

@@ -30,7 +30,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from espace.config import settings
-from espace.services.accounts import auth, hashing, passkeys, step_up, step_up_proof
+from espace.http import security as http_security
+from espace.services.accounts import (
+    auth,
+    check_limits,
+    client_address,
+    hashing,
+    login_guard,
+    passkeys,
+    step_up,
+    step_up_proof,
+)
 from espace.services.accounts.cookies import (
     LOGIN_KEY_COOKIE,
     LOGIN_KEY_PATH,
@@ -60,7 +70,9 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address (X-Forwarded-For from TRUSTED_PROXIES only)."""
+    return client_address.client_ip(request.client.host if request.client else "",
+                                    request.headers.get("x-forwarded-for"))
 
 
 def _same_origin(request: Request) -> bool:
@@ -157,8 +169,15 @@ async def step_up_confirm(request: Request) -> Response:
     body = await _body(request)
     if body is None:
         return _error(400, INVALID)
-    result = await hashing.run(step_up_proof.confirm_with_passkey, _token(request), user, body.get("password"),
-                               body.get("credential"), _client_ip(request))
+    ip = _client_ip(request)
+    account = f"compte:{user.account_id}"
+    if not check_limits.allow_check(account, ip):  # the same limits as every password check
+        return _error(429, check_limits.TOO_MANY)
+    try:  # argon2 in the hashing pool, keyed like the handlers' checks
+        result = await hashing.run_for(account, step_up_proof.confirm_with_passkey, _token(request), user,
+                                       body.get("password"), body.get("credential"), ip)
+    except hashing.Busy:
+        return _error(503, hashing.BUSY)
     if not result.ok:
         return _error(400, result.error)
     return _json({"ok": True, "message": result.message})
@@ -192,9 +211,13 @@ async def login_options(request: Request) -> Response:
     if isinstance(call, Response):
         return call
     pending = call[1]
-    options = await run_in_threadpool(passkeys.login_options, pending)
-    if options is None and pending is None:
+    # Per address, or per device cookie for a browser that has one: never a global cap,
+    # so a flood from one address leaves every other address served (check_limits.py).
+    if not check_limits.allow_passkey_options(
+            _client_ip(request), cookie_value(request.headers.get("cookie"), login_guard.DEVICE_COOKIE)):
+        log.warning("passkey login options throttled ip=%s", _client_ip(request))
         return _error(429, auth.TOO_MANY)
+    options = await run_in_threadpool(passkeys.login_options, pending)
     if options is None:
         return _error(401, "Votre connexion a expiré. Veuillez saisir à nouveau votre identifiant et votre mot "
                            "de passe.")
@@ -212,7 +235,7 @@ async def login(request: Request) -> Response:
     response = _json({"ok": True, "next": f"{LOGIN_KEY_PATH}/ouvrir?ticket={result.ticket}"})
     # The ticket's browser key, as the login page sets it, but HttpOnly from here.
     response.set_cookie(LOGIN_KEY_COOKIE, result.browser_key, max_age=auth.TICKET_SECONDS, path=LOGIN_KEY_PATH,
-                        httponly=True, samesite="strict", secure=settings.secure_cookies)
+                        httponly=True, samesite="strict", secure=http_security.secure_cookies())
     response.delete_cookie(PENDING_COOKIE, path=PENDING_COOKIE_PATH)
     return response
 

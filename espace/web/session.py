@@ -4,6 +4,10 @@ The session token travels only in the HttpOnly cookie sent with the websocket
 handshake; it is read here on the server and never stored in a state var."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 import reflex as rx
 
 from espace.db import session_scope
@@ -11,13 +15,16 @@ from espace.domain.names import full_name
 from espace.domain.outcome import Outcome
 from espace.domain.roles import is_staff
 from espace.models import Firm, Role, User
-from espace.services.accounts import auth, client_address, hashing, identities, login_guard
+from espace.services.accounts import auth, check_limits, client_address, hashing, identities, login_guard
 from espace.services.accounts.auth import ENROL_SECOND_FACTOR, FIRST_LOGIN
 from espace.services.accounts.cookies import cookie_value, token_from_cookie_header
 from espace.services.accounts.factors import enrolment_required
-from espace.web import event_session
+from espace.web import event_session, tab_watch
 
 LOGIN = "/connexion"
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class SessionState(rx.State):
@@ -37,9 +44,28 @@ class SessionState(rx.State):
 
     async def _change_password(self, form: dict) -> Outcome[None]:
         """The password form (current, new, confirm) for this tab's own session
-        (argon2 in the hashing pool, off the event loop)."""
-        return await hashing.run(auth.change_password, self._token() or "", str(form.get("current", "")),
-                                 str(form.get("new", "")), str(form.get("confirm", "")))
+        (argon2 in the hashing pool, off the event loop; rate-limited per account and address)."""
+        user = self._user()
+        return await self._checked(f"compte:{user.account_id if user else self._token()}", "current",
+                                   auth.change_password, self._token() or "", str(form.get("current", "")),
+                                   str(form.get("new", "")), str(form.get("confirm", "")))
+
+    async def _checked(self, account: str, field: str, fn: Callable[P, Outcome[T]], *args: P.args,
+                       **kwargs: P.kwargs) -> Outcome[T]:
+        """THE way a handler has a password or a code checked (or a password hashed):
+        refused before any check past CHECKS_PER_ACCOUNT for `account` or
+        CHECKS_PER_ADDRESS for this tab's address, then run in the bounded hashing pool
+        (never on the event loop), refused at once when its queue is full. A refusal is
+        the French message under `field` ("form" for the page's general message)."""
+        ip = self._ip()
+        if not check_limits.allow_check(account, ip):
+            log.warning("password or code checks throttled account=%s ip=%s", account, ip)
+            return Outcome.refused({field: check_limits.TOO_MANY})
+        try:
+            return await hashing.run_for(account, fn, *args, **kwargs)
+        except hashing.Busy:
+            log.warning("hashing queue full: refused account=%s ip=%s", account, ip)
+            return Outcome.refused({field: hashing.BUSY})
 
     def _token(self) -> str | None:
         return token_from_cookie_header(self.router.headers.cookie)
@@ -123,6 +149,7 @@ class SessionState(rx.State):
         """Forget this tab's state, then post the logout form (revokes the session)."""
         auth.logout(self._token())
         event_session.forget_seen()
+        tab_watch.served(self.router.session.client_token, None)  # this tab leaves by the logout form
         return [
             rx.clear_session_storage(),
             rx.call_script("document.getElementById('form-deconnexion').submit()"),

@@ -27,7 +27,7 @@ from reflex.middleware import Middleware
 from espace.db import read_again_if_lost
 from espace.services.accounts import auth
 from espace.services.accounts.cookies import token_from_cookie_header
-from espace.web import event_session
+from espace.web import event_session, tab_watch
 from espace.web.navigation import forget_left_page, is_navigation
 from espace.web.session import SessionState
 
@@ -60,6 +60,7 @@ class TabIdentityMiddleware(Middleware):
         token = token_from_cookie_header(root.router.headers.cookie)
         found = read_again_if_lost(auth.current_session, token)  # a database blip: read on a new connection
         event_session.remember(token, found[1] if found else None)
+        tab_watch.served(root.router.session.client_token, found[0] if found else None)  # pushed out when it ends
         identity = identity_of(found)
         base = await root.get_state(SessionState)
         if base._served_identity != identity:

@@ -47,6 +47,8 @@ SETTINGS = {
     "login_ip_max_failures": 1000,
     # Every attacker logs in from 127.0.0.1 without a device cookie.
     "login_events_per_address": 1000,
+    "checks_per_address": 1000,
+    "passkey_options_per_address": 1000,
     "outbox_poll_seconds": 1.0,
     "share_group_minutes": 0.25,
     "smtp_host": None,

@@ -54,6 +54,8 @@ def _env(data_dir: Path, port: int) -> dict:
         "LOGIN_IP_MAX_FAILURES": "1000",
         # Every test browser logs in from 127.0.0.1 without a device cookie.
         "LOGIN_EVENTS_PER_ADDRESS": "1000",
+        "CHECKS_PER_ADDRESS": "1000",
+        "PASSKEY_OPTIONS_PER_ADDRESS": "1000",
         # The app's outbox worker writes the emails within a second; shares are
         # grouped over 3 seconds instead of 5 minutes.
         "OUTBOX_POLL_SECONDS": "1",

@@ -2,14 +2,17 @@
 from « Équipe du cabinet », the colleague activates the account from the emailed link,
 logs in and cannot change the firm's settings; the administrator changes the role,
 cannot demote themselves (last administrator), then deactivates the colleague, whose
-next action lands on the login page. A user logged in twice closes the other session
+open tab goes to the login page at once. A user logged in twice closes the other session
 from Mon compte (client) or closes all other sessions (/admin/compte): the other
-browser is logged out at its next action."""
+browser's open tab is sent to the login page at once, without a click (pushed by the
+server, web/tab_watch.py), showing nothing of what it held; axe-core finds no serious
+violation on the page it lands on."""
 from __future__ import annotations
 
 import re
 import uuid
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import LAWYER, MARC, VIEWPORTS, assert_no_horizontal_scroll, login, nav
@@ -17,6 +20,17 @@ from tests.e2e.conftest import LAWYER, MARC, VIEWPORTS, assert_no_horizontal_scr
 IPHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
              "Version/17.1 Mobile/15E148 Safari/604.1")
 DATE_TIME = re.compile(r"\d\d/\d\d/\d{4} \d\d:\d\d")
+EXPIRED = "Votre session a expiré. Veuillez vous reconnecter."
+
+
+def assert_pushed_to_login(page, held: str) -> None:
+    """The tab is on the login page without any click of its own, nothing of `held` left."""
+    expect(page).to_have_url(re.compile(r"/connexion\?expire=1$"), timeout=5000)
+    expect(page.get_by_text(EXPIRED)).to_be_visible()
+    expect(page.get_by_role("button", name="Se connecter", exact=True)).to_be_visible()
+    expect(page.get_by_text(held)).to_have_count(0)
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not serious, serious
 
 
 def new_context_page(browser, server, viewport: str = "bureau", **options):
@@ -113,8 +127,8 @@ def test_administrator_invites_changes_role_and_deactivates_a_colleague(page, se
     expect(row).to_contain_text("Désactivé")
     expect(row.get_by_role("button", name=f"Réactiver {name}")).to_be_visible()
     assert_no_horizontal_scroll(page)
-    nav(colleague, "Clients")
-    expect(colleague).to_have_url(re.compile(r"/connexion"))
+    # The colleague's open tab is sent to the login page at once (pushed, not at a click).
+    assert_pushed_to_login(colleague, "Seul un administrateur du cabinet peut inviter un collègue")
     login(colleague, identifier, password)
     expect(colleague.get_by_text("Identifiant ou mot de passe incorrect.")).to_be_visible()
     ctx.close()
@@ -129,6 +143,7 @@ def test_client_closes_another_session_from_mon_compte(page, server, browser, vi
     other_ctx, other = new_context_page(browser, server, viewport, user_agent=IPHONE_UA)
     login(other, *MARC)
     expect(other).to_have_url(re.compile(r"/accueil/?$"))
+    expect(other.get_by_role("heading", name="Accéder à :")).to_be_visible()
     login(page, *MARC)
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     nav(page, "Mon compte")
@@ -142,9 +157,8 @@ def test_client_closes_another_session_from_mon_compte(page, server, browser, vi
     iphone.get_by_role("button", name=re.compile("^Déconnecter la session Mobile Safari 17")).click()
     expect(page.get_by_role("status")).to_contain_text("La session a été déconnectée.")
     expect(iphone).to_have_count(0)
-    # The other browser is logged out at its next action.
-    nav(other, "Mon compte")
-    expect(other).to_have_url(re.compile(r"/connexion"))
+    # The other browser's tab goes to the login page at once (pushed, not at its next click).
+    assert_pushed_to_login(other, "Accéder à :")
     # This one is still logged in.
     page.reload()
     expect(page.get_by_role("heading", name="Mon compte")).to_be_visible()
@@ -168,8 +182,7 @@ def test_staff_closes_all_other_sessions_from_admin_compte(page, server, browser
     expect(page.get_by_role("status")).to_contain_text("Toutes les autres sessions ont été déconnectées.")
     expect(sessions.get_by_role("listitem")).to_have_count(1)
     expect(page.get_by_role("button", name="Déconnecter toutes les autres sessions")).to_have_count(0)
-    nav(other, "Clients")
-    expect(other).to_have_url(re.compile(r"/connexion"))
+    assert_pushed_to_login(other, "Espace cabinet")
     nav(page, "Clients")
     expect(page.get_by_role("heading", name=re.compile(r"^Clients \(\d+\)"))).to_be_visible()
     other_ctx.close()

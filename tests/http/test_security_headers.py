@@ -96,6 +96,31 @@ def test_https_base_url_gives_hsts_and_secure_cookies(http, demo, monkeypatch):
     assert opened.status_code == 303
     cookie = [v for k, v in opened.headers.multi_items() if k == "set-cookie" and "espace_session=" in v]
     assert cookie and "Secure" in cookie[0] and "HttpOnly" in cookie[0]
+    # Every cookie of the answer, the device cookie and the firm's label included (issue 22,
+    # item 7: the device cookie had Secure only from SECURE_COOKIES), and those cleared.
+    cookies = [v for k, v in opened.headers.multi_items() if k == "set-cookie"]
+    names = {v.split("=", 1)[0] for v in cookies}
+    assert {"espace_session", "espace_appareil", "espace_connexion"} <= names, names
+    assert all("; secure" in v.lower() for v in cookies), cookies
+
+
+def test_https_base_url_makes_every_cookie_secure_whoever_sets_it(monkeypatch):
+    """A cookie set without Secure behind the middleware (Reflex's, a route's) gets it."""
+    async def plain_cookie(request):
+        response = PlainTextResponse("ok")
+        response.set_cookie("a", "1", path="/")
+        response.set_cookie("b", "2", path="/", secure=True)
+        return response
+
+    app = routes.security_headers(Starlette(routes=[Route("/c", plain_cookie)]))
+    for base_url, secure in (("https://portail.example.fr", True), ("http://localhost:3000", False)):
+        monkeypatch.setattr(settings, "base_url", base_url)
+        monkeypatch.setattr(settings, "secure_cookies", False)
+        with TestClient(app, base_url=base_url) as client:
+            cookies = [v for k, v in client.get("/c").headers.multi_items() if k == "set-cookie"]
+        assert len(cookies) == 2
+        assert ("; secure" in cookies[0].lower()) is secure
+        assert cookies[1].lower().count("secure") == 1  # never twice
 
 
 def test_http_base_url_cookie_not_secure_unless_forced(http, demo, monkeypatch):

@@ -66,3 +66,14 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: str 
             return str(hop_ip)
         peer_ip = hop_ip
     return str(peer_ip)
+
+
+def limit_key(ip: str) -> str:
+    """What a rate limit counts for an address: itself, or its /64 for IPv6 (a subscriber
+    gets a whole /64: one address each would be no limit at all)."""
+    parsed = _parse(ip or "")
+    if parsed is None:
+        return (ip or "?")[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)

@@ -1,13 +1,14 @@
-"""Password hashes (argon2id, the parameters below: the one place they are set), and a
-bounded pool for the work that hashes or verifies passwords, so that it never runs on
-the event loop.
+"""Password hashes (argon2id, the parameters below: the one place they are set), and the
+way every handler reaches them: through the bounded pool of hash_pool.py, never on the
+event loop.
 
-`await hashing.run(auth.login, ...)` runs the whole service call in one of HASH_WORKERS
-threads (the number of cores by default): at most that many argon2 computations at once,
-the rest wait in the queue, the event loop stays free. argon2-cffi releases the GIL. The
-threads run at a lower CPU priority (nice +10, Linux: per thread, inherited by argon2's
-own lane threads), so that a burst of logins yields the cores to the page events of
-people already logged in."""
+`await hashing.run_for(address, auth.login, ...)` runs the whole service call in one of
+HASH_WORKERS threads (the number of cores by default): at most that many argon2
+computations at once, the rest wait in a bounded queue, fair between addresses
+(hash_pool.py); the event loop stays free. A full queue refuses at once (`Busy`, with
+its French message). argon2 asked for on an event loop's thread raises `OnEventLoop`
+(tests/services/accounts/test_hashing_paths.py and tests/attack/test_hashing_pool.py
+prove every handler that hashes goes through the pool)."""
 from __future__ import annotations
 
 import asyncio
@@ -16,15 +17,14 @@ import functools
 import logging
 import os
 import secrets
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from espace.config import settings
+from espace.services.accounts import hash_pool
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,12 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
+    _off_the_loop("hash_password")
     return _HASHER.hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
+    _off_the_loop("verify_password")
     if not password_hash:
         burn_time_like_verify(password)
         return False
@@ -64,26 +66,57 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def burn_time_like_verify(password: str = "x") -> None:
+    _off_the_loop("burn_time_like_verify")
     with contextlib.suppress(VerificationError, ValueError):
         _HASHER.verify(_DUMMY_HASH, password)
 
 
-NICE = 10
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def _lower_priority() -> None:
+class OnEventLoop(RuntimeError):
+    """argon2 asked for on an event loop's thread: it would stall every tab of the worker."""
+
+
+def _off_the_loop(what: str) -> None:
+    """argon2 runs in the pool (hash_pool.py), or where no event loop runs (the command
+    line, the demo's loader, a test). On an event loop's thread it raises: a handler that
+    forgot `hashing.run` fails loudly in the tests instead of stalling the worker."""
+    if hash_pool.in_pool():
+        return
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
-    except (AttributeError, OSError) as exc:  # not Linux: the pool is still bounded
-        log.info("hashing threads keep their priority: %s", exc)
+        asyncio.get_running_loop()
+    except RuntimeError:
+        if STRICT[0]:
+            raise OnEventLoop(f"{what}: outside the hashing pool") from None
+        return
+    raise OnEventLoop(f"{what} on the event loop: call it through hashing.run")
 
 
+# Tests set STRICT[0] = True: then argon2 outside the pool's threads raises anywhere.
+STRICT = [False]
 WORKERS = settings.hash_workers or os.cpu_count() or 1
-_POOL = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="espace-hash", initializer=_lower_priority)
+POOL = hash_pool.FairPool(WORKERS, settings.hash_queue_max or 16 * WORKERS, settings.hash_queue_per_key)
+Busy = hash_pool.Busy
+BUSY = hash_pool.BUSY
+
+
+async def run_for(key: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a call that hashes or verifies a password in the pool, on behalf of `key`
+    (the client's address, or the device cookie of a known browser), and await it.
+    Raises `Busy` (French message) at once when the queue has no room for it."""
+    future = POOL.submit(key, functools.partial(fn, *args, **kwargs))
+    return await asyncio.wrap_future(future)
+
+
+async def run_known(key: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """run_for for a browser with a valid device cookie of the identifier (the key): its
+    check runs before the others' (hash_pool.py)."""
+    future = POOL.submit(key, functools.partial(fn, *args, **kwargs), known=True)
+    return await asyncio.wrap_future(future)
 
 
 async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run a call that hashes or verifies a password in the pool, and await it."""
-    return await asyncio.get_running_loop().run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+    """run_for without a key (all such calls share one)."""
+    return await run_for("", fn, *args, **kwargs)

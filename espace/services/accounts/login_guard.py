@@ -37,6 +37,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from espace.config import settings
 from espace.models import LoginFailure, utcnow
+from espace.services.accounts.client_address import limit_key
 
 log = logging.getLogger("espace.login_guard")
 
@@ -63,6 +64,11 @@ def _entries(cookie: str | None) -> list[tuple[str, str]]:
         if 16 <= len(nonce) <= 64 and 16 <= len(sig) <= 64:
             out.append((nonce, sig))
     return out
+
+
+def device_entries(cookie: str | None) -> list[tuple[str, str]]:
+    """The (nonce, signature) entries of a device cookie, well-formed ones only (unchecked)."""
+    return _entries(cookie)
 
 
 def device_nonce(cookie: str | None, identifier: str) -> str | None:
@@ -218,4 +224,4 @@ def allow_login_event(connection: str, ip: str, identifier: str, device_cookie: 
     device = device_nonce(device_cookie, identifier)
     if device is not None:
         return _per_device.allow(device)
-    return _per_address.allow(ip or "?")
+    return _per_address.allow(limit_key(ip))

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 from webauthn import (
     generate_authentication_options,
@@ -58,7 +58,6 @@ log = logging.getLogger(__name__)
 CHALLENGE_SECONDS = 120
 NAME_MAX = 60
 MAX_PER_ACCOUNT = 20
-MAX_LIVE_LOGIN_CHALLENGES = 5000
 RP_NAME = "Mon espace client"
 
 REFUSED = "La clé d'accès n'a pas été reconnue."
@@ -251,15 +250,11 @@ def remove(user: User, passkey_id: object, token: str | None) -> Outcome[list[st
 def login_options(pending_token: str | None = None) -> Json | None:
     """Options for navigator.credentials.get(). Without a pending login: passwordless
     (any discoverable credential, user verification required). With one: the second
-    factor of that account (its credentials only). None: the pending login expired."""
+    factor of that account (its credentials only). None: the pending login expired.
+    Their rate is limited per address and per device cookie by the route
+    (check_limits.allow_passkey_options), never by a global cap."""
     with session_scope() as s:
         if pending_token is None:
-            live = s.exec(select(func.count()).select_from(WebauthnChallenge)
-                          .where(WebauthnChallenge.purpose == "login", WebauthnChallenge.expires_at > utcnow())).one()
-            if live >= MAX_LIVE_LOGIN_CHALLENGES:
-                # A flood of anonymous requests: no more rows (each one lives 2 minutes).
-                log.warning("passwordless login challenges capped live=%s", live)
-                return None
             options = generate_authentication_options(
                 rp_id=rp_id(), timeout=CHALLENGE_SECONDS * 1000,
                 user_verification=UserVerificationRequirement.REQUIRED)

@@ -83,3 +83,17 @@ def read_session(token_hash: str) -> tuple[Any, int, User] | None:
         _members.clear()
     _members[token_hash] = (engine, columns, user)
     return row, row.session_id, user
+
+
+def live_ids(session_ids: set[int]) -> set[int]:
+    """Which of these sessions are still live (not revoked, expired, idle, nor of a
+    deactivated membership), in one read: what web/tab_watch.py asks every second for the
+    open tabs of a worker."""
+    if not session_ids:
+        return set()
+    statement = (core_select(_S.id, _S.revoked_at, _S.expires_at, _S.last_seen_at, _U.active)
+                 .select_from(_SESSIONS.join(_USERS, _U.id == _S.user_id))
+                 .where(_S.id.in_(sorted(session_ids))))
+    with get_engine().connect() as connection:
+        rows: list[Any] = list(connection.execute(statement))
+    return {row.id for row in rows if row.active and is_live(row)}

@@ -259,7 +259,7 @@ def test_the_hashing_pool_runs_at_most_as_many_verifications_as_workers():
         return True
 
     async def main():
-        return await asyncio.gather(*(hashing.run(verify) for _ in range(3 * hashing.WORKERS)))
+        return await asyncio.gather(*(hashing.run_for(f"10.0.0.{n}", verify) for n in range(3 * hashing.WORKERS)))
 
     assert all(asyncio.run(main()))
     assert peak[0] == hashing.WORKERS <= (__import__("os").cpu_count() or 1)
@@ -277,7 +277,8 @@ def test_login_through_the_pool_keeps_the_event_loop_free(demo):
                 ticks += 1
 
         t = asyncio.create_task(ticker())
-        results = await asyncio.gather(*(hashing.run(auth.login, LUCE[0], "faux", "10.0.0.1") for _ in range(4)))
+        results = await asyncio.gather(*(hashing.run_for("10.0.0.1", auth.login, LUCE[0], "faux", "10.0.0.1")
+                                         for _ in range(4)))
         t.cancel()
         return results, ticks
 

@@ -18,7 +18,7 @@ import logging
 import reflex as rx
 
 from espace.models import User
-from espace.services.accounts import hashing, passkeys, step_up, step_up_proof, two_factor
+from espace.services.accounts import passkeys, step_up, step_up_proof, two_factor
 from espace.services.accounts.auth import home_path_for
 from espace.services.accounts.factors import account_of, enrolment_required
 from espace.services.accounts.passkeys import PasskeyRow
@@ -115,9 +115,10 @@ class SecurityState(LoadedPage, SessionState):
         one, a code (argon2 in the hashing pool)."""
         form = form if isinstance(form, dict) else {}
         password, code = form.get("mot_de_passe_confirmation", ""), form.get("code_confirmation", "")
-        result = await hashing.run(step_up_proof.confirm, self._token(), user,
-                                   password if isinstance(password, str) else "",
-                                   code if isinstance(code, str) else "", self._ip())
+        # Rate-limited per account and address, argon2 in the hashing pool (SessionState._checked).
+        result = await self._checked(f"compte:{account_of(user)}", "form", step_up_proof.confirm, self._token(),
+                                     user, password if isinstance(password, str) else "",
+                                     code if isinstance(code, str) else "", self._ip())
         self.step_up_key += 1
         if not result.ok:
             self.step_up_error = result.error
@@ -206,9 +207,10 @@ class SecurityState(LoadedPage, SessionState):
         self.error = ""
 
     @account_event
-    def confirm_totp(self, user: User, form: dict):
+    async def confirm_totp(self, user: User, form: dict):
         code = form.get("code", "") if isinstance(form, dict) else ""
-        result = two_factor.confirm_totp(user, code if isinstance(code, str) else "", self._token())
+        result = await self._checked(f"compte:{account_of(user)}", "form", two_factor.confirm_totp, user,
+                                     code if isinstance(code, str) else "", self._token())
         if not result.ok:
             self.form_key += 1
             if result.error == step_up.NEEDED:  # the 5 minutes passed while scanning: ask, then type again

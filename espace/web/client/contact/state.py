@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from espace.models import User
-from espace.services.accounts import hashing, step_up_proof
+from espace.services.accounts import step_up_proof
 from espace.services.client import contact
 from espace.web.access import client_event
 from espace.web.page import LoadedPage
@@ -35,7 +35,9 @@ class ContactDetailsState(LoadedPage, SessionState):
         fields = {k: str(v) for k, v in form.items()}
         password, code = fields.pop("mot_de_passe_confirmation", ""), fields.pop("code_confirmation", "")
         if password:  # the step-up asked for a new e-mail address (argon2 in the hashing pool)
-            proof = await hashing.run(step_up_proof.confirm, self._token(), user, password, code, self._ip())
+            # Rate-limited per account and address, argon2 in the hashing pool (SessionState._checked).
+            proof = await self._checked(f"compte:{user.account_id}", "identity", step_up_proof.confirm,
+                                        self._token(), user, password, code, self._ip())
             if not proof.ok:
                 self.errors, self.message = {"identity": proof.error}, ""
                 if proof.error == step_up_proof.CLOSED:

@@ -5,8 +5,10 @@ import logging
 
 from espace.domain.contact import FIELDS
 from espace.domain.ids import parse_page
+from espace.domain.outcome import Outcome
 from espace.models import User
 from espace.services import AccessDenied, audit
+from espace.services.accounts import hashing
 from espace.services.firm import clients as firm_clients
 from espace.services.firm.clients import ClientPage, ClientRow, DossierLink
 from espace.web.access import staff_event
@@ -61,8 +63,13 @@ class ClientNewState(LoadedPage, StaffState):
         self.loaded = True
 
     @staff_event
-    def submit(self, user: User, form: dict):
-        result = firm_clients.create_client(user, _form_values(form))
+    async def submit(self, user: User, form: dict):
+        # A temporary password is hashed (argon2): in the hashing pool, off the event loop.
+        try:
+            result = await hashing.run_for(f"compte:{user.account_id}", firm_clients.create_client, user,
+                                           _form_values(form))
+        except hashing.Busy:
+            result = Outcome.refused(hashing.BUSY)
         self.errors = result.errors
         if result.ok:
             self.message = "Client créé. " + result.message
@@ -143,11 +150,14 @@ class ClientDetailState(LoadedPage, StaffState):
         """Run one service action on this client; it answers with the refreshed page."""
         try:
             result = action(user, self.client_id, self.events_page)
-            self._show(result.value)
         except AccessDenied:
             self.reset()
             self.not_found = True
             return None
+        return self._answer(result)
+
+    def _answer(self, result: Outcome[ClientPage]) -> None:
+        self._show(result.value)
         self.message = ""
         self.errors = {}
         self.action_message = result.message if result.ok else ""
@@ -183,8 +193,19 @@ class ClientDetailState(LoadedPage, StaffState):
         return self._act(user, firm_clients.reactivate_client)
 
     @staff_event
-    def resend(self, user: User):
-        return self._act(user, firm_clients.resend_invitation)
+    async def resend(self, user: User):
+        # A new temporary password is hashed (argon2): in the hashing pool, off the event loop.
+        try:
+            result = await hashing.run_for(f"compte:{user.account_id}", firm_clients.resend_invitation, user,
+                                           self.client_id, self.events_page)
+        except hashing.Busy:
+            self.action_message, self.action_error = "", hashing.BUSY
+            return None
+        except AccessDenied:
+            self.reset()
+            self.not_found = True
+            return None
+        return self._answer(result)
 
     @staff_event
     def events_go(self, user: User, page: int):

@@ -86,5 +86,6 @@ class ChooserState(LoadedPage, SessionState):
         # token, nothing of the previous firm's pages kept), as at logout.
         label = firm_label_for(user.firm_id)  # the new firm's name in the header at once
         return [rx.clear_session_storage(),
-                rx.call_script(f"document.cookie = '{FIRM_LABEL_COOKIE}={label}; path=/; samesite=lax'; "
+                rx.call_script(f"document.cookie = '{FIRM_LABEL_COOKIE}={label}; path=/; samesite=lax'"
+                               " + (location.protocol === 'https:' ? '; Secure' : ''); "
                                f"window.location.replace('{home_path_for(user)}')")]

@@ -1,12 +1,14 @@
 """Login, forgotten password and reset pages."""
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import reflex as rx
 
-from espace.services.accounts import auth, hashing, identities, login_guard, pending_login, two_factor
+from espace.services.accounts import auth, check_limits, hashing, identities, login_guard, pending_login, two_factor
 from espace.services.accounts.auth import home_path_for
+from espace.services.accounts.client_address import limit_key
 from espace.services.accounts.cookies import LOGIN_KEY_COOKIE, LOGIN_KEY_PATH, PENDING_COOKIE, PENDING_COOKIE_PATH
 from espace.services.accounts.results import LoginResult
 from espace.web.session import SessionState
@@ -60,7 +62,8 @@ def open_with_ticket(result: LoginResult):
     return rx.call_script(
         f"document.cookie = '{LOGIN_KEY_COOKIE}={result.browser_key}; path={LOGIN_KEY_PATH}; "
         f"max-age={auth.TICKET_SECONDS}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
-        f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0; SameSite=Strict';"
+        f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0; SameSite=Strict'"
+        " + (location.protocol === 'https:' ? '; Secure' : '');"
         + OPEN_IN_PLACE.format(path=LOGIN_KEY_PATH, ticket=result.ticket)
     )
 
@@ -124,8 +127,20 @@ class LoginState(SessionState):
             self.error = auth.TOO_MANY
             self.info = ""
             return
-        # argon2 in the bounded hashing pool: the event loop serves everyone else meanwhile.
-        result = await hashing.run(auth.login, identifier, str(form.get("password", "")), ip, device_cookie)
+        # argon2 in the bounded hashing pool, fair between addresses (a known browser counts
+        # as its device cookie): the event loop serves everyone else meanwhile.
+        device = login_guard.device_nonce(device_cookie, auth.normalize_identifier(identifier))
+        try:
+            if device:  # a browser that logged in to this identifier before: first in the queue
+                result = await hashing.run_known(f"appareil:{device}", auth.login, identifier,
+                                                 str(form.get("password", "")), ip, device_cookie)
+            else:
+                result = await hashing.run_for(limit_key(ip), auth.login, identifier, str(form.get("password", "")),
+                                               ip, device_cookie)
+        except hashing.Busy:
+            log.warning("hashing queue full: login refused ip=%s", ip)
+            self.error, self.info = hashing.BUSY, ""
+            return
         if result.pending:
             return self._ask_second_factor(result.pending)
         if not result.ok:
@@ -168,6 +183,11 @@ class LoginState(SessionState):
         form = form if isinstance(form, dict) else {}
         code = form.get("code", "")
         mode = "recovery" if self.mode == "recovery" else "totp"
+        if not check_limits.allow_check(f"attente:{self._pending}", self._ip()):  # before any check
+            log.warning("second factor checks throttled ip=%s", self._ip())
+            self.error = auth.TOO_MANY
+            self.code_key += 1
+            return
         result = two_factor.complete_login(self._pending, code if isinstance(code, str) else "", mode, self._ip(),
                                          self._device_cookie())
         if not result.ok:
@@ -188,7 +208,8 @@ class LoginState(SessionState):
         self.step = "password"
         self.error = ""
         self.busy = False
-        return rx.call_script(f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0'")
+        return rx.call_script(f"document.cookie = '{PENDING_COOKIE}=; path={PENDING_COOKIE_PATH}; max-age=0'"
+                              " + (location.protocol === 'https:' ? '; Secure' : '');")
 
 
 class ForgotState(SessionState):
@@ -230,9 +251,9 @@ class ResetState(SessionState):
     @rx.event
     async def submit(self, form: dict):
         form = form if isinstance(form, dict) else {}
-        result = await hashing.run(
-            auth.reset_password, self._jeton, str(form.get("new", "")), str(form.get("confirm", "")), self._purpose()
-        )
+        result = await self._checked(f"lien:{hashlib.sha256(self._jeton.encode()).hexdigest()[:32]}", "new",
+                                     auth.reset_password, self._jeton, str(form.get("new", "")),
+                                     str(form.get("confirm", "")), self._purpose())
         self.errors = result.errors
         if result.ok:
             self.done = True
