@@ -185,3 +185,19 @@ def s3_bucket(s3_server, data_dir, monkeypatch) -> str:
     monkeypatch.setattr(settings, "s3_region", env["S3_REGION"])
     monkeypatch.setattr(settings, "s3_prefix", env["S3_PREFIX"])
     return bucket
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no hit counted by the in-memory rate limiters (login events,
+    password and code checks, passkey options): they count per process and per minute, so
+    a test would otherwise inherit the checks of the tests run before it on the same
+    accounts and addresses (127.0.0.1)."""
+    from espace.services.accounts import check_limits, login_guard
+
+    for module in (check_limits, login_guard):
+        for limiter in vars(module).values():
+            if isinstance(limiter, login_guard.RateLimiter):
+                with limiter._lock:
+                    limiter._hits.clear()
+    yield
