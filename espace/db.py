@@ -34,9 +34,18 @@ def get_engine() -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.close()
         else:
-            _engine = create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+            # At least one connection per handler thread: a page event never waits for the pool.
+            _engine = create_engine(url, pool_pre_ping=True, pool_size=max(settings.db_pool_size, settings.event_db_threads or 0),
                                     max_overflow=settings.db_max_overflow)
     return _engine
+
+
+def handler_threads() -> int:
+    """Threads that run the event handlers' database work (espace/web/offload.py):
+    EVENT_DB_THREADS, else DB_POOL_SIZE on PostgreSQL and 0 (on the event loop) on SQLite."""
+    if settings.event_db_threads is not None:
+        return settings.event_db_threads
+    return 0 if get_engine().dialect.name == "sqlite" else settings.db_pool_size
 
 
 def reset_engine() -> None:

@@ -24,7 +24,7 @@ from reflex.middleware import Middleware
 from espace.db import read_again_if_lost
 from espace.services.accounts import auth
 from espace.services.accounts.cookies import token_from_cookie_header
-from espace.web import event_session
+from espace.web import event_session, offload
 from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ class TabIdentityMiddleware(Middleware):
     async def preprocess(self, app, state, event):
         root = state._get_root_state()
         token = token_from_cookie_header(root.router.headers.cookie)
-        found = read_again_if_lost(auth.current_session, token)  # a database blip: read on a new connection
+        # A database blip: read on a new connection; on PostgreSQL, in a database thread (web/offload.py).
+        found = await offload.run(read_again_if_lost, auth.current_session, token)
         event_session.remember(token, found[1] if found else None)
         identity = identity_of(found)
         base = await root.get_state(SessionState)

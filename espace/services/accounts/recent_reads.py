@@ -7,7 +7,12 @@ keep their answer here for READ_FOR_SECONDS; any write this process makes to the
 database (a logout, a revocation, a deactivation, a password change, a 2FA policy…)
 forgets every answer at once, so a change made here is seen by the very next event.
 A change made by another process (another worker, the command line) is seen within
-READ_FOR_SECONDS."""
+READ_FOR_SECONDS.
+
+On PostgreSQL the reads run in several database threads at once (web/offload.py): an
+answer read while another thread wrote is not kept (a write forgets every answer when
+it is executed AND when it is committed, and counts a generation; an answer is kept
+only if no write began or committed while it was read)."""
 from __future__ import annotations
 
 import time
@@ -25,14 +30,19 @@ _answers: dict[Hashable, tuple[float, Any]] = {}
 T = TypeVar("T")
 
 
+_generation = [0]  # writes seen (executed or committed) by this process
+_WROTE = "espace_wrote"  # a connection's info flag: it executed a write not yet committed
+
+
 def remembered(key: Hashable, read: Callable[[], T]) -> T:
     """`read()`'s answer for `key`, reused for READ_FOR_SECONDS; None answers are not kept."""
     now = time.monotonic()
     hit = _answers.get(key)
     if hit is not None and now - hit[0] <= READ_FOR_SECONDS:
         return hit[1]  # type: ignore[no-any-return]
+    before = _generation[0]
     answer = read()
-    if answer is not None:
+    if answer is not None and _generation[0] == before:
         if len(_answers) >= _MAX_ENTRIES:
             forget()
         _answers[key] = (now, answer)
@@ -40,10 +50,24 @@ def remembered(key: Hashable, read: Callable[[], T]) -> T:
 
 
 def forget() -> None:
+    _generation[0] += 1
     _answers.clear()
 
 
 @event.listens_for(Engine, "after_cursor_execute")
 def _forget_after_writes(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-    if _answers and statement.lstrip()[:7].upper().startswith(_WRITES):
-        _answers.clear()
+    if statement.lstrip()[:7].upper().startswith(_WRITES):
+        conn.info[_WROTE] = True
+        forget()
+
+
+@event.listens_for(Engine, "commit")
+def _forget_at_commit(conn: Any) -> None:
+    """Another thread may have read the rows between the write and its commit."""
+    if conn.info.pop(_WROTE, False):
+        forget()
+
+
+@event.listens_for(Engine, "rollback")
+def _nothing_written(conn: Any) -> None:
+    conn.info.pop(_WROTE, None)
