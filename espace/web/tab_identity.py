@@ -24,6 +24,7 @@ from reflex.middleware import Middleware
 from espace.db import read_again_if_lost
 from espace.services.accounts import auth
 from espace.services.accounts.cookies import token_from_cookie_header
+from espace.services.accounts.recent_reads import MISS
 from espace.web import event_session, offload
 from espace.web.session import SessionState
 
@@ -54,8 +55,9 @@ class TabIdentityMiddleware(Middleware):
     async def preprocess(self, app, state, event):
         root = state._get_root_state()
         token = token_from_cookie_header(root.router.headers.cookie)
-        # A database blip: read on a new connection; on PostgreSQL, in a database thread (web/offload.py).
-        found = await offload.run(read_again_if_lost, auth.current_session, token)
+        found: Any = auth.kept_session(token)  # read less than 0.5 s ago: no database read
+        if found is MISS:  # a database blip: read on a new connection; on PostgreSQL in a thread (web/offload.py)
+            found = await offload.run(read_again_if_lost, auth.current_session, token)
         event_session.remember(token, found[1] if found else None)
         identity = identity_of(found)
         base = await root.get_state(SessionState)

@@ -49,6 +49,17 @@ def remembered(key: Hashable, read: Callable[[], T]) -> T:
     return answer
 
 
+MISS = object()
+
+
+def kept(key: Hashable) -> Any:
+    """The answer kept for `key` if still fresh, else MISS (no read)."""
+    hit = _answers.get(key)
+    if hit is not None and time.monotonic() - hit[0] <= READ_FOR_SECONDS:
+        return hit[1]
+    return MISS
+
+
 def forget() -> None:
     _generation[0] += 1
     _answers.clear()
