@@ -31,6 +31,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
+import reflex as rx
+
 from espace.db import handler_threads
 
 P = ParamSpec("P")
@@ -87,6 +89,16 @@ async def _finished(future: asyncio.Future[T]) -> T:
     if cancelled:
         raise asyncio.CancelledError
     return result
+
+
+def db_event(fn: Callable[..., Any]) -> Any:
+    """`@rx.event` for a plain handler that is not guarded (the firm chooser, Mon compte's
+    sections check their session themselves) and reads or writes the database: run as
+    the guard runs a guarded one (web/access.py). Its signature is fn's (payload guard)."""
+    @functools.wraps(fn)
+    async def offloaded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return await run(fn, self, *args, **kwargs)
+    return rx.event(offloaded)
 
 
 def pool_size() -> int:
