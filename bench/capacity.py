@@ -13,6 +13,7 @@ back on each database, PostgreSQL ÷ SQLite: the issue's « p50 ≤ 1.3× SQLite
 
     .venv/bin/python bench/capacity.py                       # this worktree's app code
     .venv/bin/python bench/capacity.py --app-root /tmp/base  # another copy's (BEFORE figures)
+    .venv/bin/python bench/capacity.py --ab sqlite 0 4       # EVENT_DB_THREADS=0 against =4, same run
 
 Environment variables reach the servers (e.g. EVENT_DB_THREADS=4 to try the thread pool
 on SQLite too). Timings on a shared machine are noisy: compare ratios within one run."""
@@ -125,13 +126,62 @@ async def _alone(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _ab(args: argparse.Namespace) -> int:
+    """The same app and database with EVENT_DB_THREADS=a and =b, two servers at once, their
+    rounds alternating (one tab back to back, then TABS tabs): b ÷ a in the same run."""
+    import shutil
+
+    from bench import pages as P
+
+    db, a, b = args.ab
+    bench = P.Bench(args)
+    info = P.discover(bench.app_root, {**P._base_env(), "DATA_DIR": str(bench.work / "discover")})
+    routes = P.Routes(info)
+    servers: dict[str, P.Server] = {}
+    one: dict[str, list[float]] = {a: [], b: []}
+    cap: dict[str, list[float]] = {a: [], b: []}
+    try:
+        srv, env, url = bench.app_server(db, tag="-ab", heavy=False)
+        srv.start()
+        async with aiohttp.ClientSession() as http:
+            token = await P.real_login(http, srv.url, routes, info)
+        srv.stop()
+        client = P.Client("demo", [token, *P.clone_sessions(url, token, TABS + 1)])
+        client.dossier = f"/dossiers/{P.largest_dossier(url, P.session_user(url, token))[0]}"
+        await bench.probe_late(srv, routes, client, True)
+        pages = [client.page(t) for _, t in P.MEASURED]
+        for n in (a, b):
+            servers[n] = P.Server(f"app EVENT_DB_THREADS={n}", srv.app_dir, {**env, "EVENT_DB_THREADS": n},
+                                  srv.log.with_name(f"server-{n}.log"))
+            servers[n].start()
+        for r in range(args.rounds):
+            for n in (a, b) if r % 2 == 0 else (b, a):
+                await navs_per_second(servers[n], routes, client.tokens[TABS:TABS + 1], pages, SECONDS / 2, one[n])
+                cap[n].append((await navs_per_second(servers[n], routes, client.tokens[:TABS], pages, SECONDS / 2))[0])
+    finally:
+        for s in servers.values():
+            s.stop()
+        for name in bench.pg_databases:
+            P.pg_drop(name)
+        shutil.rmtree(bench.work, ignore_errors=True)
+    for n in (a, b):
+        print(f"{db}, EVENT_DB_THREADS={n}: one tab p50 {statistics.median(one[n]):.1f} ms ({len(one[n])} navigations), "
+              f"{TABS} tabs {statistics.mean(cap[n]):.0f} navigations/s {[round(x) for x in cap[n]]}")
+    print(f"{db}: EVENT_DB_THREADS={b} ÷ {a}: one tab p50 ×{statistics.median(one[b]) / statistics.median(one[a]):.2f}, "
+          f"capacity ×{statistics.mean(cap[b]) / statistics.mean(cap[a]):.2f}")
+    return 0
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--app-root", default=str(Path(__file__).resolve().parents[1]),
                    help="the copy whose app code runs (default: this one)")
+    p.add_argument("--ab", nargs=3, metavar=("DB", "A", "B"),
+                   help="instead: on DB (sqlite | postgres), EVENT_DB_THREADS=A against =B in the same run")
+    p.add_argument("--rounds", type=int, default=4, help="--ab: alternating rounds (default 4)")
     args = p.parse_args()
     args.work_root, args.levels, args.data, args.nice, args.late_url, args.heavy_others = None, "1", "demo", 0, None, 1.0
-    sys.exit(asyncio.run(_alone(args)))
+    sys.exit(asyncio.run(_ab(args) if args.ab else _alone(args)))
 
 
 if __name__ == "__main__":
