@@ -29,6 +29,16 @@ from tests.attack.test_round_trips import HOME
 pytestmark = pytest.mark.skipif(os.environ.get("ESPACE_TEST_SCALE") != "1",
                                 reason="PostgreSQL only (ESPACE_TEST_SCALE=1)")
 
+@pytest.fixture(scope="module", autouse=True)
+def _api_not_started():
+    """Tests that ran before in this process (a TestClient) may have started the shared
+    Starlette app: `server` mounts Reflex in it, which needs it not started yet (it is
+    rebuilt at the next request, and `server` puts this back afterwards)."""
+    from espace.http import routes
+
+    routes.api.middleware_stack = None
+
+
 WAIT_S = 30.0  # the longest any visible state below is waited for
 PONG = '"pong"'  # what /ping answers (JSON)
 
