@@ -35,7 +35,8 @@ def get_engine() -> Engine:
                 cur.close()
         else:
             # At least one connection per handler thread: a page event never waits for the pool.
-            _engine = create_engine(url, pool_pre_ping=True, pool_size=max(settings.db_pool_size, settings.event_db_threads or 0),
+            pool_size = max(settings.db_pool_size, settings.event_db_threads or 0)
+            _engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size,
                                     max_overflow=settings.db_max_overflow)
     return _engine
 

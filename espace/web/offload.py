@@ -2,20 +2,21 @@
 
 A Reflex worker serves every tab from ONE event loop. The services are synchronous
 (SQLAlchemy with psycopg 3): on PostgreSQL each query waits for a network round trip,
-and while a handler waited there the loop served nobody — one worker reached a third of
-its SQLite capacity (issue 21). `await offload.run(fn, ...)` runs `fn` in one of a few
+and while a handler waited there the loop served nobody — one worker reached a fifth to
+a third of its SQLite capacity (issue 21). `await offload.run(fn, ...)` runs `fn` in one of a few
 threads instead (`db.handler_threads()`: EVENT_DB_THREADS, else DB_POOL_SIZE on
 PostgreSQL; the engine's pool keeps at least as many connections), so the loop serves
 other tabs while this one waits. On SQLite (answers in microseconds, the GIL held all
-along) the hop costs more than it saves: `fn` runs on the loop, as before.
+along) there is no wait to overlap: `fn` runs on the loop, as before, unless
+EVENT_DB_THREADS says otherwise (measured: docs/architecture.md, « What a page costs »).
 
 What stays as it was for a user:
 - **one event at a time per tab**: the guard awaits `run` while Reflex holds the tab's
   state lock (and its per-tab queue), so the next event of the tab waits, and the state's
   changes become the delta Reflex sends when the handler returns;
 - **the event's context** (the session read of web/event_session.py, Reflex's event
-  context) is copied into the thread (`contextvars`); what a handler sets there stays in
-  the thread (no guarded handler sets any);
+  context) is copied into the thread (`contextvars`); what the handler sets there is
+  seen by the rest of that handler only (the chooser's `forget_seen`), not by the loop;
 - **errors** are raised on the loop as they were raised in the thread: the French
   messages (web/errors.py, `connection_lost`) and the audit are unchanged;
 - **a superseded page load** (Reflex cancels the old chain when the user navigates on):
@@ -56,11 +57,6 @@ def _executor(size: int) -> ThreadPoolExecutor:
             if old is not None:
                 old[1].shutdown(wait=False)
         return _pool[1]
-
-
-def threads() -> int:
-    """How many threads run handlers' database work (0: on the event loop)."""
-    return handler_threads()
 
 
 async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
