@@ -44,9 +44,14 @@ def get_engine() -> Engine:
 def handler_threads() -> int:
     """Threads that run the event handlers' database work (espace/web/offload.py):
     EVENT_DB_THREADS, else DB_POOL_SIZE on PostgreSQL and 0 (on the event loop) on SQLite."""
+    return threads_for(get_engine().dialect.name)
+
+
+def threads_for(dialect: str) -> int:
+    """handler_threads() for an engine of that dialect."""
     if settings.event_db_threads is not None:
         return settings.event_db_threads
-    return 0 if get_engine().dialect.name == "sqlite" else settings.db_pool_size
+    return 0 if dialect == "sqlite" else settings.db_pool_size
 
 
 def reset_engine() -> None:

@@ -71,10 +71,13 @@ def test_a_remembered_session_still_expires_with_the_clock(demo, monkeypatch):
     assert auth.current_user(token) is None
 
 
-def test_a_session_read_while_another_thread_logs_out_is_not_kept(demo):
+def test_a_session_read_while_another_thread_logs_out_is_not_kept(demo, monkeypatch):
     """On PostgreSQL the reads run in several threads (web/offload.py): a read that began
     before another thread's logout was committed may return the live row; it is answered
     but not kept, so the very next event reads the session again and sees the logout."""
+    from espace.config import settings
+
+    monkeypatch.setattr(settings, "event_db_threads", 2)  # as on PostgreSQL
     token = _login()
     recent_reads.forget()
     other = threading.Thread(target=auth.logout, args=(token,))
