@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     # DB_MAX_OVERFLOW more under load (so at most WORKERS × (size + overflow) in all).
     db_pool_size: int = Field(default=5, ge=1, alias="DB_POOL_SIZE")
     db_max_overflow: int = Field(default=10, ge=0, alias="DB_MAX_OVERFLOW")
+    # Threads of each process that run the event handlers' database work off the event
+    # loop (espace/web/offload.py). Unset: DB_POOL_SIZE on PostgreSQL, none on SQLite
+    # (its answers take microseconds: the handlers run on the loop). 0: none. The pool
+    # keeps at least that many connections open.
+    event_db_threads: int | None = Field(default=None, ge=0, le=64, alias="EVENT_DB_THREADS")
     # Backend worker processes of `python -m espace serve` (espace/server.py): by default 1
     # without Redis (page states in one process's memory), min(cores, 4) with Redis.
     workers: int | None = Field(default=None, alias="WORKERS")

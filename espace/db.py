@@ -35,7 +35,9 @@ def get_engine() -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.close()
         else:
-            _engine = create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+            # At least one connection per handler thread: a page event never waits for the pool.
+            pool_size = max(settings.db_pool_size, settings.event_db_threads or 0)
+            _engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size,
                                     max_overflow=settings.db_max_overflow)
     return _engine
 
@@ -53,6 +55,19 @@ def _private_sqlite_file(url: str) -> None:
         path = Path(database)
         private_dir(path.parent)
         touch_private(path)
+
+
+def handler_threads() -> int:
+    """Threads that run the event handlers' database work (espace/web/offload.py):
+    EVENT_DB_THREADS, else DB_POOL_SIZE on PostgreSQL and 0 (on the event loop) on SQLite."""
+    return threads_for(get_engine().dialect.name)
+
+
+def threads_for(dialect: str) -> int:
+    """handler_threads() for an engine of that dialect."""
+    if settings.event_db_threads is not None:
+        return settings.event_db_threads
+    return 0 if dialect == "sqlite" else settings.db_pool_size
 
 
 def reset_engine() -> None:

@@ -37,6 +37,7 @@ import reflex as rx
 
 from espace.db import connection_lost, read_again_if_lost
 from espace.models import User
+from espace.web import offload
 
 log = logging.getLogger("espace.web.access")
 
@@ -91,12 +92,17 @@ def _retrying(fn: Handler) -> Handler:
 
 
 def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -> Callable[[Handler], Any]:
+    """The decorator of one kind of user. A plain handler (all of them today) runs with its
+    acting-user read in one piece, in a database thread on PostgreSQL (web/offload.py):
+    Reflex sees a coroutine and awaits it while it holds the tab's state lock. A coroutine
+    or an async generator reads the user in that thread and runs on the loop; a generator
+    (none today: each step would need its own hop) runs on the loop as it always did."""
     def decorator(fn: Handler) -> Any:
         fn = _retrying(fn)
         if inspect.isasyncgenfunction(fn):
             @functools.wraps(fn)
             async def agen(self, *args, **kwargs):
-                user = read_again_if_lost(acting, self)
+                user = await offload.run(read_again_if_lost, acting, self)
                 if user is None:
                     yield refuse(self)
                     return
@@ -106,7 +112,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
         elif inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
             async def coro(self, *args, **kwargs):
-                user = read_again_if_lost(acting, self)
+                user = await offload.run(read_again_if_lost, acting, self)
                 if user is None:
                     return refuse(self)
                 return await fn(self, user, *args, **kwargs)
@@ -121,12 +127,15 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
                 yield from fn(self, user, *args, **kwargs)
             wrapper = gen
         else:
-            @functools.wraps(fn)
-            def plain(self, *args, **kwargs):
+            def guarded(self, *args, **kwargs):
                 user = read_again_if_lost(acting, self)
                 if user is None:
                     return refuse(self)
                 return fn(self, user, *args, **kwargs)
+
+            @functools.wraps(fn)
+            async def plain(self, *args, **kwargs):
+                return await offload.run(guarded, self, *args, **kwargs)
             wrapper = plain
         return rx.event(_hide_user(wrapper, fn))
     return decorator

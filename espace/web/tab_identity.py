@@ -27,7 +27,8 @@ from reflex.middleware import Middleware
 from espace.db import read_again_if_lost
 from espace.services.accounts import auth
 from espace.services.accounts.cookies import token_from_cookie_header
-from espace.web import event_session, tab_watch
+from espace.services.accounts.recent_reads import MISS
+from espace.web import event_session, offload, tab_watch
 from espace.web.navigation import forget_left_page, is_navigation
 from espace.web.session import SessionState
 
@@ -58,7 +59,9 @@ class TabIdentityMiddleware(Middleware):
     async def preprocess(self, app, state, event):
         root = state._get_root_state()
         token = token_from_cookie_header(root.router.headers.cookie)
-        found = read_again_if_lost(auth.current_session, token)  # a database blip: read on a new connection
+        found: Any = auth.kept_session(token)  # read less than 0.5 s ago: no database read
+        if found is MISS:  # a database blip: read on a new connection; on PostgreSQL in a thread (web/offload.py)
+            found = await offload.run(read_again_if_lost, auth.current_session, token)
         event_session.remember(token, found[1] if found else None)
         tab_watch.served(root.router.session.client_token, found[0] if found else None)  # pushed out when it ends
         identity = identity_of(found)

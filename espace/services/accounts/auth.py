@@ -204,7 +204,20 @@ def current_session(token: str | None) -> tuple[int, User] | None:
     if not token or len(token) > TOKEN_MAX:
         return None
     token_hash = security.token_hash(token)
-    found = recent_reads.remembered(("session", token_hash), lambda: read_session(token_hash))
+    return _live(recent_reads.remembered(("session", token_hash), lambda: read_session(token_hash)))
+
+
+def kept_session(token: str | None) -> tuple[int, User] | object | None:
+    """current_session's answer when it needs no database read (no token, or the answer
+    kept by recent_reads), else recent_reads.MISS: the caller then reads it (on PostgreSQL
+    in a database thread, web/tab_identity.py)."""
+    if not token or len(token) > TOKEN_MAX:
+        return None
+    found = recent_reads.kept(("session", security.token_hash(token)))
+    return found if found is recent_reads.MISS else _live(found)
+
+
+def _live(found: Any) -> tuple[int, User] | None:
     if found is None or not is_live(found[0]):  # a remembered row is still checked against the clock
         return None
     return found[1], found[2]

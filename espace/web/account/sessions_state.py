@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 
-import reflex as rx
-
 from espace.domain.outcome import Outcome
 from espace.services import AccessDenied
 from espace.services.accounts import sessions
 from espace.services.accounts.sessions import SessionRow
+from espace.web import offload
 from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ class SessionsState(SessionState):
             return False
         return True
 
-    @rx.event
+    @offload.db_event
     def load(self):
         """Fired when the section mounts. Without a live session it only empties the
         list: sending the tab to the login page is the page's own guard's job (its
@@ -48,10 +47,10 @@ class SessionsState(SessionState):
             return self._to_login()
         return None
 
-    @rx.event
+    @offload.db_event
     def revoke(self, session_id: str):
         return self._after(sessions.revoke_session(self._token(), str(session_id)[:24]))
 
-    @rx.event
+    @offload.db_event
     def revoke_others(self):
         return self._after(sessions.revoke_other_sessions(self._token()))

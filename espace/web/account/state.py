@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from espace.web import offload
 from espace.web.session import SessionState
 
 
@@ -11,7 +12,7 @@ class AccountState(SessionState):
     message: str = ""
     form_key: int = 0
 
-    @rx.event
+    @offload.db_event
     def load(self):
         self.errors = {}
         self.message = ""

@@ -48,6 +48,6 @@ class HomeState(LoadedPage, SessionState):
         self.loaded = True
 
     @rx.event
-    def refresh(self):
-        """After a deposit: recount the tiles."""
-        return self.load()
+    async def refresh(self):
+        """After a deposit: recount the tiles (`load` is guarded: a coroutine, web/access.py)."""
+        return await self.load()

@@ -11,7 +11,7 @@ from espace.services.accounts import identities
 from espace.services.accounts.auth import home_path_for
 from espace.services.accounts.cookies import FIRM_LABEL_COOKIE, firm_label_for
 from espace.services.accounts.identities import Choice, Invitation
-from espace.web import event_session
+from espace.web import event_session, offload
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
 
@@ -35,7 +35,7 @@ class ChooserState(LoadedPage, SessionState):
         self.spaces, self.invitations = found, waiting
         return True
 
-    @rx.event
+    @offload.db_event
     def load(self):
         self.error = self.notice = ""
         if not self._fill():
@@ -63,15 +63,15 @@ class ChooserState(LoadedPage, SessionState):
             self.error = "Aucun espace n'est accessible avec ce compte pour le moment."
         return None
 
-    @rx.event
+    @offload.db_event
     def accept(self, membership_id):
         return self._answer(membership_id, True)
 
-    @rx.event
+    @offload.db_event
     def decline(self, membership_id):
         return self._answer(membership_id, False)
 
-    @rx.event
+    @offload.db_event
     def choose(self, membership_id):
         user = identities.choose(self._token(), membership_id, self._ip())
         # The session now acts as another membership: no later read may reuse this event's.
