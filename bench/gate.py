@@ -100,7 +100,7 @@ class Threshold:
 # grow a little. Re-measure (`bench/pages.py --ci` a few times) and lower `today` when a
 # change makes a figure better for good, so that the gate keeps the gain.
 CI: dict[str, Threshold] = {
-    "cpu_ratio": Threshold(6.80, 1.5, "server CPU per navigation ÷ the bare app's"),
+    "cpu_ratio": Threshold(5.6, 1.5, "server CPU per navigation ÷ the bare app's"),
     "p50_ratio": Threshold(5.45, 1.95, "1 client paced: a ~10 ms navigation after 0.6 s idle waits for a core"),
     # 2.5 since the home's news is counted from the tiles (one --ci run at load 13: 1.78).
     "heavy_ratio": Threshold(2.5, 1.5, "the heavy client's p50 ÷ the demo client's, worst of 4 pages"),
@@ -118,10 +118,13 @@ CI: dict[str, Threshold] = {
 # per page over 4 runs (load average 7-16); over 7 runs (load 0.5-16) every page stayed within
 # 0.82-1.43 × today. One margin for all, 1.6: 2 × 0.82 = 1.64 > 1.6, a doubled page fails even
 # from the lowest run seen (a doubled /accueil, tried: 10.9 against 6.6 for demo/home).
+# 2026-12-08: a navigation is three events (the page left forgotten in the next load):
+# cpu_ratio 5.58 (--ci, 47c5618) and 5.59 (--quick), the demo client's pages 3.2-3.9:
+# lowered so that the gate keeps the gain.
 PAGE_CPU_TODAY = {
     "heavy/home": 9.0,  # the home's news from the tiles' counts (one --ci run at load 13: 7.70)
     "heavy/dossier": 4.94, "heavy/documents": 6.29, "heavy/late list": 6.27,
-    "demo/home": 4.12, "demo/dossier": 4.05, "demo/documents": 4.67, "demo/late list": 4.92,
+    "demo/home": 3.4, "demo/dossier": 3.3, "demo/documents": 4.0, "demo/late list": 4.92,
     "heavy firm/firm dossier": 6.5, "heavy firm/clients": 5.63, "heavy firm/dossiers": 8.7,
     "heavy firm/paiements": 4.8,
     "demo firm/firm dossier": 7.76, "demo firm/clients": 4.04, "demo firm/dossiers": 5.62, "demo firm/paiements": 3.75,
