@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -119,12 +119,23 @@ def _account_user(request: Request):
     return user
 
 
-async def registration_options(request: Request) -> Response:
+async def _member(request: Request, *, with_body: bool = False) -> tuple[Any, dict, Response | None]:
+    """The logged-in person of a same-origin request (and its JSON body), or the refusal to answer."""
     if not _same_origin(request):
-        return _error(403, FORBIDDEN)
+        return None, {}, _error(403, FORBIDDEN)
     user = await run_in_threadpool(_account_user, request)
     if user is None:
-        return _error(401, NOT_LOGGED_IN)
+        return None, {}, _error(401, NOT_LOGGED_IN)
+    body = await _body(request) if with_body else {}
+    if body is None:
+        return None, {}, _error(400, INVALID)
+    return user, body, None
+
+
+async def registration_options(request: Request) -> Response:
+    user, _, refused = await _member(request)
+    if refused is not None:
+        return refused
     options = await run_in_threadpool(passkeys.registration_options, user, _token(request))
     if options is None:
         return _error(403, step_up.NEEDED)
@@ -132,14 +143,9 @@ async def registration_options(request: Request) -> Response:
 
 
 async def register(request: Request) -> Response:
-    if not _same_origin(request):
-        return _error(403, FORBIDDEN)
-    user = await run_in_threadpool(_account_user, request)
-    if user is None:
-        return _error(401, NOT_LOGGED_IN)
-    body = await _body(request)
-    if body is None:
-        return _error(400, INVALID)
+    user, body, refused = await _member(request, with_body=True)
+    if refused is not None:
+        return refused
     result = await run_in_threadpool(passkeys.register, user, body.get("credential"), body.get("name"),
                                      _token(request))
     if not result.ok:
@@ -148,11 +154,9 @@ async def register(request: Request) -> Response:
 
 
 async def step_up_options(request: Request) -> Response:
-    if not _same_origin(request):
-        return _error(403, FORBIDDEN)
-    user = await run_in_threadpool(_account_user, request)
-    if user is None:
-        return _error(401, NOT_LOGGED_IN)
+    user, _, refused = await _member(request)
+    if refused is not None:
+        return refused
     options = await run_in_threadpool(step_up_proof.passkey_options, _token(request), user)
     if options is None:
         return _error(400, "Aucune clé d'accès n'est enregistrée pour ce compte.")
@@ -161,14 +165,9 @@ async def step_up_options(request: Request) -> Response:
 
 async def step_up_confirm(request: Request) -> Response:
     """The password and a passkey: the session's step-up (argon2 in the hashing pool)."""
-    if not _same_origin(request):
-        return _error(403, FORBIDDEN)
-    user = await run_in_threadpool(_account_user, request)
-    if user is None:
-        return _error(401, NOT_LOGGED_IN)
-    body = await _body(request)
-    if body is None:
-        return _error(400, INVALID)
+    user, body, refused = await _member(request, with_body=True)
+    if refused is not None:
+        return refused
     ip = _client_ip(request)
     account = f"compte:{user.account_id}"
     if not check_limits.allow_check(account, ip):  # the same limits as every password check

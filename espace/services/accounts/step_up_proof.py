@@ -66,6 +66,22 @@ def _second_factor_ok(s: Session, account_id: int, code: str) -> bool:
     return two_factor.use_recovery_code(s, account_id, cleaned)
 
 
+def _password_checked(s: Session, token: str | None, user: User, text: str,
+                      ip: str) -> tuple[AuthSession | None, Outcome[None]]:
+    """This session's row once the person's password is right (argon2), or None and the
+    refusal: the session gone, no password typed (neither hashed nor counted), or a wrong
+    one (counted, _failed)."""
+    row = session_of(s, token, user)
+    account = s.get(Account, account_of(user))
+    if row is None or account is None:
+        return None, Outcome.refused(EXPIRED)
+    if not text:
+        return None, Outcome.refused(NO_PASSWORD)
+    if not hashing.verify_password(text[:1024], account.password_hash):
+        return None, _failed(s, row, user, "mot de passe incorrect", ip)
+    return row, Outcome.done()
+
+
 def confirm(token: str | None, user: User, password: object, code: object = "", ip: str = "") -> Outcome[None]:
     """Check the password (and, when the person has one, a code of the app or a recovery
     code); on success this session may change its login methods for STEP_UP_MINUTES.
@@ -73,14 +89,9 @@ def confirm(token: str | None, user: User, password: object, code: object = "", 
     text = password if isinstance(password, str) else ""
     second = code if isinstance(code, str) else ""
     with session_scope() as s:
-        row = session_of(s, token, user)
-        account = s.get(Account, account_of(user))
-        if row is None or account is None:
-            return Outcome.refused(EXPIRED)
-        if not text:  # no guess: neither hashed nor counted
-            return Outcome.refused(NO_PASSWORD)
-        if not hashing.verify_password(text[:1024], account.password_hash):
-            return _failed(s, row, user, "mot de passe incorrect", ip)
+        row, refused = _password_checked(s, token, user, text, ip)
+        if row is None:
+            return refused
         totp, keys = factor_count(s, account_of(user))
         if totp or keys:
             if not second.strip():
@@ -109,14 +120,9 @@ def confirm_with_passkey(token: str | None, user: User, password: object, creden
     Blocking (argon2): call through hashing.run."""
     text = password if isinstance(password, str) else ""
     with session_scope() as s:
-        row = session_of(s, token, user)
-        account = s.get(Account, account_of(user))
-        if row is None or account is None:
-            return Outcome.refused(EXPIRED)
-        if not text:  # no guess: neither hashed nor counted
-            return Outcome.refused(NO_PASSWORD)
-        if not hashing.verify_password(text[:1024], account.password_hash):
-            return _failed(s, row, user, "mot de passe incorrect", ip)
+        row, refused = _password_checked(s, token, user, text, ip)
+        if row is None:
+            return refused
         if not passkeys.verify_for_step_up(s, account_of(user), credential):
             return _failed(s, row, user, "clé d'accès refusée", ip)
         grant(row)
