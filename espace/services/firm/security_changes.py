@@ -72,13 +72,15 @@ def tell_colleague(s: Session, staff: User, target: User, what: str) -> None:
         firm_id=staff.firm_id, firm_name=_firm_name(s, staff))
 
 
-def tell_admins(s: Session, staff: User, what: str) -> None:
+def tell_admins(s: Session, staff: User, what: str, told: int | None = None) -> None:
     """A change of the firm's security (a colleague's access, the payment keys, the
     second-factor rule), told to every active administrator of the firm. The one who
-    made it gets the link that ends all their sessions (« ce n'est pas moi »)."""
+    made it gets the link that ends all their sessions (« ce n'est pas moi »); `told`, a
+    colleague already told of the change (tell_colleague), is not told twice."""
     firm_name = _firm_name(s, staff)
     admins = s.exec(select(User).where(User.firm_id == staff.firm_id, User.role == Role.admin,
-                                       col(User.active).is_(True)).order_by(col(User.id))).all()
+                                       col(User.active).is_(True), col(User.id) != (told or 0))
+                    .order_by(col(User.id))).all()
     for admin in admins:
         if admin.id == staff.id:
             account = s.get(Account, admin.account_id)

@@ -223,7 +223,7 @@ def change_role(user: User, user_id: object, role: object, token: str | None = N
         security_changes.tell_colleague(s, admin, target, f"Votre rôle dans l'espace du {firm_name} a été modifié "
                                                           f"par {full_name(admin)} : {said}.")
         security_changes.tell_admins(s, admin, f"{full_name(admin)} a modifié le rôle de {full_name(target)} : "
-                                               f"{said}.")
+                                               f"{said}.", told=target.id)
         s.commit()
         log.info("colleague role changed by=%s user=%s %s->%s", admin.id, target.id, old.value, new_role.value)
         return Outcome.done(saved_id(target.id),
