@@ -54,6 +54,11 @@ class StepUpMixin(rx.State, mixin=True):
         self.step_up_error = ""
         self._step_up_action, self._step_up_data = "", {}
 
+    def _proof_expected(self) -> bool:
+        """Whether confirm_identity checks a proof now: while this state's dialog is open
+        (the server opened it for an action). Mon compte › Sécurité checks it at any time."""
+        return self.step_up_open
+
     def _after_step_up(self, user: User, action: str, data: dict[str, str]) -> Any:
         """Run the action that waited for the step-up (each state its own; "" when
         the dialog was opened for the proof alone)."""
@@ -69,6 +74,8 @@ class StepUpMixin(rx.State, mixin=True):
         """« Confirmez votre identité » › Confirmer: the password and, when the person has
         one, a code (rate-limited per account and address, argon2 in the hashing pool:
         SessionState._checked)."""
+        if not self._proof_expected():
+            return None  # nothing was asked: no password is checked (nor counted) for a forged event
         tab = cast("SessionState", self)
         form = form if isinstance(form, dict) else {}
         password, code = form.get("mot_de_passe_confirmation", ""), form.get("code_confirmation", "")

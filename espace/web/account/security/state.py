@@ -73,6 +73,9 @@ class SecurityState(StepUpMixin, LoadedPage, SessionState):
         if not self._asked_for(user, error, action, {"id": arg}):
             self.error, self.message = error, ""
 
+    def _proof_expected(self) -> bool:
+        return True  # the page's own « Confirmer mon identité », and the passkey flows of webauthn.js
+
     def _after_step_up(self, user: User, action: str, data: dict[str, str]) -> None:
         self.error = ""
         self.message = step_up_proof.DONE
