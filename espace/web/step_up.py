@@ -10,7 +10,7 @@ then opens the dialog (`_ask`) and remembers the action (`_step_up_action`, its 
 a second factor) is confirmed, `_after_step_up` runs it again."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import reflex as rx
 
@@ -18,9 +18,7 @@ from espace.models import User
 from espace.services.accounts import step_up, step_up_proof
 from espace.services.accounts.factors import account_of
 from espace.web.access import account_event
-
-if TYPE_CHECKING:
-    from espace.web.session import SessionState
+from espace.web.session import SessionState, checked
 
 
 class StepUpMixin(rx.State, mixin=True):
@@ -73,15 +71,15 @@ class StepUpMixin(rx.State, mixin=True):
     async def confirm_identity(self, user: User, form: dict):
         """« Confirmez votre identité » › Confirmer: the password and, when the person has
         one, a code (rate-limited per account and address, argon2 in the hashing pool:
-        SessionState._checked)."""
+        web/session.checked)."""
         if not self._proof_expected():
             return None  # nothing was asked: no password is checked (nor counted) for a forged event
-        tab = cast("SessionState", self)
+        tab = cast(SessionState, self)
         form = form if isinstance(form, dict) else {}
         password, code = form.get("mot_de_passe_confirmation", ""), form.get("code_confirmation", "")
-        result = await tab._checked(f"compte:{account_of(user)}", "form", step_up_proof.confirm, tab._token(),
-                                    user, password if isinstance(password, str) else "",
-                                    code if isinstance(code, str) else "", tab._ip())
+        result = await checked(tab, f"compte:{account_of(user)}", "form", step_up_proof.confirm, tab._token(),
+                               user, password if isinstance(password, str) else "",
+                               code if isinstance(code, str) else "", tab._ip())
         self.step_up_key += 1
         if not result.ok:
             self.step_up_error = result.error
@@ -93,7 +91,7 @@ class StepUpMixin(rx.State, mixin=True):
     @account_event
     def passkey_confirmed(self, user: User):
         """Clicked by assets/webauthn.js after /api/webauthn/confirmation said ok."""
-        if not step_up.confirmed(cast("SessionState", self)._token(), user):
+        if not step_up.confirmed(cast(SessionState, self)._token(), user):
             self.step_up_error = step_up.NEEDED
             return None
         return self._resume(user)
