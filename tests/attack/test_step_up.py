@@ -175,12 +175,16 @@ def test_the_firms_security_changes_refuse_without_step_up_then_run_once_confirm
         delmas = s.exec(select(User).where(User.email == DELMAS[0])).one()
     _forget_step_up(server, delmas)
     client_id, julie_id, luce_form = _ids()
+    from espace.services.firm import team
+
+    assert team.deactivate_colleague(delmas, julie_id).ok  # deactivating asks nothing; reactivating does
     client_page, new_email = f"/admin/clients/{client_id}", "luce.ailleurs@example.com"
     cases = (
         ("clients.state.ClientDetailState", client_page, "save", {"form": {**luce_form, "email": new_email}}),
         ("team.state.TeamState", "/admin/equipe", "invite",
          {"form": {"nom": "PIRATE", "prenom": "Pia", "email": "pia@example.com", "role": "admin"}}),
         ("team.state.TeamState", "/admin/equipe", "change_role", {"form": {"user_id": str(julie_id), "role": "admin"}}),
+        ("team.state.TeamState", "/admin/equipe", "reactivate", {"user_id": str(julie_id)}),
         ("settings.state.SettingsState", "/admin/parametres", "save",
          {"form": {"name": "Cabinet DELMAS Avocats", "sender_email": "contact@cabinet-delmas.example",
                    "publishable_key": PUBLISHABLE, "secret_key": SECRET, "webhook_secret": WEBHOOK}}),
@@ -226,4 +230,5 @@ def test_the_firms_security_changes_refuse_without_step_up_then_run_once_confirm
     with session_scope() as s:
         assert s.exec(select(User).where(User.email == new_email)).one() is not None
         assert s.exec(select(User).where(User.email == "pia@example.com")).first() is None
-        assert s.exec(select(User.role).where(User.id == julie_id)).one().value == "staff"
+        julie = s.get(User, julie_id)
+        assert julie.role.value == "staff" and not julie.active
