@@ -52,20 +52,8 @@ class SessionState(rx.State):
 
     async def _checked(self, account: str, field: str, fn: Callable[P, Outcome[T]], *args: P.args,
                        **kwargs: P.kwargs) -> Outcome[T]:
-        """THE way a handler has a password or a code checked (or a password hashed):
-        refused before any check past CHECKS_PER_ACCOUNT for `account` or
-        CHECKS_PER_ADDRESS for this tab's address, then run in the bounded hashing pool
-        (never on the event loop), refused at once when its queue is full. A refusal is
-        the French message under `field` ("form" for the page's general message)."""
-        ip = self._ip()
-        if not check_limits.allow_check(account, ip):
-            log.warning("password or code checks throttled account=%s ip=%s", account, ip)
-            return Outcome.refused({field: check_limits.TOO_MANY})
-        try:
-            return await hashing.run_for(account, fn, *args, **kwargs)
-        except hashing.Busy:
-            log.warning("hashing queue full: refused account=%s ip=%s", account, ip)
-            return Outcome.refused({field: hashing.BUSY})
+        """THE way a handler has a password or a code checked (`checked` below)."""
+        return await checked(self, account, field, fn, *args, **kwargs)
 
     def _token(self) -> str | None:
         return token_from_cookie_header(self.router.headers.cookie)
@@ -154,3 +142,21 @@ class SessionState(rx.State):
             rx.clear_session_storage(),
             rx.call_script("document.getElementById('form-deconnexion').submit()"),
         ]
+
+
+async def checked(tab: SessionState, account: str, field: str, fn: Callable[P, Outcome[T]], *args: P.args,
+                  **kwargs: P.kwargs) -> Outcome[T]:
+    """THE way a handler has a password or a code checked (or a password hashed), also
+    from a mixin (web/step_up.py): refused before any check past CHECKS_PER_ACCOUNT for
+    `account` or CHECKS_PER_ADDRESS for the tab's address, then run in the bounded hashing
+    pool (never on the event loop), refused at once when its queue is full. A refusal is
+    the French message under `field` ("form" for the page's general message)."""
+    ip = tab._ip()
+    if not check_limits.allow_check(account, ip):
+        log.warning("password or code checks throttled account=%s ip=%s", account, ip)
+        return Outcome.refused({field: check_limits.TOO_MANY})
+    try:
+        return await hashing.run_for(account, fn, *args, **kwargs)
+    except hashing.Busy:
+        log.warning("hashing queue full: refused account=%s ip=%s", account, ip)
+        return Outcome.refused({field: hashing.BUSY})

@@ -6,7 +6,7 @@ the app — a call, or a function handed to anything (a thread pool, a callback)
 edge, resolved through the module's imports (`from espace.services.accounts import auth`
 then `auth.login`), its own functions, and for `self.x` / `cls.x` the class's real MRO.
 A function handed to the hashing pool (`hashing.run`, `hashing.run_for`,
-`hashing.run_known`, `SessionState._checked`) is a *pooled* edge instead: what it does runs in the pool.
+`hashing.run_known`, `SessionState._checked`, `session.checked`) is a *pooled* edge instead: what it does runs in the pool.
 A node reaches argon2 when a path of plain edges leads to one of hashing.py's entry
 points (`hash_password`, `verify_password`, `burn_time_like_verify`)."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HASHING = "espace.services.accounts.hashing"
 SINKS = {(HASHING, "hash_password"), (HASHING, "verify_password"), (HASHING, "burn_time_like_verify")}
 POOL_ENTRIES = {(HASHING, "run"), (HASHING, "run_for"), (HASHING, "run_known"),
-                ("espace.web.session", "SessionState._checked")}
+                ("espace.web.session", "SessionState._checked"), ("espace.web.session", "checked")}
 Node = tuple[str, str]  # (module, qualname)
 
 

@@ -283,6 +283,11 @@ HANDLERS: dict[str, Entry] = {
     "espace.web.firm.clients.state.ClientDetailState.reactivate": firm("/admin/clients/{luce_client}"),
     "espace.web.firm.clients.state.ClientDetailState.resend": firm("/admin/clients/{luce_client}"),
     "espace.web.firm.clients.state.ClientDetailState.events_go": firm("/admin/clients/{luce_client}", page=1),
+    # The step-up of a security change (web/step_up.py): a proof is checked only while the
+    # server's dialog is open, so a forged event checks (and counts) nothing.
+    "espace.web.firm.clients.state.ClientDetailState.confirm_identity": own("/admin/clients/{luce_client}", form={"mot_de_passe_confirmation": LUCE[1], "code_confirmation": "123456"}),
+    "espace.web.firm.clients.state.ClientDetailState.passkey_confirmed": own("/admin/clients/{luce_client}"),
+    "espace.web.firm.clients.state.ClientDetailState.cancel_step_up": tab("/admin/clients/{luce_client}"),
     "espace.web.firm.clients.state.ClientDetailState.setvar": tab("/admin/clients/{luce_client}", var_name="client_id", value="{luce_client}"),
     "espace.web.firm.dossiers.state.DossiersListState.load": loads("/admin/dossiers?client={id}", "firm"),
     "espace.web.firm.dossiers.state.DossiersListState.apply": firm("/admin/dossiers", form={"q": "", "client": "{luce_client}", "interlocuteur": "{delmas}"}),
@@ -316,6 +321,9 @@ HANDLERS: dict[str, Entry] = {
     "espace.web.firm.settings.state.SettingsState.save": firm("/admin/parametres", form={"name": XSS, "sender_email": "x@example.com", "publishable_key": "pk_test_x", "secret_key": "sk_test_x"}),
     "espace.web.firm.settings.state.SettingsState.logo_uploaded": firm("/admin/parametres"),
     "espace.web.firm.settings.state.SettingsState.remove_logo": firm("/admin/parametres", actors=("anon", "marc")),  # claire: her own firm's logo
+    "espace.web.firm.settings.state.SettingsState.confirm_identity": own("/admin/parametres", form={"mot_de_passe_confirmation": LUCE[1], "code_confirmation": "123456"}),
+    "espace.web.firm.settings.state.SettingsState.passkey_confirmed": own("/admin/parametres"),
+    "espace.web.firm.settings.state.SettingsState.cancel_step_up": tab("/admin/parametres"),
     "espace.web.firm.settings.state.SettingsState.setvar": tab("/admin/parametres", var_name="name", value="x"),
     # Équipe du cabinet (administrators of firm 1 only; claire may invite into her own firm).
     "espace.web.firm.team.state.TeamState.load": loads("/admin/equipe?x={id}", "firm"),
@@ -324,10 +332,16 @@ HANDLERS: dict[str, Entry] = {
     "espace.web.firm.team.state.TeamState.deactivate": firm("/admin/equipe", user_id="{delmas}"),
     "espace.web.firm.team.state.TeamState.reactivate": firm("/admin/equipe", user_id="{julie}"),
     "espace.web.firm.team.state.TeamState.resend": firm("/admin/equipe", user_id="{julie}"),
+    "espace.web.firm.team.state.TeamState.confirm_identity": own("/admin/equipe", form={"mot_de_passe_confirmation": LUCE[1], "code_confirmation": "123456"}),
+    "espace.web.firm.team.state.TeamState.passkey_confirmed": own("/admin/equipe"),
+    "espace.web.firm.team.state.TeamState.cancel_step_up": tab("/admin/equipe"),
     "espace.web.firm.team.state.TeamState.setvar": tab("/admin/equipe", var_name="message", value=XSS),
     # The firm's 2FA rule (claire: her own firm's rule, and it would hold her own session).
     "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.load_policy": firm("/admin/parametres"),
     "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.save_policy": firm("/admin/parametres", actors=("anon", "marc"), form={"exiger_collaborateurs": "on", "exiger_clients": "on"}),
+    "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.confirm_identity": own("/admin/parametres", form={"mot_de_passe_confirmation": LUCE[1], "code_confirmation": "123456"}),
+    "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.passkey_confirmed": own("/admin/parametres"),
+    "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.cancel_step_up": tab("/admin/parametres"),
     "espace.web.firm.settings.two_factor_state.TwoFactorPolicyState.setvar": tab("/admin/parametres", var_name="policy_message", value=XSS),
     "espace.web.firm.payments.state.PaymentsState.load": loads("/admin/paiements?dossier={id}&avant=20240108T093000.{id}", "firm"),
     "espace.web.firm.payments.state.PaymentsState.apply": firm("/admin/paiements", form={"statut": "succeeded", "dossier": "ALEXANDER", "du": "2020-01-01", "au": "2030-12-31"}),

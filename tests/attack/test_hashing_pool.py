@@ -24,6 +24,7 @@ from tests.attack.test_hashing_paths import HASHING_HANDLERS
 from tests.services.accounts.step_up_helpers import session_for
 
 DELMAS = ("fabien.delmas@example.com", "Delmas-Demo-2024")
+JULIE_EMAIL = "julie.moreau@example.com"
 S = "espace.web."
 
 
@@ -126,6 +127,27 @@ def _new_client_id(email: str) -> int:
         return s.exec(select(Client).where(Client.user_id == user.id)).one().id
 
 
+def _forget_step_up(email: str) -> None:
+    """The person's sessions are past their 5 minutes of step-up (the login's included)."""
+    import sqlalchemy as sa
+
+    from espace.db import session_scope
+    from espace.models import Account, AuthSession
+
+    with session_scope() as s:
+        account_id = s.exec(select(Account.id).where(Account.email == email)).one()
+        s.exec(sa.update(AuthSession).where(AuthSession.account_id == account_id).values(step_up_until=None))
+        s.commit()
+
+
+def _user_id(email: str) -> int:
+    from espace.db import session_scope
+    from espace.models import User
+
+    with session_scope() as s:
+        return s.exec(select(User.id).where(User.email == email)).first()
+
+
 def _assert_in_pool(key: str, calls: list, log: str) -> None:
     assert calls, f"{key}: no argon2 call"
     assert all(in_pool for _what, in_pool, _thread in calls), (key, calls)
@@ -191,6 +213,22 @@ def test_every_hashing_handler_runs_argon2_in_the_pool(server, probe):
         calls, text = _send(sock, probe, S + "firm.clients.state.ClientDetailState.resend", page, {})
         assert "Mot de passe provisoire envoyé" in text, text[-1000:]
         seen[S + "firm.clients.state.ClientDetailState.resend"] = calls
+        # The step-up of the firm's security changes (web/step_up.py), on each /admin page that
+        # asks it: the login's proof is over, a security change opens the dialog, a wrong password.
+        _forget_step_up(DELMAS[0])
+        for state, where, action, payload in (
+                ("clients.state.ClientDetailState", page, "save", {"form": {**form, "email": "hash.pool2@example.com"}}),
+                ("team.state.TeamState", "/admin/equipe", "change_role",
+                 {"form": {"user_id": str(_user_id(JULIE_EMAIL)), "role": "admin"}}),
+                ("settings.state.SettingsState", "/admin/parametres", "save",
+                 {"form": {"name": "Cabinet DELMAS Avocats", "sender_email": "ailleurs@example.com"}}),
+                ("settings.two_factor_state.TwoFactorPolicyState", "/admin/parametres", "save_policy",
+                 {"form": {"exiger_clients": "on"}})):
+            _send(sock, probe, f"{S}firm.{state}.{action}", where, payload)
+            key = f"{S}firm.{state}.confirm_identity"
+            calls, text = _send(sock, probe, key, where, {"form": {"mot_de_passe_confirmation": "pas-le-bon"}})
+            assert "Mot de passe ou code incorrect." in text, text[-1000:]
+            seen[key] = calls
     finally:
         sock.close()
 

@@ -26,6 +26,7 @@ from tests.attack.reflex_socket import ReflexSocket, login_cookie
 from tests.attack.test_attack_suite import HANDLER_NAMES
 from tests.services.accounts.step_up_helpers import session_for
 from tests.services.accounts.test_passkeys import SoftAuthenticator
+from tests.services.firm.test_settings import PUBLISHABLE, SECRET, WEBHOOK
 
 PAGE = "/mon-compte/securite"
 GUARDED = {"totp_factor", "recovery_code", "passkey", "account"}
@@ -139,3 +140,95 @@ def test_five_wrong_passwords_close_the_session(server):
         sock.close()
     status, _answer = _post(server, "/api/webauthn/inscription/options", cookie)
     assert status == 401
+
+
+# --- The firm's side: a staff session left open at the office ---------------------------
+
+DELMAS = ("fabien.delmas@example.com", "Delmas-Demo-2024")
+FIRM_GUARDED = {"user", "client", "account", "firm", "firm_two_factor_policy", "outbox_email", "one_time_token"}
+
+
+def _firm_event(state: str, handler: str) -> str:
+    return HANDLER_NAMES[f"espace.web.firm.{state}.{handler}"][0]
+
+
+def _ids() -> tuple[int, int, dict[str, str]]:
+    """Luce's client id, Julie's membership id, and Luce's form as the firm's page shows it."""
+    from espace.models import Client
+
+    with session_scope() as s:
+        luce = s.exec(select(User).where(User.email == "academy@secib.fr")).one()
+        client = s.exec(select(Client).where(Client.user_id == luce.id)).one()
+        julie = s.exec(select(User).where(User.email == "julie.moreau@example.com")).one()
+        form = {"nom": luce.nom, "prenom": luce.prenom, "email": luce.email, "adresse": client.adresse or "",
+                "code_postal": client.code_postal or "", "ville": client.ville or "", "tel": client.tel or "",
+                "mobile": client.mobile or ""}
+        return client.id, julie.id, form
+
+
+def test_the_firms_security_changes_refuse_without_step_up_then_run_once_confirmed(server):
+    """Each /admin handler that makes a security change, sent by a session whose proof is
+    over: nothing is written (no change, no e-mail), the dialog opens; the password then
+    runs the waiting change. Ordinary work (a phone number) asks nothing."""
+    cookie = login_cookie(server.url, *DELMAS, origin=server.origin)
+    with session_scope() as s:
+        delmas = s.exec(select(User).where(User.email == DELMAS[0])).one()
+    _forget_step_up(server, delmas)
+    client_id, julie_id, luce_form = _ids()
+    from espace.services.firm import team
+
+    assert team.deactivate_colleague(delmas, julie_id).ok  # deactivating asks nothing; reactivating does
+    client_page, new_email = f"/admin/clients/{client_id}", "luce.ailleurs@example.com"
+    cases = (
+        ("clients.state.ClientDetailState", client_page, "save", {"form": {**luce_form, "email": new_email}}),
+        ("team.state.TeamState", "/admin/equipe", "invite",
+         {"form": {"nom": "PIRATE", "prenom": "Pia", "email": "pia@example.com", "role": "admin"}}),
+        ("team.state.TeamState", "/admin/equipe", "change_role", {"form": {"user_id": str(julie_id), "role": "admin"}}),
+        ("team.state.TeamState", "/admin/equipe", "reactivate", {"user_id": str(julie_id)}),
+        ("settings.state.SettingsState", "/admin/parametres", "save",
+         {"form": {"name": "Cabinet DELMAS Avocats", "sender_email": "contact@cabinet-delmas.example",
+                   "publishable_key": PUBLISHABLE, "secret_key": SECRET, "webhook_secret": WEBHOOK}}),
+        ("settings.two_factor_state.TwoFactorPolicyState", "/admin/parametres", "save_policy",
+         {"form": {"exiger_collaborateurs": "", "exiger_clients": "on"}}),
+    )
+    sock = ReflexSocket(server.url, cookie, client_page, origin=server.origin)
+    try:
+        for state, page, handler, payload in cases:
+            mark, start = server.writes.mark(), len(sock.updates)
+            sock.send(_firm_event(state, handler), payload, page)
+            sock.settle()
+            changed = {table for table, _ in server.writes.since(mark)} & FIRM_GUARDED
+            assert not changed, f"{state}.{handler} changed {changed} without a step-up"
+            assert True in _vars(sock, start, "step_up_open"), f"{state}.{handler} did not ask to confirm"
+        # A forged confirmation on a page whose dialog is closed checks nothing.
+        start = len(sock.updates)
+        sock.send(_firm_event("settings.state.SettingsState", "cancel_step_up"), {}, "/admin/parametres")
+        sock.send(_firm_event("settings.state.SettingsState", "confirm_identity"),
+                  {"form": {"mot_de_passe_confirmation": "devine"}}, "/admin/parametres")
+        sock.settle()
+        assert not any(_vars(sock, start, "step_up_error"))
+        # Ordinary work on the client's page: a new phone number, no proof asked.
+        sock.send(_firm_event("clients.state.ClientDetailState", "load"), {}, client_page)
+        start = len(sock.updates)
+        sock.send(_firm_event("clients.state.ClientDetailState", "save"),
+                  {"form": {**luce_form, "tel": "04 67 00 11 22"}}, client_page)
+        sock.settle()
+        assert True not in _vars(sock, start, "step_up_open")
+        assert "Les coordonnées du client ont été enregistrées." in _vars(sock, start, "message")
+        # The client's new address: asked, then the password runs the waiting save.
+        sock.send(_firm_event("clients.state.ClientDetailState", "save"),
+                  {"form": {**luce_form, "tel": "04 67 00 11 22", "email": new_email}}, client_page)
+        sock.settle()
+        start = len(sock.updates)
+        sock.send(_firm_event("clients.state.ClientDetailState", "confirm_identity"),
+                  {"form": {"mot_de_passe_confirmation": DELMAS[1]}}, client_page)
+        sock.settle()
+        assert False in _vars(sock, start, "step_up_open")
+        assert "Les coordonnées du client ont été enregistrées." in _vars(sock, start, "message")
+    finally:
+        sock.close()
+    with session_scope() as s:
+        assert s.exec(select(User).where(User.email == new_email)).one() is not None
+        assert s.exec(select(User).where(User.email == "pia@example.com")).first() is None
+        julie = s.get(User, julie_id)
+        assert julie.role.value == "staff" and not julie.active

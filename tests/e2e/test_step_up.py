@@ -11,7 +11,8 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import VIEWPORTS, assert_no_horizontal_scroll, login
+from espace.services.crypto import token_hash as _token_hash
+from tests.e2e.conftest import LAWYER, VIEWPORTS, assert_no_horizontal_scroll, login, sign_in
 from tests.e2e.test_accessibility import Audit
 from tests.e2e.test_two_factor import PASSWORD, _enrol_totp, _new_user, _virtual_authenticator
 
@@ -117,3 +118,66 @@ def test_a_passkey_confirms_identity_with_the_password(desktop, server):
     expect(page.get_by_text("Aucune clé d'accès.")).to_be_visible()
     notices = [m["Subject"] for m in server.wait_for_emails(identifier, 2)]
     assert sum("Sécurité de votre espace client" in s for s in notices) == 2, notices
+
+
+def _client_id(server, identifier: str) -> int:
+    return server.sql('SELECT client.id FROM client JOIN "user" ON "user".id = client.user_id '
+                      'WHERE "user".email = :email', {"email": identifier})[0][0]
+
+
+def _notice_to(server, address: str) -> str:
+    """The plain text of the firm's security notice sent to `address`."""
+    for mail in server.wait_for_emails(address, 1):
+        if "Sécurité de votre espace" in mail["Subject"]:
+            return mail.get_body(preferencelist=("plain",)).get_content()
+    raise AssertionError(f"no security notice to {address}")
+
+
+def test_a_lawyer_confirms_identity_before_changing_a_clients_email(page, server, viewport):
+    """The firm's side (a staff session left open at the office): a new phone number is
+    saved at once; a new e-mail address asks « Confirmez votre identité », refuses a wrong
+    password, then saves with the right one; both addresses are told, the old one with the
+    link that ends all the client's sessions."""
+    audit = Audit(viewport)
+    identifier = _new_user(server)
+    client_session = server.open_session(identifier, PASSWORD)["token"]
+    new_address = identifier.replace("2fa-", "nouvelle.")
+    sign_in(page, server, *LAWYER)
+    expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
+    _five_minutes_later(server, LAWYER[0])
+    page.goto(f"/admin/clients/{_client_id(server, identifier)}")
+    email_field = page.get_by_role("textbox", name="E-mail", exact=True)
+    expect(email_field).to_have_value(identifier)
+    # Ordinary work: a phone number, no proof asked.
+    page.get_by_role("textbox", name="Tél", exact=True).fill("04 67 00 11 22")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.get_by_text("Les coordonnées du client ont été enregistrées.")).to_be_visible()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    # The e-mail address: the dialog first, nothing saved yet.
+    email_field.fill(new_address)
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Confirmez votre identité")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Ce changement touche à la sécurité du cabinet ou de ses clients.")
+    assert server.sql('SELECT email FROM "user" WHERE email = :email', {"email": identifier})
+    assert_no_horizontal_scroll(page)
+    audit.run(page, "/admin/clients/<id> « Confirmez votre identité »")
+    dialog.get_by_label("Mot de passe").fill("pas-le-bon")
+    dialog.get_by_role("button", name="Confirmer").click()
+    expect(dialog.get_by_role("alert")).to_have_text("Mot de passe ou code incorrect.")
+    dialog.get_by_label("Mot de passe").fill(LAWYER[1])
+    dialog.get_by_role("button", name="Confirmer").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_text("Les coordonnées du client ont été enregistrées.")).to_be_visible()
+    expect(email_field).to_have_value(new_address)
+    audit.run(page, "/admin/clients/<id> (adresse enregistrée)")
+    # The client's login identifier followed: her session is closed; both addresses are told.
+    assert server.sql("SELECT revoked_at FROM auth_session WHERE token_hash = :h",
+                      {"h": _token_hash(client_session)})[0][0] is not None
+    old = _notice_to(server, identifier)
+    assert "L'adresse de connexion de votre espace client a été modifiée par votre cabinet" in old
+    assert "Si vous n'êtes pas à l'origine de cette demande, contactez votre cabinet." in old
+    assert "/fermer-les-sessions?jeton=" in old
+    new = _notice_to(server, new_address)
+    assert "L'adresse de connexion de votre espace client a été modifiée" in new and "/fermer-les-sessions" not in new
+    assert not audit.blocking, "\n".join(audit.blocking)

@@ -105,7 +105,7 @@ def _lacks_factor(user: Member) -> bool:
 # --------------------------------------------------------------------------- the firm's rule, per process
 # The rule is the firm's, changed by an administrator a few times in the firm's life,
 # while every event of every member asks for it: each process keeps it per firm for
-# RULE_FOR_SECONDS. A change made in this process (set_policy, or any write naming the
+# RULE_FOR_SECONDS. A change made in this process (settings.set_two_factor_policy, or any write naming the
 # table) is seen by the very next event. A change made in another worker (production
 # runs several) is seen there within RULE_FOR_SECONDS: a short TTL rather than a shared
 # version counter — the same window as the session reads (recent_reads.READ_FOR_SECONDS),
@@ -134,7 +134,7 @@ def firm_rule(firm_id: int) -> tuple[bool, bool]:
 
 
 def forget_rules() -> None:
-    """After a change of a firm's rule in this process (set_policy, once committed)."""
+    """After a change of a firm's rule in this process (settings.set_two_factor_policy, once committed)."""
     _rules.clear()
 
 

@@ -78,15 +78,19 @@ def grant(row: AuthSession) -> None:
     row.step_up_failures = 0
 
 
+def end_sessions_link(s: Session, account: Account) -> str:
+    """A new one-time link « déconnecter toutes mes sessions » of `account` (end_all_sessions)."""
+    token = issue_one_time_token(s, account, LINK_PURPOSE, timedelta(days=LINK_DAYS))
+    return f"{settings.public_url}/fermer-les-sessions?jeton={token}"
+
+
 def notify(s: Session, user: User, what: str, ip: str = "") -> None:
     """Queue the e-mail that tells the person a login method changed, with the link that
     ends all their sessions, in the caller's transaction (both or neither)."""
     account = s.get(Account, account_of(user))
     if account is None:
         return
-    token = issue_one_time_token(s, account, LINK_PURPOSE, timedelta(days=LINK_DAYS))
-    notifications.send_security_notice(user, what, f"{settings.public_url}/fermer-les-sessions?jeton={token}",
-                                       s=s, to=account.email)
+    notifications.send_security_notice(user, what, end_sessions_link(s, account), s=s, to=account.email)
     log.info("security notice queued account=%s what=%s", account.id, what)
 
 

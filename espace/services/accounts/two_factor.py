@@ -33,13 +33,12 @@ from espace.domain.outcome import Outcome
 from espace.models import Account, Passkey, PendingLogin, RecoveryCode, TotpFactor, User, utcnow
 from espace.services import audit
 from espace.services import crypto as security
-from espace.services.access import require_admin, require_staff
+from espace.services.access import require_staff
 from espace.services.accounts import auth, identities, login_guard, passkeys, step_up
 from espace.services.accounts.factors import (
     LAST_FACTOR_REQUIRED,
     account_of,
     factor_count,
-    forget_rules,
     has_second_factor,
     policy_for_firm,
     recovery_codes_left,
@@ -294,21 +293,6 @@ def get_policy(user: User) -> Policy:
         require_staff(s, user)
         p = policy_for_firm(s, user.firm_id)
         return {"require_staff": bool(p.require_staff), "require_clients": bool(p.require_clients)}
-
-
-def set_policy(user: User, require_staff_2fa: bool, require_clients_2fa: bool) -> None:
-    """Save the firm's policy (its administrators only: require_admin)."""
-    with session_scope() as s:
-        require_admin(s, user)  # only the firm's administrators change it
-        p = policy_for_firm(s, user.firm_id)
-        p.require_staff = bool(require_staff_2fa)
-        p.require_clients = bool(require_clients_2fa)
-        s.add(p)
-        audit.record(s, user, "parametres_modifies",
-                     f"double authentification exigée : collaborateurs={'oui' if p.require_staff else 'non'}, "
-                     f"clients={'oui' if p.require_clients else 'non'}")
-        s.commit()
-    forget_rules()  # committed: this worker's next event already follows the new rule
 
 
 # --- The login waiting for its second factor ------------------------------------

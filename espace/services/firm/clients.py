@@ -21,7 +21,7 @@ from espace.models import Client, Dossier, DossierClient, Role, User
 from espace.services import audit
 from espace.services.access import client_in_firm, firm_of, firm_scope
 from espace.services.accounts import auth, identities
-from espace.services.firm import invitations
+from espace.services.firm import invitations, security_changes
 from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, Page, like_pattern, page_of
 from espace.services.firm.membership import open_membership
 
@@ -220,10 +220,15 @@ def create_client(user: User, form: object) -> Outcome[int]:
     return Outcome.refused(RETRY)
 
 
-def update_client(user: User, client_id: object, form: object, events_page: object = 1) -> Outcome[ClientPage]:
+def update_client(user: User, client_id: object, form: object, events_page: object = 1,
+                  token: str | None = None) -> Outcome[ClientPage]:
     """Change the client's identity and contact details (the e-mail is the login
     identifier). Done with the refreshed page (`events_page` of its trail); a refused
-    form answers its errors only (the screen keeps what was typed)."""
+    form answers its errors only (the screen keeps what was typed). A new e-mail needs
+    the step-up of the session `token` (refused with step_up.NEEDED, nothing saved): it
+    could hand the client's account to whoever reads the new address. Both addresses are
+    told (security_changes.tell_client_of_new_address); when the login identifier follows,
+    the client's sessions end and the links sent to the old address die (identities)."""
     with firm_scope(user) as (s, staff):
         client, target = client_in_firm(s, staff, client_id)  # authorise before validating
         values, errors = read_form(ClientForm, form)
@@ -238,15 +243,20 @@ def update_client(user: User, client_id: object, form: object, events_page: obje
         changed = [label for key, label in FIELDS if new[key] != old[key]]
         if not changed:
             return Outcome.done(_page(s, staff, client, target, events_page), "Aucune modification.")
-        if values.email != target.email:
+        old_email = target.email
+        if values.email != old_email:
+            if (refused := security_changes.refusal(s, token, staff)) is not None:
+                return Outcome.refused(refused)
             # The firm's address for the client; the login identifier follows when it may.
-            identities.set_email(s, target, values.email, client)
+            followed = identities.set_email(s, target, values.email, client)
+            security_changes.tell_client_of_new_address(s, staff, target, old_email, values.email, followed)
         target.nom, target.prenom = values.nom, values.prenom
         for key in OPTIONAL:
             setattr(client, key, new[key])
         s.add(target)
         s.add(client)
-        audit.record(s, staff, "client_modifie", ", ".join(changed), subject_user_id=target.id)
+        detail = ", ".join(changed) + (f" ({old_email} → {values.email})" if values.email != old_email else "")
+        audit.record(s, staff, "client_modifie", detail, subject_user_id=target.id)
         try:
             s.commit()
         except IntegrityError:

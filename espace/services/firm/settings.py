@@ -1,5 +1,5 @@
 """Firm settings (/admin/parametres): name, sender address, logo, online payment
-and its Stripe keys, invitation flow.
+and its Stripe keys, invitation flow, the second-factor rule.
 
 The Stripe secret key and webhook secret are stored encrypted
 (security.encrypt_secret) and never leave the server: `get_settings` says only
@@ -14,13 +14,16 @@ from espace.db import session_scope
 from espace.domain.forms import FirmSettingsForm, read_form
 from espace.domain.forms.fields import trimmed
 from espace.domain.forms.firm import PUBLISHABLE, SECRET, key_mode
+from espace.domain.names import full_name
 from espace.domain.outcome import Outcome
 from espace.domain.roles import ADMIN_ROLES
 from espace.domain.text import clean_line, truthy
 from espace.models import Firm, User
 from espace.services import AccessDenied, audit, storage
-from espace.services import crypto as security
+from espace.services import crypto as security_crypto
 from espace.services.access import firm_of, firm_scope
+from espace.services.accounts.factors import forget_rules, policy_for_firm
+from espace.services.firm import security_changes
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +88,16 @@ def _payment_errors(form: object, errors: dict[str, str], secret_saved: bool) ->
     return found
 
 
-def update(user: User, form: object) -> Outcome[None]:
+# What asks for a step-up (services/firm/security_changes.py) and tells every administrator:
+# where the firm's money goes, where clients' replies go, how accounts are opened.
+SECURITY_FIELDS = ("adresse d'expédition", "clé publique", "clé secrète", "secret de webhook", "mode d'invitation")
+
+
+def update(user: User, form: object, token: str | None = None) -> Outcome[None]:
     """Validate (FirmSettingsForm) and save the settings form (administrators only:
-    NotAdmin otherwise); refused with the errors by field."""
+    NotAdmin otherwise); refused with the errors by field. A change of SECURITY_FIELDS
+    needs the step-up of the session `token` (refused with step_up.NEEDED, nothing
+    saved) and e-mails every administrator; the name or payments on/off do not."""
     with firm_scope(user, admin=True) as (s, staff):
         firm = firm_of(s, staff)
         values, errors = read_form(FirmSettingsForm, form)
@@ -108,12 +118,17 @@ def update(user: User, form: object) -> Outcome[None]:
             changed.append("clé publique")
         if secret:
             changed.append("clé secrète")
-            firm.stripe_secret_key_enc = security.encrypt_secret(secret)
         if webhook:
             changed.append("secret de webhook")
-            firm.stripe_webhook_secret_enc = security.encrypt_secret(webhook)
         if bool(firm.invite_with_temporary_password) != temporary:
             changed.append("mode d'invitation")
+        security = [what for what in changed if what in SECURITY_FIELDS]
+        if security and (refused := security_changes.refusal(s, token, staff)) is not None:
+            return Outcome.refused(refused)
+        if secret:
+            firm.stripe_secret_key_enc = security_crypto.encrypt_secret(secret)
+        if webhook:
+            firm.stripe_webhook_secret_enc = security_crypto.encrypt_secret(webhook)
         firm.name = name
         firm.sender_email = sender or None
         firm.payments_enabled = enabled
@@ -121,22 +136,48 @@ def update(user: User, form: object) -> Outcome[None]:
         firm.invite_with_temporary_password = temporary
         s.add(firm)
         audit.record(s, user, "parametres_modifies", ", ".join(changed) or "aucun changement")
+        if security:
+            security_changes.tell_admins(s, staff, f"{full_name(staff)} a modifié les paramètres de sécurité du "
+                                                   f"cabinet : {', '.join(security)}.")
         s.commit()
     log.info("firm settings saved by=%s firm=%s changed=%s", user.id, user.firm_id, changed)
     return Outcome.done()
+
+
+def set_two_factor_policy(user: User, require_staff: bool, require_clients: bool,
+                          token: str | None = None) -> Outcome[None]:
+    """/admin/parametres › Double authentification: whether the firm requires a second
+    factor of its staff and/or its clients (administrators only: NotAdmin). A change
+    needs the step-up of the session `token` and e-mails every administrator."""
+    with firm_scope(user, admin=True) as (s, staff):
+        rule = policy_for_firm(s, staff.firm_id)
+        before = (bool(rule.require_staff), bool(rule.require_clients))
+        if before == (bool(require_staff), bool(require_clients)):
+            return Outcome.done(message="Aucune modification.")
+        if (refused := security_changes.refusal(s, token, staff)) is not None:
+            return Outcome.refused(refused)
+        rule.require_staff, rule.require_clients = bool(require_staff), bool(require_clients)
+        s.add(rule)
+        said = (f"double authentification exigée : collaborateurs={'oui' if rule.require_staff else 'non'}, "
+                f"clients={'oui' if rule.require_clients else 'non'}")
+        audit.record(s, staff, "parametres_modifies", said)
+        security_changes.tell_admins(s, staff, f"{full_name(staff)} a modifié la règle du cabinet : {said}.")
+        s.commit()
+    forget_rules()  # committed: this worker's next event already follows the new rule
+    return Outcome.done(message="La règle de double authentification est enregistrée.")
 
 
 def stripe_secret_key(firm_id: int) -> str | None:
     """The decrypted secret key, for server-side Stripe calls only."""
     with session_scope() as s:
         firm = s.get(Firm, firm_id)
-        return security.decrypt_secret(firm.stripe_secret_key_enc) if firm and firm.stripe_secret_key_enc else None
+        return security_crypto.decrypt_secret(firm.stripe_secret_key_enc) if firm and firm.stripe_secret_key_enc else None
 
 
 def stripe_webhook_secret(firm_id: int) -> str | None:
     with session_scope() as s:
         firm = s.get(Firm, firm_id)
-        return security.decrypt_secret(firm.stripe_webhook_secret_enc) if firm and firm.stripe_webhook_secret_enc \
+        return security_crypto.decrypt_secret(firm.stripe_webhook_secret_enc) if firm and firm.stripe_webhook_secret_enc \
             else None
 
 

@@ -32,6 +32,7 @@ from espace.models import Account, Firm, OneTimeToken, Role, User, utcnow
 from espace.services import AccessDenied, audit
 from espace.services.access import FirmScope, firm_of, firm_scope, require_admin, staff_in_firm
 from espace.services.accounts import auth, identities
+from espace.services.firm import security_changes
 from espace.services.firm.clients import NEVER, display_name
 from espace.services.firm.invitations import INVITE_DAYS
 from espace.services.firm.membership import open_membership
@@ -152,14 +153,17 @@ def _queue_invitation(s: Session, actor: User, firm: Firm, target: User) -> None
     )
 
 
-def invite_colleague(user: User, form: object) -> Outcome[int]:
+def invite_colleague(user: User, form: object, token: str | None = None) -> Outcome[int]:
     """Create a colleague's account (no password yet) with the chosen role and queue
-    the invitation e-mail (one-time link, 7 days) in the same transaction."""
+    the invitation e-mail (one-time link, 7 days) in the same transaction. Needs the
+    step-up of the session `token` (security_changes); every administrator is told."""
     with _team_scope(user) as (s, admin):
         values, errors = read_form(ColleagueForm, form)
         role = parse_role(values.role) if values is not None else None
         if values is None or role is None:  # no role: said in errors
             return Outcome.refused(errors)
+        if (refused := security_changes.refusal(s, token, admin)) is not None:
+            return Outcome.refused(refused)
         firm = firm_of(s, admin)
         try:
             # Linked to the person's account when the address already has one, anywhere:
@@ -174,6 +178,8 @@ def invite_colleague(user: User, form: object) -> Outcome[int]:
         _queue_invitation(s, admin, firm, target)
         audit.record(s, admin, "collegue_invite", f"{target.email} ({ROLE_LABELS[role]})",
                      subject_user_id=target.id)
+        security_changes.tell_admins(s, admin, f"{full_name(admin)} a invité {full_name(target)} ({target.email}) "
+                                               f"à rejoindre l'espace du cabinet comme « {ROLE_LABELS[role]} ».")
         s.commit()
         log.info("colleague invited by=%s firm=%s user=%s role=%s", admin.id, admin.firm_id, target.id, role.value)
         return Outcome.done(saved_id(target.id), f"Invitation envoyée à {values.email}.")
@@ -194,8 +200,9 @@ def resend_invitation(user: User, user_id: object) -> Outcome[int]:
 
 
 # --------------------------------------------------------------------------- role, access
-def change_role(user: User, user_id: object, role: object) -> Outcome[int]:
-    """Give a colleague another firm role; effective at their next action."""
+def change_role(user: User, user_id: object, role: object, token: str | None = None) -> Outcome[int]:
+    """Give a colleague another firm role; effective at their next action. Needs the
+    step-up of the session `token`; the colleague and every administrator are told."""
     new_role = parse_role(role)
     with _team_scope(user) as (s, admin):
         target = staff_in_firm(s, admin, user_id)
@@ -205,11 +212,18 @@ def change_role(user: User, user_id: object, role: object) -> Outcome[int]:
             return Outcome.done(saved_id(target.id), "Aucune modification.")
         if new_role != Role.admin and _leaves_no_admin(s, target):
             return Outcome.refused(LAST_ADMIN, saved_id(target.id))
+        if (refused := security_changes.refusal(s, token, admin)) is not None:
+            return Outcome.refused(refused, saved_id(target.id))
         old = target.role
         target.role = new_role
         s.add(target)
-        audit.record(s, admin, "collegue_role_modifie",
-                     f"{target.email} : {ROLE_LABELS[old]} → {ROLE_LABELS[new_role]}", subject_user_id=target.id)
+        said = f"{ROLE_LABELS[old]} → {ROLE_LABELS[new_role]}"
+        audit.record(s, admin, "collegue_role_modifie", f"{target.email} : {said}", subject_user_id=target.id)
+        firm_name = firm_of(s, admin).name
+        security_changes.tell_colleague(s, admin, target, f"Votre rôle dans l'espace du {firm_name} a été modifié "
+                                                          f"par {full_name(admin)} : {said}.")
+        security_changes.tell_admins(s, admin, f"{full_name(admin)} a modifié le rôle de {full_name(target)} : "
+                                               f"{said}.", told=target.id)
         s.commit()
         log.info("colleague role changed by=%s user=%s %s->%s", admin.id, target.id, old.value, new_role.value)
         return Outcome.done(saved_id(target.id),
@@ -236,13 +250,19 @@ def deactivate_colleague(user: User, user_id: object) -> Outcome[int]:
                             f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.")
 
 
-def reactivate_colleague(user: User, user_id: object) -> Outcome[int]:
+def reactivate_colleague(user: User, user_id: object, token: str | None = None) -> Outcome[int]:
+    """Open a deactivated colleague's access again. Needs the step-up of the session
+    `token`; every administrator is told."""
     with _team_scope(user) as (s, admin):
         target = staff_in_firm(s, admin, user_id)
         if target.active:
             return Outcome.done(saved_id(target.id), "Ce compte est déjà actif.")
+        if (refused := security_changes.refusal(s, token, admin)) is not None:
+            return Outcome.refused(refused, saved_id(target.id))
         target.active = True
         s.add(target)
         audit.record(s, admin, "collegue_reactive", target.email, subject_user_id=target.id)
+        security_changes.tell_admins(s, admin, f"{full_name(admin)} a réactivé l'accès de {full_name(target)} "
+                                               f"({ROLE_LABELS.get(target.role, '')}).")
         s.commit()
         return Outcome.done(saved_id(target.id), f"L'accès de {display_name(target)} est réactivé.")

@@ -84,3 +84,20 @@ def send_security_notice(user: User, what: str, end_link: str, s: Session | None
          "reset_link": f"{settings.public_url}/mot-de-passe-oublie"},
         firm_id=user.firm_id,
     )
+
+
+def send_firm_security_notice(s: Session, to: str, name: str, what: str, advice: str, *, firm_id: int | None,
+                              firm_name: str, end_link: str = "") -> None:
+    """Queue the notice of a security change made on the firm's side (services/firm/
+    security_changes.py): what changed and by whom, what to do if it is unexpected, and,
+    for the person whose own access changed, the one-time link that ends all their
+    sessions. In the caller's transaction (both or neither)."""
+    _queue(
+        s,
+        to,
+        f"Sécurité de votre espace : un changement fait par {firm_name}",
+        "firm_security_notice",
+        {"name": name, "what": what, "advice": advice, "end_link": end_link, "firm_name": firm_name},
+        firm_id=firm_id,
+        sender_name=firm_name,
+    )

@@ -10,7 +10,9 @@ from sqlmodel import select
 from espace.db import get_engine, session_scope
 from espace.models import AuthSession, User
 from espace.services import crypto as security
-from espace.services.accounts import auth, factors, recent_reads, sessions, two_factor
+from espace.services.accounts import auth, factors, recent_reads, sessions
+from espace.services.firm import settings as firm_settings
+from tests.services.accounts.step_up_helpers import session_for
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
 LAWYER = ("fabien.delmas@example.com", "Delmas-Demo-2024")
@@ -68,10 +70,10 @@ def test_the_firm_switching_enrolment_on_sends_the_next_event_to_enrolment(demo)
     lawyer, client = _user(LAWYER[0]), _user(CLIENT[0])
     assert not factors.enrolment_required(client)  # the rule is now kept by this process
     assert auth.home_path_for(client) != auth.ENROL_SECOND_FACTOR
-    two_factor.set_policy(lawyer, False, True)
+    firm_settings.set_two_factor_policy(lawyer, False, True, token=session_for(lawyer))
     assert factors.enrolment_required(client)
     assert auth.home_path_for(client) == auth.ENROL_SECOND_FACTOR
-    two_factor.set_policy(lawyer, False, False)
+    firm_settings.set_two_factor_policy(lawyer, False, False, token=session_for(lawyer))
     assert not factors.enrolment_required(client)
 
 

@@ -241,8 +241,11 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
 def test_lawyer_edit_with_another_firms_address_is_answered_the_same(demo):
     marc_values = firm_clients.get_client(delmas(), demo["other_client_id"]).values
     luce_values = firm_clients.get_client(delmas(), demo["client_id"]).values
-    taken = firm_clients.update_client(delmas(), demo["other_client_id"], {**marc_values, "email": LEROY_EMAIL})
-    free = firm_clients.update_client(delmas(), demo["client_id"], {**luce_values, "email": "libre@example.com"})
+    token = session_for(delmas())  # a new address needs the lawyer's step-up
+    taken = firm_clients.update_client(delmas(), demo["other_client_id"], {**marc_values, "email": LEROY_EMAIL},
+                                       token=token)
+    free = firm_clients.update_client(delmas(), demo["client_id"], {**luce_values, "email": "libre@example.com"},
+                                      token=token)
     assert (taken.ok, taken.message, taken.errors) == (free.ok, free.message, free.errors) == (
         True, "Les coordonnées du client ont été enregistrées.", {})
     assert auth.login(LEROY_EMAIL, "Leroy-Demo-2024").ok  # Claire's account untouched

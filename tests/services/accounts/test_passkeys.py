@@ -17,6 +17,7 @@ from webauthn.helpers import bytes_to_base64url as b64
 from espace.db import session_scope
 from espace.models import LoginFailure, Passkey, User
 from espace.services.accounts import auth, passkeys, two_factor
+from espace.services.firm import settings as firm_settings
 from tests.services.accounts.step_up_helpers import session_for
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
@@ -164,9 +165,9 @@ def test_removal_is_scoped_to_the_owner_and_respects_the_policy(demo):
     assert not passkeys.remove(marc, key_id, session_for(marc)).ok
     assert not passkeys.remove(luce, "99999999999999999999999", token).ok
     lawyer = _user("fabien.delmas@example.com")
-    two_factor.set_policy(lawyer, False, True)
+    firm_settings.set_two_factor_policy(lawyer, False, True, token=session_for(lawyer))
     refused = passkeys.remove(luce, key_id, token)
     assert not refused.ok and refused.error == two_factor.LAST_FACTOR_REQUIRED
-    two_factor.set_policy(lawyer, False, False)
+    firm_settings.set_two_factor_policy(lawyer, False, False, token=session_for(lawyer))
     assert passkeys.remove(luce, key_id, token).ok
     assert two_factor.overview(two_factor.account_of(luce)).passkeys == []

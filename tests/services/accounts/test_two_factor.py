@@ -12,6 +12,7 @@ from espace.db import session_scope
 from espace.models import AuthSession, LoginFailure, PendingLogin, RecoveryCode, Role, TotpFactor, User
 from espace.services import crypto as security
 from espace.services.accounts import auth, step_up, two_factor
+from espace.services.firm import settings as firm_settings
 from tests.services.accounts.step_up_helpers import session_for
 
 CLIENT = ("academy@secib.fr", "a12RJ3d11P")
@@ -198,10 +199,10 @@ def test_changing_the_phone_needs_a_step_up(demo):
 def test_firm_policy_requires_enrolment_by_role(demo):
     lawyer, client = _user(LAWYER[0]), _user()
     assert not two_factor.enrolment_required(lawyer) and not two_factor.enrolment_required(client)
-    two_factor.set_policy(lawyer, True, False)
+    firm_settings.set_two_factor_policy(lawyer, True, False, token=session_for(lawyer))
     assert two_factor.get_policy(lawyer) == {"require_staff": True, "require_clients": False}
     assert two_factor.enrolment_required(lawyer) and not two_factor.enrolment_required(client)
-    two_factor.set_policy(lawyer, False, True)
+    firm_settings.set_two_factor_policy(lawyer, False, True, token=session_for(lawyer))
     assert not two_factor.enrolment_required(lawyer) and two_factor.enrolment_required(client)
     # Another firm's policy is its own.
     with session_scope() as s:
@@ -220,7 +221,7 @@ def test_a_client_cannot_set_the_firm_policy(demo):
     from espace.services import AccessDenied
 
     with pytest.raises(AccessDenied):
-        two_factor.set_policy(_user(), True, True)
+        firm_settings.set_two_factor_policy(_user(), True, True, token=session_for(_user()))
     with pytest.raises(AccessDenied):
         two_factor.get_policy(_user())
 
@@ -243,7 +244,7 @@ def test_second_factors_belong_to_the_account_across_firms(demo):
     assert len(sophie) == 2 and sophie[0].account_id == sophie[1].account_id
     first, second = sophie
     leroy = _user("claire.leroy@example.com")
-    two_factor.set_policy(leroy, False, True)  # the other firm requires it of its clients
+    firm_settings.set_two_factor_policy(leroy, False, True, token=session_for(leroy))  # the other firm requires it of its clients
     membership_there = first if first.firm_id == leroy.firm_id else second
     membership_here = second if membership_there is first else first
     assert two_factor.enrolment_required(membership_there) and not two_factor.enrolment_required(membership_here)

@@ -18,6 +18,7 @@ from espace.services.accounts import auth
 from espace.services.firm import clients as firm_clients
 from espace.services.mail import mailer
 from tests.admin_helpers import account_by_email, claire, paul_client_id, queued, session_token, user, user_by_email
+from tests.services.accounts.step_up_helpers import session_for
 
 NEW = {
     "nom": "DURAND", "prenom": "Paul", "email": "Paul.Durand@Example.com", "adresse": "3 rue de la Loge",
@@ -324,7 +325,8 @@ def test_correcting_the_email_kills_the_links_sent_to_the_old_address(demo):
     [(_row, ctx)] = queued("paul.durand@exmaple.com")
     token = _token_from(ctx["link"])
     current = firm_clients.get_client(lawyer(demo), result.value).values
-    fixed = firm_clients.update_client(lawyer(demo), result.value, {**current, "email": "paul.durand@example.com"})
+    fixed = firm_clients.update_client(lawyer(demo), result.value, {**current, "email": "paul.durand@example.com"},
+                                       token=session_for(lawyer(demo)))
     assert fixed.ok, fixed.errors
     assert not auth.reset_link_is_valid(token, "invite")
     assert not auth.reset_password(token, "Vole-Mot2passe!", "Vole-Mot2passe!", "invite").ok

@@ -13,6 +13,7 @@ from espace.models import Account, Client, User
 from espace.services.firm import clients as firm_clients
 from espace.services.firm import team
 from tests.admin_helpers import user
+from tests.services.accounts.step_up_helpers import session_for
 
 CLIENT = {"nom": "DURAND", "prenom": "Paul", "adresse": "3 rue de la Loge", "code_postal": "34 000",
           "ville": "MONTPELLIER", "tel": "04 67 00 00 00", "mobile": "06 12 34 56 78"}
@@ -86,7 +87,7 @@ def test_a_client_made_by_the_command_line_is_the_rows_admin_makes(demo, capsys)
 def test_a_colleague_made_by_the_command_line_is_the_rows_admin_makes(demo, capsys):
     lawyer = user(demo["lawyer_id"])
     colleague = {"nom": "DURAND", "prenom": "Léa", "role": "staff"}
-    assert team.invite_colleague(lawyer, {**colleague, "email": "lea.admin@example.com"}).ok
+    assert team.invite_colleague(lawyer, {**colleague, "email": "lea.admin@example.com"}, token=session_for(lawyer)).ok
     assert main(cli_args("create-lawyer", lawyer.firm_id, "Lea.Cli@Example.com", colleague)) == 0
     by_admin, by_cli = rows("lea.admin@example.com"), rows("lea.cli@example.com")
     assert set(by_admin) == set(by_cli) == {"user", "account"}

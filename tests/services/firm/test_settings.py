@@ -35,6 +35,7 @@ from espace.services import crypto as security
 from espace.services.firm import settings as firm_settings
 from espace.web.firm.settings.state import SettingsState
 from tests.admin_helpers import claire, session_token, user
+from tests.services.accounts.step_up_helpers import session_for
 
 SECRET = "sk_test_51AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 WEBHOOK = "whsec_AbCdEfGhIjKlMnOpQrStUvWxYz012345"
@@ -75,7 +76,7 @@ def test_clients_are_refused(demo):
 
 def test_another_firm_changes_only_its_own_settings(demo):
     result = firm_settings.update(claire(), {"name": "Cabinet LEROY & Associés", "firm_id": demo["firm_id"],
-                                             "id": demo["firm_id"]})
+                                             "id": demo["firm_id"]}, token=session_for(claire()))
     ok, errors = result.ok, result.errors
     assert ok, errors
     assert firm(demo["other_firm_id"]).name == "Cabinet LEROY & Associés"
@@ -111,7 +112,8 @@ def test_validation(demo):
 def test_secrets_are_encrypted_and_never_handed_out(demo):
     result = firm_settings.update(lawyer(demo), form(payments_enabled="on", publishable_key=PUBLISHABLE,
                                                      secret_key=SECRET, webhook_secret=WEBHOOK,
-                                                     invite_with_temporary_password="on"))
+                                                     invite_with_temporary_password="on"),
+                                  token=session_for(lawyer(demo)))
     ok, errors = result.ok, result.errors
     assert ok, errors
     stored = firm(demo["firm_id"])
@@ -133,7 +135,8 @@ def test_secrets_are_encrypted_and_never_handed_out(demo):
     assert SECRET not in repr(shown) and WEBHOOK not in repr(shown) and stored.stripe_secret_key_enc not in repr(shown)
     # An empty secret field keeps the saved key.
     result = firm_settings.update(lawyer(demo), form(payments_enabled="on", publishable_key=PUBLISHABLE,
-                                                     secret_key="", webhook_secret=""))
+                                                     secret_key="", webhook_secret=""),
+                                  token=session_for(lawyer(demo)))
     ok = result.ok
     assert ok and firm_settings.stripe_secret_key(demo["firm_id"]) == SECRET
     assert firm_settings.stripe_webhook_secret(demo["firm_id"]) == WEBHOOK

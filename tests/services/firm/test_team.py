@@ -29,6 +29,7 @@ from espace.services.firm import settings as firm_settings
 from espace.services.firm import team
 from tests.admin_helpers import account_by_email, claire, queued, session_token, user, user_by_email
 from tests.migrations import alembic_config
+from tests.services.accounts.step_up_helpers import session_for
 from tests.services.firm.test_settings import PUBLISHABLE, SECRET, form, png
 from tests.test_cli import cli  # noqa: F401  (fixture)
 
@@ -57,7 +58,8 @@ def audit_actions(firm_id: int) -> list[tuple[str, str]]:
 
 
 def invite(actor: User, email: str, role: str = "lawyer", nom: str = "DURAND", prenom: str = "Léa"):
-    return team.invite_colleague(actor, {"nom": nom, "prenom": prenom, "email": email, "role": role})
+    return team.invite_colleague(actor, {"nom": nom, "prenom": prenom, "email": email, "role": role},
+                                 token=session_for(actor) if actor else None)
 
 
 # --------------------------------------------------------------------------- settings
@@ -110,10 +112,10 @@ def test_non_administrators_cannot_invite_change_roles_or_deactivate(demo):
     for role in (Role.lawyer, Role.staff):
         someone = set_role(demo["staff_id"], role)
         for call in (lambda who: invite(who, "pirate@example.com", "admin"),
-                     lambda who: team.change_role(who, who.id, "admin"),
-                     lambda who: team.change_role(who, demo["lawyer_id"], "staff"),
+                     lambda who: team.change_role(who, who.id, "admin", token=session_for(who)),
+                     lambda who: team.change_role(who, demo["lawyer_id"], "staff", token=session_for(who)),
                      lambda who: team.deactivate_colleague(who, demo["lawyer_id"]),
-                     lambda who: team.reactivate_colleague(who, demo["lawyer_id"]),
+                     lambda who: team.reactivate_colleague(who, demo["lawyer_id"], token=session_for(who)),
                      lambda who: team.resend_invitation(who, demo["lawyer_id"])):
             with pytest.raises(NotAdmin):
                 call(someone)
@@ -181,20 +183,20 @@ def test_an_address_of_another_firm_gets_the_same_answer_as_a_fresh_one(demo):
 def test_role_change_takes_effect_at_the_next_action(demo):
     token = session_token(JULIE_EMAIL, JULIE_PASSWORD)
     assert auth.current_user(token).role == Role.staff
-    result = team.change_role(admin(demo), demo["staff_id"], "admin")
+    result = team.change_role(admin(demo), demo["staff_id"], "admin", token=session_for(admin(demo)))
     assert result.ok and "« Administrateur du cabinet »" in result.message
     promoted = auth.current_user(token)
     assert promoted.role == Role.admin
     assert firm_settings.update(promoted, form(name="Cabinet DELMAS (Julie)")).ok
-    assert team.change_role(admin(demo), demo["staff_id"], "lawyer").ok
+    assert team.change_role(admin(demo), demo["staff_id"], "lawyer", token=session_for(admin(demo))).ok
     demoted = auth.current_user(token)
     with pytest.raises(NotAdmin):
         firm_settings.update(demoted, form(name="Encore Julie"))
     # An unknown role, a client's id, another firm's colleague: nothing changes.
-    assert not team.change_role(admin(demo), demo["staff_id"], "client").ok
+    assert not team.change_role(admin(demo), demo["staff_id"], "client", token=session_for(admin(demo))).ok
     for target in (demo["client_user_id"], claire().id, 10**30, "1; DROP TABLE user", [1], None):
         with pytest.raises(AccessDenied):
-            team.change_role(admin(demo), target, "staff")
+            team.change_role(admin(demo), target, "staff", token=session_for(admin(demo)))
     assert claire().role == Role.admin and user(demo["client_user_id"]).role == Role.client
     trail = audit_actions(demo["firm_id"])
     assert ("collegue_role_modifie", f"{JULIE_EMAIL} : Collaborateur → Administrateur du cabinet") in trail
@@ -211,7 +213,7 @@ def test_deactivation_closes_the_colleague_sessions_at_once_and_reactivation(dem
         assert all(r.revoked_at for r in s.exec(select(AuthSession).where(AuthSession.user_id == demo["staff_id"])))
     assert not auth.login(JULIE_EMAIL, JULIE_PASSWORD).ok
     assert [r.status for r in team.list_team(admin(demo)).rows if r.email == JULIE_EMAIL] == ["Désactivé"]
-    assert team.reactivate_colleague(admin(demo), demo["staff_id"]).ok
+    assert team.reactivate_colleague(admin(demo), demo["staff_id"], token=session_for(admin(demo))).ok
     assert auth.login(JULIE_EMAIL, JULIE_PASSWORD).ok
     assert auth.current_user(token) is None  # closed sessions stay closed
     actions = [a for a, _ in audit_actions(demo["firm_id"])]
@@ -225,38 +227,38 @@ def test_deactivating_a_pending_colleague_spends_the_invitation(demo):
     assert team.deactivate_colleague(admin(demo), pending.id).ok
     assert not auth.reset_link_is_valid(context["link"].split("jeton=")[1], "invite")
     assert not team.resend_invitation(admin(demo), pending.id).ok  # deactivated: reactivate first
-    assert team.reactivate_colleague(admin(demo), pending.id).ok
+    assert team.reactivate_colleague(admin(demo), pending.id, token=session_for(admin(demo))).ok
     assert team.resend_invitation(admin(demo), pending.id).ok
     assert auth.reset_link_is_valid(queued("attente@example.com")[-1][1]["link"].split("jeton=")[1], "invite")
 
 
 def test_the_last_administrator_cannot_demote_or_deactivate_themselves(demo):
     me = admin(demo)
-    for call in (lambda: team.change_role(me, me.id, "lawyer"), lambda: team.change_role(me, me.id, "staff"),
+    for call in (lambda: team.change_role(me, me.id, "lawyer", token=session_for(me)), lambda: team.change_role(me, me.id, "staff", token=session_for(me)),
                  lambda: team.deactivate_colleague(me, me.id)):
         result = call()
         assert not result.ok and result.errors == {"form": team.LAST_ADMIN}
         assert "au moins un administrateur actif" in result.errors["form"]
     assert user(me.id).role == Role.admin and user(me.id).active
     # With a second administrator, the first may step down; the second is then the last one.
-    assert team.change_role(me, demo["staff_id"], "admin").ok
-    assert team.change_role(me, me.id, "lawyer").ok
+    assert team.change_role(me, demo["staff_id"], "admin", token=session_for(me)).ok
+    assert team.change_role(me, me.id, "lawyer", token=session_for(me)).ok
     with pytest.raises(NotAdmin):
-        team.change_role(user(me.id), me.id, "admin")  # no longer an administrator
+        team.change_role(user(me.id), me.id, "admin", token=session_for(user(me.id)))  # no longer an administrator
     second = julie(demo)
     assert team.deactivate_colleague(second, second.id).errors == {"form": team.LAST_ADMIN}
     # An inactive administrator does not count.
-    assert team.change_role(second, me.id, "admin").ok
+    assert team.change_role(second, me.id, "admin", token=session_for(second)).ok
     assert team.deactivate_colleague(second, me.id).ok
-    assert team.change_role(second, second.id, "staff").errors == {"form": team.LAST_ADMIN}
+    assert team.change_role(second, second.id, "staff", token=session_for(second)).errors == {"form": team.LAST_ADMIN}
 
 
 def test_a_deactivated_administrator_can_do_nothing(demo):
-    assert team.change_role(admin(demo), demo["staff_id"], "admin").ok
+    assert team.change_role(admin(demo), demo["staff_id"], "admin", token=session_for(admin(demo))).ok
     stale = julie(demo)  # the object a page would still hold
     assert team.deactivate_colleague(admin(demo), demo["staff_id"]).ok
     with pytest.raises(AccessDenied):
-        team.change_role(stale, demo["lawyer_id"], "staff")
+        team.change_role(stale, demo["lawyer_id"], "staff", token=session_for(stale))
     assert user(demo["lawyer_id"]).role == Role.admin
 
 

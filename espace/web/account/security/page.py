@@ -5,9 +5,9 @@ import reflex as rx
 from espace.services.accounts.passkeys import PasskeyRow
 from espace.web.account.security.state import ENROL_PATH
 from espace.web.account.security.state import SecurityState as S
-from espace.web.account.security.step_up_dialog import step_up_dialog
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import client_page, firm_page
+from espace.web.components.step_up_dialog import step_up_dialog
 
 HINT = {"size": "2", "color": "var(--gray-11)"}
 
@@ -175,7 +175,7 @@ def security_panel(allow_disable: bool = True) -> rx.Component:
         _codes(),
         rx.card(_totp_section(allow_disable), width="100%"),
         rx.card(_passkeys_section(), width="100%"),
-        step_up_dialog(),
+        step_up_dialog(S),
         spacing="4",
         width="100%",
     )

@@ -25,13 +25,14 @@ from espace.services.accounts.passkeys import PasskeyRow
 from espace.web.access import account_event
 from espace.web.page import LoadedPage
 from espace.web.session import SessionState
+from espace.web.step_up import StepUpMixin
 
 log = logging.getLogger(__name__)
 
 ENROL_PATH = "/double-authentification"
 
 
-class SecurityState(LoadedPage, SessionState):
+class SecurityState(StepUpMixin, LoadedPage, SessionState):
     totp_enabled: bool = False
     recovery_left: int = 0
     keys: list[PasskeyRow] = []
@@ -44,14 +45,6 @@ class SecurityState(LoadedPage, SessionState):
     form_key: int = 0
     required: bool = False
     passkeys_to_confirm: bool = False
-    # « Confirmez votre identité » (step-up): open, the action waiting for it, what it asks.
-    step_up_open: bool = False
-    step_up_error: str = ""
-    step_up_key: int = 0
-    asks_code: bool = False
-    asks_passkey: bool = False
-    _step_up_action: str = ""
-    _step_up_arg: str = ""
 
     # The handlers acting on the account are @account_event (web/access.py): the
     # session's member, also while the firm still requires an enrolment (this page is
@@ -65,42 +58,31 @@ class SecurityState(LoadedPage, SessionState):
         self.required = enrolment_required(user)
         self.passkeys_to_confirm = data.passkeys_to_confirm and bool(data.passkeys)
 
-    # --- Step-up ------------------------------------------------------------------------
+    # --- Step-up (web/step_up.py) --------------------------------------------------------
 
     def _needs_step_up(self, user: User, action: str, arg: str = "") -> bool:
         """True (and « Confirmez votre identité » opens) when this session has no fresh
         step-up; the action runs once it is given."""
         if step_up.confirmed(self._token(), user):
             return False
-        self._ask(user, action, arg)
+        self._ask(user, action, {"id": arg})
         return True
-
-    def _ask(self, user: User, action: str, arg: str = "") -> None:
-        factors = step_up_proof.asks(user)
-        self.asks_code = factors.totp or factors.passkey  # a recovery code works for either
-        self.asks_passkey = factors.passkey
-        self._step_up_action, self._step_up_arg = action, arg
-        self.step_up_error = ""
-        self.step_up_open = True
-        self.step_up_key += 1
 
     def _refused(self, user: User, error: str, action: str, arg: str = "") -> None:
         """A service's refusal; its step-up expired meanwhile: ask again."""
-        if error == step_up.NEEDED:
-            self._ask(user, action, arg)
-            return
-        self.error, self.message = error, ""
+        if not self._asked_for(user, error, action, {"id": arg}):
+            self.error, self.message = error, ""
 
-    def _resume(self, user: User):
-        action, arg = self._step_up_action, self._step_up_arg
-        self._step_up_action = self._step_up_arg = ""
-        self.step_up_open = False
+    def _proof_expected(self) -> bool:
+        return True  # the page's own « Confirmer mon identité », and the passkey flows of webauthn.js
+
+    def _after_step_up(self, user: User, action: str, data: dict[str, str]) -> None:
         self.error = ""
         self.message = step_up_proof.DONE
         runs = {"start_totp": self._start_totp, "disable_totp": self._disable_totp,
                 "regenerate_codes": self._regenerate_codes, "confirm_passkeys": self._confirm_passkeys}
         if action == "remove_passkey":
-            self._remove_passkey(user, arg)
+            self._remove_passkey(user, data.get("id", ""))
         elif action in runs:
             runs[action](user)
         elif action == "confirm_totp":
@@ -108,32 +90,6 @@ class SecurityState(LoadedPage, SessionState):
         elif action == "add_passkey":
             self.message = (f"Identité confirmée pour {step_up.STEP_UP_MINUTES} minutes. Cliquez de nouveau sur "
                             "« Ajouter une clé d'accès ».")
-
-    @account_event
-    async def confirm_identity(self, user: User, form: dict):
-        """« Confirmez votre identité » › Confirmer: the password and, when the person has
-        one, a code (argon2 in the hashing pool)."""
-        form = form if isinstance(form, dict) else {}
-        password, code = form.get("mot_de_passe_confirmation", ""), form.get("code_confirmation", "")
-        # Rate-limited per account and address, argon2 in the hashing pool (SessionState._checked).
-        result = await self._checked(f"compte:{account_of(user)}", "form", step_up_proof.confirm, self._token(),
-                                     user, password if isinstance(password, str) else "",
-                                     code if isinstance(code, str) else "", self._ip())
-        self.step_up_key += 1
-        if not result.ok:
-            self.step_up_error = result.error
-            if result.error == step_up_proof.CLOSED:
-                return self._leave()
-            return None
-        return self._resume(user)
-
-    @account_event
-    def passkey_confirmed(self, user: User):
-        """Clicked by assets/webauthn.js after /api/webauthn/confirmation said ok."""
-        if not step_up.confirmed(self._token(), user):
-            self.step_up_error = step_up.NEEDED
-            return
-        self._resume(user)
 
     @account_event
     def ask_identity(self, user: User):
@@ -146,12 +102,6 @@ class SecurityState(LoadedPage, SessionState):
         """Clicked by assets/webauthn.js when adding a passkey was refused for want of a step-up."""
         self._ask(user, "add_passkey")
 
-    @rx.event
-    def cancel_step_up(self):
-        self.step_up_open = False
-        self._step_up_action = self._step_up_arg = ""
-        self.step_up_error = ""
-
     @account_event
     def load(self, user: User):
         self.enrolling = False
@@ -160,8 +110,7 @@ class SecurityState(LoadedPage, SessionState):
         self.codes = []
         self.message = ""
         self.error = ""
-        self.step_up_open = False
-        self._step_up_action = self._step_up_arg = ""
+        self._forget_step_up()
         self._fill(user)
         self.loaded = True
 
@@ -173,8 +122,7 @@ class SecurityState(LoadedPage, SessionState):
     def _forget_rows(self) -> None:
         """Recovery codes and the authenticator's secret are shown once, and a step-up asked on
         the page is not carried to another: all gone when the page is left."""
-        self.step_up_open = False
-        self._step_up_action = self._step_up_arg = ""
+        self._forget_step_up()
         self.codes = []
         self.qr_svg = ""
         self.secret_text = ""
@@ -213,8 +161,7 @@ class SecurityState(LoadedPage, SessionState):
                                      code if isinstance(code, str) else "", self._token())
         if not result.ok:
             self.form_key += 1
-            if result.error == step_up.NEEDED:  # the 5 minutes passed while scanning: ask, then type again
-                self._ask(user, "confirm_totp")
+            if self._asked_for(user, result.error, "confirm_totp"):  # the 5 minutes passed while scanning
                 return
             self.error = result.error
             return

@@ -5,6 +5,7 @@ import reflex as rx
 from espace.web.components.firm_ui import client_fields, muted, pager, plain_list, row_item, status_badge
 from espace.web.components.forms import banner
 from espace.web.components.layout import Missing, firm_page
+from espace.web.components.step_up_dialog import FIRM, step_up_dialog
 from espace.web.firm.clients.state import ClientDetailState as S
 
 
@@ -89,6 +90,7 @@ def client_detail() -> list[rx.Component]:
                 key=S.form_key,
                 width="100%",
             ),
+            step_up_dialog(S, FIRM),
             width="100%",
         ),
         rx.el.section(

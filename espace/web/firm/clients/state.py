@@ -14,6 +14,7 @@ from espace.services.firm.clients import ClientPage, ClientRow, DossierLink
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffListState, StaffState
 from espace.web.page import LoadedPage
+from espace.web.step_up import StepUpMixin
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class ClientNewState(LoadedPage, StaffState):
             self.values = _form_values(form)  # a refused form keeps what was typed
 
 
-class ClientDetailState(LoadedPage, StaffState):
+class ClientDetailState(StepUpMixin, LoadedPage, StaffState):
     client_id: str = ""
     name: str = ""
     status: str = ""
@@ -166,12 +167,23 @@ class ClientDetailState(LoadedPage, StaffState):
 
     @staff_event
     def save(self, user: User, form: dict):
-        values = _form_values(form)
+        self._save(user, _form_values(form if isinstance(form, dict) else {}))
+
+    def _after_step_up(self, user: User, action: str, data: dict[str, str]) -> None:
+        if action == "save":
+            self._save(user, _form_values(data))
+
+    def _save(self, user: User, values: dict[str, str]) -> None:
+        """A new e-mail needs the session's step-up (the service says so): the dialog
+        opens, the form keeps what was typed, and the save runs once it is confirmed."""
         try:
-            result = firm_clients.update_client(user, self.client_id, values, self.events_page)
+            result = firm_clients.update_client(user, self.client_id, values, self.events_page, token=self._token())
         except AccessDenied:
             self.reset()
             self.not_found = True
+            return
+        if self._asked_for(user, result.error, "save", values):
+            self.values = values
             return
         self.errors = result.errors
         self.action_message = ""

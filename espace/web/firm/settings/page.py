@@ -4,6 +4,7 @@ import reflex as rx
 
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import firm_page
+from espace.web.components.step_up_dialog import FIRM, step_up_dialog
 from espace.web.firm.settings.state import SettingsState as S
 from espace.web.firm.settings.two_factor_state import TwoFactorPolicyState as P
 
@@ -121,6 +122,8 @@ def settings_page() -> list[rx.Component]:
         rx.divider(),
         rx.cond(S.can_edit, _logo()),
         rx.cond(S.can_edit, rx.fragment(rx.divider(), _two_factor_policy())),
+        step_up_dialog(S, FIRM),
+        step_up_dialog(P, FIRM),
     ]
 
 

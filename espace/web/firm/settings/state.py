@@ -1,5 +1,8 @@
 """State of /admin/parametres. The Stripe secret key and webhook secret never
-enter this state: only whether they are saved."""
+enter this state: only whether they are saved. A change of the security settings
+(services/firm/settings.SECURITY_FIELDS) needs the session's step-up: the service
+refuses, « Confirmez votre identité » opens (web/step_up.py), then « Enregistrer »
+sends the form again."""
 from __future__ import annotations
 
 import logging
@@ -9,10 +12,12 @@ import reflex as rx
 from espace.models import User
 from espace.services import AccessDenied
 from espace.services.access import NotAdmin
+from espace.services.accounts import step_up
 from espace.services.firm import settings as firm_settings
 from espace.web.access import staff_event
 from espace.web.firm.base import StaffState
 from espace.web.page import LoadedPage
+from espace.web.step_up import StepUpMixin
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +84,7 @@ LOGO_SCRIPT = r"""
 """
 
 
-class SettingsState(LoadedPage, StaffState):
+class SettingsState(StepUpMixin, LoadedPage, StaffState):
     name: str = ""
     sender_email: str = ""
     publishable_key: str = ""
@@ -120,13 +125,22 @@ class SettingsState(LoadedPage, StaffState):
         self.message = ""
         self.refusal = ""
         self.loaded = True
+        self._forget_step_up()
         return rx.call_script(LOGO_SCRIPT)
+
+    def _after_step_up(self, user: User, action: str, data: dict[str, str]) -> None:
+        """The secret keys are not kept waiting on the server: once the identity is
+        confirmed, the form (still as typed) is sent again by a click."""
+        if action == "save":
+            self.message = (f"Identité confirmée pour {step_up.STEP_UP_MINUTES} minutes. Cliquez de nouveau sur "
+                            "« Enregistrer ».")
 
     @staff_event
     def save(self, user: User, form: dict):
+        form = form if isinstance(form, dict) else {}
         values = {k: str(v)[:300] for k, v in form.items() if isinstance(v, (str, bool, int))}
         try:
-            result = firm_settings.update(user, values)
+            result = firm_settings.update(user, values, token=self._token())
         except NotAdmin as exc:
             log.warning("settings change refused: not an administrator user=%s", user.id)
             self._fill(user)
@@ -136,6 +150,9 @@ class SettingsState(LoadedPage, StaffState):
         except AccessDenied:
             self.reset()
             return self._refuse()
+        if self._asked_for(user, result.error, "save"):  # the form keeps what was typed
+            self.message, self.refusal = "", ""
+            return
         self.errors = result.errors
         if result.ok:
             self._fill(user)

@@ -7,6 +7,7 @@ from espace.web import styles
 from espace.web.components.firm_ui import muted, plain_list, row_item, status_badge
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import firm_page
+from espace.web.components.step_up_dialog import FIRM, step_up_dialog
 from espace.web.firm.team.state import TeamState as S
 
 LABEL_STYLE = {"display": "block", "font-weight": 500, "font-size": "14px", "margin_bottom": "4px"}
@@ -115,4 +116,5 @@ def team_page() -> list[rx.Component]:
         banner(S.error, "red"),
         plain_list(rx.foreach(S.rows, _row), label="Membres du cabinet"),
         rx.cond(S.can_manage, _invite()),
+        step_up_dialog(S, FIRM),
     ]

@@ -1,18 +1,24 @@
-"""« Confirmez votre identité »: the step-up dialog of Mon compte › Sécurité and
-/double-authentification (services/accounts/step_up.py). The password, then, when the
-person has a second factor, « Code de l'application ou code de secours » or a passkey
-(assets/webauthn.js, data-webauthn="step-up", which reads the password field and then
-clicks the hidden « Identité confirmée » button)."""
+"""« Confirmez votre identité »: the step-up dialog (services/accounts/step_up.py) of any
+state with web/step_up.StepUpMixin — Mon compte › Sécurité, /double-authentification and
+the firm's security changes on /admin. The password, then, when the person has a second
+factor, « Code de l'application ou code de secours » or a passkey (assets/webauthn.js,
+data-webauthn="step-up", which reads the password field and then clicks the hidden
+« Identité confirmée » button)."""
+from typing import Any
+
 import reflex as rx
 
-from espace.web.account.security.state import SecurityState as S
 from espace.web.components.forms import field
 
 HINT = {"size": "2", "color": "var(--gray-11)"}
 PASSWORD_FIELD = "mot_de_passe_confirmation"
 
 
-def _passkey_way() -> rx.Component:
+ACCOUNT = "Ce changement touche à la sécurité de votre compte."
+FIRM = "Ce changement touche à la sécurité du cabinet ou de ses clients."
+
+
+def _passkey_way(S: Any) -> rx.Component:
     return rx.cond(
         S.asks_passkey,
         rx.box(
@@ -28,12 +34,13 @@ def _passkey_way() -> rx.Component:
     )
 
 
-def step_up_dialog() -> rx.Component:
+def step_up_dialog(S: Any, why: str = ACCOUNT) -> rx.Component:
+    """The dialog of the state S (a StepUpMixin); `why` opens its description."""
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Confirmez votre identité"),
             rx.dialog.description(
-                "Ce changement touche à la sécurité de votre compte. Saisissez votre mot de passe"
+                why + " Saisissez votre mot de passe"
                 + rx.cond(S.asks_code, " et le code de votre application (ou un code de secours)", "")
                 + ". Vous ne serez plus sollicité pendant 5 minutes.",
                 size="2", margin_bottom="12px",
@@ -52,7 +59,7 @@ def step_up_dialog() -> rx.Component:
                                               on_click=S.cancel_step_up)),
                     spacing="2", wrap="wrap",
                 ),
-                _passkey_way(),
+                _passkey_way(S),
                 on_submit=S.confirm_identity,
                 key=S.step_up_key,
                 width="100%",
