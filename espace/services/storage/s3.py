@@ -10,13 +10,14 @@ import collections
 import concurrent.futures
 import contextlib
 import io
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from espace.config import settings
-from espace.services.storage.base import Chunks, Entry, Leftover, Missing, Sink, check_key
+from espace.services.storage.base import PROBE, Chunks, Entry, Leftover, Missing, Sink, check_key
 
 PART = 8 * 1024 * 1024  # bytes per uploaded part (S3's minimum is 5 MiB)
 # A multipart upload older than this is the leftover of a crashed process (no
@@ -50,6 +51,25 @@ def _s3_client() -> Any:
                               connect_timeout=10, read_timeout=60))
             _clients[key] = client
         return client
+
+
+def _probe_client(timeout: float) -> Any:
+    key = (settings.s3_endpoint_url, settings.s3_region, timeout)
+    with _clients_lock:
+        client = _probe_clients.get(key)
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = boto3.client(
+                "s3", endpoint_url=settings.s3_endpoint_url or None, region_name=settings.s3_region or None,
+                config=Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=2,
+                              connect_timeout=timeout, read_timeout=timeout))
+            _probe_clients[key] = client
+        return client
+
+
+_probe_clients: dict[tuple[str | None, str | None, float], Any] = {}
 
 
 def _code(exc: Exception) -> str:
@@ -219,6 +239,15 @@ class S3:
             if _not_found(exc):
                 raise Missing(key) from exc
             raise
+
+    def probe(self, timeout: float) -> None:
+        # One marker per machine under a key check_key refuses (never listed as a document),
+        # through a client that waits `timeout` and does not retry (the probe must answer).
+        client = _probe_client(timeout)
+        key = f"{self.prefix}.health/{socket.gethostname()}"
+        client.put_object(Bucket=self.bucket, Key=key, Body=PROBE)
+        if client.get_object(Bucket=self.bucket, Key=key)["Body"].read() != PROBE:
+            raise OSError("the health marker read back differs")
 
     def where(self) -> str:
         endpoint = f" ({settings.s3_endpoint_url})" if settings.s3_endpoint_url else ""
