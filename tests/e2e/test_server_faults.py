@@ -106,6 +106,13 @@ def test_redis_down_gives_a_french_answer_and_the_tab_goes_on(browser, redis_app
             audit.run(page, f"Redis {fault}")
             assert audit.blocking == []
 
+            # A page opened during the outage says so too.
+            other = context.new_page()
+            other.goto("/accueil")
+            expect(other.locator("[data-sonner-toast]").filter(has_text=UNAVAILABLE)).to_be_visible(
+                timeout=ANSWER_WITHIN_MS)
+            other.close()
+
             body = wait_health(page, srv.url, 503)
             assert body == {"status": "error", "down": ["redis"]}
             assert str(redis.port) not in json.dumps(body)
