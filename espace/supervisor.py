@@ -6,7 +6,7 @@ dies within 5.5 s of its own replacement it logs « Worker crash loop detected, 
 stops every worker, the healthy ones too: the portal refuses every connection until someone
 restarts it. It has no back-off and no failure count (`respawn_interval` only paces reloads
 and lifetime respawns). Here a dead worker is replaced after a delay that doubles with each
-failure in a row of the same slot (`Backoff`: 0 s, 0.5 s, 1 s, 2 s… capped at 30 s), a
+failure in a row of the same slot (`Backoff`: 0 s, 0.25 s, 0.5 s, 1 s… capped at 30 s), a
 worker that lived long enough resets its slot's count, and the other workers go on serving.
 The supervisor stops by itself only when no worker is left alive and every slot keeps failing
 (a deployment that cannot start: the service manager's restart, with its own limits, is the
@@ -22,8 +22,8 @@ from granian.server.mp import MPServer
 
 log = logging.getLogger("espace.supervisor")
 
-# First respawn at once (a single crash costs nothing), then 0.5 s, 1 s, 2 s … at most 30 s.
-FIRST_DELAY = 0.5
+# First respawn at once (a single crash costs nothing), then 0.25 s, 0.5 s, 1 s … at most 30 s.
+FIRST_DELAY = 0.25
 MAX_DELAY = 30.0
 # A worker alive this long has served: its slot's failure count starts again from zero.
 STABLE_AFTER = 60.0

@@ -24,8 +24,9 @@ from espace.services import storage
 
 log = logging.getLogger("espace.health")
 
-# Seconds each part gets to answer; the probe answers within about this.
-TIMEOUT = 1.0
+# Seconds each part gets to answer; the probe answers within about this (a second more than
+# a healthy part ever needs, also on a loaded machine: a slow answer is not an outage).
+TIMEOUT = 2.0
 # Seconds an answer is given again without asking the parts.
 CACHE_SECONDS = 1.0
 
@@ -113,7 +114,10 @@ async def down_parts() -> list[str]:
     if cached is not None:
         return cached
     futures = _start()
-    await asyncio.wait([asyncio.wrap_future(f) for f in futures.values()], timeout=TIMEOUT)
+    waits = [asyncio.wrap_future(f) for f in futures.values()]
+    for wait in waits:  # read by _verdict on the futures themselves, not through these
+        wait.add_done_callback(lambda w: w.cancelled() or w.exception())
+    await asyncio.wait(waits, timeout=TIMEOUT)
     return _remember(_verdict(futures))
 
 

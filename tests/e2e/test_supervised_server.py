@@ -1,6 +1,8 @@
 """The production server (`python -m espace serve --workers 2`) on PostgreSQL + a private
 Redis, driven by a browser: a worker killed with SIGKILL is replaced while the client goes
-on, and the app recovers from a Redis restart without being restarted itself."""
+on, a replacement killed again and again (a crash loop) is replaced with a back-off while
+the other worker serves, and the app recovers from a Redis restart without being restarted
+itself."""
 from __future__ import annotations
 
 import os

@@ -100,9 +100,23 @@ def test_a_flood_of_probes_asks_each_part_once_per_cache_period(http, monkeypatc
     def counted():
         return {name: (lambda n=name, f=check: (calls.append(n), f())[1]) for name, check in real().items()}
 
+    assert probe(http)[0] == 200  # the first check opens the connections
     monkeypatch.setattr(health, "_checks", counted)
     monkeypatch.setattr(health, "CACHE_SECONDS", 3600.0)  # the whole flood within one cache period
     health.forget()
     answers = {http.get("/api/health").status_code for _ in range(50)}
     assert answers == {200}
     assert sorted(calls) == ["database", "storage"]
+
+
+def test_the_object_store_is_probed_when_documents_are_in_a_bucket(http, s3_bucket, monkeypatch):
+    from espace.services.storage.s3 import _s3_client
+
+    assert probe(http) == (200, {"status": "ok"})
+    keys = [o["Key"] for o in _s3_client().list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
+    assert len(keys) == 1 and ".health/" in keys[0]  # one marker per machine, overwritten
+    assert probe(http) == (200, {"status": "ok"})
+    monkeypatch.setattr(settings, "s3_bucket", s3_bucket + "-absent")
+    status, body = probe(http)
+    assert (status, body) == (503, {"status": "error", "down": ["storage"]})
+    assert s3_bucket not in str(body)
