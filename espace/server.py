@@ -5,7 +5,8 @@ worker dies (killed, out of memory), Granian stops all of them and nothing resta
 portal. Here the frontend is built once per version of the code, the same way (`reflex export
 --frontend-only`: Reflex's compile and `react-router build`, espace/frontend.py's cache), then Granian serves
 the Reflex app — backend and compiled frontend on the same port, as `reflex run --env prod`
-does — with a supervisor that replaces a dead worker while the others keep serving.
+does — with a supervisor (espace/supervisor.py) that replaces a dead worker, backing off when
+it keeps dying, while the others keep serving.
 
 Several workers need Redis (`REFLEX_REDIS_URL`): a tab's state must be readable by
 whichever worker serves its next event."""
@@ -80,10 +81,11 @@ def serve(root: Path, web_dir: Path, workers: int, port: int) -> None:
 
     from granian.constants import Interfaces
     from granian.log import LogLevels
-    from granian.server import Server
     from reflex_base import constants
     from reflex_base.config import get_config
     from reflex_base.environment import environment
+
+    from espace.supervisor import SupervisedServer
 
     os.chdir(root)  # Reflex finds rxconfig.py from the working directory
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
@@ -104,16 +106,15 @@ def serve(root: Path, web_dir: Path, workers: int, port: int) -> None:
     gc.collect()
     gc.freeze()  # the workers' garbage collections leave the shared pages shared
 
-    Server(
+    SupervisedServer(
         target=f"{config.module}:{constants.CompileVars.APP}",
         factory=True,  # rx.App() is called in each worker and returns the ASGI app
         address=config.backend_host,
         port=port,
         interface=Interfaces.ASGI,
         workers=workers,
-        # A worker that dies is replaced; the others go on serving. (Granian gives up and
-        # stops when the same worker dies again within 5.5 s of its replacement: a crash loop.)
-        respawn_failed_workers=True,
+        # A worker that dies is replaced with a back-off, the others go on serving
+        # (espace/supervisor.py: Granian's own respawn gives up on a crash loop).
         workers_kill_timeout=WORKERS_KILL_TIMEOUT,
         log_level=LogLevels.info,
     ).serve()

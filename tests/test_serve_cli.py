@@ -99,3 +99,18 @@ def test_no_build_is_refused_when_no_frontend_was_built(tmp_path, monkeypatch):
     (tmp_path / "espace" / "page.py").write_text("TITLE = 'Mon accueil'\n")
     with pytest.raises(server.ServeError, match="sans --no-build"):
         server.check_built(tmp_path)
+
+
+def test_the_supervisor_backs_off_a_crash_loop_and_forgives_a_worker_that_served():
+    """espace/supervisor.py's schedule (the running supervisor: test_supervised_server.py's crash loop)."""
+    from espace.supervisor import GIVE_UP_STREAK, MAX_DELAY, Backoff
+
+    backoff = Backoff()
+    delays = [backoff.failed(0, lived=2.0) for _ in range(10)]
+    assert delays[:6] == [0.0, 0.25, 0.5, 1.0, 2.0, 4.0]
+    assert max(delays) == MAX_DELAY == delays[-1]
+    assert backoff.failed(1, lived=2.0) == 0.0  # the other slot has its own count
+    assert backoff.failed(0, lived=3600.0) == 0.0  # a worker that served an hour starts the count again
+    assert backoff.failed(0, lived=1.0) == 0.25
+    assert not Backoff(streaks={0: GIVE_UP_STREAK, 1: GIVE_UP_STREAK - 1}).hopeless(2)
+    assert Backoff(streaks={0: GIVE_UP_STREAK, 1: GIVE_UP_STREAK}).hopeless(2)

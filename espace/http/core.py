@@ -8,7 +8,6 @@ import logging
 import re
 from urllib.parse import quote
 
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
@@ -20,6 +19,7 @@ from espace.domain.roles import is_staff
 from espace.http import security as http_security
 from espace.models import Direction, User
 from espace.services import AccessDenied, audit, storage
+from espace.services import health as health_checks
 from espace.services.accounts import auth, client_address, login_guard
 from espace.services.accounts.auth import home_path_for
 from espace.services.accounts.cookies import (
@@ -249,13 +249,13 @@ def _content_disposition(kind: str, filename: str) -> str:
 
 
 async def health(request: Request) -> Response:
-    try:
-        with session_scope() as s:
-            s.connection().execute(text("SELECT 1"))
-    except Exception:
-        log.exception("health check failed")
-        return JSONResponse({"status": "error"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    """The readiness probe: 200 `{"status": "ok"}`, or 503 `{"status": "error", "down": [...]}`
+    naming the parts that do not answer ("database", "redis", "storage"; services/health.py)."""
+    down = await health_checks.down_parts()
+    headers = {"Cache-Control": "no-store"}
+    if down:
+        return JSONResponse({"status": "error", "down": down}, status_code=503, headers=headers)
+    return JSONResponse({"status": "ok"}, headers=headers)
 
 
 routes: list[Route] = [

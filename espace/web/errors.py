@@ -7,6 +7,7 @@ import logging
 import secrets
 
 import reflex as rx
+from redis.exceptions import RedisError
 
 from espace.db import connection_lost
 
@@ -16,6 +17,9 @@ ERROR_MESSAGE = "Une erreur est survenue (réf. {ref}). Réessayez ou contactez 
 # The database connection died during the handler (its transaction was rolled back by the server).
 DB_LOST_MESSAGE = ("La connexion à la base de données a été interrompue : votre dernière action n'a pas été "
                    "enregistrée. Réessayez dans un instant.")
+# Redis (the pages' state) does not answer: the event did not run (web/redis_bounds.py).
+UNAVAILABLE_MESSAGE = ("Service momentanément indisponible : votre dernière action n'a pas été prise en compte. "
+                       "Réessayez dans quelques instants.")
 INVALID_MESSAGE = "Requête invalide : les données envoyées ne sont pas acceptées. Rien n'a été modifié."
 
 
@@ -34,9 +38,22 @@ def backend_exception_handler(exception: Exception):
     if connection_lost(exception):
         log.warning("event handler lost its database connection ref=%s: %s", ref, exception)
         return french_toast(DB_LOST_MESSAGE, "erreur_base")
+    if _redis_down(exception):
+        log.warning("event failed, Redis does not answer ref=%s: %s: %s", ref, type(exception).__name__, exception)
+        return french_toast(UNAVAILABLE_MESSAGE, "service_indisponible")
     log.error("event handler failed ref=%s: %s: %s", ref, type(exception).__name__, exception,
               exc_info=(type(exception), exception, exception.__traceback__))
     return french_toast(ERROR_MESSAGE.format(ref=ref), "erreur_serveur")
+
+
+def _redis_down(exc: BaseException | None) -> bool:
+    """Whether `exc` (or an exception it comes from) is Redis not answering."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, RedisError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def frontend_exception_handler(exception: Exception) -> None:

@@ -96,7 +96,12 @@ async def _loop(rx_app: Any) -> None:
 @contextlib.asynccontextmanager
 async def watch(app: Any) -> AsyncIterator[None]:
     """Lifespan task of the app (with Redis only: see espace/espace.py); Reflex passes
-    the rx.App as `app`."""
+    the rx.App as `app`. First the clients' deadlines (web/redis_bounds.py), then the watch."""
+    from espace.config import settings
+    from espace.web import redis_bounds
+
+    if settings.redis_url:
+        redis_bounds.bound(app, settings.redis_url)
     task = asyncio.create_task(_loop(app), name="redis-watch")
     try:
         yield

@@ -61,7 +61,7 @@ WIDTHS = ["mobile"] if os.environ["ESPACE_E2E_PATH"] == "embedded" else list(VIE
 # test processes (pytest-xdist) end together instead of one waiting for the other's last file.
 LONGEST_FIRST = ["test_accessibility.py", "test_faults.py", "test_share_notice_email.py", "test_login_lockout.py",
                  "test_two_factor.py", "test_firm_scenario.py", "test_shared_storage.py", "test_payment.py",
-                 "test_supervised_server.py", "test_xss.py", "test_bad_input.py", "test_admin_sharing.py",
+                 "test_supervised_server.py", "test_server_faults.py", "test_xss.py", "test_bad_input.py", "test_admin_sharing.py",
                  "test_team_and_sessions.py", "test_upload_crash.py"]
 
 

@@ -1,6 +1,8 @@
 """The production server (`python -m espace serve --workers 2`) on PostgreSQL + a private
 Redis, driven by a browser: a worker killed with SIGKILL is replaced while the client goes
-on, and the app recovers from a Redis restart without being restarted itself."""
+on, a replacement killed again and again (a crash loop) is replaced with a back-off while
+the other worker serves, and the app recovers from a Redis restart without being restarted
+itself."""
 from __future__ import annotations
 
 import os
@@ -124,7 +126,7 @@ def wait_for_workers(proc, count: int, gone: int, timeout: float = 60) -> list[i
     deadline = time.monotonic() + timeout
     while True:
         pids = worker_pids(proc)
-        if (len(pids) == count and gone not in pids) or time.monotonic() > deadline:
+        if (len(pids) == count and gone not in pids) or time.monotonic() > deadline or proc.poll() is not None:
             return pids
         time.sleep(0.2)
 
@@ -233,3 +235,34 @@ def test_the_app_recovers_from_a_redis_restart(browser, scale_app, client_page):
     print(f"\nRedis down 8 s then restarted empty: notifications and the open tab registered again "
           f"{restored_after:.2f} s after the restart; the open page answered {browser_wait:.2f} s after the restart; "
           f"longest /api/health outage {outage:.2f} s")
+
+
+def test_a_crash_loop_backs_off_and_the_other_worker_keeps_serving(scale_app):
+    """The replacement of a worker killed 5 times in 10 s (Granian's own supervisor exited
+    at the second kill, taking the healthy worker with it): the supervisor replaces it with a
+    growing delay, the other worker never stops, and the probe never fails for more than 2 s
+    (the longest failing stretch the test itself measured: a property of the supervision)."""
+    srv, proc, _redis = scale_app
+    healthy, victim = wait_for_workers(proc, 2, gone=-1)
+    probe = HealthProbe(srv.url)
+    probe.start()
+    started = time.monotonic()
+    killed = []
+    for n in range(5):
+        # The kills follow a schedule (one every 2 s), each on the replacement once it is there.
+        next_kill = started + 2 * n
+        while time.monotonic() < next_kill:
+            time.sleep(0.05)
+        os.kill(victim, signal.SIGKILL)
+        killed.append(round(time.monotonic() - started, 1))
+        if n < 4:
+            workers = wait_for_workers(proc, 2, gone=victim)
+            assert proc.poll() is None, f"the supervisor exited after kill {n + 1}, at {killed[-1]} s"
+            victim = next(pid for pid in workers if pid != healthy)
+    workers = wait_for_workers(proc, 2, gone=victim)
+    outage = probe.finish()
+    print(f"\nreplacement killed at {killed} s: workers now {workers}; longest /api/health outage {outage:.2f} s "
+          f"({probe.failures} failed probes)")
+    assert healthy in workers and victim not in workers and len(workers) == 2, workers
+    assert proc.poll() is None
+    assert outage <= 2, f"/api/health failed for {outage:.2f} s in a row"

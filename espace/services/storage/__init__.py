@@ -19,6 +19,7 @@ from espace.services.storage.api import (
     leftovers,
     open_chunks,
     open_file,
+    probe,
     read_head,
     remove_leftovers,
     size,
@@ -31,6 +32,6 @@ __all__ = [
     "CHUNK", "HEAD", "PART", "STALE_UPLOAD_SECONDS",
     "Chunks", "Entry", "Leftover", "Missing", "Stored", "TooLarge",
     "app_sweep", "backend", "check_key", "delete", "describe", "exists", "iter_entries", "iter_keys",
-    "leftovers", "open_chunks", "open_file", "read_head", "remove_leftovers", "restore_object",
+    "leftovers", "open_chunks", "open_file", "probe", "read_head", "remove_leftovers", "restore_object",
     "save_bytes", "save_chunks", "save_stream", "size",
 ]

@@ -71,6 +71,11 @@ def iter_entries() -> Iterator[Entry]:
 
 
 # --------------------------------------------------------------------------- leftovers
+def probe(timeout: float) -> None:
+    """The store in use can write and read back a small marker (the health probe)."""
+    backend().probe(timeout)
+
+
 def describe() -> str:
     """Where the files are: the documents folder, or s3://bucket/prefix (endpoint)."""
     return backend().where()

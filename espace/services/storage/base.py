@@ -11,6 +11,10 @@ HEAD = 8192  # first bytes kept for type sniffing
 CHUNK = 1024 * 1024  # bytes per chunk of a streamed read
 
 
+# What the health probe writes and reads back (Store.probe).
+PROBE = b"espace health probe\n"
+
+
 class TooLarge(Exception):
     pass
 
@@ -96,6 +100,10 @@ class Store(Protocol):
     def sink(self, key: str) -> Sink: ...
 
     def where(self) -> str: ...
+
+    def probe(self, timeout: float) -> None:
+        """Write a small marker and read it back (the health probe); raises when the store
+        cannot do both within about `timeout` seconds."""
 
     def open_chunks(self, key: str, chunk_size: int) -> Chunks: ...
 

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from espace.config import settings
 from espace.private_files import create_private, private_dir
-from espace.services.storage.base import Chunks, Entry, Leftover, Missing, Sink, check_key
+from espace.services.storage.base import PROBE, Chunks, Entry, Leftover, Missing, Sink, check_key
 
 
 def _fsync_dir(path: Path) -> None:
@@ -92,6 +92,17 @@ class Local:
 
     def where(self) -> str:
         return str(self.root.resolve())
+
+    def probe(self, timeout: float) -> None:
+        # A dot file (never listed as a document), one per process: workers never share it.
+        path = self.root / f".health-{os.getpid()}"
+        with create_private(path, exclusive=False) as fh:
+            fh.write(PROBE)
+        try:
+            if path.read_bytes() != PROBE:
+                raise OSError("the health marker read back differs")
+        finally:
+            path.unlink(missing_ok=True)
 
     def open_chunks(self, key: str, chunk_size: int) -> Chunks:
         fh = self.open_file(key)

@@ -10,13 +10,14 @@ import collections
 import concurrent.futures
 import contextlib
 import io
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from espace.config import settings
-from espace.services.storage.base import Chunks, Entry, Leftover, Missing, Sink, check_key
+from espace.services.storage.base import PROBE, Chunks, Entry, Leftover, Missing, Sink, check_key
 
 PART = 8 * 1024 * 1024  # bytes per uploaded part (S3's minimum is 5 MiB)
 # A multipart upload older than this is the leftover of a crashed process (no
@@ -32,12 +33,13 @@ def _now() -> float:
     return time.time()
 
 
-_clients: dict[tuple[str | None, str | None], Any] = {}
+_clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
 
 
-def _s3_client() -> Any:
-    key = (settings.s3_endpoint_url, settings.s3_region)
+def _client(purpose: str, attempts: int, pool: int, connect_timeout: float, read_timeout: float) -> Any:
+    """One boto3 client per store address and use, shared by the threads."""
+    key = (purpose, settings.s3_endpoint_url, settings.s3_region, connect_timeout, read_timeout)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
@@ -46,10 +48,19 @@ def _s3_client() -> Any:
 
             client = boto3.client(
                 "s3", endpoint_url=settings.s3_endpoint_url or None, region_name=settings.s3_region or None,
-                config=Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32,
-                              connect_timeout=10, read_timeout=60))
+                config=Config(retries={"max_attempts": attempts, "mode": "standard"}, max_pool_connections=pool,
+                              connect_timeout=connect_timeout, read_timeout=read_timeout))
             _clients[key] = client
         return client
+
+
+def _s3_client() -> Any:
+    return _client("documents", attempts=5, pool=32, connect_timeout=10, read_timeout=60)
+
+
+def _probe_client(timeout: float) -> Any:
+    """The health probe's: waits `timeout`, does not retry (the probe must answer)."""
+    return _client("probe", attempts=1, pool=2, connect_timeout=timeout, read_timeout=timeout)
 
 
 def _code(exc: Exception) -> str:
@@ -219,6 +230,14 @@ class S3:
             if _not_found(exc):
                 raise Missing(key) from exc
             raise
+
+    def probe(self, timeout: float) -> None:
+        # One marker per machine under a key check_key refuses (never listed as a document).
+        client = _probe_client(timeout)
+        key = f"{self.prefix}.health/{socket.gethostname()}"
+        client.put_object(Bucket=self.bucket, Key=key, Body=PROBE)
+        if client.get_object(Bucket=self.bucket, Key=key)["Body"].read() != PROBE:
+            raise OSError("the health marker read back differs")
 
     def where(self) -> str:
         endpoint = f" ({settings.s3_endpoint_url})" if settings.s3_endpoint_url else ""
