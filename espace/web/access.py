@@ -35,13 +35,19 @@ from typing import Any
 
 import reflex as rx
 
-from espace.db import connection_lost, read_again_if_lost
+from espace.db import connection_lost, database_unavailable, read_again_if_lost
+from espace.domain import faults
 from espace.models import User
-from espace.web import offload
+from espace.web import errors, offload
+from espace.web.page import PAGE_STATES, LoadedPage, route_key
 
 log = logging.getLogger("espace.web.access")
 
 Handler = Callable[..., Any]
+
+# A page load the database cannot serve is sent again by the tab after this wait (in the browser:
+# the server holds no lock meanwhile, and the tab's other events pass first).
+LOAD_RETRY_MS = 2000
 
 
 def _hide_user(wrapper: Handler, fn: Handler) -> Handler:
@@ -91,6 +97,58 @@ def _retrying(fn: Handler) -> Handler:
     return plain
 
 
+def _still_shown(state: Any) -> bool:
+    """Whether the tab still shows the page of `state` (a load sent again after a wait may find
+    the tab gone to another page: it then stops trying)."""
+    shown = PAGE_STATES.get(route_key(state.router.page.path or ""))
+    return shown is None or isinstance(state, shown)
+
+
+def _with(result: Any, *events: Any) -> Any:
+    """The events a handler returned, and `events` after them."""
+    if result is None:
+        return list(events)
+    return [*(result if isinstance(result, list | tuple) else [result]), *events]
+
+
+def _waits_for_database(wrapper: Handler, fn: Handler) -> Handler:
+    """A page load (`load`, plain or coroutine) that finds the database unavailable (stopped,
+    restarting, unreachable, no free connection: `database_unavailable`, its one quick retry
+    on a new connection included) shows faults.DATABASE_DOWN_LOADING in the tab and is sent
+    again by the tab LOAD_RETRY_MS later, again and again, until it succeeds: the page then
+    appears and the message goes, without the person reloading (the skeleton stays meanwhile).
+    The wait runs in the browser, so the server holds no lock; a tab gone to another page
+    stops trying (`_still_shown`). Only a load without arguments is sent again."""
+    if fn.__name__ != "load" or not inspect.iscoroutinefunction(wrapper):
+        return wrapper
+    handler_name = fn.__name__
+
+    @functools.wraps(wrapper)
+    async def waiting(self, *args, **kwargs):
+        page = self if isinstance(self, LoadedPage) else None
+        try:
+            result = await wrapper(self, *args, **kwargs)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            again = not args and not kwargs and _still_shown(self)
+            log.warning("page load: database unavailable%s: %s.%s: %s: %s", ", sent again" if again else "",
+                        type(self).__name__, handler_name, type(exc).__name__, exc)
+            if page is not None:
+                page._db_waiting = True
+            toast = errors.french_toast(faults.DATABASE_DOWN_LOADING, errors.DB_TOAST)
+            if not again:
+                return toast
+            return [toast, rx.call_script(f"new Promise((done) => setTimeout(done, {LOAD_RETRY_MS}))",
+                                          callback=getattr(type(self), handler_name))]
+        if page is not None and page._db_waiting:
+            page._db_waiting = False
+            log.info("page load: database back: %s.%s", type(self).__name__, handler_name)
+            return _with(result, rx.toast.dismiss(errors.DB_TOAST))
+        return result
+    return waiting
+
+
 def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -> Callable[[Handler], Any]:
     """The decorator of one kind of user. A plain handler (all of them today) runs with its
     acting-user read in one piece, in a database thread on PostgreSQL (web/offload.py):
@@ -137,7 +195,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
             async def plain(self, *args, **kwargs):
                 return await offload.run(guarded, self, *args, **kwargs)
             wrapper = plain
-        return rx.event(_hide_user(wrapper, fn))
+        return rx.event(_hide_user(_waits_for_database(wrapper, fn), fn))
     return decorator
 
 

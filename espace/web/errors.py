@@ -8,14 +8,16 @@ import secrets
 
 import reflex as rx
 
-from espace.db import connection_lost
+from espace.db import database_unavailable
+from espace.domain import faults
 
 log = logging.getLogger("espace.web.errors")
 
 ERROR_MESSAGE = "Une erreur est survenue (réf. {ref}). Réessayez ou contactez votre cabinet."
-# The database connection died during the handler (its transaction was rolled back by the server).
-DB_LOST_MESSAGE = ("La connexion à la base de données a été interrompue : votre dernière action n'a pas été "
-                   "enregistrée. Réessayez dans un instant.")
+# The database connection died during the handler (its transaction was rolled back by the
+# server), or the database does not answer at all (stopped, unreachable, no free connection).
+DB_LOST_MESSAGE = faults.DATABASE_DOWN
+DB_TOAST = "erreur_base"  # the toast's id: one at a time, replaced in place
 INVALID_MESSAGE = "Requête invalide : les données envoyées ne sont pas acceptées. Rien n'a été modifié."
 
 
@@ -31,9 +33,10 @@ def french_toast(message: str, toast_id: str):
 def backend_exception_handler(exception: Exception):
     """Reflex's backend exception handler (rx.App(backend_exception_handler=...))."""
     ref = new_reference()
-    if connection_lost(exception):
-        log.warning("event handler lost its database connection ref=%s: %s", ref, exception)
-        return french_toast(DB_LOST_MESSAGE, "erreur_base")
+    if database_unavailable(exception):
+        log.warning("event handler lost its database connection ref=%s: %s: %s", ref, type(exception).__name__,
+                    exception)
+        return french_toast(DB_LOST_MESSAGE, DB_TOAST)
     log.error("event handler failed ref=%s: %s: %s", ref, type(exception).__name__, exception,
               exc_info=(type(exception), exception, exception.__traceback__))
     return french_toast(ERROR_MESSAGE.format(ref=ref), "erreur_serveur")
