@@ -211,8 +211,10 @@ class PostgresServer(ServerProcess):
         if not (self.data / "PG_VERSION").exists():
             if self.user:
                 shutil.chown(workdir, self.user)
-            subprocess.run([str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                            "-E", "UTF8", "--no-sync"], check=True, capture_output=True, user=self.user)
+            done = subprocess.run([str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                                   "-E", "UTF8", "--no-sync"], capture_output=True, text=True, user=self.user)
+            if done.returncode != 0:
+                raise RuntimeError(f"initdb failed in {self.data}:\n{done.stdout}{done.stderr}")
 
     @property
     def url(self) -> str:

@@ -36,7 +36,6 @@ from typing import Any
 import reflex as rx
 
 from espace.db import connection_lost, database_unavailable, read_again_if_lost
-from espace.domain import faults
 from espace.models import User
 from espace.web import errors, offload
 from espace.web.page import PAGE_STATES, LoadedPage, route_key
@@ -44,10 +43,6 @@ from espace.web.page import PAGE_STATES, LoadedPage, route_key
 log = logging.getLogger("espace.web.access")
 
 Handler = Callable[..., Any]
-
-# A page load the database cannot serve is sent again by the tab after this wait (in the browser:
-# the server holds no lock meanwhile, and the tab's other events pass first).
-LOAD_RETRY_MS = 2000
 
 
 def _hide_user(wrapper: Handler, fn: Handler) -> Handler:
@@ -115,8 +110,9 @@ def _waits_for_database(wrapper: Handler, fn: Handler) -> Handler:
     """A page load (`load`, plain or coroutine) that finds the database unavailable (stopped,
     restarting, unreachable, no free connection: `database_unavailable`, its one quick retry
     on a new connection included) shows faults.DATABASE_DOWN_LOADING in the tab and is sent
-    again by the tab LOAD_RETRY_MS later, again and again, until it succeeds: the page then
-    appears and the message goes, without the person reloading (the skeleton stays meanwhile).
+    again by the tab errors.LOAD_RETRY_MS later, again and again, until it succeeds: the page
+    then appears and the message goes, without the person reloading (the skeleton stays
+    meanwhile; a navigation the session check could not serve: web/tab_identity.py).
     The wait runs in the browser, so the server holds no lock; a tab gone to another page
     stops trying (`_still_shown`). Only a load without arguments is sent again."""
     if fn.__name__ != "load" or not inspect.iscoroutinefunction(wrapper):
@@ -136,11 +132,9 @@ def _waits_for_database(wrapper: Handler, fn: Handler) -> Handler:
                         type(self).__name__, handler_name, type(exc).__name__, exc)
             if page is not None:
                 page._db_waiting = True
-            toast = errors.french_toast(faults.DATABASE_DOWN_LOADING, errors.DB_TOAST)
             if not again:
-                return toast
-            return [toast, rx.call_script(f"new Promise((done) => setTimeout(done, {LOAD_RETRY_MS}))",
-                                          callback=getattr(type(self), handler_name))]
+                return errors.waiting_for_database()[0]  # the toast alone
+            return errors.waiting_for_database(getattr(type(self), handler_name))
         if page is not None and page._db_waiting:
             page._db_waiting = False
             log.info("page load: database back: %s.%s", type(self).__name__, handler_name)

@@ -5,6 +5,7 @@ Contact the website administrator. » never shows. Also the French refusal of a
 malformed event payload (state/payload_guard.py)."""
 import logging
 import secrets
+from typing import Any
 
 import reflex as rx
 
@@ -25,9 +26,25 @@ def new_reference() -> str:
     return secrets.token_hex(3).upper()
 
 
-def french_toast(message: str, toast_id: str):
-    return rx.toast.error(message, id=toast_id, position="top-center", duration=10000, close_button=True,
+def french_toast(message: str, toast_id: str, duration: int = 10000):
+    return rx.toast.error(message, id=toast_id, position="top-center", duration=duration, close_button=True,
                           fallback_to_alert=True)
+
+
+# A page load the database could not serve is sent again by the tab after this wait (in the
+# browser: the server holds no lock meanwhile, and the tab's other events pass first).
+LOAD_RETRY_MS = 2000
+
+
+def waiting_for_database(again: Any = None) -> list[Any]:
+    """What a tab gets when its page could not be loaded because the database is unavailable:
+    faults.DATABASE_DOWN_LOADING (shown until a little after the next try: it goes by itself
+    once the page loads), and `again` (an event handler) sent by the tab LOAD_RETRY_MS later —
+    or, without one (the tab's first load: nothing is hydrated yet), the page loaded again."""
+    toast = french_toast(faults.DATABASE_DOWN_LOADING, DB_TOAST, duration=LOAD_RETRY_MS + 4000)
+    if again is None:
+        return [toast, rx.call_script(f"setTimeout(() => window.location.reload(), {LOAD_RETRY_MS})")]
+    return [toast, rx.call_script(f"new Promise((done) => setTimeout(done, {LOAD_RETRY_MS}))", callback=again)]
 
 
 def backend_exception_handler(exception: Exception):

@@ -86,8 +86,12 @@ def test_a_retry_with_the_same_key_answers_the_first_deposit_and_stores_no_copy(
     assert [d.id for d in rows] == [first.json()["id"]] and rows[0].idempotency_key == KEY
     assert files() == stored  # no second file either
 
-    # Another person's key means nothing: Marc's deposit with Luce's key is his own.
+    # Another person's key means nothing: with Luce's key on her dossier, Marc learns nothing
+    # (the dossier is checked first: « introuvable »); his own deposit with it is his own.
     marc = _token(MARC_EMAIL, MARC_PASSWORD)
+    r = http.post(f"/api/depots/{did}", content=make_pdf("x"),
+                  headers=headers(marc, "Relevé.pdf", **{"Idempotency-Key": KEY}))
+    assert r.status_code == 404 and "id" not in r.json()
     r = http.post(f"/api/depots/{demo['other_dossier_id']}", content=make_pdf("marc"),
                   headers=headers(marc, "Relevé.pdf", **{"Idempotency-Key": KEY}))
     assert r.status_code == 200 and r.json()["id"] != first.json()["id"]
