@@ -32,7 +32,7 @@ from espace.domain import faults
 from espace.http import faults as http_faults
 from espace.http import uploads as api_uploads
 from espace.models import Document
-from espace.services.accounts import auth
+from tests.admin_helpers import session_token
 
 KEY = "0123456789abcdef0123456789abcdef"
 
@@ -42,14 +42,6 @@ def http():
     app = Starlette(routes=api_uploads.routes, exception_handlers=dict(http_faults.EXCEPTION_HANDLERS))
     with TestClient(app) as client:
         yield client
-
-
-def _token(email: str, password: str) -> str:
-    result = auth.login(email, password, "127.0.0.1")
-    assert result.ok
-    opened = auth.open_session(result.ticket, result.browser_key)
-    assert opened is not None
-    return opened[0]
 
 
 def headers(token: str, name: str = "pièce.pdf", **extra: str) -> dict[str, str]:
@@ -72,7 +64,7 @@ def files() -> set[str]:
 # ------------------------------------------------------------------------------ idempotency
 
 def test_a_retry_with_the_same_key_answers_the_first_deposit_and_stores_no_copy(http, demo):
-    luce = _token(LUCE_EMAIL, LUCE_PASSWORD)
+    luce = session_token(LUCE_EMAIL, LUCE_PASSWORD)
     did = demo["dossier_ids"][0]
     first = http.post(f"/api/depots/{did}", content=make_pdf("relevé"),
                       headers=headers(luce, "Relevé.pdf", **{"Idempotency-Key": KEY}))
@@ -88,7 +80,7 @@ def test_a_retry_with_the_same_key_answers_the_first_deposit_and_stores_no_copy(
 
     # Another person's key means nothing: with Luce's key on her dossier, Marc learns nothing
     # (the dossier is checked first: « introuvable »); his own deposit with it is his own.
-    marc = _token(MARC_EMAIL, MARC_PASSWORD)
+    marc = session_token(MARC_EMAIL, MARC_PASSWORD)
     r = http.post(f"/api/depots/{did}", content=make_pdf("x"),
                   headers=headers(marc, "Relevé.pdf", **{"Idempotency-Key": KEY}))
     assert r.status_code == 404 and "id" not in r.json()
@@ -103,7 +95,7 @@ def test_a_retry_with_the_same_key_answers_the_first_deposit_and_stores_no_copy(
 
 
 def test_a_key_used_for_another_dossier_is_a_conflict(http, demo):
-    luce = _token(LUCE_EMAIL, LUCE_PASSWORD)
+    luce = session_token(LUCE_EMAIL, LUCE_PASSWORD)
     first, second = demo["dossier_ids"][:2]
     assert http.post(f"/api/depots/{first}", content=make_pdf("a"),
                      headers=headers(luce, "A.pdf", **{"Idempotency-Key": KEY})).status_code == 200
@@ -115,7 +107,7 @@ def test_a_key_used_for_another_dossier_is_a_conflict(http, demo):
 
 @pytest.mark.parametrize("key", ["court", "x" * 65, "avec espace 0123456789", "é" * 20, "../../0123456789abcdef"])
 def test_a_malformed_key_is_refused_and_nothing_stored(http, demo, key):
-    luce = _token(LUCE_EMAIL, LUCE_PASSWORD)
+    luce = session_token(LUCE_EMAIL, LUCE_PASSWORD)
     before, rows = files(), len(documents())
     r = http.post(f"/api/depots/{demo['dossier_ids'][0]}", content=make_pdf("x"),
                   headers=headers(luce, "X.pdf", **{"Idempotency-Key": quote(key)}))
@@ -145,7 +137,7 @@ def small_disk(demo):
 
 def test_a_deposit_larger_than_the_free_space_is_refused_up_front(http, demo, small_disk, monkeypatch):
     monkeypatch.setattr(settings, "storage_reserve_mb", 1)
-    luce = _token(LUCE_EMAIL, LUCE_PASSWORD)
+    luce = session_token(LUCE_EMAIL, LUCE_PASSWORD)
     rows = len(documents())
     body = make_pdf("gros") + b"\0" * (1536 * 1024)  # 1.5 MiB: fits the disk, not with 1 MiB kept free
     r = http.post(f"/api/depots/{demo['dossier_ids'][0]}", content=body, headers=headers(luce, "Gros.pdf"))
@@ -162,7 +154,7 @@ def test_a_disk_full_mid_stream_gives_the_same_message_and_leaves_nothing(http, 
     """No declared size (a chunked body) and no reserve: the check up front passes, the disk
     fills up while the body is written (ENOSPC from the real filesystem)."""
     monkeypatch.setattr(settings, "storage_reserve_mb", 0)
-    luce = _token(LUCE_EMAIL, LUCE_PASSWORD)
+    luce = session_token(LUCE_EMAIL, LUCE_PASSWORD)
     rows = len(documents())
     block = b"\0" * (256 * 1024)
 
