@@ -13,6 +13,10 @@ What the client sees and what is kept:
 - a deposit made during the outage is sent again by the widget with the same idempotency key
   and is stored once the database is back, once.
 
+And the documents' disk full (a real 1 MiB tmpfs mounted on the app's documents folder while
+it runs): a deposit larger than the free space is refused before it is stored, the client reads
+why in French (1280 and 375 px, axe-core), nothing is left on the disk.
+
 Every wait waits for what the page shows or for the database's answer."""
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import contextlib
 import json
 import re
 import shutil
+import subprocess
 import tempfile
 import urllib.error
 import urllib.request
@@ -193,5 +198,44 @@ def test_a_deposit_during_the_outage_is_sent_again_and_stored_once(browser, outa
         keyed = outage.one("SELECT count(*) FROM document WHERE name = 'Attestation panne.pdf' "
                            "AND idempotency_key IS NOT NULL")
         assert (rows, keyed) == (1, 1)
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def _full_disk(documents: Path):
+    """A 1 MiB tmpfs mounted on the app's documents folder (the demo's files hidden under it),
+    unmounted at the end."""
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(documents)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"a small disk is needed (mount a tmpfs, as root): {done.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(documents)], check=True)
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_a_deposit_larger_than_the_free_space_is_refused_in_french(browser, outage, viewport, tmp_path):
+    context, page = _luce(browser, outage, viewport)
+    try:
+        dossier = _luce_dossier(outage)
+        page.goto(f"/dossiers/{dossier}")
+        zone = page.get_by_label("Glissez-déposez vos documents ici ou cliquez pour les sélectionner")
+        expect(zone).to_be_attached()
+        path = tmp_path / "Gros dossier.pdf"
+        path.write_bytes(b"%PDF-1.4\n" + b"pieces " * 300_000)  # 2 MiB: more than the disk has
+        before = outage.one("SELECT count(*) FROM document")
+        documents = outage.srv.data_dir / "documents"
+        with _full_disk(documents):
+            zone.set_input_files(str(path))
+            uploads = page.get_by_role("list", name="Envois en cours")
+            expect(uploads).to_contain_text(f"Échec : « Gros dossier.pdf » : {faults.STORAGE_FULL}")
+            assert list(documents.iterdir()) == []  # nothing written
+            audit = Audit(viewport)
+            audit.run(page, "dépôt refusé, disque plein")
+            assert audit.blocking == []
+        assert outage.one("SELECT count(*) FROM document") == before
     finally:
         context.close()
