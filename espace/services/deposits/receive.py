@@ -102,7 +102,9 @@ def _first_upload(user: User, key: str) -> tuple[int, str, int] | None:
     with session_scope() as s:
         row = s.exec(select(Document.id, Document.name, Document.dossier_id).where(
             col(Document.uploaded_by_id) == user.id, col(Document.idempotency_key) == key)).first()
-    return None if row is None else (row[0], row[1], row[2])
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1], row[2]
 
 
 def _replayed(user: User, did: int, name: str, key: str, action: str) -> DepositResult | None:
