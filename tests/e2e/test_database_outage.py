@@ -5,6 +5,8 @@ What the client sees and what is kept:
 - a page opened during the outage shows « La connexion à la base de données a été
   interrompue : la page s'affichera d'elle-même dès son retour. » and then, once the database
   is back, the page itself: nobody reloads (1280 and 375 px, axe-core on the message);
+- a page load caught mid-way (it waits on a lock the test holds while the database stops
+  accepting connections and the app's are cut): the same message, then the page;
 - an action (sending a message) shows the promised « … votre dernière action n'a pas été
   enregistrée. Réessayez dans un instant. », nothing is written; sent again once the database
   is back, it is stored once;
@@ -26,6 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -125,6 +128,49 @@ def test_a_page_opened_during_the_outage_appears_once_the_database_is_back(brows
         expect(message).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_page_load_caught_mid_way_shows_the_page_once_the_database_is_back(browser, outage):
+    """The session check has passed (the navigation got through), the page's own load is
+    waiting in PostgreSQL when the database stops taking connections and the app's are cut:
+    its one quick retry fails too, the tab says so and sends the load again until it works."""
+    context, page = _luce(browser, outage, "bureau")
+    try:
+        link = page.get_by_role("link", name="Documents (45)")
+        expect(link).to_be_visible()
+        log = outage.srv.data_dir / "server.log"
+        sent_again = log.read_text().count("page load: database unavailable, sent again: ListState.load")
+        with psycopg.connect(outage.dsn) as holder, psycopg.connect(outage.pg.dsn, autocommit=True) as admin:
+            holder_pid = holder.info.backend_pid
+            holder.execute("LOCK TABLE document IN ACCESS EXCLUSIVE MODE")
+            link.click()
+            _wait_for_lock_waiter(admin, holder_pid)
+            admin.execute("ALTER DATABASE espace ALLOW_CONNECTIONS false")
+            try:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'espace' "
+                              "AND pid <> %s", (holder_pid,))
+                holder.rollback()
+                message = page.get_by_text(faults.DATABASE_DOWN_LOADING)
+                expect(message).to_be_visible()
+                expect(page.get_by_role("heading", name="Documents (45)")).to_have_count(0)
+            finally:
+                admin.execute("ALTER DATABASE espace ALLOW_CONNECTIONS true")
+        expect(page.get_by_role("heading", name="Documents (45)")).to_be_visible()
+        expect(message).to_have_count(0)
+        assert log.read_text().count("page load: database unavailable, sent again: ListState.load") > sent_again
+    finally:
+        context.close()
+
+
+def _wait_for_lock_waiter(admin, holder_pid: int) -> None:
+    """Until one of the app's connections waits on the test's lock (a wait on what PostgreSQL
+    shows, with a deadline)."""
+    deadline = time.monotonic() + 30
+    while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = 'espace' AND pid <> %s "
+                        "AND wait_event_type = 'Lock'", (holder_pid,)).fetchone()[0] == 0:
+        if time.monotonic() > deadline:
+            raise AssertionError("the page's load never waited on the lock")
+        time.sleep(0.05)
 
 
 def test_an_action_during_the_outage_is_not_recorded_then_sent_again_once(browser, outage):
