@@ -5,6 +5,7 @@ What the client sees and what is kept:
 - a page opened during the outage shows « La connexion à la base de données a été
   interrompue : la page s'affichera d'elle-même dès son retour. » and then, once the database
   is back, the page itself: nobody reloads (1280 and 375 px, axe-core on the message);
+- a page opened by its address during the outage: the same message, the page once it is back;
 - a page load caught mid-way (it waits on a lock the test holds while the database stops
   accepting connections and the app's are cut): the same message, then the page;
 - an action (sending a message) shows the promised « … votre dernière action n'a pas été
@@ -126,6 +127,23 @@ def test_a_page_opened_during_the_outage_appears_once_the_database_is_back(brows
         # Started again: the tab's own retry shows the page, and the message goes.
         expect(page.get_by_role("heading", name="Documents (45)")).to_be_visible()
         expect(message).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_a_page_opened_by_its_address_during_the_outage_loads_itself_once_it_is_back(browser, outage):
+    """A first load (the address typed, a bookmark): nothing is hydrated yet, so the tab loads
+    the page again by itself every couple of seconds until the database answers."""
+    context, page = _luce(browser, outage, "bureau")
+    try:
+        with outage.database_down():
+            page.goto("/documents")
+            message = page.get_by_text(faults.DATABASE_DOWN_LOADING)
+            expect(message).to_be_visible()
+            expect(page.get_by_role("heading", name="Documents (45)")).to_have_count(0)
+            assert not ENGLISH.search(page.locator("body").inner_text())
+        expect(page.get_by_role("heading", name="Documents (45)")).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/documents/?$"))
     finally:
         context.close()
 
