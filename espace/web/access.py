@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.state import OnLoadInternalState
 
 from espace.db import connection_lost, database_unavailable, read_again_if_lost
 from espace.models import User
@@ -109,15 +110,15 @@ def _with(result: Any, *events: Any) -> Any:
 def _waits_for_database(wrapper: Handler, fn: Handler) -> Handler:
     """A page load (`load`, plain or coroutine) that finds the database unavailable (stopped,
     restarting, unreachable, no free connection: `database_unavailable`, its one quick retry
-    on a new connection included) shows faults.DATABASE_DOWN_LOADING in the tab and is sent
-    again by the tab errors.LOAD_RETRY_MS later, again and again, until it succeeds: the page
-    then appears and the message goes, without the person reloading (the skeleton stays
-    meanwhile; a navigation the session check could not serve: web/tab_identity.py).
-    The wait runs in the browser, so the server holds no lock; a tab gone to another page
-    stops trying (`_still_shown`). Only a load without arguments is sent again."""
+    on a new connection included) shows faults.DATABASE_DOWN_LOADING in the tab, and the tab
+    sends its page's on_load chain again (Reflex's on_load_internal, as a navigation does)
+    errors.LOAD_RETRY_MS later, again and again, until it succeeds: the page then appears and
+    the message goes, without the person reloading (the skeleton stays meanwhile; the chain's
+    `set_is_hydrated` that follows the failed load is dropped, and a navigation the session
+    check could not serve waits the same way: web/tab_identity.py). The wait runs in the
+    browser, so the server holds no lock; a tab gone to another page stops (`_still_shown`)."""
     if fn.__name__ != "load" or not inspect.iscoroutinefunction(wrapper):
         return wrapper
-    handler_name = fn.__name__
 
     @functools.wraps(wrapper)
     async def waiting(self, *args, **kwargs):
@@ -127,17 +128,17 @@ def _waits_for_database(wrapper: Handler, fn: Handler) -> Handler:
         except Exception as exc:
             if not database_unavailable(exc):
                 raise
-            again = not args and not kwargs and _still_shown(self)
-            log.warning("page load: database unavailable%s: %s.%s: %s: %s", ", sent again" if again else "",
-                        type(self).__name__, handler_name, type(exc).__name__, exc)
+            again = _still_shown(self)
+            log.warning("page load: database unavailable%s: %s.load: %s: %s", ", sent again" if again else "",
+                        type(self).__name__, type(exc).__name__, exc)
             if page is not None:
                 page._db_waiting = True
             if not again:
-                return errors.waiting_for_database()[0]  # the toast alone
-            return errors.waiting_for_database(getattr(type(self), handler_name))
+                return errors.waiting_for_database()[0]  # the message alone
+            return errors.waiting_for_database(OnLoadInternalState.on_load_internal)
         if page is not None and page._db_waiting:
             page._db_waiting = False
-            log.info("page load: database back: %s.%s", type(self).__name__, handler_name)
+            log.info("page load: database back: %s.load", type(self).__name__)
             return _with(result, rx.toast.dismiss(errors.DB_TOAST))
         return result
     return waiting

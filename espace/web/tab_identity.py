@@ -57,6 +57,10 @@ async def forget_tab(root) -> None:
     base.reset()
 
 
+# The end of a page's on_load chain (Reflex sends it after the page's loads).
+_HYDRATED = f"{OnLoadInternalState.get_full_name()}.set_is_hydrated"
+
+
 def _navigation_waits(event: Any) -> StateUpdate:
     """A navigation whose session check found the database unavailable: the tab shows the
     message and navigates again by itself a moment later (Reflex's on_load_internal sent
@@ -74,7 +78,11 @@ class TabIdentityMiddleware(Middleware):
             try:
                 found = await offload.run(read_again_if_lost, auth.current_session, token)
             except Exception as exc:
-                if not (is_navigation(event) and database_unavailable(exc)):
+                if not database_unavailable(exc):
+                    raise
+                if event.name == _HYDRATED:  # a load that failed sent its page's chain again (web/access.py)
+                    return StateUpdate()
+                if not is_navigation(event):
                     raise  # any other event: the handler's French message (web/errors.py)
                 log.warning("navigation: database unavailable, sent again: %s: %s: %s",
                             event.name.rsplit(".", 1)[-1], type(exc).__name__, exc)
