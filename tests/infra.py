@@ -237,3 +237,20 @@ class PostgresServer(ServerProcess):
             return True
         except psycopg.OperationalError:
             return False
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, size: str) -> Iterator[Path]:
+    """A real small filesystem (a tmpfs of `size`, e.g. "2m") mounted on `path` for the block,
+    what was there hidden under it meanwhile: a full disk for the tests. Needs root (CI runs as
+    root); a run that cannot mount it fails, it never skips."""
+    import pytest
+
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"a small disk is needed (mount a tmpfs, as root): {done.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=True)

@@ -27,7 +27,6 @@ import contextlib
 import json
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 import urllib.error
@@ -43,7 +42,7 @@ from espace.domain import faults
 from tests.e2e.appserver import start_app, stop_app
 from tests.e2e.conftest import LUCE, VIEWPORTS, login
 from tests.e2e.test_accessibility import Audit
-from tests.infra import PostgresServer
+from tests.infra import PostgresServer, small_disk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.production_path]
 
@@ -244,13 +243,18 @@ def test_the_routes_answer_a_french_503_during_the_outage(browser, outage):
     assert outage.one("SELECT count(*) FROM document") == deposits
 
 
+def _deposit_zone(page, outage: Outage):
+    """The deposit zone of Luce's first dossier's page."""
+    page.goto(f"/dossiers/{_luce_dossier(outage)}")
+    zone = page.get_by_label("Glissez-déposez vos documents ici ou cliquez pour les sélectionner")
+    expect(zone).to_be_attached()
+    return zone
+
+
 def test_a_deposit_during_the_outage_is_sent_again_and_stored_once(browser, outage, tmp_path):
     context, page = _luce(browser, outage, "bureau")
     try:
-        dossier = _luce_dossier(outage)
-        page.goto(f"/dossiers/{dossier}")
-        zone = page.get_by_label("Glissez-déposez vos documents ici ou cliquez pour les sélectionner")
-        expect(zone).to_be_attached()
+        zone = _deposit_zone(page, outage)
         path = tmp_path / "Attestation panne.pdf"
         path.write_bytes(b"%PDF-1.4\n" + b"attestation " * 2000)
         uploads = page.get_by_role("list", name="Envois en cours")
@@ -266,33 +270,16 @@ def test_a_deposit_during_the_outage_is_sent_again_and_stored_once(browser, outa
         context.close()
 
 
-@contextlib.contextmanager
-def _full_disk(documents: Path):
-    """A 1 MiB tmpfs mounted on the app's documents folder (the demo's files hidden under it),
-    unmounted at the end."""
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(documents)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"a small disk is needed (mount a tmpfs, as root): {done.stderr.strip()}")
-    try:
-        yield
-    finally:
-        subprocess.run(["umount", "-l", str(documents)], check=True)
-
-
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_a_deposit_larger_than_the_free_space_is_refused_in_french(browser, outage, viewport, tmp_path):
     context, page = _luce(browser, outage, viewport)
     try:
-        dossier = _luce_dossier(outage)
-        page.goto(f"/dossiers/{dossier}")
-        zone = page.get_by_label("Glissez-déposez vos documents ici ou cliquez pour les sélectionner")
-        expect(zone).to_be_attached()
+        zone = _deposit_zone(page, outage)
         path = tmp_path / "Gros dossier.pdf"
         path.write_bytes(b"%PDF-1.4\n" + b"pieces " * 300_000)  # 2 MiB: more than the disk has
         before = outage.one("SELECT count(*) FROM document")
         documents = outage.srv.data_dir / "documents"
-        with _full_disk(documents):
+        with small_disk(documents, "1m"):  # the demo's files hidden under it
             zone.set_input_files(str(path))
             uploads = page.get_by_role("list", name="Envois en cours")
             expect(uploads).to_contain_text(f"Échec : « Gros dossier.pdf » : {faults.STORAGE_FULL}")

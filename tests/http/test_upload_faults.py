@@ -13,7 +13,6 @@ is stopped: tests/e2e/test_database_outage.py."""
 from __future__ import annotations
 
 import os
-import subprocess
 import warnings
 from urllib.parse import quote
 
@@ -32,6 +31,7 @@ from espace.domain import faults
 from espace.http import faults as http_faults
 from espace.http import uploads as api_uploads
 from espace.models import Document
+from tests import infra
 from tests.admin_helpers import session_token
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -119,20 +119,9 @@ def test_a_malformed_key_is_refused_and_nothing_stored(http, demo, key):
 
 @pytest.fixture
 def small_disk(demo):
-    """A 2 MiB tmpfs mounted on the documents' folder (emptied first: the demo's files are
-    put back after), unmounted at the end."""
-    root = settings.documents_dir
-    kept = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(root)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"a small disk is needed (mount a tmpfs, as root): {done.stderr.strip()}")
-    try:
+    """A 2 MiB tmpfs mounted on the documents' folder (the demo's files hidden under it)."""
+    with infra.small_disk(settings.documents_dir, "2m") as root:
         yield root
-    finally:
-        subprocess.run(["umount", "-l", str(root)], check=True)
-        for name, data in kept.items():
-            (root / name).write_bytes(data)
 
 
 def test_a_deposit_larger_than_the_free_space_is_refused_up_front(http, demo, small_disk, monkeypatch):
