@@ -15,6 +15,14 @@
   function uploadUrl(zone) {
     return zone.getAttribute("data-upload-url") || "/api/depots/" + encodeURIComponent(dossierOf(zone));
   }
+  // Waits before the automatic retries of a file whose sending failed (connection cut, 502–504).
+  var RETRY_MS = [1000, 3000, 6000];
+  // 128 random bits in hex (crypto.randomUUID needs https; getRandomValues does not).
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
   function fmtSize(n) {
     if (n < 1024 * 1024) return Math.max(1, Math.round(n / 1024)) + " Ko";
     return (n / 1024 / 1024).toFixed(1).replace(".", ",") + " Mo";
@@ -69,26 +77,48 @@
           Math.round(max / 1024 / 1024) + " Mo maximum).");
         return;
       }
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", uploadUrl(zone));
-      xhr.setRequestHeader("X-Requested-With", "espace");
-      xhr.setRequestHeader("X-Filename", encodeURIComponent(file.name));
-      xhr.setRequestHeader("Content-Type", "application/octet-stream");
-      xhr.upload.onprogress = function (e) {
-        // 99 % at most until the server has answered (the whole body sent is not yet a deposit).
-        if (e.lengthComputable) progress(Math.min(99, Math.round((e.loaded / e.total) * 100)));
-      };
-      xhr.onload = function () {
-        var data = {};
-        try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
-        if (xhr.status === 200 && data.ok) { progress(100); finish(true, "Déposé", data.name); }
-        else if (xhr.status === 401) finish(false, "Refusé : votre session a expiré, reconnectez-vous.");
-        else finish(false, "Refusé : " + (data.error || "« " + file.name + " » n'a pas pu être déposé."));
-      };
-      xhr.onerror = function () { finish(false, "Échec : la connexion a été interrompue. Réessayez."); };
-      xhr.onabort = function () { finish(false, "Annulé"); };
-      cancel.onclick = function () { xhr.abort(); };
-      xhr.send(file);
+      // One key per file sent: every retry of this file carries it, so a deposit that was stored
+      // by a server that could not answer (a worker that died) is answered, never stored twice.
+      var key = newKey();
+      var tries = 0;
+      function attempt() {
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", uploadUrl(zone));
+        xhr.setRequestHeader("X-Requested-With", "espace");
+        xhr.setRequestHeader("X-Filename", encodeURIComponent(file.name));
+        xhr.setRequestHeader("Idempotency-Key", key);
+        xhr.setRequestHeader("Content-Type", "application/octet-stream");
+        xhr.upload.onprogress = function (e) {
+          // 99 % at most until the server has answered (the whole body sent is not yet a deposit).
+          if (e.lengthComputable) progress(Math.min(99, Math.round((e.loaded / e.total) * 100)));
+        };
+        // The connection cut, or the server momentarily unavailable: sent again by itself (same
+        // key) a few times, then the person is told.
+        function again(text) {
+          if (tries < RETRY_MS.length) {
+            status.textContent = "Nouvel essai dans un instant…";
+            progress(0);
+            setTimeout(attempt, RETRY_MS[tries++]);
+            return;
+          }
+          finish(false, text);
+        }
+        xhr.onload = function () {
+          var data = {};
+          try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+          if (xhr.status === 200 && data.ok) { progress(100); finish(true, "Déposé", data.name); }
+          else if (xhr.status === 401) finish(false, "Refusé : votre session a expiré, reconnectez-vous.");
+          else if (xhr.status === 502 || xhr.status === 503 || xhr.status === 504)
+            again("Échec : " + (data.error || "le service est momentanément indisponible. Réessayez."));
+          else if (xhr.status === 507) finish(false, "Échec : " + (data.error || "« " + file.name + " » n'a pas pu être déposé."));
+          else finish(false, "Refusé : " + (data.error || "« " + file.name + " » n'a pas pu être déposé."));
+        };
+        xhr.onerror = function () { again("Échec : la connexion a été interrompue."); };
+        xhr.onabort = function () { finish(false, "Annulé"); };
+        cancel.onclick = function () { xhr.abort(); };
+        xhr.send(file);
+      }
+      attempt();
     });
   }
 

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     passkey_options_per_device: int = Field(default=10, alias="PASSKEY_OPTIONS_PER_DEVICE")
     page_size: int = Field(default=50, alias="PAGE_SIZE")
     max_upload_mb: int = Field(default=50, alias="MAX_UPLOAD_MB")
+    # Free space kept on the documents' disk: a deposit that would leave less is refused up
+    # front (« l'espace de stockage des documents est plein »), so the database, the logs and
+    # the backups never find the disk full because of a deposit.
+    storage_reserve_mb: int = Field(default=256, ge=0, alias="STORAGE_RESERVE_MB")
     # Documents in an S3-compatible object store when S3_BUCKET is set (local files under
     # DATA_DIR/documents otherwise); credentials from the standard AWS variables
     # (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...), read by boto3.

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
 from espace.config import settings
@@ -17,6 +18,8 @@ from espace.config import settings
 log = logging.getLogger("espace.db")
 
 R = TypeVar("R")
+CONNECT_SECONDS = 5  # a new PostgreSQL connection: given up after this (the server does not answer)
+CHECKOUT_SECONDS = 10  # waiting for a free connection of the pool (every one busy)
 _engine: Engine | None = None
 
 
@@ -37,8 +40,11 @@ def get_engine() -> Engine:
         else:
             # At least one connection per handler thread: a page event never waits for the pool.
             pool_size = max(settings.db_pool_size, settings.event_db_threads or 0)
+            # A server that does not answer (down, unreachable) fails a checkout in seconds:
+            # the user is told at once (database_unavailable) instead of waiting on a hung connect.
             _engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size,
-                                    max_overflow=settings.db_max_overflow)
+                                    max_overflow=settings.db_max_overflow, pool_timeout=CHECKOUT_SECONDS,
+                                    connect_args={"connect_timeout": CONNECT_SECONDS})
     return _engine
 
 
@@ -98,6 +104,23 @@ def connection_lost(exc: BaseException | None) -> bool:
     opens a new one for the next checkout."""
     seen = 0
     while exc is not None and seen < 10:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` (or an exception it comes from) says the database cannot be used now: a
+    connection that died (`connection_lost`), a server that refuses or does not answer
+    (OperationalError, InterfaceError: SQLite's locked or missing file too), or no free
+    connection in the pool (its timeout). Nothing of the action was written: its transaction
+    never began or was rolled back."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+            return True
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             return True
         exc = exc.__cause__ or exc.__context__

@@ -4,13 +4,17 @@ server fails the run).
 PostgreSQL: the machine's server (`ESPACE_TEST_PG`, default 127.0.0.1:5432, user
 postgres, trust auth); each caller gets its own database, dropped afterwards.
 Redis: a private `redis-server` process on a free port (nothing on disk), so that a
-test can restart it without touching anyone else's."""
+test can restart it without touching anyone else's.
+PostgreSQL to stop and start again (the database outage tests): `PostgresServer`, a private
+cluster of its own (initdb in the test's directory, run as the `postgres` user when the tests
+run as root), never the machine's server."""
 from __future__ import annotations
 
 import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -105,10 +109,13 @@ class ServerProcess:
     def log_path(self) -> Path:
         return self.workdir / f"{self.name}-{self.port}.log"
 
+    user: str | None = None  # run as this user (a root test run starting PostgreSQL)
+
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "a")  # noqa: SIM115 (the server writes to it)
-        self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     user=self.user)
         deadline = time.time() + self.start_seconds
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -121,9 +128,11 @@ class ServerProcess:
             time.sleep(0.05)
         raise RuntimeError(f"{self.name} did not answer on port {self.port}")
 
+    stop_signal = signal.SIGTERM
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+            self.proc.send_signal(self.stop_signal)
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
@@ -171,3 +180,77 @@ def redis_server(workdir: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+def _pg_bin() -> Path:
+    """The directory of PostgreSQL's server programs (initdb, postgres)."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not versions:
+        raise RuntimeError("PostgreSQL's initdb is required by this test and is not installed")
+    return versions[-1].parent
+
+
+class PostgresServer(ServerProcess):
+    """A private PostgreSQL cluster (initdb in `workdir`, trust auth, no fsync) that a test may
+    stop (fast shutdown: its clients' connections are cut) and start again on the same port."""
+
+    name = "postgres"
+    start_seconds = 60.0
+    stop_signal = signal.SIGINT  # « fast » shutdown: does not wait for the app's connections to end
+
+    def __init__(self, workdir: Path, port: int | None = None):
+        super().__init__(workdir, port)
+        self.bin = _pg_bin()
+        self.data = workdir / "pgdata"
+        if os.getuid() == 0:
+            self.user = "postgres"  # PostgreSQL refuses to run as root
+        workdir.mkdir(parents=True, exist_ok=True)
+        if not (self.data / "PG_VERSION").exists():
+            if self.user:
+                shutil.chown(workdir, self.user)
+            done = subprocess.run([str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                                   "-E", "UTF8", "--no-sync"], capture_output=True, text=True, user=self.user)
+            if done.returncode != 0:
+                raise RuntimeError(f"initdb failed in {self.data}:\n{done.stdout}{done.stderr}")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def dsn(self) -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+
+    def argv(self) -> list[str]:
+        return [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.workdir),
+                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off"]
+
+    def ready(self) -> bool:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.dsn, connect_timeout=1) as conn:
+                conn.execute("SELECT 1")
+            return True
+        except psycopg.OperationalError:
+            return False
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, size: str) -> Iterator[Path]:
+    """A real small filesystem (a tmpfs of `size`, e.g. "2m") mounted on `path` for the block,
+    what was there hidden under it meanwhile: a full disk for the tests. Needs root (CI runs as
+    root); a run that cannot mount it fails, it never skips."""
+    import pytest
+
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"a small disk is needed (mount a tmpfs, as root): {done.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=True)

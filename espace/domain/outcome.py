@@ -28,6 +28,7 @@ class Refusal(Enum):
     too_large = "too_large"  # a body over its size limit
     unsupported = "unsupported"  # a file of a type that is not accepted
     failed = "failed"  # the sending was interrupted or could not be stored
+    storage_full = "storage_full"  # no room left on the documents' disk for it
 
 
 @dataclass(frozen=True, slots=True)

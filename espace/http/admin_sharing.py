@@ -18,7 +18,7 @@ from espace.domain.roles import STAFF_ROLES
 from espace.http.uploads import (
     FORBIDDEN,
     NOT_FOUND,
-    upload_answer,
+    settled,
     upload_error,
     upload_guard,
     upload_target,
@@ -40,13 +40,14 @@ async def upload(request: Request) -> Response:
     if isinstance(target, Response):
         return target
     share_now = request.query_params.get("partager", "1").strip().lower() not in ("0", "non", "false")
+    chunks = request.stream()
     try:
-        result = await sharing.upload_document(user, target.dossier_id, target.name, request.stream(),
-                                               share_now=share_now, declared_size=target.declared)
+        result = await sharing.upload_document(user, target.dossier_id, target.name, chunks,
+                                               share_now=share_now, declared_size=target.declared, key=target.key)
     except AccessDenied:
         log.warning("admin upload refused: not a dossier of the firm user=%s dossier=%s", user.id, target.dossier_id)
         return upload_error(404, NOT_FOUND, name=target.name)
-    return upload_answer(result)
+    return await settled(chunks, result)
 
 
 routes: list[Route] = [

@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from espace.http import admin, admin_sharing, agenda, core, payments, uploads, webauthn
+from espace.http import admin, admin_sharing, agenda, core, faults, payments, uploads, webauthn
 from espace.http import security as http_security
 
 BEHIND = "behind Reflex"
@@ -114,7 +114,7 @@ def security_headers(app: ASGIApp) -> ASGIApp:
 def direct_routes(routes: list[Route]) -> Callable[[ASGIApp], ASGIApp]:
     """Wraps an ASGI app to serve `routes` itself (a plain Starlette app, with the
     security headers) and pass every other request on to the app."""
-    direct = security_headers(Starlette(routes=routes))
+    direct = security_headers(Starlette(routes=routes, exception_handlers=dict(faults.EXCEPTION_HANDLERS)))
     prefixes = tuple(sorted({r.path.split("{", 1)[0] for r in routes}))
 
     def transformer(app: ASGIApp) -> ASGIApp:
@@ -130,7 +130,8 @@ def direct_routes(routes: list[Route]) -> Callable[[ASGIApp], ASGIApp]:
 
 
 # The routes behind Reflex: Reflex mounts its app at "" after them (App(api_transformer=...)).
-api = Starlette(routes=[s.route for s in INDEX if s.how == BEHIND])
+# A database outage answers a French 503 on every route (http/faults.py).
+api = Starlette(routes=[s.route for s in INDEX if s.how == BEHIND], exception_handlers=dict(faults.EXCEPTION_HANDLERS))
 # For App(api_transformer=...): `api` (Reflex adds its CORS), then the headers around it.
 API_TRANSFORMERS: list[Starlette | Callable[[ASGIApp], ASGIApp]] = [api, security_headers]
 # Wraps the whole ASGI app Reflex builds (EspaceApp.__call__): the direct routes first.

@@ -7,11 +7,18 @@ URL-encoded in `X-Filename`, then `POST /api/depots/{dossier_id}/termine` with
 
 Both require the session cookie and the header `X-Requested-With: espace`, which a
 cross-site form cannot set (CSRF defence).
+
+An upload may carry `Idempotency-Key` (16–64 letters, digits, « - », « _ »; the widget
+sends a random one per file it sends): sent again with the same key by the same person, it
+answers the first upload's result and stores nothing (receive.py). A database that does not
+answer gives a French 503 (http/faults.py); a full documents' disk 507 with a French message,
+after the body was read to its end so that the browser gets to read the answer.
 """
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -28,7 +35,7 @@ from espace.services import AccessDenied
 from espace.services.client import deposit
 from espace.services.deposits.filenames import sanitize_filename
 from espace.services.deposits.filetypes import REASON_FAILED
-from espace.services.deposits.receive import DepositResult
+from espace.services.deposits.receive import DepositResult, idempotency_key
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +89,12 @@ def malformed_length(name: str) -> Response:
 
 @dataclass(frozen=True, slots=True)
 class UploadTarget:
-    """What an upload request names: the dossier, the file's name, its declared size."""
+    """What an upload request names: the dossier, the file's name, its declared size, its
+    idempotency key."""
     dossier_id: int
     name: str
     declared: int | None
+    key: str | None = None
 
 
 def upload_target(request: Request) -> UploadTarget | Response:
@@ -99,7 +108,11 @@ def upload_target(request: Request) -> UploadTarget | Response:
         declared = declared_length(request)
     except ValueError:
         return malformed_length(name)
-    return UploadTarget(dossier_id, name, declared)
+    try:
+        key = idempotency_key(request.headers.get("idempotency-key"))
+    except ValueError:
+        return upload_error(400, f"« {name} » : clé d'envoi (Idempotency-Key) mal formée.", name=name)
+    return UploadTarget(dossier_id, name, declared, key)
 
 
 # The HTTP status of a refused service outcome (a refusal without a kind is a bad request).
@@ -112,6 +125,7 @@ STATUS: dict[Refusal, int] = {
     Refusal.unsupported: 415,
     Refusal.throttled: 429,
     Refusal.unavailable: 503,
+    Refusal.storage_full: 507,
 }
 
 
@@ -132,6 +146,19 @@ def upload_answer(result: DepositResult) -> Response:
     return JSONResponse(body, status_code=status_of(result), headers={"Cache-Control": "no-store"})
 
 
+async def settled(chunks: AsyncIterator[bytes], result: DepositResult) -> Response:
+    """upload_answer(result), once the rest of the body is read (and dropped) when the disk had
+    no room for it: a browser still sending would otherwise see the connection cut, not the
+    message. (The body is at most MAX_UPLOAD_MB: a larger one was refused before.)"""
+    if result.refusal is Refusal.storage_full:
+        try:
+            async for _ in chunks:
+                pass
+        except ClientDisconnect:
+            pass
+    return upload_answer(result)
+
+
 async def upload(request: Request) -> Response:
     user, refused = upload_guard(request)
     if refused is not None:
@@ -139,14 +166,15 @@ async def upload(request: Request) -> Response:
     target = upload_target(request)
     if isinstance(target, Response):
         return target
+    chunks = request.stream()
     try:
-        result = await deposit.deposit_stream(user, target.dossier_id, target.name, request.stream(),
-                                               declared_size=target.declared)
+        result = await deposit.deposit_stream(user, target.dossier_id, target.name, chunks,
+                                               declared_size=target.declared, key=target.key)
     except AccessDenied:
         log.warning("deposit refused: not the client's dossier user=%s dossier=%s ip=%s", user.id, target.dossier_id,
                     client_ip(request))
         return upload_error(404, NOT_FOUND, name=target.name)
-    return upload_answer(result)
+    return await settled(chunks, result)
 
 
 async def finished(request: Request) -> Response:

@@ -64,7 +64,9 @@ class _SharedItem(SQLModel):
 class Document(_SharedItem, table=True):
     __table_args__ = (Index("ix_document_dossier_shared", "dossier_id", "shared_at"),
                       shown_in_order("document", "doc_date"),
-                      shown_in_order("document", "direction", "doc_date", name="shown_direction"))  # its tabs
+                      shown_in_order("document", "direction", "doc_date", name="shown_direction"),  # its tabs
+                      # One document per upload key of a person: a retried upload is never stored twice.
+                      Index("ux_document_uploader_idempotency", "uploaded_by_id", "idempotency_key", unique=True))
 
     direction: Direction = Field(
         sa_column=Column(SAEnum(Direction, native_enum=False, length=10), nullable=False)
@@ -78,6 +80,9 @@ class Document(_SharedItem, table=True):
     uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
     opened_at: datetime | None = None  # first download by the firm (deposits)
     notified_at: datetime | None = None  # a client's deposit announced to the firm (once)
+    # The key the uploader's browser (or program) sent with it (`Idempotency-Key`): the same key
+    # again answers this document instead of storing a copy (services/deposits/receive.py).
+    idempotency_key: str | None = Field(default=None, max_length=64)
 
 
 class Rdv(_SharedItem, table=True):

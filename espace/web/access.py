@@ -34,10 +34,12 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.state import OnLoadInternalState
 
-from espace.db import connection_lost, read_again_if_lost
+from espace.db import connection_lost, database_unavailable, read_again_if_lost
 from espace.models import User
-from espace.web import offload
+from espace.web import errors, offload
+from espace.web.page import PAGE_STATES, LoadedPage, route_key
 
 log = logging.getLogger("espace.web.access")
 
@@ -91,6 +93,57 @@ def _retrying(fn: Handler) -> Handler:
     return plain
 
 
+def _still_shown(state: Any) -> bool:
+    """Whether the tab still shows the page of `state` (a load sent again after a wait may find
+    the tab gone to another page: it then stops trying)."""
+    shown = PAGE_STATES.get(route_key(state.router.page.path or ""))
+    return shown is None or isinstance(state, shown)
+
+
+def _with(result: Any, *events: Any) -> Any:
+    """The events a handler returned, and `events` after them."""
+    if result is None:
+        return list(events)
+    return [*(result if isinstance(result, list | tuple) else [result]), *events]
+
+
+def _waits_for_database(wrapper: Handler, fn: Handler) -> Handler:
+    """A page load (`load`, plain or coroutine) that finds the database unavailable (stopped,
+    restarting, unreachable, no free connection: `database_unavailable`, its one quick retry
+    on a new connection included) shows faults.DATABASE_DOWN_LOADING in the tab, and the tab
+    sends its page's on_load chain again (Reflex's on_load_internal, as a navigation does)
+    errors.LOAD_RETRY_MS later, again and again, until it succeeds: the page then appears and
+    the message goes, without the person reloading (the skeleton stays meanwhile; the chain's
+    `set_is_hydrated` that follows the failed load is dropped, and a navigation the session
+    check could not serve waits the same way: web/tab_identity.py). The wait runs in the
+    browser, so the server holds no lock; a tab gone to another page stops (`_still_shown`)."""
+    if fn.__name__ != "load" or not inspect.iscoroutinefunction(wrapper):
+        return wrapper
+
+    @functools.wraps(wrapper)
+    async def waiting(self, *args, **kwargs):
+        page = self if isinstance(self, LoadedPage) else None
+        try:
+            result = await wrapper(self, *args, **kwargs)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            again = _still_shown(self)
+            log.warning("page load: database unavailable%s: %s.load: %s: %s", ", sent again" if again else "",
+                        type(self).__name__, type(exc).__name__, exc)
+            if page is not None:
+                page._db_waiting = True
+            if not again:
+                return errors.waiting_for_database()[0]  # the message alone
+            return errors.waiting_for_database(OnLoadInternalState.on_load_internal)
+        if page is not None and page._db_waiting:
+            page._db_waiting = False
+            log.info("page load: database back: %s.load", type(self).__name__)
+            return _with(result, rx.toast.dismiss(errors.DB_TOAST))
+        return result
+    return waiting
+
+
 def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -> Callable[[Handler], Any]:
     """The decorator of one kind of user. A plain handler (all of them today) runs with its
     acting-user read in one piece, in a database thread on PostgreSQL (web/offload.py):
@@ -137,7 +190,7 @@ def _guard(acting: Callable[[Any], User | None], refuse: Callable[[Any], Any]) -
             async def plain(self, *args, **kwargs):
                 return await offload.run(guarded, self, *args, **kwargs)
             wrapper = plain
-        return rx.event(_hide_user(wrapper, fn))
+        return rx.event(_hide_user(_waits_for_database(wrapper, fn), fn))
     return decorator
 
 

@@ -5,18 +5,21 @@ Contact the website administrator. » never shows. Also the French refusal of a
 malformed event payload (state/payload_guard.py)."""
 import logging
 import secrets
+from typing import Any
 
 import reflex as rx
 from redis.exceptions import RedisError
 
-from espace.db import connection_lost
+from espace.db import database_unavailable
+from espace.domain import faults
 
 log = logging.getLogger("espace.web.errors")
 
 ERROR_MESSAGE = "Une erreur est survenue (réf. {ref}). Réessayez ou contactez votre cabinet."
-# The database connection died during the handler (its transaction was rolled back by the server).
-DB_LOST_MESSAGE = ("La connexion à la base de données a été interrompue : votre dernière action n'a pas été "
-                   "enregistrée. Réessayez dans un instant.")
+# The database connection died during the handler (its transaction was rolled back by the
+# server), or the database does not answer at all (stopped, unreachable, no free connection).
+DB_LOST_MESSAGE = faults.DATABASE_DOWN
+DB_TOAST = "erreur_base"  # the toast's id: one at a time, replaced in place
 # Redis (the pages' state) does not answer: the event did not run (web/redis_bounds.py).
 UNAVAILABLE_MESSAGE = ("Service momentanément indisponible : votre dernière action n'a pas été prise en compte. "
                        "Réessayez dans quelques instants.")
@@ -27,17 +30,34 @@ def new_reference() -> str:
     return secrets.token_hex(3).upper()
 
 
-def french_toast(message: str, toast_id: str):
-    return rx.toast.error(message, id=toast_id, position="top-center", duration=10000, close_button=True,
+def french_toast(message: str, toast_id: str, duration: int = 10000):
+    return rx.toast.error(message, id=toast_id, position="top-center", duration=duration, close_button=True,
                           fallback_to_alert=True)
+
+
+# A page load the database could not serve is sent again by the tab after this wait (in the
+# browser: the server holds no lock meanwhile, and the tab's other events pass first).
+LOAD_RETRY_MS = 2000
+
+
+def waiting_for_database(again: Any = None) -> list[Any]:
+    """What a tab gets when its page could not be loaded because the database is unavailable:
+    faults.DATABASE_DOWN_LOADING (shown until a little after the next try: it goes by itself
+    once the page loads), and `again` (an event handler) sent by the tab LOAD_RETRY_MS later —
+    or, without one (the tab's first load: nothing is hydrated yet), the page loaded again."""
+    toast = french_toast(faults.DATABASE_DOWN_LOADING, DB_TOAST, duration=LOAD_RETRY_MS + 4000)
+    if again is None:
+        return [toast, rx.call_script(f"setTimeout(() => window.location.reload(), {LOAD_RETRY_MS})")]
+    return [toast, rx.call_script(f"new Promise((done) => setTimeout(done, {LOAD_RETRY_MS}))", callback=again)]
 
 
 def backend_exception_handler(exception: Exception):
     """Reflex's backend exception handler (rx.App(backend_exception_handler=...))."""
     ref = new_reference()
-    if connection_lost(exception):
-        log.warning("event handler lost its database connection ref=%s: %s", ref, exception)
-        return french_toast(DB_LOST_MESSAGE, "erreur_base")
+    if database_unavailable(exception):
+        log.warning("event handler lost its database connection ref=%s: %s: %s", ref, type(exception).__name__,
+                    exception)
+        return french_toast(DB_LOST_MESSAGE, DB_TOAST)
     if _redis_down(exception):
         log.warning("event failed, Redis does not answer ref=%s: %s: %s", ref, type(exception).__name__, exception)
         return french_toast(UNAVAILABLE_MESSAGE, "service_indisponible")

@@ -31,6 +31,7 @@ class LoadedPage(rx.State, mixin=True):
 
     loaded: bool = False
     _kept: dict[str, int] = {}
+    _db_waiting: bool = False  # its load found the database unavailable and is sent again (web/access.py)
 
     def _left(self) -> None:
         """The tab left this page for another (web/navigation.py)."""

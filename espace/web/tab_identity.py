@@ -22,13 +22,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from reflex.event import Event
 from reflex.middleware import Middleware
+from reflex.state import OnLoadInternalState, StateUpdate
 
-from espace.db import read_again_if_lost
+from espace.db import database_unavailable, read_again_if_lost
 from espace.services.accounts import auth
 from espace.services.accounts.cookies import token_from_cookie_header
 from espace.services.accounts.recent_reads import MISS
-from espace.web import event_session, offload, tab_watch
+from espace.web import errors, event_session, offload, tab_watch
 from espace.web.navigation import forget_left_page, is_navigation
 from espace.web.session import SessionState
 
@@ -55,13 +57,36 @@ async def forget_tab(root) -> None:
     base.reset()
 
 
+# The end of a page's on_load chain (Reflex sends it after the page's loads).
+_HYDRATED = f"{OnLoadInternalState.get_full_name()}.set_is_hydrated"
+
+
+def _navigation_waits(event: Any) -> StateUpdate:
+    """A navigation whose session check found the database unavailable: the tab shows the
+    message and navigates again by itself a moment later (Reflex's on_load_internal sent
+    again; a first load, not hydrated yet, is loaded again), until the database is back."""
+    again = None if event.name.endswith(".hydrate_and_load") else OnLoadInternalState.on_load_internal
+    return StateUpdate(events=Event.from_event_type(errors.waiting_for_database(again)))
+
+
 class TabIdentityMiddleware(Middleware):
     async def preprocess(self, app, state, event):
         root = state._get_root_state()
         token = token_from_cookie_header(root.router.headers.cookie)
         found: Any = auth.kept_session(token)  # read less than 0.5 s ago: no database read
         if found is MISS:  # a database blip: read on a new connection; on PostgreSQL in a thread (web/offload.py)
-            found = await offload.run(read_again_if_lost, auth.current_session, token)
+            try:
+                found = await offload.run(read_again_if_lost, auth.current_session, token)
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                if event.name == _HYDRATED:  # a load that failed sent its page's chain again (web/access.py)
+                    return StateUpdate()
+                if not is_navigation(event):
+                    raise  # any other event: the handler's French message (web/errors.py)
+                log.warning("navigation: database unavailable, sent again: %s: %s: %s",
+                            event.name.rsplit(".", 1)[-1], type(exc).__name__, exc)
+                return _navigation_waits(event)
         event_session.remember(token, found[1] if found else None)
         tab_watch.served(root.router.session.client_token, found[0] if found else None)  # pushed out when it ends
         identity = identity_of(found)

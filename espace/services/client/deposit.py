@@ -26,15 +26,16 @@ BATCH_WINDOW = timedelta(hours=24)  # a notified name must be a deposit of the l
 
 
 async def deposit_stream(user: User, dossier_id: object, filename: str, chunks: AsyncIterable[bytes],
-                         declared_size: int | None = None) -> DepositResult:
+                         declared_size: int | None = None, key: str | None = None) -> DepositResult:
     """Store one file deposited by a client into their dossier.
 
     Authorises first (AccessDenied before any chunk is read), then streams with the
     size limit enforced while reading. Done with the Upload (name, id), or refused
-    (« « name » : raison », too large, unsupported or failed) leaving no file and no row."""
+    (« « name » : raison », too large, unsupported or failed) leaving no file and no row. The same
+    idempotency `key` again answers the first deposit made with it (receive_document)."""
     return await receive_document(user, dossier_id, filename, chunks, scope=access.client_dossier_ref,
                                   direction=Direction.depose, shared=True, action="depot",
-                                  declared_size=declared_size)
+                                  declared_size=declared_size, key=key)
 
 
 def notify_batch(user: User, dossier_id: object, names: list[str]) -> None:

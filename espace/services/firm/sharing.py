@@ -175,7 +175,8 @@ def _firm_scope(s: Session, user: User, dossier_id: object) -> Dossier:
 
 
 async def upload_document(user: User, dossier_id: object, filename: str, chunks: AsyncIterable[bytes],
-                          share_now: bool = True, declared_size: int | None = None) -> deposit_service.DepositResult:
+                          share_now: bool = True, declared_size: int | None = None,
+                          key: str | None = None) -> deposit_service.DepositResult:
     """Store one document the firm adds to a dossier (direction "reçu"), with the
     clients' checks: size limit while streaming, type from the content. Shared
     at once (notices queued) unless share_now is false. Same answers as
@@ -186,7 +187,7 @@ async def upload_document(user: User, dossier_id: object, filename: str, chunks:
 
     result = await deposit_service.receive_document(
         user, dossier_id, filename, chunks, scope=_firm_scope, direction=Direction.recu, shared=share_now,
-        action="ajout_document", on_shared=notice, declared_size=declared_size)
+        action="ajout_document", on_shared=notice, declared_size=declared_size, key=key)
     return result
 
 

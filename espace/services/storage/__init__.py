@@ -14,6 +14,7 @@ from espace.services.storage.api import (
     delete,
     describe,
     exists,
+    has_room,
     iter_entries,
     iter_keys,
     leftovers,
@@ -24,14 +25,26 @@ from espace.services.storage.api import (
     remove_leftovers,
     size,
 )
-from espace.services.storage.base import CHUNK, HEAD, Chunks, Entry, Leftover, Missing, Stored, TooLarge, check_key
+from espace.services.storage.base import (
+    CHUNK,
+    HEAD,
+    Chunks,
+    Entry,
+    Leftover,
+    Missing,
+    Stored,
+    TooLarge,
+    check_key,
+    disk_full,
+)
 from espace.services.storage.pipeline import restore_object, save_bytes, save_chunks, save_stream
 from espace.services.storage.s3 import PART, STALE_UPLOAD_SECONDS
 
 __all__ = [
     "CHUNK", "HEAD", "PART", "STALE_UPLOAD_SECONDS",
     "Chunks", "Entry", "Leftover", "Missing", "Stored", "TooLarge",
-    "app_sweep", "backend", "check_key", "delete", "describe", "exists", "iter_entries", "iter_keys",
-    "leftovers", "open_chunks", "open_file", "probe", "read_head", "remove_leftovers", "restore_object",
+    "app_sweep", "backend", "check_key", "delete", "describe", "disk_full", "exists", "has_room", "iter_entries",
+    "iter_keys", "leftovers", "open_chunks", "open_file", "probe", "read_head", "remove_leftovers",
+    "restore_object",
     "save_bytes", "save_chunks", "save_stream", "size",
 ]

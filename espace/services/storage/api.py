@@ -70,6 +70,13 @@ def iter_entries() -> Iterator[Entry]:
     return backend().iter_entries()
 
 
+def has_room(size: int | None) -> bool:
+    """Whether a new file of `size` bytes (0 when not known) fits on the documents' disk and
+    leaves STORAGE_RESERVE_MB free; always on the object store (no limit known)."""
+    free = backend().free_bytes()
+    return free is None or free - (size or 0) >= settings.storage_reserve_mb * 1024 * 1024
+
+
 # --------------------------------------------------------------------------- leftovers
 def probe(timeout: float) -> None:
     """The store in use can write and read back a small marker (the health probe)."""

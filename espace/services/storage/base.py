@@ -2,6 +2,7 @@
 key, and the interface that a store and a file being written implement."""
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,17 @@ PROBE = b"espace health probe\n"
 
 class TooLarge(Exception):
     pass
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc` (or an exception it comes from) is a full disk or quota (ENOSPC, EDQUOT)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 class Missing(FileNotFoundError):
@@ -104,6 +116,11 @@ class Store(Protocol):
     def probe(self, timeout: float) -> None:
         """Write a small marker and read it back (the health probe); raises when the store
         cannot do both within about `timeout` seconds."""
+        ...
+
+    def free_bytes(self) -> int | None:
+        """Bytes free where new files go (None: no limit known, the object store)."""
+        ...
 
     def open_chunks(self, key: str, chunk_size: int) -> Chunks: ...
 

@@ -104,6 +104,11 @@ class Local:
         finally:
             path.unlink(missing_ok=True)
 
+    def free_bytes(self) -> int | None:
+        """Free bytes of the documents' filesystem for this (unprivileged) process."""
+        st = os.statvfs(self.root)
+        return st.f_bavail * st.f_frsize
+
     def open_chunks(self, key: str, chunk_size: int) -> Chunks:
         fh = self.open_file(key)
         return Chunks(fh, os.fstat(fh.fileno()).st_size, chunk_size)

@@ -243,6 +243,9 @@ class S3:
         endpoint = f" ({settings.s3_endpoint_url})" if settings.s3_endpoint_url else ""
         return f"s3://{self.bucket}/{self.prefix}{endpoint}"
 
+    def free_bytes(self) -> int | None:
+        return None  # a bucket has no free space to read
+
     def open_chunks(self, key: str, chunk_size: int) -> Chunks:
         """One GET, streamed."""
         response = self.open_body(key)

@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import io
+import os
 import struct
 import threading
 import time
@@ -19,6 +20,7 @@ from sqlmodel import func, select
 from espace.config import settings
 from espace.db import session_scope
 from espace.demo import make_pdf
+from espace.domain import faults
 from espace.domain.outcome import Outcome, Refusal
 from espace.models import Direction, Document, User
 from espace.services import AccessDenied
@@ -362,7 +364,11 @@ def test_request_cancelled_once_the_body_is_in_still_records_the_file_and_its_ro
     assert not list(settings.documents_dir.glob(".*.part"))
 
 
-def test_disk_error_midway_leaves_nothing(demo, monkeypatch):
+@pytest.mark.parametrize(("code", "refusal", "reason"), [
+    (5, Refusal.failed, filetypes.REASON_FAILED),  # EIO: a failing disk
+    (28, Refusal.storage_full, faults.STORAGE_FULL),  # ENOSPC: a full one (a real one: tests/http/test_upload_faults.py)
+])
+def test_disk_error_midway_leaves_nothing(demo, monkeypatch, code, refusal, reason):
     user = _user(demo["client_user_id"])
     did = demo["dossier_ids"][1]
     before_files, before_rows = stored_files(), deposited_count(did)
@@ -372,14 +378,14 @@ def test_disk_error_midway_leaves_nothing(demo, monkeypatch):
     def failing_put(self, chunks):
         calls.append(len(chunks))
         if len(calls) == 2:
-            raise OSError(28, "No space left on device")
+            raise OSError(code, os.strerror(code))
         return real_put(self, chunks)
 
     monkeypatch.setattr(pipeline._Writer, "put", failing_put)
     data = make_pdf("plein") + b"\x00" * (3 * 1024 * 1024)
     result = deposit(user, did, "plein.pdf", Feed(data, chunk=256 * 1024))
-    assert result.ok is False and result.refusal is Refusal.failed
-    assert result.error == "« plein.pdf » : " + filetypes.REASON_FAILED
+    assert result.ok is False and result.refusal is refusal
+    assert result.error == "« plein.pdf » : " + reason
     assert stored_files() == before_files
     assert deposited_count(did) == before_rows
 
