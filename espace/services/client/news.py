@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, exists, literal
+from sqlalchemy import BigInteger, and_, bindparam, exists, literal, true
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from espace.db import read_scope, session_scope
 from espace.domain import items as registry
@@ -41,9 +41,9 @@ from espace.models import (
     utcnow,
 )
 from espace.services import AccessDenied, audit
-from espace.services.client import access, news_counts
+from espace.services.client import access
 from espace.services.client.views import ItemRow
-from espace.services.shared import keyset
+from espace.services.shared import counters, keyset
 
 NEWS_MAX = 8
 UPCOMING_MAX = 3
@@ -117,11 +117,8 @@ def _unseen(kind: registry.ItemKind) -> tuple[Any, ...]:
     model = kind.model
     seen = core_select(literal(1)).where(col(ItemSeen.user_id) == bindparam("uid"), col(ItemSeen.kind) == kind.key,
                                          col(ItemSeen.item_id) == col(model.id))
-    conditions: list[Any] = [col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()),
-                             ~exists(seen)]
-    if model is Document:
-        conditions.append(col(Document.direction) == Direction.recu)
-    return tuple(conditions)
+    return (col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()), ~exists(seen),
+            *counters.new_conditions(kind))
 
 
 def _tab_of(kind: registry.ItemKind) -> str:
@@ -172,10 +169,6 @@ def _unread_ids() -> Any:
         col(Message.direction) == MessageDirection.cabinet, col(Message.read_at).is_(None))
 
 
-def _unread_count_stmt() -> Any:
-    return core_select(func.count()).select_from(_unread_ids().subquery())
-
-
 def _answers_stmt() -> Any:
     return (_with_dossier(col(Message.created_at), col(Message.subject), col(User.nom), col(User.prenom))
             .select_from(Message).join(User, col(User.id) == Message.sender_id)
@@ -198,13 +191,14 @@ def news(user: User) -> News:
         return news_of(conn, access.client_key(conn, user))
 
 
-def news_of(conn: Connection, key: Any, shared: dict[str, int] | None = None) -> News:
+def news_of(conn: Connection, key: Any, counted: counters.Counts | None = None) -> News:
     """news() for an acting client already read (access.client_key), on the caller's
-    connection; `shared`: as new_counts takes it."""
+    connection; `counted`: their counts when the caller read them already."""
     since = key.previous_login_at
     params = {**_params(key), "since": since or _EPOCH, "now": utcnow()}
     kinds = registry.kinds()
-    counts = news_counts.new_counts(conn, key, shared)
+    counted = counters.read(conn, key.id) if counted is None else counted
+    counts = counted.new()
     found: list[tuple[datetime, NewsItem]] = []
     for kind in kinds:
         if kind.key not in counts:
@@ -226,7 +220,7 @@ def news_of(conn: Connection, key: Any, shared: dict[str, int] | None = None) ->
               _title(r), (invoices.view(r).pay if invoices else "") or "/factures")
         for r in conn.execute(keyset.built(("news-to-pay",), (), _to_pay_stmt), params).all()
     ]
-    unread = unread_of(conn, key)
+    unread = counted.unread
     answers = [
         Answer(fdatetime(r.created_at), f"{r.nom} {r.prenom}".strip(), r.subject, _title(r),
                f"/contacter?dossier={r.d_id}#messages")
@@ -248,17 +242,19 @@ def unread_answers(user: User | None) -> int:
 
 
 def unread_of(conn: Connection, key: Any) -> int:
-    """unread_answers for an acting client already read (access.client_key)."""
-    stmt = keyset.built(("news-unread",), (), _unread_count_stmt)
-    return int(conn.execute(stmt, _params(key)).scalar_one())
+    """unread_answers for an acting client already read (access.client_key): their count."""
+    return counters.read(conn, key.id).unread
 
 
 # --------------------------------------------------------------------------- seen
-def _insert_ignore(s: Session, rows: list[dict[str, Any]]) -> None:
+def _insert_ignore(s: Session, rows: list[dict[str, Any]]) -> set[int]:
+    """Insert the ItemSeen rows not there yet; the item ids actually inserted (another
+    request may have recorded some in between: the unique index decides)."""
     table: Any = ItemSeen.__table__  # type: ignore[attr-defined]  # set by SQLModel on table classes
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    s.connection().execute(insert(table).on_conflict_do_nothing(), rows)
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.item_id)
+    return {i for (i,) in s.connection().execute(stmt, rows).all()}
 
 
 def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object],
@@ -279,9 +275,11 @@ def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object
         except AccessDenied:
             return []
     model = kind.model
-    allowed = set(s.exec(select(model.id).where(
+    news_only = counters.new_conditions(kind)
+    found = s.connection().execute(core_select(col(model.id), and_(true(), *news_only).label("news")).where(
         col(model.id).in_([literal(i, BigInteger) for i in wanted]), col(model.shared_at).is_not(None),
-        col(model.dossier_id).in_(access.dossier_ids_of(client)))).all())
+        col(model.dossier_id).in_(access.dossier_ids_of(client)))).all()
+    allowed = {i for i, _ in found}
     already = set(s.exec(select(ItemSeen.item_id).where(
         col(ItemSeen.user_id) == user.id, col(ItemSeen.kind) == kind.key,
         col(ItemSeen.item_id).in_(list(allowed)))).all()) if allowed else set()
@@ -289,7 +287,8 @@ def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object
     if not fresh:
         return []
     now = utcnow()
-    _insert_ignore(s, [{"user_id": user.id, "kind": kind.key, "item_id": i, "seen_at": now} for i in fresh])
+    inserted = _insert_ignore(s, [{"user_id": user.id, "kind": kind.key, "item_id": i, "seen_at": now} for i in fresh])
+    counters.seen(s, client.id, kind.key, sum(1 for i, news in found if news and i in inserted))
     if model is Document:
         for i in fresh:
             audit.record(s, user, "document_ouvert", f"document {i}")
