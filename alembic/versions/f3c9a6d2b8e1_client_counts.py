@@ -1,5 +1,8 @@
 """client counts: each client's shared / unseen items per kind, dossiers, unread answers
 
+ix_document_news, ix_facture_to_pay: the home's « Nouveautés » and « À régler » read
+from an index, not from every shared row of the client's dossiers.
+
 client_count (client_id, kind, shared, unseen): what the client's home tiles, « N
 nouveaux » badges, list totals and header's unread count read in one indexed row per
 kind instead of counting everything shared (issue 21). Maintained by
@@ -32,7 +35,16 @@ LINKS = ("SELECT c.id AS client_id, c.user_id AS user_id, c.firm_id AS firm_id, 
          "JOIN dossier d ON d.id = dc.dossier_id AND d.firm_id = c.firm_id")
 
 
+SHARED = sa.text("shared_at IS NOT NULL")
+
+
 def upgrade() -> None:
+    # « Nouveautés » (a client's newest received documents) and « À régler » (their invoices
+    # to pay, soonest due first) read their few rows from these alone.
+    op.create_index("ix_document_news", "document", ["dossier_id", "direction", "shared_at"],
+                    sqlite_where=SHARED, postgresql_where=SHARED)
+    op.create_index("ix_facture_to_pay", "facture", ["dossier_id", "status", "due_date", "date", "id"],
+                    sqlite_where=SHARED, postgresql_where=SHARED)
     op.create_table(
         "client_count",
         sa.Column("client_id", sa.Integer(), sa.ForeignKey("client.id"), nullable=False),
@@ -67,3 +79,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("client_count")
+    op.drop_index("ix_facture_to_pay", table_name="facture")
+    op.drop_index("ix_document_news", table_name="document")

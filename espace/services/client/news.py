@@ -146,18 +146,25 @@ def _with_dossier(*columns: Any) -> Any:
                        col(Dossier.label).label("d_label"))
 
 
+def _first(model: Any, conditions: tuple[Any, ...], order: tuple[Any, ...], limit: int) -> Any:
+    """The first `limit` shared items of the client's dossiers matching `conditions` in
+    `order`: their ids picked from an index alone (LIMIT inside), then only those rows
+    read with their dossier."""
+    first = (core_select(col(model.id).label("id"))
+             .where(col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()), *conditions)
+             .order_by(*order).limit(limit).subquery())
+    return (_with_dossier(*model.__table__.c).select_from(first).join(model, col(model.id) == first.c.id)
+            .join(Dossier, col(Dossier.id) == model.dossier_id).order_by(*order))
+
+
 def _upcoming_stmt() -> Any:
-    return (_with_dossier(*Rdv.__table__.c).join(Dossier, col(Dossier.id) == Rdv.dossier_id)  # type: ignore[attr-defined]
-            .where(col(Rdv.shared_at).is_not(None), col(Rdv.dossier_id).in_(access.dossier_ids()),
-                   col(Rdv.starts_at) >= bindparam("now", type_=Rdv.starts_at.type))  # type: ignore[attr-defined]
-            .order_by(col(Rdv.starts_at), col(Rdv.id)).limit(UPCOMING_MAX))
+    return _first(Rdv, (col(Rdv.starts_at) >= bindparam("now", type_=Rdv.starts_at.type),),  # type: ignore[attr-defined]
+                  (col(Rdv.starts_at), col(Rdv.id)), UPCOMING_MAX)
 
 
 def _to_pay_stmt() -> Any:
-    return (_with_dossier(*Facture.__table__.c).join(Dossier, col(Dossier.id) == Facture.dossier_id)  # type: ignore[attr-defined]
-            .where(col(Facture.shared_at).is_not(None), col(Facture.dossier_id).in_(access.dossier_ids()),
-                   col(Facture.status) == FactureStatus.a_regler)
-            .order_by(col(Facture.due_date), col(Facture.date), col(Facture.id)).limit(TO_PAY_MAX))
+    return _first(Facture, (col(Facture.status) == FactureStatus.a_regler,),
+                  (col(Facture.due_date), col(Facture.date), col(Facture.id)), TO_PAY_MAX)
 
 
 def _unread_ids() -> Any:
