@@ -83,7 +83,7 @@ def new_conditions(kind: registry.ItemKind) -> tuple[Any, ...]:
 def _links(client_ids: Iterable[int] | None) -> Any:
     """Each client's dossiers (the access rule: a dossier of the client's firm), with the
     client's user (their ItemSeen rows) and firm (their messages)."""
-    links = (core_select(col(Client.id).label("client_id"), col(Client.user_id).label("user_id"),
+    links: Any = (core_select(col(Client.id).label("client_id"), col(Client.user_id).label("user_id"),
                          col(Client.firm_id).label("firm_id"), col(DossierClient.dossier_id).label("dossier_id"))
              .join(DossierClient, col(DossierClient.client_id) == Client.id)
              .join(Dossier, (col(Dossier.id) == DossierClient.dossier_id) & (col(Dossier.firm_id) == Client.firm_id)))
@@ -122,8 +122,8 @@ def truth(conn: Connection, client_ids: Iterable[int] | None = None) -> dict[tup
     """(shared, unseen) by (client id, key), counted from scratch for these clients (all
     by default), every key of every client given (zeros included)."""
     wanted = None if client_ids is None else sorted(set(client_ids))
-    everyone = core_select(col(Client.id))
-    ids = wanted if wanted is not None else [i for (i,) in conn.execute(everyone).all()]
+    everyone: Any = core_select(col(Client.id))
+    ids: list[int] = wanted if wanted is not None else [int(i) for (i,) in conn.execute(everyone).all()]
     found = {(c, k): (0, 0) for c in ids for k in keys()}
     for c, k, n, u in conn.execute(_truth_stmt(wanted)).all():
         found[(c, k)] = (int(n), int(u))

@@ -6,8 +6,8 @@ ESPACE_TEST_SCALE=1."""
 from __future__ import annotations
 
 import asyncio
-import random
 import os
+import random
 from dataclasses import asdict
 
 import pytest
