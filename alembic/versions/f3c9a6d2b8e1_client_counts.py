@@ -43,7 +43,7 @@ def upgrade() -> None:
     # to pay, soonest due first) read their few rows from these alone.
     op.create_index("ix_document_news", "document", ["dossier_id", "direction", "shared_at"],
                     sqlite_where=SHARED, postgresql_where=SHARED)
-    op.create_index("ix_facture_to_pay", "facture", ["dossier_id", "status", "due_date", "date", "id"],
+    op.create_index("ix_facture_to_pay", "facture", ["dossier_id", "status", "due_date", "date", "id", "shared_at"],
                     sqlite_where=SHARED, postgresql_where=SHARED)
     op.create_table(
         "client_count",

@@ -98,7 +98,7 @@ class Rdv(_SharedItem, table=True):
 
 class Facture(_SharedItem, table=True):
     __table_args__ = (Index("ix_facture_dossier_shared", "dossier_id", "shared_at"), shown_in_order("facture", "date"),
-                      shared_only("facture", "to_pay", "dossier_id", "status", "due_date", "date", "id"))  # « À régler »
+                      shared_only("facture", "to_pay", "dossier_id", "status", "due_date", "date", "id", "shared_at"))  # « À régler »
 
     number: str
     date: date

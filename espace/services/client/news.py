@@ -110,15 +110,10 @@ def _params(key: Any) -> dict[str, Any]:
     return {"uid": key.user_id, **access.scope(key)}
 
 
-def _unseen(kind: registry.ItemKind) -> tuple[Any, ...]:
-    """The conditions of a kind's new items for the client (`uid`): shared in their
-    dossiers, no ItemSeen row (probed per row on its unique index, never the whole set of
-    what they saw), and not a deposit (their own documents are not news)."""
-    model = kind.model
-    seen = core_select(literal(1)).where(col(ItemSeen.user_id) == bindparam("uid"), col(ItemSeen.kind) == kind.key,
-                                         col(ItemSeen.item_id) == col(model.id))
-    return (col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()), ~exists(seen),
-            *counters.new_conditions(kind))
+def _seen(kind: registry.ItemKind, item_id: Any) -> Any:
+    """The client's (`uid`) ItemSeen row of an item, probed on its unique index."""
+    return exists(core_select(literal(1)).where(col(ItemSeen.user_id) == bindparam("uid"),
+                                                col(ItemSeen.kind) == kind.key, col(ItemSeen.item_id) == item_id))
 
 
 def _tab_of(kind: registry.ItemKind) -> str:
@@ -128,17 +123,38 @@ def _tab_of(kind: registry.ItemKind) -> str:
 # The statements are built once (building one costs more CPU than SQLite takes to
 # answer it), with bound parameters: uid, client_id, firm_id, since, now.
 def _recent_stmt(kind: registry.ItemKind) -> Any:
-    """The NEWS_MAX newest new items of a kind: their ids picked from the index alone
-    (LIMIT inside), then only those rows read with their dossier."""
+    """The NEWS_MAX newest new items of a kind, among the `depth` newest shared since
+    `since` in the client's dossiers (news: their own deposits are not): those picked
+    from an index alone (LIMIT inside, no probe), then only they probed for an ItemSeen
+    row, then the NEWS_MAX rows read with their dossier. news_of deepens `depth` while
+    seen items hide the news."""
     model = kind.model
-    newest = (core_select(col(model.id).label("id"))
-              .where(*_unseen(kind), col(model.shared_at) >= bindparam("since", type_=model.shared_at.type))
-              .order_by(col(model.shared_at).desc(), col(model.id).desc()).limit(NEWS_MAX).subquery())
+    newest = (core_select(col(model.id).label("id"), col(model.shared_at).label("at"))
+              .where(col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()),
+                     *counters.new_conditions(kind),
+                     col(model.shared_at) >= bindparam("since", type_=model.shared_at.type))
+              .order_by(col(model.shared_at).desc(), col(model.id).desc()).limit(bindparam("depth"))
+              .subquery())
+    unseen = (core_select(newest.c.id).where(~_seen(kind, newest.c.id))
+              .order_by(newest.c.at.desc(), newest.c.id.desc()).limit(NEWS_MAX).subquery())
     return (core_select(*model.__table__.c, col(Dossier.reference).label("d_reference"),
                         col(Dossier.label).label("d_label"))
-            .select_from(newest).join(model, col(model.id) == newest.c.id)
+            .select_from(unseen).join(model, col(model.id) == unseen.c.id)
             .join(Dossier, col(Dossier.id) == model.dossier_id)
             .order_by(col(model.shared_at).desc(), col(model.id).desc()))
+
+
+def _recent(conn: Connection, kind: registry.ItemKind, params: dict[str, Any], shared: int) -> list[Any]:
+    """_recent_stmt's rows: the newest NEWS_MAX × 4 shared items probed first, eight
+    times deeper while fewer than NEWS_MAX of them are new, up to all `shared` (the
+    client's count of the kind): bounded by what is shown, not by everything shared."""
+    stmt = keyset.built(("news-recent", kind.key), (kind,), lambda: _recent_stmt(kind))
+    depth = NEWS_MAX * 4
+    while True:
+        rows = conn.execute(stmt, {**params, "depth": depth}).all()
+        if len(rows) >= NEWS_MAX or depth >= shared:
+            return list(rows)
+        depth *= 8
 
 
 def _with_dossier(*columns: Any) -> Any:
@@ -210,8 +226,7 @@ def news_of(conn: Connection, key: Any, counted: counters.Counts | None = None) 
     for kind in kinds:
         if kind.key not in counts:
             continue
-        stmt = keyset.built(("news-recent", kind.key), (kind,), lambda kind=kind: _recent_stmt(kind))  # type: ignore[misc]
-        for r in conn.execute(stmt, params).all():
+        for r in _recent(conn, kind, params, counted.shared.get(kind.key, 0)):
             view = kind.view(r)
             href = view.url or f"/dossiers/{r.dossier_id}?onglet={_tab_of(kind)}"
             found.append((r.shared_at, NewsItem(kind.key, kind.label, view.name, view.date, fdate(r.shared_at),
