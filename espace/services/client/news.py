@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, bindparam, exists, literal, true
@@ -144,17 +144,24 @@ def _recent_stmt(kind: registry.ItemKind) -> Any:
             .order_by(col(model.shared_at).desc(), col(model.id).desc()))
 
 
+RECENT_DAYS = 366  # « Nouveautés » looks at the last year's shares first
+
+
 def _recent(conn: Connection, kind: registry.ItemKind, params: dict[str, Any], shared: int) -> list[Any]:
-    """_recent_stmt's rows: the newest NEWS_MAX × 4 shared items probed first, eight
-    times deeper while fewer than NEWS_MAX of them are new, up to all `shared` (the
-    client's count of the kind): bounded by what is shown, not by everything shared."""
+    """_recent_stmt's rows, bounded by what is shown rather than by everything shared:
+    the newest NEWS_MAX × 4 items shared in the last RECENT_DAYS (a range of the index
+    per dossier) probed first, then eight times deeper and eight times further back
+    while fewer than NEWS_MAX of them are new, until the client's previous visit and
+    all `shared` (their count of the kind) are covered."""
     stmt = keyset.built(("news-recent", kind.key), (kind,), lambda: _recent_stmt(kind))
-    depth = NEWS_MAX * 4
+    since, now = params["since"], params["now"]
+    depth, days = NEWS_MAX * 4, RECENT_DAYS
     while True:
-        rows = conn.execute(stmt, {**params, "depth": depth}).all()
-        if len(rows) >= NEWS_MAX or depth >= shared:
+        lower = max(since, now - timedelta(days=days)) if days < 100 * 366 else since
+        rows = conn.execute(stmt, {**params, "since": lower, "depth": depth}).all()
+        if len(rows) >= NEWS_MAX or (lower == since and depth >= shared):
             return list(rows)
-        depth *= 8
+        depth, days = depth * 8, days * 8
 
 
 def _with_dossier(*columns: Any) -> Any:
@@ -218,7 +225,8 @@ def news_of(conn: Connection, key: Any, counted: counters.Counts | None = None) 
     """news() for an acting client already read (access.client_key), on the caller's
     connection; `counted`: their counts when the caller read them already."""
     since = key.previous_login_at
-    params = {**_params(key), "since": since or _EPOCH, "now": utcnow()}
+    lower = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since  # aware, as utcnow()
+    params = {**_params(key), "since": lower or _EPOCH, "now": utcnow()}
     kinds = registry.kinds()
     counted = counters.read(conn, key.id) if counted is None else counted
     counts = counted.new()

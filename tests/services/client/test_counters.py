@@ -9,6 +9,7 @@ import asyncio
 import os
 import random
 from dataclasses import asdict
+from datetime import timedelta
 
 import pytest
 from sqlmodel import col, select, update
@@ -17,7 +18,7 @@ from espace import __main__ as espace_main
 from espace.db import session_scope
 from espace.demo import make_pdf
 from espace.domain import items as registry
-from espace.models import Client, ClientCount, Direction, Document, Dossier, User
+from espace.models import Client, ClientCount, Direction, Document, Dossier, ItemSeen, User
 from espace.services.client import deposit, dossier_view, home, lists, messaging, news
 from espace.services.firm import dossiers as firm_dossiers
 from espace.services.firm import messages as firm_messages
@@ -58,8 +59,11 @@ class _World:
     def client(self) -> User:
         return _user(self.rng.choice(self.clients)[1])
 
-    def their_dossiers(self, who: User) -> list[int]:
-        return [int(c["id"]) for c in home.home(who).dossiers]
+    def client_in_a_dossier(self) -> tuple[User, int] | None:
+        """A client of the firm and one of their dossiers (None: they have none now)."""
+        who = self.client()
+        mine = [int(c["id"]) for c in home.home(who).dossiers]
+        return (who, self.rng.choice(mine)) if mine else None
 
     def item(self) -> tuple[str, int] | None:
         kind = self.rng.choice(registry.kinds())
@@ -94,11 +98,9 @@ class _World:
         return f"{who.id} lists {key}"
 
     def see_tab(self) -> str:
-        who = self.client()
-        mine = self.their_dossiers(who)
-        if not mine:
+        if (found := self.client_in_a_dossier()) is None:
             return "no dossier"
-        did = self.rng.choice(mine)
+        who, did = found
         tab = self.rng.choice([t.key for k in registry.kinds() for t in k.tabs])
         dossier_view.dossier_page(who, did, tab)
         return f"{who.id} opens {did} tab {tab}"
@@ -118,20 +120,16 @@ class _World:
         return f"answer in {did}"
 
     def read(self) -> str:
-        who = self.client()
-        mine = self.their_dossiers(who)
-        if not mine:
+        if (found := self.client_in_a_dossier()) is None:
             return "no dossier"
-        did = self.rng.choice(mine)
+        who, did = found
         messaging.messages_page(who, did)
         return f"{who.id} reads {did}"
 
     def deposit(self) -> str:
-        who = self.client()
-        mine = self.their_dossiers(who)
-        if not mine:
+        if (found := self.client_in_a_dossier()) is None:
             return "no dossier"
-        did = self.rng.choice(mine)
+        who, did = found
         result = asyncio.run(deposit.deposit_stream(who, did, "piece.pdf", _Feed(make_pdf("pièce"))))
         assert result.ok, result
         return f"{who.id} deposits into {did}"
@@ -245,3 +243,32 @@ def _command(line: str, capsys) -> tuple[int, str]:
         os.umask(mask)
     said = capsys.readouterr()
     return code, (said.out + said.err).strip().splitlines()[-1]
+
+
+def test_news_looks_further_back_while_what_is_recent_was_seen(demo):
+    """« Nouveautés » reads the last year's shares first, then further back and deeper:
+    an item shared three years ago is still shown when everything newer was seen."""
+    luce = _user(demo["client_user_id"])
+    with session_scope() as s:
+        docs = list(s.exec(select(Document).where(col(Document.dossier_id).in_(demo["dossier_ids"]),
+                                                  Document.direction == Direction.recu,
+                                                  col(Document.shared_at).is_not(None))).all())
+        seen = set(s.exec(select(ItemSeen.item_id).where(ItemSeen.user_id == luce.id,
+                                                         ItemSeen.kind == "documents")).all())
+        old = next(d for d in docs if d.id not in seen)
+        old.shared_at = old.shared_at - timedelta(days=3 * 365)
+        s.add(old)
+        s.commit()
+        old_id = old.id
+    with session_scope() as s:
+        news.mark_seen(s, luce, "documents", [d.id for d in docs if d.id != old_id])
+        for kind in registry.kinds()[1:]:  # every other kind seen: the old document is the only news
+            news.mark_seen(s, luce, kind.key, s.exec(select(kind.model.id).where(
+                col(kind.model.dossier_id).in_(demo["dossier_ids"]))).all())
+        s.commit()
+    with session_scope() as s:  # as on a first visit: everything since the beginning
+        s.exec(update(User).where(col(User.id) == luce.id).values(previous_login_at=None))  # type: ignore[call-overload]
+        s.commit()
+    shown = news.news(luce)
+    assert shown.new_counts == {"documents": 1}
+    assert [i.href for i in shown.items] == [f"/api/documents/{old_id}"]
