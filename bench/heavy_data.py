@@ -14,7 +14,8 @@ data is written in seconds instead of a minute.
     .venv/bin/python bench/heavy_data.py [DATABASE_URL]     # default: $DATA_DIR/espace.db
 
 The database must be migrated first (`python -m espace migrate`, usually followed by
-`python -m espace demo`). Bulk inserts with the indexes the migrations made: sqlite3
+`python -m espace demo`), and the clients' counts recomputed after it (`python -m espace
+recount --repair`: the rows are written here directly, not through the services). Bulk inserts with the indexes the migrations made: sqlite3
 executemany in one transaction, or COPY on PostgreSQL (psycopg). The columns are read
 from the database, not from espace.models, so the script works on any version of the
 schema: a NOT NULL column it does not know gets a neutral value of its type.

@@ -33,6 +33,7 @@ from espace.models import (
 )
 from espace.services import storage
 from espace.services.accounts import hashing
+from espace.services.shared import counters
 
 LUCE_EMAIL = "academy@secib.fr"
 LUCE_PASSWORD = "a12RJ3d11P"
@@ -583,6 +584,8 @@ def load_demo() -> dict[str, Any]:
             sophies, sophie_clients, sophie_dossiers = _sophie(demo, firm, other_firm, people)
             _mark_seen(demo, ((people.luce, dossiers), (people.marc, [marc_dossier]), (people.paul, [paul_dossier]),
                               (sophies[0], sophie_dossiers[:1]), (sophies[1], sophie_dossiers[1:])))
+            s.flush()
+            counters.recount(s.connection())  # the data above was written directly, not through the services
             s.commit()
             return {
                 "firm_id": firm.id,

@@ -64,3 +64,13 @@ def sent_emails() -> list[Path]:
     """The emails written by one run of the outbox worker (DATA_DIR/outbox/*.eml), by name."""
     outbox.run_once()
     return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
+
+
+def recount() -> None:
+    """After rows written directly (not through the services): the clients' maintained
+    counts recomputed, as `python -m espace recount --repair` does."""
+    from espace.services.shared import counters
+
+    with session_scope() as s:
+        counters.recount(s.connection())
+        s.commit()

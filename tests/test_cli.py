@@ -123,6 +123,26 @@ def test_demo_loads_once_and_prints_hints(cli):
     assert cli.query("SELECT count(*) FROM document") == [(52,)]
 
 
+def test_the_counts_migration_backfills_what_recount_counts(cli):
+    """Migration f3c9a6d2b8e1 on a database that has data (the demo: items seen and not,
+    deposits, answers read and not): its SQL backfill is what the services count from
+    scratch (`recount` finds nothing to repair), on SQLite and on PostgreSQL."""
+    assert cli("migrate").returncode == 0
+    cli.env["DEMO"] = "1"
+    assert cli("demo").returncode == 0
+    down = subprocess.run([sys.executable, "-m", "alembic", "downgrade", "c4f9a2e7d1b3"], cwd=ROOT, env=cli.env,
+                          capture_output=True, text=True, timeout=120)
+    assert down.returncode == 0, down.stderr
+    assert cli.query("SELECT version_num FROM alembic_version") == [("c4f9a2e7d1b3",)]
+    assert cli("migrate").returncode == 0
+    luce = cli.query("SELECT cc.kind, cc.shared, cc.unseen FROM client_count cc JOIN client c ON c.id = cc.client_id "
+                     "JOIN \"user\" u ON u.id = c.user_id WHERE u.email = 'academy@secib.fr' ORDER BY cc.kind")
+    assert dict((k, (n, u)) for k, n, u in luce)["dossiers"][0] > 0
+    assert any(u for _, _, u in luce) and any(n > u for _, n, u in luce)  # new items, and seen ones
+    checked = cli("recount")
+    assert checked.returncode == 0 and "Compteurs des clients : à jour." in checked.stdout, checked.stdout + checked.stderr
+
+
 def test_help_is_french(cli):
     r = cli("--help")
     assert r.returncode == 0

@@ -1,4 +1,5 @@
-"""`migrate` (the schema, Alembic) and `demo` (the demonstration data, once).
+"""`migrate` (the schema, Alembic), `demo` (the demonstration data, once) and `recount`
+(the clients' maintained counts checked against the truth, repaired with --repair).
 
 The imports of every command are made when it runs: `python -m espace -h` stays quick."""
 from __future__ import annotations
@@ -11,6 +12,10 @@ from espace.cli.common import ROOT, Command
 def register(command: Command) -> None:
     command("migrate", help="met à jour le schéma de la base de données (Alembic)").set_defaults(func=cmd_migrate)
     command("demo", help="charge les données de démonstration si la base est vide").set_defaults(func=cmd_demo)
+    recount = command("recount", help="vérifie les compteurs des clients (nouveautés, messages non lus) ; "
+                                      "--repair les recalcule")
+    recount.add_argument("--repair", action="store_true", help="recalcule les compteurs à partir des données")
+    recount.set_defaults(func=cmd_recount)
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -43,3 +48,23 @@ def cmd_demo(args: argparse.Namespace) -> None:
     # With STRIPE_API_BASE pointing at a local localstripe: online payment for the demo firm.
     if message := configure_demo():
         print(message)
+
+
+def cmd_recount(args: argparse.Namespace) -> None:
+    """Exit status 1 when a count differs from the truth and --repair was not given."""
+    from espace.cli.common import CliError
+    from espace.db import session_scope
+    from espace.services.shared import counters
+
+    with session_scope() as s:
+        wrong = counters.differences(s.connection())
+        for line in wrong[:20]:
+            print(line)
+        if not wrong:
+            print("Compteurs des clients : à jour.")
+            return
+        if not args.repair:
+            raise CliError(f"{len(wrong)} compteur(s) faux : relancez avec --repair pour les recalculer.")
+        rows = counters.recount(s.connection())
+        s.commit()
+        print(f"{len(wrong)} compteur(s) faux recalculés ({rows} compteurs écrits).")

@@ -22,6 +22,7 @@ def cmd_create_dossier(args: argparse.Namespace) -> None:
     from espace.db import session_scope
     from espace.domain.ids import saved_id
     from espace.models import Client, Dossier, DossierClient, Firm, Role, User
+    from espace.services.shared import counters
 
     with session_scope() as s:
         if s.get(Firm, args.firm_id) is None:
@@ -45,5 +46,6 @@ def cmd_create_dossier(args: argparse.Namespace) -> None:
         s.flush()
         for client in clients:
             s.add(DossierClient(dossier_id=saved_id(dossier.id), client_id=saved_id(client.id)))
+        counters.links_changed(s, [saved_id(client.id) for client in clients])
         s.commit()
         print(f"Dossier créé : n° {dossier.id} ({dossier.reference} - {dossier.label})")

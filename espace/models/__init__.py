@@ -34,6 +34,7 @@ from espace.models.dossiers import (
 from espace.models.firm import Account, AuditEvent, Client, Firm, Role, User
 from espace.models.messages import (
     CalendarFeed,
+    ClientCount,
     ContactRequest,
     ContactStatus,
     ItemSeen,
@@ -51,6 +52,7 @@ __all__ = [
     "AuthSession",
     "CalendarFeed",
     "Client",
+    "ClientCount",
     "ContactRequest",
     "ContactStatus",
     "Direction",

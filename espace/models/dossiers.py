@@ -52,6 +52,13 @@ def shown_in_order(table: str, *columns: str, name: str = "shown") -> Index:
                  sqlite_where=shared, postgresql_where=shared)
 
 
+def shared_only(table: str, name: str, *columns: str) -> Index:
+    """A partial index on a kind's shared rows (the client's « Nouveautés / À venir »
+    read their few rows from it alone, issue 21)."""
+    shared = text("shared_at IS NOT NULL")
+    return Index(f"ix_{table}_{name}", *columns, sqlite_where=shared, postgresql_where=shared)
+
+
 class _SharedItem(SQLModel):
     """Common columns of what a firm shares into a dossier; shared_at null = hidden."""
 
@@ -65,6 +72,7 @@ class Document(_SharedItem, table=True):
     __table_args__ = (Index("ix_document_dossier_shared", "dossier_id", "shared_at"),
                       shown_in_order("document", "doc_date"),
                       shown_in_order("document", "direction", "doc_date", name="shown_direction"),  # its tabs
+                      shared_only("document", "news", "dossier_id", "direction", "shared_at"),  # « Nouveautés »
                       # One document per upload key of a person: a retried upload is never stored twice.
                       Index("ux_document_uploader_idempotency", "uploaded_by_id", "idempotency_key", unique=True))
 
@@ -94,7 +102,8 @@ class Rdv(_SharedItem, table=True):
 
 
 class Facture(_SharedItem, table=True):
-    __table_args__ = (Index("ix_facture_dossier_shared", "dossier_id", "shared_at"), shown_in_order("facture", "date"))
+    __table_args__ = (Index("ix_facture_dossier_shared", "dossier_id", "shared_at"), shown_in_order("facture", "date"),
+                      shared_only("facture", "to_pay", "dossier_id", "status", "due_date", "date", "id", "shared_at"))  # « À régler »
 
     number: str
     date: date

@@ -139,3 +139,19 @@ class CalendarFeed(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+
+
+class ClientCount(SQLModel, table=True):
+    """A client's maintained counts (issue 21), what their home, lists and header show
+    without counting everything shared: per item kind (`kind`: the registry key), the
+    items `shared` in their dossiers and the `unseen` ones (no ItemSeen row, their own
+    deposits excluded); `dossiers`: their dossiers (`shared`); `messages`: the firm's
+    answers they have not read (`unseen`). Written only by services/shared/counters.py,
+    in the transaction of the write that changes them; `python -m espace recount`
+    recomputes them from the truth."""
+
+    __tablename__ = "client_count"
+    client_id: int = Field(foreign_key="client.id", primary_key=True)
+    kind: str = Field(max_length=40, primary_key=True)
+    shared: int = 0
+    unseen: int = 0

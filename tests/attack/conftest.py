@@ -68,7 +68,8 @@ def _free_port() -> int:
 # a business row (message, request, client, share) that the checks see.
 BOOKKEEPING = {"auth_session", "login_attempt", "login_failure", "pending_login", "webauthn_challenge",
                "audit_event", "one_time_token", "alembic_version", "outbox_email",
-               "item_seen"}  # what a client was shown of their own items (their « Nouveau » badges)
+               "item_seen",  # what a client was shown of their own items (their « Nouveau » badges)
+               "client_count"}  # their counts, derived from the rows above and the shared items
 IGNORED_COLUMNS = {
     "outbox_email": {"status", "attempts", "next_attempt_at", "claimed_at", "claimed_by", "sent_at", "last_error"},
     "share_notice": {"notified_at"},

@@ -99,6 +99,12 @@ class Server:
         finally:
             engine.dispose()
 
+    def recount(self) -> None:
+        """After items written with sql(): the clients' maintained counts (tiles, totals)
+        recomputed, `python -m espace recount --repair` on the app's database."""
+        subprocess.run([sys.executable, "-m", "espace", "recount", "--repair"], cwd=ROOT, env=self.env,
+                       check=True, capture_output=True, timeout=120)
+
     @property
     def outbox(self) -> Path:
         return self.data_dir / "outbox"

@@ -213,10 +213,12 @@ def _many_tasks(server):
                    "VALUES (:d, :at, :at, :day, :label, false)",
                    {"d": dossier_id, "at": datetime(2026, 1, 1), "day": date(2025, 1 + n // 5, 1),
                     "label": f"Tâche paginée {n + 1:02d}"})
+    server.recount()  # written directly: the tile's and the list's counts
     try:
         yield dossier_id
     finally:
         server.sql("DELETE FROM tache WHERE label LIKE 'Tâche paginée %'")
+        server.recount()
 
 
 def _names(page):

@@ -24,12 +24,15 @@ from datetime import date
 from sqlmodel import select
 from espace.db import session_scope
 from espace.models import Dossier, Facture, utcnow
+from espace.services.shared import counters
 reference, number, cents = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with session_scope() as s:
     d = s.exec(select(Dossier).where(Dossier.reference == reference)).one()
     f = Facture(dossier_id=d.id, number=number, date=date(2026, 11, 20), amount_cents=cents,
                 payable_online=True, shared_at=utcnow())
     s.add(f)
+    s.flush()
+    counters.item_shared(s, f, 1)  # as the sharing service: the clients' counts
     s.commit()
     print(f.id)
 """

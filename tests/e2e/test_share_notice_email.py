@@ -27,6 +27,7 @@ from espace.db import session_scope
 from espace.models import Direction, Document, Rdv, utcnow
 from espace.services import storage
 from espace.services.mail import share_notices
+from espace.services.shared import counters
 
 args = sys.argv[1:]
 for dossier_id, kind, name in zip(args[::3], args[1::3], args[2::3]):
@@ -41,6 +42,7 @@ for dossier_id, kind, name in zip(args[::3], args[1::3], args[2::3]):
                        place="Cabinet", shared_at=now)
         s.add(item)
         s.flush()
+        counters.item_shared(s, item, 1)  # as the sharing service: the clients' counts
         share_notices.record(s, 1, item)
         s.commit()
 """

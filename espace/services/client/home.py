@@ -5,18 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import literal, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection
-from sqlmodel import col, func
+from sqlmodel import col
 
 from espace.db import read_scope
-from espace.domain import items as registry
 from espace.domain.names import dossier_title, full_name
 from espace.models import Dossier, User
 from espace.services.client import access, news
-from espace.services.client.views import DOSSIERS, DossierChoice, Home, Tile, categories
-from espace.services.shared import keyset
+from espace.services.client.views import DossierChoice, Home, Tile, categories
+from espace.services.shared import counters, keyset
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,27 +35,10 @@ def choices(conn: Connection, key: Any) -> list[DossierChoice]:
     return [{"id": str(r.id), "title": dossier_title(r)} for r in rows]
 
 
-def _counts_stmt(kinds: list[registry.ItemKind]) -> Any:
-    ids = access.dossier_ids()
-    parts: list[Any] = [
-        core_select(literal(k.key).label("k"), func.count().label("n"))
-        .select_from(k.model)
-        .where(col(k.model.shared_at).is_not(None), col(k.model.dossier_id).in_(ids))
-        for k in kinds
-    ]
-    parts.append(core_select(literal(DOSSIERS).label("k"), func.count().label("n")).select_from(ids.subquery()))
-    return union_all(*parts)
-
-
-def _counts(conn: Connection, key: Any) -> dict[str, int]:
-    """Each kind's shared items in the client's dossiers, and the dossiers (DOSSIERS)."""
-    kinds = registry.kinds()
-    stmt = keyset.built(("home",), tuple(kinds), lambda: _counts_stmt(kinds))
-    return {k: n for k, n in conn.execute(stmt, access.scope(key)).all()}
-
-
-def _home(conn: Connection, user: User, key: Any, counts: dict[str, int] | None = None) -> Home:
-    counts = _counts(conn, key) if counts is None else counts
+def _home(conn: Connection, user: User, key: Any, counted: counters.Counts) -> Home:
+    """The tiles: each kind's shared items in the client's dossiers, and the dossiers
+    (DOSSIERS), from their maintained counts (services/shared/counters.py)."""
+    counts = counted.shared
     return Home(
         name=full_name(user),
         tiles=[Tile(c.key, c.label, counts[c.key]) for c in categories() if counts.get(c.key, 0) > 0],
@@ -66,15 +47,17 @@ def _home(conn: Connection, user: User, key: Any, counts: dict[str, int] | None 
 
 
 def home(user: User) -> Home:
-    """Name, per-category counts (one grouped query) and the dossier choice of the
-    deposit zone (ids and titles only)."""
+    """Name, per-category counts (the client's counts, one indexed read) and the
+    dossier choice of the deposit zone (ids and titles only)."""
     with read_scope() as conn:
-        return _home(conn, user, access.client_key(conn, user))
+        key = access.client_key(conn, user)
+        return _home(conn, user, key, counters.read(conn, key.id))
 
 
 def home_page(user: User) -> HomePage:
-    """Everything the home page shows, in one database session."""
+    """Everything the home page shows, in one database session; the client's counts
+    read once, for the tiles, the « N nouveaux » badges and the unread answers."""
     with read_scope() as conn:
         key = access.client_key(conn, user)
-        counts = _counts(conn, key)  # the tiles' counts, and what the new items are counted from
-        return HomePage(_home(conn, user, key, counts), news.news_of(conn, key, counts))
+        counted = counters.read(conn, key.id)
+        return HomePage(_home(conn, user, key, counted), news.news_of(conn, key, counted))

@@ -20,7 +20,7 @@ from espace.models import Dossier, User
 from espace.services import AccessDenied
 from espace.services.client import access, home, news, paging
 from espace.services.client.views import CategoryPage, DossierChoice, ItemRow, categories
-from espace.services.shared import keyset
+from espace.services.shared import counters, keyset
 
 _Interlocutor = aliased(User)
 
@@ -91,26 +91,27 @@ def list_page(user: User, key: str, avant: object = None, apres: object = None, 
     with session_scope() as s:
         conn = s.connection()
         client = access.client_key(conn, user)
-        page = _category(conn, client, key, avant, apres, fin, dossier)
+        counted = counters.read(conn, client.id)  # the list's total, the header's unread answers
+        page = _category(conn, client, key, avant, apres, fin, dossier, counted)
         shown = CategoryPage(label=page.label, rows=news.annotate_in(s, user, client, key, page.rows),
                              total=page.total, newer=page.newer, older=page.older, dossier=page.dossier,
                              choices=page.choices)
-        unread = news.unread_of(conn, client)
         s.commit()
-        return ListPage(shown, unread)
+        return ListPage(shown, counted.unread)
 
 
 def _category(s: Connection, client: Any, key: str, avant: object, apres: object, fin: object,
-              dossier: object) -> CategoryPage:
+              dossier: object, counted: counters.Counts | None = None) -> CategoryPage:
+    """A list's page; its total from the client's counts (`counted`, read here when not
+    given), or counted in the one dossier chosen."""
     cat = next((c for c in categories() if c.key == key), None)
     if cat is None:
         raise AccessDenied()
     size = settings.page_size
     params = access.scope(client)
     kind = cat.kind
+    total_stmt = None
     if kind is None:
-        total_stmt = keyset.built(("dossiers-total",), (),
-                                  lambda: core_select(func.count()).select_from(access.dossier_ids().subquery()))
         want = keyset.want(str, avant, apres, fin)
         rows, newer, older = _dossiers_page(s, size, want, params)
         choices: list[DossierChoice] = []
@@ -122,14 +123,18 @@ def _category(s: Connection, client: Any, key: str, avant: object, apres: object
         if chosen:
             params = {**params, "filter_dossier": wanted}
         tag = ("list-dossier" if chosen else "list", kind.key)
-        total_stmt = keyset.built(("total", *tag), (kind,), lambda: core_select(func.count())
-                                  .select_from(kind.model).where(*_list_where(kind, bool(chosen))))
+        if chosen:
+            total_stmt = keyset.built(("total", *tag), (kind,), lambda: core_select(func.count())
+                                      .select_from(kind.model).where(*_list_where(kind, True)))
         want = keyset.want(keyset.python_type(kind.order), avant, apres, fin)
         pays = kind.payable and accepts_online_payments(client)
         rows, newer, older = paging.kind_page(s, kind, size, want, params, lambda: _list_where(kind, bool(chosen)),
                                               (kind,), tag, pays, True)
     if not rows and want.mode != "first":  # a cursor past either end: the newest page
-        return _category(s, client, key, None, None, None, chosen or None)
-    total = int(s.execute(total_stmt, params).scalar_one())
+        return _category(s, client, key, None, None, None, chosen or None, counted)
+    if total_stmt is not None:
+        total = int(s.execute(total_stmt, params).scalar_one())
+    else:
+        total = (counted or counters.read(s, client.id)).shared.get(cat.key, 0)
     return CategoryPage(label=cat.label, rows=rows, total=total, newer=newer, older=older, dossier=chosen,
                         choices=choices)

@@ -13,14 +13,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, exists, literal
+from sqlalchemy import BigInteger, and_, bindparam, exists, literal, true
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from espace.db import read_scope, session_scope
 from espace.domain import items as registry
@@ -41,9 +41,9 @@ from espace.models import (
     utcnow,
 )
 from espace.services import AccessDenied, audit
-from espace.services.client import access, news_counts
+from espace.services.client import access
 from espace.services.client.views import ItemRow
-from espace.services.shared import keyset
+from espace.services.shared import counters, keyset
 
 NEWS_MAX = 8
 UPCOMING_MAX = 3
@@ -110,18 +110,10 @@ def _params(key: Any) -> dict[str, Any]:
     return {"uid": key.user_id, **access.scope(key)}
 
 
-def _unseen(kind: registry.ItemKind) -> tuple[Any, ...]:
-    """The conditions of a kind's new items for the client (`uid`): shared in their
-    dossiers, no ItemSeen row (probed per row on its unique index, never the whole set of
-    what they saw), and not a deposit (their own documents are not news)."""
-    model = kind.model
-    seen = core_select(literal(1)).where(col(ItemSeen.user_id) == bindparam("uid"), col(ItemSeen.kind) == kind.key,
-                                         col(ItemSeen.item_id) == col(model.id))
-    conditions: list[Any] = [col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()),
-                             ~exists(seen)]
-    if model is Document:
-        conditions.append(col(Document.direction) == Direction.recu)
-    return tuple(conditions)
+def _seen(kind: registry.ItemKind, item_id: Any) -> Any:
+    """The client's (`uid`) ItemSeen row of an item, probed on its unique index."""
+    return exists(core_select(literal(1)).where(col(ItemSeen.user_id) == bindparam("uid"),
+                                                col(ItemSeen.kind) == kind.key, col(ItemSeen.item_id) == item_id))
 
 
 def _tab_of(kind: registry.ItemKind) -> str:
@@ -131,17 +123,45 @@ def _tab_of(kind: registry.ItemKind) -> str:
 # The statements are built once (building one costs more CPU than SQLite takes to
 # answer it), with bound parameters: uid, client_id, firm_id, since, now.
 def _recent_stmt(kind: registry.ItemKind) -> Any:
-    """The NEWS_MAX newest new items of a kind: their ids picked from the index alone
-    (LIMIT inside), then only those rows read with their dossier."""
+    """The NEWS_MAX newest new items of a kind, among the `depth` newest shared since
+    `since` in the client's dossiers (news: their own deposits are not): those picked
+    from an index alone (LIMIT inside, no probe), then only they probed for an ItemSeen
+    row, then the NEWS_MAX rows read with their dossier. news_of deepens `depth` while
+    seen items hide the news."""
     model = kind.model
-    newest = (core_select(col(model.id).label("id"))
-              .where(*_unseen(kind), col(model.shared_at) >= bindparam("since", type_=model.shared_at.type))
-              .order_by(col(model.shared_at).desc(), col(model.id).desc()).limit(NEWS_MAX).subquery())
+    newest = (core_select(col(model.id).label("id"), col(model.shared_at).label("at"))
+              .where(col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()),
+                     *counters.new_conditions(kind),
+                     col(model.shared_at) >= bindparam("since", type_=model.shared_at.type))
+              .order_by(col(model.shared_at).desc(), col(model.id).desc()).limit(bindparam("depth"))
+              .subquery())
+    unseen = (core_select(newest.c.id).where(~_seen(kind, newest.c.id))
+              .order_by(newest.c.at.desc(), newest.c.id.desc()).limit(NEWS_MAX).subquery())
     return (core_select(*model.__table__.c, col(Dossier.reference).label("d_reference"),
                         col(Dossier.label).label("d_label"))
-            .select_from(newest).join(model, col(model.id) == newest.c.id)
+            .select_from(unseen).join(model, col(model.id) == unseen.c.id)
             .join(Dossier, col(Dossier.id) == model.dossier_id)
             .order_by(col(model.shared_at).desc(), col(model.id).desc()))
+
+
+RECENT_DAYS = 366  # « Nouveautés » looks at the last year's shares first
+
+
+def _recent(conn: Connection, kind: registry.ItemKind, params: dict[str, Any], shared: int) -> list[Any]:
+    """_recent_stmt's rows, bounded by what is shown rather than by everything shared:
+    the newest NEWS_MAX × 4 items shared in the last RECENT_DAYS (a range of the index
+    per dossier) probed first, then eight times deeper and eight times further back
+    while fewer than NEWS_MAX of them are new, until the client's previous visit and
+    all `shared` (their count of the kind) are covered."""
+    stmt = keyset.built(("news-recent", kind.key), (kind,), lambda: _recent_stmt(kind))
+    since, now = params["since"], params["now"]
+    depth, days = NEWS_MAX * 4, RECENT_DAYS
+    while True:
+        lower = max(since, now - timedelta(days=days)) if days < 100 * 366 else since
+        rows = conn.execute(stmt, {**params, "since": lower, "depth": depth}).all()
+        if len(rows) >= NEWS_MAX or (lower == since and depth >= shared):
+            return list(rows)
+        depth, days = depth * 8, days * 8
 
 
 def _with_dossier(*columns: Any) -> Any:
@@ -149,18 +169,25 @@ def _with_dossier(*columns: Any) -> Any:
                        col(Dossier.label).label("d_label"))
 
 
+def _first(model: Any, conditions: tuple[Any, ...], order: tuple[Any, ...], limit: int) -> Any:
+    """The first `limit` shared items of the client's dossiers matching `conditions` in
+    `order`: their ids picked from an index alone (LIMIT inside), then only those rows
+    read with their dossier."""
+    first = (core_select(col(model.id).label("id"))
+             .where(col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()), *conditions)
+             .order_by(*order).limit(limit).subquery())
+    return (_with_dossier(*model.__table__.c).select_from(first).join(model, col(model.id) == first.c.id)
+            .join(Dossier, col(Dossier.id) == model.dossier_id).order_by(*order))
+
+
 def _upcoming_stmt() -> Any:
-    return (_with_dossier(*Rdv.__table__.c).join(Dossier, col(Dossier.id) == Rdv.dossier_id)  # type: ignore[attr-defined]
-            .where(col(Rdv.shared_at).is_not(None), col(Rdv.dossier_id).in_(access.dossier_ids()),
-                   col(Rdv.starts_at) >= bindparam("now", type_=Rdv.starts_at.type))  # type: ignore[attr-defined]
-            .order_by(col(Rdv.starts_at), col(Rdv.id)).limit(UPCOMING_MAX))
+    return _first(Rdv, (col(Rdv.starts_at) >= bindparam("now", type_=Rdv.starts_at.type),),  # type: ignore[attr-defined]
+                  (col(Rdv.starts_at), col(Rdv.id)), UPCOMING_MAX)
 
 
 def _to_pay_stmt() -> Any:
-    return (_with_dossier(*Facture.__table__.c).join(Dossier, col(Dossier.id) == Facture.dossier_id)  # type: ignore[attr-defined]
-            .where(col(Facture.shared_at).is_not(None), col(Facture.dossier_id).in_(access.dossier_ids()),
-                   col(Facture.status) == FactureStatus.a_regler)
-            .order_by(col(Facture.due_date), col(Facture.date), col(Facture.id)).limit(TO_PAY_MAX))
+    return _first(Facture, (col(Facture.status) == FactureStatus.a_regler,),
+                  (col(Facture.due_date), col(Facture.date), col(Facture.id)), TO_PAY_MAX)
 
 
 def _unread_ids() -> Any:
@@ -170,10 +197,6 @@ def _unread_ids() -> Any:
     return core_select(col(Message.id)).where(
         (col(Message.firm_id) + 0) == bindparam("firm_id"), col(Message.dossier_id).in_(access.dossier_ids()),
         col(Message.direction) == MessageDirection.cabinet, col(Message.read_at).is_(None))
-
-
-def _unread_count_stmt() -> Any:
-    return core_select(func.count()).select_from(_unread_ids().subquery())
 
 
 def _answers_stmt() -> Any:
@@ -198,19 +221,20 @@ def news(user: User) -> News:
         return news_of(conn, access.client_key(conn, user))
 
 
-def news_of(conn: Connection, key: Any, shared: dict[str, int] | None = None) -> News:
+def news_of(conn: Connection, key: Any, counted: counters.Counts | None = None) -> News:
     """news() for an acting client already read (access.client_key), on the caller's
-    connection; `shared`: as new_counts takes it."""
+    connection; `counted`: their counts when the caller read them already."""
     since = key.previous_login_at
-    params = {**_params(key), "since": since or _EPOCH, "now": utcnow()}
+    lower = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since  # aware, as utcnow()
+    params = {**_params(key), "since": lower or _EPOCH, "now": utcnow()}
     kinds = registry.kinds()
-    counts = news_counts.new_counts(conn, key, shared)
+    counted = counters.read(conn, key.id) if counted is None else counted
+    counts = counted.new()
     found: list[tuple[datetime, NewsItem]] = []
     for kind in kinds:
         if kind.key not in counts:
             continue
-        stmt = keyset.built(("news-recent", kind.key), (kind,), lambda kind=kind: _recent_stmt(kind))  # type: ignore[misc]
-        for r in conn.execute(stmt, params).all():
+        for r in _recent(conn, kind, params, counted.shared.get(kind.key, 0)):
             view = kind.view(r)
             href = view.url or f"/dossiers/{r.dossier_id}?onglet={_tab_of(kind)}"
             found.append((r.shared_at, NewsItem(kind.key, kind.label, view.name, view.date, fdate(r.shared_at),
@@ -226,7 +250,7 @@ def news_of(conn: Connection, key: Any, shared: dict[str, int] | None = None) ->
               _title(r), (invoices.view(r).pay if invoices else "") or "/factures")
         for r in conn.execute(keyset.built(("news-to-pay",), (), _to_pay_stmt), params).all()
     ]
-    unread = unread_of(conn, key)
+    unread = counted.unread
     answers = [
         Answer(fdatetime(r.created_at), f"{r.nom} {r.prenom}".strip(), r.subject, _title(r),
                f"/contacter?dossier={r.d_id}#messages")
@@ -248,17 +272,19 @@ def unread_answers(user: User | None) -> int:
 
 
 def unread_of(conn: Connection, key: Any) -> int:
-    """unread_answers for an acting client already read (access.client_key)."""
-    stmt = keyset.built(("news-unread",), (), _unread_count_stmt)
-    return int(conn.execute(stmt, _params(key)).scalar_one())
+    """unread_answers for an acting client already read (access.client_key): their count."""
+    return counters.read(conn, key.id).unread
 
 
 # --------------------------------------------------------------------------- seen
-def _insert_ignore(s: Session, rows: list[dict[str, Any]]) -> None:
+def _insert_ignore(s: Session, rows: list[dict[str, Any]]) -> set[int]:
+    """Insert the ItemSeen rows not there yet; the item ids actually inserted (another
+    request may have recorded some in between: the unique index decides)."""
     table: Any = ItemSeen.__table__  # type: ignore[attr-defined]  # set by SQLModel on table classes
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    s.connection().execute(insert(table).on_conflict_do_nothing(), rows)
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.item_id)
+    return {i for (i,) in s.connection().execute(stmt, rows).all()}
 
 
 def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object],
@@ -279,9 +305,11 @@ def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object
         except AccessDenied:
             return []
     model = kind.model
-    allowed = set(s.exec(select(model.id).where(
+    news_only = counters.new_conditions(kind)
+    found = s.connection().execute(core_select(col(model.id), and_(true(), *news_only).label("news")).where(
         col(model.id).in_([literal(i, BigInteger) for i in wanted]), col(model.shared_at).is_not(None),
-        col(model.dossier_id).in_(access.dossier_ids_of(client)))).all())
+        col(model.dossier_id).in_(access.dossier_ids_of(client)))).all()
+    allowed = {i for i, _ in found}
     already = set(s.exec(select(ItemSeen.item_id).where(
         col(ItemSeen.user_id) == user.id, col(ItemSeen.kind) == kind.key,
         col(ItemSeen.item_id).in_(list(allowed)))).all()) if allowed else set()
@@ -289,7 +317,8 @@ def mark_seen(s: Session, user: User | None, kind_key: str, ids: Iterable[object
     if not fresh:
         return []
     now = utcnow()
-    _insert_ignore(s, [{"user_id": user.id, "kind": kind.key, "item_id": i, "seen_at": now} for i in fresh])
+    inserted = _insert_ignore(s, [{"user_id": user.id, "kind": kind.key, "item_id": i, "seen_at": now} for i in fresh])
+    counters.seen(s, client.id, kind.key, sum(1 for i, news in found if news and i in inserted))
     if model is Document:
         for i in fresh:
             audit.record(s, user, "document_ouvert", f"document {i}")

@@ -39,6 +39,7 @@ from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit, storage
 from espace.services.deposits.filenames import sanitize_filename
 from espace.services.deposits.filetypes import REASON_FAILED, reason_too_large, sniff
+from espace.services.shared import counters
 
 log = logging.getLogger("espace.services.deposits")
 
@@ -217,11 +218,14 @@ def _record_document(user: User, did: int, name: str, stored: storage.Stored, *,
                 "sha256": stored.sha256, "content_type": content_type, "uploaded_by_id": user.id,
                 "created_at": now, "shared_at": now if shared else None, "idempotency_key": key,
             }).scalar_one()
-            if shared and on_shared is not None:
+            if shared:
                 doc = s.get(Document, doc_id)
-                dossier = d if isinstance(d, Dossier) else s.get(Dossier, did)
-                assert doc is not None and dossier is not None  # written just above / in scope
-                on_shared(s, dossier, doc)
+                assert doc is not None  # written just above
+                counters.item_shared(s, doc, 1)
+                if on_shared is not None:
+                    dossier = d if isinstance(d, Dossier) else s.get(Dossier, did)
+                    assert dossier is not None  # in scope
+                    on_shared(s, dossier, doc)
             audit.record(s, user, action, f"document {doc_id} dossier {did} {name}")
             committing = True
             s.commit()

@@ -21,6 +21,7 @@ from espace.services import AccessDenied, audit
 from espace.services.access import client_in_firm, dossier_in_firm, firm_scope, staff_in_firm
 from espace.services.firm.clients import display_name
 from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, Page, like_pattern, page_of
+from espace.services.shared import counters
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,7 @@ def create_dossier(user: User, form: object) -> Outcome[int]:
         for client, target in clients:
             s.add(DossierClient(dossier_id=saved_id(d.id), client_id=saved_id(client.id)))
             audit.record(s, user, "dossier_cree", f"dossier {d.id} {d.reference} {d.label}", subject_user_id=target.id)
+        counters.links_changed(s, [saved_id(client.id) for client, _ in clients])
         s.commit()
         log.info("dossier created by=%s firm=%s dossier=%s", user.id, user.firm_id, d.id)
         return Outcome.done(saved_id(d.id), f"Le dossier {d.reference} a été créé.")
@@ -313,6 +315,7 @@ def update_dossier(user: User, dossier_id: object, form: object) -> Outcome[int]
             elif changes:
                 audit.record(s, user, "dossier_modifie", f"dossier {d.id} {values['reference']} {values['label']}",
                              subject_user_id=target.id)
+        counters.links_changed(s, before ^ set(wanted))
         try:
             s.commit()
         except IntegrityError:

@@ -22,7 +22,7 @@ from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
 from espace.services.access import dossier_clients, dossier_in_firm, firm_scope
 from espace.services.mail import outbox
-from espace.services.shared import messaging
+from espace.services.shared import counters, messaging
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ def answer(user: User, dossier_id: object, body: str, subject: str = "") -> Outc
                       subject=subject, body=body)
         s.add(msg)
         s.flush()
+        counters.messages(s, saved_id(d.id), 1)
         firm = s.get(Firm, d.firm_id)
         recipients = [(u.id, u.email, formal_name(u)) for _, u in dossier_clients(s, d) if u.active]
         context = {

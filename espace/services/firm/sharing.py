@@ -23,6 +23,7 @@ from espace.services import AccessDenied, audit
 from espace.services.access import dossier_clients, dossier_in_firm, firm_scope, require_id, require_staff
 from espace.services.deposits import receive as deposit_service
 from espace.services.mail import share_notices
+from espace.services.shared import counters
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def add_item(user: User, dossier_id: object, category: str, form: Mapping[str, o
         s.add(item)
         s.flush()
         if share_now:
+            counters.item_shared(s, item, 1)
             share_notices.record(s, staff.firm_id, item)
         audit.record(s, staff, "ajout", f"{category} {item.id} dossier {d.id}")
         if share_now:
@@ -146,6 +148,7 @@ def share(user: User, category: str, item_id: object) -> bool:
         item.shared_at = utcnow()
         s.add(item)
         s.flush()
+        counters.item_shared(s, item, 1)
         share_notices.record(s, staff.firm_id, item)
         _audit_clients(s, staff, "partage", f"{category} {item.id} dossier {d.id}", d)
         s.commit()
@@ -162,6 +165,7 @@ def unshare(user: User, category: str, item_id: object) -> bool:
             return False
         item.shared_at = None
         s.add(item)
+        counters.item_shared(s, item, -1)
         share_notices.forget(s, item)
         _audit_clients(s, staff, "retrait", f"{category} {item.id} dossier {d.id}", d)
         s.commit()

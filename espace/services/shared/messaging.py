@@ -15,6 +15,7 @@ from espace.domain.names import full_name
 from espace.domain.roles import is_staff
 from espace.models import Dossier, Message, MessageDirection, Role, User, utcnow
 from espace.services import AccessDenied, audit
+from espace.services.shared import counters
 
 SUBJECT_MAX = 150
 BODY_MAX = 5000
@@ -74,12 +75,14 @@ def read_thread(s: Session, user: User, d: Dossier) -> list[MessageRow]:
     incoming = MessageDirection.cabinet if user.role == Role.client else MessageDirection.client
     unread = [m.id for m, _ in rows if m.direction == incoming and m.read_at is None]
     if unread:
-        s.exec(
+        marked = s.exec(
             update(Message)
             .where(col(Message.dossier_id) == d.id, col(Message.direction) == incoming,
                    col(Message.read_at).is_(None))
             .values(read_at=utcnow())
         )
+        if incoming == MessageDirection.cabinet and d.id is not None:
+            counters.messages(s, d.id, -marked.rowcount)
         # The read receipt (« Lu le … » on the other side) in the trail.
         audit.record(s, user, "messages_lus", f"dossier {d.id} : {len(unread)} message(s)")
     return result

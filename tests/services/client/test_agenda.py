@@ -21,7 +21,7 @@ from espace.domain import french
 from espace.models import AuditEvent, CalendarFeed, Rdv
 from espace.services import AccessDenied
 from espace.services.client import agenda, dossier_view, lists, paging
-from tests.admin_helpers import session_token
+from tests.admin_helpers import recount, session_token
 from tests.admin_helpers import user as _user
 
 with warnings.catch_warnings():  # "use httpx2" notice of this Starlette version
@@ -52,6 +52,7 @@ def agenda_demo(demo, monkeypatch):
                       place="Au cabinet", shared_at=split))
         s.add(Rdv(dossier_id=did, starts_at=split + timedelta(days=5), subject="RDV-cache", shared_at=None))
         s.commit()
+    recount()  # written directly: the clients' counts (the lists' totals) recomputed
     return {**demo, "split": split}
 
 

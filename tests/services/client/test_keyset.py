@@ -18,6 +18,7 @@ from espace.models import Dossier, DossierClient
 from espace.services import AccessDenied
 from espace.services.client import dossier_view, lists, paging, views
 from espace.services.shared import keyset
+from tests.admin_helpers import recount
 from tests.admin_helpers import user as _user
 from tests.migrations import alembic_config
 
@@ -41,6 +42,7 @@ def ties(demo, monkeypatch):
                 copies = [{**base, "shared_at": None if n % 5 == 4 else base["shared_at"]} for n in range(15)]
                 copies += [{**base, "dossier_id": marc_dossier} for _ in range(3)]
                 conn.execute(table.insert(), copies)
+    recount()  # written directly: the clients' counts (the lists' totals) recomputed
     return demo
 
 

@@ -25,6 +25,7 @@ def _forget_seen() -> None:
         for row in s.exec(select(ItemSeen)).all():
             s.delete(row)
         s.commit()
+    admin_helpers.recount()  # deleted directly: the clients' counts recomputed
 
 
 def _received(demo, dossier: int = 0) -> list[Document]:
