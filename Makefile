@@ -16,14 +16,19 @@ export PORT DATA_DIR CHROMIUM_PATH
 
 .PHONY: run test test-services test-browser bench frontend lint install install-dev chromium migrate clean
 
+# The packages are installed by uv (itself from PyPI, pinned): the same versions pip
+# resolves (`pip freeze` identical), in 12 s instead of 56 s with warm caches (2026-12-08).
+UV_VERSION := 0.13.8
+UV := $(CURDIR)/$(VENV)/bin/uv
+
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	test -x $(UV) || $(PY) -m pip install -q uv==$(UV_VERSION)
+	$(UV) pip install -q --python $(PY) -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(UV) pip install -q --python $(PY) -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
