@@ -6,13 +6,14 @@ PORT ?= 3000
 DATA_DIR ?= var
 DEMO ?= 1
 CHROMIUM_PATH ?= /usr/bin/chromium
+CHROMIUM_SHELL_PATH ?= /usr/bin/chromium-headless-shell
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_USE_NPM := 1
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
-export PORT DATA_DIR CHROMIUM_PATH
+export PORT DATA_DIR CHROMIUM_PATH CHROMIUM_SHELL_PATH
 
 .PHONY: run test test-services test-browser bench frontend lint install install-dev chromium migrate clean
 
@@ -34,8 +35,10 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Debian's Chromium (the benches, a headed run) and its headless shell (the browser tests).
 chromium:
-	@test -x "$(CHROMIUM_PATH)" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@test -x "$(CHROMIUM_PATH)" -a -x "$(CHROMIUM_SHELL_PATH)" || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell >/dev/null)
 
 migrate: install
 	mkdir -p $(DATA_DIR)
