@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, create_engine
 
 from espace.config import settings
@@ -37,9 +38,56 @@ def get_engine() -> Engine:
         else:
             # At least one connection per handler thread: a page event never waits for the pool.
             pool_size = max(settings.db_pool_size, settings.event_db_threads or 0)
-            _engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size,
-                                    max_overflow=settings.db_max_overflow)
+            _engine = create_engine(url, pool_size=pool_size, max_overflow=settings.db_max_overflow,
+                                    pool_use_lifo=True, pool_recycle=RECYCLE_SECONDS)
+            _ping_when_idle(_engine)
     return _engine
+
+
+# Round trips (issue 21, item 3): a tab waits for each of its round trips to PostgreSQL one
+# after the other. SQLAlchemy's pool_pre_ping costs one at EVERY checkout (two or three per
+# navigation); instead a connection is pinged only when it sat unused in the pool for
+# IDLE_PING_SECONDS (a restart or failover while the site was quiet, a firewall's idle cut),
+# and the pool hands out the most recently used connection first (LIFO: the busy ones stay
+# warm, the spare ones go idle and get pinged or recycled). A connection that died unseen
+# fails its first statement: SQLAlchemy invalidates it and every connection of the pool
+# older than it (one failure per blip), page loads and the session checks run once more on
+# a new connection (web/access.py `_retrying`, `read_again_if_lost`), a write gets
+# errors.DB_LOST_MESSAGE (tests/e2e/test_faults.py::test_database_blips_while_browsing).
+IDLE_PING_SECONDS = 10.0
+RECYCLE_SECONDS = 1800
+_RETURNED = "espace_returned"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is None or time.monotonic() - returned < IDLE_PING_SECONDS:
+            return  # just opened, or used moments ago
+        if not _alive(engine, dbapi_conn):
+            raise DisconnectionError("idle connection found dead")  # the pool opens a new one
+
+
+def _alive(engine: Engine, dbapi_conn: Any) -> bool:
+    """One round trip, outside any transaction (psycopg would begin one for the ping)."""
+    dialect = engine.dialect
+    try:
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        try:
+            dialect.do_ping(dbapi_conn)
+        finally:
+            dbapi_conn.autocommit = autocommit
+    except dialect.loaded_dbapi.Error as exc:
+        if dialect.is_disconnect(exc, dbapi_conn, None):
+            return False
+        raise
+    return True
 
 
 def _private_sqlite_file(url: str) -> None:
@@ -86,8 +134,14 @@ def session_scope() -> Iterator[Session]:
 
 @contextmanager
 def read_scope() -> Iterator[Connection]:
-    """A plain connection for a read path of Core selects (no ORM session to set up)."""
-    with get_engine().connect() as connection:
+    """A plain connection for a read path of Core selects (no ORM session to set up). On
+    PostgreSQL it runs in autocommit: no `BEGIN` and `ROLLBACK` round trips around the
+    reads (each statement sees the database as it was when it started); a write made on it
+    is committed at once, statement by statement."""
+    engine = get_engine()
+    with engine.connect() as connection:
+        if engine.dialect.name != "sqlite":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
 
 
