@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +42,7 @@ def get_engine() -> Engine:
             _engine = create_engine(url, pool_size=pool_size, max_overflow=settings.db_max_overflow,
                                     pool_use_lifo=True, pool_recycle=RECYCLE_SECONDS)
             _ping_when_idle(_engine)
+            _begin_at_first_write(_engine)
     return _engine
 
 
@@ -71,6 +73,31 @@ def _ping_when_idle(engine: Engine) -> None:
             return  # just opened, or used moments ago
         if not _alive(engine, dbapi_conn):
             raise DisconnectionError("idle connection found dead")  # the pool opens a new one
+
+
+# A page's reads need no transaction: under READ COMMITTED (PostgreSQL's default, the
+# app's) each statement of a transaction sees the database as of its own start, exactly as
+# outside one. So a connection is handed out in autocommit and its transaction begins at
+# its first statement that is not a plain SELECT (a write, a SELECT … FOR UPDATE, a SET
+# TRANSACTION, a SAVEPOINT): psycopg sends `BEGIN` just before it, and the commit or the
+# rollback ends it as before. A read-only event saves its `BEGIN` and its `ROLLBACK` (or
+# `COMMIT`): two round trips per connection; a writing one keeps its atomicity.
+_LOCKING_READ = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+def _begin_at_first_write(engine: Engine) -> None:
+    @event.listens_for(engine, "checkout")
+    def _no_transaction_yet(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_conn.autocommit = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_if_needed(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        dbapi_conn: Any = conn.connection.dbapi_connection
+        if not dbapi_conn.autocommit or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # in a transaction already, or asked to stay out of one
+        if statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING_READ.search(statement):
+            return
+        dbapi_conn.autocommit = False  # the transaction begins with this statement
 
 
 def _alive(engine: Engine, dbapi_conn: Any) -> bool:
@@ -134,14 +161,8 @@ def session_scope() -> Iterator[Session]:
 
 @contextmanager
 def read_scope() -> Iterator[Connection]:
-    """A plain connection for a read path of Core selects (no ORM session to set up). On
-    PostgreSQL it runs in autocommit: no `BEGIN` and `ROLLBACK` round trips around the
-    reads (each statement sees the database as it was when it started); a write made on it
-    is committed at once, statement by statement."""
-    engine = get_engine()
-    with engine.connect() as connection:
-        if engine.dialect.name != "sqlite":
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    """A plain connection for a read path of Core selects (no ORM session to set up)."""
+    with get_engine().connect() as connection:
         yield connection
 
 

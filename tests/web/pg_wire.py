@@ -51,7 +51,10 @@ class _Stream:
             if kind == b"Q":
                 out.append(body.rstrip(b"\0").decode("utf-8", "replace"))
             elif kind == b"P":  # Parse: statement name \0 query \0 ...
-                out.append(body.split(b"\0", 2)[1].decode("utf-8", "replace"))
+                name, query = body.split(b"\0", 2)[:2]
+                out.append(("PREPARE " if name else "") + query.decode("utf-8", "replace"))
+            elif kind == b"B":  # Bind of a statement prepared earlier (psycopg's 5th execution on)
+                out.append("(prepared)")
 
 
 class WireCounter:
@@ -114,6 +117,8 @@ class WireCounter:
 def _kind(statement: str) -> str:
     """A short label: BEGIN, ROLLBACK, SELECT 1, or the statement's first words."""
     words = " ".join(statement.split())
+    prefix = "PREPARE " if words.startswith("PREPARE ") else ""
+    words = words.removeprefix(prefix)
     if words.upper().startswith("SELECT") and " FROM " in words.upper():
-        return "SELECT … FROM " + words.upper().split(" FROM ", 1)[1].split()[0].lower()
-    return words[:40]
+        return prefix + "SELECT … FROM " + words.upper().split(" FROM ", 1)[1].split()[0].lower()
+    return prefix + words[:40]
