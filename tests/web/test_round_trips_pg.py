@@ -9,10 +9,10 @@ route change (Reflex's on_load_internal, which chains the page's load and set_is
 Each navigation is a person's: the session read kept 0.5 s (services/accounts/recent_reads.py)
 is forgotten first, as it is when a person takes longer than that between two clicks.
 psycopg prepares a statement on a connection at its 5th execution (one round trip more,
-once): each page is counted after two rounds of warm-up, the least of three navigations.
+once): each page is counted after two rounds of warm-up, the least of ROUNDS navigations.
 
 A change that adds a round trip to a page fails here with the page's detail (a change that
-saves some: lower EXPECTED). tests/attack/test_round_trips.py pins the service calls and
+saves some: lower EXPECTED, a page's figures are printed with -s). tests/attack/test_round_trips.py pins the service calls and
 sessions per click of the client's screens (on either database).
 
 PostgreSQL only (ESPACE_TEST_SCALE=1, CI's services-pg phase)."""
@@ -32,18 +32,22 @@ from tests.web.pg_wire import WireCounter
 pytestmark = pytest.mark.skipif(os.environ.get("ESPACE_TEST_SCALE") != "1",
                                 reason="PostgreSQL only (ESPACE_TEST_SCALE=1)")
 
-# Round trips per navigation to the page, on a warm pool (measured 2026-12-08).
+# Round trips per navigation to the page, at most, on a warm pool (2026-12-08; before:
+# 17, 14, 14, 11, 13, 20, 14, 18, 13 with a pre-ping, a BEGIN and a ROLLBACK per checkout).
+# A navigation's count varies by one from one to the next (a session-check read kept or
+# not, a statement prepared): the least of ROUNDS navigations is compared.
 EXPECTED = {
-    "/accueil": 0,
-    "/dossiers/{dossier}": 0,
-    "/documents": 0,
-    "/dossiers": 0,
-    "/factures": 0,
-    "/admin/dossiers/{dossier}": 0,
-    "/admin/clients": 0,
-    "/admin/dossiers": 0,
-    "/admin/paiements": 0,
+    "/accueil": 11,
+    "/dossiers/{dossier}": 8,
+    "/documents": 8,
+    "/dossiers": 5,
+    "/factures": 7,
+    "/admin/dossiers/{dossier}": 11,
+    "/admin/clients": 5,
+    "/admin/dossiers": 9,
+    "/admin/paiements": 4,
 }
+ROUNDS = 5
 CLIENT = [p for p in EXPECTED if not p.startswith("/admin")]
 ADMIN = [p for p in EXPECTED if p.startswith("/admin")]
 
@@ -107,7 +111,7 @@ def _trips(server, wire: WireCounter, who: tuple[str, str], pages: list[str], do
             for page in pages:
                 _navigate(sock, page.format(dossier=dossier))
         seen: dict[str, tuple[int, dict[str, int]]] = {}
-        for _ in range(3):
+        for _ in range(ROUNDS):
             for page in pages:
                 trips = _counted(sock, wire, page.format(dossier=dossier))
                 seen[page] = min(seen.get(page, trips), trips, key=lambda t: t[0])
@@ -121,4 +125,5 @@ def test_round_trips_per_navigation_are_pinned(server, wire):  # noqa: F811
     seen = {**_trips(server, wire, LUCE, CLIENT, dossier), **_trips(server, wire, (LAWYER_EMAIL, LAWYER_PASSWORD), ADMIN, dossier)}
     for page, (trips, kinds) in seen.items():
         print(f"\n{page}: {trips} round trip(s): {kinds}")
-    assert {page: trips for page, (trips, _) in seen.items()} == EXPECTED, seen
+    over = {page: (trips, EXPECTED[page], kinds) for page, (trips, kinds) in seen.items() if trips > EXPECTED[page]}
+    assert not over, f"more round trips than pinned (seen, pinned, detail): {over}"
