@@ -24,6 +24,7 @@ class _Stream:
     def __init__(self) -> None:
         self.buffer = b""
         self.started = False
+        self.prepared: dict[bytes, str] = {}  # statement name -> its text
 
     def labels(self, data: bytes) -> list[str]:
         self.buffer += data
@@ -52,9 +53,14 @@ class _Stream:
                 out.append(body.rstrip(b"\0").decode("utf-8", "replace"))
             elif kind == b"P":  # Parse: statement name \0 query \0 ...
                 name, query = body.split(b"\0", 2)[:2]
-                out.append(("PREPARE " if name else "") + query.decode("utf-8", "replace"))
-            elif kind == b"B":  # Bind of a statement prepared earlier (psycopg's 5th execution on)
-                out.append("(prepared)")
+                text = query.decode("utf-8", "replace")
+                if name:
+                    self.prepared[name] = text
+                out.append(("PREPARE " if name else "") + text)
+            elif kind == b"B":  # Bind: portal \0 statement \0 ...; a statement prepared earlier has a name
+                name = body.split(b"\0", 2)[1]
+                if name:
+                    out.append(self.prepared.get(name, "(prepared)"))
 
 
 class WireCounter:
