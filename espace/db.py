@@ -79,9 +79,11 @@ def _ping_when_idle(engine: Engine) -> None:
 # app's) each statement of a transaction sees the database as of its own start, exactly as
 # outside one. So a connection is handed out in autocommit and its transaction begins at
 # its first statement that is not a plain SELECT (a write, a SELECT … FOR UPDATE, a SET
-# TRANSACTION, a SAVEPOINT): psycopg sends `BEGIN` just before it, and the commit or the
-# rollback ends it as before. A read-only event saves its `BEGIN` and its `ROLLBACK` (or
-# `COMMIT`): two round trips per connection; a writing one keeps its atomicity.
+# TRANSACTION, a SAVEPOINT, a read through a server-side cursor: stream_results): psycopg
+# sends `BEGIN` just before it, and the commit or the rollback ends it as before. A
+# read-only event saves its `BEGIN` and its `ROLLBACK` (or `COMMIT`): two round trips per
+# connection; a writing one keeps its atomicity. Reads that must share one snapshot
+# (the backup) say so first (`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`).
 _LOCKING_READ = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
 
 
@@ -91,11 +93,12 @@ def _begin_at_first_write(engine: Engine) -> None:
         dbapi_conn.autocommit = True
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _begin_if_needed(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    def _begin_if_needed(conn: Connection, cursor: Any, statement: str, *_args: Any) -> None:
         dbapi_conn: Any = conn.connection.dbapi_connection
         if not dbapi_conn.autocommit or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             return  # in a transaction already, or asked to stay out of one
-        if statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING_READ.search(statement):
+        if (statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING_READ.search(statement)
+                and getattr(cursor, "name", None) is None):  # a server-side cursor lives in a transaction
             return
         dbapi_conn.autocommit = False  # the transaction begins with this statement
 
