@@ -5,7 +5,8 @@ makes and the database connections (sessions) they open, counted in the real app
 A screen's event asks ONE `*_page` service for what it shows, in one database session
 (issue 20). Counted: calls from the web layer into `espace.services`, and connections
 opened under a client screen's state (`espace/web/client/`), so the session check the
-middleware makes for every event, and the marker events of `settle`, are not counted."""
+middleware makes for every event, and the marker events of `settle`, are not counted. The round trips to PostgreSQL that a navigation
+makes in all (session check included) are pinned by tests/web/test_round_trips_pg.py."""
 from __future__ import annotations
 
 import functools
