@@ -11,7 +11,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as core_select
 from sqlmodel import col, update
 
-from espace.db import get_engine, read_scope, session_scope
+from espace.db import get_engine, session_scope
 from espace.models import Account, AuthSession, User, utcnow
 from espace.services.accounts.session_store import is_live
 
@@ -64,7 +64,7 @@ def _as_read(user: User) -> tuple[Any, ...]:
 
 def read_session(token_hash: str) -> tuple[Any, int, User] | None:
     engine = get_engine()
-    with read_scope() as connection:  # autocommit on PostgreSQL: the touch is one statement
+    with engine.connect() as connection:
         row: Any = connection.execute(_PROBE, {"token_hash": token_hash}).first()
         if row is None or not is_live(row) or not row.active:
             return None
