@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+import select
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,8 +50,9 @@ def get_engine() -> Engine:
 # Round trips (issue 21, item 3): a tab waits for each of its round trips to PostgreSQL one
 # after the other. SQLAlchemy's pool_pre_ping costs one at EVERY checkout (two or three per
 # navigation); instead a connection is pinged only when it sat unused in the pool for
-# IDLE_PING_SECONDS (a restart or failover while the site was quiet, a firewall's idle cut),
-# and the pool hands out the most recently used connection first (LIFO: the busy ones stay
+# IDLE_PING_SECONDS (a restart or failover while the site was quiet, a firewall's idle cut)
+# or when the server sent it something meanwhile (a terminated backend says so before it
+# closes: seen on the socket, without a round trip), and the pool hands out the most recently used connection first (LIFO: the busy ones stay
 # warm, the spare ones go idle and get pinged or recycled). A connection that died unseen
 # fails its first statement: SQLAlchemy invalidates it and every connection of the pool
 # older than it (one failure per blip), page loads and the session checks run once more on
@@ -69,8 +71,10 @@ def _ping_when_idle(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         returned = record.info.get(_RETURNED)
-        if returned is None or time.monotonic() - returned < IDLE_PING_SECONDS:
-            return  # just opened, or used moments ago
+        if returned is None:
+            return  # just opened
+        if time.monotonic() - returned < IDLE_PING_SECONDS and not _spoke_while_idle(dbapi_conn):
+            return  # used moments ago, and the server has said nothing since
         if not _alive(engine, dbapi_conn):
             raise DisconnectionError("idle connection found dead")  # the pool opens a new one
 
@@ -101,6 +105,17 @@ def _begin_at_first_write(engine: Engine) -> None:
                 and getattr(cursor, "name", None) is None):  # a server-side cursor lives in a transaction
             return
         dbapi_conn.autocommit = False  # the transaction begins with this statement
+
+
+def _spoke_while_idle(dbapi_conn: Any) -> bool:
+    """Whether the server sent something to an idle connection (no round trip: a look at
+    its socket). A backend that is terminated (pg_terminate_backend, a restart, a failover)
+    says so and closes the connection: its socket becomes readable."""
+    try:
+        socket = dbapi_conn.pgconn.socket
+    except Exception:  # closed already
+        return True
+    return bool(select.select([socket], [], [], 0)[0])
 
 
 def _alive(engine: Engine, dbapi_conn: Any) -> bool:
