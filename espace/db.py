@@ -53,8 +53,8 @@ def get_engine() -> Engine:
 # IDLE_PING_SECONDS (a restart or failover while the site was quiet, a firewall's idle cut)
 # or when the server sent it something meanwhile (a terminated backend says so before it
 # closes: seen on the socket, without a round trip), and the pool hands out the most recently used connection first (LIFO: the busy ones stay
-# warm, the spare ones go idle and get pinged or recycled). A connection that died unseen
-# fails its first statement: SQLAlchemy invalidates it and every connection of the pool
+# warm, the spare ones go idle and get pinged or recycled). A connection that died silently
+# (a network cut) fails its first statement: SQLAlchemy invalidates it and every connection of the pool
 # older than it (one failure per blip), page loads and the session checks run once more on
 # a new connection (web/access.py `_retrying`, `read_again_if_lost`), a write gets
 # errors.DB_LOST_MESSAGE (tests/e2e/test_faults.py::test_database_blips_while_browsing).
