@@ -14,6 +14,7 @@ back on each database, PostgreSQL ÷ SQLite: the issue's « p50 ≤ 1.3× SQLite
     .venv/bin/python bench/capacity.py                       # this worktree's app code
     .venv/bin/python bench/capacity.py --app-root /tmp/base  # another copy's (BEFORE figures)
     .venv/bin/python bench/capacity.py --ab sqlite 0 4       # EVENT_DB_THREADS=0 against =4, same run
+    .venv/bin/python bench/capacity.py --ab postgres 5 5 --against /tmp/base  # /tmp/base's code against this one's
 
 Environment variables reach the servers (e.g. EVENT_DB_THREADS=4 to try the thread pool
 on SQLite too). Timings on a shared machine are noisy: compare ratios within one run."""
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import sys
 import time
@@ -127,8 +129,9 @@ async def _alone(args: argparse.Namespace) -> int:
 
 
 async def _ab(args: argparse.Namespace) -> int:
-    """The same app and database with EVENT_DB_THREADS=a and =b, two servers at once, their
-    rounds alternating (one tab back to back, then TABS tabs): b ÷ a in the same run."""
+    """The same database served by two servers at once, their rounds alternating (one tab
+    back to back, then TABS tabs): EVENT_DB_THREADS=a and =b, or (`--against DIR`) DIR's
+    app code (A, e.g. the code before a change) and this copy's (B); B ÷ A in the same run."""
     import shutil
 
     from bench import pages as P
@@ -137,9 +140,10 @@ async def _ab(args: argparse.Namespace) -> int:
     bench = P.Bench(args)
     info = P.discover(bench.app_root, {**P._base_env(), "DATA_DIR": str(bench.work / "discover")})
     routes = P.Routes(info)
+    labels = (f"A: EVENT_DB_THREADS={a}" + (f", {args.against}" if args.against else ""), f"B: EVENT_DB_THREADS={b}")
     servers: dict[str, P.Server] = {}
-    one: dict[str, list[float]] = {a: [], b: []}
-    cap: dict[str, list[float]] = {a: [], b: []}
+    one: dict[str, list[float]] = {n: [] for n in labels}
+    cap: dict[str, list[float]] = {n: [] for n in labels}
     try:
         srv, env, url = bench.app_server(db, tag="-ab", heavy=False)
         srv.start()
@@ -150,12 +154,14 @@ async def _ab(args: argparse.Namespace) -> int:
         client.dossier = f"/dossiers/{P.largest_dossier(url, P.session_user(url, token))[0]}"
         await bench.probe_late(srv, routes, client, True)
         pages = [client.page(t) for _, t in P.MEASURED]
-        for n in (a, b):
-            servers[n] = P.Server(f"app EVENT_DB_THREADS={n}", srv.app_dir, {**env, "EVENT_DB_THREADS": n},
-                                  srv.log.with_name(f"server-{n}.log"))
-            servers[n].start()
+        dirs = [_app_copy(Path(args.against), bench.work / "app-against") if args.against else srv.app_dir,
+                srv.app_dir]
+        for i, (label, threads) in enumerate(zip(labels, (a, b), strict=True)):
+            servers[label] = P.Server(label, dirs[i], {**env, "EVENT_DB_THREADS": threads},
+                                      srv.log.with_name(f"server-{'ab'[i]}.log"))
+            servers[label].start()
         for r in range(args.rounds):
-            for n in (a, b) if r % 2 == 0 else (b, a):
+            for n in labels if r % 2 == 0 else labels[::-1]:
                 await navs_per_second(servers[n], routes, client.tokens[TABS:TABS + 1], pages, SECONDS / 2, one[n])
                 cap[n].append((await navs_per_second(servers[n], routes, client.tokens[:TABS], pages, SECONDS / 2))[0])
     finally:
@@ -164,12 +170,24 @@ async def _ab(args: argparse.Namespace) -> int:
         for name in bench.pg_databases:
             P.pg_drop(name)
         shutil.rmtree(bench.work, ignore_errors=True)
-    for n in (a, b):
-        print(f"{db}, EVENT_DB_THREADS={n}: one tab p50 {statistics.median(one[n]):.1f} ms ({len(one[n])} navigations), "
+    for n in labels:
+        print(f"{db}, {n}: one tab p50 {statistics.median(one[n]):.1f} ms ({len(one[n])} navigations), "
               f"{TABS} tabs {statistics.mean(cap[n]):.0f} navigations/s {[round(x) for x in cap[n]]}")
-    print(f"{db}: EVENT_DB_THREADS={b} ÷ {a}: one tab p50 ×{statistics.median(one[b]) / statistics.median(one[a]):.2f}, "
-          f"capacity ×{statistics.mean(cap[b]) / statistics.mean(cap[a]):.2f}")
+    la, lb = labels
+    print(f"{db}: B ÷ A: one tab p50 ×{statistics.median(one[lb]) / statistics.median(one[la]):.2f}, "
+          f"capacity ×{statistics.mean(cap[lb]) / statistics.mean(cap[la]):.2f}")
     return 0
+
+
+def _app_copy(root: Path, dest: Path) -> Path:
+    """The app files of another copy of the code (bench.pages.APP_FILES), in `dest`."""
+    from bench.pages import APP_FILES
+
+    dest.mkdir()
+    for src in (root / name for name in APP_FILES if (root / name).exists()):
+        copy = shutil.copytree if src.is_dir() else shutil.copy2
+        copy(src, dest / src.name, **({"ignore": shutil.ignore_patterns("__pycache__")} if src.is_dir() else {}))
+    return dest
 
 
 def main() -> None:
@@ -179,6 +197,8 @@ def main() -> None:
     p.add_argument("--ab", nargs=3, metavar=("DB", "A", "B"),
                    help="instead: on DB (sqlite | postgres), EVENT_DB_THREADS=A against =B in the same run")
     p.add_argument("--rounds", type=int, default=4, help="--ab: alternating rounds (default 4)")
+    p.add_argument("--against", metavar="DIR",
+                   help="--ab: server A runs DIR's app code (e.g. a copy of the code before a change)")
     args = p.parse_args()
     args.work_root, args.levels, args.data, args.nice, args.late_url, args.heavy_others = None, "1", "demo", 0, None, 1.0
     sys.exit(asyncio.run(_ab(args) if args.ab else _alone(args)))

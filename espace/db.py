@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import logging
+import re
+import select
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
@@ -42,10 +45,100 @@ def get_engine() -> Engine:
             pool_size = max(settings.db_pool_size, settings.event_db_threads or 0)
             # A server that does not answer (down, unreachable) fails a checkout in seconds:
             # the user is told at once (database_unavailable) instead of waiting on a hung connect.
-            _engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size,
-                                    max_overflow=settings.db_max_overflow, pool_timeout=CHECKOUT_SECONDS,
+            _engine = create_engine(url, pool_size=pool_size, max_overflow=settings.db_max_overflow,
+                                    pool_use_lifo=True, pool_recycle=RECYCLE_SECONDS, pool_timeout=CHECKOUT_SECONDS,
                                     connect_args={"connect_timeout": CONNECT_SECONDS})
+            _ping_when_idle(_engine)
+            _begin_at_first_write(_engine)
     return _engine
+
+
+# Round trips (issue 21, item 3): a tab waits for each of its round trips to PostgreSQL one
+# after the other. SQLAlchemy's pool_pre_ping costs one at EVERY checkout (two or three per
+# navigation); instead a connection is pinged only when it sat unused in the pool for
+# IDLE_PING_SECONDS (a restart or failover while the site was quiet, a firewall's idle cut)
+# or when the server sent it something meanwhile (a terminated backend says so before it
+# closes: seen on the socket, without a round trip), and the pool hands out the most recently used connection first (LIFO: the busy ones stay
+# warm, the spare ones go idle and get pinged or recycled). A connection that died silently
+# (a network cut) fails its first statement: SQLAlchemy invalidates it and every connection of the pool
+# older than it (one failure per blip), page loads and the session checks run once more on
+# a new connection (web/access.py `_retrying`, `read_again_if_lost`), a write gets
+# errors.DB_LOST_MESSAGE (tests/e2e/test_faults.py::test_database_blips_while_browsing).
+IDLE_PING_SECONDS = 10.0
+RECYCLE_SECONDS = 1800
+_RETURNED = "espace_returned"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is None:
+            return  # just opened
+        if time.monotonic() - returned < IDLE_PING_SECONDS and not _spoke_while_idle(dbapi_conn):
+            return  # used moments ago, and the server has said nothing since
+        if not _alive(engine, dbapi_conn):
+            raise DisconnectionError("idle connection found dead")  # the pool opens a new one
+
+
+# A page's reads need no transaction: under READ COMMITTED (PostgreSQL's default, the
+# app's) each statement of a transaction sees the database as of its own start, exactly as
+# outside one. So a connection is handed out in autocommit and its transaction begins at
+# its first statement that is not a plain SELECT (a write, a SELECT … FOR UPDATE, a SET
+# TRANSACTION, a SAVEPOINT, a read through a server-side cursor: stream_results): psycopg
+# sends `BEGIN` just before it, and the commit or the rollback ends it as before. A
+# read-only event saves its `BEGIN` and its `ROLLBACK` (or `COMMIT`): two round trips per
+# connection; a writing one keeps its atomicity. Reads that must share one snapshot
+# (the backup) say so first (`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`).
+_LOCKING_READ = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+def _begin_at_first_write(engine: Engine) -> None:
+    @event.listens_for(engine, "checkout")
+    def _no_transaction_yet(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_conn.autocommit = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_if_needed(conn: Connection, cursor: Any, statement: str, *_args: Any) -> None:
+        dbapi_conn: Any = conn.connection.dbapi_connection
+        if not dbapi_conn.autocommit or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # in a transaction already, or asked to stay out of one
+        if (statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING_READ.search(statement)
+                and getattr(cursor, "name", None) is None):  # a server-side cursor lives in a transaction
+            return
+        dbapi_conn.autocommit = False  # the transaction begins with this statement
+
+
+def _spoke_while_idle(dbapi_conn: Any) -> bool:
+    """Whether the server sent something to an idle connection (no round trip: a look at
+    its socket). A backend that is terminated (pg_terminate_backend, a restart, a failover)
+    says so and closes the connection: its socket becomes readable."""
+    try:
+        socket = dbapi_conn.pgconn.socket
+    except Exception:  # closed already
+        return True
+    return bool(select.select([socket], [], [], 0)[0])
+
+
+def _alive(engine: Engine, dbapi_conn: Any) -> bool:
+    """One round trip, outside any transaction (psycopg would begin one for the ping)."""
+    dialect = engine.dialect
+    try:
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        try:
+            dialect.do_ping(dbapi_conn)
+        finally:
+            dbapi_conn.autocommit = autocommit
+    except dialect.loaded_dbapi.Error as exc:
+        if dialect.is_disconnect(exc, dbapi_conn, None):
+            return False
+        raise
+    return True
 
 
 def _private_sqlite_file(url: str) -> None:

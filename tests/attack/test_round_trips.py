@@ -9,7 +9,9 @@ middleware makes for every event, and the marker events of `settle`, are not cou
 are the guard's per-process checks (the session, the firm's second-factor rule: each read
 once per READ_FOR_SECONDS, recent_reads.py / factors.firm_rule), which a handler reads again
 when its event comes later than that after the last read, as on a loaded machine. The test
-runs every click that way (`expired_checks`): its counts do not depend on the machine's speed."""
+runs every click that way (`expired_checks`): its counts do not depend on the machine's speed.
+The round trips to PostgreSQL that a navigation makes in all (session check included) are
+pinned by tests/web/test_round_trips_pg.py."""
 from __future__ import annotations
 
 import functools

@@ -222,7 +222,7 @@ def _no_error_shown(page) -> None:
 def test_database_blips_while_browsing(faulty, luce):
     seen = []
     failed = faulty.log_count(LOST)
-    # Idle connections killed between clicks: the pool's pre-ping replaces them.
+    # Idle connections killed between clicks: the pool replaces them (the server's notice on their socket).
     for link, heading in (("Dossiers (4)", "Dossiers (4)"), ("Documents (45)", "Documents (45)"),
                           ("RDV (9)", "RDV (9)")):
         killed = faulty.kill_app_connections()
