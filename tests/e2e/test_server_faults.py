@@ -4,9 +4,12 @@ balancer see it:
 
 - the open tab says « Service momentanément indisponible » within 5 s of a click instead of
   hanging (Redis stopped: connection refused; Redis frozen with SIGSTOP: connections accepted,
-  nothing answered), in French, axe-clean, at 1280 and 375 px;
+  nothing answered), in French, axe-clean, at 1280 and 375 px: an action « … n'a pas été prise
+  en compte », a page opened « … la page s'affichera d'elle-même dès son retour. »;
 - `/api/health` answers 503 naming Redis (and nothing of its address) while it is down;
-- when Redis is back the same tab goes on with no reload, on the same session."""
+- when Redis is back the page opened during the outage appears by itself (a link followed in
+  the open tab, and a tab opened by its address), nobody clicks or reloads; the same tab goes
+  on, on the same session."""
 from __future__ import annotations
 
 import json
@@ -19,6 +22,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
+from espace.domain import faults
 from tests.e2e.appserver import start_app, stop_app
 from tests.e2e.conftest import LUCE, VIEWPORTS, assert_no_horizontal_scroll, sign_in
 from tests.e2e.test_accessibility import Audit
@@ -95,23 +99,27 @@ def test_redis_down_gives_a_french_answer_and_the_tab_goes_on(browser, redis_app
         assert health(srv.url) == (200, {"status": "ok"})
 
         (_stop if fault == "arrêté" else _freeze)(redis)
+        other = context.new_page()
         try:
-            page.get_by_role("link", name=re.compile(r"Dossiers")).first.click()
             toast = page.locator("[data-sonner-toast]").filter(has_text=UNAVAILABLE)
-            expect(toast).to_be_visible(timeout=ANSWER_WITHIN_MS)
-            expect(toast).to_contain_text("Réessayez dans quelques instants")
+            # An action: refused, said so.
+            page.get_by_role("button", name="Déconnexion").click()
+            expect(toast).to_contain_text("Réessayez dans quelques instants", timeout=ANSWER_WITHIN_MS)
+
+            # A page opened: it says it will appear by itself.
+            page.get_by_role("link", name=re.compile(r"Dossiers")).first.click()
+            expect(toast).to_contain_text(faults.SERVICE_DOWN_LOADING, timeout=ANSWER_WITHIN_MS)
+            expect(page.get_by_role("heading", name="Dossiers (4)")).to_have_count(0)
             expect(page.get_by_text(re.compile(r"An error occurred|Une erreur est survenue"))).to_have_count(0)
             assert_no_horizontal_scroll(page)
             audit = Audit(viewport)
             audit.run(page, f"Redis {fault}")
             assert audit.blocking == []
 
-            # A page opened during the outage says so too.
-            other = context.new_page()
+            # A page opened by its address during the outage says so too.
             other.goto("/accueil")
-            expect(other.locator("[data-sonner-toast]").filter(has_text=UNAVAILABLE)).to_be_visible(
+            expect(other.locator("[data-sonner-toast]").filter(has_text=faults.SERVICE_DOWN_LOADING)).to_be_visible(
                 timeout=ANSWER_WITHIN_MS)
-            other.close()
 
             body = wait_health(page, srv.url, 503)
             assert body == {"status": "error", "down": ["redis"]}
@@ -119,15 +127,16 @@ def test_redis_down_gives_a_french_answer_and_the_tab_goes_on(browser, redis_app
         finally:
             _back(redis, fault)
 
-        # Back: the same tab goes on without a reload, on the same session (the page the
-        # refused click opened shows its frame: its links work).
-        wait_health(page, srv.url, 200)
-        page.get_by_role("link", name="Accueil").first.click()
-        expect(page.get_by_text("Accéder à").first).to_be_visible()
-        page.get_by_role("link", name=re.compile(r"Dossiers")).first.click()
+        # Back: both pages appear by themselves (nobody clicks, nobody reloads), and the
+        # message goes; the same tab goes on, on the same session.
         expect(page.get_by_role("heading", name="Dossiers (4)")).to_be_visible()
+        expect(other.get_by_text("Accéder à").first).to_be_visible()
+        expect(toast).to_have_count(0)
+        other.close()
         page.get_by_role("link", name="ALEXANDER / PRUD'HOMMES").click()
         expect(page.get_by_text("2023IIDOS/1102").first).to_be_visible()
+        page.get_by_role("link", name="Accueil").first.click()
+        expect(page.get_by_text("Accéder à").first).to_be_visible()
         assert "/connexion" not in page.url
     finally:
         context.close()
