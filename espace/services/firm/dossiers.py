@@ -155,7 +155,7 @@ def _names(s: Session, firm_id: int | None, ids: list[int]) -> dict[int, list[st
             .order_by(func.lower(User.nom), func.lower(User.prenom), col(User.id))
         ).all():
             if client_firm == firm_id:
-                names[did].append(f"{(nom or '').upper()} {prenom or ''}".strip())  # display_name's format
+                names[did].append(f"{prenom or ''} {(nom or '').upper()}".strip())  # full_name's order
     return names
 
 
