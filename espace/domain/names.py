@@ -16,7 +16,7 @@ class Titled(Protocol):
 
 def full_name(person: Person | None) -> str:
     """« Prénom NOM », the one order a person is shown in (screens, lists, emails)."""
-    return f"{person.prenom} {person.nom}".strip() if person else ""
+    return f"{person.prenom or ''} {(person.nom or '').upper()}".strip() if person else ""
 
 
 

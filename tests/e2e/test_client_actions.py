@@ -163,14 +163,14 @@ def test_message_to_the_interlocutor(page, server):
     page.get_by_role("link", name="Dossiers (4)").click()
     page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
     page.get_by_role("link", name="Contacter l'interlocuteur").click()
-    expect(page.get_by_text("Contacter l'interlocuteur : DELMAS Fabien")).to_be_visible()
+    expect(page.get_by_text("Contacter l'interlocuteur : Fabien DELMAS")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Dossier : 2017IIDOS/1529 - ALEXAN"))).to_be_visible()
     page.get_by_role("button", name="Envoyer").click()  # empty: the browser's required check stops it
     subject = f"Demande de RDV {uuid.uuid4().hex[:6]}"
     page.get_by_label("Objet").fill(subject)
     page.get_by_label("Message").fill("Bonjour,\n<b>pas du HTML</b> merci.")
     page.get_by_role("button", name="Envoyer").click()
-    expect(page.get_by_text("Votre message a été envoyé à DELMAS Fabien.")).to_be_visible()
+    expect(page.get_by_text("Votre message a été envoyé à Fabien DELMAS.")).to_be_visible()
     thread = page.get_by_role("listitem").filter(has_text=subject)
     expect(thread).to_contain_text("<b>pas du HTML</b> merci.")
     assert_no_horizontal_scroll(page)

@@ -56,7 +56,7 @@ def test_dossier_page_has_tabs_for_non_empty_categories(page, server):
     page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
     expect(page.get_by_role("heading", name="ALEXANDER / AGENCE IMMO")).to_be_visible()
     expect(page.get_by_text("Référence : 2017IIDOS/1529")).to_be_visible()
-    expect(page.get_by_text("Interlocuteur : DELMAS Fabien")).to_be_visible()
+    expect(page.get_by_text("Interlocuteur : Fabien DELMAS")).to_be_visible()
     recus = page.get_by_role("tab", name=re.compile(r"^Documents reçus"))
     expect(recus).to_have_attribute("aria-selected", "true")
     panel = page.get_by_role("tabpanel")

@@ -34,7 +34,7 @@ def test_bounded_by_name_and_found_by_typing(demo):
     assert [c.id for c in firm_dossiers.suggest(lawyer, "client", "nombreux7@ test")] == [made[7]]
     assert len(firm_dossiers.suggest(lawyer, "client", "test")) == firm_dossiers.SUGGESTIONS
     assert firm_dossiers.suggest(lawyer, "client", "%") == []  # taken literally
-    assert [c.name for c in firm_dossiers.suggest(lawyer, "interlocuteur", "delm")] == ["DELMAS Fabien"]
+    assert [c.name for c in firm_dossiers.suggest(lawyer, "interlocuteur", "delm")] == ["Fabien DELMAS"]
     # The chosen client is offered even when the first choices do not reach it.
     last = made[-1]
     chosen = firm_dossiers.filter_options(lawyer, client_id=str(last)).clients
