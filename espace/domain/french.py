@@ -147,10 +147,10 @@ def fsize(size: int) -> str:
     """A file's size, the same in every list, notice and email: « 45 o », « 1,5 Ko », « 2,3 Mo »."""
     size = max(int(size), 0)
     if size < 1024:
-        return f"{size} o"
+        return f"{size}\u00a0o"
     if size < 1024 * 1024:
-        return f"{format_decimal(size / 1024, format='#,##0.#', locale=LOCALE)} Ko"
-    return f"{format_decimal(size / 1024 / 1024, format='#,##0.#', locale=LOCALE)} Mo"
+        return f"{format_decimal(size / 1024, format='#,##0.#', locale=LOCALE)}\u00a0Ko"
+    return f"{format_decimal(size / 1024 / 1024, format='#,##0.#', locale=LOCALE)}\u00a0Mo"
 
 
 def fweekday_time(value: datetime | None) -> str:
@@ -174,7 +174,7 @@ def _fweekday_time(value: datetime) -> str:
 # « 2 messages non lus » (never « message(s) »). A Reflex var compares with it too.
 PLURAL_FROM = 2
 NBSP = "\u00a0"
-_HIGH_PUNCTUATION = re.compile(r"[ \u00a0\u202f]*([:;?!»])")
+_HIGH_PUNCTUATION = re.compile(r"[ \u00a0\u202f]*([:;?!](?=\s|$)|»)")  # not the « : » of an address
 _AFTER_OPENING = re.compile(r"«[ \u00a0\u202f]*")
 
 
@@ -193,6 +193,6 @@ def count(number: int, singular: str, plural_form: str | None = None) -> str:
 
 
 def typeset(text: str) -> str:
-    """French spacing: a no-break space before « : ; ? ! » » and after « « », so a lone
-    punctuation mark never starts a line."""
+    """French spacing: a no-break space before « : ; ? ! » (ending a word) and « » », after
+    « « », so a lone punctuation mark never starts a line (« https://… » is left alone)."""
     return _AFTER_OPENING.sub("«" + NBSP, _HIGH_PUNCTUATION.sub(NBSP + r"\1", text))

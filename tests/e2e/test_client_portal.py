@@ -142,7 +142,8 @@ def test_logout_then_back_shows_no_data(page, server):
     expect(page.get_by_text("Lettre au client AR dossier Appelant (CA 09-17)")).to_be_visible()
     nav(page, "Déconnexion")
     expect(page).to_have_url(re.compile(r"/connexion"))
-    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_text("Vous êtes déconnecté de votre espace.")).to_be_visible()
+    expect(page.get_by_text("Votre session a expiré")).to_have_count(0)  # a deliberate logout, not an expiry
     page.go_back()
     expect(page).to_have_url(re.compile(r"/connexion"))
     expect(page.get_by_text("Lettre au client AR")).to_have_count(0)

@@ -80,7 +80,7 @@ def test_client_pages_and_payment_load_without_csp_violation(desktop, server):
     page.goto("/accueil")
     nav(page, "Déconnexion")
     expect(page).to_have_url(re.compile(r"/connexion"))
-    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_text("Vous êtes déconnecté de votre espace.")).to_be_visible()
 
 
 def test_admin_pages_load_without_csp_violation(desktop, server):

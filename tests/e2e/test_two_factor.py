@@ -42,7 +42,7 @@ def _virtual_authenticator(page) -> dict:
 
 def _logout(page) -> None:
     nav(page, "Déconnexion")
-    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_text("Vous êtes déconnecté de votre espace.")).to_be_visible()
 
 
 def _enrol_totp(page) -> tuple[pyotp.TOTP, list[str], str]:

@@ -85,7 +85,7 @@ def _totp_section(allow_disable: bool) -> rx.Component:
                                   color_scheme="red", on_click=S.disable_totp) if allow_disable else rx.fragment(),
                         spacing="2", wrap="wrap",
                     ),
-                    rx.text("Ces changements demandent de confirmer votre identité, et vous sont signalés par email.",
+                    rx.text("Ces changements demandent de confirmer votre identité, et vous sont signalés par e-mail.",
                             **HINT),
                     spacing="3", width="100%",
                 ),
