@@ -5,7 +5,6 @@ The imports of every command are made when it runs: `python -m espace -h` stays 
 from __future__ import annotations
 
 import argparse
-import os
 
 from espace.cli.common import ROOT, Command
 from espace.domain import french
@@ -45,7 +44,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     else:
         print("La base contient déjà des données : rien n'a été chargé.")
     print(demo.LOGIN_HINTS)
-    print(f"Ouvrez http://localhost:{os.environ.get('PORT') or 3000}/connexion dans votre navigateur.")
+    print(f"Ouvrez http://localhost:{settings.port}/connexion dans votre navigateur.")
     from espace.services.payments import configure_demo
 
     # With STRIPE_API_BASE pointing at a local localstripe: online payment for the demo firm.
