@@ -23,9 +23,12 @@
     window.crypto.getRandomValues(bytes);
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
+  // As espace/domain/french.py's fsize shows the same file in the lists: « 45 o », « 1,5 Ko », « 2,3 Mo ».
+  var SIZE = new Intl.NumberFormat("fr-FR", {maximumFractionDigits: 1});
   function fmtSize(n) {
-    if (n < 1024 * 1024) return Math.max(1, Math.round(n / 1024)) + " Ko";
-    return (n / 1024 / 1024).toFixed(1).replace(".", ",") + " Mo";
+    if (n < 1024) return n + "\u00a0o";
+    if (n < 1024 * 1024) return SIZE.format(n / 1024) + "\u00a0Ko";
+    return SIZE.format(n / 1024 / 1024) + "\u00a0Mo";
   }
 
   function send(zone, file, list, batch) {

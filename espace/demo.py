@@ -69,12 +69,12 @@ _PASSWORDS = (LUCE_PASSWORD, LAWYER_PASSWORD, MARC_PASSWORD, LEROY_PASSWORD, PAU
 LOGIN_HINTS = f"""\
 Comptes de démonstration (identifiant / mot de passe) :
   Client   Luce ALEXANDER     : {LUCE_EMAIL} / {LUCE_PASSWORD}
-  Avocat   DELMAS Fabien      : {LAWYER_EMAIL} / {LAWYER_PASSWORD}  (administrateur, espace cabinet : /admin)
-  Collaboratrice MOREAU Julie : {JULIE_EMAIL} / {JULIE_PASSWORD}  (paramètres en lecture seule)
-  Client   BERTRAND Marc      : {MARC_EMAIL} / {MARC_PASSWORD}
+  Avocat   Fabien DELMAS      : {LAWYER_EMAIL} / {LAWYER_PASSWORD}  (administrateur, espace cabinet : /admin)
+  Collaboratrice Julie MOREAU : {JULIE_EMAIL} / {JULIE_PASSWORD}  (paramètres en lecture seule)
+  Client   Marc BERTRAND      : {MARC_EMAIL} / {MARC_PASSWORD}
   Cabinet LEROY — avocate     : {LEROY_EMAIL} / {LEROY_PASSWORD}  (administratrice)
   Cabinet LEROY — client      : {PAUL_EMAIL} / {PAUL_PASSWORD}
-  Cliente des deux cabinets   : {SOPHIE_EMAIL} / {SOPHIE_PASSWORD}  (NOEL Sophie : choix du cabinet)"""
+  Cliente des deux cabinets   : {SOPHIE_EMAIL} / {SOPHIE_PASSWORD}  (Sophie NOEL : choix du cabinet)"""
 
 
 

@@ -147,7 +147,7 @@ def demo_template(tmp_path_factory, schema_template):
 
 @pytest.fixture
 def demo(data_dir, demo_template, pg_copy):
-    """The demo data set (Luce ALEXANDER, DELMAS Fabien, a second client and firm)."""
+    """The demo data set (Luce ALEXANDER, Fabien DELMAS, a second client and firm)."""
     from espace import db
     from espace.config import settings
 

@@ -10,6 +10,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from espace.cli.common import CliError, Command, normalize_email
+from espace.domain.names import full_name
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -162,7 +163,7 @@ def _set_password_or_tell(s: Session, firm: Firm, opened: Opened, password: str)
     hashing.burn_time_like_verify()
     outbox.enqueue(s, user.email, f"Le cabinet {firm.name} vous invite à rejoindre son espace "
                    + ("client" if user.role == Role.client else "cabinet"), "membership_opened",
-                   {"firm_name": firm.name, "client_name": f"{user.prenom} {user.nom}",
+                   {"firm_name": firm.name, "client_name": full_name(user),
                     "link": f"{settings.public_url}/connexion"},
                    firm_id=firm.id, reply_to=firm.sender_email, sender_name=firm.name)
 

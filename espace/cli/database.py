@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from espace.cli.common import ROOT, Command
+from espace.domain import french
 
 
 def register(command: Command) -> None:
@@ -43,6 +44,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     else:
         print("La base contient déjà des données : rien n'a été chargé.")
     print(demo.LOGIN_HINTS)
+    print(f"Ouvrez http://localhost:{settings.port}/connexion dans votre navigateur.")
     from espace.services.payments import configure_demo
 
     # With STRIPE_API_BASE pointing at a local localstripe: online payment for the demo firm.
@@ -64,7 +66,8 @@ def cmd_recount(args: argparse.Namespace) -> None:
             print("Compteurs des clients : à jour.")
             return
         if not args.repair:
-            raise CliError(f"{len(wrong)} compteur(s) faux : relancez avec --repair pour les recalculer.")
+            raise CliError(f"{french.count(len(wrong), 'compteur faux', 'compteurs faux')} : relancez avec --repair pour les recalculer.")
         rows = counters.recount(s.connection())
         s.commit()
-        print(f"{len(wrong)} compteur(s) faux recalculés ({rows} compteurs écrits).")
+        print(f"{french.count(len(wrong), 'compteur faux recalculé', 'compteurs faux recalculés')} "
+              f"({french.count(rows, 'compteur écrit', 'compteurs écrits')}).")

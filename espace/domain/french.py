@@ -144,11 +144,13 @@ def fduration(minutes: int) -> str:
 
 @lru_cache(maxsize=_CACHE)
 def fsize(size: int) -> str:
+    """A file's size, the same in every list, notice and email: « 45 o », « 1,5 Ko », « 2,3 Mo »."""
+    size = max(int(size), 0)
     if size < 1024:
-        return f"{size} o"
+        return f"{size}\u00a0o"
     if size < 1024 * 1024:
-        return f"{format_decimal(size / 1024, format='#,##0.#', locale=LOCALE)} Ko"
-    return f"{format_decimal(size / 1024 / 1024, format='#,##0.#', locale=LOCALE)} Mo"
+        return f"{format_decimal(size / 1024, format='#,##0.#', locale=LOCALE)}\u00a0Ko"
+    return f"{format_decimal(size / 1024 / 1024, format='#,##0.#', locale=LOCALE)}\u00a0Mo"
 
 
 def fweekday_time(value: datetime | None) -> str:
@@ -165,3 +167,32 @@ def _fweekday_time(value: datetime) -> str:
     day = format_date(local.date(), "EEEE dd/MM/yyyy", locale=LOCALE)
     hour = f"{local.hour} h {local.minute:02d}" if local.minute else f"{local.hour} h"
     return f"{day} à {hour}"
+
+
+# --------------------------------------------------------------------------- words
+# French puts the plural from 2 on: « 0 message non lu », « 1 message non lu »,
+# « 2 messages non lus » (never « message(s) »). A Reflex var compares with it too.
+PLURAL_FROM = 2
+NBSP = "\u00a0"
+_HIGH_PUNCTUATION = re.compile(r"[ \u00a0\u202f]*([:;?!](?=\s|$)|»)")  # not the « : » of an address
+_AFTER_OPENING = re.compile(r"«[ \u00a0\u202f]*")
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The word or phrase agreeing with `count`: `plural_form` (default: `singular` + « s »)
+    from 2 on, `singular` for 0 and 1."""
+    if abs(int(count)) >= PLURAL_FROM:
+        return plural_form if plural_form is not None else singular + "s"
+    return singular
+
+
+def count(number: int, singular: str, plural_form: str | None = None) -> str:
+    """« 2 messages non lus », « 1 document »: the number and its agreeing words, joined by a
+    no-break space (the number never ends a line alone)."""
+    return f"{number}{NBSP}{plural(number, singular, plural_form)}"
+
+
+def typeset(text: str) -> str:
+    """French spacing: a no-break space before « : ; ? ! » (ending a word) and « » », after
+    « « », so a lone punctuation mark never starts a line (« https://… » is left alone)."""
+    return _AFTER_OPENING.sub("«" + NBSP, _HIGH_PUNCTUATION.sub(NBSP + r"\1", text))

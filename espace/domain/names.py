@@ -14,14 +14,11 @@ class Titled(Protocol):
     label: str
 
 
-def full_name(person: Person) -> str:
-    """« Prénom NOM », as a greeting or a signature shows a person."""
-    return f"{person.prenom} {person.nom}".strip()
+def full_name(person: Person | None) -> str:
+    """« Prénom NOM », the one order a person is shown in (screens, lists, emails)."""
+    return f"{person.prenom or ''} {(person.nom or '').upper()}".strip() if person else ""
 
 
-def formal_name(person: Person | None) -> str:
-    """« NOM Prénom », as the manual lists people (interlocutor, client lists)."""
-    return f"{person.nom} {person.prenom}".strip() if person else ""
 
 
 def dossier_title(dossier: Titled) -> str:

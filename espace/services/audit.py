@@ -154,7 +154,7 @@ def client_trail(s: Session, staff: User, target: User, page: object = 1) -> Aud
         {
             "date": fdatetime(ev.at),
             "action": action_label(ev.action),
-            "who": ("le client" if ev.user_id == target.id else f"{(nom or '').upper()} {prenom or ''}".strip())
+            "who": ("le client" if ev.user_id == target.id else f"{prenom or ''} {(nom or '').upper()}".strip())
             or "—",
             "detail": ev.detail,
             "ip": ev.ip,

@@ -163,4 +163,4 @@ def test_cached_formatting_is_babels():
         assert french.fdate(datetime(2024, 1, 7, 23, 30, tzinfo=french.TZ)) == "07/01/2024"
         for cents in (0, 5, 144000, 123456789):
             assert french.fmoney(cents) == format_currency(Decimal(cents) / 100, "EUR", locale="fr_FR")
-        assert french.fduration(90) == "1 h 30" and french.fsize(1331) == "1,3 Ko"
+        assert french.fduration(90) == "1 h 30" and french.fsize(1331) == "1,3\u00a0Ko"

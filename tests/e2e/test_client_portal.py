@@ -56,7 +56,7 @@ def test_dossier_page_has_tabs_for_non_empty_categories(page, server):
     page.get_by_role("link", name="ALEXANDER / AGENCE IMMO").click()
     expect(page.get_by_role("heading", name="ALEXANDER / AGENCE IMMO")).to_be_visible()
     expect(page.get_by_text("Référence : 2017IIDOS/1529")).to_be_visible()
-    expect(page.get_by_text("Interlocuteur : DELMAS Fabien")).to_be_visible()
+    expect(page.get_by_text("Interlocuteur : Fabien DELMAS")).to_be_visible()
     recus = page.get_by_role("tab", name=re.compile(r"^Documents reçus"))
     expect(recus).to_have_attribute("aria-selected", "true")
     panel = page.get_by_role("tabpanel")
@@ -142,7 +142,8 @@ def test_logout_then_back_shows_no_data(page, server):
     expect(page.get_by_text("Lettre au client AR dossier Appelant (CA 09-17)")).to_be_visible()
     nav(page, "Déconnexion")
     expect(page).to_have_url(re.compile(r"/connexion"))
-    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_text("Vous êtes déconnecté de votre espace.")).to_be_visible()
+    expect(page.get_by_text("Votre session a expiré")).to_have_count(0)  # a deliberate logout, not an expiry
     page.go_back()
     expect(page).to_have_url(re.compile(r"/connexion"))
     expect(page.get_by_text("Lettre au client AR")).to_have_count(0)

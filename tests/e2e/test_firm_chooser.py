@@ -89,7 +89,7 @@ def test_another_firms_client_is_invited_like_anyone_and_consents(desktop, serve
     desktop.get_by_role("button", name="Créer le client").click()
     expect(desktop.get_by_role("status")).to_contain_text(f"Invitation envoyée à {identifier}")
     desktop.get_by_role("link", name="Voir la fiche du client").click()
-    expect(desktop.get_by_role("heading", name="DOUBLE Alix")).to_be_visible()
+    expect(desktop.get_by_role("heading", name="Alix DOUBLE")).to_be_visible()
     expect(desktop.get_by_text("Dernière connexion :")).to_contain_text("Jamais")
     expect(desktop.get_by_text(re.compile(r"^Invitation envoyée le \d\d/\d\d/\d{4}"))).to_be_visible()
     expect(desktop.get_by_text("Invitation en attente").first).to_be_visible()
@@ -121,7 +121,7 @@ def test_another_firms_client_is_invited_like_anyone_and_consents(desktop, serve
     person_ctx.close()
 
     desktop.reload()
-    expect(desktop.get_by_role("heading", name="DOUBLE Alix")).to_be_visible()
+    expect(desktop.get_by_role("heading", name="Alix DOUBLE")).to_be_visible()
     expect(desktop.get_by_text("Espace activé.")).to_be_visible()
     expect(desktop.get_by_text("Dernière connexion :")).to_contain_text(re.compile(r"\d\d/\d\d/\d{4} \d\d:\d\d"))
 

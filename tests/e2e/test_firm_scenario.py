@@ -28,7 +28,7 @@ def _create_dossier(page, reference: str, label: str, client_name: str) -> str:
     textbox(page, "Référence").fill(reference)
     textbox(page, "Intitulé").fill(label)
     page.get_by_role("checkbox", name=re.compile(client_name)).check()
-    page.get_by_label("Interlocuteur").select_option(label="DELMAS Fabien")
+    page.get_by_label("Interlocuteur").select_option(label="Fabien DELMAS")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text(f"Le dossier {reference} a été créé.")
     page.get_by_role("link", name="Voir la liste des dossiers").click()

@@ -59,7 +59,7 @@ def test_home_news_badges_and_read_receipts(page, lawyer_page, server, tmp_path,
         "lundi 15/03/2027 à 14 h 30")
     unread = page.get_by_role("list", name="Réponses non lues")
     expect(unread).to_contain_text(f"Convocation {XSS}")  # text, not HTML
-    expect(page.get_by_role("link", name="Messages 1 non lu(s)")).to_be_visible()
+    expect(page.get_by_role("link", name="Messages 1 non lu", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Documents (1)")).to_contain_text("1 nouveau")
     expect(page.get_by_role("link", name="RDV (1)")).to_contain_text("1 nouveau")
     assert_no_horizontal_scroll(page)

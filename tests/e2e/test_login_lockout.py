@@ -43,7 +43,7 @@ def _logs_in(page, who) -> None:
 
 def _log_out(page) -> None:
     nav(page, "Déconnexion")
-    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_text("Vous êtes déconnecté de votre espace.")).to_be_visible()
 
 
 def _device_cookie(context) -> dict:

@@ -40,7 +40,7 @@ def test_change_password(page, server):
     expect(page.get_by_text("Votre mot de passe a été modifié.")).to_be_visible()
     assert_no_horizontal_scroll(page)
     nav(page, "Déconnexion")
-    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_text("Vous êtes déconnecté de votre espace.")).to_be_visible()
     login(page, identifier, password)
     expect(page.get_by_text("Identifiant ou mot de passe incorrect.")).to_be_visible()
     login(page, identifier, "Nouveau-Mot2passe")

@@ -275,4 +275,4 @@ def test_the_firm_sees_the_payment_in_admin(desktop, server):
     expect(item).to_contain_text("77,00")
     expect(item).to_contain_text("Réussi")
     expect(item).to_contain_text(re.compile(r"Stripe : pi_\w+"))
-    expect(item).to_contain_text("PAYEUR Claude")
+    expect(item).to_contain_text("Claude PAYEUR")

@@ -80,7 +80,7 @@ def test_client_pages_and_payment_load_without_csp_violation(desktop, server):
     page.goto("/accueil")
     nav(page, "Déconnexion")
     expect(page).to_have_url(re.compile(r"/connexion"))
-    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_text("Vous êtes déconnecté de votre espace.")).to_be_visible()
 
 
 def test_admin_pages_load_without_csp_violation(desktop, server):
@@ -95,8 +95,8 @@ def test_admin_pages_load_without_csp_violation(desktop, server):
                           ("/admin/paiements", "Paiements")]:
         _visit(page, path, re.compile(heading))
     page.goto("/admin/clients")
-    page.get_by_role("list", name="Liste des clients").get_by_role("link", name="ALEXANDER Luce").click()
-    expect(page.get_by_role("heading", name="ALEXANDER Luce")).to_be_visible()
+    page.get_by_role("list", name="Liste des clients").get_by_role("link", name="Luce ALEXANDER").click()
+    expect(page.get_by_role("heading", name="Luce ALEXANDER")).to_be_visible()
     _settled(page)
     assert violations == []
 

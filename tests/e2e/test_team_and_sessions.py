@@ -52,9 +52,9 @@ def test_administrator_invites_changes_role_and_deactivates_a_colleague(page, se
     page.get_by_role("link", name="Équipe du cabinet").click()
     expect(page.get_by_role("heading", name="Équipe du cabinet")).to_be_visible()
     team = page.get_by_role("list", name="Membres du cabinet")
-    expect(team).to_contain_text("DELMAS Fabien (vous)")
+    expect(team).to_contain_text("Fabien DELMAS (vous)")
     expect(team).to_contain_text("Administrateur du cabinet")
-    expect(team).to_contain_text("MOREAU Julie")
+    expect(team).to_contain_text("Julie MOREAU")
     assert_no_horizontal_scroll(page)
 
     # A refused form says why and keeps what was typed.
@@ -113,7 +113,7 @@ def test_administrator_invites_changes_role_and_deactivates_a_colleague(page, se
 
     # The last administrator cannot demote themselves.
     me = team.get_by_role("listitem").filter(has_text="(vous)")
-    me.get_by_label("Rôle de DELMAS Fabien").select_option(label="Avocat")
+    me.get_by_label("Rôle de Fabien DELMAS").select_option(label="Avocat")
     me.get_by_role("button", name="Changer le rôle").click()
     expect(page.get_by_role("alert")).to_contain_text("Le cabinet doit garder au moins un administrateur actif")
     expect(me).to_contain_text("Administrateur du cabinet")

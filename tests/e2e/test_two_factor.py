@@ -42,7 +42,7 @@ def _virtual_authenticator(page) -> dict:
 
 def _logout(page) -> None:
     nav(page, "Déconnexion")
-    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_text("Vous êtes déconnecté de votre espace.")).to_be_visible()
 
 
 def _enrol_totp(page) -> tuple[pyotp.TOTP, list[str], str]:
@@ -84,7 +84,7 @@ def test_authenticator_app_and_recovery_codes(page, server):
     assert_no_horizontal_scroll(page)
     page.get_by_role("button", name="J'ai conservé mes codes").click()
     expect(page.get_by_role("list", name="Codes de secours")).to_have_count(0)
-    expect(page.get_by_text("10 code(s) de secours restant(s).")).to_be_visible()
+    expect(page.get_by_text("10 codes de secours restants.")).to_be_visible()
     _logout(page)
 
     # The password alone no longer opens the portal.
@@ -232,7 +232,7 @@ def test_firm_policy_forces_enrolment(page, server, viewport):
     nav(page, "Mon compte")
     expect(page).to_have_url(re.compile("/admin/compte"))
     page.get_by_role("link", name="Gérer la double authentification").click()
-    expect(page.get_by_text("10 code(s) de secours restant(s).")).to_be_visible()
+    expect(page.get_by_text("10 codes de secours restants.")).to_be_visible()
     assert_no_horizontal_scroll(page)
     _logout(page)
 
@@ -272,7 +272,7 @@ def test_login_is_live_before_it_can_be_sent_and_a_reconnect_keeps_the_code_step
     page.goto("/mon-compte/securite")
     totp, _, used = _enrol_totp(page)
     page.get_by_role("button", name="J'ai conservé mes codes").click()
-    expect(page.get_by_text("10 code(s) de secours restant(s).")).to_be_visible()
+    expect(page.get_by_text("10 codes de secours restants.")).to_be_visible()
     _logout(page)
 
     # The page's state is held on its way: the form shows, takes what is typed, but

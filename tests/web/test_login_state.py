@@ -74,7 +74,7 @@ def test_a_reconnect_on_the_code_step_keeps_the_step_its_mode_and_its_error(demo
     _, codes = _enrol(_user())
     tab = Tab({"deconnecte": "1"})
     _load(tab)
-    assert tab.info == "Vous êtes déconnecté."
+    assert tab.info == "Vous êtes déconnecté de votre espace."
     _submit(tab)
     LoginState.use_mode.fn(tab, "recovery")
     LoginState.submit_code.fn(tab, {"code": "AAAAA-AAAAA"})

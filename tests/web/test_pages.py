@@ -27,3 +27,11 @@ def test_the_french_routes_are_declared():
     for route in ("/connexion", "/mot-de-passe-oublie", "/reinitialiser", "/accueil", "/admin", "/admin/clients",
                   "/admin/clients/nouveau", "/admin/dossiers", "/admin/paiements", "/admin/equipe"):
         assert route in routes, route
+
+
+def test_each_page_is_registered_once():
+    """A page registered twice makes every start log « Page … is being redefined » (issue 23)."""
+    from espace.espace import app
+
+    routes = [kwargs["route"] for _, kwargs in app._registration_context.decorated_pages]
+    assert routes and len(routes) == len(set(routes))

@@ -40,7 +40,7 @@ TICKET_SECONDS = 60
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 TOO_MANY = "Trop de tentatives. Réessayez dans quelques minutes."
 RESET_SENT = (
-    "Si un compte correspond à cet identifiant, un email contenant un lien de "
+    "Si un compte correspond à cet identifiant, un e-mail contenant un lien de "
     "réinitialisation vient de lui être envoyé. Le lien est valable 1 heure."
 )
 CHOOSER = identities.CHOOSER

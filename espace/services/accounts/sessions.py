@@ -18,6 +18,7 @@ from ua_parser import parse
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain import french
 from espace.domain.french import fdatetime
 from espace.domain.ids import parse_id
 from espace.domain.outcome import Outcome
@@ -150,7 +151,7 @@ def revoke_other_sessions(token: str | None) -> Outcome[None]:
                    col(AuthSession.token_hash) != security.token_hash(token or ""))
             .values(revoked_at=utcnow())
         ).rowcount
-        audit.record(s, user, "autres_sessions_fermees", f"{closed} session(s)")
+        audit.record(s, user, "autres_sessions_fermees", french.count(closed, "session"))
         s.commit()
         log.info("other sessions revoked user=%s count=%s", user.id, closed)
         if closed == 0:

@@ -11,6 +11,7 @@ from sqlmodel import col, update
 
 from espace.config import settings
 from espace.db import session_scope
+from espace.domain import french
 from espace.domain.names import full_name
 from espace.models import Direction, Document, User, utcnow
 from espace.services.client import access
@@ -84,7 +85,7 @@ def notify_batch(user: User, dossier_id: object, names: list[str]) -> None:
             "admin_link": f"{settings.public_url}/admin",
         }
         count = len(listed)
-        subject = f"{client_name} a déposé {count} document{'s' if count > 1 else ''} — {reference}"
+        subject = f"{client_name} a déposé {french.count(count, 'document')} — {reference}"
         if not recipients:
             log.warning("deposit notice: nobody to notify firm=%s dossier=%s", firm, dossier_id)
         try:

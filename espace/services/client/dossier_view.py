@@ -101,7 +101,7 @@ def _dossier(conn: Connection, d: Any, tab: object) -> ClientDossier:
         label=d.label,
         reference=d.reference,
         title=dossier_title(d),
-        interlocutor=f"{d.i_nom} {d.i_prenom}".strip() if d.i_nom is not None else "",
+        interlocutor=f"{d.i_prenom or ''} {(d.i_nom or '').upper()}".strip() if d.i_nom is not None else "",
         tabs=[TabCount(t.key, t.label, counts[t.key]) for _, t in shown],
         page=page,
     )

@@ -62,7 +62,7 @@ def _dossiers_page(s: Connection, size: int, want: keyset.Want, params: dict[str
 
 def _dossier_detail(d: Any) -> str:
     """« 2024/0001 · Interlocuteur : DURAND Paul » (the reference alone without one)."""
-    who = f"{d.i_nom} {d.i_prenom or ''}".strip() if d.i_nom is not None else ""
+    who = f"{d.i_prenom or ''} {(d.i_nom or '').upper()}".strip() if d.i_nom is not None else ""
     return f"{d.reference} · Interlocuteur : {who}" if who else d.reference
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain.forms import ClientMessage, read_form
-from espace.domain.names import dossier_title, formal_name, full_name
+from espace.domain.names import dossier_title, full_name
 from espace.domain.outcome import Outcome, Refusal
 from espace.models import Dossier, Message, MessageDirection, User, utcnow
 from espace.services import AccessDenied, audit
@@ -54,7 +54,7 @@ def contact_target(user: User, dossier_id: object) -> ContactTarget:
 
 def _target(s: Session, d: Dossier) -> ContactTarget:
     person = s.get(User, d.interlocutor_id) if d.interlocutor_id else None
-    return {"interlocutor": formal_name(person), "dossier": _title(d), "dossier_id": str(d.id)}
+    return {"interlocutor": full_name(person), "dossier": _title(d), "dossier_id": str(d.id)}
 
 
 def send(user: User, dossier_id: object, subject: str, body: str) -> Outcome[list[MessageRow]]:

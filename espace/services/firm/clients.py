@@ -15,6 +15,7 @@ from espace.domain.contact import FIELDS
 from espace.domain.forms import ClientForm, read_form
 from espace.domain.french import fdate, fdatetime
 from espace.domain.ids import saved_id
+from espace.domain.names import full_name
 from espace.domain.outcome import Outcome
 from espace.domain.text import clean_line
 from espace.models import Client, Dossier, DossierClient, Role, User
@@ -79,11 +80,6 @@ class ClientDetail:
     dossiers: list[DossierLink]
 
 
-def display_name(u: User) -> str:
-    """As the manual writes people: « ALEXANDER Luce »."""
-    return f"{(u.nom or '').upper()} {u.prenom or ''}".strip()
-
-
 def _status(u: User) -> str:
     """From the membership only (never from the person's account in another firm)."""
     if not u.active:
@@ -116,7 +112,7 @@ def list_clients(user: User, search: str = "", page: object = 1) -> Page[ClientR
         ).all()
         return Page(
             rows=[
-                ClientRow(id=saved_id(c.id), name=display_name(u), email=u.email, ville=c.ville,
+                ClientRow(id=saved_id(c.id), name=full_name(u), email=u.email, ville=c.ville,
                           last_login=fdatetime(u.last_login_at) if u.last_login_at else NEVER,
                           status=_status(u), active=u.active)
                 for c, u in rows
@@ -156,7 +152,7 @@ def _detail(s: Session, staff: User, client: Client, target: User) -> ClientDeta
     return ClientDetail(
         id=saved_id(client.id),
         user_id=saved_id(target.id),
-        name=display_name(target),
+        name=full_name(target),
         values={
             "nom": target.nom, "prenom": target.prenom, "email": target.email, "adresse": client.adresse,
             "code_postal": client.code_postal, "ville": client.ville, "tel": client.tel,
@@ -277,7 +273,7 @@ def deactivate_client(user: User, client_id: object, events_page: object = 1) ->
         s.commit()
         log.info("client deactivated by=%s client=%s user=%s", user.id, client.id, target.id)
         return Outcome.done(_page(s, staff, client, target, events_page),
-                            f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.")
+                            f"L'accès de {full_name(target)} est désactivé ; ses sessions ont été fermées.")
 
 
 def reactivate_client(user: User, client_id: object, events_page: object = 1) -> Outcome[ClientPage]:
@@ -288,7 +284,7 @@ def reactivate_client(user: User, client_id: object, events_page: object = 1) ->
         audit.record(s, staff, "client_reactive", target.email, subject_user_id=target.id)
         s.commit()
         return Outcome.done(_page(s, staff, client, target, events_page),
-                            f"L'accès de {display_name(target)} est réactivé.")
+                            f"L'accès de {full_name(target)} est réactivé.")
 
 
 def send_invitation(user: User, client_id: object, *, resend: bool = True,

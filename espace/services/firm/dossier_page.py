@@ -25,7 +25,7 @@ from sqlmodel import Session, col, func, select
 from espace.config import settings
 from espace.domain import items as registry
 from espace.domain.french import fdate, fdatetime, fsize
-from espace.domain.names import dossier_title, formal_name
+from espace.domain.names import dossier_title, full_name
 from espace.domain.roles import STAFF_ROLES
 from espace.models import Direction, Document, Dossier, User
 from espace.services import AccessDenied
@@ -231,7 +231,7 @@ def _deposit_rows(s: Session, firm_id: int, d: Dossier, found: list[Any]) -> lis
         rows.append(DepositRow(
             id=str(r.id), date=fdate(r.doc_date), deposited=fdatetime(r.created_at), name=r.name,
             detail=fsize(r.size), url=f"/api/documents/{r.id}",
-            client=formal_name(u) if u is not None and u.firm_id == firm_id else "",
+            client=full_name(u) if u is not None and u.firm_id == firm_id else "",
             dossier=dossier_title(d), dossier_id=str(d.id), new=r.opened_at is None))
     return rows
 
@@ -258,7 +258,7 @@ def _lawyers(s: Session, firm_id: int) -> list[Person]:
         .where(User.firm_id == firm_id, col(User.role).in_(STAFF_ROLES), col(User.active).is_(True))
         .order_by(col(User.nom), col(User.prenom), col(User.id))
     ).all()
-    return [{"id": str(u.id), "name": formal_name(u)} for u in people]
+    return [{"id": str(u.id), "name": full_name(u)} for u in people]
 
 
 def dossier_overview(user: User, dossier_id: object, tab: object = None, avant: object = None,
@@ -277,8 +277,8 @@ def dossier_overview(user: User, dossier_id: object, tab: object = None, avant: 
             reference=d.reference,
             label=d.label,
             title=dossier_title(d),
-            clients=[{"name": formal_name(u), "email": c.email} for c, u in dossier_clients(s, d)],
-            interlocutor=formal_name(interlocutor) if interlocutor and interlocutor.firm_id == d.firm_id else "",
+            clients=[{"name": full_name(u), "email": c.email} for c, u in dossier_clients(s, d)],
+            interlocutor=full_name(interlocutor) if interlocutor and interlocutor.firm_id == d.firm_id else "",
             lawyers=_lawyers(s, staff.firm_id),
             counts=counts,
             new_deposits=new_deposits,

@@ -13,13 +13,13 @@ from sqlmodel import Session, col, delete, exists, func, or_, select
 
 from espace.domain.forms import DossierForm, read_form
 from espace.domain.ids import parse_id, saved_id
+from espace.domain.names import full_name
 from espace.domain.outcome import Outcome
 from espace.domain.roles import STAFF_ROLES
 from espace.domain.text import clean_line
 from espace.models import Client, Dossier, DossierClient, ShareNotice, User
 from espace.services import AccessDenied, audit
 from espace.services.access import client_in_firm, dossier_in_firm, firm_scope, staff_in_firm
-from espace.services.firm.clients import display_name
 from espace.services.firm.common import SEARCH_MAX, SEARCH_WORDS, Page, like_pattern, page_of
 from espace.services.shared import counters
 
@@ -76,9 +76,9 @@ def options(user: User) -> Options:
             .order_by(func.lower(User.nom), func.lower(User.prenom), col(User.id))
         ).all()
         return Options(
-            clients=[Choice(id=saved_id(c.id), name=display_name(u) + ("" if u.active else " (désactivé)"),
+            clients=[Choice(id=saved_id(c.id), name=full_name(u) + ("" if u.active else " (désactivé)"),
                             email=u.email) for c, u in clients],
-            interlocutors=[Choice(id=saved_id(u.id), name=display_name(u)) for u in staff if u.active],
+            interlocutors=[Choice(id=saved_id(u.id), name=full_name(u)) for u in staff if u.active],
         )
 
 
@@ -101,7 +101,7 @@ def _client_choices(s: Session, user: User, words: list[str], chosen: int | None
     if chosen is not None and all(cid != chosen for cid, _ in rows):
         rows = [*s.exec(base.where(Client.id == chosen)).all(), *rows]
     # (No e-mail: a filter shows the name only.)
-    return [Choice(id=saved_id(cid), name=display_name(u) + ("" if u.active else " (désactivé)")) for cid, u in rows]
+    return [Choice(id=saved_id(cid), name=full_name(u) + ("" if u.active else " (désactivé)")) for cid, u in rows]
 
 
 def _interlocutor_choices(s: Session, user: User, words: list[str], chosen: int | None) -> list[Choice]:
@@ -117,7 +117,7 @@ def _interlocutor_choices(s: Session, user: User, words: list[str], chosen: int 
                         .limit(SUGGESTIONS)).all())
     if chosen is not None and all(u.id != chosen for u in staff):
         staff = [*s.exec(base.where(User.id == chosen)).all(), *staff]
-    return [Choice(id=saved_id(u.id), name=display_name(u)) for u in staff]
+    return [Choice(id=saved_id(u.id), name=full_name(u)) for u in staff]
 
 
 def _words(text: object) -> list[str]:
@@ -155,7 +155,7 @@ def _names(s: Session, firm_id: int | None, ids: list[int]) -> dict[int, list[st
             .order_by(func.lower(User.nom), func.lower(User.prenom), col(User.id))
         ).all():
             if client_firm == firm_id:
-                names[did].append(f"{(nom or '').upper()} {prenom or ''}".strip())  # display_name's format
+                names[did].append(f"{prenom or ''} {(nom or '').upper()}".strip())  # full_name's order
     return names
 
 
@@ -198,7 +198,7 @@ def list_dossiers(user: User, search: str = "", interlocutor_id: object = "", cl
         rows = [
             DossierRow(id=saved_id(d.id), reference=d.reference, label=d.label,
                        clients=", ".join(names[saved_id(d.id)]),
-                       interlocutor=display_name(staff[d.interlocutor_id]) if d.interlocutor_id in staff else "")
+                       interlocutor=full_name(staff[d.interlocutor_id]) if d.interlocutor_id in staff else "")
             for d in dossiers
         ]
     return Page(rows=rows, total=total, page=shown, pages=pages)

@@ -10,13 +10,14 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import case
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from espace.config import settings
+from espace.domain import french
 from espace.domain.forms import SUBJECT_MAX, FirmAnswer, read_form
 from espace.domain.french import fdatetime
 from espace.domain.ids import saved_id
-from espace.domain.names import dossier_title, formal_name
+from espace.domain.names import dossier_title, full_name
 from espace.domain.outcome import Outcome
 from espace.models import Dossier, Firm, Message, MessageDirection, User
 from espace.services import audit
@@ -37,7 +38,7 @@ class Thread:
     """A dossier's message thread as /admin/messages lists it."""
     dossier_id: int
     dossier: str  # « référence - libellé »
-    clients: str  # « NOM Prénom, NOM Prénom »
+    clients: str  # « Clients : Luce ALEXANDER, Marc BERTRAND » (« Client : … » for one)
     total: int
     unread: int  # client messages nobody of the firm has read
     last_date: str
@@ -45,6 +46,11 @@ class Thread:
     last_author: str
     last_direction: str  # "client" or "cabinet"
     last_read: str = ""  # the last message is the firm's: « Lu le … » once a client read it
+
+
+def _clients(s: Session, d: Dossier) -> str:
+    names = [full_name(u) for _, u in dossier_clients(s, d)]
+    return f"{french.plural(len(names), 'Client')} : {', '.join(names)}"
 
 
 def unread_count(user: User, dossier_id: object = None) -> int:
@@ -88,12 +94,12 @@ def threads(user: User) -> list[Thread]:
             result.append(Thread(
                 dossier_id=saved_id(d.id),
                 dossier=dossier_title(d),
-                clients=", ".join(formal_name(u) for _, u in dossier_clients(s, d)),
+                clients=_clients(s, d),
                 total=total,
                 unread=int(unread_n or 0),
                 last_date=fdatetime(m.created_at),
                 last_subject=m.subject,
-                last_author=formal_name(author),
+                last_author=full_name(author),
                 last_direction=m.direction.value,
                 last_read=f"Lu le {fdatetime(m.read_at)}" if m.read_at and m.direction == MessageDirection.cabinet
                 else "",
@@ -131,9 +137,9 @@ def answer(user: User, dossier_id: object, body: str, subject: str = "") -> Outc
         s.flush()
         counters.messages(s, saved_id(d.id), 1)
         firm = s.get(Firm, d.firm_id)
-        recipients = [(u.id, u.email, formal_name(u)) for _, u in dossier_clients(s, d) if u.active]
+        recipients = [(u.id, u.email, full_name(u)) for _, u in dossier_clients(s, d) if u.active]
         context = {
-            "lawyer_name": formal_name(staff),
+            "lawyer_name": full_name(staff),
             "firm_name": firm.name if firm else "",
             "dossier": dossier_title(d),
             "subject": subject,

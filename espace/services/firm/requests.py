@@ -20,7 +20,7 @@ from espace.domain.contact import FIELDS
 from espace.domain.forms import RefusalReason, read_form
 from espace.domain.french import fdate, fdatetime
 from espace.domain.ids import saved_id
-from espace.domain.names import formal_name, full_name
+from espace.domain.names import full_name
 from espace.domain.outcome import Outcome
 from espace.models import Client, ContactRequest, ContactStatus, Firm, User, utcnow
 from espace.services import AccessDenied, audit
@@ -104,7 +104,7 @@ def list_requests(user: User, status: str = "pending") -> list[RequestRow]:
                 col(ContactRequest.decided_at).desc(), col(ContactRequest.id).desc()).limit(PROCESSED_MAX)
         rows = s.exec(q).all()
         deciders = {
-            u.id: formal_name(u)
+            u.id: full_name(u)
             for u in s.exec(select(User).where(
                 User.firm_id == staff.firm_id,
                 col(User.id).in_([r.decided_by_id for r, _, _ in rows if r.decided_by_id]))).all()
@@ -120,7 +120,7 @@ def list_requests(user: User, status: str = "pending") -> list[RequestRow]:
             ]
             result.append(RequestRow(
                 id=saved_id(row.id),
-                client=formal_name(u),
+                client=full_name(u),
                 client_user_id=saved_id(u.id),
                 date=fdatetime(row.created_at),
                 status=STATUS_LABELS[row.status],

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from espace.domain import items as registry
 from espace.domain.french import fdate, fdatetime, fsize
-from espace.domain.names import dossier_title, formal_name
+from espace.domain.names import dossier_title, full_name
 from espace.domain.roles import STAFF_ROLES
 from espace.models import Direction, Document, Dossier, User, utcnow
 from espace.services import AccessDenied, audit
@@ -213,7 +213,7 @@ def _deposit_rows(s: Session, staff: User, dossier_id: int | None) -> list[Depos
             name=doc.name,
             detail=fsize(doc.size),
             url=f"/api/documents/{doc.id}",
-            client=formal_name(u) if u is not None and u.firm_id == staff.firm_id else "",
+            client=full_name(u) if u is not None and u.firm_id == staff.firm_id else "",
             dossier=dossier_title(d),
             dossier_id=str(d.id),
             new=doc.opened_at is None,

@@ -33,7 +33,7 @@ from espace.services import AccessDenied, audit
 from espace.services.access import FirmScope, firm_of, firm_scope, require_admin, staff_in_firm
 from espace.services.accounts import auth, identities
 from espace.services.firm import security_changes
-from espace.services.firm.clients import NEVER, display_name
+from espace.services.firm.clients import NEVER
 from espace.services.firm.invitations import INVITE_DAYS
 from espace.services.firm.membership import open_membership
 from espace.services.mail import outbox
@@ -83,7 +83,7 @@ def _status(u: User) -> str:
 def _row(u: User, me: User) -> Colleague:
     return Colleague(
         id=saved_id(u.id),
-        name=display_name(u),
+        name=full_name(u),
         email=u.email,
         role=u.role.value,
         role_label=ROLE_LABELS.get(u.role, ""),
@@ -227,7 +227,7 @@ def change_role(user: User, user_id: object, role: object, token: str | None = N
         s.commit()
         log.info("colleague role changed by=%s user=%s %s->%s", admin.id, target.id, old.value, new_role.value)
         return Outcome.done(saved_id(target.id),
-                            f"{display_name(target)} est maintenant « {ROLE_LABELS[new_role]} ».")
+                            f"{full_name(target)} est maintenant « {ROLE_LABELS[new_role]} ».")
 
 
 def deactivate_colleague(user: User, user_id: object) -> Outcome[int]:
@@ -247,7 +247,7 @@ def deactivate_colleague(user: User, user_id: object) -> Outcome[int]:
         s.commit()
         log.info("colleague deactivated by=%s user=%s", admin.id, target.id)
         return Outcome.done(saved_id(target.id),
-                            f"L'accès de {display_name(target)} est désactivé ; ses sessions ont été fermées.")
+                            f"L'accès de {full_name(target)} est désactivé ; ses sessions ont été fermées.")
 
 
 def reactivate_colleague(user: User, user_id: object, token: str | None = None) -> Outcome[int]:
@@ -265,4 +265,4 @@ def reactivate_colleague(user: User, user_id: object, token: str | None = None) 
         security_changes.tell_admins(s, admin, f"{full_name(admin)} a réactivé l'accès de {full_name(target)} "
                                                f"({ROLE_LABELS.get(target.role, '')}).")
         s.commit()
-        return Outcome.done(saved_id(target.id), f"L'accès de {display_name(target)} est réactivé.")
+        return Outcome.done(saved_id(target.id), f"L'accès de {full_name(target)} est réactivé.")

@@ -19,7 +19,7 @@ from sqlmodel import col
 from espace.config import settings
 from espace.db import session_scope
 from espace.domain.french import fdatetime, fmoney, parse_date
-from espace.domain.names import dossier_title, formal_name
+from espace.domain.names import dossier_title, full_name
 from espace.domain.text import clean_line
 from espace.models import Dossier, Facture, Payment, User
 from espace.services.access import require_staff
@@ -165,7 +165,7 @@ def _row(r: Any) -> PaymentRow:
         status=STATUS_LABELS.get(r.status, r.status),
         stripe_id=r.stripe_payment_intent_id,
         facture=f"Facture n° {r.f_number}",
-        client=formal_name(r),  # the row's nom, prenom
+        client=full_name(r),  # the row's nom, prenom
         dossier=dossier_title(r),  # the row's reference, label
     )
 

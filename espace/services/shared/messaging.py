@@ -9,6 +9,7 @@ from typing import TypedDict
 from sqlmodel import Session, col, select, update
 
 from espace.db import session_scope
+from espace.domain import french
 from espace.domain.french import fdatetime
 from espace.domain.ids import parse_id
 from espace.domain.names import full_name
@@ -84,5 +85,5 @@ def read_thread(s: Session, user: User, d: Dossier) -> list[MessageRow]:
         if incoming == MessageDirection.cabinet and d.id is not None:
             counters.messages(s, d.id, -marked.rowcount)
         # The read receipt (« Lu le … » on the other side) in the trail.
-        audit.record(s, user, "messages_lus", f"dossier {d.id} : {len(unread)} message(s)")
+        audit.record(s, user, "messages_lus", f"dossier {d.id} : {french.count(len(unread), 'message')}")
     return result

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from espace.domain import french
 from espace.web import styles
 from espace.web.components.actions import link_button
 from espace.web.page import LoadedPage, register_page
@@ -36,7 +37,7 @@ def current_href(links: list[tuple[str, str]], route: str) -> str:
 
 def _messages_link(label: str, href: str, current: bool = False) -> rx.Component:
     """The client's `Messages`, with the number of the firm's answers not read yet
-    (named « Messages 2 non lu(s) »; no aria-label, which a form's label search would match)."""
+    (named « Messages 2 non lus »; no aria-label, which a form's label search would match)."""
     unread = SessionState.unread_answers
     extra = {"aria_current": "page"} if current else {}
     return rx.link(
@@ -44,7 +45,7 @@ def _messages_link(label: str, href: str, current: bool = False) -> rx.Component
         rx.cond(unread > 0, rx.fragment(
             rx.badge(unread, color_scheme="orange", variant="solid", high_contrast=True, radius="full", size="1",
                      margin_left="6px"),
-            rx.el.span(" non lu(s)", style=VISUALLY_HIDDEN),
+            rx.el.span(rx.cond(unread >= french.PLURAL_FROM, " non lus", " non lu"), style=VISUALLY_HIDDEN),
         )),
         href=href, color=styles.HEADER_FG, size="2", underline="hover", style=_current_style(current),
         **extra,

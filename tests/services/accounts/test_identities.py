@@ -215,8 +215,8 @@ def test_contact_request_with_another_firms_address_is_answered_the_same(demo):
     assert contact.request_update(people["luce"], {**base, "email": "luce.nouvelle@example.com"},
                                   session_for(people["luce"])).ok
     requests = {r.client: r.id for r in firm_requests.list_requests(delmas())}
-    marc = firm_requests.accept(delmas(), requests["BERTRAND Marc"])
-    luce = firm_requests.accept(delmas(), requests["ALEXANDER Luce"])
+    marc = firm_requests.accept(delmas(), requests["Marc BERTRAND"])
+    luce = firm_requests.accept(delmas(), requests["Luce ALEXANDER"])
     assert marc == luce == Outcome.done()
     with session_scope() as s:
         marc_user = s.get(User, demo["other_client_user_id"])

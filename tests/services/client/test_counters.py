@@ -226,9 +226,9 @@ def test_recount_checks_and_repairs(demo, capsys):
     assert len(wrong) == 1 and wrong[0].startswith(f"client {demo['client_id']} documents: stored (999, 0)")
     luce = _user(demo["client_user_id"])
     assert ("Documents", 999) in [(t.label, t.count) for t in home.home(luce).tiles]  # what the page reads
-    assert _command("recount", capsys) == (2, "Erreur : 1 compteur(s) faux : relancez avec --repair pour les recalculer.")
+    assert _command("recount", capsys) == (2, "Erreur : 1\u00a0compteur faux : relancez avec --repair pour les recalculer.")
     code, said = _command("recount --repair", capsys)
-    assert code == 0 and "1 compteur(s) faux recalculés" in said
+    assert code == 0 and "1\u00a0compteur faux recalculé (" in said
     assert _differences() == []
     assert _command("recount", capsys) == (0, "Compteurs des clients : à jour.")
 

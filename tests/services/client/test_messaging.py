@@ -29,7 +29,7 @@ def _messages() -> list[Message]:
 def test_contact_target_is_the_manuals(demo):
     target = messaging.contact_target(_user(demo["client_user_id"]), demo["dossier_ids"][0])
     assert target == {
-        "interlocutor": "DELMAS Fabien",
+        "interlocutor": "Fabien DELMAS",
         "dossier": "2017IIDOS/1529 - ALEXANDER / AGENCE IMMO",
         "dossier_id": str(demo["dossier_ids"][0]),
     }

@@ -72,7 +72,7 @@ def test_dossier_tabs_hide_empty_ones(demo):
     assert len(dossiers) == 4
     agence = next(d for d in dossiers if d.name == "ALEXANDER / AGENCE IMMO")
     data = dossier_view.dossier(user, agence.dossier_id)
-    assert data.interlocutor == "DELMAS Fabien"
+    assert data.interlocutor == "Fabien DELMAS"
     assert data.title.startswith("2017IIDOS/1529 - ALEXAN")
     keys = [t.key for t in data.tabs]
     assert keys[0] == "recus" and "factures" in keys

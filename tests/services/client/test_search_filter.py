@@ -20,7 +20,7 @@ def _agence(user) -> views.ItemRow:
 def test_dossiers_list_shows_reference_and_interlocutor(demo):
     rows = lists.list_category(_user(demo["client_user_id"]), "dossiers").rows
     agence = next(d for d in rows if d.name == "ALEXANDER / AGENCE IMMO")
-    assert agence.detail == "2017IIDOS/1529 · Interlocuteur : DELMAS Fabien"
+    assert agence.detail == "2017IIDOS/1529 · Interlocuteur : Fabien DELMAS"
     assert agence.date == ""
 
 

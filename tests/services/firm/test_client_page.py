@@ -36,7 +36,7 @@ def test_load_is_one_session(demo):
     with counting(lawyer.id) as cost:
         page = firm_clients.client_page(lawyer, cid, 1)
     assert (cost.sessions, cost.acting_reads) == (1, 1)
-    assert page.detail.name == "ALEXANDER Luce" and page.trail["page"] == 1
+    assert page.detail.name == "Luce ALEXANDER" and page.trail["page"] == 1
 
 
 def test_a_refused_form_answers_its_errors_only(demo):

@@ -79,7 +79,7 @@ def test_another_firm_sees_and_changes_nothing(demo):
     assert user(demo["client_user_id"]).active
     assert user(demo["client_user_id"]).nom == "ALEXANDER"
     names = [r.name for r in firm_clients.list_clients(other, "").rows]
-    assert names == ["MARTIN Paul", "NOEL Sophie"]
+    assert names == ["Paul MARTIN", "Sophie NOEL"]
     assert firm_clients.list_clients(other, "alexander").rows == []
     # Delmas cannot reach Claire's client either.
     with pytest.raises(AccessDenied):
@@ -91,10 +91,10 @@ def test_another_firm_sees_and_changes_nothing(demo):
 
 def test_list_search_and_last_login(demo):
     rows = firm_clients.list_clients(lawyer(demo), "").rows
-    assert [r.name for r in rows] == ["ALEXANDER Luce", "BERTRAND Marc", "NOEL Sophie"]
+    assert [r.name for r in rows] == ["Luce ALEXANDER", "Marc BERTRAND", "Sophie NOEL"]
     found = firm_clients.list_clients(lawyer(demo), "  aLeXan ")
-    assert [r.name for r in found.rows] == ["ALEXANDER Luce"] and found.total == 1
-    assert [r.name for r in firm_clients.list_clients(lawyer(demo), "perols").rows] == ["ALEXANDER Luce"]
+    assert [r.name for r in found.rows] == ["Luce ALEXANDER"] and found.total == 1
+    assert [r.name for r in firm_clients.list_clients(lawyer(demo), "perols").rows] == ["Luce ALEXANDER"]
     assert firm_clients.list_clients(lawyer(demo), "%").rows == []  # LIKE wildcards are literal
     with session_scope() as s:
         marc = s.get(User, demo["other_client_user_id"])
@@ -103,8 +103,8 @@ def test_list_search_and_last_login(demo):
         s.commit()
     session_token(LUCE_EMAIL, LUCE_PASSWORD)
     rows = {r.name: r for r in firm_clients.list_clients(lawyer(demo), "").rows}
-    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", rows["ALEXANDER Luce"].last_login)
-    assert rows["BERTRAND Marc"].last_login == "Jamais"
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", rows["Luce ALEXANDER"].last_login)
+    assert rows["Marc BERTRAND"].last_login == "Jamais"
 
 
 def test_create_sends_the_invitation_link_valid_7_days_single_use(demo):
@@ -273,7 +273,7 @@ def test_audit_trail_of_one_client(demo):
     actions = [e["action"] for e in trail["events"]]
     assert actions[:4] == ["Accès réactivé", "Accès désactivé", "Connexion refusée", "Connexion"]
     assert trail["total"] == len(actions) == 4
-    assert trail["events"][0]["who"] == "DELMAS Fabien" and trail["events"][3]["who"] == "le client"
+    assert trail["events"][0]["who"] == "Fabien DELMAS" and trail["events"][3]["who"] == "le client"
     assert all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", e["date"]) for e in trail["events"])
     # Marc's trail holds none of it.
     assert audit.for_client(lawyer(demo), demo["other_client_user_id"])["events"] == []
@@ -315,7 +315,7 @@ def test_trail_shows_shares_and_downloads(demo):
     assert [e["action"] for e in events[:5]] == ["Téléchargement", "Document ouvert par le client (première fois)",
                                                  "Connexion", "Partage", "Partage retiré"]
     assert events[0]["who"] == "le client" and doc.name in events[0]["detail"]
-    assert events[3]["who"] == "DELMAS Fabien"
+    assert events[3]["who"] == "Fabien DELMAS"
     assert audit.for_client(lawyer(demo), demo["other_client_user_id"])["events"] == []
 
 

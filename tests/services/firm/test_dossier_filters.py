@@ -30,11 +30,11 @@ def test_bounded_by_name_and_found_by_typing(demo):
     assert [c.name for c in first.clients] == [c.name for c in today.clients][:firm_dossiers.SUGGESTIONS]
     assert [c.name for c in first.interlocutors] == [c.name for c in today.interlocutors][:firm_dossiers.SUGGESTIONS]
     found = firm_dossiers.suggest(lawyer, "client", "znombreux2")
-    assert [c.name for c in found] == [f"ZNOMBREUX{i:02d} Test" for i in range(20, 25)]
+    assert [c.name for c in found] == [f"Test ZNOMBREUX{i:02d}" for i in range(20, 25)]
     assert [c.id for c in firm_dossiers.suggest(lawyer, "client", "nombreux7@ test")] == [made[7]]
     assert len(firm_dossiers.suggest(lawyer, "client", "test")) == firm_dossiers.SUGGESTIONS
     assert firm_dossiers.suggest(lawyer, "client", "%") == []  # taken literally
-    assert [c.name for c in firm_dossiers.suggest(lawyer, "interlocuteur", "delm")] == ["DELMAS Fabien"]
+    assert [c.name for c in firm_dossiers.suggest(lawyer, "interlocuteur", "delm")] == ["Fabien DELMAS"]
     # The chosen client is offered even when the first choices do not reach it.
     last = made[-1]
     chosen = firm_dossiers.filter_options(lawyer, client_id=str(last)).clients

@@ -122,7 +122,7 @@ def test_the_deposits_tab_pages_newest_deposit_first_with_its_new_count(demo, sm
     first = data.page
     assert [r.id for r in first.deposits] == [str(i) for i in reversed(ids)][:SIZE] and not first.rows
     assert [r.new for r in first.deposits] == [n % 2 == 1 for n in reversed(range(8))][:SIZE]
-    assert first.deposits[0].client == "ALEXANDER Luce" and first.deposits[0].dossier_id == str(did)
+    assert first.deposits[0].client == "Luce ALEXANDER" and first.deposits[0].dossier_id == str(did)
     older = dossier_page.tab_page(lawyer, did, DEPOSITS, avant=first.older)
     assert [r.id for r in older.deposits][:3] == [str(i) for i in reversed(ids)][SIZE:]
     assert dossier_page.tab_page(lawyer, did, DEPOSITS, apres=older.newer) == first

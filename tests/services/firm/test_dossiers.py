@@ -62,8 +62,8 @@ def test_another_firm_ids_are_refused(demo):
         with pytest.raises(AccessDenied):
             call()
     assert [r.reference for r in firm_dossiers.list_dossiers(other).rows] == ["2025LER/0002", "2024LER/0001"]
-    assert [c.name for c in firm_dossiers.options(other).clients] == ["MARTIN Paul", "NOEL Sophie"]
-    assert [i.name for i in firm_dossiers.options(other).interlocutors] == ["LEROY Claire"]
+    assert [c.name for c in firm_dossiers.options(other).clients] == ["Paul MARTIN", "Sophie NOEL"]
+    assert [i.name for i in firm_dossiers.options(other).interlocutors] == ["Claire LEROY"]
     with session_scope() as s:
         d = s.get(Dossier, did)
         assert d.firm_id == demo["firm_id"] and d.interlocutor_id == demo["lawyer_id"]
@@ -83,7 +83,7 @@ def test_create_then_the_client_sees_it(demo):
     assert got.reference == "2026IIDOS/0001" and got.label == "ALEXANDER / BAIL"
     assert sorted(got.client_ids) == sorted([demo["client_id"], demo["other_client_id"]])
     view = dossier_view.dossier(user(demo["client_user_id"]), result.value)
-    assert view.label == "ALEXANDER / BAIL" and view.interlocutor == "DELMAS Fabien"
+    assert view.label == "ALEXANDER / BAIL" and view.interlocutor == "Fabien DELMAS"
     dossier_view.dossier(user(demo["other_client_user_id"]), result.value)
     with session_scope() as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "dossier_cree")).all()
@@ -125,7 +125,7 @@ def test_list_filters(demo):
     everything = firm_dossiers.list_dossiers(me)
     assert everything.total == 6
     row = next(r for r in everything.rows if r.reference == "2022IIDOS/0555")
-    assert row.clients == "BERTRAND Marc" and row.interlocutor == "DELMAS Fabien"
+    assert row.clients == "Marc BERTRAND" and row.interlocutor == "Fabien DELMAS"
     assert [r.reference for r in firm_dossiers.list_dossiers(me, search="bertrand").rows] == ["2022IIDOS/0555"]
     assert [r.reference for r in firm_dossiers.list_dossiers(me, search="1529").rows] == ["2017IIDOS/1529"]
     assert firm_dossiers.list_dossiers(me, client_id=demo["client_id"]).total == 4

@@ -43,7 +43,7 @@ def test_threads_count_unread_until_the_thread_is_read(people, dossier):
     assert len(threads) == 1
     t = threads[0]
     assert t.dossier_id == dossier and t.unread == 2 and t.total == 2
-    assert t.last_subject == "Pièce manquante" and t.clients == "ALEXANDER Luce"
+    assert t.last_subject == "Pièce manquante" and t.clients == "Client : Luce ALEXANDER"
     assert firm_messages.unread_count(people["lawyer"]) == 2
     assert firm_messages.unread_count(people["lawyer"], dossier) == 2
     thread = firm_messages.read_thread(people["lawyer"], dossier)

@@ -101,8 +101,8 @@ def test_overview_shows_every_item_with_its_state(demo, people):
     lawyer, did = people["lawyer"], demo["dossier_ids"][0]
     data = dossier_page.dossier_overview(lawyer, did)
     assert data.label == "ALEXANDER / AGENCE IMMO"
-    assert data.interlocutor == "DELMAS Fabien"
-    assert {"name": "ALEXANDER Luce", "email": LUCE_EMAIL} in data.clients
+    assert data.interlocutor == "Fabien DELMAS"
+    assert {"name": "Luce ALEXANDER", "email": LUCE_EMAIL} in data.clients
     items = {k: _firm_rows(lawyer, did, k) for k in dossier_page.page_keys() if k != dossier_page.DEPOSITS}
     assert data.page == dossier_page.tab_page(lawyer, did, "documents")  # the first tab's page
     assert data.counts == {k: len(rows) for k, rows in items.items()} | {"deposes": data.counts["deposes"]}
@@ -122,7 +122,7 @@ def test_overview_shows_every_item_with_its_state(demo, people):
 
 def test_lawyers_offered_for_time_entries_are_of_the_firm(demo, people):
     data = dossier_page.dossier_overview(people["lawyer"], demo["dossier_ids"][0])
-    assert [p["name"] for p in data.lawyers] == ["DELMAS Fabien", "MOREAU Julie"]
+    assert [p["name"] for p in data.lawyers] == ["Fabien DELMAS", "Julie MOREAU"]
 
 
 # --------------------------------------------------------------------------- adding
@@ -472,7 +472,7 @@ def test_deposit_is_new_until_the_firm_downloads_it(demo, people):
     assert result.ok
     rows = sharing.deposits(people["lawyer"], did)
     row = next(r for r in rows if r.id == str(result.value.id))
-    assert row.new and row.client == "ALEXANDER Luce" and row.url == f"/api/documents/{result.value.id}"
+    assert row.new and row.client == "Luce ALEXANDER" and row.url == f"/api/documents/{result.value.id}"
     firm_wide = sharing.deposits(people["lawyer"])
     assert any(r.id == row.id for r in firm_wide)
     new_before = sharing.new_deposits_count(people["lawyer"])

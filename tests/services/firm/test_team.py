@@ -103,7 +103,7 @@ def test_every_firm_role_keeps_the_firm_side(demo):
     for role in (Role.admin, Role.lawyer, Role.staff):
         someone = set_role(demo["staff_id"], role)
         assert firm_clients.list_clients(someone).total == 3  # Luce, Marc, Sophie
-        assert [r.name for r in team.list_team(someone).rows] == ["DELMAS Fabien", "MOREAU Julie"]
+        assert [r.name for r in team.list_team(someone).rows] == ["Fabien DELMAS", "Julie MOREAU"]
         assert team.list_team(someone).can_manage is (role == Role.admin)
 
 

@@ -97,9 +97,9 @@ def test_outbox_file_has_both_parts_and_escapes_html(demo):
     html = body(msg, "html")
     assert LINK in text and LINK in html
     assert "1 heure" in text
-    assert "<script>x</script> Dupont & fils" in text  # plain text is not escaped
+    assert "<script>x</script> DUPONT & FILS" in text  # plain text is not escaped (« Prénom NOM »)
     assert "<script>" not in html
-    assert "&lt;script&gt;x&lt;/script&gt; Dupont &amp; fils" in html
+    assert "&lt;script&gt;x&lt;/script&gt; DUPONT &amp; FILS" in html
     assert settings.public_url in html  # layout footer
 
 

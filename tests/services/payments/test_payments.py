@@ -328,7 +328,7 @@ def test_card_payment_marked_paid_by_the_signed_webhook_with_receipt_and_audit(s
     # The firm sees it; another firm and a client do not.
     [row] = payments.list_payments(_user(shop["lawyer_id"]))
     assert row.stripe_id == payment.stripe_payment_intent_id and row.status == "Réussi"
-    assert row.facture == "Facture n° FA-2024-0042" and row.client == "ALEXANDER Luce"
+    assert row.facture == "Facture n° FA-2024-0042" and row.client == "Luce ALEXANDER"
     with session_scope() as s:
         claire = s.exec(select(User).where(User.email == "claire.leroy@example.com")).one()
     assert payments.list_payments(claire) == []

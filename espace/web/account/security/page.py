@@ -8,6 +8,7 @@ from espace.web.account.security.state import SecurityState as S
 from espace.web.components.forms import banner, field
 from espace.web.components.layout import client_page, firm_page
 from espace.web.components.step_up_dialog import step_up_dialog
+from espace.web.components.words import count_of
 
 HINT = {"size": "2", "color": "var(--gray-11)"}
 
@@ -74,7 +75,7 @@ def _totp_section(allow_disable: bool) -> rx.Component:
                 rx.vstack(
                     rx.text("Activée. À chaque connexion, le code de l'application vous est demandé après "
                             "votre mot de passe.", size="2"),
-                    rx.text(S.recovery_left.to(str) + " code(s) de secours restant(s).", **HINT),
+                    rx.text(count_of(S.recovery_left, "code de secours restant", "codes de secours restants") + ".", **HINT),
                     rx.flex(
                         rx.button("Changer de téléphone (réactiver)", type="button", variant="soft",
                                   on_click=S.start_totp),
@@ -84,7 +85,7 @@ def _totp_section(allow_disable: bool) -> rx.Component:
                                   color_scheme="red", on_click=S.disable_totp) if allow_disable else rx.fragment(),
                         spacing="2", wrap="wrap",
                     ),
-                    rx.text("Ces changements demandent de confirmer votre identité, et vous sont signalés par email.",
+                    rx.text("Ces changements demandent de confirmer votre identité, et vous sont signalés par e-mail.",
                             **HINT),
                     spacing="3", width="100%",
                 ),

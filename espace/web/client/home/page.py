@@ -10,6 +10,7 @@ from espace.web.components.actions import link_button
 from espace.web.components.items import file_link
 from espace.web.components.layout import client_page
 from espace.web.components.upload_zone import upload_zone
+from espace.web.components.words import count_of
 
 LI = {"padding": "8px 0", "border_bottom": "1px solid var(--gray-4)", "list_style": "none"}
 UL = {"padding": 0, "margin": 0, "width": "100%"}
@@ -75,7 +76,7 @@ def _tile(t) -> rx.Component:
         rx.card(
             rx.flex(
                 rx.text(t.label, " (", t.count, ")", weight="bold", size="3"),
-                rx.cond(t.new > 0, rx.badge(t.new, rx.cond(t.new > 1, " nouveaux", " nouveau"),
+                rx.cond(t.new > 0, rx.badge(count_of(t.new, "nouveau", "nouveaux"),
                                             color_scheme="orange", variant="soft", high_contrast=True, size="1")),
                 justify="between", align="center", wrap="wrap", spacing="2",
             ),

@@ -6,6 +6,7 @@ from espace.web import styles
 from espace.web.client.search.state import SearchState
 from espace.web.components.items import item_list
 from espace.web.components.layout import client_page
+from espace.web.components.words import count_of
 
 
 def search_box() -> rx.Component:
@@ -54,10 +55,9 @@ def search_page() -> list[rx.Component]:
                 rx.cond(
                     SearchState.query != "",
                     rx.vstack(
-                        rx.text(rx.cond(SearchState.total == 0, "Aucun résultat pour « ",
-                                        rx.cond(SearchState.total == 1, "1 résultat pour « ",
-                                                SearchState.total.to(str) + " résultats pour « ")),
-                                SearchState.query, " ».", role="status", color=styles.MUTED),
+                        rx.text(rx.cond(SearchState.total == 0, "Aucun résultat pour «\u00a0",
+                                        count_of(SearchState.total, "résultat") + " pour «\u00a0"),
+                                SearchState.query, "\u00a0».", role="status", color=styles.MUTED),
                         rx.foreach(SearchState.groups, _group),
                         spacing="4", width="100%",
                     ),

@@ -4,6 +4,7 @@ the forms to add items, the document upload zone, the clients' deposits (`Nouvea
 until opened) and the dossier's messages."""
 import reflex as rx
 
+from espace.domain import french
 from espace.domain import items as registry
 from espace.web import styles
 from espace.web.components.forms import banner, field, textarea_field
@@ -313,7 +314,7 @@ def firm_dossier() -> list[rx.Component]:
         # The dossier at a glance: reference, clients and interlocutor side by side from 768 px.
         rx.grid(
             _glance("Référence", rx.text(S.reference)),
-            _glance("Client(s)", rx.cond(
+            _glance(rx.cond(S.clients.length() >= french.PLURAL_FROM, "Clients", "Client"), rx.cond(
                 S.clients.length() > 0,
                 rx.vstack(rx.foreach(S.clients, lambda c: rx.text(c["name"], " (", c["email"], ")")),
                           spacing="0"),
@@ -329,7 +330,7 @@ def firm_dossier() -> list[rx.Component]:
         rx.tabs.root(
             rx.tabs.list(
                 *[_trigger(key, label) for key, label in _tab_labels()],
-                rx.tabs.trigger("Messages", rx.cond(S.unread != "0", rx.text.span("\u00a0(", S.unread, " non lu(s))")),
+                rx.tabs.trigger("Messages", rx.cond(S.unread != "", rx.text.span("\u00a0(", S.unread, ")")),
                                 value=MESSAGES),
                 class_name="tabs-scroll",  # one row, scrolled sideways on a phone (assets/listes.css)
             ),

@@ -12,6 +12,7 @@ import logging
 
 import reflex as rx
 
+from espace.domain import french
 from espace.domain import items as registry
 from espace.domain.text import truthy
 from espace.models import User
@@ -55,7 +56,7 @@ class FirmDossierState(LoadedPage, StaffState):
     _from_avant: str = ""
     _from_apres: str = ""
     thread: list[dict[str, str]] = []
-    unread: str = "0"
+    unread: str = ""  # « 2 non lus », "" when all read
     active_tab: str = "documents"
     errors: dict[str, str] = {}
     message: str = ""
@@ -99,7 +100,8 @@ class FirmDossierState(LoadedPage, StaffState):
             self._from_avant, self._from_apres = avant, apres
             self._show(data.page)
         self.me = str(user.id)
-        self.unread = str(firm_messages.unread_count(user, data.id))
+        unread = firm_messages.unread_count(user, data.id)
+        self.unread = french.count(unread, "non lu", "non lus") if unread else ""
         self.loaded = True
         return True
 
@@ -124,7 +126,7 @@ class FirmDossierState(LoadedPage, StaffState):
         self._show(dossier_page.FirmPage(key=MESSAGES))
         self._from_avant = self._from_apres = ""
         self.thread = firm_messages.read_thread(user, self.current_id)
-        self.unread = "0"
+        self.unread = ""
 
     def _turn(self, user: User, key: str, avant: str = "", apres: str = "") -> None:
         """A page of a tab, the dossier authorised again by the service."""

@@ -4,6 +4,7 @@ import reflex as rx
 
 from espace.web import styles
 from espace.web.components.layout import firm_page
+from espace.web.components.words import count_of
 from espace.web.firm.messages.state import FirmMessagesState as S
 
 
@@ -13,7 +14,7 @@ def _thread(t) -> rx.Component:
             rx.box(
                 rx.link(t.dossier, href="/admin/dossiers/" + t.dossier_id.to_string() + "?onglet=messages",
                         weight="bold", aria_label="Messages du dossier " + t.dossier),
-                rx.text("Client(s) : ", t.clients, size="2", color=styles.MUTED),
+                rx.text(t.clients, size="2", color=styles.MUTED),
                 rx.text("Dernier message le ", t.last_date, " — ", t.last_author, " : « ", t.last_subject, " »",
                         size="2"),
                 rx.cond(t.last_read != "", rx.text(t.last_read, " par le client", size="2", color=styles.MUTED)),
@@ -23,10 +24,10 @@ def _thread(t) -> rx.Component:
             ),
             rx.cond(
                 t.unread != 0,
-                rx.badge(t.unread, " non lu(s)", high_contrast=True, color_scheme="orange", size="2"),
+                rx.badge(count_of(t.unread, "non lu", "non lus"), high_contrast=True, color_scheme="orange", size="2"),
                 rx.badge("Lu", high_contrast=True, color_scheme="gray", size="2"),
             ),
-            rx.text(t.total, " message(s)", size="2", color=styles.MUTED),
+            rx.text(count_of(t.total, "message"), size="2", color=styles.MUTED),
             spacing="3",
             wrap="wrap",
             align="center",
@@ -38,7 +39,7 @@ def _thread(t) -> rx.Component:
 @firm_page("/admin/messages", "Messages", S.load, h1="Messages des clients")
 def firm_messages() -> list[rx.Component]:
     return [
-        rx.text(rx.cond(S.unread_total > 0, S.unread_total.to_string() + " message(s) non lu(s).",
+        rx.text(rx.cond(S.unread_total > 0, count_of(S.unread_total, "message non lu", "messages non lus") + ".",
                         "Aucun message non lu.")),
         rx.cond(
             S.threads.length() > 0,

@@ -2,6 +2,7 @@
 « Espace cabinet »), after login and from « Changer d'espace »."""
 import reflex as rx
 
+from espace.domain import french
 from espace.services.accounts.identities import Choice, Invitation
 from espace.web.components.forms import banner
 from espace.web.components.layout import public_frame
@@ -34,8 +35,8 @@ def _invitation(row: rx.Var[Invitation]) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text("Le cabinet ", rx.el.strong(row.firm), " vous invite à rejoindre son ", row.space,
-                        ". Acceptez pour y accéder avec votre identifiant habituel ; tant que vous n'avez pas "
-                        "accepté, ce cabinet n'a accès à rien de votre compte.", size="2"),
+                        french.typeset(". Acceptez pour y accéder avec votre identifiant habituel ; tant que vous "
+                                       "n'avez pas accepté, ce cabinet n'a accès à rien de votre compte."), size="2"),
                 rx.hstack(
                     rx.button("Accepter", on_click=S.accept(row.id), size="2",
                               aria_label="Accepter l'invitation de " + row.firm),
@@ -74,8 +75,8 @@ def chooser() -> rx.Component:
             S.loaded,
             rx.vstack(
                 rx.heading("Choisissez l'espace auquel accéder", size="5", as_="h1"),
-                rx.text("Votre identifiant donne accès à plusieurs espaces. Vous pourrez changer d'espace à tout "
-                        "moment avec « Changer d'espace ».", size="2"),
+                rx.text(french.typeset("Votre identifiant donne accès à plusieurs espaces. Vous pourrez changer "
+                                       "d'espace à tout moment avec « Changer d'espace »."), size="2"),
                 banner(S.error, "red"),
                 banner(S.notice, "green"),
                 _invitations(),

@@ -7,6 +7,7 @@ import logging
 
 import reflex as rx
 
+from espace.domain import french
 from espace.services.accounts import identities
 from espace.services.accounts.auth import home_path_for
 from espace.services.accounts.cookies import FIRM_LABEL_COOKIE, firm_label_for
@@ -56,9 +57,9 @@ class ChooserState(LoadedPage, SessionState):
         if not answered:
             self.error = "Cette invitation n'est plus valable."
         elif accept:
-            self.notice = f"Invitation acceptée : l'espace « {firm} » est maintenant dans votre liste."
+            self.notice = french.typeset(f"Invitation acceptée : l'espace « {firm} » est maintenant dans votre liste.")
         else:
-            self.notice = f"Invitation refusée : le cabinet « {firm} » n'a pas accès à votre compte."
+            self.notice = french.typeset(f"Invitation refusée : le cabinet « {firm} » n'a pas accès à votre compte.")
         if not self.spaces and not self.invitations:
             self.error = "Aucun espace n'est accessible avec ce compte pour le moment."
         return None

@@ -54,7 +54,7 @@ def end_sessions() -> rx.Component:
                 rx.cond(
                     EndSessionsState.valid,
                     rx.vstack(
-                        rx.text("Vous avez reçu un email signalant un changement sur votre compte que vous n'avez "
+                        rx.text("Vous avez reçu un e-mail signalant un changement sur votre compte que vous n'avez "
                                 "pas fait. Ce bouton déconnecte immédiatement toutes vos sessions, sur tous vos "
                                 "appareils. Vos clés d'accès ne permettront plus de se connecter sans mot de passe "
                                 "tant que vous ne les aurez pas confirmées.", size="2"),

@@ -13,7 +13,7 @@ def forgot() -> rx.Component:
     return public_frame(
         rx.vstack(
             rx.heading("Mot de passe oublié", size="5", as_="h1"),
-            rx.text("Saisissez votre identifiant : vous recevrez un email avec un lien pour choisir un nouveau mot de passe.",
+            rx.text("Saisissez votre identifiant : vous recevrez un e-mail avec un lien pour choisir un nouveau mot de passe.",
                     size="2"),
             banner(ForgotState.message),
             rx.form(

@@ -109,7 +109,7 @@ class LoginState(SessionState):
         self._pending = ""
         params = self.router.url.query_parameters
         self.info = (
-            "Vous êtes déconnecté." if params.get("deconnecte")
+            "Vous êtes déconnecté de votre espace." if params.get("deconnecte")
             else "Votre session a expiré. Veuillez vous reconnecter." if params.get("expire")
             else ""
         )
