@@ -27,6 +27,7 @@ class HomeState(LoadedPage, SessionState):
     dossier_choices: list[dict[str, str]] = []
     since: str = ""
     news_items: list[news.NewsItem] = []
+    news_groups: list[news.NewsGroup] = []
     upcoming: list[news.Upcoming] = []
     to_pay: list[news.ToPay] = []
     answers: list[news.Answer] = []
@@ -41,6 +42,7 @@ class HomeState(LoadedPage, SessionState):
         self._keep("dossier_choices", [dict(c) for c in data.dossiers])
         self.since = fresh.since
         self._keep("news_items", fresh.items)
+        self._keep("news_groups", fresh.groups)
         self._keep("upcoming", fresh.upcoming)
         self._keep("to_pay", fresh.to_pay)
         self._keep("answers", fresh.answers)
