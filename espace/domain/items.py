@@ -180,10 +180,13 @@ class ItemKind:
     search: tuple[str, ...] = ()  # the columns the client's search (/recherche) looks in
     feminine: bool = False  # « 1 nouvelle facture » (the home's « Nouveautés »)
 
+    def new_word(self, n: int) -> str:
+        """« nouveau », « nouveaux », « nouvelle », « nouvelles » (a tile's badge: « 3 nouvelles »)."""
+        return ("nouvelle" if self.feminine else "nouveau") + ("" if n == 1 else ("s" if self.feminine else "x"))
+
     def new_count(self, n: int) -> str:
         """« 1 nouveau document », « 3 nouvelles factures », « 2 nouveaux rendez-vous »."""
-        word = ("nouvelle" if self.feminine else "nouveau") if n == 1 else ("nouvelles" if self.feminine else "nouveaux")
-        return f"{n} {word} {self.one if n == 1 else self.many}"
+        return f"{n} {self.new_word(n)} {self.one if n == 1 else self.many}"
 
     @functools.cached_property
     def tabs(self) -> tuple[Tab, ...]:

@@ -139,7 +139,7 @@ def test_second_login_news_agrees_with_the_tiles(page, lawyer_page, server, view
     login(page, dossier["identifier"], dossier["password"])  # second visit: all of it shared before the first
     expect(page).to_have_url(re.compile(r"/accueil/?$"))
     expect(page.get_by_role("link", name="RDV (3)")).to_contain_text("3 nouveaux")
-    expect(page.get_by_role("link", name="Tâches (6)")).to_contain_text("6 nouveaux")
+    expect(page.get_by_role("link", name="Tâches (6)")).to_contain_text("6 nouvelles")
     block = page.get_by_role("region", name="Nouveautés")
     expect(block).to_contain_text("dernière visite le")
     expect(block).not_to_contain_text("Rien de nouveau")

@@ -56,13 +56,15 @@ def _probe_stmt(kinds: Sequence[registry.ItemKind]) -> Any:
 
 
 def shown_stmt(kind: registry.ItemKind) -> Any:
-    """The shown items of a kind (`ids`, at most NEWS_MAX) with their dossier."""
+    """The shown items of a kind (`ids`, at most NEWS_MAX) with their dossier, read by
+    their primary key (`dossier_id + 0`: the scope is checked on those rows, not walked
+    through the dossiers' index as SQLite's planner would)."""
     model = kind.model
     return (core_select(*model.__table__.c, col(Dossier.reference).label("d_reference"),
                         col(Dossier.label).label("d_label"))
             .select_from(model).join(Dossier, col(Dossier.id) == model.dossier_id)
             .where(col(model.id).in_(bindparam("ids", expanding=True)),
-                   col(model.dossier_id).in_(access.dossier_ids())))
+                   (col(model.dossier_id) + 0).in_(access.dossier_ids())))
 
 
 RECENT_DAYS = 366  # « Nouveautés » looks at the last year's shares first

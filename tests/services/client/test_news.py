@@ -219,3 +219,4 @@ def test_new_counts_read_as_french():
     assert [items.kind("factures").new_count(1), items.kind("taches").new_count(3)] == [
         "1 nouvelle facture", "3 nouvelles tâches"]
     assert items.kind("rdv").new_count(3) == "3 nouveaux rendez-vous"
+    assert [items.kind("taches").new_word(1), items.kind("frais").new_word(2)] == ["nouvelle", "nouveaux"]

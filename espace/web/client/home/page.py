@@ -86,8 +86,8 @@ def _tile(t) -> rx.Component:
         rx.card(
             rx.flex(
                 rx.text(t.label, " (", t.count, ")", weight="bold", size="3"),
-                rx.cond(t.new > 0, rx.badge(t.new, rx.cond(t.new > 1, " nouveaux", " nouveau"),
-                                            color_scheme="orange", variant="soft", high_contrast=True, size="1")),
+                rx.cond(t.new > 0, rx.badge(t.new_label, color_scheme="orange", variant="soft", high_contrast=True,
+                                            size="1")),
                 justify="between", align="center", wrap="wrap", spacing="2",
             ),
             width="100%",

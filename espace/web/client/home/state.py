@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from espace.domain import items as registry
 from espace.models import User
 from espace.services.client import home, news
 from espace.web.access import client_event
@@ -19,6 +20,7 @@ class HomeTile:
     label: str
     count: int
     new: int  # items of the category the client has not opened yet
+    new_label: str  # « 3 nouvelles » (its kind's gender and number), "" when none
 
 
 class HomeState(LoadedPage, SessionState):
@@ -37,7 +39,8 @@ class HomeState(LoadedPage, SessionState):
         page = home.home_page(user)
         data, fresh = page.home, page.news
         self.name = data.name
-        tiles = [HomeTile(t.key, t.label, t.count, fresh.new_counts.get(t.key, 0)) for t in data.tiles]
+        tiles = [HomeTile(t.key, t.label, t.count, n, f"{n} {kind.new_word(n)}" if kind and n else "")
+                 for t in data.tiles for n, kind in [(fresh.new_counts.get(t.key, 0), registry.kind(t.key))]]
         self._keep("tiles", tiles)  # coming back home: unchanged tiles and choices are not sent again
         self._keep("dossier_choices", [dict(c) for c in data.dossiers])
         self.since = fresh.since
