@@ -113,10 +113,13 @@ def test_home_news_badges_and_read_receipts(page, lawyer_page, server, tmp_path,
 
 def _add(lawyer, tab: str, fields: dict[str, str], button: str, name: str, label: str) -> None:
     lawyer.get_by_role("tab", name=re.compile(rf"^{tab}")).click()
+    panel = lawyer.get_by_role("tabpanel", name=re.compile(rf"^{tab}"))
+    expect(panel.get_by_role("button", name=button)).to_be_enabled()
     for field, value in fields.items():
-        lawyer.get_by_label(field, exact=True).fill(value)
-    lawyer.get_by_role("textbox", name=label, exact=True).fill(name)
-    lawyer.get_by_role("button", name=button).click()
+        panel.get_by_label(field).fill(value)
+        expect(panel.get_by_label(field)).to_have_value(value)
+    panel.get_by_role("textbox", name=label, exact=True).fill(name)
+    panel.get_by_role("button", name=button).click()
     rows = lawyer.get_by_role("list", name=f"{tab} du dossier")
     expect(rows.get_by_role("listitem").filter(has_text=name)).to_contain_text("Partagé")
 
@@ -143,7 +146,7 @@ def test_second_login_news_agrees_with_the_tiles(page, lawyer_page, server, view
     block = page.get_by_role("region", name="Nouveautés")
     expect(block).to_contain_text("dernière visite le")
     expect(block).not_to_contain_text("Rien de nouveau")
-    listed = block.get_by_role("list", name="Nouveautés").get_by_role("listitem")
+    listed = block.get_by_role("list", name="Nouveautés", exact=True).get_by_role("listitem")
     expect(listed).to_have_count(8)
     for n in range(1, 7):
         expect(listed.filter(has_text=f"Pièce à fournir n° {n}")).to_have_count(1)
