@@ -192,8 +192,7 @@ def news_of(conn: Connection, key: Any, counted: counters.Counts | None = None) 
         ids = [i for k, i, _ in shown if k == kind.key]
         if not ids:
             continue
-        for r in conn.execute(keyset.built(("news-shown", kind.key), (kind,), lambda k=kind: news_pick.shown_stmt(k)),
-                              {**params, "ids": ids}).all():
+        for r in conn.execute(news_pick.shown(kind), {**params, "ids": ids}).all():
             view = kind.view(r)
             href = view.url or f"/dossiers/{r.dossier_id}?onglet={_tab_of(kind)}"
             found.append((r.shared_at, r.id, NewsItem(kind.key, kind.label, view.name, view.date,

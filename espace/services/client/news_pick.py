@@ -67,6 +67,11 @@ def shown_stmt(kind: registry.ItemKind) -> Any:
                    (col(model.dossier_id) + 0).in_(access.dossier_ids())))
 
 
+def shown(kind: registry.ItemKind) -> Any:
+    """shown_stmt(kind), built once."""
+    return keyset.built(("news-shown", kind.key), (kind,), lambda: shown_stmt(kind))
+
+
 RECENT_DAYS = 366  # « Nouveautés » looks at the last year's shares first
 _UNBOUNDED = 100 * 366
 
