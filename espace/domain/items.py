@@ -178,6 +178,15 @@ class ItemKind:
     # past ones (most recent first), split at « now » on `order_col` (services/client/paging.py).
     upcoming_first: bool = False
     search: tuple[str, ...] = ()  # the columns the client's search (/recherche) looks in
+    feminine: bool = False  # « 1 nouvelle facture » (the home's « Nouveautés »)
+
+    def new_word(self, n: int) -> str:
+        """« nouveau », « nouveaux », « nouvelle », « nouvelles » (a tile's badge: « 3 nouvelles »)."""
+        return french.plural(n, *(("nouvelle", "nouvelles") if self.feminine else ("nouveau", "nouveaux")))
+
+    def new_count(self, n: int) -> str:
+        """« 1 nouveau document », « 3 nouvelles factures », « 2 nouveaux rendez-vous »."""
+        return french.count(n, f"{self.new_word(1)} {self.one}", f"{self.new_word(2)} {self.many}")
 
     @functools.cached_property
     def tabs(self) -> tuple[Tab, ...]:
@@ -289,7 +298,7 @@ register(ItemKind(
                  "Le RDV a été ajouté et partagé avec le client.", "Le RDV a été ajouté (non partagé)."),
 ))
 register(ItemKind(
-    "factures", "Factures", "facture", "factures", Facture, "date", _facture, payable=True, search=("number",),
+    "factures", "Factures", "facture", "factures", Facture, "date", _facture, payable=True, search=("number",), feminine=True,
     form=AddForm("facture", "Ajouter une facture", "Ajouter la facture",
                  (FormField("numero", "Numéro", max_length=50), _date(),
                   FormField("montant", "Montant TTC (€)", "amount", max_length=20),
@@ -302,7 +311,7 @@ register(ItemKind(
                  check=_check_facture),
 ))
 register(ItemKind(
-    "taches", "Tâches", "tâche", "tâches", Tache, "date", _tache, search=("label",),
+    "taches", "Tâches", "tâche", "tâches", Tache, "date", _tache, search=("label",), feminine=True,
     form=AddForm("tache", "Ajouter une tâche", "Ajouter la tâche",
                  (_date(), FormField("libelle", "Libellé", max_length=300)),
                  lambda v, ctx: Tache(dossier_id=ctx.dossier_id, date=v["date"], label=v["libelle"]),

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import MARC, VIEWPORTS, assert_no_horizontal_scroll, login
+from tests.e2e.test_accessibility import Audit
 from tests.e2e.test_admin_sharing import PDF, _fresh_client, _lawyer_opens
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -108,3 +109,56 @@ def test_home_news_badges_and_read_receipts(page, lawyer_page, server, tmp_path,
         expect(lawyer.get_by_role("heading", name="Nouveautés")).to_be_visible()
         expect(lawyer.locator("main")).not_to_contain_text("Convocation")
         expect(lawyer.locator("main")).not_to_contain_text("Audience de plaidoirie")
+
+
+def _add(lawyer, tab: str, fields: dict[str, str], button: str, name: str, label: str) -> None:
+    lawyer.get_by_role("tab", name=re.compile(rf"^{tab}")).click()
+    panel = lawyer.get_by_role("tabpanel", name=re.compile(rf"^{tab}"))
+    expect(panel.get_by_role("button", name=button)).to_be_enabled()
+    for field, value in fields.items():
+        panel.get_by_label(field).fill(value)
+        expect(panel.get_by_label(field)).to_have_value(value)
+    panel.get_by_role("textbox", name=label, exact=True).fill(name)
+    panel.get_by_role("button", name=button).click()
+    rows = lawyer.get_by_role("list", name=f"{tab} du dossier")
+    expect(rows.get_by_role("listitem").filter(has_text=name)).to_contain_text("Partagé")
+
+
+def test_second_login_news_agrees_with_the_tiles(page, lawyer_page, server, viewport):
+    """Issue 23: on the second login « Nouveautés » said « Rien de nouveau » next to « RDV 3 nouveaux »;
+    past 8 items it left the rest out. Now: the 8 newest unopened items, then « En tout » by kind."""
+    dossier = _fresh_client(server)
+    lawyer = lawyer_page
+    _lawyer_opens(lawyer, dossier)
+    for n in range(1, 4):  # shared first: the oldest, left out of the 8 listed
+        _add(lawyer, "RDV", {"Date": f"2027-04-0{n}", "Heure": "09:30"}, "Ajouter le RDV", f"Audience n° {n}",
+             "Objet")
+    for n in range(1, 7):
+        _add(lawyer, "Tâches", {"Date": f"2026-11-0{n}"}, "Ajouter la tâche", f"Pièce à fournir n° {n}", "Libellé")
+
+    login(page, dossier["identifier"], dossier["password"])  # first visit: nothing opened
+    expect(page.get_by_role("link", name="RDV (3)")).to_contain_text("3 nouveaux")
+    page.context.clear_cookies()
+    login(page, dossier["identifier"], dossier["password"])  # second visit: all of it shared before the first
+    expect(page).to_have_url(re.compile(r"/accueil/?$"))
+    expect(page.get_by_role("link", name="RDV (3)")).to_contain_text("3 nouveaux")
+    expect(page.get_by_role("link", name="Tâches (6)")).to_contain_text("6 nouvelles")
+    block = page.get_by_role("region", name="Nouveautés")
+    expect(block).to_contain_text("dernière visite le")
+    expect(block).not_to_contain_text("Rien de nouveau")
+    listed = block.get_by_role("list", name="Nouveautés", exact=True).get_by_role("listitem")
+    expect(listed).to_have_count(8)
+    for n in range(1, 7):
+        expect(listed.filter(has_text=f"Pièce à fournir n° {n}")).to_have_count(1)
+    groups = block.get_by_role("list", name="Nouveautés par catégorie")
+    expect(groups.get_by_role("listitem")).to_have_count(1)
+    expect(groups).to_contain_text("3 nouveaux rendez-vous")
+    assert_no_horizontal_scroll(page)
+    audit = Audit(viewport)
+    audit.run(page, "accueil-nouveautes")
+    assert audit.blocking == []
+
+    groups.get_by_role("link", name="Tout voir : 3 nouveaux rendez-vous").click()
+    expect(page).to_have_url(re.compile(r"/rdv/?$"))
+    for n in range(1, 4):
+        expect(page.get_by_role("listitem").filter(has_text=f"Audience n° {n}")).to_contain_text("Nouveau")

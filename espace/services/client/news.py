@@ -11,12 +11,13 @@ firm they are linked to, shared items only."""
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, exists, literal, true
+from sqlalchemy import BigInteger, and_, bindparam, literal, true
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -26,6 +27,7 @@ from espace.db import read_scope, session_scope
 from espace.domain import items as registry
 from espace.domain.french import fdate, fdatetime, fmoney, fweekday_time
 from espace.domain.ids import parse_id
+from espace.domain.names import full_name
 from espace.models import (
     Direction,
     Document,
@@ -41,11 +43,11 @@ from espace.models import (
     utcnow,
 )
 from espace.services import AccessDenied, audit
-from espace.services.client import access
+from espace.services.client import access, news_pick
 from espace.services.client.views import ItemRow
 from espace.services.shared import counters, keyset
 
-NEWS_MAX = 8
+NEWS_MAX = news_pick.NEWS_MAX
 UPCOMING_MAX = 3
 TO_PAY_MAX = 5
 ANSWERS_MAX = 5
@@ -62,6 +64,15 @@ class NewsItem:
     shared_on: str  # « 28/11/2026 »
     dossier: str
     href: str  # the dossier's tab, or the document itself
+
+
+@dataclass(frozen=True, slots=True)
+class NewsGroup:
+    """Past NEWS_MAX items, a kind's new items not all listed: « 12 nouveaux documents »."""
+
+    kind: str
+    label: str
+    href: str  # the kind's list (« Tout voir »)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +105,9 @@ class Answer:
 @dataclass(frozen=True, slots=True)
 class News:
     since: str  # « 20/11/2026 à 09:00 », "" on a first visit
-    new_counts: dict[str, int]  # by kind key, only kinds with new items
-    items: list[NewsItem]
+    new_counts: dict[str, int]  # by kind key, only kinds with new items (the tiles' badges)
+    items: list[NewsItem]  # the NEWS_MAX newest new items, all kinds
+    groups: list[NewsGroup]  # the kinds with more new items than listed
     upcoming: list[Upcoming]
     to_pay: list[ToPay]
     answers: list[Answer]
@@ -110,58 +122,8 @@ def _params(key: Any) -> dict[str, Any]:
     return {"uid": key.user_id, **access.scope(key)}
 
 
-def _seen(kind: registry.ItemKind, item_id: Any) -> Any:
-    """The client's (`uid`) ItemSeen row of an item, probed on its unique index."""
-    return exists(core_select(literal(1)).where(col(ItemSeen.user_id) == bindparam("uid"),
-                                                col(ItemSeen.kind) == kind.key, col(ItemSeen.item_id) == item_id))
-
-
 def _tab_of(kind: registry.ItemKind) -> str:
     return kind.tabs[0].key
-
-
-# The statements are built once (building one costs more CPU than SQLite takes to
-# answer it), with bound parameters: uid, client_id, firm_id, since, now.
-def _recent_stmt(kind: registry.ItemKind) -> Any:
-    """The NEWS_MAX newest new items of a kind, among the `depth` newest shared since
-    `since` in the client's dossiers (news: their own deposits are not): those picked
-    from an index alone (LIMIT inside, no probe), then only they probed for an ItemSeen
-    row, then the NEWS_MAX rows read with their dossier. news_of deepens `depth` while
-    seen items hide the news."""
-    model = kind.model
-    newest = (core_select(col(model.id).label("id"), col(model.shared_at).label("at"))
-              .where(col(model.shared_at).is_not(None), col(model.dossier_id).in_(access.dossier_ids()),
-                     *counters.new_conditions(kind),
-                     col(model.shared_at) >= bindparam("since", type_=model.shared_at.type))
-              .order_by(col(model.shared_at).desc(), col(model.id).desc()).limit(bindparam("depth"))
-              .subquery())
-    unseen = (core_select(newest.c.id).where(~_seen(kind, newest.c.id))
-              .order_by(newest.c.at.desc(), newest.c.id.desc()).limit(NEWS_MAX).subquery())
-    return (core_select(*model.__table__.c, col(Dossier.reference).label("d_reference"),
-                        col(Dossier.label).label("d_label"))
-            .select_from(unseen).join(model, col(model.id) == unseen.c.id)
-            .join(Dossier, col(Dossier.id) == model.dossier_id)
-            .order_by(col(model.shared_at).desc(), col(model.id).desc()))
-
-
-RECENT_DAYS = 366  # « Nouveautés » looks at the last year's shares first
-
-
-def _recent(conn: Connection, kind: registry.ItemKind, params: dict[str, Any], shared: int) -> list[Any]:
-    """_recent_stmt's rows, bounded by what is shown rather than by everything shared:
-    the newest NEWS_MAX × 4 items shared in the last RECENT_DAYS (a range of the index
-    per dossier) probed first, then eight times deeper and eight times further back
-    while fewer than NEWS_MAX of them are new, until the client's previous visit and
-    all `shared` (their count of the kind) are covered."""
-    stmt = keyset.built(("news-recent", kind.key), (kind,), lambda: _recent_stmt(kind))
-    since, now = params["since"], params["now"]
-    depth, days = NEWS_MAX * 4, RECENT_DAYS
-    while True:
-        lower = max(since, now - timedelta(days=days)) if days < 100 * 366 else since
-        rows = conn.execute(stmt, {**params, "since": lower, "depth": depth}).all()
-        if len(rows) >= NEWS_MAX or (lower == since and depth >= shared):
-            return list(rows)
-        depth, days = depth * 8, days * 8
 
 
 def _with_dossier(*columns: Any) -> Any:
@@ -211,9 +173,6 @@ def _title(r: Any) -> str:
     return f"{r.d_reference} - {r.d_label}"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 # --------------------------------------------------------------------------- the home
 def news(user: User) -> News:
     """What the client's home shows of what is new and what is next."""
@@ -225,21 +184,24 @@ def news_of(conn: Connection, key: Any, counted: counters.Counts | None = None) 
     """news() for an acting client already read (access.client_key), on the caller's
     connection; `counted`: their counts when the caller read them already."""
     since = key.previous_login_at
-    lower = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since  # aware, as utcnow()
-    params = {**_params(key), "since": lower or _EPOCH, "now": utcnow()}
-    kinds = registry.kinds()
+    params = {**_params(key), "now": utcnow()}
     counted = counters.read(conn, key.id) if counted is None else counted
     counts = counted.new()
-    found: list[tuple[datetime, NewsItem]] = []
-    for kind in kinds:
-        if kind.key not in counts:
+    shown = sorted(news_pick.picked(conn, params, counted), key=lambda p: (p[2], p[1]), reverse=True)[:NEWS_MAX]
+    found: list[tuple[datetime, int, NewsItem]] = []
+    for kind in registry.kinds():
+        ids = [i for k, i, _ in shown if k == kind.key]
+        if not ids:
             continue
-        for r in _recent(conn, kind, params, counted.shared.get(kind.key, 0)):
+        for r in conn.execute(news_pick.shown(kind), {**params, "ids": ids}).all():
             view = kind.view(r)
             href = view.url or f"/dossiers/{r.dossier_id}?onglet={_tab_of(kind)}"
-            found.append((r.shared_at, NewsItem(kind.key, kind.label, view.name, view.date, fdate(r.shared_at),
-                                                _title(r), href)))
-    found.sort(key=lambda p: p[0], reverse=True)
+            found.append((r.shared_at, r.id, NewsItem(kind.key, kind.label, view.name, view.date,
+                                                      fdate(r.shared_at), _title(r), href)))
+    found.sort(key=lambda p: (p[0], p[1]), reverse=True)
+    listed = Counter(item.kind for _, _, item in found)
+    groups = [NewsGroup(k.key, k.new_count(counts[k.key]), f"/{k.key}") for k in registry.kinds()
+              if counts.get(k.key, 0) > listed[k.key]]
     upcoming = [
         Upcoming(fweekday_time(r.starts_at), r.subject, r.place, _title(r), f"/dossiers/{r.d_id}?onglet=rdv")
         for r in conn.execute(keyset.built(("news-upcoming",), (), _upcoming_stmt), params).all()
@@ -252,12 +214,12 @@ def news_of(conn: Connection, key: Any, counted: counters.Counts | None = None) 
     ]
     unread = counted.unread
     answers = [
-        Answer(fdatetime(r.created_at), f"{r.nom} {r.prenom}".strip(), r.subject, _title(r),
+        Answer(fdatetime(r.created_at), full_name(r), r.subject, _title(r),
                f"/contacter?dossier={r.d_id}#messages")
         for r in (conn.execute(keyset.built(("news-answers",), (), _answers_stmt), params).all() if unread else [])
     ]
-    return News(since=fdatetime(since) if since else "", new_counts=counts, items=[item for _, item in found[:NEWS_MAX]],
-                upcoming=upcoming, to_pay=to_pay, answers=answers, unread=unread)
+    return News(since=fdatetime(since) if since else "", new_counts=counts, items=[item for _, _, item in found],
+                groups=groups, upcoming=upcoming, to_pay=to_pay, answers=answers, unread=unread)
 
 
 def unread_answers(user: User | None) -> int:

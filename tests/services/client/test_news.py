@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from espace.db import session_scope
+from espace.domain import items
 from espace.models import AuditEvent, Direction, Document, ItemSeen, Rdv, User, utcnow
 from espace.services.client import dossier_view, messaging, news
 from espace.services.firm import dossier_page, sharing
@@ -113,21 +114,17 @@ def test_news_since_previous_visit_upcoming_to_pay_and_unread_answers(demo):
         u.previous_login_at = utcnow() - timedelta(days=10)
         s.add(u)
         s.commit()
-        recent = s.exec(select(Rdv).where(col(Rdv.shared_at) >= u.previous_login_at,
-                                          col(Rdv.dossier_id).in_(demo["dossier_ids"]))).all()
     luce = _luce(demo)
     did = demo["dossier_ids"][0]
     assert firm_messages.answer(lawyer, did, "Votre audience est confirmée.", "Audience").ok
     data = news.news(luce)
-    assert data.since
-    assert {i.name for i in data.items if i.kind == "rdv"} == {r.subject for r in recent}
-    assert all(i.kind != "documents" for i in data.items)  # the documents are all older
+    assert data.since and len(data.items) == news.NEWS_MAX  # unseen is news, however old the visit
     assert len(data.upcoming) == news.UPCOMING_MAX
     assert data.upcoming[0].when.split()[0] in {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
                                                 "dimanche"}
     assert [p.name for p in data.to_pay] == ["Facture n° FA-2024-0042"]
     assert data.unread == 1 and news.unread_answers(luce) == 1
-    assert [(a.subject, a.author) for a in data.answers] == [("Audience", "DELMAS Fabien")]
+    assert [(a.subject, a.author) for a in data.answers] == [("Audience", "Fabien DELMAS")]
     # Marc sees none of it
     marc = _user(demo["other_client_user_id"])
     assert news.unread_answers(marc) == 0 and all("ALEXANDER" not in i.dossier for i in news.news(marc).items)
@@ -156,3 +153,70 @@ def test_the_firms_thread_list_says_when_its_last_answer_was_read(demo):
     assert firm_messages.threads(lawyer)[0].last_read == ""
     messaging.thread(luce, did)
     assert firm_messages.threads(lawyer)[0].last_read.startswith("Lu le ")
+
+
+def _second_login_now(demo) -> User:
+    with session_scope() as s:
+        u = s.get(User, demo["client_user_id"])
+        u.previous_login_at = utcnow()  # after every share: nothing was shared « since the last visit »
+        s.add(u)
+        s.commit()
+    return _luce(demo)
+
+
+def test_second_login_news_agrees_with_the_tiles(demo):
+    """Issue 23: on the second login « Nouveautés » said « Rien de nouveau » next to « RDV 3 nouveaux »."""
+    _forget_seen()
+    luce = _second_login_now(demo)
+    with session_scope() as s:
+        rdv = s.exec(select(Rdv).where(col(Rdv.shared_at).is_not(None), col(Rdv.dossier_id).in_(demo["dossier_ids"]))
+                     .order_by(col(Rdv.shared_at).desc(), col(Rdv.id).desc())).all()
+        news.mark_seen(s, luce, "rdv", [r.id for r in rdv[3:]])  # three RDV left new
+        s.commit()
+    data = news.news(luce)
+    assert data.since and data.new_counts["rdv"] == 3
+    assert data.items  # never « Rien de nouveau » while a tile counts something new
+    listed = {k: sum(1 for i in data.items if i.kind == k) for k in data.new_counts}
+    grouped = {g.kind: g.label for g in data.groups}
+    for kind, count in data.new_counts.items():  # every new item listed, or its kind grouped
+        assert listed[kind] == count or grouped[kind].startswith(f"{count}\u00a0nouve"), (kind, count, data)
+
+
+def test_past_eight_items_news_groups_the_rest_by_kind_with_real_plurals(demo):
+    _forget_seen()
+    data = news.news(_luce(demo))
+    assert len(data.items) == news.NEWS_MAX
+    assert all(g.href == f"/{g.kind}" for g in data.groups)  # « Tout voir »: the kind's list
+    labels = [g.label for g in data.groups]
+    assert "42\u00a0nouveaux documents" in labels and "9\u00a0nouveaux rendez-vous" in labels
+    assert "8\u00a0nouvelles tâches" in labels and "11\u00a0nouveaux temps passés" in labels
+    listed = {k: sum(1 for i in data.items if i.kind == k) for k in data.new_counts}
+    assert {g.kind for g in data.groups} == {k for k, n in data.new_counts.items() if n > listed[k]}
+    assert {g.kind for g in data.groups} | {k for k, n in listed.items() if n} == set(data.new_counts)
+
+
+def test_news_goes_deeper_when_the_newest_items_were_opened(demo):
+    _forget_seen()
+    luce = _luce(demo)
+    docs = sorted((d for i in range(len(demo["dossier_ids"])) for d in _received(demo, i)),
+                  key=lambda d: (d.shared_at, d.id), reverse=True)
+    assert len(docs) > news.NEWS_MAX * 4  # the first probe's depth: the two are found deeper
+    with session_scope() as s:
+        news.mark_seen(s, luce, "documents", [d.id for d in docs[:-2]])  # only the two oldest left unopened
+        for kind in items.kinds()[1:]:  # and nothing else
+            model = kind.model
+            news.mark_seen(s, luce, kind.key, s.exec(select(model.id).where(
+                col(model.dossier_id).in_(demo["dossier_ids"]))).all())
+        s.commit()
+    data = news.news(luce)
+    assert data.new_counts == {"documents": 2} and data.groups == []
+    assert {i.name for i in data.items if i.kind == "documents"} == {d.name for d in docs[-2:]}
+
+
+def test_new_counts_read_as_french():
+    assert [items.kind("documents").new_count(1), items.kind("documents").new_count(12)] == [
+        "1\u00a0nouveau document", "12\u00a0nouveaux documents"]
+    assert [items.kind("factures").new_count(1), items.kind("taches").new_count(3)] == [
+        "1\u00a0nouvelle facture", "3\u00a0nouvelles tâches"]
+    assert items.kind("rdv").new_count(3) == "3\u00a0nouveaux rendez-vous"
+    assert [items.kind("taches").new_word(1), items.kind("frais").new_word(2)] == ["nouvelle", "nouveaux"]

@@ -1,5 +1,5 @@
-"""/accueil: the client's name; « Nouveautés » (what the firm shared since the last
-visit, still unopened), « À venir » (next RDV, invoices to pay), the firm's unread
+"""/accueil: the client's name; « Nouveautés » (what the firm shared that the client
+has not opened yet, the tiles' « nouveau »: the 8 newest, then the rest by kind), « À venir » (next RDV, invoices to pay), the firm's unread
 answers; then « Accéder à : » and one tile per non-empty category with its
 « N nouveau(x) » badge; the contact links and the deposit zone."""
 import reflex as rx
@@ -10,7 +10,6 @@ from espace.web.components.actions import link_button
 from espace.web.components.items import file_link
 from espace.web.components.layout import client_page
 from espace.web.components.upload_zone import upload_zone
-from espace.web.components.words import count_of
 
 LI = {"padding": "8px 0", "border_bottom": "1px solid var(--gray-4)", "list_style": "none"}
 UL = {"padding": 0, "margin": 0, "width": "100%"}
@@ -45,6 +44,17 @@ def _news_item(n) -> rx.Component:
     )
 
 
+def _news_group(g) -> rx.Component:
+    return rx.el.li(
+        rx.flex(
+            rx.text(g.label, weight="medium"),
+            rx.link("Tout voir", href=g.href, aria_label="Tout voir : " + g.label),
+            spacing="3", align="baseline", wrap="wrap", justify="between",
+        ),
+        style=LI,
+    )
+
+
 def _upcoming(r) -> rx.Component:
     return rx.el.li(
         rx.text(r.when, weight="bold", size="2"),
@@ -76,8 +86,8 @@ def _tile(t) -> rx.Component:
         rx.card(
             rx.flex(
                 rx.text(t.label, " (", t.count, ")", weight="bold", size="3"),
-                rx.cond(t.new > 0, rx.badge(count_of(t.new, "nouveau", "nouveaux"),
-                                            color_scheme="orange", variant="soft", high_contrast=True, size="1")),
+                rx.cond(t.new > 0, rx.badge(t.new_label, color_scheme="orange", variant="soft", high_contrast=True,
+                                            size="1")),
                 justify="between", align="center", wrap="wrap", spacing="2",
             ),
             width="100%",
@@ -93,11 +103,21 @@ def _news() -> rx.Component:
     return _section(
         "Nouveautés",
         rx.cond(
-            S.news_items.length() > 0,
+            (S.news_items.length() > 0) | (S.news_groups.length() > 0),
             rx.fragment(
-                rx.cond(S.since != "", rx.text("Depuis votre dernière visite, le ", S.since, " :", size="2",
-                                                color=styles.MUTED)),
+                rx.text("Ce que vous n'avez pas encore ouvert",
+                        rx.cond(S.since != "", " (dernière visite le " + S.since + ")", ""), " :",
+                        size="2", color=styles.MUTED),
                 rx.el.ul(rx.foreach(S.news_items, _news_item), aria_label="Nouveautés", style=UL),
+                rx.cond(
+                    S.news_groups.length() > 0,
+                    rx.box(
+                        rx.text("En tout :", size="2", color=styles.MUTED, margin_top="6px"),
+                        rx.el.ul(rx.foreach(S.news_groups, _news_group), aria_label="Nouveautés par catégorie",
+                                 style=UL),
+                        width="100%",
+                    ),
+                ),
             ),
             rx.text("Rien de nouveau depuis votre dernière visite.", color=styles.MUTED),
         ),
