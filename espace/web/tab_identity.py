@@ -31,7 +31,9 @@ from espace.services.accounts import auth
 from espace.services.accounts.cookies import token_from_cookie_header
 from espace.services.accounts.recent_reads import MISS
 from espace.web import errors, event_session, offload, tab_watch
+from espace.web.access import load_waits
 from espace.web.navigation import forget_left_page, is_navigation
+from espace.web.page import PAGE_STATES
 from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,17 @@ def _navigation_waits(event: Any) -> StateUpdate:
     return StateUpdate(events=Event.from_event_type(errors.waiting_for_database(again)))
 
 
+async def _loading_page(root: Any, event: Any) -> Any:
+    """The page state whose load `event` is (a page's on_load, web/page.py), else None."""
+    state_name, _, handler = event.name.rpartition(".")
+    if handler != "load":
+        return None
+    for cls in PAGE_STATES.values():
+        if cls.get_full_name() == state_name:
+            return await root.get_state(cls)
+    return None
+
+
 class TabIdentityMiddleware(Middleware):
     async def preprocess(self, app, state, event):
         root = state._get_root_state()
@@ -82,6 +95,9 @@ class TabIdentityMiddleware(Middleware):
                     raise
                 if event.name == _HYDRATED:  # a load that failed sent its page's chain again (web/access.py)
                     return StateUpdate()
+                page = await _loading_page(root, event)
+                if page is not None:  # the page's own load, its navigation's check passed (a kept answer)
+                    return StateUpdate(events=Event.from_event_type(load_waits(page, exc, " (session check)")))
                 if not is_navigation(event):
                     raise  # any other event: the handler's French message (web/errors.py)
                 log.warning("navigation: database unavailable, sent again: %s: %s: %s",
