@@ -16,6 +16,12 @@ logout, expiry, revocation and deactivation (no live session) all change the ide
 
 A navigation event (the browser's on_load_internal, hydrate_and_load) then forgets the
 page the tab left (web/navigation.py).
+
+When that read finds the database unavailable: a navigation shows the « page will show
+itself » message and is sent again by the tab; so is a page's load (chained after its
+navigation on the server: the navigation may have passed on the answer auth keeps for half a
+second while the load's own check, later on a loaded machine, reads the stopped database);
+the chain's set_is_hydrated is dropped; any other event gets the handler's French message.
 """
 from __future__ import annotations
 
