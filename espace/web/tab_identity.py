@@ -39,7 +39,6 @@ from espace.services.accounts.recent_reads import MISS
 from espace.web import errors, event_session, offload, tab_watch
 from espace.web.access import load_waits
 from espace.web.navigation import forget_left_page, is_navigation
-from espace.web.page import PAGE_STATES
 from espace.web.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -78,11 +77,11 @@ def _navigation_waits(event: Any) -> StateUpdate:
 
 
 async def _loading_page(root: Any, event: Any) -> Any:
-    """The page state whose load `event` is (a page's on_load, web/page.py), else None."""
+    """The app state whose page load (`load`, a page's on_load: web/access.py) `event` is, else None."""
     state_name, _, handler = event.name.rpartition(".")
     if handler != "load":
         return None
-    for cls in PAGE_STATES.values():
+    for cls in _app_state_classes(SessionState):
         if cls.get_full_name() == state_name:
             return await root.get_state(cls)
     return None
