@@ -107,6 +107,20 @@ def _with(result: Any, *events: Any) -> Any:
     return [*(result if isinstance(result, list | tuple) else [result]), *events]
 
 
+def load_waits(state: Any, exc: BaseException, where: str = "") -> list[Any]:
+    """What a page load of `state` returns when it found the database unavailable (in the
+    handler, or in its event's session check: web/tab_identity.py): the message, and its
+    page's on_load chain sent again by the tab while the tab still shows that page."""
+    again = _still_shown(state)
+    log.warning("page load: database unavailable%s: %s.load%s: %s: %s", ", sent again" if again else "",
+                type(state).__name__, where, type(exc).__name__, exc)
+    if isinstance(state, LoadedPage):
+        state._db_waiting = True
+    if not again:
+        return errors.waiting_for_database()[:1]  # the message alone
+    return errors.waiting_for_database(OnLoadInternalState.on_load_internal)
+
+
 def _waits_for_database(wrapper: Handler, fn: Handler) -> Handler:
     """A page load (`load`, plain or coroutine) that finds the database unavailable (stopped,
     restarting, unreachable, no free connection: `database_unavailable`, its one quick retry
@@ -128,14 +142,7 @@ def _waits_for_database(wrapper: Handler, fn: Handler) -> Handler:
         except Exception as exc:
             if not database_unavailable(exc):
                 raise
-            again = _still_shown(self)
-            log.warning("page load: database unavailable%s: %s.load: %s: %s", ", sent again" if again else "",
-                        type(self).__name__, type(exc).__name__, exc)
-            if page is not None:
-                page._db_waiting = True
-            if not again:
-                return errors.waiting_for_database()[0]  # the message alone
-            return errors.waiting_for_database(OnLoadInternalState.on_load_internal)
+            return load_waits(self, exc)
         if page is not None and page._db_waiting:
             page._db_waiting = False
             log.info("page load: database back: %s.load", type(self).__name__)

@@ -16,6 +16,12 @@ logout, expiry, revocation and deactivation (no live session) all change the ide
 
 A navigation event (the browser's on_load_internal, hydrate_and_load) then forgets the
 page the tab left (web/navigation.py).
+
+When that read finds the database unavailable: a navigation shows the « page will show
+itself » message and is sent again by the tab; so is a page's load (chained after its
+navigation on the server: the navigation may have passed on the answer auth keeps for half a
+second while the load's own check, later on a loaded machine, reads the stopped database);
+the chain's set_is_hydrated is dropped; any other event gets the handler's French message.
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ from espace.services.accounts import auth
 from espace.services.accounts.cookies import token_from_cookie_header
 from espace.services.accounts.recent_reads import MISS
 from espace.web import errors, event_session, offload, tab_watch
+from espace.web.access import load_waits
 from espace.web.navigation import forget_left_page, is_navigation
 from espace.web.session import SessionState
 
@@ -69,6 +76,17 @@ def _navigation_waits(event: Any) -> StateUpdate:
     return StateUpdate(events=Event.from_event_type(errors.waiting_for_database(again)))
 
 
+async def _loading_page(root: Any, event: Any) -> Any:
+    """The app state whose page load (`load`, a page's on_load: web/access.py) `event` is, else None."""
+    state_name, _, handler = event.name.rpartition(".")
+    if handler != "load":
+        return None
+    for cls in _app_state_classes(SessionState):
+        if cls.get_full_name() == state_name:
+            return await root.get_state(cls)
+    return None
+
+
 class TabIdentityMiddleware(Middleware):
     async def preprocess(self, app, state, event):
         root = state._get_root_state()
@@ -82,6 +100,9 @@ class TabIdentityMiddleware(Middleware):
                     raise
                 if event.name == _HYDRATED:  # a load that failed sent its page's chain again (web/access.py)
                     return StateUpdate()
+                page = await _loading_page(root, event)
+                if page is not None:  # the page's own load, its navigation's check passed (a kept answer)
+                    return StateUpdate(events=Event.from_event_type(load_waits(page, exc, " (session check)")))
                 if not is_navigation(event):
                     raise  # any other event: the handler's French message (web/errors.py)
                 log.warning("navigation: database unavailable, sent again: %s: %s: %s",

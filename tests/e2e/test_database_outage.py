@@ -39,6 +39,8 @@ import pytest
 from playwright.sync_api import expect
 
 from espace.domain import faults
+from espace.web.client.listing.state import ListState
+from tests.attack.reflex_socket import ReflexSocket, login_cookie
 from tests.e2e.appserver import start_app, stop_app
 from tests.e2e.conftest import LUCE, VIEWPORTS, login
 from tests.e2e.test_accessibility import Audit
@@ -177,6 +179,55 @@ def test_a_page_load_caught_mid_way_shows_the_page_once_the_database_is_back(bro
         assert log.read_text().count("page load: database unavailable, sent again: ListState.load") > sent_again
     finally:
         context.close()
+
+
+def test_a_page_load_whose_own_session_check_finds_the_database_stopped_is_sent_again(outage):
+    """A page's load is chained after its navigation on the server, and each event checks the
+    session behind its cookie. The navigation's check may use the answer kept for half a
+    second (auth.kept_session) while the load's, later (a loaded machine: CI saw the page's
+    skeleton for 15 s and no message), has to read the stopped database: the tab gets the
+    promised message and its page's chain sent again, not « … votre dernière action n'a pas
+    été enregistrée » and a page that never loads. (The load event sent as the tab's chain
+    sends it, through the real websocket.)"""
+    cookie = login_cookie(outage.srv.url, *LUCE)
+    tab = ReflexSocket(outage.srv.url, cookie=cookie, page="/documents")
+    try:
+        with outage.database_down():
+            _wait_for_a_second_of_outage(outage)  # nothing read before the outage is still kept
+            start = len(tab.frames)
+            tab.send(ListState.get_full_name() + ".load", {}, "/documents")
+            tab._until(lambda frame: "toast" in frame, 30)
+            answer = json.dumps(tab.events_since(start))  # the toasts' texts as their scripts escape them
+            assert _escaped(faults.DATABASE_DOWN_LOADING) in answer and _escaped(faults.DATABASE_DOWN) not in answer
+            assert "on_load_internal" in answer  # the tab sends its page's chain again
+    finally:
+        tab.close()
+
+
+def _escaped(text: str) -> str:
+    """`text` as it is written in a script of the tab's events (JSON-encoded twice)."""
+    return json.dumps(json.dumps(text)[1:-1])[1:-1]
+
+
+def _wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting for {what}")
+        time.sleep(0.05)
+
+
+def _wait_for_a_second_of_outage(outage: Outage) -> None:
+    """Until one app worker's email outbox has failed twice since the database stopped (its
+    passes are a second apart): what the app read before the outage is no longer kept."""
+    log = outage.srv.data_dir / "server.log"
+    start = len(log.read_text())
+
+    def failed_twice() -> bool:
+        workers = re.findall(r"outbox pass failed worker=(\S+)", log.read_text()[start:])
+        return any(workers.count(w) >= 2 for w in workers)
+
+    _wait_for(failed_twice, "two failed outbox passes of one worker")
 
 
 def _wait_for_lock_waiter(admin, holder_pid: int) -> None:
