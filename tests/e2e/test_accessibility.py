@@ -154,7 +154,7 @@ def test_axe_every_page(browser, server, viewport):
                  "/admin/equipe", "/admin/parametres", "/admin/compte", "/admin/compte/securite"):
         audit.visit(page, path)
     page.goto("/admin/demandes")
-    expect(page.get_by_role("button", name=re.compile(r"^Accepter la demande de ACCES")).first).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Accepter la demande de Alex ACCES")).first).to_be_visible()
     audit.run(page, "/admin/demandes")
     page.goto("/admin/clients")
     page.get_by_role("link", name=re.compile("LUCE", re.I)).first.click()

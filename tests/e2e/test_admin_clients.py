@@ -95,7 +95,7 @@ def test_lawyer_invites_a_client_who_activates_the_account(page, server, browser
     expect(textbox(page, "Nom")).to_have_value("")
     assert_no_horizontal_scroll(page)
     page.get_by_role("link", name="Voir la fiche du client").click()
-    expect(page.get_by_role("heading", name="INVITÉ Camille")).to_be_visible()
+    expect(page.get_by_role("heading", name="Camille INVITÉ")).to_be_visible()
     expect(page.get_by_text("Dernière connexion :")).to_contain_text("Jamais")
     expect(page.get_by_text(re.compile(r"^Invitation envoyée le \d\d/\d\d/\d{4}"))).to_be_visible()
     expect(page.get_by_role("list", name="Journal d'activité")).to_contain_text("Invitation envoyée")
@@ -123,7 +123,7 @@ def test_lawyer_invites_a_client_who_activates_the_account(page, server, browser
 
     # The firm sees the first login.
     page.reload()
-    expect(page.get_by_role("heading", name="INVITÉ Camille")).to_be_visible()
+    expect(page.get_by_role("heading", name="Camille INVITÉ")).to_be_visible()
     expect(page.get_by_text("Dernière connexion :")).to_contain_text(re.compile(r"\d\d/\d\d/\d{4} \d\d:\d\d"))
     expect(page.get_by_text("Espace activé.")).to_be_visible()
     expect(page.get_by_role("button", name="Renvoyer l'invitation")).to_have_count(0)

@@ -33,7 +33,7 @@ def _fresh_client(server) -> dict:
                      "--client-email", identifier, "--interlocutor-email", "fabien.delmas@example.com")
     dossier_id = re.search(r"n° (\d+)", out).group(1)
     return {"identifier": identifier, "password": password, "label": label, "id": dossier_id,
-            "name": f"PARTAGE{tag.upper()} Alex", "reference": f"2026PART/{tag}"}
+            "name": f"Alex PARTAGE{tag.upper()}", "reference": f"2026PART/{tag}"}
 
 
 @pytest.fixture

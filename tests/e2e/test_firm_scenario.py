@@ -76,8 +76,8 @@ def test_invite_then_share_three_documents_and_one_rdv_in_two_dossiers(desktop, 
     # The lawyer shares 2 documents in one dossier, 1 document and 1 RDV in another.
     first = (f"2026SCN/{tag}1", f"SCENARIO{tag} / BAIL")
     second = (f"2026SCN/{tag}2", f"SCENARIO{tag} / PRUD'HOMMES")
-    first_href = _create_dossier(page, *first, f"SCENARIO{tag} Claude")
-    second_href = _create_dossier(page, *second, f"SCENARIO{tag} Claude")
+    first_href = _create_dossier(page, *first, f"Claude SCENARIO{tag}")
+    second_href = _create_dossier(page, *second, f"Claude SCENARIO{tag}")
     page.goto(first_href)
     expect(page.get_by_role("heading", name=first[1])).to_be_visible()
     _upload(page, tmp_path, "Assignation.pdf", "Bordereau de pièces.pdf")

@@ -46,7 +46,7 @@ def textbox(page, name: str):
 def test_administrator_invites_changes_role_and_deactivates_a_colleague(page, server, browser, viewport):
     suffix = uuid.uuid4().hex[:6]
     identifier, password = f"collegue-{suffix}@example.com", "Collegue-Mot2passe"
-    name = f"DURAND{suffix.upper()} Léa"
+    name = f"Léa DURAND{suffix.upper()}"
     login(page, *LAWYER)
     expect(page.get_by_role("heading", name="Espace cabinet")).to_be_visible()
     page.get_by_role("link", name="Équipe du cabinet").click()
@@ -62,11 +62,11 @@ def test_administrator_invites_changes_role_and_deactivates_a_colleague(page, se
     textbox(page, "Prénom").fill("Léa")
     textbox(page, "E-mail").fill("julie.moreau@example.com")  # already a colleague of this firm
     page.get_by_label("Rôle", exact=True).select_option(label="Avocat")
-    page.get_by_role("button", name="Envoyer l'invitation").click()
+    page.get_by_role("button", name="Envoyer l'invitation", exact=True).click()
     expect(page.get_by_text("Cette adresse e-mail est déjà celle d'un compte de votre cabinet.")).to_be_visible()
     expect(textbox(page, "Nom")).to_have_value(f"DURAND{suffix.upper()}")
     textbox(page, "E-mail").fill(identifier)
-    page.get_by_role("button", name="Envoyer l'invitation").click()
+    page.get_by_role("button", name="Envoyer l'invitation", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text(f"Invitation envoyée à {identifier}")
     expect(team).to_contain_text(name)
     expect(team).to_contain_text("Invitation en attente")
