@@ -322,6 +322,12 @@ def test_upload_cancelled_midway_leaves_nothing(demo):
         await asyncio.to_thread(pipeline._disk.submit(lambda: None).result)  # the cleanup ran before it
 
     asyncio.run(scenario())
+    # The disk pool has several threads: the no-op above may run beside the write, whose
+    # cleanup then ends a moment later — wait for it (bounded), then nothing may be left.
+    for _ in range(200):
+        if stored_files() == before_files and not list(settings.documents_dir.glob(".*.part")):
+            break
+        time.sleep(0.05)
     assert stored_files() == before_files
     assert not list(settings.documents_dir.glob(".*.part"))
     assert deposited_count(did) == before_rows
